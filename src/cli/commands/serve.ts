@@ -1,0 +1,61 @@
+import { seedDemo, isEmpty } from '../../features/demo/service.ts';
+import { loadConfig } from '../../platform/config/config.ts';
+import { openDatabase } from '../../platform/db/database.ts';
+import { migrate } from '../../platform/db/migrate.ts';
+import { buildApp } from '../../platform/http/app.ts';
+import { parseCommandArgs, type Command } from '../command.ts';
+import { printDemoWelcome } from './seed-demo.ts';
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Start the web service (migrates the database first).',
+  usage: 'cspr serve [--seed-if-empty]',
+  async run(argv, io) {
+    const { values } = parseCommandArgs(argv, { 'seed-if-empty': { type: 'boolean' } }, { min: 0, max: 0, names: '' });
+    const started = performance.now();
+    const config = loadConfig();
+    const database = await openDatabase(config);
+    let app;
+    try {
+      await migrate(database);
+      // Only the embedded engine is seeded on its own: a server database belongs to an operator.
+      let seeded = false;
+      if (values['seed-if-empty'] && database.engine === 'embedded' && (await isEmpty(database))) {
+        await seedDemo(database);
+        seeded = true;
+      }
+      app = await buildApp({ config, database });
+      await app.listen({ port: config.port, host: config.host });
+      const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+      const url = `http://${shownHost}:${config.port}/`;
+      const where = database.engine === 'embedded' ? `embedded database in ${database.location}` : `PostgreSQL at ${database.location}`;
+      io.out(`CSPR Hub is ready at ${url} (${where}), in ${Math.round(performance.now() - started)} ms.`);
+      if (seeded) printDemoWelcome(io, url);
+    } catch (err) {
+      await app?.close().catch(() => {});
+      await database.close().catch(() => {});
+      throw err;
+    }
+
+    // Graceful shutdown: stop accepting, let requests in flight finish, close the database.
+    await new Promise<void>((resolve) => {
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        io.out(`Received ${signal}: finishing requests in flight, then stopping.`);
+        const timer = setTimeout(() => {
+          io.err('Requests did not finish in time; closing anyway.');
+          app.server.closeAllConnections();
+        }, config.shutdownGraceMs);
+        await app.close().catch(() => {});
+        clearTimeout(timer);
+        await database.close().catch(() => {});
+        io.out('Stopped.');
+        resolve();
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+  },
+};

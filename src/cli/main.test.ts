@@ -1,0 +1,101 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { copyTemplate, freshDir } from '../../test/support/database.ts';
+import { PROJECT_ROOT } from '../../test/support/paths.ts';
+import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
+import { helpText, main } from './main.ts';
+
+function capture() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err };
+}
+
+/** Runs the real `cspr` command in a child process, as an operator would. */
+function cspr(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), ...args], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+describe('cspr command line', () => {
+  it('lists every command with one line each', async () => {
+    const c = capture();
+    expect(await main(['--help'], c.io)).toBe(0);
+    const text = c.out.join('\n');
+    for (const name of ['serve', 'migrate', 'seed-demo', 'backup', 'restore']) expect(text).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
+    expect(text).toBe(helpText());
+  });
+
+  it('refuses an unknown command with a clear message and a non-zero exit', async () => {
+    const c = capture();
+    expect(await main(['frobnicate'], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain("unknown command 'frobnicate'");
+  });
+
+  it('refuses bad arguments with the usage line', async () => {
+    const c = capture();
+    expect(await main(['backup'], c.io)).toBe(2);
+    expect(c.err.join('\n')).toContain('Missing the FILE to write.');
+    expect(c.err.join('\n')).toContain('Usage: cspr backup FILE');
+    const d = capture();
+    expect(await main(['migrate', '--colour'], d.io)).toBe(2);
+    expect(d.err.join('\n')).toMatch(/Unknown option '--colour'/);
+  });
+
+  it('ends with one sentence per bad configuration value', async () => {
+    const r = await cspr(['migrate'], { PORT: 'eighty', LOG_LEVEL: 'shout' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('PORT must be a whole number between 1 and 65535');
+    expect(r.stderr).toContain('LOG_LEVEL must be one of');
+    expect(r.stderr).not.toContain('    at ');
+  });
+
+  it('says clearly when the PostgreSQL server cannot be reached', async () => {
+    const r = await cspr(['migrate'], { DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/cspr' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('Could not connect to the PostgreSQL server at 127.0.0.1:1/cspr');
+    expect(r.stderr).not.toContain('secret');
+  });
+
+  it('refuses a data folder another process holds, naming both, and touches nothing', async () => {
+    const dir = freshDir('locked');
+    const lock = acquireDataDirLock(dir);
+    try {
+      const r = await cspr(['migrate'], { DATA_DIR: dir });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`The data folder ${dir} is in use by another process (pid ${process.pid})`);
+      const fs = await import('node:fs');
+      expect(fs.readdirSync(dir)).toEqual(['cspr.lock']);
+    } finally {
+      lock.release();
+    }
+  });
+
+  it('migrates, seeds, backs up and restores through the real command', async () => {
+    // Starts from the migrated template: creating an embedded database from nothing takes seconds.
+    const dir = copyTemplate();
+    const file = path.join(freshDir('cli-backup'), 'b.gz');
+    expect((await cspr(['migrate'], { DATA_DIR: dir })).stdout).toContain('up to date');
+    expect((await cspr(['seed-demo'], { DATA_DIR: dir })).stdout).toContain('Added the demonstration data');
+    expect((await cspr(['seed-demo'], { DATA_DIR: dir })).stdout).toContain('already there');
+    const b = await cspr(['backup', file], { DATA_DIR: dir });
+    expect(b.code).toBe(0);
+    const target = copyTemplate();
+    const r = await cspr(['restore', file], { DATA_DIR: target });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/Restored \d+ rows/);
+    const again = await cspr(['restore', file], { DATA_DIR: target });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('only into an empty data folder');
+  }, 90_000);
+});

@@ -1,0 +1,99 @@
+// Working days for statutory clocks: Monday to Friday, less England and Wales bank holidays.
+//
+// Counting convention (Working Together and the Panel count this way): the starting day is day 0
+// and is never counted; day 1 is the first working day after it. So 5 working days after
+// Friday 20 December 2024 is Tuesday 31 December 2024 (23, 24, 27, 30, 31; 25, 26 are holidays).
+//
+// When the starting day is itself a weekend or bank holiday it is still day 0: a local authority
+// that became aware on Saturday 21 December 2024 has 23, 24, 27, 30, 31 December, the same
+// deadline as if it had become aware on the Friday. Nothing is lost or gained by the day of the week.
+
+import { addDays, compareDates, dayOfWeek, isDateOnly, parseDateOnly } from './date-only.ts';
+import type { DateOnly } from './date-only.ts';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays.ts';
+
+export type WorkingDayCalendar = {
+  /** The bank holidays this calendar knows, sorted. */
+  readonly holidays: readonly DateOnly[];
+  /** True for a bank holiday in this calendar (whatever the day of the week). */
+  isHoliday(date: DateOnly): boolean;
+  /** Monday to Friday and not a bank holiday. */
+  isWorkingDay(date: DateOnly): boolean;
+  /**
+   * The `n`th working day after `date` (before it when `n` is negative); `date` is day 0 and
+   * `addWorkingDays(date, 0)` is `date` itself even when it is not a working day.
+   * For any `n` ≠ 0 the result is always a working day.
+   */
+  addWorkingDays(date: DateOnly, n: number): DateOnly;
+  /**
+   * Signed count of working days from `from` to `to`, the inverse of `addWorkingDays`:
+   * - `to` later: working days in (from, to] — `from` excluded, `to` included;
+   * - `to` earlier: minus the working days in [to, from);
+   * - same day: 0.
+   * Hence `workingDaysBetween(a, addWorkingDays(a, n)) === n` for every `a` and `n`, and
+   * `addWorkingDays(a, workingDaysBetween(a, b)) === b` whenever `b` is a working day.
+   */
+  workingDaysBetween(from: DateOnly, to: DateOnly): number;
+};
+
+/** Build a calendar from holiday dates (`YYYY-MM-DD`). Throws on a malformed date. */
+export function createCalendar(holidays: Iterable<string>): WorkingDayCalendar {
+  const set = new Set<DateOnly>();
+  for (const h of holidays) {
+    const date = parseDateOnly(h);
+    if (date === null) throw new RangeError(`Not a valid holiday date (expected YYYY-MM-DD): ${String(h)}`);
+    set.add(date);
+  }
+  const sorted = Object.freeze([...set].sort());
+
+  const isHoliday = (date: DateOnly): boolean => {
+    if (!isDateOnly(date)) throw new RangeError(`Not a valid date (expected YYYY-MM-DD): ${String(date)}`);
+    return set.has(date);
+  };
+
+  const isWorkingDay = (date: DateOnly): boolean => {
+    const d = dayOfWeek(date); // validates
+    return d !== 0 && d !== 6 && !set.has(date);
+  };
+
+  const addWorkingDays = (date: DateOnly, n: number): DateOnly => {
+    if (!Number.isInteger(n)) throw new RangeError(`Number of working days must be a whole number, got ${String(n)}`);
+    if (!isDateOnly(date)) throw new RangeError(`Not a valid date (expected YYYY-MM-DD): ${String(date)}`);
+    const step = n < 0 ? -1 : 1;
+    let remaining = Math.abs(n);
+    let current = date;
+    while (remaining > 0) {
+      current = addDays(current, step);
+      if (isWorkingDay(current)) remaining -= 1;
+    }
+    return current;
+  };
+
+  const workingDaysBetween = (from: DateOnly, to: DateOnly): number => {
+    const order = compareDates(from, to);
+    if (order === 0) return 0;
+    if (order < 0) {
+      // (from, to]
+      let count = 0;
+      for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (isWorkingDay(d)) count += 1;
+      return count;
+    }
+    // [to, from)
+    let count = 0;
+    for (let d = to; d < from; d = addDays(d, 1)) if (isWorkingDay(d)) count += 1;
+    return 0 - count; // not -count, which gives -0 for an empty span
+  };
+
+  return Object.freeze({ holidays: sorted, isHoliday, isWorkingDay, addWorkingDays, workingDaysBetween });
+}
+
+let shipped: WorkingDayCalendar | undefined;
+
+/**
+ * The calendar built from the shipped England and Wales table (2018–2027). Outside those years
+ * only weekends are skipped, so deployments should load the GOV.UK feed for later years.
+ */
+export function defaultCalendar(): WorkingDayCalendar {
+  shipped ??= createCalendar(ENGLAND_AND_WALES_BANK_HOLIDAYS.map((h) => h.date));
+  return shipped;
+}

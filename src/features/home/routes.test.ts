@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES } from '../../../test/support/database.ts';
+import { startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { seedDemo } from '../demo/service.ts';
+
+describe.each(ENGINES)('web shell on %s', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+  });
+  afterAll(async () => t.close());
+
+  it('serves the start page with the service name, skip link and footer links', async () => {
+    const res = await t.app.inject({ url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/html');
+    expect(res.body).toContain('<title>Child safeguarding practice reviews – CSPR Hub</title>');
+    expect(res.body).toContain('href="#main-content"');
+    expect(res.body).toContain('govuk-phase-banner');
+    for (const href of ['/accessibility', '/privacy', '/cookies']) expect(res.body).toContain(`href="${href}"`);
+  });
+
+  it('sends a strict CSP whose nonce is on the inline script, and no cookies', async () => {
+    const res = await t.app.inject({ url: '/' });
+    const csp = String(res.headers['content-security-policy']);
+    const nonce = /script-src 'self' 'nonce-([a-f0-9]+)'/.exec(csp)?.[1];
+    expect(nonce).toBeTruthy();
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("object-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(res.body).toContain(`<script nonce="${nonce}">`);
+    expect(res.body).not.toMatch(/<script>(?!<\/script>)/);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('says when the deployment holds fictional demonstration data', async () => {
+    expect((await t.app.inject({ url: '/' })).body).not.toContain('fictional demonstration data');
+    await seedDemo(t.db.database);
+    expect((await t.app.inject({ url: '/' })).body).toContain('fictional demonstration data');
+  });
+
+  it.each([
+    ['/accessibility', 'Accessibility statement for CSPR Hub'],
+    ['/privacy', 'Privacy notice'],
+    ['/cookies', 'Cookies'],
+  ])('serves %s', async (url, heading) => {
+    const res = await t.app.inject({ url });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain(`<h1 class="govuk-heading-l">${heading}</h1>`);
+  });
+
+  it('serves GOV.UK Frontend assets with caching', async () => {
+    const css = await t.app.inject({ url: '/govuk/govuk-frontend.min.css' });
+    expect(css.statusCode).toBe(200);
+    expect(css.headers['cache-control']).toContain('max-age');
+    expect((await t.app.inject({ url: '/govuk/package.json' })).statusCode).toBe(404);
+    expect((await t.app.inject({ url: '/public/init.mjs' })).statusCode).toBe(200);
+  });
+
+  it('answers unknown pages with a GOV.UK 404 page, and API paths with a problem body', async () => {
+    const page = await t.app.inject({ url: '/no/such/page' });
+    expect(page.statusCode).toBe(404);
+    expect(page.body).toContain('Page not found');
+    const api = await t.app.inject({ url: '/api/v1/nothing' });
+    expect(api.statusCode).toBe(404);
+    expect(api.headers['content-type']).toContain('application/problem+json');
+    expect(api.json()).toMatchObject({ status: 404, title: 'Not found' });
+  });
+});
+
+describe('server errors', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded');
+  });
+  afterAll(async () => t.close());
+
+  it('show a GOV.UK 500 page without any internals', async () => {
+    const app = t.app;
+    // A route that fails the way a bug would, added only to this test's app.
+    const { buildApp } = await import('../../platform/http/app.ts');
+    const failing = await buildApp(app.deps);
+    failing.get('/explode', async () => {
+      throw new Error('secret internal detail at /srv/code.ts:12');
+    });
+    failing.get('/api/v1/explode', async () => {
+      throw new Error('secret internal detail');
+    });
+    const page = await failing.inject({ url: '/explode' });
+    expect(page.statusCode).toBe(500);
+    expect(page.body).toContain('Sorry, there is a problem with the service');
+    expect(page.body).not.toContain('secret internal detail');
+    const api = await failing.inject({ url: '/api/v1/explode' });
+    expect(api.statusCode).toBe(500);
+    expect(api.json()).toEqual({ type: 'about:blank', title: 'Internal server error', status: 500 });
+    await failing.close();
+  });
+});

@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import type { DB } from './types.ts';
+
+// Date-only columns stay 'YYYY-MM-DD' strings: turning them into JS Dates shifts them
+// across time zones. Counts (bigint) fit comfortably in a JS number here.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export type Engine = 'embedded' | 'postgres';
+
+export type Database = {
+  readonly engine: Engine;
+  readonly db: Kysely<DB>;
+  /** The node-postgres pool: for migrations, backups and anything needing one connection. */
+  readonly pool: pg.Pool;
+  /** Where the data lives, safe to print (no password). */
+  readonly location: string;
+  close(): Promise<void>;
+};
+
+export class DatabaseOpenError extends Error {}
+
+export type OpenOptions = { dataDir: string; databaseUrl?: string | undefined };
+
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir);
+}
+
+export function describeUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
+  } catch {
+    return 'the configured server';
+  }
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  // An idle client that loses its server must not crash the process.
+  pool.on('error', () => {});
+  const location = describeUrl(url);
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    await pool.end().catch(() => {});
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new DatabaseOpenError(
+      `Could not connect to the PostgreSQL server at ${location} (${reason}). ` +
+        'Check DATABASE_URL and that the server is running and accepts connections.',
+    );
+  }
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    engine: 'postgres',
+    db,
+    pool,
+    location,
+    async close() {
+      await endPool(db, pool);
+    },
+  };
+}
+
+/** Kysely ends the pool only if it used it itself; a pool used only directly must be ended too. */
+async function endPool(db: Kysely<DB>, pool: pg.Pool): Promise<void> {
+  await db.destroy();
+  if (!pool.ended) await pool.end();
+}
+
+function ensureWritableFolder(dataDir: string): void {
+  try {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const probe = path.join(dataDir, `.write-test-${process.pid}`);
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe);
+  } catch (err) {
+    throw new DatabaseOpenError(
+      `The data folder ${dataDir} cannot be written to (${(err as NodeJS.ErrnoException).code ?? 'error'}). ` +
+        'Give this user write access to it, or set DATA_DIR to a folder it can write.',
+    );
+  }
+}
+
+async function openEmbedded(dataDir: string): Promise<Database> {
+  ensureWritableFolder(dataDir);
+  let lock: DataDirLock;
+  try {
+    lock = acquireDataDirLock(dataDir);
+  } catch (err) {
+    throw new DatabaseOpenError((err as Error).message);
+  }
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(path.join(dataDir, 'pgdata'));
+  } catch (err) {
+    lock.release();
+    throw new DatabaseOpenError(
+      `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
+        'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
+    );
+  }
+  // The adapter speaks the node-postgres protocol over the single PGlite connection,
+  // so both engines share one code path from here on.
+  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    engine: 'embedded',
+    db,
+    pool,
+    location: dataDir,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await endPool(db, pool);
+      await pglite.close();
+      lock.release();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Database } from './database.ts';
+
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
+
+export class MigrationError extends Error {}
+
+export function listMigrations(dir = MIGRATIONS_DIR): { name: string; file: string }[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ name: f.replace(/\.sql$/, ''), file: path.join(dir, f) }));
+}
+
+/**
+ * Applies every migration not yet recorded, each in its own transaction, in name order.
+ * An advisory lock makes several instances starting at once take turns.
+ * Returns the names applied now.
+ */
+export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise<string[]> {
+  const client = await database.pool.connect();
+  const applied: string[] = [];
+  try {
+    await client.query(`select pg_advisory_lock(hashtext('cspr-hub:migrations'))`);
+    await client.query(
+      `create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`,
+    );
+    const done = new Set(
+      (await client.query<{ name: string }>('select name from schema_migrations')).rows.map((r) => r.name),
+    );
+    for (const m of listMigrations(dir)) {
+      if (done.has(m.name)) continue;
+      const text = fs.readFileSync(m.file, 'utf8');
+      try {
+        await client.query('begin');
+        await client.query(text);
+        await client.query('insert into schema_migrations (name) values ($1)', [m.name]);
+        await client.query('commit');
+        applied.push(m.name);
+      } catch (err) {
+        await client.query('rollback').catch(() => {});
+        throw new MigrationError(
+          `Migration ${m.name} failed and was rolled back (${(err as Error).message}). ` +
+            'The database is unchanged by it; fix the migration or the data, then start again.',
+        );
+      }
+    }
+  } finally {
+    await client.query(`select pg_advisory_unlock(hashtext('cspr-hub:migrations'))`).catch(() => {});
+    client.release();
+  }
+  return applied;
+}

@@ -1,0 +1,79 @@
+import fs from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { AxeBuilder } from '@axe-core/playwright';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+import { seedDemo } from '../../src/features/demo/service.ts';
+import { loadConfig } from '../../src/platform/config/config.ts';
+import { buildApp } from '../../src/platform/http/app.ts';
+import { openTestDatabase, type TestDatabase } from '../support/database.ts';
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+
+/** Debian's Chromium, or null with the reason printed. With REQUIRE_BROWSER=1 a missing browser fails the run. */
+export function findChromium(): string | null {
+  const found = CANDIDATES.find((p) => fs.existsSync(p)) ?? null;
+  if (!found) {
+    const reason = `Browser tests not run: no Chromium found (looked at ${CANDIDATES.join(', ')}). Install Debian's chromium package.`;
+    if (process.env.REQUIRE_BROWSER === '1') throw new Error(reason);
+    console.warn(reason);
+  }
+  return found;
+}
+
+export function launchBrowser(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+export type LiveServer = { url: string; app: FastifyInstance; db: TestDatabase; close(): Promise<void> };
+
+/** The whole service listening on a loopback port, on a fresh embedded database with the demo data. */
+export async function startLiveServer(): Promise<LiveServer> {
+  const db = await openTestDatabase('embedded');
+  await seedDemo(db.database);
+  const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: db.dataDir }), database: db.database });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    app,
+    db,
+    async close() {
+      await app.close();
+      await db.database.close();
+      await db.drop();
+    },
+  };
+}
+
+/** Fails the test on any WCAG 2.2 A/AA violation axe finds on the page as it is now. */
+export async function expectAccessible(page: Page): Promise<void> {
+  const results = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'])
+    .analyze();
+  const summary = results.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(summary, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/** Collects console errors (a CSP violation shows up here) for a page's lifetime. */
+export function collectConsoleErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(msg.text());
+  });
+  page.on('pageerror', (err) => errors.push(err.message));
+  return errors;
+}
