@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
+import { PUBLIC } from '../../platform/http/access.ts';
 import { isDemoDeployment } from '../demo/service.ts';
 
 /** The start page and the pages every GOV.UK service has in its footer. */
 export async function homeRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', async (_req, reply) => {
+  app.get('/', PUBLIC, async (_req, reply) => {
     const demo = await isDemoDeployment(app.deps.database);
     return reply.render('home/views/start.njk', { pageTitle: 'Child safeguarding practice reviews', demo });
   });
-  app.get('/accessibility', async (_req, reply) =>
+  app.get('/accessibility', PUBLIC, async (_req, reply) =>
     reply.render('home/views/accessibility.njk', { pageTitle: 'Accessibility statement' }),
   );
-  app.get('/privacy', async (_req, reply) => reply.render('home/views/privacy.njk', { pageTitle: 'Privacy notice' }));
-  app.get('/cookies', async (_req, reply) => reply.render('home/views/cookies.njk', { pageTitle: 'Cookies' }));
+  app.get('/privacy', PUBLIC, async (_req, reply) => reply.render('home/views/privacy.njk', { pageTitle: 'Privacy notice' }));
+  app.get('/cookies', PUBLIC, async (_req, reply) => reply.render('home/views/cookies.njk', { pageTitle: 'Cookies' }));
 }

@@ -28,6 +28,27 @@ const schema = z.object({
     .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
     .default('false')
     .transform((v) => v === 'true'),
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be the base64 of exactly 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number({ error: 'SESSION_IDLE_MINUTES must be a whole number of minutes' })
+    .int('SESSION_IDLE_MINUTES must be a whole number of minutes')
+    .min(1, 'SESSION_IDLE_MINUTES must be at least 1')
+    .max(24 * 60, 'SESSION_IDLE_MINUTES must be at most 1440')
+    .default(30),
+  SESSION_MAX_HOURS: z.coerce
+    .number({ error: 'SESSION_MAX_HOURS must be a whole number of hours' })
+    .int('SESSION_MAX_HOURS must be a whole number of hours')
+    .min(1, 'SESSION_MAX_HOURS must be at least 1')
+    .max(72, 'SESSION_MAX_HOURS must be at most 72')
+    .default(12),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
+    .optional(),
+  MAIL_FROM: z.string().min(3, 'MAIL_FROM must be an email address').default('CSPR Hub <no-reply@cspr-hub.invalid>'),
   SHUTDOWN_GRACE_MS: z.coerce
     .number({ error: 'SHUTDOWN_GRACE_MS must be a number of milliseconds' })
     .int()
@@ -44,6 +65,11 @@ export type Config = {
   publicUrl: string | undefined;
   trustProxy: boolean;
   shutdownGraceMs: number;
+  dataEncryptionKey: string | undefined;
+  sessionIdleMinutes: number;
+  sessionMaxHours: number;
+  smtpUrl: string | undefined;
+  mailFrom: string;
 };
 
 export class ConfigError extends Error {
@@ -79,6 +105,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: c.PUBLIC_URL,
     trustProxy: c.TRUST_PROXY,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
+    dataEncryptionKey: c.DATA_ENCRYPTION_KEY,
+    sessionIdleMinutes: c.SESSION_IDLE_MINUTES,
+    sessionMaxHours: c.SESSION_MAX_HOURS,
+    smtpUrl: c.SMTP_URL,
+    mailFrom: c.MAIL_FROM,
   };
 }
 
@@ -92,4 +123,9 @@ export const CONFIG_DOC = [
   ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails and feeds.'],
   ['TRUST_PROXY', 'false', 'true when behind a load balancer that sets X-Forwarded-For/-Proto.'],
   ['SHUTDOWN_GRACE_MS', '10000', 'How long requests in flight may take to finish on SIGTERM/SIGINT.'],
+  ['DATA_ENCRYPTION_KEY', '(key file)', 'Base64 of 32 random bytes that encrypts identifying details; without it a key file is made in DATA_DIR/secrets. Required in practice for PostgreSQL with several instances.'],
+  ['SESSION_IDLE_MINUTES', '30', 'Signed-in sessions end after this long without a request.'],
+  ['SESSION_MAX_HOURS', '12', 'Signed-in sessions end this long after sign-in, whatever the activity.'],
+  ['SMTP_URL', '(unset)', 'smtp:// or smtps:// server for email; without it emails are written to DATA_DIR/outbox as .eml files.'],
+  ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
 ] as const;

@@ -5,16 +5,22 @@ import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
+import { createFieldCipher, loadDataKey, type FieldCipher } from '../crypto/field-encryption.ts';
+import { setUpAuthentication } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
+import { navigationFor } from './navigation.ts';
 import { setUpSecurityHeaders } from './security-headers.ts';
 import { setUpStaticAssets } from './static-assets.ts';
 import { setUpViews } from './views.ts';
 
 export type AppDeps = { config: Config; database: Database };
 
+/** What every feature may use, built once per app. */
+export type AppServices = AppDeps & { cipher: FieldCipher };
+
 declare module 'fastify' {
   interface FastifyInstance {
-    deps: AppDeps;
+    deps: AppServices;
   }
 }
 
@@ -41,12 +47,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     return503OnClosing: true,
   });
-  app.decorate('deps', deps);
+  const cipher = createFieldCipher(loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir }));
+  app.decorate('deps', { ...deps, cipher });
 
   await setUpSecurityHeaders(app);
   await app.register(formbody);
   await setUpStaticAssets(app);
-  setUpViews(app, { navigation: () => [{ href: '/', text: 'Home' }] });
+  setUpViews(app, { navigation: navigationFor });
+  await setUpAuthentication(app);
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);

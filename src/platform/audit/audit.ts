@@ -1,0 +1,127 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/types.ts';
+
+/**
+ * The audit trail: who did or saw what, when, from where. Append-only (a trigger
+ * refuses updates and deletes) and tamper-evident: each entry's hash covers the
+ * previous entry's hash, so changing or removing any entry breaks every hash after it.
+ */
+export type AuditEntry = {
+  actor?: { id: string; email: string; role: string | null } | null;
+  partnershipId?: string | null;
+  action: string;
+  recordType?: string | null;
+  recordId?: string | null;
+  changes?: { before?: unknown; after?: unknown } | Record<string, unknown> | null;
+  outcome?: 'allowed' | 'refused' | 'failed';
+  ip?: string | null;
+  requestId?: string | null;
+};
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** JSON with object keys sorted at every depth: the database may reorder jsonb keys. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value ?? null);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+export type StoredFields = {
+  at: string;
+  actor_id: string | null;
+  actor_email: string | null;
+  actor_role: string | null;
+  partnership_id: string | null;
+  action: string;
+  record_type: string | null;
+  record_id: string | null;
+  changes: unknown;
+  outcome: string;
+  ip: string | null;
+  request_id: string | null;
+};
+
+export function entryHash(prevHash: string, fields: StoredFields): string {
+  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(fields)).digest('hex');
+}
+
+function toFields(entry: AuditEntry, at: string): StoredFields {
+  return {
+    at,
+    actor_id: entry.actor?.id ?? null,
+    actor_email: entry.actor?.email ?? null,
+    actor_role: entry.actor?.role ?? null,
+    partnership_id: entry.partnershipId ?? null,
+    action: entry.action,
+    record_type: entry.recordType ?? null,
+    record_id: entry.recordId ?? null,
+    changes: entry.changes ?? null,
+    outcome: entry.outcome ?? 'allowed',
+    ip: entry.ip ?? null,
+    request_id: entry.requestId ?? null,
+  };
+}
+
+/** Appends one entry. Entries are chained in one order, so appends take a short lock. */
+export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:audit'))`.execute(trx);
+    const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const prevHash = last?.hash ?? GENESIS_HASH;
+    const fields = toFields(entry, new Date().toISOString());
+    await trx
+      .insertInto('audit_events')
+      .values({
+        ...fields,
+        changes: fields.changes === null ? null : JSON.stringify(fields.changes),
+        outcome: fields.outcome as 'allowed' | 'refused' | 'failed',
+        prev_hash: prevHash,
+        hash: entryHash(prevHash, fields),
+      })
+      .execute();
+  });
+}
+
+export type ChainCheck = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
+
+/** Recomputes every hash in order; reports the first entry that does not match. */
+export async function verifyAuditChain(db: Kysely<DB>): Promise<ChainCheck> {
+  let prevHash = GENESIS_HASH;
+  let checked = 0;
+  let after = 0;
+  for (;;) {
+    const rows = await db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute();
+    if (rows.length === 0) return { ok: true, checked };
+    for (const row of rows) {
+      if (row.prev_hash !== prevHash) {
+        return { ok: false, checked, brokenAt: row.seq, reason: 'its link to the previous entry does not match (an entry before it was removed or changed)' };
+      }
+      const fields: StoredFields = {
+        at: new Date(row.at).toISOString(),
+        actor_id: row.actor_id,
+        actor_email: row.actor_email,
+        actor_role: row.actor_role,
+        partnership_id: row.partnership_id,
+        action: row.action,
+        record_type: row.record_type,
+        record_id: row.record_id,
+        changes: row.changes,
+        outcome: row.outcome,
+        ip: row.ip,
+        request_id: row.request_id,
+      };
+      if (entryHash(prevHash, fields) !== row.hash) {
+        return { ok: false, checked, brokenAt: row.seq, reason: 'its content does not match its hash (it was changed)' };
+      }
+      prevHash = row.hash;
+      checked += 1;
+      after = row.seq;
+    }
+  }
+}

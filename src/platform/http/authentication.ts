@@ -1,0 +1,163 @@
+import fastifyCookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { recordAudit } from '../audit/audit.ts';
+import { actingRole, can, type Permission, type Principal } from '../auth/policy.ts';
+import { loadPrincipal, userForApiToken } from '../auth/principals.ts';
+import { findSession, type SessionRow } from '../auth/sessions.ts';
+import { sendProblem, wantsJson } from './errors.ts';
+
+/**
+ * What a route needs: a permission from the policy, or one of
+ * 'public' (anyone), 'signed-in' (any person fully signed in) and
+ * 'password-only' (signed in with a password, second factor still to come: the two-factor pages).
+ */
+export type Access = Permission | 'public' | 'signed-in' | 'password-only';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    session: SessionRow | null;
+    /** Records an audit entry with this request's actor, address and id filled in. */
+    audit(entry: AuditFields): Promise<void>;
+  }
+}
+
+export type AuditFields = {
+  action: string;
+  permission?: Permission;
+  partnershipId?: string | null;
+  recordType?: string;
+  recordId?: string;
+  changes?: Record<string, unknown> | null;
+  outcome?: 'allowed' | 'refused' | 'failed';
+  actor?: { id: string; email: string; role: string | null };
+};
+
+export const SESSION_COOKIE = 'cspr_session';
+export const CSRF_COOKIE = 'cspr_csrf';
+export const COOKIE_OPTIONS = { path: '/', httpOnly: true, sameSite: 'lax', secure: 'auto' } as const;
+
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function bearer(req: FastifyRequest): string | null {
+  const h = req.headers.authorization;
+  return h && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : null;
+}
+
+function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
+  return reply.redirect(`/sign-in${next}`, 303);
+}
+
+export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
+  const { database, config } = app.deps;
+  const limits = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours };
+
+  await app.register(fastifyCookie);
+  await app.register(csrf, {
+    cookieKey: CSRF_COOKIE,
+    cookieOpts: { ...COOKIE_OPTIONS },
+    getToken: (req) => {
+      const body = req.body as Record<string, unknown> | undefined;
+      const fromBody = body && typeof body._csrf === 'string' ? body._csrf : undefined;
+      return fromBody ?? (req.headers['x-csrf-token'] as string | undefined) ?? (req.query as Record<string, string>)?._csrf;
+    },
+  });
+
+  app.decorateRequest('principal', null);
+  app.decorateRequest('session', null);
+  app.decorateRequest('audit', async function audit(this: FastifyRequest, entry: AuditFields) {
+    const p = this.principal;
+    await recordAudit(database.db, {
+      actor: entry.actor ?? (p ? { id: p.userId, email: p.email, role: entry.permission ? actingRole(p, entry.permission, { partnershipId: entry.partnershipId }) : null } : null),
+      partnershipId: entry.partnershipId ?? null,
+      action: entry.action,
+      recordType: entry.recordType ?? null,
+      recordId: entry.recordId ?? null,
+      changes: entry.changes ?? null,
+      outcome: entry.outcome ?? 'allowed',
+      ip: this.ip,
+      requestId: this.id,
+    });
+  });
+
+  // Who is asking: an API token, or a session cookie.
+  app.addHook('onRequest', async (req) => {
+    const token = bearer(req);
+    if (token) {
+      const userId = await userForApiToken(database.db, token);
+      req.principal = userId ? await loadPrincipal(database.db, userId, 'token') : null;
+      return;
+    }
+    const cookie = req.cookies[SESSION_COOKIE];
+    if (!cookie) return;
+    const session = await findSession(database.db, cookie, limits);
+    if (!session) return;
+    const principal = await loadPrincipal(database.db, session.userId, 'session');
+    if (!principal) return;
+    req.session = session;
+    req.principal = principal;
+    req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null };
+  });
+
+  // Forms posted from a browser must carry this site's CSRF token. API calls with a
+  // bearer token carry no cookies, so they cannot be forged by another site.
+  app.addHook('preHandler', (req, reply, done) => {
+    if (!STATE_CHANGING.has(req.method) || bearer(req)) return done();
+    app.csrfProtection(req, reply, done);
+  });
+
+  // The door: every route names what it needs; a route that names nothing is refused.
+  app.addHook('preHandler', async (req, reply) => {
+    const config = req.routeOptions.config as { access?: Access; rootPath?: string };
+    const access = config.access ?? (config.rootPath ? 'public' : undefined);
+    if (access === 'public') return;
+    if (access === undefined) {
+      req.log.error({ route: req.routeOptions.url }, 'route declares no access rule: refused');
+      return refuse(req, reply);
+    }
+    const principal = req.principal;
+    if (!principal) {
+      if (bearer(req)) return sendProblem(reply, 401, 'Unauthorized', 'The API token is not valid or has been revoked.');
+      if (wantsJson(req)) return sendProblem(reply, 401, 'Unauthorized', 'Sign in or send an API token.');
+      return redirectToSignIn(req, reply);
+    }
+    if (principal.via === 'session' && !req.session?.twoFactorAt && access !== 'password-only') {
+      if (wantsJson(req)) return sendProblem(reply, 401, 'Unauthorized', 'Finish signing in with your two-factor code first.');
+      return reply.redirect('/sign-in/two-factor', 303);
+    }
+    if (access === 'signed-in' || access === 'password-only') return;
+    if (!can(principal, access)) return refuse(req, reply, access);
+  });
+}
+
+/** A refusal: 403 with a clear message, recorded in the audit trail. */
+export async function refuse(req: FastifyRequest, reply: FastifyReply, permission?: Permission, detail?: string): Promise<FastifyReply> {
+  const message = detail ?? 'You do not have permission to see this page or do this.';
+  if (req.principal) {
+    await req.audit({ action: 'access-refused', permission, recordType: 'route', recordId: `${req.method} ${req.routeOptions.url ?? req.url}`, outcome: 'refused' });
+  }
+  if (wantsJson(req)) return sendProblem(reply, 403, 'Forbidden', message);
+  return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: message, status: 403 });
+}
+
+/** Refuse unless the principal holds the permission within this partnership (tenant check on a record). */
+export async function requireInScope(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  permission: Permission,
+  partnershipId: string,
+): Promise<boolean> {
+  if (can(req.principal, permission, { partnershipId })) return true;
+  // Another partnership's record looks exactly like one that does not exist.
+  if (req.principal) {
+    await req.audit({ action: 'access-refused', permission, partnershipId, recordType: 'route', recordId: req.url, outcome: 'refused' });
+  }
+  if (wantsJson(req)) sendProblem(reply, 404, 'Not found', 'There is nothing at this address.');
+  else reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+  return false;
+}

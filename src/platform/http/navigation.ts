@@ -1,0 +1,20 @@
+import type { FastifyRequest } from 'fastify';
+import { can } from '../auth/policy.ts';
+import type { NavItem } from './views.ts';
+
+/** The header navigation: what this person can reach. */
+export function navigationFor(req: FastifyRequest): NavItem[] {
+  const p = req.principal;
+  const fullySignedIn = p && (p.via === 'token' || req.session?.twoFactorAt);
+  if (!p || !fullySignedIn) {
+    return [
+      { href: '/', text: 'Home' },
+      { href: '/sign-in', text: 'Sign in' },
+    ];
+  }
+  const items: NavItem[] = [{ href: '/', text: 'Home' }];
+  if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) items.push({ href: '/admin', text: 'Administration' });
+  items.push({ href: '/account', text: 'Your account' });
+  items.push({ href: '/sign-out', text: 'Sign out' });
+  return items;
+}
