@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES } from '../../../test/support/database.ts';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { PUBLIC } from '../../platform/http/access.ts';
 import { seedDemo } from '../demo/service.ts';
 
 describe.each(ENGINES)('web shell on %s', (engine) => {
@@ -83,10 +84,10 @@ describe('server errors', () => {
     // A route that fails the way a bug would, added only to this test's app.
     const { buildApp } = await import('../../platform/http/app.ts');
     const failing = await buildApp(app.deps);
-    failing.get('/explode', async () => {
+    failing.get('/explode', PUBLIC, async () => {
       throw new Error('secret internal detail at /srv/code.ts:12');
     });
-    failing.get('/api/v1/explode', async () => {
+    failing.get('/api/v1/explode', PUBLIC, async () => {
       throw new Error('secret internal detail');
     });
     const page = await failing.inject({ url: '/explode' });

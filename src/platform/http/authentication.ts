@@ -113,8 +113,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
 
   // The door: every route names what it needs; a route that names nothing is refused.
   app.addHook('preHandler', async (req, reply) => {
-    const config = req.routeOptions.config as { access?: Access; rootPath?: string };
-    const access = config.access ?? (config.rootPath ? 'public' : undefined);
+    const config = req.routeOptions.config as { access?: Access };
+    // The not-found page is for everyone; any other route must say what it needs.
+    const access = req.is404 ? 'public' : config.access;
     if (access === 'public') return;
     if (access === undefined) {
       req.log.error({ route: req.routeOptions.url }, 'route declares no access rule: refused');

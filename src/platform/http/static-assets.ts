@@ -7,7 +7,15 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const govuk = path.join(root, 'node_modules/govuk-frontend/dist/govuk');
 
 /** GOV.UK Frontend's CSS, JS, fonts and images, and the service's own small files. */
-export async function setUpStaticAssets(app: FastifyInstance): Promise<void> {
+export async function setUpStaticAssets(parent: FastifyInstance): Promise<void> {
+  await parent.register(staticRoutes);
+}
+
+async function staticRoutes(app: FastifyInstance): Promise<void> {
+  // Files anyone may fetch: these routes are public, and say so like every other route.
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), access: 'public' };
+  });
   const cache = { cacheControl: true, maxAge: '1d' } as const;
   await app.register(fastifyStatic, { root: path.join(govuk, 'assets'), prefix: '/assets/', ...cache });
   await app.register(fastifyStatic, {

@@ -63,6 +63,8 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       serviceName: SERVICE_NAME,
       serviceUrl: '/',
       cspNonce: nonce,
+      // Called by forms only, so pages without forms set no CSRF cookie.
+      csrfToken: () => (this as FastifyReply & { generateCsrf(): string }).generateCsrf(),
       currentPath: req.url.split('?')[0],
       navigation: options.navigation(req).map((item) => ({
         ...item,
