@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
@@ -52,6 +53,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await setUpSecurityHeaders(app);
   await app.register(formbody);
+  // Off by default; routes that attract guessing (sign-in, resets) set their own limit.
+  await app.register(rateLimit, { global: false });
   await setUpStaticAssets(app);
   setUpViews(app, { navigation: navigationFor });
   await setUpAuthentication(app);
