@@ -3,6 +3,7 @@
  *  1. start-up to ready on an existing embedded data folder, and first start with demo seeding;
  *  2. start page throughput (autocannon, 10 connections, 10 s) beside a bare Fastify route in the same run.
  */
+import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -57,7 +58,7 @@ try {
 
   const database = await openDatabase({ dataDir });
   await migrate(database);
-  await seedDemo(database);
+  await seedDemo(database, cipherFor({ dataDir }));
   const app = await buildApp({ config: loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dataDir }), database });
   await app.listen({ port: 3902, host: '127.0.0.1' });
   const bare = Fastify();

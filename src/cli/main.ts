@@ -3,12 +3,27 @@ import { BackupError } from '../platform/db/backup.ts';
 import { DatabaseOpenError } from '../platform/db/database.ts';
 import { MigrationError } from '../platform/db/migrate.ts';
 import { UsageError, type Command, type Output } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { migrateCommand } from './commands/migrate.ts';
-import { seedDemoCommand } from './commands/seed-demo.ts';
+import { partnershipsCommand } from './commands/partnerships.ts';
+import { demoCodeCommand, seedDemoCommand } from './commands/seed-demo.ts';
+import { tokensCommand } from './commands/tokens.ts';
 import { serveCommand } from './commands/serve.ts';
+import { usersCommand } from './commands/users.ts';
 
-export const COMMANDS: Command[] = [serveCommand, migrateCommand, seedDemoCommand, backupCommand, restoreCommand];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  migrateCommand,
+  seedDemoCommand,
+  demoCodeCommand,
+  backupCommand,
+  restoreCommand,
+  tokensCommand,
+  auditCommand,
+  partnershipsCommand,
+  usersCommand,
+];
 
 export function helpText(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));

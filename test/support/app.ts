@@ -9,7 +9,8 @@ export type TestApp = { app: FastifyInstance; db: TestDatabase; close(): Promise
 /** The whole service on a fresh database of the given engine, for requests through HTTP (inject). */
 export async function startTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
   const db = await openTestDatabase(engine);
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: db.dataDir || '.test-data/unused', ...env });
+  // Every request in a test comes from one address: rate limits are tested on their own.
+  const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: 'off', DATA_DIR: db.dataDir || '.test-data/unused', ...env });
   const app = await buildApp({ config, database: db.database });
   await app.ready();
   return {

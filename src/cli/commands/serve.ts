@@ -1,3 +1,4 @@
+import { cipherFor } from '../../platform/crypto/field-encryption.ts';
 import { seedDemo, isEmpty } from '../../features/demo/service.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
@@ -21,7 +22,7 @@ export const serveCommand: Command = {
       // Only the embedded engine is seeded on its own: a server database belongs to an operator.
       let seeded = false;
       if (values['seed-if-empty'] && database.engine === 'embedded' && (await isEmpty(database))) {
-        await seedDemo(database);
+        await seedDemo(database, cipherFor(config));
         seeded = true;
       }
       app = await buildApp({ config, database });

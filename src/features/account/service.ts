@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { hashPassword, passwordProblem, verifyPassword } from '../../platform/auth/passwords.ts';
 import { API_TOKEN_PREFIX } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
+import type { RoleGrant } from '../../platform/auth/policy.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryCodeHash } from './two-factor.ts';
@@ -161,4 +162,14 @@ export async function revokeApiToken(db: Kysely<DB>, userId: string, tokenId: st
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Names of the partnerships and agencies a person's roles refer to, by id. */
+export async function grantNames(db: Kysely<DB>, grants: RoleGrant[]): Promise<Map<string, string>> {
+  const partnershipIds = grants.flatMap((g) => (g.partnershipId ? [g.partnershipId] : []));
+  const agencyIds = grants.flatMap((g) => (g.agencyId ? [g.agencyId] : []));
+  const names = new Map<string, string>();
+  if (partnershipIds.length) for (const r of await db.selectFrom('partnerships').select(['id', 'name']).where('id', 'in', partnershipIds).execute()) names.set(r.id, r.name);
+  if (agencyIds.length) for (const r of await db.selectFrom('agencies').select(['id', 'name']).where('id', 'in', agencyIds).execute()) names.set(r.id, r.name);
+  return names;
 }

@@ -1,9 +1,42 @@
 import type { Database } from '../../platform/db/database.ts';
+import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
+import { addAgency, addPartnership } from '../partnerships/service.ts';
+import { createUser } from '../users/service.ts';
 
 export const DEMO_PARTNERSHIP = {
   slug: 'northmoor',
   name: 'Northmoor Safeguarding Children Partnership (fictional)',
 };
+
+/**
+ * Demo sign-in details, printed on first start and in the README. The two-factor key is
+ * public on purpose: anyone trying the demo adds it to an authenticator app (or runs
+ * `cspr demo-code`). Never use the demo data for real cases.
+ */
+export const DEMO_PASSWORD = 'northmoor-demo-2026';
+export const DEMO_TOTP_SECRET = 'KRUGS4ZANFZSAYJAMRSW233EMVWW6ZDF';
+
+const DEMO_AGENCIES: { name: string; kind: AgencyKind }[] = [
+  { name: 'Northmoor Council Children’s Services', kind: 'local-authority' },
+  { name: 'Northmoor Police', kind: 'police' },
+  { name: 'Northmoor Integrated Care Board', kind: 'icb' },
+  { name: 'Northmoor Academy Trust', kind: 'relevant-agency' },
+  { name: 'Northmoor Community Health NHS Trust', kind: 'relevant-agency' },
+];
+
+type DemoUser = { email: string; name: string; role: RoleName; agency?: string; national?: boolean };
+
+export const DEMO_USERS: DemoUser[] = [
+  { email: 'admin@northmoor.example', name: 'Alex Morgan', role: 'partnership-admin' },
+  { email: 'la.lead@northmoor.example', name: 'Priya Shah', role: 'partner-lead', agency: 'Northmoor Council Children’s Services' },
+  { email: 'police.lead@northmoor.example', name: 'Daniel Okafor', role: 'partner-lead', agency: 'Northmoor Police' },
+  { email: 'health.lead@northmoor.example', name: 'Helen Price', role: 'partner-lead', agency: 'Northmoor Integrated Care Board' },
+  { email: 'school@northmoor.example', name: 'Sam Lewis', role: 'agency-contributor', agency: 'Northmoor Academy Trust' },
+  { email: 'reviewer@reviewers.example', name: 'Jordan Ellis', role: 'reviewer' },
+  { email: 'panel@panel.example', name: 'Chris Bennett', role: 'panel-viewer', national: true },
+  { email: 'sysadmin@cspr.example', name: 'Morgan Reid', role: 'system-admin', national: true },
+];
 
 const demoFlag = new WeakMap<Database, { value: boolean; at: number }>();
 
@@ -11,12 +44,7 @@ const demoFlag = new WeakMap<Database, { value: boolean; at: number }>();
 export async function isDemoDeployment(database: Database): Promise<boolean> {
   const cached = demoFlag.get(database);
   if (cached && Date.now() - cached.at < 30_000) return cached.value;
-  const row = await database.db
-    .selectFrom('partnerships')
-    .select('id')
-    .where('fictional', '=', true)
-    .limit(1)
-    .executeTakeFirst();
+  const row = await database.db.selectFrom('partnerships').select('id').where('fictional', '=', true).limit(1).executeTakeFirst();
   demoFlag.set(database, { value: row !== undefined, at: Date.now() });
   return row !== undefined;
 }
@@ -29,16 +57,28 @@ export async function isEmpty(database: Database): Promise<boolean> {
 export type DemoSummary = { partnership: string; created: boolean };
 
 /**
- * Seeds a fictional partnership so a newcomer sees a living system. Idempotent:
- * running it again leaves existing demo records as they are.
+ * Seeds a fictional partnership, its agencies and a person in every role, so a newcomer
+ * sees a living system. Idempotent: when the partnership exists, nothing changes.
  */
-export async function seedDemo(database: Database): Promise<DemoSummary> {
+export async function seedDemo(database: Database, cipher: FieldCipher): Promise<DemoSummary> {
   demoFlag.delete(database);
-  const inserted = await database.db
-    .insertInto('partnerships')
-    .values({ slug: DEMO_PARTNERSHIP.slug, name: DEMO_PARTNERSHIP.name, fictional: true })
-    .onConflict((oc) => oc.column('slug').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return { partnership: DEMO_PARTNERSHIP.name, created: inserted !== undefined };
+  const db = database.db;
+  const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirst();
+  if (existing) return { partnership: DEMO_PARTNERSHIP.name, created: false };
+  const partnership = await addPartnership(db, { ...DEMO_PARTNERSHIP, fictional: true });
+  const agencies = new Map<string, string>();
+  for (const a of DEMO_AGENCIES) agencies.set(a.name, (await addAgency(db, { partnershipId: partnership.id, ...a })).id);
+  const secret = cipher.encrypt(DEMO_TOTP_SECRET);
+  for (const u of DEMO_USERS) {
+    const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
+    if (existingUser) continue;
+    const user = await createUser(db, {
+      email: u.email,
+      name: u.name,
+      password: DEMO_PASSWORD,
+      grants: [{ role: u.role, partnershipId: u.national ? null : partnership.id, agencyId: u.agency ? agencies.get(u.agency) : null }],
+    });
+    await db.updateTable('users').set({ totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
+  }
+  return { partnership: DEMO_PARTNERSHIP.name, created: true };
 }

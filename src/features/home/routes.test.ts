@@ -39,7 +39,7 @@ describe.each(ENGINES)('web shell on %s', (engine) => {
 
   it('says when the deployment holds fictional demonstration data', async () => {
     expect((await t.app.inject({ url: '/' })).body).not.toContain('fictional demonstration data');
-    await seedDemo(t.db.database);
+    await seedDemo(t.db.database, t.app.deps.cipher);
     expect((await t.app.inject({ url: '/' })).body).toContain('fictional demonstration data');
   });
 

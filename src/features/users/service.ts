@@ -73,6 +73,8 @@ export type UserListItem = {
   name: string;
   disabled: boolean;
   twoFactor: boolean;
+  /** False until the person accepts their invitation (or resets their password). */
+  hasPassword: boolean;
   grants: { role: RoleName; partnershipId: string | null; partnershipName: string | null; agencyName: string | null }[];
 };
 
@@ -84,7 +86,7 @@ export async function listUsers(db: Kysely<DB>, partnerships: string[] | 'all'):
     .leftJoin('role_assignments as ra', 'ra.user_id', 'users.id')
     .leftJoin('partnerships as p', 'p.id', 'ra.partnership_id')
     .leftJoin('agencies as a', 'a.id', 'ra.agency_id')
-    .select(['users.id', 'users.email', 'users.name', 'users.disabled_at', 'users.totp_enabled', 'ra.role', 'ra.partnership_id', 'p.name as partnership_name', 'a.name as agency_name'])
+    .select(['users.id', 'users.email', 'users.name', 'users.disabled_at', 'users.totp_enabled', 'users.password_hash', 'ra.role', 'ra.partnership_id', 'p.name as partnership_name', 'a.name as agency_name'])
     .orderBy('users.name')
     .orderBy('users.email');
   if (Array.isArray(partnerships)) {
@@ -95,7 +97,7 @@ export async function listUsers(db: Kysely<DB>, partnerships: string[] | 'all'):
   for (const r of rows) {
     let u = byId.get(r.id);
     if (!u) {
-      u = { id: r.id, email: r.email, name: r.name, disabled: r.disabled_at !== null, twoFactor: r.totp_enabled, grants: [] };
+      u = { id: r.id, email: r.email, name: r.name, disabled: r.disabled_at !== null, twoFactor: r.totp_enabled, hasPassword: r.password_hash !== null, grants: [] };
       byId.set(r.id, u);
     }
     // A partnership admin sees only the roles held in their own partnerships.
@@ -104,4 +106,113 @@ export async function listUsers(db: Kysely<DB>, partnerships: string[] | 'all'):
     }
   }
   return [...byId.values()];
+}
+
+export type UserGrant = {
+  id: string;
+  role: RoleName;
+  partnershipId: string | null;
+  partnershipName: string | null;
+  agencyId: string | null;
+  agencyName: string | null;
+};
+
+export type UserDetail = {
+  id: string;
+  email: string;
+  name: string;
+  disabled: boolean;
+  hasPassword: boolean;
+  twoFactor: boolean;
+  grants: UserGrant[];
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A well-formed id: anything else is simply not found (and never reaches the database as a bad uuid). */
+export function isUuid(value: unknown): value is string {
+  return typeof value === 'string' && UUID.test(value);
+}
+
+async function userDetail(db: Kysely<DB>, where: { id: string } | { email: string }): Promise<UserDetail | undefined> {
+  let q = db.selectFrom('users').select(['id', 'email', 'name', 'disabled_at', 'password_hash', 'totp_enabled']);
+  q = 'id' in where ? q.where('id', '=', where.id) : q.where('email', '=', where.email.trim().toLowerCase());
+  const user = await q.executeTakeFirst();
+  if (!user) return undefined;
+  const grants = await db
+    .selectFrom('role_assignments as ra')
+    .leftJoin('partnerships as p', 'p.id', 'ra.partnership_id')
+    .leftJoin('agencies as a', 'a.id', 'ra.agency_id')
+    .select(['ra.id', 'ra.role', 'ra.partnership_id', 'p.name as partnership_name', 'ra.agency_id', 'a.name as agency_name'])
+    .where('ra.user_id', '=', user.id)
+    .orderBy('p.name')
+    .orderBy('ra.role')
+    .execute();
+  return {
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    disabled: user.disabled_at !== null,
+    hasPassword: user.password_hash !== null,
+    twoFactor: user.totp_enabled,
+    grants: grants.map((g) => ({
+      id: g.id,
+      role: g.role,
+      partnershipId: g.partnership_id,
+      partnershipName: g.partnership_name,
+      agencyId: g.agency_id,
+      agencyName: g.agency_name,
+    })),
+  };
+}
+
+/** One person with every role they hold (the caller filters what a partnership admin may see). */
+export async function findUser(db: Kysely<DB>, id: string): Promise<UserDetail | undefined> {
+  return isUuid(id) ? userDetail(db, { id }) : undefined;
+}
+
+export async function findUserByEmail(db: Kysely<DB>, email: string): Promise<UserDetail | undefined> {
+  return userDetail(db, { email });
+}
+
+/** Adds a role unless the person already holds it; true when added. */
+export async function addRole(db: Kysely<DB>, userId: string, grant: NewGrant): Promise<boolean> {
+  const problem = grantProblem(grant);
+  if (problem) throw new UserError(problem);
+  const partnershipId = grant.partnershipId ?? null;
+  const agencyId = grant.agencyId ?? null;
+  const held = await db
+    .selectFrom('role_assignments')
+    .select('id')
+    .where('user_id', '=', userId)
+    .where('role', '=', grant.role)
+    .where((eb) => (partnershipId ? eb('partnership_id', '=', partnershipId) : eb('partnership_id', 'is', null)))
+    .where((eb) => (agencyId ? eb('agency_id', '=', agencyId) : eb('agency_id', 'is', null)))
+    .executeTakeFirst();
+  if (held) return false;
+  await db.insertInto('role_assignments').values({ user_id: userId, role: grant.role, partnership_id: partnershipId, agency_id: agencyId }).execute();
+  return true;
+}
+
+/** Removes one role of a person; the removed role, or undefined when there was none with that id. */
+export async function removeRole(db: Kysely<DB>, userId: string, grantId: string): Promise<{ role: RoleName; partnershipId: string | null; agencyId: string | null } | undefined> {
+  if (!isUuid(grantId)) return undefined;
+  const row = await db
+    .deleteFrom('role_assignments')
+    .where('id', '=', grantId)
+    .where('user_id', '=', userId)
+    .returning(['role', 'partnership_id', 'agency_id'])
+    .executeTakeFirst();
+  return row ? { role: row.role, partnershipId: row.partnership_id, agencyId: row.agency_id } : undefined;
+}
+
+/** Disables or enables an account; true when something changed. Ending sessions is the caller's part. */
+export async function setUserDisabled(db: Kysely<DB>, userId: string, disabled: boolean): Promise<boolean> {
+  const result = await db
+    .updateTable('users')
+    .set({ disabled_at: disabled ? new Date() : null })
+    .where('id', '=', userId)
+    .where('disabled_at', disabled ? 'is' : 'is not', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }

@@ -61,7 +61,8 @@ function toFields(entry: AuditEntry, at: string): StoredFields {
     action: entry.action,
     record_type: entry.recordType ?? null,
     record_id: entry.recordId ?? null,
-    changes: entry.changes ?? null,
+    // Hash exactly what the jsonb column will hold: JSON's own rewriting (toJSON, undefined) applied first.
+    changes: entry.changes == null ? null : (JSON.parse(JSON.stringify(entry.changes)) as unknown),
     outcome: entry.outcome ?? 'allowed',
     ip: entry.ip ?? null,
     request_id: entry.requestId ?? null,

@@ -49,6 +49,10 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
     .optional(),
   MAIL_FROM: z.string().min(3, 'MAIL_FROM must be an email address').default('CSPR Hub <no-reply@cspr-hub.invalid>'),
+  RATE_LIMITS: z
+    .enum(['on', 'off'], { error: 'RATE_LIMITS must be on or off' })
+    .default('on')
+    .transform((v) => v === 'on'),
   SHUTDOWN_GRACE_MS: z.coerce
     .number({ error: 'SHUTDOWN_GRACE_MS must be a number of milliseconds' })
     .int()
@@ -70,6 +74,7 @@ export type Config = {
   sessionMaxHours: number;
   smtpUrl: string | undefined;
   mailFrom: string;
+  rateLimits: boolean;
 };
 
 export class ConfigError extends Error {
@@ -110,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionMaxHours: c.SESSION_MAX_HOURS,
     smtpUrl: c.SMTP_URL,
     mailFrom: c.MAIL_FROM,
+    rateLimits: c.RATE_LIMITS,
   };
 }
 
@@ -127,5 +133,6 @@ export const CONFIG_DOC = [
   ['SESSION_IDLE_MINUTES', '30', 'Signed-in sessions end after this long without a request.'],
   ['SESSION_MAX_HOURS', '12', 'Signed-in sessions end this long after sign-in, whatever the activity.'],
   ['SMTP_URL', '(unset)', 'smtp:// or smtps:// server for email; without it emails are written to DATA_DIR/outbox as .eml files.'],
+  ['RATE_LIMITS', 'on', 'Limits on sign-in and reset attempts per client address; off only for automated tests.'],
   ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
 ] as const;

@@ -52,3 +52,8 @@ export function loadDataKey(options: { envKey?: string; dataDir: string }): Buff
   }
   return parseKey(fs.readFileSync(file, 'utf8').trim());
 }
+
+/** The deployment's cipher for identifying fields, from its configuration. */
+export function cipherFor(config: { dataEncryptionKey?: string | undefined; dataDir: string }): FieldCipher {
+  return createFieldCipher(loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir }));
+}

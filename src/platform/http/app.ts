@@ -2,11 +2,16 @@ import { randomUUID } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { accountRoutes } from '../../features/account/routes.ts';
+import { adminRoutes } from '../../features/admin/routes.ts';
+import { auditRoutes } from '../../features/audit/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
+import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { createFieldCipher, loadDataKey, type FieldCipher } from '../crypto/field-encryption.ts';
+import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
+import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { setUpAuthentication } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
 import { navigationFor } from './navigation.ts';
@@ -17,11 +22,15 @@ import { setUpViews } from './views.ts';
 export type AppDeps = { config: Config; database: Database };
 
 /** What every feature may use, built once per app. */
-export type AppServices = AppDeps & { cipher: FieldCipher };
+export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer };
+
+export type RouteEntry = { method: string; url: string; access: string | undefined };
 
 declare module 'fastify' {
   interface FastifyInstance {
     deps: AppServices;
+    /** Every route with the access rule it declared: the policy matrix test walks this list. */
+    routeTable: RouteEntry[];
   }
 }
 
@@ -48,20 +57,40 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     return503OnClosing: true,
   });
-  const cipher = createFieldCipher(loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir }));
-  app.decorate('deps', { ...deps, cipher });
+  const cipher = cipherFor(config);
+  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config) });
 
+  const routeTable: RouteEntry[] = [];
+  app.decorate('routeTable', routeTable);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      // Read when asked: plugins may still set the access rule after this hook runs.
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, get access() { return (route.config as { access?: string } | undefined)?.access; } });
+    }
+  });
+
+  // Routes take the error handler in force when they are added: set it before any route.
+  setUpErrorPages(app);
   await setUpSecurityHeaders(app);
   await app.register(formbody);
   // Off by default; routes that attract guessing (sign-in, resets) set their own limit.
-  await app.register(rateLimit, { global: false });
+  await app.register(rateLimit, {
+    global: false,
+    allowList: () => !config.rateLimits,
+    // Thrown, so the error pages show it: a GOV.UK page for people, a problem body for the API.
+    errorResponseBuilder: (_req, context) =>
+      Object.assign(new Error(`There have been too many attempts from your address. Wait ${context.after} and try again.`), { statusCode: 429 }),
+  });
   await setUpStaticAssets(app);
   setUpViews(app, { navigation: navigationFor });
   await setUpAuthentication(app);
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);
+  await app.register(ssoRoutes);
+  await app.register(adminRoutes);
+  await app.register(auditRoutes);
+  await app.register(accountRoutes);
 
-  setUpErrorPages(app);
   return app;
 }

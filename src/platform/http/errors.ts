@@ -26,17 +26,27 @@ export function setUpErrorPages(app: FastifyInstance): void {
     return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
   });
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
+  app.setErrorHandler(async (err: FastifyError, req, reply) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
       req.log.error({ err }, 'request failed');
     } else {
       req.log.info({ code: err.code, status }, 'request refused');
     }
+    const csrfRefused = err.code === 'FST_CSRF_INVALID_TOKEN' || err.code === 'FST_CSRF_MISSING_SECRET';
+    if (csrfRefused && req.principal) {
+      await req.audit({ action: 'csrf-refused', outcome: 'refused', recordType: 'route', recordId: `${req.method} ${req.routeOptions.url ?? ''}` }).catch(() => {});
+    }
     // Client errors carry a message written for people; server errors never show internals.
-    const detail = status < 500 ? err.message : undefined;
+    const detail =
+      csrfRefused
+        ? 'This form could not be sent because the page had expired or came from somewhere else. Go back, reload the page and try again.'
+        : status < 500
+          ? err.message
+          : undefined;
     if (wantsJson(req)) {
-      return sendProblem(reply, status, status >= 500 ? 'Internal server error' : 'Bad request', detail);
+      const title = status >= 500 ? 'Internal server error' : status === 403 ? 'Forbidden' : status === 429 ? 'Too many requests' : 'Bad request';
+      return sendProblem(reply, status, title, detail);
     }
     if (status === 404) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
     if (status >= 500) {

@@ -59,12 +59,14 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
   app.decorateReply('render', function render(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
     const req = this.request;
     const nonce = (this as FastifyReply & { cspNonce?: { script: string } }).cspNonce?.script;
+    let csrf: string | undefined;
     const html = env.render(template, {
       serviceName: SERVICE_NAME,
       serviceUrl: '/',
       cspNonce: nonce,
-      // Called by forms only, so pages without forms set no CSRF cookie.
-      csrfToken: () => (this as FastifyReply & { generateCsrf(): string }).generateCsrf(),
+      // Called by forms only, so pages without forms set no CSRF cookie; once per page, as
+      // each call without a secret cookie would start a new secret.
+      csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
       currentPath: req.url.split('?')[0],
       navigation: options.navigation(req).map((item) => ({
         ...item,

@@ -1,0 +1,238 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ROLE_LABELS } from '../../platform/auth/policy.ts';
+import { createSession, endAllSessions, endSession } from '../../platform/auth/sessions.ts';
+import { access, PUBLIC } from '../../platform/http/access.ts';
+import { COOKIE_OPTIONS, SESSION_COOKIE } from '../../platform/http/authentication.ts';
+import { fieldError, formErrors, safeNext } from '../../platform/http/forms.ts';
+import { codeForm, recoveryForm, signInForm, tokenForm } from './schemas.ts';
+import {
+  checkPassword,
+  createApiToken,
+  issueRecoveryCodes,
+  LOCK_MINUTES,
+  listApiTokens,
+  pendingTotpSecret,
+  grantNames,
+  remainingRecoveryCodes,
+  revokeApiToken,
+  twoFactorState,
+  useRecoveryCode,
+  verifyTotpCode,
+} from './service.ts';
+import { groupSecret, totpQrSvg } from './two-factor.ts';
+
+const GUESSING_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' } };
+const LOCKED_MESSAGE = `Too many attempts. Your account is locked for ${LOCK_MINUTES} minutes; try again later or reset your password.`;
+
+/** Sign-in with a password and a second factor, the person's own account, and their API tokens. */
+export async function accountRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher, config } = app.deps;
+  const db = database.db;
+  const cookieOptions = { ...COOKIE_OPTIONS, maxAge: config.sessionMaxHours * 3600 };
+
+  async function startSession(req: FastifyRequest, reply: FastifyReply, userId: string, twoFactor: boolean): Promise<void> {
+    // A new session id at every step up: a session id seen before sign-in is never trusted after it.
+    if (req.session) await endSession(db, req.session.idHash);
+    const token = await createSession(db, userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor });
+    reply.setCookie(SESSION_COOKIE, token, cookieOptions);
+  }
+
+  const fullySignedIn = (req: FastifyRequest) => Boolean(req.principal && req.session?.twoFactorAt);
+
+  app.get('/sign-in', PUBLIC, async (req, reply) => {
+    const query = req.query as Record<string, string | undefined>;
+    if (fullySignedIn(req)) return reply.redirect(safeNext(query.next), 303);
+    const notice = query.invited
+      ? 'Your password is set. Sign in to set up two-factor authentication.'
+      : query.reset
+        ? 'Your password has been changed. Sign in with your new password.'
+        : query['signed-out']
+          ? 'You have been signed out on every device.'
+          : query.expired
+            ? 'You were signed out because you had not done anything for a while.'
+            : null;
+    return reply.render('account/views/sign-in.njk', { pageTitle: 'Sign in', next: safeNext(query.next), notice, values: {} });
+  });
+
+  app.post('/sign-in', access('public', GUESSING_LIMIT), async (req, reply) => {
+    const parsed = signInForm.safeParse(req.body);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const next = safeNext(body.next);
+    const values = { email: typeof body.email === 'string' ? body.email.slice(0, 254) : '' };
+    if (!parsed.success) {
+      return reply.code(422).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...formErrors(parsed.error) });
+    }
+    const result = await checkPassword(db, parsed.data.email, parsed.data.password);
+    if (!result.ok) {
+      await req.audit({
+        action: 'sign-in',
+        outcome: result.reason === 'locked' ? 'refused' : 'failed',
+        recordType: 'user',
+        recordId: result.userId,
+        actor: result.userId ? { id: result.userId, email: result.email as string, role: null } : undefined,
+        changes: { step: 'password', reason: result.reason },
+      });
+      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'Enter a correct email address and password';
+      return reply.code(401).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...fieldError('email', message) });
+    }
+    await startSession(req, reply, result.userId, false);
+    await req.audit({ action: 'sign-in', recordType: 'user', recordId: result.userId, actor: { id: result.userId, email: result.email, role: null }, changes: { step: 'password' } });
+    return reply.redirect(`/sign-in/two-factor?next=${encodeURIComponent(next)}`, 303);
+  });
+
+  app.get('/sign-in/two-factor', access('password-only'), async (req, reply) => {
+    const next = safeNext((req.query as Record<string, string>).next);
+    if (req.session?.twoFactorAt) return reply.redirect(next, 303);
+    const state = await twoFactorState(db, cipher, req.principal!.userId);
+    if (!state.enabled) return reply.redirect(`/account/two-factor/set-up?next=${encodeURIComponent(next)}`, 303);
+    return reply.render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next });
+  });
+
+  app.post('/sign-in/two-factor', access('password-only', GUESSING_LIMIT), async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const next = safeNext(body.next);
+    const parsed = codeForm.safeParse(req.body);
+    if (!parsed.success) {
+      return reply.code(422).render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next, ...formErrors(parsed.error) });
+    }
+    const p = req.principal!;
+    const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code);
+    if (!result.ok) {
+      await req.audit({ action: 'sign-in', outcome: result.reason === 'locked' ? 'refused' : 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor', reason: result.reason } });
+      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'The code is not right or has expired: enter the current code from your authenticator app';
+      return reply.code(401).render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next, ...fieldError('code', message) });
+    }
+    await startSession(req, reply, p.userId, true);
+    await req.audit({ action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor' } });
+    return reply.redirect(next, 303);
+  });
+
+  app.get('/sign-in/recovery-code', access('password-only'), async (req, reply) =>
+    reply.render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next: safeNext((req.query as Record<string, string>).next) }),
+  );
+
+  app.post('/sign-in/recovery-code', access('password-only', GUESSING_LIMIT), async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const next = safeNext(body.next);
+    const parsed = recoveryForm.safeParse(req.body);
+    if (!parsed.success) {
+      return reply.code(422).render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next, ...formErrors(parsed.error) });
+    }
+    const p = req.principal!;
+    const result = await useRecoveryCode(db, p.userId, parsed.data.code);
+    if (!result.ok) {
+      await req.audit({ action: 'sign-in', outcome: 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code', reason: result.reason } });
+      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'That recovery code is not right or has already been used';
+      return reply.code(401).render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next, ...fieldError('code', message) });
+    }
+    await startSession(req, reply, p.userId, true);
+    await req.audit({ action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code' } });
+    return reply.redirect(next, 303);
+  });
+
+  async function renderSetUp(req: FastifyRequest, reply: FastifyReply, next: string, extra: Record<string, unknown> = {}) {
+    const p = req.principal!;
+    const secret = await pendingTotpSecret(db, cipher, p.userId);
+    return reply.render('account/views/two-factor-set-up.njk', {
+      pageTitle: 'Set up two-factor authentication',
+      next,
+      qrSvg: await totpQrSvg(secret, p.email),
+      secret: groupSecret(secret),
+      ...extra,
+    });
+  }
+
+  app.get('/account/two-factor/set-up', access('password-only'), async (req, reply) => {
+    const next = safeNext((req.query as Record<string, string>).next);
+    const state = await twoFactorState(db, cipher, req.principal!.userId);
+    if (state.enabled) return reply.redirect(`/sign-in/two-factor?next=${encodeURIComponent(next)}`, 303);
+    return renderSetUp(req, reply, next);
+  });
+
+  app.post('/account/two-factor/set-up', access('password-only', GUESSING_LIMIT), async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, string>;
+    const next = safeNext(body.next);
+    const parsed = codeForm.safeParse(req.body);
+    if (!parsed.success) return renderSetUp(req, reply.code(422), next, formErrors(parsed.error));
+    const p = req.principal!;
+    const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code, true);
+    if (!result.ok) {
+      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'The code is not right: check the time on your phone and enter the current code';
+      return renderSetUp(req, reply.code(401), next, fieldError('code', message));
+    }
+    const codes = await issueRecoveryCodes(db, p.userId);
+    await startSession(req, reply, p.userId, true);
+    await req.audit({ action: 'two-factor-enabled', recordType: 'user', recordId: p.userId });
+    return reply.render('account/views/recovery-codes.njk', { pageTitle: 'Save your recovery codes', codes, next });
+  });
+
+  app.get('/sign-out', PUBLIC, async (req, reply) => {
+    if (req.session) {
+      await req.audit({ action: 'sign-out', recordType: 'user', recordId: req.principal?.userId });
+      await endSession(db, req.session.idHash);
+    }
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    req.principal = null;
+    req.session = null;
+    req.viewContext.user = undefined;
+    return reply.render('account/views/signed-out.njk', { pageTitle: 'You have signed out' });
+  });
+
+  app.get('/account', access('signed-in'), async (req, reply) => {
+    const p = req.principal!;
+    const names = await grantNames(db, p.grants);
+    const roles = p.grants.map((g) => ({
+      role: ROLE_LABELS[g.role],
+      partnership: g.partnershipId ? (names.get(g.partnershipId) ?? '') : 'All partnerships',
+      agency: g.agencyId ? (names.get(g.agencyId) ?? '') : '',
+    }));
+    return reply.render('account/views/account.njk', {
+      pageTitle: 'Your account',
+      person: { name: p.name, email: p.email },
+      roles,
+      recoveryCodesLeft: await remainingRecoveryCodes(db, p.userId),
+    });
+  });
+
+  app.post('/account/sign-out-everywhere', access('signed-in'), async (req, reply) => {
+    const p = req.principal!;
+    const ended = await endAllSessions(db, p.userId);
+    await req.audit({ action: 'sign-out-everywhere', recordType: 'user', recordId: p.userId, changes: { sessionsEnded: ended } });
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/sign-in?signed-out=1', 303);
+  });
+
+  app.post('/account/recovery-codes', access('signed-in'), async (req, reply) => {
+    const p = req.principal!;
+    const codes = await issueRecoveryCodes(db, p.userId);
+    await req.audit({ action: 'recovery-codes-replaced', recordType: 'user', recordId: p.userId });
+    return reply.render('account/views/recovery-codes.njk', { pageTitle: 'Save your recovery codes', codes, next: '/account' });
+  });
+
+  async function renderTokens(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+    return reply.render('account/views/api-tokens.njk', { pageTitle: 'API tokens', tokens: await listApiTokens(db, req.principal!.userId), values: {}, ...extra });
+  }
+
+  app.get('/account/api-tokens', access('signed-in'), async (req, reply) => renderTokens(req, reply));
+
+  app.post('/account/api-tokens', access('signed-in'), async (req, reply) => {
+    const parsed = tokenForm.safeParse(req.body);
+    if (!parsed.success) return renderTokens(req, reply.code(422), { values: req.body, ...formErrors(parsed.error) });
+    const created = await createApiToken(db, req.principal!.userId, parsed.data.name);
+    await req.audit({ action: 'api-token-created', recordType: 'api-token', recordId: created.id, changes: { after: { name: parsed.data.name } } });
+    return renderTokens(req, reply, { created: { name: parsed.data.name, token: created.token } });
+  });
+
+  app.post('/account/api-tokens/:id/revoke', access('signed-in'), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const ok = /^[0-9a-f-]{36}$/.test(id) && (await revokeApiToken(db, req.principal!.userId, id));
+    if (!ok) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+    await req.audit({ action: 'api-token-revoked', recordType: 'api-token', recordId: id });
+    return reply.redirect('/account/api-tokens', 303);
+  });
+
+  app.get('/api/v1/me', access('signed-in'), async (req) => {
+    const p = req.principal!;
+    return { id: p.userId, email: p.email, name: p.name, roles: p.grants };
+  });
+}

@@ -1,0 +1,138 @@
+import type { Kysely } from 'kysely';
+import { ROLE_LABELS } from '../../platform/auth/policy.ts';
+import type { DB, RoleName } from '../../platform/db/types.ts';
+import type { Mailer } from '../../platform/mail/mailer.ts';
+import { addRole, createUser, findUserByEmail, type NewGrant, type UserDetail } from '../users/service.ts';
+import { issueEmailToken } from './email-tokens.ts';
+
+/** A reason the invitation cannot be sent, tied to the form field it is about. */
+export class InvitationError extends Error {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(message);
+    this.field = field;
+  }
+}
+
+export type InvitationInput = {
+  email: string;
+  name: string;
+  grant: NewGrant & { role: RoleName };
+  /** for the email: the partnership the role is in, if any */
+  partnershipName: string | null;
+  inviterName: string;
+  /** e.g. https://cspr.example.org — the link is `${baseUrl}/invitation/<token>` */
+  baseUrl: string;
+};
+
+/** The account is there (and the link stored) but the email did not go: inviting again sends a fresh link. */
+export class InvitationNotSent extends Error {
+  readonly userId: string;
+  readonly created: boolean;
+  constructor(userId: string, created: boolean, cause: unknown) {
+    super('The invitation email could not be sent', { cause });
+    this.userId = userId;
+    this.created = created;
+  }
+}
+
+export type InvitationResult = {
+  userId: string;
+  email: string;
+  /** true when the person's account was made by this invitation */
+  created: boolean;
+  /** true when the role was new to an existing (not yet active) account */
+  roleAdded: boolean;
+};
+
+/** The email has the person's name, the inviter's, the role and the partnership: never anything about a case. */
+export function invitationEmail(input: { name: string; inviterName: string; role: RoleName | null; partnershipName: string | null; link: string }): {
+  subject: string;
+  text: string;
+} {
+  const where = input.partnershipName ? ` for ${input.partnershipName}` : '';
+  const what = input.role ? `, with the role "${ROLE_LABELS[input.role]}"${where}` : '';
+  return {
+    subject: 'You have been invited to CSPR Hub',
+    text: [
+      `Hello ${input.name},`,
+      '',
+      `${input.inviterName} has invited you to CSPR Hub, the service for child safeguarding practice reviews${what}.`,
+      '',
+      'Choose your password to set up your account:',
+      input.link,
+      '',
+      'This link works once and expires in 7 days. After you choose a password, you will set up two-factor authentication when you sign in.',
+      '',
+      'If you were not expecting this email, you can ignore it. If the link has expired, ask your partnership administrator for a new one.',
+    ].join('\n'),
+  };
+}
+
+/**
+ * Invites a person: makes their account (without a password) with the role, or — if they
+ * were invited before and have not set a password yet — adds the role and sends a fresh
+ * link (their older links stop working). Someone who already has a password signs in instead.
+ */
+export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput): Promise<InvitationResult> {
+  const existing = await findUserByEmail(db, input.email);
+  let userId: string;
+  let email: string;
+  let name: string;
+  let roleAdded = false;
+  if (existing) {
+    if (existing.disabled) {
+      throw new InvitationError('email', 'The account for this email address is disabled: enable it before inviting them again');
+    }
+    if (existing.hasPassword) {
+      throw new InvitationError('email', 'There is already an account for this email address: they can sign in, or reset their password if they have forgotten it');
+    }
+    roleAdded = await addRole(db, existing.id, input.grant);
+    ({ id: userId, email, name } = existing);
+  } else {
+    const user = await createUser(db, { email: input.email, name: input.name, grants: [input.grant] });
+    ({ id: userId, email, name } = user);
+  }
+  try {
+    await sendInvitation(db, mailer, { id: userId, email, name }, input);
+  } catch (err) {
+    throw new InvitationNotSent(userId, !existing, err);
+  }
+  return { userId, email, created: !existing, roleAdded };
+}
+
+async function sendInvitation(
+  db: Kysely<DB>,
+  mailer: Mailer,
+  person: { id: string; email: string; name: string },
+  about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+): Promise<void> {
+  const token = await issueEmailToken(db, person.id, 'invitation');
+  const message = invitationEmail({
+    name: person.name,
+    inviterName: about.inviterName,
+    role: about.grant?.role ?? null,
+    partnershipName: about.partnershipName,
+    link: `${about.baseUrl}/invitation/${token}`,
+  });
+  await mailer.sendMail({ to: person.email, ...message });
+}
+
+/**
+ * Sends a person who has not set a password yet a fresh invitation (their older links stop
+ * working). `grant` is the role to mention: one the inviter can see.
+ */
+export async function resendInvitation(
+  db: Kysely<DB>,
+  mailer: Mailer,
+  person: UserDetail,
+  about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+): Promise<void> {
+  if (person.disabled) throw new InvitationError('account-actions', 'The account is disabled: enable it before inviting them again');
+  if (person.hasPassword) throw new InvitationError('account-actions', 'They have already set a password: they can sign in, or reset their password if they have forgotten it');
+  try {
+    await sendInvitation(db, mailer, person, about);
+  } catch (err) {
+    throw new InvitationNotSent(person.id, false, err);
+  }
+}
