@@ -25,10 +25,10 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
   const db = () => server.app.deps.database.db;
   const dataDir = () => server.app.deps.config.dataDir;
 
-  /** A browser holding a fully signed-in session of the demo partnership administrator. */
-  async function signedInContext(): Promise<BrowserContext> {
-    const admin = await findUserByEmail(db(), 'admin@northmoor.example');
-    if (!admin) throw new Error('the demo data has no partnership administrator');
+  /** A browser holding a fully signed-in session of a demo user (the partnership administrator unless named). */
+  async function signedInContext(email = 'admin@northmoor.example'): Promise<BrowserContext> {
+    const admin = await findUserByEmail(db(), email);
+    if (!admin) throw new Error(`the demo data has no user ${email}`);
     const token = await createSession(db(), admin.id, { twoFactor: true });
     const context = await browser.newContext();
     await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
@@ -104,6 +104,7 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     await invitee.getByRole('button', { name: 'Set password' }).click();
     await invitee.waitForURL(`${server.url}/sign-in?invited=1`);
     expect(await heading(invitee)).toBe('Sign in');
+    expect(await invitee.textContent('main')).toContain('Your password is set.');
     await expectAccessible(invitee);
     const robin = await db().selectFrom('users').select('password_hash').where('email', '=', 'robin.reviewer@example.org').executeTakeFirstOrThrow();
     expect(await verifyPassword('lighthouse pebble tandem 58', robin.password_hash)).toBe(true);
@@ -113,7 +114,30 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     expect(await heading(invitee)).toBe('This link has expired or has already been used');
     await expectAccessible(invitee);
     await theirs.close();
-  });
+  }, 120_000);
+
+  it('a system administrator adds a partnership and an agency; every page passes axe', async () => {
+    const context = await signedInContext('sysadmin@cspr.example');
+    const page = await context.newPage();
+    await page.goto(`${server.url}/admin`);
+    await page.getByRole('link', { name: 'Partnerships', exact: true }).click();
+    await page.waitForURL(`${server.url}/admin/partnerships`);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Add a partnership' }).click();
+    await page.waitForURL(`${server.url}/admin/partnerships/new`);
+    await expectAccessible(page);
+    await page.getByLabel('Name').fill('Southdale Safeguarding Children Partnership (fictional)');
+    await page.getByLabel('Short name').fill('southdale');
+    await page.getByRole('button', { name: 'Add partnership' }).click();
+    await page.waitForURL(`${server.url}/admin/partnerships/southdale?added=1`);
+    await page.getByLabel('Agency name').fill('Southdale Police');
+    await page.getByLabel('Police (statutory partner)').check();
+    await page.getByRole('button', { name: 'Add agency' }).click();
+    await page.waitForURL(`${server.url}/admin/partnerships/southdale?agency=1`);
+    expect(await page.locator('table').textContent()).toContain('Southdale Police');
+    await expectAccessible(page);
+    await context.close();
+  }, 60_000);
 
   it('someone who forgot their password asks for a link and chooses a new one; every page passes axe', async () => {
     const context = await browser.newContext();
@@ -136,5 +160,5 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     await page.waitForURL(`${server.url}/sign-in?reset=1`);
     await expectAccessible(page);
     await context.close();
-  });
+  }, 60_000);
 });

@@ -50,7 +50,7 @@ describe('route access matrix', () => {
           route.method === 'GET'
             ? await client.get(url)
             : await client.post(url, {}, { csrf: tokens.get(who) as string });
-        const refused = res.statusCode === 403 || res.statusCode === 401 || (res.statusCode === 303 && /^\/sign-in(\?next=|\/two-factor)/.test(String(res.headers.location)));
+        const refused = res.statusCode === 403 || res.statusCode === 401 || (res.statusCode === 303 && /^\/sign-in($|\?next=|\/two-factor)/.test(String(res.headers.location)));
         const expectAllowed =
           who !== 'anonymous' &&
           (route.access === 'signed-in' || route.access === 'password-only' || ROLE_PERMISSIONS[who].includes(route.access as never));

@@ -1,3 +1,4 @@
+import { withTenant } from '../../platform/db/tenant.ts';
 import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -68,18 +69,21 @@ export async function searchAudit(
   page: { before?: number; after?: number } = {},
   pageSize = PAGE_SIZE,
 ): Promise<AuditPage> {
-  const rows = await selectEvents(db, filters, scope, { ...page, limit: pageSize });
-  const total = await countEvents(db, filters, scope);
-  if (rows.length === 0) return { entries: [], total, newer: null, older: null };
-  const first = rows[0].seq;
-  const last = rows[rows.length - 1].seq;
-  const [hasNewer, hasOlder] = [await anyBeyond(db, filters, scope, first, 'newer'), await anyBeyond(db, filters, scope, last, 'older')];
-  return {
-    entries: rows.map(present),
-    total,
-    newer: hasNewer ? { after: first } : null,
-    older: hasOlder ? { before: last } : null,
-  };
+  // The scope filters in SQL, and row-level security repeats it on PostgreSQL.
+  return withTenant(db, scope, async (trx) => {
+    const rows = await selectEvents(trx, filters, scope, { ...page, limit: pageSize });
+    const total = await countEvents(trx, filters, scope);
+    if (rows.length === 0) return { entries: [], total, newer: null, older: null };
+    const first = rows[0].seq;
+    const last = rows[rows.length - 1].seq;
+    const [hasNewer, hasOlder] = [await anyBeyond(trx, filters, scope, first, 'newer'), await anyBeyond(trx, filters, scope, last, 'older')];
+    return {
+      entries: rows.map(present),
+      total,
+      newer: hasNewer ? { after: first } : null,
+      older: hasOlder ? { before: last } : null,
+    };
+  });
 }
 
 export const CSV_HEADER = [
@@ -120,7 +124,7 @@ function csvLine(row: AuditEventRow): string {
 
 /** The entry number the export will stop at: what was there when it began. */
 export async function exportUpTo(db: Kysely<DB>): Promise<number> {
-  return latestSeq(db);
+  return withTenant(db, 'all', (trx) => latestSeq(trx));
 }
 
 /**
@@ -132,7 +136,7 @@ export async function* auditCsv(db: Kysely<DB>, filters: AuditFilters, scope: Au
   yield `\uFEFF${csvRow(CSV_HEADER)}`;
   let before = upTo + 1;
   for (;;) {
-    const rows = await selectEvents(db, filters, scope, { before, limit: batchSize });
+    const rows = await withTenant(db, scope, (trx) => selectEvents(trx, filters, scope, { before, limit: batchSize }));
     if (rows.length === 0) return;
     yield rows.map(csvLine).join('');
     if (rows.length < batchSize) return;
@@ -157,7 +161,8 @@ export type RecordView = {
  * role, with when they last looked and how often, most recent first.
  */
 export async function recordViews(db: Kysely<DB>, recordType: string, recordId: string, limit = 50): Promise<RecordView[]> {
-  const rows = await selectRecordViews(db, recordType, recordId, limit);
+  // The page showing the record has already checked the person may see it.
+  const rows = await withTenant(db, 'all', (trx) => selectRecordViews(trx, recordType, recordId, limit));
   return rows.map((r) => ({
     actorId: r.actor_id,
     name: r.name ?? r.actor_email ?? 'Unknown person',

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
+import { withTenant } from '../db/tenant.ts';
 import type { DB } from '../db/types.ts';
 
 /**
@@ -73,6 +74,8 @@ function toFields(entry: AuditEntry, at: string): StoredFields {
 export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:audit'))`.execute(trx);
+    // The chain spans every partnership: the last entry must be seen whatever the caller's scope.
+    await sql`select set_config('cspr.partnerships', '*', true)`.execute(trx);
     const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const prevHash = last?.hash ?? GENESIS_HASH;
     const fields = toFields(entry, new Date().toISOString());
@@ -97,7 +100,7 @@ export async function verifyAuditChain(db: Kysely<DB>): Promise<ChainCheck> {
   let checked = 0;
   let after = 0;
   for (;;) {
-    const rows = await db.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute();
+    const rows = await withTenant(db, 'all', (trx) => trx.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute());
     if (rows.length === 0) return { ok: true, checked };
     for (const row of rows) {
       if (row.prev_hash !== prevHash) {

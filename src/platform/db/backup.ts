@@ -68,6 +68,8 @@ export async function backup(database: Database, file: string): Promise<{ tables
   let rows = 0;
   try {
     await client.query('begin isolation level repeatable read read only');
+    // A backup holds every partnership's rows (row-level security otherwise shows none).
+    await client.query(`select set_config('cspr.partnerships', '*', true)`);
     const migrations = (await client.query<{ name: string }>('select name from schema_migrations order by name')).rows.map(
       (r) => r.name,
     );
@@ -142,6 +144,9 @@ export async function restore(database: Database, file: string): Promise<{ table
   let rows = 0;
   let tables = 0;
   try {
+    await client.query('begin');
+    await client.query(`select set_config('cspr.partnerships', '*', true)`);
+    await client.query('set constraints all deferred');
     for (const table of await userTables(client)) {
       const { rows: found } = await client.query(`select 1 from ${ident(table)} limit 1`);
       if (found.length > 0) {
@@ -151,8 +156,6 @@ export async function restore(database: Database, file: string): Promise<{ table
         );
       }
     }
-    await client.query('begin');
-    await client.query('set constraints all deferred');
     let current: TableStart | null = null;
     let batch: string[] = [];
     const flush = async () => {
