@@ -5,12 +5,14 @@ import { MigrationError } from '../platform/db/migrate.ts';
 import { UsageError, type Command, type Output } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
+import { deadlinesCommand } from './commands/deadlines.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partnershipsCommand } from './commands/partnerships.ts';
 import { demoCodeCommand, seedDemoCommand } from './commands/seed-demo.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { serveCommand } from './commands/serve.ts';
 import { usersCommand } from './commands/users.ts';
+import { workingDaysCommand } from './commands/working-days.ts';
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -23,6 +25,8 @@ export const COMMANDS: Command[] = [
   auditCommand,
   partnershipsCommand,
   usersCommand,
+  workingDaysCommand,
+  deadlinesCommand,
 ];
 
 export function helpText(): string {

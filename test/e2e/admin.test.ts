@@ -126,7 +126,7 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     await page.getByRole('button', { name: 'Add a partnership' }).click();
     await page.waitForURL(`${server.url}/admin/partnerships/new`);
     await expectAccessible(page);
-    await page.getByLabel('Name').fill('Southdale Safeguarding Children Partnership (fictional)');
+    await page.getByLabel('Name', { exact: true }).fill('Southdale Safeguarding Children Partnership (fictional)');
     await page.getByLabel('Short name').fill('southdale');
     await page.getByRole('button', { name: 'Add partnership' }).click();
     await page.waitForURL(`${server.url}/admin/partnerships/southdale?added=1`);

@@ -22,6 +22,16 @@ export async function overviewRoutes(app: FastifyInstance): Promise<void> {
         title: 'Audit trail',
         description: 'Search who saw or changed what, and when.',
       },
+      can(p, 'rules:manage') && {
+        href: '/admin/clock-rules',
+        title: 'Statutory clock rules',
+        description: 'See the deadline rules and add a new version when guidance changes.',
+      },
+      can(p, 'rules:manage') && {
+        href: '/admin/bank-holidays',
+        title: 'Bank holidays',
+        description: 'The England and Wales bank holidays that working-day clocks skip; load the GOV.UK file each year.',
+      },
     ].filter((a) => a !== false);
     return reply.render('admin/views/index.njk', { pageTitle: 'Administration', areas });
   });

@@ -3,7 +3,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, freshDir, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../domain/calendar/bank-holidays.ts';
+import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
 import { backup, BackupError, restore } from './backup.ts';
+
+/** Rows migration 0004 seeds into every database (clock rules and bank holidays). */
+const SEEDED_ROWS = DEFAULT_CLOCK_RULES.length + ENGLAND_AND_WALES_BANK_HOLIDAYS.length;
 
 describe.each(ENGINES)('backup and restore on %s', (engine) => {
   let source: TestDatabase;
@@ -13,6 +18,9 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     await source.database.pool.query(
       `insert into partnerships (slug, name, fictional) values ('east-vale', 'East Vale SCP', false), ('west-fen', 'West Fen – “quotes” & ünïcödé', true)`,
     );
+    // Seeded tables travel too: the source drops one shipped holiday and adds one of its own.
+    await source.database.pool.query(`delete from bank_holidays where date = '2027-12-28'`);
+    await source.database.pool.query(`insert into bank_holidays (date, title, source) values ('2028-01-03', 'New Year’s Day (substitute day)', 'gov-uk-file')`);
     file = path.join(freshDir('backup'), 'all.cspr.gz');
   });
   afterAll(async () => {
@@ -22,7 +30,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
 
   it('writes every row and restores them into an empty database of each engine', async () => {
     const written = await backup(source.database, file);
-    expect(written.rows).toBe(2);
+    expect(written.rows).toBe(2 + SEEDED_ROWS);
     expect(fs.existsSync(file)).toBe(true);
     const before = (await source.database.pool.query('select * from partnerships order by slug')).rows;
     for (const target of ENGINES) {
@@ -31,9 +39,16 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
         // Restoring starts from nothing: drop what the test helper prepared.
         await empty.database.pool.query('delete from partnerships');
         const restored = await restore(empty.database, file);
-        expect(restored.rows).toBe(2);
+        expect(restored.rows).toBe(2 + SEEDED_ROWS);
         const after = (await empty.database.pool.query('select * from partnerships order by slug')).rows;
         expect(after).toEqual(before);
+        // The backup's holidays replace the seeded ones, not add to them.
+        const holidays = (await empty.database.pool.query(`select date, source from bank_holidays order by date`)).rows;
+        expect(holidays).toHaveLength(ENGLAND_AND_WALES_BANK_HOLIDAYS.length);
+        expect(holidays.at(-1)).toEqual({ date: '2028-01-03', source: 'gov-uk-file' });
+        expect(holidays.some((h) => h.date === '2027-12-28')).toBe(false);
+        const rules = await empty.database.pool.query('select count(*)::int as n from clock_rules');
+        expect(rules.rows[0].n).toBe(DEFAULT_CLOCK_RULES.length);
       } finally {
         await empty.database.close();
         await empty.drop();

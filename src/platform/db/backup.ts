@@ -147,7 +147,18 @@ export async function restore(database: Database, file: string): Promise<{ table
     await client.query('begin');
     await client.query(`select set_config('cspr.partnerships', '*', true)`);
     await client.query('set constraints all deferred');
+    // Tables a migration seeds (their comment says 'Seeded by migration…') hold rows in any fresh
+    // database: they count as empty, and the backup's rows replace the seeded ones.
+    const seeded = new Set(
+      (
+        await client.query<{ name: string }>(
+          `select c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
+            where n.nspname = current_schema() and c.relkind = 'r' and obj_description(c.oid, 'pg_class') like 'Seeded by migration%'`,
+        )
+      ).rows.map((r) => r.name),
+    );
     for (const table of await userTables(client)) {
+      if (seeded.has(table)) continue;
       const { rows: found } = await client.query(`select 1 from ${ident(table)} limit 1`);
       if (found.length > 0) {
         throw new BackupError(
@@ -175,6 +186,7 @@ export async function restore(database: Database, file: string): Promise<{ table
       if (line.startsWith('{"table":')) {
         await flush();
         current = JSON.parse(line) as TableStart;
+        if (seeded.has(current.table)) await client.query(`delete from ${ident(current.table)}`);
         tables += 1;
         continue;
       }

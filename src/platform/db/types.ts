@@ -124,6 +124,135 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** One version of a statutory clock (src/domain/clocks/rules.ts ClockRule); never updated once written. */
+export interface ClockRulesTable {
+  key: string;
+  version: number;
+  title: string;
+  runs_from: 'aware' | 'notified' | 'decision' | 'publication';
+  length: number;
+  unit: 'working-days' | 'calendar-months';
+  direction: 'after' | 'before';
+  recipients: string[];
+  guidance: string;
+  applies_from: string | null;
+  applies_until: string | null;
+  condition: 'always' | 'looked-after-death' | 'care-leaver-death' | 'looked-after-or-care-leaver-death';
+  statutory: boolean;
+  created_at: Generated<Date>;
+  created_by: string | null;
+}
+
+export type BankHolidaySource = 'shipped' | 'gov-uk-file' | 'admin';
+
+export interface BankHolidaysTable {
+  date: string;
+  title: string;
+  source: BankHolidaySource;
+  added_at: Generated<Date>;
+  added_by: string | null;
+}
+
+/** Incidents and the statutory workflow (migrations/0005_incidents.sql). Dates are 'YYYY-MM-DD' strings. */
+export interface IncidentsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  reference: string;
+  reference_year: number;
+  reference_number: number;
+  state: string;
+  outcome: 'died' | 'serious-harm' | 'other';
+  abuse_or_neglect: 'known' | 'suspected' | 'not-suspected';
+  location: 'in-area' | 'outside-england-normally-resident' | 'elsewhere-in-england';
+  looked_after: Generated<boolean>;
+  care_leaver: Generated<boolean>;
+  incident_on: string | null;
+  aware_on: string;
+  what_is_known_enc: string | null;
+  agency_ids: ColumnType<string[], string | undefined, string>;
+  other_agencies: Generated<string>;
+  notified_on: string | null;
+  panel_reference: string | null;
+  partners_informed_on: string | null;
+  ofsted_sos_notified_on: string | null;
+  rapid_review_sent_on: string | null;
+  review_decision: 'local-review' | 'alternative-review' | 'no-review' | null;
+  decision_on: string | null;
+  completed_on: string | null;
+  advance_copy_sent_on: string | null;
+  published_on: string | null;
+  closed_on: string | null;
+  clock_rules: ColumnType<unknown, string, string>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface IncidentChildrenTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  position: number;
+  pseudonym: string;
+  name_enc: string | null;
+  date_of_birth_enc: string | null;
+  nhs_number_enc: string | null;
+  address_enc: string | null;
+  family_names_enc: string | null;
+  gender: 'female' | 'male' | 'other' | 'not-known' | null;
+  age_at_incident: number | null;
+  age_band: string | null;
+  looked_after: Generated<boolean>;
+  care_leaver: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface CaseEventsTable {
+  seq: Generated<number>;
+  incident_id: string;
+  partnership_id: string;
+  kind: string;
+  actor_id: string | null;
+  actor_name: string | null;
+  from_state: string | null;
+  to_state: string | null;
+  note: string | null;
+  details: ColumnType<unknown, string | null | undefined, string | null>;
+  at: Generated<Date>;
+}
+
+export interface ClockPausesTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  clock_key: string;
+  paused_on: string;
+  resumed_on: string | null;
+  reason: string;
+  paused_by: string | null;
+  resumed_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ReferralsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referring_agency_id: string | null;
+  referred_by: string | null;
+  summary: string;
+  details_enc: string;
+  received_on: string;
+  outcome: 'notify' | 'does-not-meet-criteria' | 'other' | null;
+  outcome_reasons: string | null;
+  outcome_by: string | null;
+  outcome_at: Date | null;
+  incident_id: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -137,4 +266,11 @@ export interface DB {
   sso_providers: SsoProvidersTable;
   sso_identities: SsoIdentitiesTable;
   audit_events: AuditEventsTable;
+  incidents: IncidentsTable;
+  incident_children: IncidentChildrenTable;
+  case_events: CaseEventsTable;
+  clock_pauses: ClockPausesTable;
+  referrals: ReferralsTable;
+  clock_rules: ClockRulesTable;
+  bank_holidays: BankHolidaysTable;
 }

@@ -7,6 +7,7 @@ import { adminRoutes } from '../../features/admin/routes.ts';
 import { auditRoutes } from '../../features/audit/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
+import { rulesRoutes } from '../../features/rules/routes.ts';
 import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
@@ -90,6 +91,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ssoRoutes);
   await app.register(adminRoutes);
   await app.register(auditRoutes);
+  await app.register(rulesRoutes);
   await app.register(accountRoutes);
 
   return app;

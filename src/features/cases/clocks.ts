@@ -1,0 +1,179 @@
+import { addDays, compareDates, daysBetween, type DateOnly } from '../../domain/calendar/date-only.ts';
+import type { WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
+import { clockStatus, type ClockState } from '../../domain/clocks/clock-status.ts';
+import { computeDeadlines, type CaseFacts } from '../../domain/clocks/deadlines.ts';
+import type { ClockRule } from '../../domain/clocks/rules.ts';
+import type { NotificationDuty } from '../../domain/notification/criteria.ts';
+import { STATES, type IncidentState, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
+
+/**
+ * Every clock of a case as people see it: the due date from the rules the case is judged under,
+ * moved on by any pauses, and where it stands today. Pure: the caller passes today and the calendar.
+ */
+
+/** The recorded date that stops each clock. Clocks of rules added later have none until a step records them. */
+export const CLOCK_DONE_BY: Readonly<Record<string, WorkflowDate>> = Object.freeze({
+  'panel-notification': 'notified',
+  'partners-informed': 'partnersInformed',
+  'ofsted-sos-notification': 'ofstedSosNotified',
+  'rapid-review': 'rapidReviewSent',
+  'review-completion': 'published',
+  'advance-copy': 'advanceCopySent',
+});
+
+/** Clocks that mark a period to keep something up, not a task: they cannot be late. */
+const PERIODS: ReadonlySet<string> = new Set(['published-until']);
+
+/** Which notification duty governs a clock: when the duty does not apply, neither does the clock. */
+const CLOCK_DUTY: Readonly<Record<string, NotificationDuty['duty']>> = Object.freeze({
+  'panel-notification': 'panel-notification',
+  'partners-informed': 'partners-informed',
+  'ofsted-sos-notification': 'ofsted-sos-notification',
+});
+
+export type ClockViewState = ClockState | 'not-required' | 'stopped' | 'running';
+
+export const CLOCK_STATE_LABELS: Readonly<Record<ClockViewState, { text: string; colour: string }>> = Object.freeze({
+  due: { text: 'Due', colour: 'green' },
+  'due-soon': { text: 'Due soon', colour: 'yellow' },
+  overdue: { text: 'Overdue', colour: 'red' },
+  'done-on-time': { text: 'Done on time', colour: 'turquoise' },
+  'done-late': { text: 'Done late', colour: 'orange' },
+  paused: { text: 'Paused', colour: 'grey' },
+  'not-required': { text: 'Not required', colour: 'grey' },
+  stopped: { text: 'Stopped', colour: 'grey' },
+  running: { text: 'Running', colour: 'blue' },
+});
+
+export type ClockPause = { clockKey: string; pausedOn: DateOnly; resumedOn: DateOnly | null; reason: string };
+
+export type ClockView = {
+  key: string;
+  title: string;
+  recipients: string[];
+  statutory: boolean;
+  /** e.g. "5 working days after the local authority became aware (panel-notification v1)" */
+  rule: string;
+  version: number;
+  from: DateOnly;
+  /** The due date, moved on by any finished pauses. */
+  dueOn: DateOnly;
+  /** The due date before pauses moved it, when they did. */
+  originalDueOn: DateOnly | null;
+  doneOn: DateOnly | null;
+  state: ClockViewState;
+  workingDaysLeft: number | null;
+  /** Why the clock is paused, or why it is not required or stopped. */
+  reason: string | null;
+  pausedSince: DateOnly | null;
+  /** May be paused now (open, not done, not paused). */
+  pausable: boolean;
+};
+
+export type ClockInput = {
+  state: IncidentState;
+  aware: DateOnly;
+  outcome: 'died' | 'serious-harm' | 'other';
+  lookedAfter: boolean;
+  careLeaver: boolean;
+  reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
+  dates: Partial<Record<WorkflowDate, DateOnly>>;
+  rules: readonly ClockRule[];
+  pauses: readonly ClockPause[];
+  duties: readonly NotificationDuty[];
+};
+
+export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedAfter' | 'careLeaver' | 'reviewDecision' | 'dates'>): CaseFacts {
+  const facts: CaseFacts = {
+    aware: input.aware,
+    lookedAfterDeath: input.lookedAfter && input.outcome === 'died',
+    careLeaverDeath: input.careLeaver && input.outcome === 'died',
+  };
+  if (input.dates.notified) facts.notified = input.dates.notified;
+  // The six-month clock runs only from a decision to hold a local review.
+  if (input.reviewDecision === 'local-review' && input.dates.decision) facts.decision = input.dates.decision;
+  if (input.dates.published) facts.publication = input.dates.published;
+  return facts;
+}
+
+/** Moves a due date on by the length of each finished pause: working days for working-day clocks, days for month clocks. */
+function afterPauses(dueOn: DateOnly, rule: ClockRule | undefined, pauses: readonly ClockPause[], calendar: WorkingDayCalendar): DateOnly {
+  let due = dueOn;
+  for (const p of pauses) {
+    if (!p.resumedOn) continue;
+    due = rule?.unit === 'calendar-months'
+      ? addDays(due, daysBetween(p.pausedOn, p.resumedOn))
+      : calendar.addWorkingDays(due, calendar.workingDaysBetween(p.pausedOn, p.resumedOn));
+  }
+  return due;
+}
+
+export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
+  const deadlines = computeDeadlines(caseFacts(input), input.rules, calendar);
+  const finished = STATES[input.state].finished;
+  return deadlines.map((d) => {
+    const rule = input.rules.find((r) => r.key === d.key && r.version === d.version);
+    const pauses = input.pauses.filter((p) => p.clockKey === d.key);
+    const open = pauses.find((p) => !p.resumedOn);
+    const dueOn = afterPauses(d.dueOn, rule, pauses, calendar);
+    const doneField = CLOCK_DONE_BY[d.key];
+    const doneOn = doneField ? (input.dates[doneField] ?? null) : null;
+    const view: ClockView = {
+      key: d.key,
+      title: d.title,
+      recipients: d.recipients,
+      statutory: d.statutory,
+      rule: d.rule,
+      version: d.version,
+      from: d.from,
+      dueOn,
+      originalDueOn: dueOn === d.dueOn ? null : d.dueOn,
+      doneOn,
+      state: 'due',
+      workingDaysLeft: null,
+      reason: null,
+      pausedSince: open?.pausedOn ?? null,
+      pausable: false,
+    };
+
+    const duty = CLOCK_DUTY[d.key] ? input.duties.find((x) => x.duty === CLOCK_DUTY[d.key]) : undefined;
+    const notifiable = !(input.state === 'not-notifiable' && (d.key === 'panel-notification' || d.key === 'partners-informed'));
+    if (!doneOn && (!notifiable || (duty && !duty.applies))) {
+      return { ...view, state: 'not-required', reason: notifiable ? (duty?.why ?? null) : 'The incident was recorded as not notifiable to the Panel.' };
+    }
+    if (PERIODS.has(d.key)) {
+      return compareDates(today, dueOn) >= 0 ? { ...view, state: 'done-on-time', doneOn: dueOn } : { ...view, state: 'running' };
+    }
+    if (!doneOn && finished) {
+      return { ...view, state: 'stopped', reason: `The case is ${STATES[input.state].now}.` };
+    }
+    const status = clockStatus(
+      { dueOn, ...(doneOn ? { doneOn } : {}), ...(open ? { pausedSince: open.pausedOn, pauseReason: open.reason } : {}) },
+      today,
+      calendar,
+    );
+    return {
+      ...view,
+      state: status.state,
+      workingDaysLeft: status.workingDaysLeft ?? null,
+      reason: status.reason ?? null,
+      pausable: !doneOn && !open && !finished,
+    };
+  });
+}
+
+const URGENCY: readonly ClockViewState[] = ['overdue', 'due-soon', 'due', 'paused'];
+
+/** The clock that most needs attention: overdue first, then due soon, then due, then paused; earliest due date within each. */
+export function nextClock(clocks: readonly ClockView[]): ClockView | null {
+  const open = clocks.filter((c) => URGENCY.includes(c.state));
+  open.sort((a, b) => URGENCY.indexOf(a.state) - URGENCY.indexOf(b.state) || compareDates(a.dueOn, b.dueOn));
+  return open[0] ?? null;
+}
+
+/** The tag for a case list's "next clock" column: overdue red, due soon yellow, on time green, paused grey. */
+export function nextClockTag(clock: ClockView | null): { text: string; colour: string } | null {
+  if (!clock) return null;
+  if (clock.state === 'due') return { text: 'On time', colour: 'green' };
+  return CLOCK_STATE_LABELS[clock.state];
+}

@@ -1,0 +1,179 @@
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import type { TenantScope } from '../../platform/db/tenant.ts';
+import type { CaseEventsTable, DB, IncidentChildrenTable, IncidentsTable, ReferralsTable } from '../../platform/db/types.ts';
+
+/**
+ * SQL of the cases feature. Every query names the partnerships it may touch (the scope), on top of
+ * row-level security: callers run these inside withTenant with the same scope. A scope of no
+ * partnerships never reaches here (the service answers it without asking the database).
+ */
+
+export type IncidentRow = Selectable<IncidentsTable>;
+export type ChildRow = Selectable<IncidentChildrenTable>;
+export type EventRow = Selectable<CaseEventsTable>;
+export type ReferralRow = Selectable<ReferralsTable>;
+
+type Db = Kysely<DB>;
+
+function ids(scope: TenantScope): string[] | null {
+  return scope === 'all' ? null : scope;
+}
+
+export async function selectIncidents(db: Db, scope: TenantScope): Promise<IncidentRow[]> {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('aware_on', 'desc')
+    .orderBy('reference', 'desc')
+    .execute();
+}
+
+export async function selectIncident(db: Db, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<IncidentRow | undefined> {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('id', '=', id)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(options.forUpdate === true, (q) => q.forUpdate())
+    .executeTakeFirst();
+}
+
+export async function selectChildren(db: Db, scope: TenantScope, incidentIds: string[]): Promise<ChildRow[]> {
+  if (incidentIds.length === 0) return [];
+  const only = ids(scope);
+  return db
+    .selectFrom('incident_children')
+    .selectAll()
+    .where('incident_id', 'in', incidentIds)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('incident_id')
+    .orderBy('position')
+    .execute();
+}
+
+export async function selectPauses(db: Db, scope: TenantScope, incidentIds: string[]) {
+  if (incidentIds.length === 0) return [];
+  const only = ids(scope);
+  return db
+    .selectFrom('clock_pauses')
+    .selectAll()
+    .where('incident_id', 'in', incidentIds)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('paused_on')
+    .execute();
+}
+
+export async function selectEvents(db: Db, scope: TenantScope, incidentId: string): Promise<EventRow[]> {
+  const only = ids(scope);
+  return db
+    .selectFrom('case_events')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('seq', 'desc')
+    .execute();
+}
+
+/** The next number for a partnership's references in a year. */
+export async function nextReferenceNumber(db: Db, partnershipId: string, year: number): Promise<number> {
+  const row = await db
+    .selectFrom('incidents')
+    .select((eb) => eb.fn.max('reference_number').as('n'))
+    .where('partnership_id', '=', partnershipId)
+    .where('reference_year', '=', year)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) + 1;
+}
+
+export async function insertIncident(db: Db, values: Insertable<IncidentsTable>): Promise<{ id: string }> {
+  return db.insertInto('incidents').values(values).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function insertChildren(db: Db, rows: Insertable<IncidentChildrenTable>[]): Promise<void> {
+  if (rows.length) await db.insertInto('incident_children').values(rows).execute();
+}
+
+export async function insertEvent(db: Db, values: Insertable<CaseEventsTable>): Promise<void> {
+  await db.insertInto('case_events').values(values).execute();
+}
+
+/** Updates an incident only if it is still at `version`, adding one to it. Returns whether it did. */
+export async function updateIncident(db: Db, partnershipId: string, id: string, version: number, values: Updateable<IncidentsTable>): Promise<boolean> {
+  const result = await db
+    .updateTable('incidents')
+    .set({ ...values, version: version + 1, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('partnership_id', '=', partnershipId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertPause(
+  db: Db,
+  values: { incident_id: string; partnership_id: string; clock_key: string; paused_on: string; reason: string; paused_by: string },
+): Promise<void> {
+  await db.insertInto('clock_pauses').values(values).execute();
+}
+
+export async function resumePause(db: Db, partnershipId: string, pauseId: string, resumedOn: string, by: string): Promise<void> {
+  await db
+    .updateTable('clock_pauses')
+    .set({ resumed_on: resumedOn, resumed_by: by })
+    .where('id', '=', pauseId)
+    .where('partnership_id', '=', partnershipId)
+    .where('resumed_on', 'is', null)
+    .execute();
+}
+
+/** The partnership an incident belongs to, whoever asks: only to tell a refusal from a missing record. */
+export async function incidentPartnershipOf(db: Db, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('incidents').select('partnership_id').where('id', '=', id).executeTakeFirst())?.partnership_id;
+}
+
+// ---- Referrals -------------------------------------------------------------------------------
+
+export type ReferralListRow = ReferralRow & { agency_name: string | null; incident_reference: string | null };
+
+export async function selectReferrals(db: Db, scope: TenantScope): Promise<ReferralListRow[]> {
+  const only = ids(scope);
+  return db
+    .selectFrom('referrals as r')
+    .leftJoin('agencies as a', 'a.id', 'r.referring_agency_id')
+    .leftJoin('incidents as i', 'i.id', 'r.incident_id')
+    .selectAll('r')
+    .select(['a.name as agency_name', 'i.reference as incident_reference'])
+    .$if(only !== null, (q) => q.where('r.partnership_id', 'in', only as string[]))
+    .orderBy('r.received_on', 'desc')
+    .orderBy('r.created_at', 'desc')
+    .execute();
+}
+
+export async function selectReferral(db: Db, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<ReferralListRow | undefined> {
+  const only = ids(scope);
+  return db
+    .selectFrom('referrals as r')
+    .leftJoin('agencies as a', 'a.id', 'r.referring_agency_id')
+    .leftJoin('incidents as i', 'i.id', 'r.incident_id')
+    .selectAll('r')
+    .select(['a.name as agency_name', 'i.reference as incident_reference'])
+    .where('r.id', '=', id)
+    .$if(only !== null, (q) => q.where('r.partnership_id', 'in', only as string[]))
+    .$if(options.forUpdate === true, (q) => q.forUpdate('r'))
+    .executeTakeFirst();
+}
+
+export async function insertReferral(db: Db, values: Insertable<ReferralsTable>): Promise<{ id: string }> {
+  return db.insertInto('referrals').values(values).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function updateReferral(db: Db, partnershipId: string, id: string, values: Updateable<ReferralsTable>): Promise<void> {
+  await db.updateTable('referrals').set(values).where('id', '=', id).where('partnership_id', '=', partnershipId).execute();
+}
+
+export async function referralPartnershipOf(db: Db, id: string): Promise<string | undefined> {
+  return (await db.selectFrom('referrals').select('partnership_id').where('id', '=', id).executeTakeFirst())?.partnership_id;
+}
