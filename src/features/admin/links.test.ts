@@ -11,10 +11,15 @@ describe('the start of links in emails', () => {
     expect(linkBase(request('localhost'), { ...config, publicUrl: 'https://example.org/cspr' })).toBe('https://example.org/cspr');
   });
 
-  it('is the request origin otherwise', () => {
+  it('is the request origin when that names this machine (a local trial)', () => {
     expect(linkBase(request('localhost:3000'), config)).toBe('http://localhost:3000');
-    expect(linkBase(request('cspr.example.org', 'https'), config)).toBe('https://cspr.example.org');
+    expect(linkBase(request('127.0.0.1:4000'), config)).toBe('http://127.0.0.1:4000');
     expect(linkBase(request('[::1]:8080'), config)).toBe('http://[::1]:8080');
+  });
+
+  it('never trusts a Host header naming another site', () => {
+    expect(linkBase(request('cspr.example.org', 'https'), config)).toBe('http://127.0.0.1:3000');
+    expect(linkBase(request('evil.example'), { ...config, host: '0.0.0.0' })).toBe('http://localhost:3000');
   });
 
   it('falls back to the listening address when the Host header is not a plain host name', () => {

@@ -1,3 +1,4 @@
+import { linkBase } from '../admin/links.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../../platform/auth/secrets.ts';
 import { createSession, endSession } from '../../platform/auth/sessions.ts';
@@ -78,7 +79,7 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
   const stateCookie = { ...COOKIE_OPTIONS, path: STATE_COOKIE_PATH, maxAge: STATE_MINUTES * 60 };
 
   const redirectUriFor = (req: FastifyRequest): string =>
-    `${(config.publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')}${CALLBACK_PATH}`;
+    `${linkBase(req, config)}${CALLBACK_PATH}`;
 
   // ---- configuration ------------------------------------------------------------------------
 

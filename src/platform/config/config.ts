@@ -126,7 +126,7 @@ export const CONFIG_DOC = [
   ['DATA_DIR', './data', 'Folder for the embedded database, stored files and the outbox; created if missing.'],
   ['DATABASE_URL', '(unset)', 'PostgreSQL 15+ connection string; when set, the embedded database is not used.'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
-  ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails and feeds.'],
+  ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails, feeds and the single sign-on redirect.'],
   ['TRUST_PROXY', 'false', 'true when behind a load balancer that sets X-Forwarded-For/-Proto.'],
   ['SHUTDOWN_GRACE_MS', '10000', 'How long requests in flight may take to finish on SIGTERM/SIGINT.'],
   ['DATA_ENCRYPTION_KEY', '(key file)', 'Base64 of 32 random bytes that encrypts identifying details; without it a key file is made in DATA_DIR/secrets. Required in practice for PostgreSQL with several instances.'],

@@ -36,6 +36,14 @@ declare module 'fastify' {
 }
 
 /**
+ * The path as logs may show it: no query string (single sign-on codes, searches) and no
+ * single-use tokens in invitation and password-reset links.
+ */
+export function loggablePath(url: string): string {
+  return url.split('?')[0].replace(/\/(invitation|password-reset)\/[^/]+/, '/$1/[token]');
+}
+
+/**
  * Assembles the service from small pieces, in an order that matters:
  * security headers, parsing, static files, views, routes, errors.
  */
@@ -49,6 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             level: config.logLevel,
             // Cookies and tokens are secrets; request bodies are never logged.
             redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
+            serializers: { req: (req) => ({ method: req.method, url: loggablePath(req.url), remoteAddress: req.ip }) },
           },
     trustProxy: config.trustProxy,
     genReqId: (req) => {
