@@ -48,7 +48,9 @@ export const deadlinesCommand: Command = {
     };
     const { rules, calendar } = await rulesAndCalendar(io);
     const deadlines = computeDeadlines(facts, rules, calendar);
-    warnAboutYearsWithoutHolidays(io, calendar, deadlines.map((d): [DateOnly, DateOnly] => [d.from, d.dueOn]));
+    // Only working-day clocks depend on bank holidays.
+    const countsWorkingDays = (d: { key: string; version: number }) => rules.some((r) => r.key === d.key && r.version === d.version && r.unit === 'working-days');
+    warnAboutYearsWithoutHolidays(io, calendar, deadlines.filter(countsWorkingDays).map((d): [DateOnly, DateOnly] => [d.from, d.dueOn]));
     io.out(JSON.stringify(deadlines.map(({ key, dueOn, from, rule }) => ({ key, dueOn, from, rule })), null, 2));
     return 0;
   },

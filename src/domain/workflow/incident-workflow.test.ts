@@ -60,7 +60,13 @@ describe('incident states', () => {
   it('reaches every state from recorded, and every open state can move on', () => {
     const seen = new Set<IncidentState>(['recorded']);
     const queue: IncidentState[] = ['recorded'];
-    while (queue.length) for (const next of nextStates(queue.shift() as IncidentState)) if (!seen.has(next)) (seen.add(next), queue.push(next));
+    while (queue.length) {
+      for (const next of nextStates(queue.shift() as IncidentState)) {
+        if (seen.has(next)) continue;
+        seen.add(next);
+        queue.push(next);
+      }
+    }
     expect([...seen].sort()).toEqual([...INCIDENT_STATES].sort());
     for (const s of INCIDENT_STATES.filter((x) => x !== 'closed')) expect(nextStates(s).length, s).toBeGreaterThan(0);
     expect(nextStates('closed')).toEqual([]);

@@ -28,6 +28,7 @@ import {
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB, IncidentsTable } from '../../platform/db/types.ts';
+import { formatDateTime } from '../audit/format.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
 import { currentCalendar, currentRules } from '../rules/service.ts';
 import { caseClocks, nextClock, nextClockTag, type ClockPause, type ClockView } from './clocks.ts';
@@ -253,6 +254,10 @@ function child(row: ChildRow, cipher: FieldCipher): ChildDetail {
 export type CaseEvent = {
   seq: number;
   at: Date;
+  /** '27 March 2026 at 2:05:07pm' (UK time) */
+  when: string;
+  /** The date recorded with the step, as a sentence: 'The date the Panel was notified: 5 March 2025'. */
+  dateLine: string | null;
   kind: string;
   label: string;
   actorName: string | null;
@@ -388,18 +393,27 @@ export async function loadIncident(db: Kysely<DB>, cipher: FieldCipher, scope: T
     whatIsKnown: open(cipher, found.row.what_is_known_enc),
     agencies: incident.agencyIds.map((a) => ({ id: a, name: agencies.find((x) => x.id === a)?.name ?? 'An agency no longer listed' })),
     children: found.children.map((c) => child(c, cipher)),
-    events: found.events.map((e) => ({
-      seq: e.seq,
-      at: new Date(e.at),
-      kind: e.kind,
-      label: EVENT_LABELS[e.kind] ?? e.kind,
-      actorName: e.actor_name,
-      fromState: e.from_state && isIncidentState(e.from_state) ? e.from_state : null,
-      toState: e.to_state && isIncidentState(e.to_state) ? e.to_state : null,
-      note: e.note,
-      details: (e.details && typeof e.details === 'object' ? e.details : {}) as Record<string, unknown>,
-    })),
+    events: found.events.map((e) => eventOf(e)),
     pauses: found.pauses.map(pauseOf),
+  };
+}
+
+function eventOf(e: Awaited<ReturnType<typeof selectEvents>>[number]): CaseEvent {
+  const details = (e.details && typeof e.details === 'object' ? e.details : {}) as Record<string, unknown>;
+  const date = typeof details.date === 'string' ? details.date : null;
+  const label = typeof details.dateLabel === 'string' ? details.dateLabel : 'the date';
+  return {
+    seq: e.seq,
+    at: new Date(e.at),
+    when: formatDateTime(new Date(e.at)),
+    dateLine: date ? `${label.charAt(0).toUpperCase()}${label.slice(1)}: ${formatDate(date)}` : null,
+    kind: e.kind,
+    label: EVENT_LABELS[e.kind] ?? e.kind,
+    actorName: e.actor_name,
+    fromState: e.from_state && isIncidentState(e.from_state) ? e.from_state : null,
+    toState: e.to_state && isIncidentState(e.to_state) ? e.to_state : null,
+    note: e.note,
+    details,
   };
 }
 
@@ -414,9 +428,17 @@ export type CaseOverview = {
 };
 
 /** Everything the case page shows: the incident, its duties, every clock today, and what this person may do now. */
-export async function caseOverview(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, id: string, may: May, today: DateOnly): Promise<CaseOverview | undefined> {
+export async function caseOverview(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  scope: TenantScope,
+  id: string,
+  mayIn: (partnershipId: string) => May,
+  today: DateOnly,
+): Promise<CaseOverview | undefined> {
   const incident = await loadIncident(db, cipher, scope, id);
   if (!incident) return undefined;
+  const may = mayIn(incident.partnershipId);
   const calendar = await currentCalendar(db);
   const duties = dutiesOf(incident, incident.children);
   const clocks = clocksOf(incident, incident.children, incident.pauses, calendar, today);
@@ -454,7 +476,7 @@ export function isUuid(value: unknown): value is string {
 /** NHS numbers: 10 digits whose last is the modulus 11 check digit. */
 export function nhsNumberProblem(value: string): string | null {
   const digits = value.replace(/\s+/g, '');
-  if (!/^\d{10}$/.test(digits)) return 'NHS number must be 10 digits, like 999 123 4560';
+  if (!/^\d{10}$/.test(digits)) return 'NHS number must be 10 digits, like 999 000 0018';
   const sum = [...digits.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0);
   const check = 11 - (sum % 11);
   const expected = check === 11 ? 0 : check;
@@ -892,7 +914,7 @@ export async function changeClock(
       actor_id: actor.userId,
       actor_name: actor.name,
       note: change.action === 'pause' ? change.reason.trim() : null,
-      details: JSON.stringify({ clock: clock.title, clockKey, date: change.on }),
+      details: JSON.stringify({ clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}` }),
     });
   });
   return { ok: true, partnershipId: incident.partnershipId, clock };

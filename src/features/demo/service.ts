@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
+import { seedDemoCases } from '../cases/demo.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
 
@@ -80,5 +81,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher): Promise
     });
     await db.updateTable('users').set({ totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
   }
+  const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
+  await seedDemoCases(db, cipher, partnership.id, admin.id);
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
 }

@@ -33,6 +33,15 @@ describe.each(ENGINES)('web shell on %s', (engine) => {
     expect(res.body).not.toMatch(/<script>(?!<\/script>)/);
     expect(res.headers['set-cookie']).toBeUndefined();
     expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toContain('max-age=31536000');
+    expect(res.headers['referrer-policy']).toBe('same-origin');
+    // A second response has a nonce of its own, also when the page comes from the render cache.
+    const again = await t.app.inject({ url: '/' });
+    const nonce2 = /'nonce-([a-f0-9]+)'/.exec(String(again.headers['content-security-policy']))?.[1];
+    expect(nonce2).not.toBe(nonce);
+    expect(again.body).toContain(`<script nonce="${nonce2}">`);
+    expect(again.body).not.toContain('placeholder');
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });

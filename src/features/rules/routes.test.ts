@@ -136,13 +136,13 @@ describe.each(ENGINES)('clock rules and bank holidays administration on %s', (en
     const res = await sysadmin.get('/admin/clock-rules/rapid-review/new-version');
     expect(res.statusCode).toBe(200);
     expect(res.body).toContain('<h1 class="govuk-heading-l">Add version 2</h1>');
-    expect(res.body).toMatch(/id="title" name="title" type="text" value="Send the rapid review to the Panel"/);
-    expect(res.body).toMatch(/id="length" name="length" type="text" value="15"/);
+    expect(res.body).toMatch(/id="title" name="title" type="text"[^>]* value="Send the rapid review to the Panel"/);
+    expect(res.body).toMatch(/id="length" name="length" type="text"[^>]* value="15"/);
     expect(res.body).toMatch(/value="notified" checked/);
     expect(res.body).toMatch(/value="working-days" checked/);
     expect(res.body).toMatch(/value="no" checked/);
     expect(res.body).toContain('>Child Safeguarding Practice Review Panel</textarea>');
-    expect(res.body).toMatch(/id="appliesFrom" name="appliesFrom" type="text"( value="")?/);
+    expect(res.body).toMatch(/id="appliesFrom" name="appliesFrom" type="text"[^>]* value=""/);
   });
 
   it('re-shows the form with the domain validators’ messages, each linked to its field (422), and stores nothing', async () => {
@@ -216,7 +216,7 @@ describe.each(ENGINES)('clock rules and bank holidays administration on %s', (en
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('<a href="#date-day">Enter the date of the bank holiday as a real date</a>');
     expect(bad.body).toContain('<a href="#title">Enter the name of the bank holiday, like Christmas Day</a>');
-    expect(bad.body).toMatch(/name="date-day" type="text" value="31"/);
+    expect(bad.body).toMatch(/name="date-day" type="text"[^>]* value="31"/);
     const weekend = await sysadmin.post('/admin/bank-holidays', { 'date-day': '3', 'date-month': '5', 'date-year': '2031', title: 'Oops' });
     expect(weekend.statusCode).toBe(422);
     expect(weekend.body).toContain('3 May 2031 is a weekend day');
@@ -295,7 +295,7 @@ describe.each(ENGINES)('clock rules and bank holidays administration on %s', (en
     const res = await sysadmin.post('/admin/bank-holidays/import', { json: bad }, { from: '/admin/bank-holidays' });
     expect(res.statusCode).toBe(422);
     expect(text(res.body)).toContain('<a href="#json">England and Wales event 2 ("Good Friday") has an invalid date "30/03/2029"; expected a real date as YYYY-MM-DD.</a>');
-    expect(res.body).toContain('30/03/2029</textarea>');
+    expect(res.body).toMatch(/<textarea [^>]*id="json"[^>]*>[^<]*&quot;30\/03\/2029&quot;[^<]*<\/textarea>/);
     expect(await listHolidays(db(), 2029)).toEqual([]);
     const empty = await sysadmin.post('/admin/bank-holidays/import', { json: '  ' }, { from: '/admin/bank-holidays' });
     expect(empty.statusCode).toBe(422);

@@ -64,10 +64,10 @@ function refusalText(admission: Exclude<Admission, { ok: true }>, provider: Stor
  * user content besides the escaped email address.
  */
 function allowFormsToProviders(reply: FastifyReply, loopback: boolean): void {
-  const csp = reply.raw.getHeader('content-security-policy');
+  const csp = reply.getHeader('content-security-policy');
   if (typeof csp !== 'string') return;
   const sources = loopback ? "'self' https: http://127.0.0.1:* http://localhost:*" : "'self' https:";
-  reply.raw.setHeader('content-security-policy', csp.replace("form-action 'self'", `form-action ${sources}`));
+  reply.header('content-security-policy', csp.replace("form-action 'self'", `form-action ${sources}`));
 }
 
 /** Single sign-on by OpenID Connect: a partnership's settings, and signing in through them. */

@@ -5,6 +5,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../../features/account/routes.ts';
 import { adminRoutes } from '../../features/admin/routes.ts';
 import { auditRoutes } from '../../features/audit/routes.ts';
+import { caseRoutes } from '../../features/cases/routes.ts';
+import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
@@ -100,6 +102,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(ssoRoutes);
   await app.register(adminRoutes);
   await app.register(auditRoutes);
+  await app.register(caseRoutes);
+  await app.register(referralRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
 

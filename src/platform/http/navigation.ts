@@ -13,6 +13,9 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
     ];
   }
   const items: NavItem[] = [{ href: '/', text: 'Home' }];
+  if (can(p, 'case:read')) items.push({ href: '/cases', text: 'Cases' });
+  if (can(p, 'case:write')) items.push({ href: '/referrals', text: 'Referrals' });
+  else if (can(p, 'referral:create')) items.push({ href: '/referrals/new', text: 'Refer an incident' });
   if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) items.push({ href: '/admin', text: 'Administration' });
   items.push({ href: '/account', text: 'Your account' });
   items.push({ href: '/sign-out', text: 'Sign out' });

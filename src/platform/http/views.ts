@@ -56,25 +56,59 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
   app.addHook('onRequest', async (req) => {
     req.viewContext = {};
   });
+  const cache = new PageCache(500);
   app.decorateReply('render', function render(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
     const req = this.request;
-    const nonce = (this as FastifyReply & { cspNonce?: { script: string } }).cspNonce?.script;
+    const nonce = this.cspNonce?.script ?? '';
+    const navigation = options.navigation(req).map((item) => ({
+      ...item,
+      active: item.href === '/' ? req.url === '/' : req.url.startsWith(item.href),
+    }));
+    const base = { serviceName: SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext, ...context };
+    // Pages for people not signed in are the same for everyone but for the CSP nonce:
+    // they are rendered once with a placeholder and served from memory after that.
+    const cacheable = req.principal === null && this.statusCode < 300;
+    const key = cacheable ? `${this.statusCode} ${template} ${stableKey(base)}` : '';
+    const hit = cacheable ? cache.get(key) : undefined;
+    if (hit !== undefined) return this.type('text/html; charset=utf-8').send(hit.replaceAll(NONCE_PLACEHOLDER, nonce));
     let csrf: string | undefined;
     const html = env.render(template, {
-      serviceName: SERVICE_NAME,
-      serviceUrl: '/',
-      cspNonce: nonce,
+      ...base,
+      cspNonce: cacheable ? NONCE_PLACEHOLDER : nonce,
       // Called by forms only, so pages without forms set no CSRF cookie; once per page, as
       // each call without a secret cookie would start a new secret.
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
-      currentPath: req.url.split('?')[0],
-      navigation: options.navigation(req).map((item) => ({
-        ...item,
-        active: item.href === '/' ? req.url === '/' : req.url.startsWith(item.href),
-      })),
-      ...req.viewContext,
-      ...context,
     });
-    return this.type('text/html; charset=utf-8').send(html);
+    // A page with a form carries this visitor's CSRF token: never shared.
+    if (cacheable && csrf === undefined) cache.set(key, html);
+    return this.type('text/html; charset=utf-8').send(cacheable ? html.replaceAll(NONCE_PLACEHOLDER, nonce) : html);
   });
+}
+
+const NONCE_PLACEHOLDER = '__cspr_nonce_placeholder__';
+
+/** The context as a cache key; null when it holds anything but plain data. */
+function stableKey(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'function' ? undefined : v));
+}
+
+/** A small least-recently-used map of rendered pages. */
+class PageCache {
+  private readonly entries = new Map<string, string>();
+  private readonly max: number;
+  constructor(max: number) {
+    this.max = max;
+  }
+  get(key: string): string | undefined {
+    const v = this.entries.get(key);
+    if (v !== undefined) {
+      this.entries.delete(key);
+      this.entries.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: string): void {
+    this.entries.set(key, value);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+  }
 }
