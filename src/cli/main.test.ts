@@ -81,6 +81,35 @@ describe('cspr command line', () => {
     }
   });
 
+  it('says clearly when the data folder cannot be written', async () => {
+    const file = path.join(freshDir('not-a-folder'), 'plain-file');
+    (await import('node:fs')).writeFileSync(file, 'x');
+    const r = await cspr(['migrate'], { DATA_DIR: path.join(file, 'data') });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The data folder ${path.join(file, 'data')} cannot be written to`);
+  });
+
+  it('serves, then on SIGTERM finishes and releases the data folder', async () => {
+    const dir = copyTemplate();
+    const port = 3700 + Math.floor(Math.random() * 200);
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dir, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    for (let i = 0; i < 300 && !stdout.includes('is ready at'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    expect(stdout).toContain(`CSPR Hub is ready at http://127.0.0.1:${port}/`);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'embedded' });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain('Stopped.');
+    const fs = await import('node:fs');
+    expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
+  }, 90_000);
+
   it('migrates, seeds, backs up and restores through the real command', async () => {
     // Starts from the migrated template: creating an embedded database from nothing takes seconds.
     const dir = copyTemplate();

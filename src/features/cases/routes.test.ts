@@ -278,7 +278,8 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     await go('publish', dateFields('date', '2025-09-12'));
     const done = (await admin.get(`/cases/${id}`)).body;
     expect(clockRow(done, 'review-completion')).toMatch(/25 September 2025 Done on time Done on 12 September 2025/);
-    expect(clockRow(done, 'advance-copy')).toMatch(/2 September 2025 Done on time Done on 1 September 2025/);
+    // 7 working days before 12 September 2025.
+    expect(clockRow(done, 'advance-copy')).toMatch(/3 September 2025 Done on time Done on 1 September 2025/);
     await go('close', { ...dateFields('date', '2025-09-15'), note: 'Learning handed to the action plan.' });
     const row = await incidentRow(id);
     expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-25', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 10 });
@@ -347,7 +348,7 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     const badChild = await admin.post('/cases/new', incidentForm({ 'child-1-nhs': '1234567890', 'child-1-dob-year': '2099', 'child-1-age': 'seven' }));
     expect(badChild.statusCode).toBe(422);
     const childErrors = errorSummary(badChild.body);
-    expect(childErrors).toContain('Enter a real NHS number');
+    expect(childErrors).toContain('Child 1’s NHS number is not a real NHS number: check the digits');
     expect(childErrors).toContain('Child 1’s age at the incident must be a whole number of years, like 7');
 
     const id = await record(admin, incidentForm());

@@ -5,7 +5,7 @@ import { parseDateInput, type DatePart } from '../../platform/http/date-input.ts
 import type { ErrorItem } from '../../platform/http/forms.ts';
 import { AGE_BANDS } from './duties.ts';
 import { REFERRAL_OUTCOMES, type ReferralOutcome } from './referrals.ts';
-import { FACT_FIELDS, type ChildInput, type Facts, type FieldProblem, type StepInput } from './service.ts';
+import { FACT_FIELDS, nhsNumberProblem, type ChildInput, type Facts, type FieldProblem, type StepInput } from './service.ts';
 
 /**
  * Reading the cases forms. Each field has a DOM id (the error summary links to it) and a name in
@@ -208,7 +208,10 @@ const childSchema = (n: number) =>
       .min(1, `Enter a pseudonym for child ${n}, like Child K`)
       .max(60, `Child ${n}’s pseudonym must be 60 characters or fewer`),
     name: z.string().trim().max(200, `Child ${n}’s name must be 200 characters or fewer`),
-    nhs: z.string().trim().max(20, `Child ${n}’s NHS number must be 10 digits`),
+    nhs: z
+      .string()
+      .trim()
+      .refine((v) => v === '' || nhsNumberProblem(v) === null, (v) => ({ message: `Child ${n}’s ${nhsNumberProblem(v) ?? ''}` })),
     address: z.string().trim().max(1000, `Child ${n}’s address must be 1,000 characters or fewer`),
     familyNames: z.string().trim().max(2000, `Family names for child ${n} must be 2,000 characters or fewer`),
     gender: z.enum(['female', 'male', 'other', 'not-known', ''], { error: `Select child ${n}’s gender from the list` }),

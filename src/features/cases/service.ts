@@ -480,7 +480,7 @@ export function nhsNumberProblem(value: string): string | null {
   const sum = [...digits.slice(0, 9)].reduce((acc, d, i) => acc + Number(d) * (10 - i), 0);
   const check = 11 - (sum % 11);
   const expected = check === 11 ? 0 : check;
-  if (check === 10 || expected !== Number(digits[9])) return 'Enter a real NHS number: this one’s check digit does not match';
+  if (check === 10 || expected !== Number(digits[9])) return 'NHS number is not a real NHS number: check the digits';
   return null;
 }
 

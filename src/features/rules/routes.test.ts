@@ -338,5 +338,14 @@ describe.each(ENGINES)('clock rules and bank holidays administration on %s', (en
     expect(bad.statusCode).toBe(422);
     expect(bad.body).toContain('<a href="#file">England and Wales event 2 has no title.</a>');
     expect((await listHolidays(db(), 2029)).map((h) => h.date)).not.toContain('2029-08-27');
+
+    // Only this page takes uploads: elsewhere a multipart body is refused before anything runs.
+    const elsewhere = await t.app.inject({
+      method: 'POST',
+      url: '/admin/partnerships/new',
+      headers: { cookie: [...sysadmin.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'multipart/form-data; boundary=x' },
+      payload: '--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nSneaky\r\n--x--\r\n',
+    });
+    expect(elsewhere.statusCode).toBe(415);
   });
 });
