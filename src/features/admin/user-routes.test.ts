@@ -108,6 +108,31 @@ describe.each(ENGINES)('administration of users on %s', (engine) => {
       expect(res.body).toContain('Southdale Safeguarding Children Partnership: Southdale Police');
     });
 
+    it('refuses hostile names and over-long input with specific messages, storing nothing', async () => {
+      const cases: [Record<string, string>, string][] = [
+        [{ name: 'Eve\u202Egnp.exe' }, 'Full name must not contain characters that change the direction of text'],
+        [{ name: 'Eve\u0007Bell' }, 'Full name must not contain control characters'],
+        [{ name: 'x'.repeat(10_000) }, 'Full name must be 200 characters or fewer'],
+        [{ email: `${'a'.repeat(300)}@example.org` }, 'Enter an email address in the correct format'],
+      ];
+      for (const [override, message] of cases) {
+        const res = await north.client.post(INVITE, {
+          email: 'hostile@example.org',
+          name: 'Hostile Person',
+          role: 'partner-lead',
+          partnership: northmoor.id,
+          ...override,
+        });
+        expect(res.statusCode).toBe(422);
+        expect(res.body).toContain(message);
+      }
+      const scripted = await north.client.post(INVITE, { email: 'x@example.org', name: "<script>alert('x')</script>", role: 'nonsense', partnership: northmoor.id });
+      expect(scripted.statusCode).toBe(422);
+      expect(scripted.body).not.toContain("<script>alert('x')</script>");
+      expect(await findUserByEmail(db(), 'hostile@example.org')).toBeFalsy();
+      expect(await findUserByEmail(db(), 'x@example.org')).toBeFalsy();
+    });
+
     it('makes the account without a password, stores only a hash of a 7-day link, emails the link, and audits it', async () => {
       const before = Date.now();
       const res = await north.client.post(INVITE, {

@@ -1,3 +1,4 @@
+import { textProblem } from '../../domain/text/plain-text.ts';
 import type { Kysely } from 'kysely';
 import type { AgencyKind, DB } from '../../platform/db/types.ts';
 
@@ -19,7 +20,9 @@ export async function addPartnership(db: Kysely<DB>, input: { slug: string; name
   const slug = input.slug.trim().toLowerCase();
   const name = input.name.trim();
   if (!SLUG_PATTERN.test(slug)) throw new PartnershipError('The short name must be 2 to 63 lowercase letters, digits or hyphens, starting with a letter or digit.');
-  if (name.length === 0 || name.length > 200) throw new PartnershipError('The name must be between 1 and 200 characters.');
+  if (name.length === 0) throw new PartnershipError('Enter the name of the partnership.');
+  const nameProblem = textProblem(name, { label: 'The name', max: 200 });
+  if (nameProblem) throw new PartnershipError(`${nameProblem}.`);
   const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', slug).executeTakeFirst();
   if (existing) throw new PartnershipError(`There is already a partnership with the short name '${slug}'.`);
   const row = await db
@@ -43,7 +46,9 @@ export async function findPartnershipBySlug(db: Kysely<DB>, slug: string): Promi
 
 export async function addAgency(db: Kysely<DB>, input: { partnershipId: string; name: string; kind: AgencyKind }): Promise<AgencyView> {
   const name = input.name.trim();
-  if (name.length === 0 || name.length > 200) throw new PartnershipError('The agency name must be between 1 and 200 characters.');
+  if (name.length === 0) throw new PartnershipError('Enter the name of the agency.');
+  const nameProblem = textProblem(name, { label: 'The agency name', max: 200 });
+  if (nameProblem) throw new PartnershipError(`${nameProblem}.`);
   const existing = await db.selectFrom('agencies').select('id').where('partnership_id', '=', input.partnershipId).where('name', '=', name).executeTakeFirst();
   if (existing) throw new PartnershipError(`The partnership already has an agency called '${name}'.`);
   const row = await db

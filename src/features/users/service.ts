@@ -1,3 +1,4 @@
+import { textProblem } from '../../domain/text/plain-text.ts';
 import type { Kysely } from 'kysely';
 import { hashPassword, passwordProblem } from '../../platform/auth/passwords.ts';
 import { ROLES } from '../../platform/auth/policy.ts';
@@ -39,7 +40,9 @@ export async function createUser(
   const name = input.name.trim();
   const emailError = emailProblem(email);
   if (emailError) throw new UserError(emailError);
-  if (!name || name.length > 200) throw new UserError('Enter a name of 200 characters or fewer');
+  if (!name) throw new UserError('Enter a name');
+  const nameProblem = textProblem(name, { label: 'Name', max: 200 });
+  if (nameProblem) throw new UserError(nameProblem);
   for (const g of input.grants) {
     const p = grantProblem(g);
     if (p) throw new UserError(p);
