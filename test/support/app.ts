@@ -10,7 +10,7 @@ export type TestApp = { app: FastifyInstance; db: TestDatabase; close(): Promise
 export async function startTestApp(engine: Engine, env: Record<string, string> = {}): Promise<TestApp> {
   const db = await openTestDatabase(engine);
   // Every request in a test comes from one address: rate limits are tested on their own.
-  const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: 'off', DATA_DIR: db.dataDir || '.test-data/unused', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: 'off', SESSION_CACHE_MS: '0', DATA_DIR: db.dataDir || '.test-data/unused', ...env });
   const app = await buildApp({ config, database: db.database });
   await app.ready();
   return {

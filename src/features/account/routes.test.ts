@@ -236,3 +236,27 @@ describe('sign-in rate limit', () => {
     expect(res.body).toContain('There is a problem');
   });
 });
+
+describe('session lookups remembered for a moment', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded', { SESSION_CACHE_MS: '60000' });
+  });
+  afterAll(async () => t.close());
+
+  it('serve repeat requests from memory, yet a sign-out on this instance takes effect at once', async () => {
+    const p = await addPartnership(t.app.deps.database.db, { slug: 'cache-p', name: 'Cache SCP' });
+    const { client, userId } = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id }]);
+    expect((await client.get('/account')).statusCode).toBe(200);
+    // Changed behind the service's back: the remembered lookup still answers.
+    await t.app.deps.database.db.updateTable('sessions').set({ last_seen_at: new Date(Date.now() - 31 * 60_000) }).where('user_id', '=', userId).execute();
+    expect((await client.get('/account')).statusCode).toBe(200);
+    const other = new TestClient(t.app);
+    const { createSession } = await import('../../platform/auth/sessions.ts');
+    other.cookies.set(SESSION_COOKIE, await createSession(t.app.deps.database.db, userId, { twoFactor: true }));
+    expect((await other.get('/account')).statusCode).toBe(200);
+    await client.post('/account/sign-out-everywhere', {}, { from: '/account' });
+    expect((await other.get('/account')).statusCode).toBe(303);
+    expect((await client.get('/account')).statusCode).toBe(303);
+  });
+});

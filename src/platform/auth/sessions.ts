@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types.ts';
+import type { Principal, RoleGrant } from './policy.ts';
 import { randomToken, sha256 } from './secrets.ts';
 
 /**
@@ -29,10 +30,30 @@ export async function createSession(
   return token;
 }
 
-/** The live session for a cookie value, or null; an expired one is removed on sight. */
-export async function findSession(db: Kysely<DB>, token: string, limits: SessionLimits, now = new Date()): Promise<SessionRow | null> {
+/**
+ * The live session for a cookie value with its person and their roles, in one query
+ * (this runs on every signed-in request), or null; an expired session is removed on sight.
+ */
+export async function findSession(
+  db: Kysely<DB>,
+  token: string,
+  limits: SessionLimits,
+  now = new Date(),
+): Promise<(SessionRow & { principal: Principal | null }) | null> {
   const idHash = sha256(token);
-  const row = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+  const row = await db
+    .selectFrom('sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .select(['s.user_id', 's.created_at', 's.last_seen_at', 's.two_factor_at', 'u.email', 'u.name', 'u.disabled_at'])
+    .select((eb) =>
+      eb
+        .selectFrom('role_assignments as ra')
+        .whereRef('ra.user_id', '=', 'u.id')
+        .select(sql<RoleGrant[]>`coalesce(json_agg(json_build_object('role', ra.role, 'partnershipId', ra.partnership_id, 'agencyId', ra.agency_id)), '[]')`.as('g'))
+        .as('grants'),
+    )
+    .where('s.id_hash', '=', idHash)
+    .executeTakeFirst();
   if (!row) return null;
   const idleFor = now.getTime() - new Date(row.last_seen_at).getTime();
   const age = now.getTime() - new Date(row.created_at).getTime();
@@ -50,15 +71,51 @@ export async function findSession(db: Kysely<DB>, token: string, limits: Session
     twoFactorAt: row.two_factor_at,
     createdAt: new Date(row.created_at),
     lastSeenAt: new Date(row.last_seen_at),
+    principal: row.disabled_at
+      ? null
+      : { userId: row.user_id, email: row.email, name: row.name, via: 'session', grants: (row.grants as RoleGrant[] | null) ?? [] },
   };
 }
 
 export async function endSession(db: Kysely<DB>, idHash: string): Promise<void> {
   await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
+  forgetLocally([idHash]);
+}
+
+/** Sessions ended by this process are not served from the lookup cache again. */
+function forgetLocally(idHashes: string[]): void {
+  if (ended.size > 10_000) ended.clear();
+  for (const h of idHashes) ended.add(h);
 }
 
 /** Sign out everywhere: every session of the person ends. */
 export async function endAllSessions(db: Kysely<DB>, userId: string): Promise<number> {
-  const result = await db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-  return Number(result.numDeletedRows);
+  const rows = await db.deleteFrom('sessions').where('user_id', '=', userId).returning('id_hash').execute();
+  forgetLocally(rows.map((r) => r.id_hash));
+  return rows.length;
+}
+
+/**
+ * Session lookups for the request path, remembered for SESSION_CACHE_MS (2 s by default): a signed-in page
+ * then costs no database round trip for the person's identity. Ending a session takes
+ * effect at once on the instance where it happens and within that time on every other instance.
+ */
+const ended = new Set<string>();
+
+export function sessionLookup(db: Kysely<DB>, limits: SessionLimits, cacheMs: number) {
+  const cache = new Map<string, { at: number; value: Awaited<ReturnType<typeof findSession>> }>();
+  return {
+    async find(token: string) {
+      const key = sha256(token);
+      const hit = cache.get(key);
+      if (hit && Date.now() - hit.at < cacheMs && !ended.has(key)) return hit.value;
+      const value = await findSession(db, token, limits);
+      ended.delete(key);
+      if (cacheMs > 0) {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(key, { at: Date.now(), value });
+      }
+      return value;
+    },
+  };
 }

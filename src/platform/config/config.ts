@@ -49,6 +49,12 @@ const schema = z.object({
     .regex(/^smtps?:\/\//, 'SMTP_URL must start with smtp:// or smtps://')
     .optional(),
   MAIL_FROM: z.string().min(3, 'MAIL_FROM must be an email address').default('CSPR Hub <no-reply@cspr-hub.invalid>'),
+  SESSION_CACHE_MS: z.coerce
+    .number({ error: 'SESSION_CACHE_MS must be a whole number of milliseconds' })
+    .int('SESSION_CACHE_MS must be a whole number of milliseconds')
+    .min(0, 'SESSION_CACHE_MS must not be negative')
+    .max(60_000, 'SESSION_CACHE_MS must be at most 60000')
+    .default(2000),
   RATE_LIMITS: z
     .enum(['on', 'off'], { error: 'RATE_LIMITS must be on or off' })
     .default('on')
@@ -75,6 +81,7 @@ export type Config = {
   smtpUrl: string | undefined;
   mailFrom: string;
   rateLimits: boolean;
+  sessionCacheMs: number;
 };
 
 export class ConfigError extends Error {
@@ -116,6 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: c.SMTP_URL,
     mailFrom: c.MAIL_FROM,
     rateLimits: c.RATE_LIMITS,
+    sessionCacheMs: c.SESSION_CACHE_MS,
   };
 }
 
@@ -133,6 +141,7 @@ export const CONFIG_DOC = [
   ['SESSION_IDLE_MINUTES', '30', 'Signed-in sessions end after this long without a request.'],
   ['SESSION_MAX_HOURS', '12', 'Signed-in sessions end this long after sign-in, whatever the activity.'],
   ['SMTP_URL', '(unset)', 'smtp:// or smtps:// server for email; without it emails are written to DATA_DIR/outbox as .eml files.'],
+  ['SESSION_CACHE_MS', '2000', 'How long an instance remembers a session lookup; ending a session elsewhere takes effect within this time (0: look up every request).'],
   ['RATE_LIMITS', 'on', 'Limits on sign-in and reset attempts per client address; off only for automated tests.'],
   ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
 ] as const;

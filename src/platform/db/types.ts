@@ -153,6 +153,27 @@ export interface BankHolidaysTable {
   added_by: string | null;
 }
 
+/** Calendar feeds and reminder emails sent (migrations/0006_reminders.sql). */
+export interface CalendarFeedsTable {
+  id: Generated<string>;
+  user_id: string;
+  token_hash: string;
+  created_at: Generated<Date>;
+  revoked_at: Date | null;
+}
+
+export type ReminderKind = 'before-due' | 'on-the-day' | 'overdue' | 'weekly-digest';
+
+export interface ReminderSendsTable {
+  kind: ReminderKind;
+  incident_id: string;
+  clock_key: string;
+  due_on: string;
+  recipient_user_id: string;
+  sent_on: string;
+  created_at: Generated<Date>;
+}
+
 /** Incidents and the statutory workflow (migrations/0005_incidents.sql). Dates are 'YYYY-MM-DD' strings. */
 export interface IncidentsTable {
   id: Generated<string>;
@@ -253,6 +274,67 @@ export interface ReferralsTable {
   created_at: Generated<Date>;
 }
 
+/** Rapid reviews (migrations/0007_rapid_reviews.sql). */
+export interface RapidReviewsTable {
+  incident_id: string;
+  partnership_id: string;
+  safety_actions_enc: string | null;
+  learning_enc: string | null;
+  equality_racism_enc: string | null;
+  equality_inequalities_enc: string | null;
+  equality_disability_enc: string | null;
+  decision: 'local-review' | 'no-local-review' | 'national-review' | 'alternative-review' | null;
+  alternative_kind: 'deep-dive' | 'practice-learning-review' | null;
+  decision_reasons_enc: string | null;
+  criteria: ColumnType<string[], string | undefined, string>;
+  decided_on: string | null;
+  sent_on: string | null;
+  panel_response: 'agree' | 'disagree' | 'national-review' | null;
+  panel_response_on: string | null;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface RapidReviewMeetingsTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  held_on: string;
+  attendee_roles: string;
+  notes_enc: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface RapidReviewSignOffsTable {
+  incident_id: string;
+  partnership_id: string;
+  partner: 'local-authority' | 'police' | 'icb';
+  user_id: string | null;
+  signer_name: string;
+  signed_at: Generated<Date>;
+}
+
+export interface AgencyRequestsTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  agency_id: string;
+  requested_on: string;
+  due_on: string;
+  requested_by: string | null;
+  involvement_enc: string | null;
+  episodes_enc: string | null;
+  answer_enc: string | null;
+  file_sha256: string | null;
+  file_name: string | null;
+  file_type: 'pdf' | 'docx' | null;
+  file_size: number | null;
+  responded_by: string | null;
+  responded_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -273,4 +355,10 @@ export interface DB {
   referrals: ReferralsTable;
   clock_rules: ClockRulesTable;
   bank_holidays: BankHolidaysTable;
+  rapid_reviews: RapidReviewsTable;
+  rapid_review_meetings: RapidReviewMeetingsTable;
+  rapid_review_sign_offs: RapidReviewSignOffsTable;
+  agency_requests: AgencyRequestsTable;
+  calendar_feeds: CalendarFeedsTable;
+  reminder_sends: ReminderSendsTable;
 }

@@ -4,9 +4,13 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../../features/account/routes.ts';
 import { adminRoutes } from '../../features/admin/routes.ts';
+import { apiRoutes } from '../../features/api/routes.ts';
 import { auditRoutes } from '../../features/audit/routes.ts';
+import { calendarRoutes } from '../../features/calendar/routes.ts';
 import { caseRoutes } from '../../features/cases/routes.ts';
+import { dashboardRoutes } from '../../features/dashboard/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
+import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
@@ -39,10 +43,10 @@ declare module 'fastify' {
 
 /**
  * The path as logs may show it: no query string (single sign-on codes, searches) and no
- * single-use tokens in invitation and password-reset links.
+ * single-use tokens in invitation and password-reset links, nor calendar feed tokens.
  */
 export function loggablePath(url: string): string {
-  return url.split('?')[0].replace(/\/(invitation|password-reset)\/[^/]+/, '/$1/[token]');
+  return url.split('?')[0].replace(/\/(invitation|password-reset|calendar)\/[^/]+/, '/$1/[token]');
 }
 
 /**
@@ -104,8 +108,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(auditRoutes);
   await app.register(caseRoutes);
   await app.register(referralRoutes);
+  await app.register(rapidReviewRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
+  await app.register(dashboardRoutes);
+  await app.register(calendarRoutes);
+  await app.register(apiRoutes);
 
   return app;
 }

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit.ts';
 import { actingRole, can, type Permission, type Principal } from '../auth/policy.ts';
 import { loadPrincipal, userForApiToken } from '../auth/principals.ts';
-import { findSession, type SessionRow } from '../auth/sessions.ts';
+import { sessionLookup, type SessionRow } from '../auth/sessions.ts';
 import { sendProblem, wantsJson } from './errors.ts';
 
 /**
@@ -56,6 +56,7 @@ function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyRepl
 export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
   const { database, config } = app.deps;
   const limits = { idleMinutes: config.sessionIdleMinutes, maxHours: config.sessionMaxHours };
+  const sessions = sessionLookup(database.db, limits, config.sessionCacheMs);
 
   await app.register(fastifyCookie);
   await app.register(csrf, {
@@ -95,10 +96,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     }
     const cookie = req.cookies[SESSION_COOKIE];
     if (!cookie) return;
-    const session = await findSession(database.db, cookie, limits);
-    if (!session) return;
-    const principal = await loadPrincipal(database.db, session.userId, 'session');
-    if (!principal) return;
+    const session = await sessions.find(cookie);
+    const principal = session?.principal;
+    if (!session || !principal) return;
     req.session = session;
     req.principal = principal;
     req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null };

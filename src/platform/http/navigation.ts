@@ -12,7 +12,7 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
       { href: '/sign-in', text: 'Sign in' },
     ];
   }
-  const items: NavItem[] = [{ href: '/', text: 'Home' }];
+  const items: NavItem[] = [{ href: '/', text: 'Home' }, { href: '/dashboard', text: 'Dashboard' }];
   if (can(p, 'case:read')) items.push({ href: '/cases', text: 'Cases' });
   if (can(p, 'case:write')) items.push({ href: '/referrals', text: 'Referrals' });
   else if (can(p, 'referral:create')) items.push({ href: '/referrals/new', text: 'Refer an incident' });
