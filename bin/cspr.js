@@ -1,3 +1,7 @@
 #!/usr/bin/env node
 // The `cspr` command. The source is TypeScript, run by Node's own type stripping.
-import '../src/cli/main.ts';
+// The compile cache keeps V8's compiled code between runs: start-up is mostly module loading.
+import module from 'node:module';
+
+module.enableCompileCache?.();
+await import('../src/cli/main.ts');
