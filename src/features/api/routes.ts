@@ -1,0 +1,351 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import type { May } from '../../domain/workflow/incident-workflow.ts';
+import { can, partnershipsWith, ROLE_PERMISSIONS, type Permission } from '../../platform/auth/policy.ts';
+import { access, PUBLIC } from '../../platform/http/access.ts';
+import { refuse, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
+import { sendProblem } from '../../platform/http/errors.ts';
+import { listAgencies, listPartnerships, type AgencyView, type PartnershipView } from '../partnerships/service.ts';
+import { createReferral, listReferrals } from '../cases/referrals.ts';
+import { Problems, readChildren, readFacts, readReferral, readStep } from '../cases/schemas.ts';
+import {
+  caseOverview,
+  definitionFor,
+  factsOf,
+  FACT_LABELS,
+  incidentPartnership,
+  listIncidents,
+  loadIncident,
+  recordIncident,
+  recordWorkflowStep,
+  SENSITIVE_FACTS,
+  updateFacts,
+  type Actor,
+  type ChildInput,
+  type Facts,
+  type FieldProblem,
+} from '../cases/service.ts';
+import { childrenForm, dateParts, factsForm, patchedFacts, problemsToErrors, type ApiError } from './convert.ts';
+import { buildOpenApiDocument, endpointsOf } from './openapi.ts';
+import { presentDeadline, presentDetail, presentReferral, presentSummary } from './presenter.ts';
+import { incidentCreateSchema, incidentPatchSchema, listIncidentsQuery, referralCreateSchema, transitionSchema, zodErrors } from './schemas.ts';
+
+const READ: Permission = 'case:read';
+const WRITE: Permission = 'case:write';
+const REFER: Permission = 'referral:create';
+
+const today = (): DateOnly => todayInLondon(new Date());
+const actorOf = (req: FastifyRequest): Actor => ({ userId: req.principal!.userId, name: req.principal!.name });
+const mayIn = (req: FastifyRequest) => (partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
+
+function unprocessable(reply: FastifyReply, errors: ApiError[]): FastifyReply {
+  return sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', { errors });
+}
+
+/** The service's problems (already named in the API's terms) after the readers' own. */
+function merged(readers: ApiError[], service: readonly FieldProblem[]): ApiError[] {
+  const seen = new Set(readers.map((e) => e.field));
+  return [...readers, ...service.filter((p) => !seen.has(p.field)).map((p) => ({ field: p.field, message: p.message.replace(/\.$/, '') }))];
+}
+
+/** A partnership named by slug or id among those the person may use. */
+function chosenPartnership(partnerships: readonly PartnershipView[], named: string | undefined): PartnershipView | undefined {
+  if (named) return partnerships.find((p) => p.slug === named || p.id === named);
+  return partnerships.length === 1 ? partnerships[0] : undefined;
+}
+
+/** `"3"` (or W/"3") as 3; null when malformed. */
+function versionOf(ifMatch: string): number | null {
+  const m = /^\s*(?:W\/)?"(\d{1,9})"\s*$/.exec(ifMatch);
+  return m ? Number(m[1]) : null;
+}
+
+/** Non-identifying facts for the audit trail; free text is named, not copied (as the pages do). */
+function factsForAudit(facts: Partial<Facts>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(facts).filter(([k]) => !SENSITIVE_FACTS.has(k as keyof Facts)));
+}
+
+function childrenForAudit(children: ChildInput[]) {
+  return children.map((c) => ({
+    pseudonym: c.pseudonym,
+    lookedAfter: c.lookedAfter,
+    careLeaver: c.careLeaver,
+    identifyingDetailsRecorded: [c.name && 'name', c.dateOfBirth && 'date of birth', c.nhsNumber && 'NHS number', c.address && 'address', c.familyNames && 'family names'].filter(Boolean),
+  }));
+}
+
+/** The agencies a person may refer for (as the referral form offers them). */
+function referringAgencies(req: FastifyRequest, partnershipId: string, agencies: AgencyView[]): AgencyView[] {
+  const grants = req.principal!.grants.filter((g) => ROLE_PERMISSIONS[g.role].includes(REFER) && (g.partnershipId === null || g.partnershipId === partnershipId));
+  if (grants.some((g) => g.agencyId === null)) return agencies;
+  const own = new Set(grants.map((g) => g.agencyId));
+  return agencies.filter((a) => own.has(a.id));
+}
+
+/**
+ * The JSON API under /api/v1: the statutory workflow for other systems. Thin, like the pages:
+ * read the body (zod, then the pages' own readers), check the tenant scope, call the cases
+ * services, present the records, audit.
+ */
+export async function apiRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher } = app.deps;
+  const db = database.db;
+  const document = buildOpenApiDocument();
+  const endpoints = endpointsOf(document);
+
+  // An API call without a session or a valid token is answered 401 before anything else (the
+  // browser-form CSRF check would otherwise answer a change with 403 first).
+  app.addHook('onRequest', async (req, reply) => {
+    const rule = (req.routeOptions.config as { access?: string } | undefined)?.access;
+    if (req.principal || rule === 'public' || req.is404 || !req.url.startsWith('/api/v1/')) return;
+    if (req.headers.authorization) return sendProblem(reply, 401, 'Unauthorized', 'The API token is not valid or has been revoked.');
+    if (!req.cookies[SESSION_COOKIE]) return sendProblem(reply, 401, 'Unauthorized', 'Sign in or send an API token.');
+  });
+
+  /** Another partnership's incident looks like one that does not exist; asking for it is recorded. */
+  async function notFound(req: FastifyRequest, reply: FastifyReply, id: string, permission: Permission): Promise<FastifyReply> {
+    const elsewhere = await incidentPartnership(db, id);
+    if (elsewhere && req.principal) {
+      await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'incident', recordId: id, outcome: 'refused' });
+    }
+    return sendProblem(reply, 404, 'Not found', 'There is no incident with this id.');
+  }
+
+  /** The incident as JSON for this person, or undefined when it is not in their scope. */
+  async function detailOf(req: FastifyRequest, id: string) {
+    const overview = await caseOverview(db, cipher, partnershipsWith(req.principal!, READ), id, mayIn(req), today());
+    if (!overview) return undefined;
+    const partnerships = await listPartnerships(db, [overview.incident.partnershipId]);
+    const identifying = can(req.principal, READ, { partnershipId: overview.incident.partnershipId });
+    return { overview, json: presentDetail(overview, partnerships, { identifying }) };
+  }
+
+  // ---- Documentation ---------------------------------------------------------------------------
+
+  app.get('/api/v1/openapi.json', PUBLIC, async (_req, reply) => reply.type('application/json; charset=utf-8').send(document));
+
+  app.get('/api/docs', PUBLIC, async (_req, reply) =>
+    reply.render('api/views/docs.njk', { pageTitle: 'API documentation', info: document.info, endpoints }),
+  );
+
+  // ---- Incidents -------------------------------------------------------------------------------
+
+  app.get('/api/v1/incidents', access(READ), async (req, reply) => {
+    const query = listIncidentsQuery.safeParse(req.query ?? {});
+    if (!query.success) return sendProblem(reply, 400, 'Bad request', 'A filter is not one the API knows.', { errors: zodErrors(query.error) });
+    const scope = partnershipsWith(req.principal!, READ);
+    const partnerships = await listPartnerships(db, scope);
+    const { state, partnership } = query.data;
+    // A partnership outside the person's scope gives nothing, as one that does not exist.
+    const only = partnership ? partnerships.find((p) => p.slug === partnership) : undefined;
+    const incidents = partnership && !only ? [] : await listIncidents(db, only ? [only.id] : scope, today());
+    const shown = incidents.filter((i) => !state || i.state === state);
+    await req.audit({
+      action: 'view',
+      permission: READ,
+      partnershipId: only?.id ?? null,
+      recordType: 'incident-list',
+      changes: { via: 'api', filters: query.data, incidents: shown.map((i) => i.reference) },
+    });
+    return { incidents: shown.map((i) => presentSummary(i, partnerships)) };
+  });
+
+  app.post('/api/v1/incidents', access(WRITE), async (req, reply) => {
+    const parsed = incidentCreateSchema.safeParse(req.body);
+    if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
+    const input = parsed.data;
+    // The same readers as the "Record an incident" form, then the same service.
+    const problems = new Problems();
+    const form = { ...factsForm(input), ...childrenForm(input.children) };
+    const facts = readFacts(form, problems);
+    const children = readChildren(form, input.children.length, problems);
+    const errors = problemsToErrors(problems);
+    const partnerships = await listPartnerships(db, partnershipsWith(req.principal!, WRITE));
+    const partnership = chosenPartnership(partnerships, input.partnership);
+    if (!partnership) errors.push({ field: 'partnership', message: 'Choose a partnership you record incidents for (its slug or id)' });
+    if (errors.length || !facts || !children || !partnership) return unprocessable(reply, errors);
+    if (!(await requireInScope(req, reply, WRITE, partnership.id))) return reply;
+
+    const referralId = input.referral ?? null;
+    const result = await recordIncident(db, cipher, actorOf(req), { partnershipId: partnership.id, facts, children, referralId }, today());
+    if (!result.ok) return unprocessable(reply, merged([], result.problems));
+    await req.audit({
+      action: 'incident-created',
+      permission: WRITE,
+      partnershipId: partnership.id,
+      recordType: 'incident',
+      recordId: result.id,
+      changes: {
+        via: 'api',
+        after: {
+          reference: result.reference,
+          state: 'recorded',
+          ...factsForAudit(facts),
+          whatIsKnownRecorded: facts.whatIsKnown.trim() !== '',
+          children: childrenForAudit(children),
+          ...(referralId ? { fromReferral: referralId } : {}),
+        },
+      },
+    });
+    const location = `/api/v1/incidents/${result.id}`;
+    return reply.code(201).header('location', location).send({ id: result.id, reference: result.reference, location });
+  });
+
+  app.get('/api/v1/incidents/:id', access(READ), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const found = await detailOf(req, id);
+    if (!found) return notFound(req, reply, id, READ);
+    await req.audit({ action: 'view', permission: READ, partnershipId: found.json.partnership.id, recordType: 'incident', recordId: id, changes: { via: 'api' } });
+    return reply.header('etag', `"${found.json.version}"`).send(found.json);
+  });
+
+  app.patch('/api/v1/incidents/:id', access(WRITE), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const scope = partnershipsWith(req.principal!, WRITE);
+    const incident = await loadIncident(db, cipher, scope, id);
+    if (!incident) return notFound(req, reply, id, WRITE);
+    const ifMatch = req.headers['if-match'];
+    if (!ifMatch) return sendProblem(reply, 428, 'Precondition required', 'Send the version you read in an If-Match header, like If-Match: "3".');
+    const version = versionOf(ifMatch);
+    if (version === null) return sendProblem(reply, 400, 'Bad request', 'If-Match must be the version you read in quotes, like "3".');
+
+    const stale = async () => {
+      const current = await detailOf(req, id);
+      if (current) reply.header('etag', `"${current.json.version}"`);
+      return sendProblem(reply, 412, 'Precondition failed',
+        `The incident has changed since version ${version}: it is now at version ${current?.json.version ?? '?'}. Nothing was saved; read it again and send your changes with the new version.`,
+        { current: current?.json ?? null });
+    };
+    if (version !== incident.version) return stale();
+
+    const parsed = incidentPatchSchema.safeParse(req.body);
+    if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
+    const values = patchedFacts(factsOf(incident, incident.whatIsKnown), parsed.data);
+    const problems = new Problems();
+    const facts = readFacts(factsForm(values), problems);
+    if (!facts) return unprocessable(reply, problemsToErrors(problems));
+
+    const result = await updateFacts(db, cipher, scope, actorOf(req), id, { version, base: null, values: facts }, today());
+    switch (result.status) {
+      case 'not-found':
+        return notFound(req, reply, id, WRITE);
+      case 'invalid':
+        return unprocessable(reply, merged([], result.problems));
+      case 'conflict':
+        return stale();
+      case 'saved': {
+        if (result.changed.length) {
+          await req.audit({
+            action: 'incident-updated',
+            permission: WRITE,
+            partnershipId: incident.partnershipId,
+            recordType: 'incident',
+            recordId: id,
+            changes: {
+              via: 'api',
+              changed: result.changed.map((f) => FACT_LABELS[f]),
+              before: factsForAudit(result.before),
+              after: factsForAudit(result.after),
+              version: result.version,
+            },
+          });
+        }
+        const now = await detailOf(req, id);
+        if (!now) return notFound(req, reply, id, WRITE);
+        return reply.header('etag', `"${now.json.version}"`).send(now.json);
+      }
+    }
+  });
+
+  app.get('/api/v1/incidents/:id/deadlines', access(READ), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const day = today();
+    // The case page's own computation: caseOverview → the cases clocks module.
+    const overview = await caseOverview(db, cipher, partnershipsWith(req.principal!, READ), id, mayIn(req), day);
+    if (!overview) return notFound(req, reply, id, READ);
+    await req.audit({ action: 'view', permission: READ, partnershipId: overview.incident.partnershipId, recordType: 'incident', recordId: id, changes: { via: 'api', page: 'deadlines' } });
+    return { incidentId: id, reference: overview.incident.reference, today: day, deadlines: overview.clocks.map(presentDeadline) };
+  });
+
+  app.post('/api/v1/incidents/:id/transitions', access(WRITE), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const scope = partnershipsWith(req.principal!, WRITE);
+    const incident = await loadIncident(db, cipher, scope, id);
+    if (!incident) return notFound(req, reply, id, WRITE);
+    const parsed = transitionSchema.safeParse(req.body);
+    if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
+    const definition = definitionFor(parsed.data.transition);
+    if (!definition) return unprocessable(reply, [{ field: 'transition', message: 'There is no such step in the workflow' }]);
+    // The step form's reader, then the service, which checks the workflow before the answers.
+    const problems = new Problems();
+    const input = readStep({ ...dateParts('date', parsed.data.date), reference: parsed.data.reference ?? '', note: parsed.data.note ?? '' }, definition.date, problems);
+    const result = await recordWorkflowStep(db, scope, actorOf(req), id, definition.key, input, mayIn(req), today());
+    if (!result.ok) {
+      if (result.reason === 'not-found') return notFound(req, reply, id, WRITE);
+      if (result.reason === 'workflow') {
+        if (result.error.code === 'not-permitted') return refuse(req, reply, definition.permission);
+        if (result.error.code === 'unknown') return unprocessable(reply, [{ field: 'transition', message: result.error.message }]);
+        await req.audit({ action: 'incident-transition', permission: definition.permission, partnershipId: incident.partnershipId, recordType: 'incident', recordId: id, outcome: 'refused', changes: { via: 'api', step: definition.key, state: incident.state, reason: result.error.code } });
+        return sendProblem(reply, 409, 'Conflict', result.error.message, { state: incident.state, transition: definition.key });
+      }
+      return unprocessable(reply, merged(problemsToErrors(problems), result.problems));
+    }
+    await req.audit({
+      action: definition.kind === 'transition' ? 'incident-transition' : 'incident-step',
+      permission: definition.permission,
+      partnershipId: result.partnershipId,
+      recordType: 'incident',
+      recordId: id,
+      changes: {
+        via: 'api',
+        step: definition.key,
+        before: { state: result.from },
+        after: {
+          state: result.to,
+          ...(result.date && definition.date ? { [definition.date.field]: result.date } : {}),
+          ...(definition.reference ? { panelReference: input.reference.trim() || null } : {}),
+        },
+        noteRecorded: input.note.trim() !== '',
+      },
+    });
+    const now = await detailOf(req, id);
+    if (!now) return notFound(req, reply, id, WRITE);
+    return reply.header('etag', `"${now.json.version}"`).send(now.json);
+  });
+
+  // ---- Referrals -------------------------------------------------------------------------------
+
+  app.get('/api/v1/referrals', access(WRITE), async (req) => {
+    const referrals = await listReferrals(db, partnershipsWith(req.principal!, WRITE));
+    await req.audit({ action: 'view', permission: WRITE, recordType: 'referral-list', changes: { via: 'api', referrals: referrals.map((r) => r.id) } });
+    return { referrals: referrals.map(presentReferral) };
+  });
+
+  app.post('/api/v1/referrals', access(REFER), async (req, reply) => {
+    const parsed = referralCreateSchema.safeParse(req.body);
+    if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
+    const body = parsed.data;
+    const problems = new Problems();
+    const input = readReferral({ agency: body.agency, summary: body.summary, details: body.details, ...dateParts('received', body.receivedOn) }, problems);
+    const errors = problemsToErrors(problems);
+    const partnership = chosenPartnership(await listPartnerships(db, partnershipsWith(req.principal!, REFER)), body.partnership);
+    if (!partnership) errors.push({ field: 'partnership', message: 'Choose a partnership you refer to (its slug or id)' });
+    if (errors.length || !input || !partnership) return unprocessable(reply, errors);
+    const agencies = referringAgencies(req, partnership.id, await listAgencies(db, partnership.id));
+    if (!agencies.some((a) => a.id === input.agency)) {
+      if (agencies.length) return refuse(req, reply, REFER, 'You can only refer for your own agency.');
+      return unprocessable(reply, [{ field: 'agency', message: 'Choose the agency making the referral' }]);
+    }
+    const result = await createReferral(db, cipher, actorOf(req), { partnershipId: partnership.id, agencyId: input.agency, summary: input.summary, details: input.details, receivedOn: input.receivedOn }, today());
+    if (!result.ok) return unprocessable(reply, merged([], result.problems.map((p) => (p.field === 'received' ? { ...p, field: 'receivedOn' } : p))));
+    await req.audit({
+      action: 'referral-created',
+      permission: REFER,
+      partnershipId: partnership.id,
+      recordType: 'referral',
+      recordId: result.id,
+      changes: { via: 'api', after: { agencyId: input.agency, receivedOn: input.receivedOn }, summaryRecorded: true, detailsRecorded: true },
+    });
+    return reply.code(201).send({ id: result.id });
+  });
+}
