@@ -8,6 +8,7 @@ import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partnershipsCommand } from './commands/partnerships.ts';
+import { remindersCommand } from './commands/reminders.ts';
 import { demoCodeCommand, seedDemoCommand } from './commands/seed-demo.ts';
 import { tokensCommand } from './commands/tokens.ts';
 import { serveCommand } from './commands/serve.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   usersCommand,
   workingDaysCommand,
   deadlinesCommand,
+  remindersCommand,
 ];
 
 export function helpText(): string {

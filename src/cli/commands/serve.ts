@@ -1,5 +1,6 @@
 import { cipherFor } from '../../platform/crypto/field-encryption.ts';
 import { seedDemo, isEmpty } from '../../features/demo/service.ts';
+import { scheduleReminders } from '../../features/reminders/schedule.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
@@ -17,6 +18,7 @@ export const serveCommand: Command = {
     const config = loadConfig();
     const database = await openDatabase(config);
     let app;
+    let reminders: ReturnType<typeof scheduleReminders> | undefined;
     try {
       await migrate(database);
       // Only the embedded engine is seeded on its own: a server database belongs to an operator.
@@ -32,6 +34,13 @@ export const serveCommand: Command = {
       const where = database.engine === 'embedded' ? `embedded database in ${database.location}` : `PostgreSQL at ${database.location}`;
       io.out(`CSPR Hub is ready at ${url} (${where}), in ${Math.round(performance.now() - started)} ms.`);
       if (seeded) printDemoWelcome(io, url);
+      // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).
+      const { cipher, mailer } = app.deps;
+      const log = app.log;
+      reminders = scheduleReminders(
+        { db: database.db, cipher, mailer, config },
+        { onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'), onError: (err) => log.error({ err }, 'reminders run failed') },
+      );
     } catch (err) {
       await app?.close().catch(() => {});
       await database.close().catch(() => {});
@@ -49,6 +58,7 @@ export const serveCommand: Command = {
           io.err('Requests did not finish in time; closing anyway.');
           app.server.closeAllConnections();
         }, config.shutdownGraceMs);
+        await reminders?.stop().catch(() => {});
         await app.close().catch(() => {});
         clearTimeout(timer);
         await database.close().catch(() => {});

@@ -4,9 +4,11 @@ import { isDemoDeployment } from '../demo/service.ts';
 
 /** The start page and the pages every GOV.UK service has in its footer. */
 export async function homeRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/', PUBLIC, async (_req, reply) => {
+  app.get('/', PUBLIC, async (req, reply) => {
     const demo = await isDemoDeployment(app.deps.database);
-    return reply.render('home/views/start.njk', { pageTitle: 'Child safeguarding practice reviews', demo });
+    // Fully signed in (password and second factor): offer the way to their work.
+    const signedIn = Boolean(req.principal && req.session?.twoFactorAt);
+    return reply.render('home/views/start.njk', { pageTitle: 'Child safeguarding practice reviews', demo, signedIn });
   });
   app.get('/accessibility', PUBLIC, async (_req, reply) =>
     reply.render('home/views/accessibility.njk', { pageTitle: 'Accessibility statement' }),

@@ -1,0 +1,70 @@
+import type { Kysely } from 'kysely';
+import { compareDates, type DateOnly } from '../../domain/calendar/date-only.ts';
+import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
+import type { DB } from '../../platform/db/types.ts';
+import type { ClockView } from '../cases/clocks.ts';
+import { caseOverview, listIncidents, type IncidentSummary } from '../cases/service.ts';
+
+/**
+ * Open deadlines of the cases in a scope, for the dashboard, the calendar feed and reminders.
+ * Built on the cases feature's own services so the clocks are exactly the ones the case page
+ * shows. Carries references and clock titles only: never a child's identifying details.
+ */
+
+/** Clock states that are still to be met (a paused clock has no due date in force). */
+const OPEN = new Set<ClockView['state']>(['overdue', 'due-soon', 'due']);
+
+export type Deadline = {
+  incidentId: string;
+  partnershipId: string;
+  reference: string;
+  clock: ClockView;
+};
+
+export type ScopeDeadlines = { incidents: IncidentSummary[]; deadlines: Deadline[] };
+
+const mayNothing = () => () => false;
+
+export async function openDeadlines(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, today: DateOnly): Promise<ScopeDeadlines> {
+  const incidents = await listIncidents(db, scope, today);
+  const deadlines: Deadline[] = [];
+  // Only cases with a clock still running need every clock; the list already knows which.
+  for (const incident of incidents.filter((i) => i.next !== null)) {
+    const overview = await caseOverview(db, cipher, scope, incident.id, mayNothing, today);
+    if (!overview) continue;
+    for (const clock of overview.clocks) {
+      if (OPEN.has(clock.state)) deadlines.push({ incidentId: incident.id, partnershipId: incident.partnershipId, reference: incident.reference, clock });
+    }
+  }
+  deadlines.sort((a, b) => compareDates(a.clock.dueOn, b.clock.dueOn) || a.reference.localeCompare(b.reference) || a.clock.key.localeCompare(b.clock.key));
+  return { incidents, deadlines };
+}
+
+/** Who recorded each incident (the person reminders go to first), for incidents in scope. */
+export async function incidentCreators(db: Kysely<DB>, scope: TenantScope, incidentIds: string[]): Promise<Map<string, string | null>> {
+  if (incidentIds.length === 0 || (Array.isArray(scope) && scope.length === 0)) return new Map();
+  const rows = await withTenant(db, scope, (trx) =>
+    trx
+      .selectFrom('incidents')
+      .select(['id', 'created_by'])
+      .where('id', 'in', incidentIds)
+      .$if(scope !== 'all', (q) => q.where('partnership_id', 'in', scope as string[]))
+      .execute(),
+  );
+  return new Map(rows.map((r) => [r.id, r.created_by]));
+}
+
+/** The incidents in scope that this person recorded: their own cases. */
+export async function incidentsRecordedBy(db: Kysely<DB>, scope: TenantScope, userId: string): Promise<Set<string>> {
+  if (Array.isArray(scope) && scope.length === 0) return new Set();
+  const rows = await withTenant(db, scope, (trx) =>
+    trx
+      .selectFrom('incidents')
+      .select('id')
+      .where('created_by', '=', userId)
+      .$if(scope !== 'all', (q) => q.where('partnership_id', 'in', scope as string[]))
+      .execute(),
+  );
+  return new Set(rows.map((r) => r.id));
+}

@@ -1,0 +1,71 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { todayInLondon } from '../../domain/calendar/date-only.ts';
+import { can, partnershipsWith } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import { linkBase } from '../admin/links.ts';
+import { activeFeed, createFeed, revokeFeed } from '../calendar/service.ts';
+import { workQueues } from './service.ts';
+
+/** What a person without case access may do here, by permission. */
+function otherWork(req: FastifyRequest): { href: string; text: string; description: string }[] {
+  const p = req.principal;
+  const items = [];
+  if (can(p, 'referral:create')) items.push({ href: '/referrals/new', text: 'Refer an incident', description: 'Tell the partnership about a serious incident so that it can decide whether to notify the Panel.' });
+  if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) {
+    items.push({ href: '/admin', text: 'Administration', description: 'Manage partnerships, agencies, users, clock rules and the audit trail, as your role allows.' });
+  }
+  items.push({ href: '/account', text: 'Your account', description: 'Change your password, two-factor authentication and API tokens.' });
+  return items;
+}
+
+export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher, config } = app.deps;
+  const db = database.db;
+
+  async function renderDashboard(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+    const p = req.principal!;
+    const mayReadCases = can(p, 'case:read');
+    if (!mayReadCases) {
+      return reply.render('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, otherWork: otherWork(req) });
+    }
+    const partnerships = await workQueues(db, cipher, partnershipsWith(p, 'case:read'), p.userId, todayInLondon(new Date()));
+    // The queues show case references, states and clocks (pseudonyms only): a view of case data all the same.
+    for (const q of partnerships) {
+      await req.audit({ action: 'dashboard-viewed', permission: 'case:read', partnershipId: q.id, recordType: 'dashboard', recordId: p.userId });
+    }
+    return reply.render('dashboard/views/dashboard.njk', {
+      pageTitle: 'Your dashboard',
+      mayReadCases,
+      partnerships,
+      feed: await activeFeed(db, p.userId),
+      ...extra,
+    });
+  }
+
+  app.get('/dashboard', access('signed-in'), async (req, reply) => renderDashboard(req, reply));
+
+  // ---- The calendar feed: made, replaced and stopped here; read at /calendar/<token>.ics -----------
+
+  app.post('/dashboard/calendar', access('case:read'), async (req, reply) => {
+    const p = req.principal!;
+    const replaced = await activeFeed(db, p.userId);
+    const created = await createFeed(db, p.userId);
+    await req.audit({
+      action: replaced ? 'calendar-feed-replaced' : 'calendar-feed-created',
+      recordType: 'calendar-feed',
+      recordId: created.id,
+      changes: replaced ? { before: { id: replaced.id }, after: { id: created.id } } : null,
+    });
+    const url = `${linkBase(req, config)}/calendar/${created.token}.ics`;
+    return reply.render('dashboard/views/calendar-created.njk', { pageTitle: 'Your calendar link', url, replaced: Boolean(replaced) });
+  });
+
+  app.post('/dashboard/calendar/revoke', access('case:read'), async (req, reply) => {
+    const p = req.principal!;
+    const feed = await activeFeed(db, p.userId);
+    if (feed && (await revokeFeed(db, p.userId))) {
+      await req.audit({ action: 'calendar-feed-revoked', recordType: 'calendar-feed', recordId: feed.id });
+    }
+    return reply.redirect('/dashboard#calendar', 303);
+  });
+}

@@ -1,0 +1,92 @@
+import type { Browser, BrowserContext } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findUserByEmail } from '../../src/features/users/service.ts';
+import { createSession } from '../../src/platform/auth/sessions.ts';
+import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+
+const chromiumPath = findChromium();
+
+describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', () => {
+  let server: LiveServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    browser = await launchBrowser(chromiumPath as string);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const db = () => server.app.deps.database.db;
+
+  async function signedInContext(email: string): Promise<BrowserContext> {
+    const user = await findUserByEmail(db(), email);
+    if (!user) throw new Error(`the demo data has no ${email}`);
+    const context = await browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    return context;
+  }
+
+  it('an administrator goes from the start page to their dashboard, opens a case, and makes and stops a calendar link; every page passes axe', async () => {
+    const context = await signedInContext('admin@northmoor.example');
+    const page = await context.newPage();
+    const errors = collectConsoleErrors(page);
+
+    await page.goto(`${server.url}/`);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Go to your dashboard' }).click();
+    await page.waitForURL(`${server.url}/dashboard`);
+    expect((await page.textContent('h1'))?.trim()).toBe('Your dashboard');
+    expect(await page.getByRole('link', { name: 'Dashboard', exact: true }).count()).toBe(1);
+    const main = (await page.textContent('main')) ?? '';
+    expect(main).toContain('Overdue');
+    expect(main).toContain('Due in the next 5 working days');
+    expect(main).toContain('Cases by state');
+    await expectAccessible(page);
+
+    // Every listed case opens its case page.
+    const caseLink = page.locator('main a[href^="/cases/"]').first();
+    const href = (await caseLink.getAttribute('href')) as string;
+    await caseLink.click();
+    await page.waitForURL(`${server.url}${href}`);
+    await expectAccessible(page);
+
+    await page.goto(`${server.url}/dashboard`);
+    await page.getByRole('button', { name: 'Make a calendar link' }).click();
+    await page.waitForURL(`${server.url}/dashboard/calendar`);
+    expect((await page.textContent('h1'))?.trim()).toBe('Your calendar link');
+    await expectAccessible(page);
+    const feedUrl = ((await page.textContent('#calendar-url')) ?? '').trim();
+    expect(feedUrl).toMatch(/\/calendar\/[A-Za-z0-9_-]{43}\.ics$/);
+    const feed = await page.request.get(feedUrl);
+    expect(feed.status()).toBe(200);
+    expect(feed.headers()['content-type']).toBe('text/calendar; charset=utf-8');
+    expect(await feed.text()).toContain('BEGIN:VEVENT');
+
+    await page.getByRole('link', { name: 'Back to your dashboard' }).click();
+    await page.waitForURL(`${server.url}/dashboard`);
+    expect(await page.textContent('#calendar-status')).toContain('You made a calendar link on');
+    await page.getByRole('button', { name: 'Stop the calendar link' }).click();
+    await page.waitForURL(`${server.url}/dashboard#calendar`);
+    expect(await page.textContent('#calendar-status')).toContain('You do not have a calendar link.');
+    await expectAccessible(page);
+    expect((await page.request.get(feedUrl)).status()).toBe(404);
+
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('an agency contributor sees what they can do; the page passes axe', async () => {
+    const context = await signedInContext('school@northmoor.example');
+    const page = await context.newPage();
+    await page.goto(`${server.url}/dashboard`);
+    expect(await page.textContent('#what-you-can-do')).toContain('Refer an incident');
+    await expectAccessible(page);
+    await page.locator('#what-you-can-do').getByRole('link', { name: 'Refer an incident' }).click();
+    await page.waitForURL(`${server.url}/referrals/new`);
+    await expectAccessible(page);
+    await context.close();
+  }, 60_000);
+});
