@@ -1,0 +1,69 @@
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * Files agencies send with their answers: PDF or Word (.docx) only, up to 10 MB, recognised by
+ * their first bytes (never by the name or the browser's word for it), stored once per content
+ * under DATA_DIR/files/<sha256>.
+ */
+
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+export type FileType = 'pdf' | 'docx';
+
+export const FILE_TYPE_LABELS: Readonly<Record<FileType, string>> = Object.freeze({ pdf: 'PDF', docx: 'Word document (.docx)' });
+
+const PDF_MAGIC = Buffer.from('%PDF-', 'latin1');
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+
+/** A .docx is a zip whose entries include word/document.xml (named in a local file header or the central directory). */
+function isDocx(bytes: Buffer): boolean {
+  if (bytes.length < 30 || !bytes.subarray(0, 4).equals(ZIP_MAGIC)) return false;
+  return bytes.includes(Buffer.from('word/document.xml', 'latin1'));
+}
+
+/** The kind of file by its content, or null when it is neither a PDF nor a Word document. */
+export function detectFileType(bytes: Buffer): FileType | null {
+  if (bytes.length >= PDF_MAGIC.length && bytes.subarray(0, PDF_MAGIC.length).equals(PDF_MAGIC)) return 'pdf';
+  if (isDocx(bytes)) return 'docx';
+  return null;
+}
+
+/** The message to show for a file that cannot be kept, or null when it is acceptable. */
+export function fileProblem(bytes: Buffer, truncated: boolean): string | null {
+  if (truncated || bytes.length > MAX_FILE_BYTES) return 'The selected file must be smaller than 10 MB';
+  if (bytes.length === 0) return 'The selected file is empty';
+  if (!detectFileType(bytes)) return 'The selected file must be a PDF or a Word document (.docx)';
+  return null;
+}
+
+/** A file name safe to show and to offer for download: no folders, no control characters, at most 200 characters. */
+export function cleanFileName(name: string, type: FileType): string {
+  const base = path.basename(name.replaceAll('\\', '/')).replace(/[\p{Cc}\p{Cf}"]/gu, '').trim().slice(0, 200);
+  return base || `file.${type}`;
+}
+
+export function filesDir(dataDir: string): string {
+  return path.join(dataDir, 'files');
+}
+
+/** Stores the bytes under their sha256 (once: the same content is kept once) and returns the hash. */
+export function storeFile(dataDir: string, bytes: Buffer): string {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const dir = filesDir(dataDir);
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const target = path.join(dir, sha256);
+  if (!fs.existsSync(target)) {
+    const temp = path.join(dir, `.${sha256}.${randomUUID()}.tmp`);
+    fs.writeFileSync(temp, bytes, { mode: 0o600 });
+    fs.renameSync(temp, target);
+  }
+  return sha256;
+}
+
+export function readStoredFile(dataDir: string, sha256: string): Buffer | null {
+  if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
+  const file = path.join(filesDir(dataDir), sha256);
+  return fs.existsSync(file) ? fs.readFileSync(file) : null;
+}

@@ -1,0 +1,443 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { LCSPR_CRITERIA, LCSPR_DECISION_NOTE } from '../../domain/notification/criteria.ts';
+import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/incident-workflow.ts';
+import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import { incidentPartnership } from '../cases/service.ts';
+import { cleanFileName, detectFileType, fileProblem, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile } from './files.ts';
+import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
+import {
+  addMeeting,
+  agenciesOf,
+  ALTERNATIVE_LABELS,
+  answerProblems,
+  answerRequest,
+  defaultDueDate,
+  DECISION_LABELS,
+  DECISIONS,
+  ALTERNATIVES,
+  listRequestsFor,
+  loadRapidReview,
+  loadRequest,
+  PANEL_RESPONSE_LABELS,
+  PANEL_RESPONSES,
+  partnerOf,
+  RECORD_LABELS,
+  recordPanelResponse,
+  saveDecision,
+  saveRecord,
+  sendProblems,
+  sendRequests,
+  sendToPanel,
+  signOff,
+  type Actor,
+  type RapidReviewView,
+  type RequestAnswer,
+} from './service.ts';
+
+const READ: Permission = 'case:read';
+const WRITE: Permission = 'case:write';
+const SIGN: Permission = 'case:sign-off';
+const RESPOND: Permission = 'agency-request:respond';
+
+const today = (): DateOnly => todayInLondon(new Date());
+const actorOf = (req: FastifyRequest): Actor => ({ userId: req.principal!.userId, name: req.principal!.name });
+const mayIn = (req: FastifyRequest, partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
+
+const LABELS = {
+  decisions: DECISION_LABELS,
+  decisionKeys: DECISIONS,
+  alternatives: ALTERNATIVE_LABELS,
+  alternativeKeys: ALTERNATIVES,
+  responses: PANEL_RESPONSE_LABELS,
+  responseKeys: PANEL_RESPONSES,
+  record: RECORD_LABELS,
+  criteria: LCSPR_CRITERIA,
+  criteriaNote: LCSPR_DECISION_NOTE,
+  states: STATES,
+  partners: PARTNER_LEAD_LABELS,
+  fileTypes: FILE_TYPE_LABELS,
+};
+
+const NOTICES: Record<string, string> = {
+  requests: 'The requests were sent to the agencies.',
+  meeting: 'The meeting was recorded.',
+  record: 'The rapid review record was saved.',
+  decision: 'The decision was saved.',
+  'decision-cleared': 'The decision was changed, so the sign-offs given before were cleared: each partner lead must sign off the new decision.',
+  'signed-off': 'You signed off the decision.',
+  sent: 'The rapid review was recorded as sent to the Panel. The case now awaits the decision on a local review.',
+  response: 'The Panel’s response was recorded.',
+  answered: 'Your answer was sent.',
+};
+
+function notFoundPage(reply: FastifyReply): FastifyReply {
+  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+}
+
+/** Reads a multipart form: its text fields and the one file, if a file was chosen. */
+async function readMultipart(req: FastifyRequest): Promise<{ fields: FormBody; file: { bytes: Buffer; name: string; truncated: boolean } | null }> {
+  const fields: FormBody = {};
+  let file: { bytes: Buffer; name: string; truncated: boolean } | null = null;
+  for await (const part of req.parts()) {
+    if (part.type === 'file') {
+      const bytes = await part.toBuffer();
+      if (part.fieldname === 'file' && part.filename && !file) file = { bytes, name: part.filename, truncated: part.file.truncated };
+    } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
+      fields[part.fieldname] = part.value;
+    }
+  }
+  return { fields, file };
+}
+
+export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher, config } = app.deps;
+  const db = database.db;
+  // Only this feature takes files; the parser is registered in this plugin's scope alone.
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 100_000, parts: 25 } });
+
+  /** The rapid review of a case in the person's scope for a permission, or the not-found page (a refusal is audited). */
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<RapidReviewView | null> {
+    const { id } = req.params as { id: string };
+    const view = await loadRapidReview(db, cipher, partnershipsWith(req.principal!, permission), id, today());
+    if (view) return view;
+    const elsewhere = await incidentPartnership(db, id);
+    if (elsewhere) await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'incident', recordId: id, outcome: 'refused' });
+    notFoundPage(reply);
+    return null;
+  }
+
+  const base = (view: RapidReviewView) => `/cases/${view.incident.id}/rapid-review`;
+
+  function render(reply: FastifyReply, template: string, title: string, view: RapidReviewView, extra: Record<string, unknown> = {}) {
+    return reply.render(`rapid-reviews/views/${template}.njk`, {
+      pageTitle: `${title} – ${view.incident.reference}`,
+      title,
+      view,
+      incident: view.incident,
+      labels: LABELS,
+      values: {},
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  async function audit(req: FastifyRequest, view: RapidReviewView, action: string, permission: Permission, changes: Record<string, unknown>) {
+    await req.audit({ action, permission, partnershipId: view.incident.partnershipId, recordType: 'rapid-review', recordId: view.incident.id, changes });
+  }
+
+  // ---- The overview ----------------------------------------------------------------------------
+
+  app.get('/cases/:id/rapid-review', access(READ), async (req, reply) => {
+    const view = await reviewFor(req, reply, READ);
+    if (!view) return reply;
+    await audit(req, view, 'view', READ, { page: 'rapid-review' });
+    const q = req.query as Record<string, unknown>;
+    const notice = Object.entries(NOTICES).find(([k]) => q.done === k)?.[1] ?? null;
+    const p = view.incident.partnershipId;
+    return render(reply, 'overview', 'Rapid review', view, {
+      notice,
+      mayWrite: can(req.principal, WRITE, { partnershipId: p }),
+      maySignOff: can(req.principal, SIGN, { partnershipId: p }),
+      myPartner: await partnerOf(db, req.principal!, p),
+      sendBlockers: sendProblems(view, mayIn(req, p)),
+    });
+  });
+
+  // ---- Requests to agencies --------------------------------------------------------------------
+
+  async function renderRequests(reply: FastifyReply, view: RapidReviewView, values: FormBody, extra: Record<string, unknown> = {}) {
+    const agencies = await agenciesOf(db, view.incident.partnershipId);
+    const asked = new Set(view.requests.map((r) => r.agencyId));
+    return render(reply, 'requests', 'Send requests to agencies', view, {
+      agencies: agencies.filter((a) => !asked.has(a.id)),
+      chosen: values.agencies === undefined && !('sent' in values) ? view.incident.agencyIds.filter((a) => !asked.has(a)) : list(values, 'agencies'),
+      defaultDue: await defaultDueDate(db, today()),
+      values,
+      ...extra,
+    });
+  }
+
+  app.get('/cases/:id/rapid-review/requests', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const blocked = view.incident.state !== 'rapid-review';
+    return renderRequests(reply.code(blocked ? 422 : 200), view, {}, blocked ? { errors: [{ text: `Requests can be sent to agencies only while the incident is in rapid review: this incident is ${STATES[view.incident.state].now}.`, href: '#main-content' }], blocked } : {});
+  });
+
+  app.post('/cases/:id/rapid-review/requests', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = { ...bodyOf(req), sent: '1' };
+    const problems = new Problems();
+    const chosen = list(body, 'agencies');
+    const fallback = await defaultDueDate(db, today());
+    const items = chosen.map((agencyId) => ({ agencyId, dueOn: readDate(body, problems, `due-${agencyId}`, 'the due date', false) ?? fallback }));
+    if (!problems.any) {
+      const result = await sendRequests(db, view, actorOf(req), items, today());
+      if (result.ok) {
+        await audit(req, view, 'agency-requests-sent', WRITE, { after: { requests: items.map((i) => ({ agencyId: i.agencyId, dueOn: i.dueOn })) } });
+        return reply.redirect(`${base(view)}?done=requests`, 303);
+      }
+      problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+    }
+    return renderRequests(reply.code(422), view, body, problems.view());
+  });
+
+  app.get('/cases/:id/rapid-review/requests/:requestId', access(READ), async (req, reply) => {
+    const view = await reviewFor(req, reply, READ);
+    if (!view) return reply;
+    const { requestId } = req.params as { requestId: string };
+    const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
+    if (!('request' in found) || found.request.incidentId !== view.incident.id) return notFoundPage(reply);
+    await audit(req, view, 'view', READ, { page: 'agency-request', requestId });
+    return render(reply, 'request', `Answer from ${found.request.agencyName}`, view, { request: found.request });
+  });
+
+  app.get('/cases/:id/rapid-review/requests/:requestId/file', access(READ), async (req, reply) => {
+    const view = await reviewFor(req, reply, READ);
+    if (!view) return reply;
+    const { requestId } = req.params as { requestId: string };
+    const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
+    if (!('request' in found) || found.request.incidentId !== view.incident.id || !found.request.file) return notFoundPage(reply);
+    const { file } = found.request;
+    const bytes = readStoredFile(config.dataDir, file.sha256);
+    if (!bytes) return notFoundPage(reply);
+    await audit(req, view, 'file-downloaded', READ, { requestId, sha256: file.sha256 });
+    const type = file.type === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    return reply
+      .header('content-type', type)
+      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.name)}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+      .header('x-content-type-options', 'nosniff')
+      .send(bytes);
+  });
+
+  // ---- The record: meetings, and what was found ------------------------------------------------
+
+  app.get('/cases/:id/rapid-review/meetings/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    return render(reply, 'meeting', 'Record a rapid review meeting', view);
+  });
+
+  app.post('/cases/:id/rapid-review/meetings/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['held']);
+    const heldOn = readDate(body, problems, 'held', 'the date of the meeting');
+    const result = await addMeeting(db, cipher, view, actorOf(req), { heldOn, attendeeRoles: text(body, 'attendees', 5000), notes: text(body, 'notes') }, today());
+    if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+    if (problems.any) return render(reply.code(422), 'meeting', 'Record a rapid review meeting', view, { values: body, ...problems.view() });
+    await audit(req, view, 'rapid-review-meeting-added', WRITE, { after: { heldOn }, notesRecorded: text(body, 'notes').trim() !== '' });
+    return reply.redirect(`${base(view)}?done=meeting`, 303);
+  });
+
+  app.get('/cases/:id/rapid-review/record', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    await audit(req, view, 'view', WRITE, { page: 'rapid-review-record' });
+    return render(reply, 'record', 'Record what the rapid review found', view, { values: view.record });
+  });
+
+  app.post('/cases/:id/rapid-review/record', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const input = readRecord(body);
+    const result = await saveRecord(db, cipher, view, actorOf(req), input);
+    if (!result.ok) {
+      const problems = new Problems();
+      problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+      return render(reply.code(422), 'record', 'Record what the rapid review found', view, { values: input, ...problems.view() });
+    }
+    // The texts may name people: the audit trail names the fields changed, never their content.
+    if (result.changed.length) await audit(req, view, 'rapid-review-record-changed', WRITE, { changed: result.changed });
+    return reply.redirect(`${base(view)}?done=record`, 303);
+  });
+
+  // ---- The decision, and signing it off --------------------------------------------------------
+
+  function decisionValues(view: RapidReviewView): FormBody {
+    const d = view.decision;
+    return { decision: d.decision ?? '', alternative: d.alternative ?? '', criteria: d.criteria, reasons: d.reasons, ...dateValues('decided', d.decidedOn) };
+  }
+
+  app.get('/cases/:id/rapid-review/decision', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    await audit(req, view, 'view', WRITE, { page: 'rapid-review-decision' });
+    return render(reply, 'decision', 'Record the decision', view, { values: decisionValues(view) });
+  });
+
+  app.post('/cases/:id/rapid-review/decision', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['decided']);
+    const input = readDecision(body, problems);
+    const result = await saveDecision(db, cipher, view, actorOf(req), input, today());
+    if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f === 'criteria' ? 'criteria' : f));
+    if (problems.any) return render(reply.code(422), 'decision', 'Record the decision', view, { values: { ...body, criteria: list(body, 'criteria') }, ...problems.view() });
+    if (result.ok && result.changed) {
+      await audit(req, view, 'rapid-review-decision', WRITE, {
+        before: { decision: view.decision.decision, alternative: view.decision.alternative, criteria: view.decision.criteria, decidedOn: view.decision.decidedOn },
+        after: { decision: input.decision, alternative: input.decision === 'alternative-review' ? input.alternative : null, criteria: input.criteria, decidedOn: input.decidedOn },
+        reasonsRecorded: true,
+        signOffsCleared: result.clearedSignOffs,
+      });
+    }
+    return reply.redirect(`${base(view)}?done=${result.ok && result.clearedSignOffs > 0 ? 'decision-cleared' : 'decision'}`, 303);
+  });
+
+  app.get('/cases/:id/rapid-review/sign-off', access(SIGN), async (req, reply) => {
+    const view = await reviewFor(req, reply, SIGN);
+    if (!view) return reply;
+    await audit(req, view, 'view', SIGN, { page: 'rapid-review-sign-off' });
+    return render(reply, 'sign-off', 'Sign off the decision', view, { myPartner: await partnerOf(db, req.principal!, view.incident.partnershipId) });
+  });
+
+  app.post('/cases/:id/rapid-review/sign-off', access(SIGN), async (req, reply) => {
+    const view = await reviewFor(req, reply, SIGN);
+    if (!view) return reply;
+    const partner = await partnerOf(db, req.principal!, view.incident.partnershipId);
+    const result = await signOff(db, view, actorOf(req), partner);
+    if (!result.ok) {
+      const problems = new Problems();
+      problems.addAll(result.problems, () => null);
+      return render(reply.code(422), 'sign-off', 'Sign off the decision', view, { myPartner: partner, ...problems.view() });
+    }
+    await audit(req, view, 'rapid-review-signed-off', SIGN, { after: { partner, decision: view.decision.decision } });
+    return reply.redirect(`${base(view)}?done=signed-off`, 303);
+  });
+
+  // ---- Sending to the Panel, and the Panel's response -------------------------------------------
+
+  app.get('/cases/:id/rapid-review/send', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const blockers = sendProblems(view, mayIn(req, view.incident.partnershipId));
+    const problems = new Problems(['sent']);
+    problems.addAll(blockers, () => null);
+    return render(reply.code(blockers.length ? 422 : 200), 'send', 'Record the rapid review as sent to the Panel', view, { blocked: blockers.length > 0, ...problems.view() });
+  });
+
+  app.post('/cases/:id/rapid-review/send', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['sent']);
+    const sentOn = readDate(body, problems, 'sent', 'the date the rapid review was sent to the Panel');
+    const result = await sendToPanel(db, view, actorOf(req), sentOn, mayIn(req, view.incident.partnershipId), today());
+    if (!result.ok) {
+      const blocked = result.problems.some((p) => p.field !== 'sent');
+      problems.addAll(result.problems, (f) => (f === 'sent' ? 'sent' : null));
+      return render(reply.code(422), 'send', 'Record the rapid review as sent to the Panel', view, { values: body, blocked, ...problems.view() });
+    }
+    await audit(req, view, 'incident-transition', WRITE, { step: 'send-rapid-review', before: { state: result.from }, after: { state: result.to, rapidReviewSent: sentOn } });
+    return reply.redirect(`${base(view)}?done=sent`, 303);
+  });
+
+  app.get('/cases/:id/rapid-review/panel-response', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const values = { response: view.panelResponse ?? '', ...dateValues('responded', view.panelResponseOn) };
+    if (!view.sentOn) {
+      return render(reply.code(422), 'panel-response', 'Record the Panel’s response', view, { values, blocked: true, errors: [{ text: 'The Panel’s response can only be recorded once the rapid review has been sent to the Panel', href: '#main-content' }] });
+    }
+    return render(reply, 'panel-response', 'Record the Panel’s response', view, { values });
+  });
+
+  app.post('/cases/:id/rapid-review/panel-response', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['responded']);
+    const input = readPanelResponse(body, problems);
+    const result = await recordPanelResponse(db, view, actorOf(req), input, today());
+    if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+    if (problems.any) return render(reply.code(422), 'panel-response', 'Record the Panel’s response', view, { values: body, blocked: !view.sentOn, ...problems.view() });
+    await audit(req, view, 'rapid-review-panel-response', WRITE, { before: { response: view.panelResponse, on: view.panelResponseOn }, after: { response: input.response, on: input.on } });
+    return reply.redirect(`${base(view)}?done=response`, 303);
+  });
+
+  // ---- Agencies: their own requests ------------------------------------------------------------
+
+  app.get('/agency-requests', access(RESPOND), async (req, reply) => {
+    const requests = await listRequestsFor(db, partnershipsWith(req.principal!, RESPOND), agenciesWith(req.principal!, RESPOND), today());
+    const q = req.query as Record<string, unknown>;
+    return reply.render('rapid-reviews/views/agency-requests.njk', { pageTitle: 'Requests to your agency', requests, notice: q.done === 'answered' ? NOTICES.answered : null });
+  });
+
+  /** A request addressed to one of the person's own agencies; any other is not found (and the refusal audited). */
+  async function ownRequest(req: FastifyRequest, reply: FastifyReply) {
+    const { id } = req.params as { id: string };
+    const found = await loadRequest(db, cipher, partnershipsWith(req.principal!, RESPOND), agenciesWith(req.principal!, RESPOND), id, today());
+    if ('request' in found && can(req.principal, RESPOND, { partnershipId: found.request.partnershipId, agencyId: found.request.agencyId })) return found.request;
+    const from = 'refusedFrom' in found ? found.refusedFrom : null;
+    if (from) await req.audit({ action: 'access-refused', permission: RESPOND, partnershipId: from.partnershipId, recordType: 'agency-request', recordId: id, outcome: 'refused' });
+    notFoundPage(reply);
+    return null;
+  }
+
+  function renderAnswer(reply: FastifyReply, request: NonNullable<Awaited<ReturnType<typeof ownRequest>>>, values: RequestAnswer, extra: Record<string, unknown> = {}) {
+    const blocked = request.incidentState !== 'rapid-review';
+    return reply.render('rapid-reviews/views/agency-request.njk', {
+      pageTitle: `Request for ${request.incidentReference}`,
+      request,
+      values,
+      blocked,
+      maxMb: MAX_FILE_BYTES / 1024 / 1024,
+      fieldErrors: {},
+      labels: LABELS,
+      ...extra,
+    });
+  }
+
+  app.get('/agency-requests/:id', access(RESPOND), async (req, reply) => {
+    const request = await ownRequest(req, reply);
+    if (!request) return reply;
+    await req.audit({ action: 'view', permission: RESPOND, partnershipId: request.partnershipId, recordType: 'agency-request', recordId: request.id });
+    return renderAnswer(reply, request, request);
+  });
+
+  app.post('/agency-requests/:id', access(RESPOND), async (req, reply) => {
+    const request = await ownRequest(req, reply);
+    if (!request) return reply;
+    const problems = new Problems();
+    if (!req.isMultipart()) {
+      problems.add('file', 'Send the form from the page: it must be sent as a file upload form');
+      return renderAnswer(reply.code(415), request, request, problems.view());
+    }
+    const { fields, file } = await readMultipart(req);
+    const values = readAnswer(fields);
+    if (request.incidentState !== 'rapid-review') problems.addAll([{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }], () => null);
+    problems.addAll(answerProblems(values));
+    const problem = file ? fileProblem(file.bytes, file.truncated) : null;
+    if (problem) problems.add('file', problem);
+    const type = file && !problem ? detectFileType(file.bytes) : null;
+    if (problems.any) {
+      // Nothing is stored when anything is wrong, the file least of all.
+      if (problem) await req.audit({ action: 'file-refused', permission: RESPOND, partnershipId: request.partnershipId, recordType: 'agency-request', recordId: request.id, outcome: 'failed', changes: { reason: problem } });
+      return renderAnswer(reply.code(422), request, values, problems.view());
+    }
+    const stored = file && type ? { sha256: storeFile(config.dataDir, file.bytes), name: cleanFileName(file.name, type), type, size: file.bytes.length } : null;
+    const result = await answerRequest(db, cipher, request, actorOf(req), values, stored);
+    if (!result.ok) {
+      problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+      return renderAnswer(reply.code(422), request, values, problems.view());
+    }
+    await req.audit({
+      action: 'agency-request-answered',
+      permission: RESPOND,
+      partnershipId: request.partnershipId,
+      recordType: 'agency-request',
+      recordId: request.id,
+      changes: { after: { answered: true, file: stored ? { sha256: stored.sha256, type: stored.type, size: stored.size } : null } },
+    });
+    return reply.redirect('/agency-requests?done=answered', 303);
+  });
+}

@@ -1,0 +1,595 @@
+import type { Kysely } from 'kysely';
+import { compareDates, formatDateForDisplay as formatDate, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { LCSPR_CRITERIA } from '../../domain/notification/criteria.ts';
+import {
+  checkRecordedDate,
+  checkTransition,
+  findTransition,
+  PARTNER_LEAD_LABELS,
+  SIGN_OFF_REQUIREMENTS,
+  STATES,
+  STATUTORY_PARTNERS,
+  WORKFLOW_DATE_LABELS,
+  type IncidentState,
+  type May,
+  type StatutoryPartner,
+} from '../../domain/workflow/incident-workflow.ts';
+import type { Principal } from '../../platform/auth/policy.ts';
+import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
+import type { DB } from '../../platform/db/types.ts';
+import { formatDateTime } from '../audit/format.ts';
+import { insertEvent, selectIncident, updateIncident } from '../cases/queries.ts';
+import { isUuid, loadIncident, workflowFacts, type IncidentDetail } from '../cases/service.ts';
+import { listAgencies, type AgencyView } from '../partnerships/service.ts';
+import { currentCalendar } from '../rules/service.ts';
+import type { FileType } from './files.ts';
+import {
+  deleteSignOffs,
+  insertMeeting,
+  insertRequests,
+  insertSignOff,
+  requestOwnerOf,
+  selectMeetings,
+  selectRapidReview,
+  selectRequest,
+  selectRequestsOfAgencies,
+  selectRequestsOfIncident,
+  selectSignOffs,
+  updateRequest,
+  upsertRapidReview,
+  type RequestListRow,
+} from './queries.ts';
+
+/**
+ * The rapid review of an incident, free of HTTP: requests to agencies and their answers, the
+ * record, the decision, the three partners' sign-offs, sending to the Panel (the workflow's
+ * send-rapid-review transition) and the Panel's response. Free text is encrypted here; every
+ * change adds an event to the case timeline. Callers record audit entries.
+ */
+
+export type Actor = { userId: string; name: string };
+export type Problem = { field: string; message: string };
+
+export const DEFAULT_DUE_WORKING_DAYS = 7;
+
+export const DECISIONS = ['local-review', 'no-local-review', 'national-review', 'alternative-review'] as const;
+export type Decision = (typeof DECISIONS)[number];
+export const DECISION_LABELS: Readonly<Record<Decision, string>> = Object.freeze({
+  'local-review': 'Hold a local child safeguarding practice review',
+  'no-local-review': 'No local review',
+  'national-review': 'Recommend a national review to the Panel',
+  'alternative-review': 'Hold an alternative local review',
+});
+export const ALTERNATIVES = ['deep-dive', 'practice-learning-review'] as const;
+export type Alternative = (typeof ALTERNATIVES)[number];
+export const ALTERNATIVE_LABELS: Readonly<Record<Alternative, string>> = Object.freeze({
+  'deep-dive': 'Local deep-dive review',
+  'practice-learning-review': 'Multi-agency practice learning review',
+});
+export const PANEL_RESPONSES = ['agree', 'disagree', 'national-review'] as const;
+export type PanelResponse = (typeof PANEL_RESPONSES)[number];
+export const PANEL_RESPONSE_LABELS: Readonly<Record<PanelResponse, string>> = Object.freeze({
+  agree: 'The Panel agrees with the decision',
+  disagree: 'The Panel disagrees with the decision',
+  'national-review': 'The Panel will hold a national review',
+});
+export const CRITERIA_KEYS: readonly string[] = LCSPR_CRITERIA.map((c) => c.key);
+
+/** Labels for the case timeline (the case page may show these for the events this feature adds). */
+export const RAPID_REVIEW_EVENT_LABELS: Readonly<Record<string, string>> = Object.freeze({
+  'agency-requests-sent': 'Requests sent to agencies',
+  'agency-request-answered': 'An agency answered its request',
+  'rapid-review-meeting': 'Rapid review meeting recorded',
+  'rapid-review-record': 'Rapid review record changed',
+  'rapid-review-decision': 'Rapid review decision recorded',
+  'rapid-review-sign-offs-cleared': 'Sign-offs cleared because the decision changed',
+  'rapid-review-signed-off': 'Rapid review decision signed off',
+  'rapid-review-panel-response': 'The Panel’s response recorded',
+});
+
+// ---- Reading ---------------------------------------------------------------------------------
+
+export type RequestView = {
+  id: string;
+  incidentId: string;
+  incidentReference: string;
+  incidentState: IncidentState;
+  partnershipId: string;
+  agencyId: string;
+  agencyName: string;
+  requestedOn: DateOnly;
+  dueOn: DateOnly;
+  answered: boolean;
+  answeredAt: string | null;
+  overdue: boolean;
+  status: { text: string; colour: string };
+  file: { name: string; type: FileType; size: number; sha256: string } | null;
+};
+
+export type RequestAnswer = { involvement: string; episodes: string; answer: string };
+
+export type RecordText = { safetyActions: string; learning: string; racism: string; inequalities: string; disability: string };
+export const RECORD_FIELDS = ['safetyActions', 'learning', 'racism', 'inequalities', 'disability'] as const;
+export const RECORD_LABELS: Readonly<Record<keyof RecordText, string>> = Object.freeze({
+  safetyActions: 'Immediate actions to keep children safe',
+  learning: 'Learning identified',
+  racism: 'How racism may have affected the family’s experiences and practice',
+  inequalities: 'How other inequalities may have affected them',
+  disability: 'How disability may have affected them',
+});
+
+export type DecisionInput = { decision: Decision | null; alternative: Alternative | null; criteria: string[]; reasons: string; decidedOn: DateOnly | null };
+
+export type SignOffView = { partner: StatutoryPartner; label: string; signed: boolean; signerName: string | null; signedAt: string | null };
+
+export type RapidReviewView = {
+  incident: IncidentDetail;
+  startedOn: DateOnly | null;
+  requests: RequestView[];
+  meetings: { id: string; heldOn: DateOnly; attendeeRoles: string; notes: string }[];
+  record: RecordText;
+  decision: DecisionInput;
+  signOffs: SignOffView[];
+  allSignedOff: boolean;
+  sentOn: DateOnly | null;
+  panelResponse: PanelResponse | null;
+  panelResponseOn: DateOnly | null;
+};
+
+function open(cipher: FieldCipher, value: string | null): string {
+  return value ? cipher.decrypt(value) : '';
+}
+
+function seal(cipher: FieldCipher, value: string): string | null {
+  const v = value.trim();
+  return v ? cipher.encrypt(v) : null;
+}
+
+function requestView(r: RequestListRow, today: DateOnly): RequestView {
+  const answered = r.responded_at !== null;
+  const overdue = !answered && compareDates(r.due_on, today) < 0;
+  return {
+    id: r.id,
+    incidentId: r.incident_id,
+    incidentReference: r.incident_reference,
+    incidentState: r.incident_state as IncidentState,
+    partnershipId: r.partnership_id,
+    agencyId: r.agency_id,
+    agencyName: r.agency_name,
+    requestedOn: r.requested_on,
+    dueOn: r.due_on,
+    answered,
+    answeredAt: r.responded_at ? formatDateTime(new Date(r.responded_at)) : null,
+    overdue,
+    status: answered ? { text: 'Answered', colour: 'green' } : overdue ? { text: 'Overdue', colour: 'red' } : { text: 'Waiting', colour: 'yellow' },
+    file: r.file_sha256 && r.file_type && r.file_name && r.file_size ? { name: r.file_name, type: r.file_type, size: r.file_size, sha256: r.file_sha256 } : null,
+  };
+}
+
+/** The date the rapid review started: the day of the workflow's start-rapid-review event (London). */
+function startedOnOf(incident: IncidentDetail): DateOnly | null {
+  const started = incident.events.filter((e) => e.kind === 'start-rapid-review').sort((a, b) => b.seq - a.seq)[0];
+  return started ? todayInLondon(started.at) : null;
+}
+
+function signOffViews(rows: { partner: StatutoryPartner; signer_name: string; signed_at: Date }[]): SignOffView[] {
+  return STATUTORY_PARTNERS.map((partner) => {
+    const row = rows.find((r) => r.partner === partner);
+    return { partner, label: PARTNER_LEAD_LABELS[partner], signed: !!row, signerName: row?.signer_name ?? null, signedAt: row ? formatDateTime(new Date(row.signed_at)) : null };
+  });
+}
+
+/** The rapid review of an incident in scope, with its free text decrypted; undefined when not in scope. */
+export async function loadRapidReview(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, incidentId: string, today: DateOnly): Promise<RapidReviewView | undefined> {
+  const incident = await loadIncident(db, cipher, scope, incidentId);
+  if (!incident) return undefined;
+  const only: TenantScope = [incident.partnershipId];
+  const { review, meetings, signOffs, requests } = await withTenant(db, only, async (trx) => ({
+    review: await selectRapidReview(trx, only, incidentId),
+    meetings: await selectMeetings(trx, only, incidentId),
+    signOffs: await selectSignOffs(trx, only, incidentId),
+    requests: await selectRequestsOfIncident(trx, only, incidentId),
+  }));
+  const views = signOffViews(signOffs);
+  return {
+    incident,
+    startedOn: startedOnOf(incident),
+    requests: requests.map((r) => requestView(r, today)),
+    meetings: meetings.map((m) => ({ id: m.id, heldOn: m.held_on, attendeeRoles: m.attendee_roles, notes: open(cipher, m.notes_enc) })),
+    record: {
+      safetyActions: open(cipher, review?.safety_actions_enc ?? null),
+      learning: open(cipher, review?.learning_enc ?? null),
+      racism: open(cipher, review?.equality_racism_enc ?? null),
+      inequalities: open(cipher, review?.equality_inequalities_enc ?? null),
+      disability: open(cipher, review?.equality_disability_enc ?? null),
+    },
+    decision: {
+      decision: review?.decision ?? null,
+      alternative: review?.alternative_kind ?? null,
+      criteria: Array.isArray(review?.criteria) ? review.criteria : [],
+      reasons: open(cipher, review?.decision_reasons_enc ?? null),
+      decidedOn: review?.decided_on ?? null,
+    },
+    signOffs: views,
+    allSignedOff: views.every((s) => s.signed),
+    sentOn: review?.sent_on ?? null,
+    panelResponse: review?.panel_response ?? null,
+    panelResponseOn: review?.panel_response_on ?? null,
+  };
+}
+
+function inRapidReview(incident: IncidentDetail, what: string): Problem | null {
+  return incident.state === 'rapid-review' ? null : { field: 'state', message: `${what} only while the incident is in rapid review: this incident is ${STATES[incident.state].now}.` };
+}
+
+function dateProblem(field: string, label: string, value: DateOnly | null, today: DateOnly, notBefore: { date: DateOnly | null; label: string }[]): Problem | null {
+  if (!value) return { field, message: `Enter ${label}` };
+  const sentence = label.charAt(0).toUpperCase() + label.slice(1);
+  if (compareDates(value, today) > 0) return { field, message: `${sentence} cannot be in the future` };
+  for (const earlier of notBefore) {
+    if (earlier.date && compareDates(value, earlier.date) < 0) return { field, message: `${sentence} cannot be before ${earlier.label} (${formatDate(earlier.date)})` };
+  }
+  return null;
+}
+
+function event(trx: Kysely<DB>, incident: { id: string; partnershipId: string }, actor: Actor, kind: string, details: Record<string, unknown>, extra: { from?: IncidentState; to?: IncidentState; note?: string | null } = {}) {
+  return insertEvent(trx, {
+    incident_id: incident.id,
+    partnership_id: incident.partnershipId,
+    kind,
+    actor_id: actor.userId,
+    actor_name: actor.name,
+    from_state: extra.from ?? null,
+    to_state: extra.to ?? null,
+    note: extra.note ?? null,
+    details: JSON.stringify(details),
+  });
+}
+
+// ---- Requests to agencies --------------------------------------------------------------------
+
+/** The due date a request gets when none is given: 7 working days after today. */
+export async function defaultDueDate(db: Kysely<DB>, today: DateOnly): Promise<DateOnly> {
+  return (await currentCalendar(db)).addWorkingDays(today, DEFAULT_DUE_WORKING_DAYS);
+}
+
+export async function agenciesOf(db: Kysely<DB>, partnershipId: string): Promise<AgencyView[]> {
+  return listAgencies(db, partnershipId);
+}
+
+/** Sends a request to each chosen agency, each with its own due date. */
+export async function sendRequests(
+  db: Kysely<DB>,
+  view: RapidReviewView,
+  actor: Actor,
+  items: { agencyId: string; dueOn: DateOnly }[],
+  today: DateOnly,
+): Promise<{ ok: true; agencies: string[] } | { ok: false; problems: Problem[] }> {
+  const { incident } = view;
+  const blocked = inRapidReview(incident, 'Requests can be sent to agencies');
+  if (blocked) return { ok: false, problems: [blocked] };
+  const agencies = await listAgencies(db, incident.partnershipId);
+  const problems: Problem[] = [];
+  if (items.length === 0) problems.push({ field: 'agencies', message: 'Select at least one agency to send a request to' });
+  for (const item of items) {
+    const agency = agencies.find((a) => a.id === item.agencyId);
+    if (!agency) problems.push({ field: 'agencies', message: 'Select agencies of this partnership' });
+    else if (view.requests.some((r) => r.agencyId === item.agencyId)) problems.push({ field: `due-${item.agencyId}`, message: `${agency.name} has already been sent a request` });
+    else if (compareDates(item.dueOn, today) < 0) problems.push({ field: `due-${item.agencyId}`, message: `The due date for ${agency.name} cannot be in the past` });
+  }
+  if (problems.length) return { ok: false, problems };
+  const names = items.map((i) => agencies.find((a) => a.id === i.agencyId)?.name ?? '');
+  await withTenant(db, [incident.partnershipId], async (trx) => {
+    await insertRequests(trx, items.map((i) => ({
+      incident_id: incident.id,
+      partnership_id: incident.partnershipId,
+      agency_id: i.agencyId,
+      requested_on: today,
+      due_on: i.dueOn,
+      requested_by: actor.userId,
+    })));
+    await event(trx, incident, actor, 'agency-requests-sent', { agencies: names, dueDates: items.map((i) => i.dueOn) });
+  });
+  return { ok: true, agencies: names };
+}
+
+/** Requests addressed to the given agencies (an agency contributor's own). */
+export async function listRequestsFor(db: Kysely<DB>, scope: TenantScope, agencyIds: string[], today: DateOnly): Promise<RequestView[]> {
+  if (agencyIds.length === 0 || (Array.isArray(scope) && scope.length === 0)) return [];
+  const rows = await withTenant(db, scope, (trx) => selectRequestsOfAgencies(trx, scope, agencyIds));
+  return rows.map((r) => requestView(r, today));
+}
+
+export type RequestDetail = RequestView & RequestAnswer;
+
+/**
+ * One request in scope addressed to one of `agencyIds` (null: any agency, for the business unit).
+ * `refusedFrom` is set when the request exists but belongs to another agency or partnership.
+ */
+export async function loadRequest(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  scope: TenantScope,
+  agencyIds: string[] | null,
+  id: string,
+  today: DateOnly,
+): Promise<{ request: RequestDetail } | { refusedFrom: { partnershipId: string } | null }> {
+  if (!isUuid(id)) return { refusedFrom: null };
+  const row = Array.isArray(scope) && scope.length === 0 ? undefined : await withTenant(db, scope, (trx) => selectRequest(trx, scope, id));
+  if (row && (agencyIds === null || agencyIds.includes(row.agency_id))) {
+    return {
+      request: {
+        ...requestView(row, today),
+        involvement: open(cipher, row.involvement_enc),
+        episodes: open(cipher, row.episodes_enc),
+        answer: open(cipher, row.answer_enc),
+      },
+    };
+  }
+  const owner = await withTenant(db, 'all', (trx) => requestOwnerOf(trx, id));
+  return { refusedFrom: owner ? { partnershipId: owner.partnership_id } : null };
+}
+
+export function answerProblems(answer: RequestAnswer): Problem[] {
+  const problems: Problem[] = [];
+  if (!answer.involvement.trim()) problems.push({ field: 'involvement', message: 'Enter a summary of your agency’s involvement' });
+  else if (answer.involvement.length > 20_000) problems.push({ field: 'involvement', message: 'The summary of involvement must be 20,000 characters or fewer' });
+  if (answer.episodes.length > 20_000) problems.push({ field: 'episodes', message: 'The key practice episodes must be 20,000 characters or fewer' });
+  if (answer.answer.length > 50_000) problems.push({ field: 'answer', message: 'The chronology must be 50,000 characters or fewer' });
+  return problems;
+}
+
+/** Saves an agency's answer (and the file it sent, already stored). */
+export async function answerRequest(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  request: RequestDetail,
+  actor: Actor,
+  answer: RequestAnswer,
+  file: { sha256: string; name: string; type: FileType; size: number } | null,
+): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
+  if (request.incidentState !== 'rapid-review') {
+    return { ok: false, problems: [{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }] };
+  }
+  const problems = answerProblems(answer);
+  if (problems.length) return { ok: false, problems };
+  await withTenant(db, [request.partnershipId], async (trx) => {
+    await updateRequest(trx, request.partnershipId, request.id, {
+      involvement_enc: seal(cipher, answer.involvement),
+      episodes_enc: seal(cipher, answer.episodes),
+      answer_enc: seal(cipher, answer.answer),
+      ...(file ? { file_sha256: file.sha256, file_name: file.name, file_type: file.type, file_size: file.size } : {}),
+      responded_by: actor.userId,
+      responded_at: new Date(),
+    });
+    await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', { agency: request.agencyName, fileSent: !!file });
+  });
+  return { ok: true };
+}
+
+// ---- The record ------------------------------------------------------------------------------
+
+export async function addMeeting(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  view: RapidReviewView,
+  actor: Actor,
+  input: { heldOn: DateOnly | null; attendeeRoles: string; notes: string },
+  today: DateOnly,
+): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
+  const blocked = inRapidReview(view.incident, 'Meetings can be recorded');
+  if (blocked) return { ok: false, problems: [blocked] };
+  const problems: Problem[] = [];
+  const d = dateProblem('held', 'the date of the meeting', input.heldOn, today, [{ date: view.startedOn, label: 'the date the rapid review started' }]);
+  if (d) problems.push(d);
+  if (!input.attendeeRoles.trim()) problems.push({ field: 'attendees', message: 'Enter the roles of the people who attended' });
+  else if (input.attendeeRoles.trim().length > 2000) problems.push({ field: 'attendees', message: 'The attendees’ roles must be 2,000 characters or fewer' });
+  if (input.notes.length > 20_000) problems.push({ field: 'notes', message: 'The notes must be 20,000 characters or fewer' });
+  if (problems.length) return { ok: false, problems };
+  const { incident } = view;
+  await withTenant(db, [incident.partnershipId], async (trx) => {
+    await insertMeeting(trx, {
+      incident_id: incident.id,
+      partnership_id: incident.partnershipId,
+      held_on: input.heldOn as DateOnly,
+      attendee_roles: input.attendeeRoles.trim(),
+      notes_enc: seal(cipher, input.notes),
+      created_by: actor.userId,
+    });
+    await event(trx, incident, actor, 'rapid-review-meeting', { date: input.heldOn, dateLabel: 'the date of the meeting' });
+  });
+  return { ok: true };
+}
+
+export async function saveRecord(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  view: RapidReviewView,
+  actor: Actor,
+  input: RecordText,
+): Promise<{ ok: true; changed: string[] } | { ok: false; problems: Problem[] }> {
+  const blocked = inRapidReview(view.incident, 'The rapid review record can be changed');
+  if (blocked) return { ok: false, problems: [blocked] };
+  const problems = RECORD_FIELDS.filter((f) => input[f].length > 20_000).map((f) => ({ field: f, message: `${RECORD_LABELS[f]} must be 20,000 characters or fewer` }));
+  if (problems.length) return { ok: false, problems };
+  const changed = RECORD_FIELDS.filter((f) => input[f].trim() !== view.record[f].trim());
+  if (changed.length === 0) return { ok: true, changed: [] };
+  const { incident } = view;
+  await withTenant(db, [incident.partnershipId], async (trx) => {
+    await upsertRapidReview(trx, incident.partnershipId, incident.id, {
+      safety_actions_enc: seal(cipher, input.safetyActions),
+      learning_enc: seal(cipher, input.learning),
+      equality_racism_enc: seal(cipher, input.racism),
+      equality_inequalities_enc: seal(cipher, input.inequalities),
+      equality_disability_enc: seal(cipher, input.disability),
+      updated_by: actor.userId,
+    });
+    await event(trx, incident, actor, 'rapid-review-record', { fields: changed.map((f) => RECORD_LABELS[f]) });
+  });
+  return { ok: true, changed: changed.map((f) => RECORD_LABELS[f]) };
+}
+
+// ---- The decision and sign-off ---------------------------------------------------------------
+
+function sameDecision(a: DecisionInput, b: DecisionInput): boolean {
+  return a.decision === b.decision
+    && a.alternative === b.alternative
+    && [...a.criteria].sort().join(',') === [...b.criteria].sort().join(',')
+    && a.reasons.trim() === b.reasons.trim()
+    && a.decidedOn === b.decidedOn;
+}
+
+/** Records (or changes) the decision; a change clears any sign-offs already given. */
+export async function saveDecision(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  view: RapidReviewView,
+  actor: Actor,
+  input: DecisionInput,
+  today: DateOnly,
+): Promise<{ ok: true; changed: boolean; clearedSignOffs: number } | { ok: false; problems: Problem[] }> {
+  const blocked = inRapidReview(view.incident, 'The decision can be recorded or changed');
+  if (blocked) return { ok: false, problems: [blocked] };
+  const problems: Problem[] = [];
+  if (!input.decision) problems.push({ field: 'decision', message: 'Select the decision' });
+  if (input.decision === 'alternative-review' && !input.alternative) problems.push({ field: 'alternative', message: 'Select the kind of alternative local review' });
+  if (input.criteria.some((c) => !CRITERIA_KEYS.includes(c))) problems.push({ field: 'criteria', message: 'Select criteria from the list' });
+  if (!input.reasons.trim()) problems.push({ field: 'reasons', message: 'Enter the reasons for the decision' });
+  else if (input.reasons.length > 20_000) problems.push({ field: 'reasons', message: 'The reasons must be 20,000 characters or fewer' });
+  const d = dateProblem('decided', 'the date of the decision', input.decidedOn, today, [{ date: view.startedOn, label: 'the date the rapid review started' }]);
+  if (d) problems.push(d);
+  if (problems.length) return { ok: false, problems };
+  const values: DecisionInput = { ...input, alternative: input.decision === 'alternative-review' ? input.alternative : null };
+  if (sameDecision(values, view.decision)) return { ok: true, changed: false, clearedSignOffs: 0 };
+  const { incident } = view;
+  const cleared = await withTenant(db, [incident.partnershipId], async (trx) => {
+    await upsertRapidReview(trx, incident.partnershipId, incident.id, {
+      decision: values.decision,
+      alternative_kind: values.alternative,
+      criteria: JSON.stringify(values.criteria),
+      decision_reasons_enc: seal(cipher, values.reasons),
+      decided_on: values.decidedOn,
+      updated_by: actor.userId,
+    });
+    await event(trx, incident, actor, 'rapid-review-decision', {
+      decision: DECISION_LABELS[values.decision as Decision],
+      ...(values.alternative ? { alternative: ALTERNATIVE_LABELS[values.alternative] } : {}),
+      criteria: LCSPR_CRITERIA.filter((c) => values.criteria.includes(c.key)).map((c) => `(${c.letter})`),
+      date: values.decidedOn,
+      dateLabel: 'the date of the decision',
+    });
+    const n = await deleteSignOffs(trx, incident.partnershipId, incident.id);
+    if (n > 0) await event(trx, incident, actor, 'rapid-review-sign-offs-cleared', { cleared: n });
+    return n;
+  });
+  return { ok: true, changed: true, clearedSignOffs: cleared };
+}
+
+/** The statutory partner a person signs for in a partnership: their partner-lead role's agency, when it is one of the three. */
+export async function partnerOf(db: Kysely<DB>, principal: Principal, partnershipId: string): Promise<StatutoryPartner | null> {
+  const agencyIds = principal.grants.filter((g) => g.role === 'partner-lead' && g.partnershipId === partnershipId && g.agencyId).map((g) => g.agencyId as string);
+  if (agencyIds.length === 0) return null;
+  const agencies = await listAgencies(db, partnershipId);
+  const kind = agencies.find((a) => agencyIds.includes(a.id) && (STATUTORY_PARTNERS as readonly string[]).includes(a.kind))?.kind;
+  return (kind as StatutoryPartner | undefined) ?? null;
+}
+
+export async function signOff(
+  db: Kysely<DB>,
+  view: RapidReviewView,
+  actor: Actor,
+  partner: StatutoryPartner | null,
+): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
+  const blocked = inRapidReview(view.incident, 'The decision can be signed off');
+  if (blocked) return { ok: false, problems: [blocked] };
+  if (!partner) return { ok: false, problems: [{ field: 'partner', message: 'Only the lead of a statutory partner (local authority, police or integrated care board) can sign off the decision' }] };
+  if (!view.decision.decision) return { ok: false, problems: [{ field: 'decision', message: 'The decision has not been recorded yet: it can be signed off once it is' }] };
+  if (view.signOffs.find((s) => s.partner === partner)?.signed) {
+    return { ok: false, problems: [{ field: 'partner', message: `The ${PARTNER_LEAD_LABELS[partner]} has already signed off this decision` }] };
+  }
+  const { incident } = view;
+  await withTenant(db, [incident.partnershipId], async (trx) => {
+    await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name });
+    await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner] });
+  });
+  return { ok: true };
+}
+
+/**
+ * What the workflow needs to know of the rapid review when another feature (the case page's own
+ * send-rapid-review step) checks the transition: the partners who have signed off. Run inside the
+ * caller's withTenant transaction.
+ */
+export async function rapidReviewFacts(trx: Kysely<DB>, scope: TenantScope, incidentId: string): Promise<{ rapidReviewSignOffs: StatutoryPartner[] }> {
+  return { rapidReviewSignOffs: (await selectSignOffs(trx, scope, incidentId)).map((s) => s.partner) };
+}
+
+// ---- Sending to the Panel, and its response ---------------------------------------------------
+
+export const SEND_KEY = 'send-rapid-review';
+
+/** The reasons the rapid review cannot be sent now (every missing sign-off is named). */
+export function sendProblems(view: RapidReviewView, may: May): Problem[] {
+  const facts = { ...workflowFacts(view.incident), rapidReviewSignOffs: view.signOffs.filter((s) => s.signed).map((s) => s.partner) };
+  const check = checkTransition(view.incident.state, SEND_KEY, may, facts);
+  if (!check.ok && check.error.code !== 'requirement') return [{ field: 'state', message: check.error.message }];
+  const problems: Problem[] = [];
+  if (!view.decision.decision) problems.push({ field: 'decision', message: 'Record the decision before sending the rapid review to the Panel' });
+  for (const r of SIGN_OFF_REQUIREMENTS) if (!r.holds(facts)) problems.push({ field: 'sign-off', message: r.message });
+  return problems;
+}
+
+/** Takes the workflow's send-rapid-review transition (rapid review → decision), with the date it was sent. */
+export async function sendToPanel(
+  db: Kysely<DB>,
+  view: RapidReviewView,
+  actor: Actor,
+  sentOn: DateOnly | null,
+  may: May,
+  today: DateOnly,
+): Promise<{ ok: true; from: IncidentState; to: IncidentState } | { ok: false; problems: Problem[] }> {
+  const blockers = sendProblems(view, may);
+  if (blockers.length) return { ok: false, problems: blockers };
+  const definition = findTransition(SEND_KEY);
+  if (!definition?.date) throw new Error('The workflow has no dated send-rapid-review transition.');
+  const question = definition.date;
+  let problem: string | null = sentOn ? checkRecordedDate(question, sentOn, workflowFacts(view.incident), today) : `Enter ${WORKFLOW_DATE_LABELS.rapidReviewSent}`;
+  if (!problem && sentOn && view.decision.decidedOn && compareDates(sentOn, view.decision.decidedOn) < 0) {
+    problem = `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(view.decision.decidedOn)})`;
+  }
+  if (problem) return { ok: false, problems: [{ field: 'sent', message: problem.replace(/\.$/, '') }] };
+  const { incident } = view;
+  return withTenant(db, [incident.partnershipId], async (trx) => {
+    const row = await selectIncident(trx, [incident.partnershipId], incident.id, { forUpdate: true });
+    if (!row || row.version !== incident.version || row.state !== 'rapid-review') {
+      return { ok: false, problems: [{ field: 'state', message: 'The case changed while this was being saved: check it and try again' }] } as const;
+    }
+    const to = definition.to;
+    await updateIncident(trx, incident.partnershipId, incident.id, incident.version, { state: to, rapid_review_sent_on: sentOn, updated_by: actor.userId });
+    await upsertRapidReview(trx, incident.partnershipId, incident.id, { sent_on: sentOn, updated_by: actor.userId });
+    await event(trx, incident, actor, SEND_KEY, { date: sentOn, dateLabel: WORKFLOW_DATE_LABELS.rapidReviewSent }, { from: 'rapid-review', to });
+    return { ok: true, from: 'rapid-review', to } as const;
+  });
+}
+
+export async function recordPanelResponse(
+  db: Kysely<DB>,
+  view: RapidReviewView,
+  actor: Actor,
+  input: { response: PanelResponse | null; on: DateOnly | null },
+  today: DateOnly,
+): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
+  if (!view.sentOn) return { ok: false, problems: [{ field: 'state', message: 'The Panel’s response can only be recorded once the rapid review has been sent to the Panel' }] };
+  const problems: Problem[] = [];
+  if (!input.response) problems.push({ field: 'response', message: 'Select the Panel’s response' });
+  const d = dateProblem('responded', 'the date of the Panel’s response', input.on, today, [{ date: view.sentOn, label: 'the date the rapid review was sent to the Panel' }]);
+  if (d) problems.push(d);
+  if (problems.length) return { ok: false, problems };
+  const { incident } = view;
+  await withTenant(db, [incident.partnershipId], async (trx) => {
+    await upsertRapidReview(trx, incident.partnershipId, incident.id, { panel_response: input.response, panel_response_on: input.on, updated_by: actor.userId });
+    await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' });
+  });
+  return { ok: true };
+}

@@ -1,0 +1,166 @@
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addDays, todayInLondon } from '../../src/domain/calendar/date-only.ts';
+import { recordIncident, recordWorkflowStep } from '../../src/features/cases/service.ts';
+import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
+import { listAgencies, findPartnershipBySlug } from '../../src/features/partnerships/service.ts';
+import { findUserByEmail } from '../../src/features/users/service.ts';
+import { createSession } from '../../src/platform/auth/sessions.ts';
+import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+
+const chromiumPath = findChromium();
+
+describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
+  let server: LiveServer;
+  let browser: Browser;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    browser = await launchBrowser(chromiumPath as string);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const db = () => server.app.deps.database.db;
+  const heading = async (page: Page) => ((await page.textContent('h1')) ?? '').trim();
+
+  async function signedIn(email: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+    const user = await findUserByEmail(db(), email);
+    if (!user) throw new Error(`the demo data has no user ${email}`);
+    const context = await browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const page = await context.newPage();
+    return { context, page, errors: collectConsoleErrors(page) };
+  }
+
+  async function fillDate(page: Page, id: string, iso: string) {
+    const [y, m, d] = iso.split('-');
+    await page.locator(`#${id}-day`).fill(String(Number(d)));
+    await page.locator(`#${id}-month`).fill(String(Number(m)));
+    await page.locator(`#${id}-year`).fill(y);
+  }
+
+  it('requests, an agency answer with a file, the decision, three sign-offs, sending and the Panel response; every page passes axe', async () => {
+    const today = todayInLondon(new Date());
+    const partnership = await findPartnershipBySlug(db(), DEMO_PARTNERSHIP.slug);
+    if (!partnership) throw new Error('no demo partnership');
+    const agencies = await listAgencies(db(), partnership.id);
+    const school = agencies.find((a) => a.name === 'Northmoor Academy Trust');
+    const admin = await findUserByEmail(db(), 'admin@northmoor.example');
+    if (!school || !admin) throw new Error('demo data is missing');
+    const actor = { userId: admin.id, name: admin.name };
+    const recorded = await recordIncident(db(), server.app.deps.cipher, actor, {
+      partnershipId: partnership.id,
+      facts: { outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', incidentOn: null, aware: addDays(today, -2), whatIsKnown: '', agencyIds: [school.id], otherAgencies: '' },
+      children: [{ pseudonym: 'Child R', name: '', dateOfBirth: null, nhsNumber: '', address: '', familyNames: '', gender: null, ageAtIncident: 4, ageBand: '1-4', lookedAfter: false, careLeaver: false }],
+    }, today);
+    if (!recorded.ok) throw new Error('could not record the incident');
+    const id = recorded.id;
+    for (const [key, date] of [['notify', addDays(today, -1)], ['start-rapid-review', null]] as const) {
+      const r = await recordWorkflowStep(db(), [partnership.id], actor, id, key, { date, reference: '', note: '' }, () => () => true, today);
+      expect(r.ok).toBe(true);
+    }
+    const base = `${server.url}/cases/${id}/rapid-review`;
+
+    // The business unit sends a request to the school.
+    const bu = await signedIn('admin@northmoor.example');
+    await bu.page.goto(base);
+    expect(await heading(bu.page)).toBe('Rapid review');
+    await expectAccessible(bu.page);
+    await bu.page.getByRole('button', { name: 'Send requests to agencies' }).click();
+    await bu.page.waitForURL(`${base}/requests`);
+    await expectAccessible(bu.page);
+    expect(await bu.page.getByLabel('Northmoor Academy Trust').isChecked()).toBe(true);
+    await bu.page.getByRole('button', { name: 'Send requests' }).click();
+    await bu.page.waitForURL(`${base}?done=requests`);
+    expect(await bu.page.textContent('.govuk-notification-banner')).toContain('The requests were sent to the agencies.');
+    await expectAccessible(bu.page);
+
+    // The decision: first sent empty, then completed.
+    await bu.page.getByRole('link', { name: 'Record the decision' }).click();
+    await bu.page.waitForURL(`${base}/decision`);
+    await expectAccessible(bu.page);
+    await bu.page.getByRole('button', { name: 'Save the decision' }).click();
+    await bu.page.waitForLoadState('load');
+    expect(await bu.page.locator('.govuk-error-summary').textContent()).toContain('Select the decision');
+    await expectAccessible(bu.page);
+    await bu.page.getByLabel('Hold a local child safeguarding practice review').check();
+    await bu.page.locator('#criteria').check();
+    await bu.page.getByLabel('Reasons for the decision').fill('Criterion (a) is met: escalation between agencies was slow.');
+    await fillDate(bu.page, 'decided', today);
+    await bu.page.getByRole('button', { name: 'Save the decision' }).click();
+    await bu.page.waitForURL(`${base}?done=decision`);
+    await expectAccessible(bu.page);
+
+    // The school answers, first with a file that is not a PDF or Word document.
+    const agency = await signedIn('school@northmoor.example');
+    await agency.page.goto(`${server.url}/agency-requests`);
+    expect(await heading(agency.page)).toBe('Requests to your agency');
+    await expectAccessible(agency.page);
+    await agency.page.locator('main table a').first().click();
+    await agency.page.waitForURL(/\/agency-requests\/[0-9a-f-]{36}$/);
+    await expectAccessible(agency.page);
+    await agency.page.getByLabel('Summary of your agency’s involvement').fill('Child R attended nursery; two absences were followed up.');
+    await agency.page.getByLabel('Attach your chronology (optional)').setInputFiles({ name: 'chronology.txt', mimeType: 'text/plain', buffer: Buffer.from('just text') });
+    await agency.page.getByRole('button', { name: 'Send your answer' }).click();
+    await agency.page.waitForLoadState('load');
+    expect(await agency.page.locator('.govuk-error-summary').textContent()).toContain('The selected file must be a PDF or a Word document (.docx)');
+    await expectAccessible(agency.page);
+    await agency.page.getByLabel('Attach your chronology (optional)').setInputFiles({ name: 'chronology.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await agency.page.getByRole('button', { name: 'Send your answer' }).click();
+    await agency.page.waitForURL(`${server.url}/agency-requests?done=answered`);
+    expect(await agency.page.textContent('main')).toContain('Answered');
+    await expectAccessible(agency.page);
+    expect(agency.errors).toEqual([]);
+    await agency.context.close();
+
+    // Each statutory partner's lead signs off; before the last, sending is refused by name.
+    for (const email of ['police.lead@northmoor.example', 'la.lead@northmoor.example']) {
+      const lead = await signedIn(email);
+      await lead.page.goto(base);
+      await expectAccessible(lead.page);
+      await lead.page.getByRole('button', { name: 'Sign off the decision' }).click();
+      await lead.page.waitForURL(`${base}/sign-off`);
+      await expectAccessible(lead.page);
+      await lead.page.getByRole('button', { name: 'Sign off the decision' }).click();
+      await lead.page.waitForURL(`${base}?done=signed-off`);
+      await expectAccessible(lead.page);
+      expect(lead.errors).toEqual([]);
+      await lead.context.close();
+    }
+    await bu.page.goto(`${base}/send`);
+    expect(await bu.page.locator('.govuk-error-summary').textContent()).toContain('The integrated care board lead has not signed off yet');
+    await expectAccessible(bu.page);
+    const icb = await signedIn('health.lead@northmoor.example');
+    await icb.page.goto(`${base}/sign-off`);
+    await icb.page.getByRole('button', { name: 'Sign off the decision' }).click();
+    await icb.page.waitForURL(`${base}?done=signed-off`);
+    await expectAccessible(icb.page);
+    await icb.context.close();
+
+    // Sent to the Panel, then the Panel's response.
+    await bu.page.goto(base);
+    await bu.page.getByRole('button', { name: 'Record the rapid review as sent' }).click();
+    await bu.page.waitForURL(`${base}/send`);
+    await expectAccessible(bu.page);
+    await fillDate(bu.page, 'sent', today);
+    await bu.page.getByRole('button', { name: 'Record the rapid review as sent' }).click();
+    await bu.page.waitForURL(`${base}?done=sent`);
+    await expectAccessible(bu.page);
+    await bu.page.getByRole('link', { name: 'Record the Panel’s response' }).click();
+    await bu.page.waitForURL(`${base}/panel-response`);
+    await expectAccessible(bu.page);
+    await bu.page.getByLabel('The Panel agrees with the decision').check();
+    await fillDate(bu.page, 'responded', today);
+    await bu.page.getByRole('button', { name: 'Save the response' }).click();
+    await bu.page.waitForURL(`${base}?done=response`);
+    expect(await bu.page.textContent('main')).toContain('The Panel agrees with the decision');
+    await expectAccessible(bu.page);
+    const state = await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow();
+    expect(state.state).toBe('decision');
+    expect(bu.errors).toEqual([]);
+    await bu.context.close();
+  }, 300_000);
+});
