@@ -150,6 +150,27 @@ export type StepDefinition = Recorded & {
 };
 
 const NOT_FINISHED = INCIDENT_STATES.filter((s) => !STATES[s].finished);
+
+/** The three statutory safeguarding partners, whose leads sign off the rapid review decision. */
+export const STATUTORY_PARTNERS = ['local-authority', 'police', 'icb'] as const;
+export type StatutoryPartner = (typeof STATUTORY_PARTNERS)[number];
+export const PARTNER_LEAD_LABELS: Readonly<Record<StatutoryPartner, string>> = Object.freeze({
+  'local-authority': 'local authority lead',
+  police: 'police lead',
+  icb: 'integrated care board lead',
+});
+
+/**
+ * The rapid review goes to the Panel only once all three partners' leads have signed off its
+ * decision. The fact `rapidReviewSignOffs` (the partners who have signed, from the rapid review
+ * feature) is checked when given; a caller that does not know the sign-offs leaves it out.
+ */
+export const SIGN_OFF_REQUIREMENTS: readonly Requirement[] = Object.freeze(STATUTORY_PARTNERS.map((partner) => ({
+  key: `signed-off-${partner}`,
+  holds: (facts: WorkflowFacts) => !Array.isArray(facts.rapidReviewSignOffs) || facts.rapidReviewSignOffs.includes(partner),
+  message: `The ${PARTNER_LEAD_LABELS[partner]} has not signed off yet`,
+})));
+
 const REASONS_HINT = 'Use the child’s pseudonym, not their name. This note appears on the case timeline.';
 
 export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
@@ -217,6 +238,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     precondition: 'A rapid review can only be sent to the Panel once it has started',
     date: { field: 'rapidReviewSent', label: 'When was the rapid review sent to the Panel?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
+    requires: SIGN_OFF_REQUIREMENTS,
   },
   {
     kind: 'transition',

@@ -11,7 +11,7 @@ import {
 /**
  * The guided notification check for a whole incident. The rules look at one child at a time
  * (looked after? care leaver? age?), so the check runs for each child and a duty applies to the
- * incident when it applies for any child; the reasons name the child when they differ.
+ * incident when it applies for any child; the reasons name each child when they differ.
  */
 
 export const AGE_BANDS = ['unborn', 'under-1', '1-4', '5-9', '10-15', '16-17', '18-24'] as const;
@@ -79,12 +79,11 @@ export function incidentDuties(facts: DutyFacts, children: readonly DutyChild[])
   return perChild[0].duties.map((first, i) => {
     const each = perChild.map((c) => ({ pseudonym: c.pseudonym, duty: c.duties[i] }));
     const applies = each.some((e) => e.duty.applies);
-    // Where the duty applies, the children it applies to explain it; otherwise every child does.
-    const relevant = each.filter((e) => e.duty.applies === applies);
-    const distinct = new Set(relevant.map((e) => e.duty.why));
+    // One reason when every child's is the same; otherwise each child's, named.
+    const distinct = new Set(each.map((e) => e.duty.why));
     const reasons = distinct.size === 1
-      ? [{ pseudonym: null, why: relevant[0].duty.why }]
-      : relevant.map((e) => ({ pseudonym: e.pseudonym, why: e.duty.why }));
+      ? [{ pseudonym: null, why: each[0].duty.why }]
+      : each.map((e) => ({ pseudonym: e.pseudonym, why: e.duty.why }));
     return { duty: first.duty, title: DUTY_TITLES[first.duty], applies, reasons };
   });
 }

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
-import { signedInAs, TestClient } from '../../../test/support/client.ts';
+import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { PERMISSIONS } from '../../platform/auth/policy.ts';
@@ -21,7 +21,7 @@ function dateFields(name: string, iso: string): Record<string, string> {
 
 const CHILD_K = { pseudonym: 'Child K', name: 'Zebedee Fictitious', 'dob-day': '4', 'dob-month': '5', 'dob-year': '2019', nhs: '999 000 0085', gender: 'male', age: '5', ageBand: '5-9', address: '9 Invented Way, Nowhere NW9 9ZZ', familyNames: 'Quentin Fictitious (father)' };
 const CHILD_L = { pseudonym: 'Child L', name: 'Ottoline Fictitious', age: '2', ageBand: '1-4' };
-const IDENTIFYING = ['Zebedee', 'Ottoline', 'Fictitious', '9990000085', '999 000 0085', 'Invented Way', 'NW9 9ZZ', 'Quentin', '2019-05-04', 'Known only to the test'];
+const IDENTIFYING = ['Ignatius', 'Zebedee', 'Ottoline', 'Fictitious', '9990000085', '999 000 0085', 'Invented Way', 'NW9 9ZZ', 'Quentin', '2019-05-04', 'Known only to the test'];
 
 function incidentForm(overrides: Record<string, string | string[]> = {}, aware = '2025-03-03'): Record<string, string | string[]> {
   return {
@@ -282,7 +282,7 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(clockRow(done, 'advance-copy')).toMatch(/3 September 2025 Done on time Done on 1 September 2025/);
     await go('close', { ...dateFields('date', '2025-09-15'), note: 'Learning handed to the action plan.' });
     const row = await incidentRow(id);
-    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-25', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 10 });
+    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-25', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 9 });
     expect((await events(id)).map((e) => `${e.kind}:${e.from_state ?? ''}>${e.to_state ?? ''}`)).toEqual([
       'recorded:>recorded',
       'notify:recorded>notified',
@@ -298,8 +298,10 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(audits).toHaveLength(8);
     expect(audits[0]).toMatchObject({ action: 'incident-transition', partnership_id: northmoor.id, actor_role: 'partnership-admin' });
     expect(audits[0].changes).toEqual({ step: 'notify', before: { state: 'recorded' }, after: { state: 'notified', notified: '2025-03-07', panelReference: null }, noteRecorded: false });
-    // A closed case offers nothing more.
-    expect(done).not.toContain('/steps/');
+    // A closed case offers nothing more, and its open clocks have stopped.
+    const closed = (await admin.get(`/cases/${id}`)).body;
+    expect(closed).not.toContain('/steps/');
+    expect(closed).toContain('There is nothing for you to record on this case now.');
   });
 
   it('refuses a transition out of order with a specific message, changing nothing', async () => {
@@ -440,6 +442,51 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(timeline).toContain('Changed: What happened to the child, Date of the incident');
   });
 
+  it('adds a child’s identifying details once known, with optimistic locking, naming (not copying) them in the audit trail', async () => {
+    const id = await record(admin, incidentForm({ ...childFields(1, { pseudonym: 'Child N', name: '', 'dob-day': '', 'dob-month': '', 'dob-year': '', nhs: '', gender: '', age: '', ageBand: '', address: '', familyNames: '' }) }));
+    const page = await admin.get(`/cases/${id}`);
+    const childId = (await db().selectFrom('incident_children').select('id').where('incident_id', '=', id).executeTakeFirstOrThrow()).id;
+    expect(page.body).toContain(`href="/cases/${id}/children/${childId}/edit"`);
+    const form = await admin.get(`/cases/${id}/children/${childId}/edit`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('Change Child N’s details');
+    const hidden = (body: string) => ({
+      version: /name="version" value="(\d+)"/.exec(body)?.[1] as string,
+      base: (/name="base" value="([^"]*)"/.exec(body)?.[1] as string).replaceAll('&quot;', '"').replaceAll('&#39;', "'").replaceAll('&amp;', '&'),
+    });
+    const opened = hidden(form.body);
+
+    const future = await admin.post(`/cases/${id}/children/${childId}/edit`, { ...childFields(1, { pseudonym: 'Child N', 'dob-day': '1', 'dob-month': '1', 'dob-year': '2099' }), ...opened });
+    expect(future.statusCode).toBe(422);
+    expect(errorSummary(future.body)).toContain('Child N’s date of birth cannot be in the future');
+
+    // Someone else records that the child was looked after, meanwhile.
+    const theirs = hidden((await secondAdmin.get(`/cases/${id}/children/${childId}/edit`)).body);
+    expect((await secondAdmin.post(`/cases/${id}/children/${childId}/edit`, { ...childFields(1, { pseudonym: 'Child N', status: 'looked-after' }), ...theirs })).statusCode).toBe(303);
+    const conflict = await admin.post(`/cases/${id}/children/${childId}/edit`, { ...childFields(1, { pseudonym: 'Child N', name: 'Ignatius Fictitious' }), ...opened });
+    expect(conflict.statusCode).toBe(409);
+    const banner = conflict.body.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ');
+    expect(banner).toContain('Looked after Yes No');
+    expect(conflict.body).toContain('value="Ignatius Fictitious"');
+    const again = hidden(conflict.body);
+    const saved = await admin.post(`/cases/${id}/children/${childId}/edit`, { ...childFields(1, { pseudonym: 'Child N', name: 'Ignatius Fictitious', status: 'looked-after', nhs: '9990000085' }), ...again });
+    expect(saved.statusCode, errorSummary(saved.body)).toBe(303);
+    expect(saved.headers.location).toBe(`/cases/${id}?child=1`);
+    const child = await db().selectFrom('incident_children').selectAll().where('id', '=', childId).executeTakeFirstOrThrow();
+    expect(t.app.deps.cipher.decrypt(child.name_enc as string)).toBe('Ignatius Fictitious');
+    expect(child.looked_after).toBe(true);
+    expect((await incidentRow(id)).looked_after).toBe(true);
+    const after = (await admin.get(`/cases/${id}?child=1`)).body;
+    expect(after).toContain('The child’s details were saved.');
+    expect(after).toContain('Ignatius Fictitious');
+    expect(after).toContain('Changed: Full name, NHS number');
+    const audits = await db().selectFrom('audit_events').selectAll().where('action', '=', 'incident-child-updated').where('record_id', '=', id).orderBy('seq').execute();
+    expect(audits).toHaveLength(2);
+    expect(audits[1].changes).toEqual({ child: childId, changed: ['Full name', 'NHS number'], before: {}, after: {}, version: 3 });
+    expect(audits[0].changes).toMatchObject({ changed: ['Looked after'], before: { lookedAfter: false }, after: { lookedAfter: true } });
+    expect(JSON.stringify(audits)).not.toContain('Ignatius');
+  });
+
   it('records what is known as changed without copying it into the audit trail', async () => {
     const id = await record(admin, incidentForm());
     const page = await admin.get(`/cases/${id}/edit`);
@@ -449,6 +496,9 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     const [audit] = await db().selectFrom('audit_events').selectAll().where('action', '=', 'incident-updated').where('record_id', '=', id).execute();
     expect(audit.changes).toEqual({ changed: ['What is known so far'], before: {}, after: {}, version: 2 });
+    // Opening the form showed what is known: that view is recorded too.
+    const [view] = await db().selectFrom('audit_events').selectAll().where('action', '=', 'view').where('record_id', '=', id).execute();
+    expect(view.changes).toEqual({ page: 'edit' });
   });
 
   it('prepares a printable notification summary with everything the national form asks', async () => {
@@ -465,6 +515,17 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     const [audit] = await db().selectFrom('audit_events').selectAll().where('action', '=', 'view').where('record_id', '=', id).execute();
     expect(audit).toMatchObject({ record_type: 'incident', partnership_id: northmoor.id, actor_role: 'partnership-admin' });
     expect(audit.changes).toEqual({ page: 'notification-summary' });
+  });
+
+  it('escapes what people typed, keeping their line breaks', async () => {
+    const id = await record(admin, incidentForm({ whatIsKnown: '<script>alert(1)</script>\r\nSecond line', 'child-1-address': '1 <b>Bold</b> Street\nTown' }));
+    for (const url of [`/cases/${id}`, `/cases/${id}/notification-summary`]) {
+      const body = (await admin.get(url)).body;
+      expect(body, url).not.toContain('<script>alert(1)');
+      expect(body, url).not.toContain('<b>Bold</b>');
+      expect(body, url).toContain('1 &lt;b&gt;Bold&lt;/b&gt; Street<br />');
+    }
+    expect((await admin.get(`/cases/${id}`)).body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;<br />');
   });
 
   it('audits every view of a case page and lists who has viewed it', async () => {

@@ -16,7 +16,10 @@ import {
   list,
   MAX_CHILDREN,
   Problems,
+  childToValues,
   readBase,
+  readChild,
+  readChildBase,
   readChildren,
   readClockChange,
   readFacts,
@@ -28,6 +31,8 @@ import {
   ABUSE_LABELS,
   caseOverview,
   changeClock,
+  CHILD_LABELS,
+  childInputOf,
   definitionFor,
   dutiesOf,
   FACT_LABELS,
@@ -42,6 +47,7 @@ import {
   recordIncident,
   recordWorkflowStep,
   SENSITIVE_FACTS,
+  updateChild,
   updateFacts,
   workflowFacts,
   type Actor,
@@ -226,7 +232,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- The case page ---------------------------------------------------------------------------
 
-  const NOTICES: Record<string, string> = { updated: 'The facts of the case were saved.', paused: 'The clock was paused.', resumed: 'The clock was resumed.' };
+  const NOTICES: Record<string, string> = { updated: 'The facts of the case were saved.', child: 'The child’s details were saved.', paused: 'The clock was paused.', resumed: 'The clock was resumed.' };
 
   app.get('/cases/:id', access(READ), async (req, reply) => {
     const { id } = req.params as { id: string };
@@ -270,6 +276,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const { id } = req.params as { id: string };
     const incident = await loadIncident(db, cipher, partnershipsWith(req.principal!, WRITE), id);
     if (!incident) return notFound(req, reply, id, WRITE);
+    // The form shows what is known so far (free text that may identify): a view like any other.
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: incident.partnershipId, recordType: 'incident', recordId: id, changes: { page: 'edit' } });
     const facts = factsOf(incident, incident.whatIsKnown);
     return renderEdit(reply, incident, factsToValues(facts), incident.version, facts);
   });
@@ -314,6 +322,85 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           });
         }
         return reply.redirect(`/cases/${id}?updated=1`, 303);
+    }
+  });
+
+  // ---- Editing a child (identifying details added once known), with optimistic locking ----------
+
+  async function childContext(req: FastifyRequest, reply: FastifyReply): Promise<{ incident: IncidentDetail; n: number; child: ChildInput } | null> {
+    const { id, childId } = req.params as { id: string; childId: string };
+    const incident = await loadIncident(db, cipher, partnershipsWith(req.principal!, WRITE), id);
+    if (!incident) {
+      await notFound(req, reply, id, WRITE);
+      return null;
+    }
+    const index = incident.children.findIndex((c) => c.id === childId);
+    if (index < 0) {
+      reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+      return null;
+    }
+    return { incident, n: index + 1, child: childInputOf(incident.children[index]) };
+  }
+
+  function renderChild(reply: FastifyReply, incident: IncidentDetail, childId: string, n: number, values: FormBody, version: number, base: ChildInput, extra: Record<string, unknown> = {}) {
+    return reply.render('cases/views/child-edit.njk', {
+      pageTitle: `Change ${base.pseudonym}’s details – ${incident.reference}`,
+      incident,
+      childId,
+      n,
+      p: `child-${n}-`,
+      values,
+      version,
+      base: JSON.stringify(base),
+      pseudonym: base.pseudonym,
+      labels: LABELS,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  app.get('/cases/:id/children/:childId/edit', access(WRITE), async (req, reply) => {
+    const found = await childContext(req, reply);
+    if (!found) return reply;
+    const { childId } = req.params as { childId: string };
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: found.incident.partnershipId, recordType: 'incident', recordId: found.incident.id, changes: { page: 'child-edit' } });
+    return renderChild(reply, found.incident, childId, found.n, childToValues(found.child, found.n), found.incident.version, found.child);
+  });
+
+  app.post('/cases/:id/children/:childId/edit', access(WRITE), async (req, reply) => {
+    const found = await childContext(req, reply);
+    if (!found) return reply;
+    const { incident, n } = found;
+    const { childId } = req.params as { childId: string };
+    const body = bodyOf(req);
+    const problems = new Problems();
+    const values = readChild(body, n, problems);
+    const version = readVersion(body);
+    const base = readChildBase(body);
+    if (!values || version === null) return renderChild(reply.code(422), incident, childId, n, body, version ?? incident.version, base ?? found.child, problems.view());
+    const result = await updateChild(db, cipher, partnershipsWith(req.principal!, WRITE), actorOf(req), incident.id, childId, { version, base, values }, today());
+    switch (result.status) {
+      case 'not-found':
+        return notFound(req, reply, incident.id, WRITE);
+      case 'invalid':
+        problems.addAll(result.problems);
+        return renderChild(reply.code(422), incident, childId, n, body, version, base ?? found.child, problems.view());
+      case 'conflict':
+        return renderChild(reply.code(409), incident, childId, n, body, result.version, result.current, { conflict: result.changes });
+      case 'saved':
+        if (result.changed.length) {
+          await req.audit({
+            action: 'incident-child-updated',
+            permission: WRITE,
+            partnershipId: result.partnershipId,
+            recordType: 'incident',
+            recordId: incident.id,
+            // Identifying details are named as changed ("Full name"), never copied.
+            changes: { child: childId, changed: result.changed.map((f) => CHILD_LABELS[f]), before: result.before, after: result.after, version: result.version },
+          });
+        }
+        return reply.redirect(`/cases/${incident.id}?child=1`, 303);
     }
   });
 

@@ -211,7 +211,10 @@ const childSchema = (n: number) =>
     nhs: z
       .string()
       .trim()
-      .refine((v) => v === '' || nhsNumberProblem(v) === null, (v) => ({ message: `Child ${n}’s ${nhsNumberProblem(v) ?? ''}` })),
+      .superRefine((v, ctx) => {
+        const problem = v === '' ? null : nhsNumberProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: `Child ${n}’s ${problem}` });
+      }),
     address: z.string().trim().max(1000, `Child ${n}’s address must be 1,000 characters or fewer`),
     familyNames: z.string().trim().max(2000, `Family names for child ${n} must be 2,000 characters or fewer`),
     gender: z.enum(['female', 'male', 'other', 'not-known', ''], { error: `Select child ${n}’s gender from the list` }),
@@ -228,41 +231,75 @@ export function readChildren(values: FormBody, count: number, problems: Problems
   const children: ChildInput[] = [];
   let sound = true;
   for (let n = 1; n <= count; n++) {
-    const at = (k: string) => `child-${n}-${k}`;
-    const parsed = childSchema(n).safeParse({
-      pseudonym: text(values, at('pseudonym')),
-      name: text(values, at('name')),
-      nhs: text(values, at('nhs')),
-      address: text(values, at('address')),
-      familyNames: text(values, at('familyNames')),
-      gender: text(values, at('gender')),
-      age: text(values, at('age')),
-      ageBand: text(values, at('ageBand')),
-    });
-    if (!parsed.success) {
-      sound = false;
-      for (const issue of parsed.error.issues) problems.add(at(String(issue.path[0])), issue.message);
-    }
-    const dob = readDate(values, problems, at('dob'), `child ${n}’s date of birth`, false);
-    if (problems.fieldErrors[at('dob')]) sound = false;
-    const status = list(values, at('status'));
-    if (!parsed.success) continue;
-    const d = parsed.data;
-    children.push({
-      pseudonym: d.pseudonym,
-      name: d.name,
-      dateOfBirth: dob,
-      nhsNumber: d.nhs,
-      address: d.address,
-      familyNames: d.familyNames,
-      gender: d.gender === '' ? null : d.gender,
-      ageAtIncident: d.age === '' ? null : Number(d.age),
-      ageBand: d.ageBand === '' ? null : d.ageBand,
-      lookedAfter: status.includes('looked-after'),
-      careLeaver: status.includes('care-leaver'),
-    });
+    const child = readChild(values, n, problems);
+    if (child) children.push(child);
+    else sound = false;
   }
   return sound ? children : null;
+}
+
+/** Reads child number `n` (fields named `child-<n>-…`); null when an answer is unsound (problems are added). */
+export function readChild(values: FormBody, n: number, problems: Problems): ChildInput | null {
+  const at = (k: string) => `child-${n}-${k}`;
+  const parsed = childSchema(n).safeParse({
+    pseudonym: text(values, at('pseudonym')),
+    name: text(values, at('name')),
+    nhs: text(values, at('nhs')),
+    address: text(values, at('address')),
+    familyNames: text(values, at('familyNames')),
+    gender: text(values, at('gender')),
+    age: text(values, at('age')),
+    ageBand: text(values, at('ageBand')),
+  });
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.add(at(String(issue.path[0])), issue.message);
+  const dob = readDate(values, problems, at('dob'), `child ${n}’s date of birth`, false);
+  if (!parsed.success || problems.fieldErrors[at('dob')]) return null;
+  const status = list(values, at('status'));
+  const d = parsed.data;
+  return {
+    pseudonym: d.pseudonym,
+    name: d.name,
+    dateOfBirth: dob,
+    nhsNumber: d.nhs,
+    address: d.address,
+    familyNames: d.familyNames,
+    gender: d.gender === '' ? null : d.gender,
+    ageAtIncident: d.age === '' ? null : Number(d.age),
+    ageBand: d.ageBand === '' ? null : d.ageBand,
+    lookedAfter: status.includes('looked-after'),
+    careLeaver: status.includes('care-leaver'),
+  };
+}
+
+/** A child as form values, numbered `n`. */
+export function childToValues(child: ChildInput, n: number): FormBody {
+  const p = `child-${n}-`;
+  const [y, m, d] = child.dateOfBirth ? child.dateOfBirth.split('-') : ['', '', ''];
+  return {
+    [`${p}pseudonym`]: child.pseudonym,
+    [`${p}name`]: child.name,
+    [`${p}dob-day`]: d ? String(Number(d)) : '',
+    [`${p}dob-month`]: m ? String(Number(m)) : '',
+    [`${p}dob-year`]: y,
+    [`${p}nhs`]: child.nhsNumber,
+    [`${p}address`]: child.address,
+    [`${p}familyNames`]: child.familyNames,
+    [`${p}gender`]: child.gender ?? '',
+    [`${p}age`]: child.ageAtIncident === null ? '' : String(child.ageAtIncident),
+    [`${p}ageBand`]: child.ageBand ?? '',
+    [`${p}status`]: [...(child.lookedAfter ? ['looked-after'] : []), ...(child.careLeaver ? ['care-leaver'] : [])],
+  };
+}
+
+/** The hidden copy of a child as the edit form was opened; null when missing or malformed. */
+export function readChildBase(body: FormBody): ChildInput | null {
+  try {
+    const raw = JSON.parse(text(body, 'base', 50_000)) as Record<string, unknown>;
+    if (!raw || typeof raw !== 'object' || typeof raw.pseudonym !== 'string') return null;
+    return raw as unknown as ChildInput;
+  } catch {
+    return null;
+  }
 }
 
 // ---- Transitions, steps and clocks --------------------------------------------------------------

@@ -270,6 +270,7 @@ export type CaseEvent = {
 const EVENT_LABELS: Record<string, string> = {
   recorded: 'Incident recorded',
   'facts-edited': 'Facts changed',
+  'child-edited': 'Child’s details changed',
   'clock-paused': 'Clock paused',
   'clock-resumed': 'Clock resumed',
   ...Object.fromEntries([...TRANSITIONS, ...STEPS].map((d) => [d.key, d.done])),
@@ -898,9 +899,10 @@ export async function changeClock(
   }
   if (problems.length) return { ok: false, reason: 'invalid', problems };
 
-  await withTenant(db, [incident.partnershipId], async (trx) => {
+  const changed = await withTenant(db, [incident.partnershipId], async (trx) => {
     const row = await selectIncident(trx, [incident.partnershipId], id, { forUpdate: true });
-    if (!row || row.version !== incident.version) throw new CaseError('The incident changed while the clock was being changed; try again.');
+    // Someone changed the case between reading its clocks and now: check again rather than guess.
+    if (!row || row.version !== incident.version) return false;
     if (change.action === 'pause') {
       await insertPause(trx, { incident_id: id, partnership_id: incident.partnershipId, clock_key: clockKey, paused_on: change.on as DateOnly, reason: change.reason.trim(), paused_by: actor.userId });
     } else {
@@ -916,6 +918,161 @@ export async function changeClock(
       note: change.action === 'pause' ? change.reason.trim() : null,
       details: JSON.stringify({ clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}` }),
     });
+    return true;
   });
+  if (!changed) {
+    return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: 'Someone else changed this case at the same moment. Go back to the case and try again.' } };
+  }
   return { ok: true, partnershipId: incident.partnershipId, clock };
+}
+
+// ---- Editing a child, with optimistic locking ------------------------------------------------
+
+export const CHILD_FIELDS = ['pseudonym', 'name', 'dateOfBirth', 'nhsNumber', 'gender', 'ageAtIncident', 'ageBand', 'lookedAfter', 'careLeaver', 'address', 'familyNames'] as const;
+export type ChildField = (typeof CHILD_FIELDS)[number];
+
+export const CHILD_LABELS: Readonly<Record<ChildField, string>> = Object.freeze({
+  pseudonym: 'Pseudonym',
+  name: 'Full name',
+  dateOfBirth: 'Date of birth',
+  nhsNumber: 'NHS number',
+  gender: 'Gender',
+  ageAtIncident: 'Age at the incident',
+  ageBand: 'Age band',
+  lookedAfter: 'Looked after',
+  careLeaver: 'Care leaver',
+  address: 'Address',
+  familyNames: 'Parents, carers and family',
+});
+
+/** A child's identifying details: stored encrypted; the audit trail names them as changed, never their values. */
+export const IDENTIFYING_CHILD_FIELDS: ReadonlySet<ChildField> = new Set(['name', 'dateOfBirth', 'nhsNumber', 'address', 'familyNames']);
+
+export function childInputOf(c: ChildDetail): ChildInput {
+  return {
+    pseudonym: c.pseudonym,
+    name: c.identifying.name,
+    dateOfBirth: c.identifying.dateOfBirth,
+    nhsNumber: c.identifying.nhsNumber,
+    address: c.identifying.address,
+    familyNames: c.identifying.familyNames,
+    gender: c.gender,
+    ageAtIncident: c.ageAtIncident,
+    ageBand: c.ageBand,
+    lookedAfter: c.lookedAfter,
+    careLeaver: c.careLeaver,
+  };
+}
+
+function sameChildField(field: ChildField, a: ChildInput, b: ChildInput): boolean {
+  const norm = (v: unknown) => (typeof v === 'string' ? (field === 'nhsNumber' ? v.replace(/\s+/g, '') : v.trim()) : v ?? null);
+  return norm(a[field]) === norm(b[field]);
+}
+
+function describeChildField(field: ChildField, c: ChildInput): string {
+  const v = c[field];
+  if (field === 'dateOfBirth') return c.dateOfBirth ? formatDate(c.dateOfBirth) : 'Not given';
+  if (field === 'gender') return c.gender ? GENDER_LABELS[c.gender] : 'Not given';
+  if (typeof v === 'boolean') return v ? 'Yes' : 'No';
+  if (v === null || v === '') return 'Not given';
+  return String(v);
+}
+
+export type ChildChange = { field: ChildField; label: string; theirs: string; yours: string };
+
+export type ChildUpdateResult =
+  | { status: 'saved'; version: number; partnershipId: string; changed: ChildField[]; before: Partial<ChildInput>; after: Partial<ChildInput> }
+  | { status: 'conflict'; version: number; current: ChildInput; changes: ChildChange[] }
+  | { status: 'invalid'; problems: FieldProblem[] }
+  | { status: 'not-found' };
+
+/**
+ * Saves a child's details (adding identifying details once the child is identified, correcting
+ * them) if the incident is still at the version the form was opened at, or if nobody changed this
+ * child's details since (`base`). Otherwise nothing is saved and the conflict lists theirs beside yours.
+ */
+export async function updateChild(
+  db: Kysely<DB>,
+  cipher: FieldCipher,
+  scope: TenantScope,
+  actor: Actor,
+  id: string,
+  childId: string,
+  input: { version: number; base: ChildInput | null; values: ChildInput },
+  today: DateOnly,
+): Promise<ChildUpdateResult> {
+  if (noPartnerships(scope) || !isUuid(id) || !isUuid(childId)) return { status: 'not-found' };
+  return withTenant(db, scope, async (trx): Promise<ChildUpdateResult> => {
+    const row = await selectIncident(trx, scope, id, { forUpdate: true });
+    if (!row) return { status: 'not-found' };
+    const incident = record(row);
+    const children = (await selectChildren(trx, scope, [id])).map((c) => child(c, cipher));
+    const mine = children.find((c) => c.id === childId);
+    if (!mine) return { status: 'not-found' };
+    const current = childInputOf(mine);
+
+    if (input.version !== incident.version) {
+      const theirs = CHILD_FIELDS.filter((f) => !input.base || !sameChildField(f, input.base, current));
+      if (theirs.length) {
+        return {
+          status: 'conflict',
+          version: incident.version,
+          current,
+          changes: theirs.map((f) => ({ field: f, label: CHILD_LABELS[f], theirs: describeChildField(f, current), yours: describeChildField(f, input.values) })),
+        };
+      }
+    }
+
+    const all = children.map((c) => (c.id === childId ? input.values : childInputOf(c)));
+    const index = children.findIndex((c) => c.id === childId);
+    const problems = childProblems(all, factsOf(incident, ''), today).filter((p) => p.field.startsWith(`children.${index}.`));
+    if (problems.length) return { status: 'invalid', problems };
+
+    const changed = CHILD_FIELDS.filter((f) => !sameChildField(f, input.values, current));
+    if (changed.length === 0) return { status: 'saved', version: incident.version, partnershipId: incident.partnershipId, changed, before: {}, after: {} };
+    const v = input.values;
+    await trx
+      .updateTable('incident_children')
+      .set({
+        pseudonym: v.pseudonym.trim(),
+        name_enc: seal(cipher, v.name),
+        date_of_birth_enc: seal(cipher, v.dateOfBirth),
+        nhs_number_enc: seal(cipher, v.nhsNumber.replace(/\s+/g, '')),
+        address_enc: seal(cipher, v.address),
+        family_names_enc: seal(cipher, v.familyNames),
+        gender: v.gender,
+        age_at_incident: v.ageAtIncident,
+        age_band: v.ageBand,
+        looked_after: v.lookedAfter,
+        care_leaver: v.careLeaver,
+        updated_at: new Date(),
+      })
+      .where('id', '=', childId)
+      .where('incident_id', '=', id)
+      .where('partnership_id', '=', incident.partnershipId)
+      .execute();
+    const saved = await updateIncident(trx, incident.partnershipId, id, incident.version, {
+      looked_after: all.some((c) => c.lookedAfter),
+      care_leaver: all.some((c) => c.careLeaver),
+      updated_by: actor.userId,
+    });
+    if (!saved) throw new CaseError('The incident changed while it was being saved.');
+    await insertEvent(trx, {
+      incident_id: id,
+      partnership_id: incident.partnershipId,
+      kind: 'child-edited',
+      actor_id: actor.userId,
+      actor_name: actor.name,
+      details: JSON.stringify({ child: v.pseudonym.trim(), fields: changed.map((f) => CHILD_LABELS[f]) }),
+    });
+    const plain = changed.filter((f) => !IDENTIFYING_CHILD_FIELDS.has(f));
+    return {
+      status: 'saved',
+      version: incident.version + 1,
+      partnershipId: incident.partnershipId,
+      changed,
+      before: Object.fromEntries(plain.map((f) => [f, current[f]])) as Partial<ChildInput>,
+      after: Object.fromEntries(plain.map((f) => [f, v[f]])) as Partial<ChildInput>,
+    };
+  });
 }

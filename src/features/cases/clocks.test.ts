@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import { defaultCalendar } from '../../domain/calendar/working-days.ts';
+import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
+import { caseClocks, nextClock, nextClockTag, type ClockInput } from './clocks.ts';
+import { dutiesForClocks, incidentDuties } from './duties.ts';
+import { formatReference, referencePrefix } from './references.ts';
+
+const calendar = defaultCalendar();
+const child = { pseudonym: 'Child K', lookedAfter: false, careLeaver: false, ageAtIncident: 5, ageBand: null };
+
+function input(over: Partial<ClockInput> = {}): ClockInput {
+  const base = { outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', aware: '2025-03-03' } as const;
+  return {
+    state: 'recorded',
+    aware: base.aware,
+    outcome: base.outcome,
+    lookedAfter: false,
+    careLeaver: false,
+    reviewDecision: null,
+    dates: {},
+    rules: DEFAULT_CLOCK_RULES,
+    pauses: [],
+    duties: dutiesForClocks(incidentDuties(base, [child])),
+    ...over,
+  };
+}
+
+const summary = (clocks: ReturnType<typeof caseClocks>) => clocks.map((c) => `${c.key} ${c.dueOn} ${c.state}${c.workingDaysLeft === null ? '' : ` ${c.workingDaysLeft}`}`);
+
+describe('case clocks', () => {
+  it('counts from the aware date, and says how far each clock is', () => {
+    // Aware Monday 3 March 2025: the Panel and partners are due Monday 10 March.
+    expect(summary(caseClocks(input(), calendar, '2025-03-03'))).toEqual(['panel-notification 2025-03-10 due 5', 'partners-informed 2025-03-10 due 5']);
+    expect(summary(caseClocks(input(), calendar, '2025-03-04'))).toEqual(['panel-notification 2025-03-10 due-soon 4', 'partners-informed 2025-03-10 due-soon 4']);
+    expect(summary(caseClocks(input(), calendar, '2025-03-12'))).toEqual(['panel-notification 2025-03-10 overdue -2', 'partners-informed 2025-03-10 overdue -2']);
+  });
+
+  it('marks clocks done on time or late, and starts the rapid review clock from the notification', () => {
+    const clocks = caseClocks(input({ state: 'notified', dates: { notified: '2025-03-10', partnersInformed: '2025-03-11' } }), calendar, '2025-03-12');
+    expect(summary(clocks)).toEqual(['panel-notification 2025-03-10 done-on-time', 'partners-informed 2025-03-10 done-late', 'rapid-review 2025-03-31 due 13']);
+  });
+
+  it('moves a due date on by a finished pause, and shows an open one with its reason', () => {
+    const pauses = [{ clockKey: 'rapid-review', pausedOn: '2025-03-14', resumedOn: '2025-03-21', reason: 'Inquest' }];
+    const resumed = caseClocks(input({ state: 'rapid-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10' }, pauses }), calendar, '2025-03-24');
+    const rr = resumed.find((c) => c.key === 'rapid-review')!;
+    expect(rr).toMatchObject({ dueOn: '2025-04-07', originalDueOn: '2025-03-31', state: 'due' });
+    const open = caseClocks(input({ state: 'rapid-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10' }, pauses: [{ ...pauses[0], resumedOn: null }] }), calendar, '2025-04-30');
+    expect(open.find((c) => c.key === 'rapid-review')).toMatchObject({ state: 'paused', reason: 'Inquest', pausedSince: '2025-03-14', workingDaysLeft: 11, pausable: false });
+  });
+
+  it('moves a six-month clock by calendar days', () => {
+    const pauses = [{ clockKey: 'review-completion', pausedOn: '2025-05-01', resumedOn: '2025-05-11', reason: 'Criminal trial' }];
+    const clocks = caseClocks(input({ state: 'local-review', reviewDecision: 'local-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04' }, pauses }), calendar, '2025-06-01');
+    expect(clocks.find((c) => c.key === 'review-completion')).toMatchObject({ dueOn: '2025-10-14', originalDueOn: '2025-10-04', state: 'due' });
+  });
+
+  it('runs no six-month clock for an alternative review', () => {
+    const clocks = caseClocks(input({ state: 'alternative-review', reviewDecision: 'alternative-review', dates: { notified: '2025-03-10', decision: '2025-04-04' } }), calendar, '2025-06-01');
+    expect(clocks.map((c) => c.key)).not.toContain('review-completion');
+  });
+
+  it('says when a clock is not required, and stops open clocks when the case is closed', () => {
+    const notNotifiable = caseClocks(input({ state: 'not-notifiable' }), calendar, '2025-03-20');
+    expect(notNotifiable.map((c) => `${c.key} ${c.state}`)).toEqual(['panel-notification not-required', 'partners-informed not-required']);
+    expect(notNotifiable[0].reason).toBe('The incident was recorded as not notifiable to the Panel.');
+
+    const elsewhere = { outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'elsewhere-in-england', aware: '2025-03-03' } as const;
+    const other = caseClocks(input({ duties: dutiesForClocks(incidentDuties(elsewhere, [child])) }), calendar, '2025-03-20');
+    expect(other[0]).toMatchObject({ state: 'not-required' });
+    expect(other[0].reason).toContain('the local authority where it happened notifies the Panel');
+
+    const closed = caseClocks(input({ state: 'closed', dates: { notified: '2025-03-05', closed: '2025-03-20' } }), calendar, '2025-04-30');
+    expect(closed.map((c) => `${c.key} ${c.state}`)).toEqual(['panel-notification done-on-time', 'partners-informed stopped', 'rapid-review stopped']);
+  });
+
+  it('uses the Secretary of State and Ofsted clock only for a looked-after child’s or care leaver’s death', () => {
+    const lac = { ...child, lookedAfter: true };
+    const base = { outcome: 'died', abuseOrNeglect: 'not-suspected', location: 'in-area', aware: '2025-04-14' } as const;
+    const clocks = caseClocks(input({ ...base, lookedAfter: true, duties: dutiesForClocks(incidentDuties(base, [lac])) }), calendar, '2025-04-15');
+    expect(summary(clocks)).toEqual(['panel-notification 2025-04-23 not-required', 'partners-informed 2025-04-23 not-required', 'ofsted-sos-notification 2025-04-23 due-soon 4']);
+  });
+
+  it('picks the clock that most needs attention', () => {
+    const clocks = caseClocks(input({ state: 'notified', dates: { notified: '2025-03-12' } }), calendar, '2025-03-13');
+    expect(nextClock(clocks)?.key).toBe('partners-informed');
+    expect(nextClockTag(nextClock(clocks))).toEqual({ text: 'Overdue', colour: 'red' });
+    const onTime = caseClocks(input({ state: 'notified', dates: { notified: '2025-03-05', partnersInformed: '2025-03-05' } }), calendar, '2025-03-06');
+    expect(nextClockTag(nextClock(onTime))).toEqual({ text: 'On time', colour: 'green' });
+    expect(nextClock([])).toBeNull();
+    expect(nextClockTag(null)).toBeNull();
+  });
+});
+
+describe('incident duties', () => {
+  const facts = { outcome: 'died', abuseOrNeglect: 'suspected', location: 'in-area', aware: '2025-04-14' } as const;
+  it('applies a duty when it applies to any child, naming each child when their reasons differ', () => {
+    const duties = incidentDuties(facts, [child, { ...child, pseudonym: 'Child M', lookedAfter: true }]);
+    const sos = duties.find((d) => d.duty === 'ofsted-sos-notification')!;
+    expect(sos.applies).toBe(true);
+    expect(sos.reasons.map((r) => r.pseudonym)).toEqual(['Child K', 'Child M']);
+    const panel = duties.find((d) => d.duty === 'panel-notification')!;
+    expect(panel).toMatchObject({ applies: true, reasons: [{ pseudonym: null }] });
+  });
+
+  it('reads an age band as its youngest age', () => {
+    const careLeaver = { pseudonym: 'Child Q', lookedAfter: false, careLeaver: true, ageAtIncident: null, ageBand: '18-24' as const };
+    const duties = incidentDuties(facts, [careLeaver]);
+    expect(duties.find((d) => d.duty === 'panel-notification')?.applies).toBe(false);
+    expect(duties.find((d) => d.duty === 'ofsted-sos-notification')?.applies).toBe(true);
+    // With no child recorded the check still runs.
+    expect(incidentDuties(facts, []).find((d) => d.duty === 'panel-notification')?.applies).toBe(true);
+  });
+});
+
+describe('references', () => {
+  it('makes a prefix from the partnership’s short name', () => {
+    expect(referencePrefix('northmoor')).toBe('NM');
+    expect(referencePrefix('southdale')).toBe('SD');
+    expect(referencePrefix('north-east-lincs')).toBe('NEL');
+    expect(referencePrefix('leeds')).toBe('LE');
+    expect(referencePrefix('x')).toBe('XX');
+    expect(formatReference('NM', 2026, 3)).toBe('NM-2026-003');
+    expect(formatReference('NM', 2026, 1234)).toBe('NM-2026-1234');
+  });
+});
