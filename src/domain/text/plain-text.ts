@@ -3,6 +3,7 @@
  * bidirectional overrides are refused: they can hide or reorder text on screen
  * ("Trojan Source"), and no real name or title needs them.
  */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/u;
 const LINE_BREAKS = /[\r\n\t]/u;
 const BIDI_OVERRIDES = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/u;

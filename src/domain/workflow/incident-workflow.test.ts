@@ -75,7 +75,8 @@ describe('incident states', () => {
 
 describe.each(TRANSITIONS.map((t) => [t.key, t] as [string, TransitionDefinition]))('transition %s', (key, transition) => {
   it.each(INCIDENT_STATES.map((s) => [s]))('from %s', (state) => {
-    const check = checkTransition(state, key, everyone);
+    // Every requirement met (all three partners signed off), so only the order is tested here.
+    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'] });
     if (transition.from.includes(state)) {
       expect(check).toEqual({ ok: true, definition: transition });
     } else {
@@ -93,6 +94,17 @@ describe.each(TRANSITIONS.map((t) => [t.key, t] as [string, TransitionDefinition
     expect(check).toEqual({ ok: false, error: { code: 'not-permitted', message: 'You do not have permission to do this.' } });
     const onlyOther: May = (p) => p !== transition.permission;
     expect(checkTransition(state, key, onlyOther).ok).toBe(false);
+  });
+});
+
+describe('sending the rapid review', () => {
+  it('needs all three partners to have signed off, and a caller that knows no sign-offs cannot skip it', () => {
+    const facts = { aware: '2025-01-06' };
+    const none = checkTransition('rapid-review', 'send-rapid-review', everyone, facts);
+    expect(none).toMatchObject({ ok: false, error: { code: 'requirement', message: 'The local authority lead has not signed off yet' } });
+    const two = checkTransition('rapid-review', 'send-rapid-review', everyone, { ...facts, rapidReviewSignOffs: ['local-authority', 'icb'] });
+    expect(two).toMatchObject({ ok: false, error: { message: 'The police lead has not signed off yet' } });
+    expect(checkTransition('rapid-review', 'send-rapid-review', everyone, { ...facts, rapidReviewSignOffs: ['local-authority', 'police', 'icb'] }).ok).toBe(true);
   });
 });
 

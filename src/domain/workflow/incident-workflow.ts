@@ -163,11 +163,11 @@ export const PARTNER_LEAD_LABELS: Readonly<Record<StatutoryPartner, string>> = O
 /**
  * The rapid review goes to the Panel only once all three partners' leads have signed off its
  * decision. The fact `rapidReviewSignOffs` (the partners who have signed, from the rapid review
- * feature) is checked when given; a caller that does not know the sign-offs leaves it out.
+ * feature) must be given: without it no partner counts as signed, so the rule cannot be skipped.
  */
 export const SIGN_OFF_REQUIREMENTS: readonly Requirement[] = Object.freeze(STATUTORY_PARTNERS.map((partner) => ({
   key: `signed-off-${partner}`,
-  holds: (facts: WorkflowFacts) => !Array.isArray(facts.rapidReviewSignOffs) || facts.rapidReviewSignOffs.includes(partner),
+  holds: (facts: WorkflowFacts) => Array.isArray(facts.rapidReviewSignOffs) && facts.rapidReviewSignOffs.includes(partner),
   message: `The ${PARTNER_LEAD_LABELS[partner]} has not signed off yet`,
 })));
 

@@ -168,6 +168,13 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   await step(case5, 'notify', notified5, '', 'CSPRP-DEMO-0301');
   await step(case5, 'partners-informed', wd(aware5, 2));
   await step(case5, 'start-rapid-review', null);
+  // The three partners' leads signed the decision off before it went to the Panel.
+  await withTenant(db, [partnershipId], (trx) =>
+    trx
+      .insertInto('rapid_review_sign_offs')
+      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case5, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
+      .execute(),
+  );
   await step(case5, 'send-rapid-review', sent5);
   await step(case5, 'decide-local-review', wd(sent5, 10), 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.');
   const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -20), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends. The Panel has been told.' }, everyone, today);

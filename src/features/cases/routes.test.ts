@@ -1,3 +1,4 @@
+import { withTenant } from '../../platform/db/tenant.ts';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
@@ -266,6 +267,15 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     };
     await go('notify', dateFields('date', '2025-03-07'));
     await go('start-rapid-review');
+    // Without the three partners' sign-offs the rapid review cannot be sent.
+    const early = await admin.post(`/cases/${id}/steps/send-rapid-review`, dateFields('date', '2025-03-20'), { csrf: await admin.csrfFrom('/account/api-tokens') });
+    expect(early.statusCode).toBe(422);
+    expect(errorSummary(early.body)).toContain('The local authority lead has not signed off yet');
+    for (const partner of ['local-authority', 'police', 'icb'] as const) {
+      await withTenant(db(), [northmoor.id], (trx) =>
+        trx.insertInto('rapid_review_sign_offs').values({ incident_id: id, partnership_id: northmoor.id, partner, signer_name: `${partner} lead` }).execute(),
+      );
+    }
     await go('send-rapid-review', dateFields('date', '2025-03-20'));
     await go('decide-local-review', { ...dateFields('date', '2025-03-25'), note: 'Criteria (a) and (c) are met.' });
     const page = await admin.get(`/cases/${id}?done=decide-local-review`);

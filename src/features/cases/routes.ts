@@ -50,6 +50,7 @@ import {
   updateChild,
   updateFacts,
   workflowFacts,
+  fullWorkflowFacts,
   type Actor,
   type ChildInput,
   type Facts,
@@ -447,9 +448,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { incident, definition } = found;
     const may = mayIn(req)(incident.partnershipId);
+    const facts = await fullWorkflowFacts(db, partnershipsWith(req.principal!, READ), incident);
     const check = definition.kind === 'transition'
-      ? checkTransition(incident.state, definition.key, may, workflowFacts(incident))
-      : checkStep(incident.state, definition.key, may, workflowFacts(incident));
+      ? checkTransition(incident.state, definition.key, may, facts)
+      : checkStep(incident.state, definition.key, may, facts);
     if (!check.ok && check.error.code === 'not-permitted') return refuse(req, reply, definition.permission);
     if (!check.ok) return renderStep(reply.code(422), incident, definition, {}, { blocked: check.error });
     const values: FormBody = definition.reference && incident.panelReference ? { reference: incident.panelReference } : {};

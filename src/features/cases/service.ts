@@ -208,6 +208,19 @@ export function workflowFacts(incident: IncidentRecord): WorkflowFacts {
   return { aware: incident.aware, ...incident.dates };
 }
 
+/**
+ * The workflow facts with what other features hold: while the rapid review is open, the
+ * partners who have signed off its decision (sending it to the Panel needs all three).
+ */
+export async function fullWorkflowFacts(db: Kysely<DB>, scope: TenantScope, incident: IncidentRecord): Promise<WorkflowFacts> {
+  if (incident.state !== 'rapid-review') return workflowFacts(incident);
+  const { rapidReviewFacts } = await import('../rapid-reviews/service.ts');
+  const signOffs = db.isTransaction
+    ? await rapidReviewFacts(db, scope, incident.id)
+    : await withTenant(db, scope, (trx) => rapidReviewFacts(trx, scope, incident.id));
+  return { ...workflowFacts(incident), ...signOffs };
+}
+
 export type ChildIdentifying = { name: string; dateOfBirth: DateOnly | null; nhsNumber: string; address: string; familyNames: string };
 
 export type ChildDetail = {
@@ -443,7 +456,7 @@ export async function caseOverview(
   const calendar = await currentCalendar(db);
   const duties = dutiesOf(incident, incident.children);
   const clocks = clocksOf(incident, incident.children, incident.pauses, calendar, today);
-  const facts = workflowFacts(incident);
+  const facts = await fullWorkflowFacts(db, scope, incident);
   const applies = (duty: IncidentDuty['duty']) => duties.find((d) => d.duty === duty)?.applies === true;
   const steps = availableSteps(incident.state, may, facts).filter((s) => {
     // Offer a step until it is recorded, and only where it is a duty of this case.
@@ -805,7 +818,8 @@ export async function recordWorkflowStep(
     const row = await selectIncident(trx, scope, id, { forUpdate: true });
     if (!row) return { ok: false, reason: 'not-found' };
     const incident = record(row);
-    const facts = workflowFacts(incident);
+    // Sending the rapid review needs the three partners' sign-offs, which the rapid review feature keeps.
+    const facts = await fullWorkflowFacts(trx, scope, incident);
     const check = findTransition(key)
       ? checkTransition(incident.state, key, may(incident.partnershipId), facts)
       : checkStep(incident.state, key, may(incident.partnershipId), facts);
