@@ -267,6 +267,7 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     };
     await go('notify', dateFields('date', '2025-03-07'));
     await go('start-rapid-review');
+    expect((await admin.get(`/cases/${id}`)).body).toContain(`href="/cases/${id}/rapid-review"`);
     // Without the three partners' sign-offs the rapid review cannot be sent.
     const early = await admin.post(`/cases/${id}/steps/send-rapid-review`, dateFields('date', '2025-03-20'), { csrf: await admin.csrfFrom('/account/api-tokens') });
     expect(early.statusCode).toBe(422);

@@ -1,3 +1,4 @@
+import { RAPID_REVIEW_EVENT_LABELS } from '../../domain/workflow/rapid-review-events.ts';
 import type { Kysely } from 'kysely';
 import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
@@ -422,7 +423,7 @@ function eventOf(e: Awaited<ReturnType<typeof selectEvents>>[number]): CaseEvent
     when: formatDateTime(new Date(e.at)),
     dateLine: date ? `${label.charAt(0).toUpperCase()}${label.slice(1)}: ${formatDate(date)}` : null,
     kind: e.kind,
-    label: EVENT_LABELS[e.kind] ?? e.kind,
+    label: EVENT_LABELS[e.kind] ?? RAPID_REVIEW_EVENT_LABELS[e.kind] ?? e.kind,
     actorName: e.actor_name,
     fromState: e.from_state && isIncidentState(e.from_state) ? e.from_state : null,
     toState: e.to_state && isIncidentState(e.to_state) ? e.to_state : null,

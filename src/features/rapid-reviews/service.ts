@@ -77,16 +77,7 @@ export const PANEL_RESPONSE_LABELS: Readonly<Record<PanelResponse, string>> = Ob
 export const CRITERIA_KEYS: readonly string[] = LCSPR_CRITERIA.map((c) => c.key);
 
 /** Labels for the case timeline (the case page may show these for the events this feature adds). */
-export const RAPID_REVIEW_EVENT_LABELS: Readonly<Record<string, string>> = Object.freeze({
-  'agency-requests-sent': 'Requests sent to agencies',
-  'agency-request-answered': 'An agency answered its request',
-  'rapid-review-meeting': 'Rapid review meeting recorded',
-  'rapid-review-record': 'Rapid review record changed',
-  'rapid-review-decision': 'Rapid review decision recorded',
-  'rapid-review-sign-offs-cleared': 'Sign-offs cleared because the decision changed',
-  'rapid-review-signed-off': 'Rapid review decision signed off',
-  'rapid-review-panel-response': 'The Panel’s response recorded',
-});
+export { RAPID_REVIEW_EVENT_LABELS } from '../../domain/workflow/rapid-review-events.ts';
 
 // ---- Reading ---------------------------------------------------------------------------------
 
