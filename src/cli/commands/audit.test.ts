@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { ENGINES, freshDir, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { PROJECT_ROOT } from '../../../test/support/paths.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { openDatabase, type Database } from '../../platform/db/database.ts';
@@ -99,14 +99,18 @@ describe.each(ENGINES)('cspr audit verify on %s', (engine) => {
     );
   });
 
-  it.skipIf(engine !== 'embedded')('exits with status 0 or 1 as the real command', async () => {
+  it('exits with status 0 or 1 as the real command', async () => {
     t = await openTestDatabase(engine);
     await addEntries(t.database, 1);
     await t.database.close();
     const run = (): Promise<{ code: number; stdout: string }> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'audit', 'verify'], {
-          env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: (t as TestDatabase).dataDir },
+          env: {
+            PATH: process.env.PATH ?? '',
+            LOG_LEVEL: 'silent',
+            ...(engine === 'embedded' ? { DATA_DIR: (t as TestDatabase).dataDir } : { DATABASE_URL: (t as TestDatabase).url as string, DATA_DIR: freshDir('cli-audit') }),
+          },
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';
