@@ -1,0 +1,217 @@
+/**
+ * Issue 4's measure, run by hand (`npm run bench:dashboard`): the dashboard for a partnership admin
+ * with 500 incidents across all the workflow's stages (aware dates over the last 18 months, so some
+ * clocks are overdue, some due soon and some done):
+ *  1. median and 95th percentile render time over 200 sequential requests (target p95 < 50 ms);
+ *  2. pages per second (autocannon, 10 connections) beside the anonymous start page in the same run.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { sql } from 'kysely';
+import { todayInLondon, type DateOnly } from '../src/domain/calendar/date-only.ts';
+import { INCIDENT_STATES, type IncidentState } from '../src/domain/workflow/incident-workflow.ts';
+import { createSession } from '../src/platform/auth/sessions.ts';
+import { loadConfig } from '../src/platform/config/config.ts';
+import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { migrate } from '../src/platform/db/migrate.ts';
+import { withTenant } from '../src/platform/db/tenant.ts';
+import { buildApp } from '../src/platform/http/app.ts';
+import { SESSION_COOKIE } from '../src/platform/http/authentication.ts';
+import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
+import { listAgencies } from '../src/features/partnerships/service.ts';
+import { currentCalendar } from '../src/features/rules/service.ts';
+import { CaseError, recordIncident, recordWorkflowStep, type Actor, type Facts } from '../src/features/cases/service.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 500);
+const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 200);
+const PORT = 3921;
+
+/** The transitions (and their answers) that lead from 'recorded' to each state. */
+type Move = { key: string; dated: boolean; note?: string };
+const PATHS: Readonly<Record<IncidentState, readonly Move[]>> = (() => {
+  const notify: Move = { key: 'notify', dated: true };
+  const start: Move = { key: 'start-rapid-review', dated: false };
+  const send: Move = { key: 'send-rapid-review', dated: true };
+  const local: Move = { key: 'decide-local-review', dated: true, note: 'Criteria (a) and (c) are met.' };
+  const complete: Move = { key: 'complete-review', dated: true };
+  return {
+    recorded: [],
+    'not-notifiable': [{ key: 'not-notifiable', dated: true, note: 'An accident: no abuse or neglect suspected.' }],
+    notified: [notify],
+    'rapid-review': [notify, start],
+    decision: [notify, start, send],
+    'local-review': [notify, start, send, local],
+    'alternative-review': [notify, start, send, { key: 'decide-alternative-review', dated: true, note: 'A multi-agency practice learning review.' }],
+    'no-review': [notify, start, send, { key: 'decide-no-review', dated: true, note: 'The rapid review identified the learning.' }],
+    completed: [notify, start, send, local, complete],
+    published: [notify, start, send, local, complete, { key: 'publish', dated: true }],
+    closed: [notify, { key: 'close', dated: true, note: 'The rapid review found the criteria are not met after all.' }],
+  };
+})();
+
+const DEEP_STATES: readonly IncidentState[] = ['decision', 'local-review', 'alternative-review', 'no-review', 'completed', 'published'];
+const SHALLOW_STATES: readonly IncidentState[] = INCIDENT_STATES.filter((s) => !DEEP_STATES.includes(s));
+
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-bench-dashboard-'));
+try {
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir });
+  const database = await openDatabase(config);
+  await migrate(database);
+  const cipher = cipherFor(config);
+  await seedDemo(database, cipher);
+  const db = database.db;
+
+  const partnership = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirstOrThrow();
+  const partnershipId = partnership.id;
+  const admin = await db.selectFrom('users').select(['id', 'name']).where('email', '=', 'admin@northmoor.example').executeTakeFirstOrThrow();
+  const actor: Actor = { userId: admin.id, name: admin.name };
+  const today = todayInLondon(new Date());
+  const calendar = await currentCalendar(db);
+  const agencyIds = (await listAgencies(db, partnershipId)).map((a) => a.id);
+  const everyone = () => () => true;
+  // Working days forward from a date, never past today.
+  const after = (from: DateOnly, n: number): DateOnly => {
+    const d = calendar.addWorkingDays(from, n);
+    return d > today ? today : d;
+  };
+
+  // ---- Seeding: 500 incidents, cycling through every state, aware over the last 18 months ----
+  const seedStarted = performance.now();
+  const span = 548; // calendar days in 18 months
+  for (let i = 0; i < INCIDENTS; i += 1) {
+    // Every state is represented; the long paths (5 to 6 transactions) are kept to one incident in 10 to keep seeding short.
+    const state = i % 10 === 0 ? DEEP_STATES[(i / 10) % DEEP_STATES.length] : SHALLOW_STATES[i % SHALLOW_STATES.length];
+    const daysAgo = Math.floor((i * span) / INCIDENTS);
+    const awareDate = new Date(`${today}T12:00:00Z`);
+    awareDate.setUTCDate(awareDate.getUTCDate() - daysAgo);
+    const aware = awareDate.toISOString().slice(0, 10) as DateOnly;
+    const died = i % 5 === 0;
+    const facts: Facts = {
+      outcome: died ? 'died' : 'serious-harm',
+      abuseOrNeglect: i % 3 === 0 ? 'known' : 'suspected',
+      location: 'in-area',
+      incidentOn: aware,
+      aware,
+      whatIsKnown: `Benchmark incident ${i + 1} (fictional).`,
+      agencyIds: agencyIds.filter((_, k) => (i + k) % 2 === 0),
+      otherAgencies: '',
+    };
+    const recorded = await recordIncident(
+      db,
+      cipher,
+      actor,
+      {
+        partnershipId,
+        facts,
+        children: [{
+          pseudonym: `Child ${i + 1}`,
+          name: '',
+          dateOfBirth: null,
+          nhsNumber: '',
+          address: '',
+          familyNames: '',
+          gender: i % 2 === 0 ? 'female' : 'male',
+          ageAtIncident: i % 16,
+          ageBand: null,
+          lookedAfter: died && i % 10 === 0,
+          careLeaver: false,
+        }],
+      },
+      today,
+    );
+    if (!recorded.ok) throw new CaseError(`incident ${i + 1} not recorded: ${recorded.problems.map((p) => p.message).join(' ')}`);
+    const id = recorded.id;
+    const step = async (key: string, date: DateOnly | null, note = ''): Promise<void> => {
+      const result = await recordWorkflowStep(db, [partnershipId], actor, id, key, { date, note, reference: '' }, everyone, today);
+      if (!result.ok) throw new CaseError(`incident ${i + 1}: step ${key} not recorded: ${JSON.stringify(result)}`);
+    };
+
+    // Step dates: some notifications late (more than 2 working days), reviews taking varied time.
+    const gaps: Record<string, number> = {
+      notify: 1 + (i % 5),
+      'not-notifiable': 1 + (i % 3),
+      'send-rapid-review': 10 + (i % 10),
+      'decide-local-review': 5 + (i % 10),
+      'decide-alternative-review': 5 + (i % 10),
+      'decide-no-review': 5 + (i % 10),
+      'complete-review': 100 + (i % 40),
+      publish: 15 + (i % 10),
+      close: 10 + (i % 10),
+    };
+    let last = aware;
+    for (const move of PATHS[state]) {
+      if (move.key === 'send-rapid-review') {
+        await withTenant(db, [partnershipId], (trx) =>
+          trx
+            .insertInto('rapid_review_sign_offs')
+            .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: id, partnership_id: partnershipId, partner, signer_name: `Benchmark ${partner} lead (fictional)` })))
+            .execute(),
+        );
+      }
+      const date = move.dated ? after(last, gaps[move.key] ?? 1) : null;
+      await step(move.key, date, move.note ?? '');
+      if (date) last = date;
+      // Most open cases have told the partners; a few have not (so that clock runs too).
+      if (move.key === 'notify' && i % 3 === 1) await step('partners-informed', after(aware, 2 + (i % 5)));
+    }
+    if ((i + 1) % 50 === 0) console.log(`  seeded ${i + 1} incidents (${((performance.now() - seedStarted) / 1000).toFixed(0)} s)`);
+  }
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  await sql`VACUUM ANALYZE`.execute(db);
+
+  const byState = await withTenant(db, [partnershipId], (trx) =>
+    trx.selectFrom('incidents').select(['state', (eb) => eb.fn.countAll<number>().as('n')]).where('partnership_id', '=', partnershipId).groupBy('state').orderBy('state').execute(),
+  );
+  const total = byState.reduce((s, r) => s + Number(r.n), 0);
+  console.log(`seeded ${INCIDENTS} incidents in ${seedSeconds.toFixed(1)} s; the partnership now holds ${total}: ${byState.map((r) => `${r.state} ${Number(r.n)}`).join(', ')}`);
+
+  const app = await buildApp({ config, database });
+  await app.listen({ port: PORT, host: '127.0.0.1' });
+  const token = await createSession(db, admin.id, { twoFactor: true });
+  const cookie = `${SESSION_COOKIE}=${token}`;
+  const base = `http://127.0.0.1:${PORT}`;
+
+  // ---- 1. Sequential render times ----
+  const warmStarted = performance.now();
+  const warm = await fetch(`${base}/dashboard`, { headers: { cookie } });
+  if (warm.status !== 200) throw new Error(`GET /dashboard answered ${warm.status}, not 200`);
+  const body = await warm.text();
+  console.log(`dashboard page: ${(body.length / 1024).toFixed(0)} KiB of HTML, first render ${(performance.now() - warmStarted).toFixed(0)} ms`);
+  for (let i = 0; i < 5; i += 1) await (await fetch(`${base}/dashboard`, { headers: { cookie } })).arrayBuffer();
+  const times: number[] = [];
+  for (let i = 0; i < SEQUENTIAL; i += 1) {
+    const t = performance.now();
+    const res = await fetch(`${base}/dashboard`, { headers: { cookie } });
+    await res.arrayBuffer();
+    times.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`GET /dashboard answered ${res.status}, not 200 (request ${i + 1})`);
+    if ((i + 1) % 50 === 0) console.log(`  ${i + 1} sequential requests done`);
+  }
+  times.sort((a, b) => a - b);
+  const p95 = percentile(times, 95);
+  console.log(`dashboard, ${SEQUENTIAL} sequential requests: median ${percentile(times, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${times[times.length - 1].toFixed(1)} ms (target p95 < 50 ms: ${p95 < 50 ? 'met' : 'NOT met'})`);
+
+  // ---- 2. Throughput beside the anonymous start page ----
+  const run = async (url: string, headers: Record<string, string> = {}) => {
+    // A generous timeout: a slow page should show as high latency, not as errors.
+    const result = await autocannon({ url: `${base}${url}`, connections: 10, duration: seconds, headers, timeout: 120 });
+    const bad = result.non2xx + result.errors + result.timeouts;
+    if (bad > 0 || result['2xx'] === 0) throw new Error(`${url} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
+    return result;
+  };
+  const anon = await run('/');
+  const dash = await run('/dashboard', { cookie });
+  console.log(`anonymous start page: ${anon.requests.average.toFixed(0)} req/s (p50 ${anon.latency.p50} ms, p99 ${anon.latency.p99} ms)`);
+  console.log(`dashboard (admin, ${total} incidents): ${dash.requests.average.toFixed(1)} req/s, ${dash['2xx']} responses in ${seconds} s (p50 ${dash.latency.p50} ms, p99 ${dash.latency.p99} ms)`);
+  console.log(`dashboard throughput is ${((dash.requests.average / anon.requests.average) * 100).toFixed(2)}% of the start page's`);
+  await app.close();
+  await database.close();
+} finally {
+  fs.rmSync(dir, { recursive: true, force: true });
+}
