@@ -311,6 +311,8 @@ export type IncidentSummary = {
   aware: DateOnly;
   next: ClockView | null;
   nextTag: { text: string; colour: string } | null;
+  /** Every clock of the case, as the case page shows them (no identifying details involved). */
+  clocks: ClockView[];
 };
 
 function noPartnerships(scope: TenantScope): boolean {
@@ -341,6 +343,7 @@ export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: D
       aware: incident.aware,
       next,
       nextTag: nextClockTag(next),
+      clocks,
     };
   });
 }

@@ -4,7 +4,7 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { ClockView } from '../cases/clocks.ts';
-import { caseOverview, listIncidents, type IncidentSummary } from '../cases/service.ts';
+import { listIncidents, type IncidentSummary } from '../cases/service.ts';
 
 /**
  * Open deadlines of the cases in a scope, for the dashboard, the calendar feed and reminders.
@@ -24,16 +24,13 @@ export type Deadline = {
 
 export type ScopeDeadlines = { incidents: IncidentSummary[]; deadlines: Deadline[] };
 
-const mayNothing = () => () => false;
 
-export async function openDeadlines(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, today: DateOnly): Promise<ScopeDeadlines> {
+export async function openDeadlines(db: Kysely<DB>, _cipher: FieldCipher, scope: TenantScope, today: DateOnly): Promise<ScopeDeadlines> {
   const incidents = await listIncidents(db, scope, today);
   const deadlines: Deadline[] = [];
-  // Only cases with a clock still running need every clock; the list already knows which.
-  for (const incident of incidents.filter((i) => i.next !== null)) {
-    const overview = await caseOverview(db, cipher, scope, incident.id, mayNothing, today);
-    if (!overview) continue;
-    for (const clock of overview.clocks) {
+  // The list computes every clock with the case page's own rules, in one pass over the scope.
+  for (const incident of incidents) {
+    for (const clock of incident.clocks) {
       if (OPEN.has(clock.state)) deadlines.push({ incidentId: incident.id, partnershipId: incident.partnershipId, reference: incident.reference, clock });
     }
   }
