@@ -1,6 +1,5 @@
+import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
-import type { May } from '../../domain/workflow/incident-workflow.ts';
 import { can, partnershipsWith, ROLE_PERMISSIONS, type Permission } from '../../platform/auth/policy.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
 import { refuse, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
@@ -20,7 +19,6 @@ import {
   recordWorkflowStep,
   SENSITIVE_FACTS,
   updateFacts,
-  type Actor,
   type ChildInput,
   type Facts,
   type FieldProblem,
@@ -34,9 +32,6 @@ const READ: Permission = 'case:read';
 const WRITE: Permission = 'case:write';
 const REFER: Permission = 'referral:create';
 
-const today = (): DateOnly => todayInLondon(new Date());
-const actorOf = (req: FastifyRequest): Actor => ({ userId: req.principal!.userId, name: req.principal!.name });
-const mayIn = (req: FastifyRequest) => (partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
 
 function unprocessable(reply: FastifyReply, errors: ApiError[]): FastifyReply {
   return sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', { errors });

@@ -1,6 +1,6 @@
+import { actorOf, mayIn, today } from './request-context.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
-import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type May, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
+import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
 import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { refuse } from '../../platform/http/authentication.ts';
@@ -51,7 +51,6 @@ import {
   updateFacts,
   workflowFacts,
   fullWorkflowFacts,
-  type Actor,
   type ChildInput,
   type Facts,
   type IncidentDetail,
@@ -60,9 +59,6 @@ import {
 const READ: Permission = 'case:read';
 const WRITE: Permission = 'case:write';
 
-const today = (): DateOnly => todayInLondon(new Date());
-const actorOf = (req: FastifyRequest): Actor => ({ userId: req.principal!.userId, name: req.principal!.name });
-const mayIn = (req: FastifyRequest) => (partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
 
 /** Labels the templates use to show answers. */
 const LABELS = {

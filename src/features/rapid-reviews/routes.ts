@@ -1,6 +1,6 @@
+import { actorOf, today } from '../cases/request-context.ts';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { LCSPR_CRITERIA, LCSPR_DECISION_NOTE } from '../../domain/notification/criteria.ts';
 import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/incident-workflow.ts';
 import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
@@ -32,7 +32,6 @@ import {
   sendRequests,
   sendToPanel,
   signOff,
-  type Actor,
   type RapidReviewView,
   type RequestAnswer,
 } from './service.ts';
@@ -42,8 +41,6 @@ const WRITE: Permission = 'case:write';
 const SIGN: Permission = 'case:sign-off';
 const RESPOND: Permission = 'agency-request:respond';
 
-const today = (): DateOnly => todayInLondon(new Date());
-const actorOf = (req: FastifyRequest): Actor => ({ userId: req.principal!.userId, name: req.principal!.name });
 const mayIn = (req: FastifyRequest, partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
 
 const LABELS = {
