@@ -1,37 +1,28 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
 import { findUserByEmail } from '../../src/features/users/service.ts';
 import { verifyPassword } from '../../src/platform/auth/passwords.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
 import { linkIn, waitForMail } from '../support/mail.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('administration in a browser', () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
-  const db = () => server.app.deps.database.db;
-  const dataDir = () => server.app.deps.config.dataDir;
+  const db = () => live.server.app.deps.database.db;
+  const dataDir = () => live.server.app.deps.config.dataDir;
 
   /** A browser holding a fully signed-in session of a demo user (the partnership administrator unless named). */
   async function signedInContext(email = 'admin@northmoor.example'): Promise<BrowserContext> {
     const admin = await findUserByEmail(db(), email);
     if (!admin) throw new Error(`the demo data has no user ${email}`);
     const token = await createSession(db(), admin.id, { twoFactor: true });
-    const context = await browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await live.browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
     return context;
   }
 
@@ -44,16 +35,16 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     const page = await context.newPage();
     const errors = collectConsoleErrors(page);
 
-    await page.goto(`${server.url}/admin`);
+    await page.goto(`${live.server.url}/admin`);
     expect(await heading(page)).toBe('Administration');
     await expectAccessible(page);
     await page.getByRole('link', { name: 'Users', exact: true }).click();
-    await page.waitForURL(`${server.url}/admin/users`);
+    await page.waitForURL(`${live.server.url}/admin/users`);
     expect(await heading(page)).toBe('Users');
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Invite a user' }).click();
-    await page.waitForURL(`${server.url}/admin/users/invite`);
+    await page.waitForURL(`${live.server.url}/admin/users/invite`);
     expect(await heading(page)).toBe('Invite a user');
     await expectAccessible(page);
 
@@ -86,8 +77,8 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     // The invited person, in a browser of their own, opens the link from the email.
     const mail = await waitForMail(dataDir(), 'robin.reviewer@example.org');
     const link = linkIn(mail, '/invitation/');
-    expect(link.startsWith(`${server.url}/invitation/`)).toBe(true);
-    const theirs = await browser.newContext();
+    expect(link.startsWith(`${live.server.url}/invitation/`)).toBe(true);
+    const theirs = await live.browser.newContext();
     const invitee = await theirs.newPage();
     await invitee.goto(link);
     expect(await heading(invitee)).toBe('Set up your account');
@@ -102,7 +93,7 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
 
     await invitee.getByLabel('Choose a password').fill('lighthouse pebble tandem 58');
     await invitee.getByRole('button', { name: 'Set password' }).click();
-    await invitee.waitForURL(`${server.url}/sign-in?invited=1`);
+    await invitee.waitForURL(`${live.server.url}/sign-in?invited=1`);
     expect(await heading(invitee)).toBe('Sign in');
     expect(await invitee.textContent('main')).toContain('Your password is set.');
     await expectAccessible(invitee);
@@ -119,30 +110,30 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
   it('a system administrator adds a partnership and an agency; every page passes axe', async () => {
     const context = await signedInContext('sysadmin@cspr.example');
     const page = await context.newPage();
-    await page.goto(`${server.url}/admin`);
+    await page.goto(`${live.server.url}/admin`);
     await page.getByRole('link', { name: 'Partnerships', exact: true }).click();
-    await page.waitForURL(`${server.url}/admin/partnerships`);
+    await page.waitForURL(`${live.server.url}/admin/partnerships`);
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Add a partnership' }).click();
-    await page.waitForURL(`${server.url}/admin/partnerships/new`);
+    await page.waitForURL(`${live.server.url}/admin/partnerships/new`);
     await expectAccessible(page);
     await page.getByLabel('Name', { exact: true }).fill('Southdale Safeguarding Children Partnership (fictional)');
     await page.getByLabel('Short name').fill('southdale');
     await page.getByRole('button', { name: 'Add partnership' }).click();
-    await page.waitForURL(`${server.url}/admin/partnerships/southdale?added=1`);
+    await page.waitForURL(`${live.server.url}/admin/partnerships/southdale?added=1`);
     await page.getByLabel('Agency name').fill('Southdale Police');
     await page.getByLabel('Police (statutory partner)').check();
     await page.getByRole('button', { name: 'Add agency' }).click();
-    await page.waitForURL(`${server.url}/admin/partnerships/southdale?agency=1`);
+    await page.waitForURL(`${live.server.url}/admin/partnerships/southdale?agency=1`);
     expect(await page.locator('table').textContent()).toContain('Southdale Police');
     await expectAccessible(page);
     await context.close();
   }, 60_000);
 
   it('someone who forgot their password asks for a link and chooses a new one; every page passes axe', async () => {
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/password-reset`);
+    await page.goto(`${live.server.url}/password-reset`);
     expect(await heading(page)).toBe('Reset your password');
     await expectAccessible(page);
     await page.getByLabel('Email address').fill('admin@northmoor.example');
@@ -157,7 +148,7 @@ describe.skipIf(!chromiumPath)('administration in a browser', () => {
     await expectAccessible(page);
     await page.getByLabel('New password').fill('saffron glacier puzzle 73');
     await page.getByRole('button', { name: 'Set new password' }).click();
-    await page.waitForURL(`${server.url}/sign-in?reset=1`);
+    await page.waitForURL(`${live.server.url}/sign-in?reset=1`);
     await expectAccessible(page);
     await context.close();
   }, 60_000);

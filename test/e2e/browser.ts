@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { seedDemo } from '../../src/features/demo/service.ts';
 import { loadConfig } from '../../src/platform/config/config.ts';
 import { buildApp } from '../../src/platform/http/app.ts';
@@ -79,4 +79,29 @@ export function collectConsoleErrors(page: Page): string[] {
   });
   page.on('pageerror', (err) => errors.push(err.message));
   return errors;
+}
+
+/**
+ * The live service and a browser for one describe block: started before its tests,
+ * closed after them. Read `server` and `browser` inside tests (they exist from then on).
+ */
+export function useLiveBrowser(executablePath: string | null): { readonly server: LiveServer; readonly browser: Browser } {
+  let server: LiveServer | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    server = await startLiveServer();
+    browser = await launchBrowser(executablePath as string);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  return {
+    get server() {
+      return server as LiveServer;
+    },
+    get browser() {
+      return browser as Browser;
+    },
+  };
 }

@@ -1,32 +1,23 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { todayInLondon } from '../../src/domain/calendar/date-only.ts';
 import { findUserByEmail } from '../../src/features/users/service.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
   async function signedInContext(email: string): Promise<BrowserContext> {
-    const db = server.app.deps.database.db;
+    const db = live.server.app.deps.database.db;
     const user = await findUserByEmail(db, email);
     if (!user) throw new Error(`the demo data has no user ${email}`);
     const token = await createSession(db, user.id, { twoFactor: true });
-    const context = await browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await live.browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: token, url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
     return context;
   }
 
@@ -48,15 +39,15 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
     const errors = collectConsoleErrors(page);
 
     // The demo cases are listed, with their next clocks.
-    await page.goto(`${server.url}/`);
+    await page.goto(`${live.server.url}/`);
     await page.getByRole('link', { name: 'Cases', exact: true }).click();
-    await page.waitForURL(`${server.url}/cases`);
+    await page.waitForURL(`${live.server.url}/cases`);
     expect(await heading(page)).toBe('Cases');
     expect(await page.locator('table').textContent()).toContain('Overdue');
     await expectAccessible(page);
 
     await page.getByRole('button', { name: 'Record an incident' }).click();
-    await page.waitForURL(`${server.url}/cases/new`);
+    await page.waitForURL(`${live.server.url}/cases/new`);
     expect(await heading(page)).toBe('Record an incident');
     await expectAccessible(page);
 
@@ -139,7 +130,7 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
     await expectAccessible(page);
 
     // A paused demo clock, and its resume page.
-    await page.goto(`${server.url}/cases`);
+    await page.goto(`${live.server.url}/cases`);
     await page.locator('table').getByText('Child F').locator('xpath=ancestor::tr').getByRole('link').click();
     await page.waitForURL(/\/cases\/[0-9a-f-]{36}$/);
     expect((await page.locator('#clocks + table').textContent())?.replace(/\s+/g, ' ')).toContain('Parallel criminal proceedings');
@@ -155,21 +146,21 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
   it('an agency contributor refers an incident; the business unit records the outcome; every page passes axe', async () => {
     const school = await signedInContext('school@northmoor.example');
     const page = await school.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${live.server.url}/`);
     await page.getByRole('link', { name: 'Refer an incident' }).click();
-    await page.waitForURL(`${server.url}/referrals/new`);
+    await page.waitForURL(`${live.server.url}/referrals/new`);
     await expectAccessible(page);
     await fillDate(page, 'received', todayInLondon(new Date()));
     await page.getByLabel('Summary').fill('Pupil with a burn on the arm, no explanation');
     await page.getByLabel('Details').fill('Hermione Notreal (fictional), Year 2.');
     await page.getByRole('button', { name: 'Send referral' }).click();
-    await page.waitForURL(`${server.url}/referrals/sent`);
+    await page.waitForURL(`${live.server.url}/referrals/sent`);
     await expectAccessible(page);
     await school.close();
 
     const admin = await signedInContext('admin@northmoor.example');
     const adminPage = await admin.newPage();
-    await adminPage.goto(`${server.url}/referrals`);
+    await adminPage.goto(`${live.server.url}/referrals`);
     await expectAccessible(adminPage);
     await adminPage.getByRole('link', { name: 'Pupil with a burn on the arm, no explanation' }).click();
     await adminPage.waitForURL(/\/referrals\/[0-9a-f-]{36}$/);

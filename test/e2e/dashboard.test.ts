@@ -1,31 +1,22 @@
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { findUserByEmail } from '../../src/features/users/service.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
-  const db = () => server.app.deps.database.db;
+  const db = () => live.server.app.deps.database.db;
 
   async function signedInContext(email: string): Promise<BrowserContext> {
     const user = await findUserByEmail(db(), email);
     if (!user) throw new Error(`the demo data has no ${email}`);
-    const context = await browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await live.browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
     return context;
   }
 
@@ -34,10 +25,10 @@ describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', (
     const page = await context.newPage();
     const errors = collectConsoleErrors(page);
 
-    await page.goto(`${server.url}/`);
+    await page.goto(`${live.server.url}/`);
     await expectAccessible(page);
     await page.getByRole('button', { name: 'Go to your dashboard' }).click();
-    await page.waitForURL(`${server.url}/dashboard`);
+    await page.waitForURL(`${live.server.url}/dashboard`);
     expect((await page.textContent('h1'))?.trim()).toBe('Your dashboard');
     expect(await page.getByRole('link', { name: 'Dashboard', exact: true }).count()).toBe(1);
     const main = (await page.textContent('main')) ?? '';
@@ -50,12 +41,12 @@ describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', (
     const caseLink = page.locator('main a[href^="/cases/"]').first();
     const href = (await caseLink.getAttribute('href')) as string;
     await caseLink.click();
-    await page.waitForURL(`${server.url}${href}`);
+    await page.waitForURL(`${live.server.url}${href}`);
     await expectAccessible(page);
 
-    await page.goto(`${server.url}/dashboard`);
+    await page.goto(`${live.server.url}/dashboard`);
     await page.getByRole('button', { name: 'Make a calendar link' }).click();
-    await page.waitForURL(`${server.url}/dashboard/calendar`);
+    await page.waitForURL(`${live.server.url}/dashboard/calendar`);
     expect((await page.textContent('h1'))?.trim()).toBe('Your calendar link');
     await expectAccessible(page);
     const feedUrl = ((await page.textContent('#calendar-url')) ?? '').trim();
@@ -66,10 +57,10 @@ describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', (
     expect(await feed.text()).toContain('BEGIN:VEVENT');
 
     await page.getByRole('link', { name: 'Back to your dashboard' }).click();
-    await page.waitForURL(`${server.url}/dashboard`);
+    await page.waitForURL(`${live.server.url}/dashboard`);
     expect(await page.textContent('#calendar-status')).toContain('You made a calendar link on');
     await page.getByRole('button', { name: 'Stop the calendar link' }).click();
-    await page.waitForURL(`${server.url}/dashboard#calendar`);
+    await page.waitForURL(`${live.server.url}/dashboard#calendar`);
     expect(await page.textContent('#calendar-status')).toContain('You do not have a calendar link.');
     await expectAccessible(page);
     expect((await page.request.get(feedUrl)).status()).toBe(404);
@@ -81,11 +72,11 @@ describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', (
   it('an agency contributor sees what they can do; the page passes axe', async () => {
     const context = await signedInContext('school@northmoor.example');
     const page = await context.newPage();
-    await page.goto(`${server.url}/dashboard`);
+    await page.goto(`${live.server.url}/dashboard`);
     expect(await page.textContent('#what-you-can-do')).toContain('Refer an incident');
     await expectAccessible(page);
     await page.locator('#what-you-can-do').getByRole('link', { name: 'Refer an incident' }).click();
-    await page.waitForURL(`${server.url}/referrals/new`);
+    await page.waitForURL(`${live.server.url}/referrals/new`);
     await expectAccessible(page);
     await context.close();
   }, 60_000);

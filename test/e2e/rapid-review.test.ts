@@ -1,5 +1,5 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { addDays, todayInLondon } from '../../src/domain/calendar/date-only.ts';
 import { recordIncident, recordWorkflowStep } from '../../src/features/cases/service.ts';
 import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
@@ -7,30 +7,21 @@ import { listAgencies, findPartnershipBySlug } from '../../src/features/partners
 import { findUserByEmail } from '../../src/features/users/service.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
-  const db = () => server.app.deps.database.db;
+  const db = () => live.server.app.deps.database.db;
   const heading = async (page: Page) => ((await page.textContent('h1')) ?? '').trim();
 
   async function signedIn(email: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
     const user = await findUserByEmail(db(), email);
     if (!user) throw new Error(`the demo data has no user ${email}`);
-    const context = await browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await live.browser.newContext();
+    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
     const page = await context.newPage();
     return { context, page, errors: collectConsoleErrors(page) };
   }
@@ -51,7 +42,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     const admin = await findUserByEmail(db(), 'admin@northmoor.example');
     if (!school || !admin) throw new Error('demo data is missing');
     const actor = { userId: admin.id, name: admin.name };
-    const recorded = await recordIncident(db(), server.app.deps.cipher, actor, {
+    const recorded = await recordIncident(db(), live.server.app.deps.cipher, actor, {
       partnershipId: partnership.id,
       facts: { outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', incidentOn: null, aware: addDays(today, -2), whatIsKnown: '', agencyIds: [school.id], otherAgencies: '' },
       children: [{ pseudonym: 'Child R', name: '', dateOfBirth: null, nhsNumber: '', address: '', familyNames: '', gender: null, ageAtIncident: 4, ageBand: '1-4', lookedAfter: false, careLeaver: false }],
@@ -62,7 +53,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
       const r = await recordWorkflowStep(db(), [partnership.id], actor, id, key, { date, reference: '', note: '' }, () => () => true, today);
       expect(r.ok).toBe(true);
     }
-    const base = `${server.url}/cases/${id}/rapid-review`;
+    const base = `${live.server.url}/cases/${id}/rapid-review`;
 
     // The business unit sends a request to the school.
     const bu = await signedIn('admin@northmoor.example');
@@ -96,7 +87,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
 
     // The school answers, first with a file that is not a PDF or Word document.
     const agency = await signedIn('school@northmoor.example');
-    await agency.page.goto(`${server.url}/agency-requests`);
+    await agency.page.goto(`${live.server.url}/agency-requests`);
     expect(await heading(agency.page)).toBe('Requests to your agency');
     await expectAccessible(agency.page);
     await agency.page.locator('main table a').first().click();
@@ -110,7 +101,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await expectAccessible(agency.page);
     await agency.page.getByLabel('Attach your chronology (optional)').setInputFiles({ name: 'chronology.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
     await agency.page.getByRole('button', { name: 'Send your answer' }).click();
-    await agency.page.waitForURL(`${server.url}/agency-requests?done=answered`);
+    await agency.page.waitForURL(`${live.server.url}/agency-requests?done=answered`);
     expect(await agency.page.textContent('main')).toContain('Answered');
     await expectAccessible(agency.page);
     expect(agency.errors).toEqual([]);

@@ -1,28 +1,18 @@
 import { generateSync } from 'otplib';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/features/demo/service.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('signing in with a keyboard', { timeout: 120_000 }, () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
   it('a partnership admin signs in with password and security code, sees their account and signs out', async () => {
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/account`);
+    await page.goto(`${live.server.url}/account`);
     expect(new URL(page.url()).pathname).toBe('/sign-in');
     await expectAccessible(page);
 
@@ -63,11 +53,11 @@ describe.skipIf(!chromiumPath)('signing in with a keyboard', { timeout: 120_000 
   });
 
   it('sets up two-factor authentication for a person who has none yet', async () => {
-    const db = server.app.deps.database.db;
+    const db = live.server.app.deps.database.db;
     await db.updateTable('users').set({ totp_enabled: false, totp_secret_enc: null }).where('email', '=', 'reviewer@reviewers.example').execute();
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.url}/sign-in`);
+    await page.goto(`${live.server.url}/sign-in`);
     await page.getByLabel('Email address').fill('reviewer@reviewers.example');
     await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -85,9 +75,9 @@ describe.skipIf(!chromiumPath)('signing in with a keyboard', { timeout: 120_000 
 
   it('signs in with JavaScript turned off', async () => {
     // axe needs JavaScript, so this journey checks only that every step works without it.
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await live.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${server.url}/account`);
+    await page.goto(`${live.server.url}/account`);
     await page.getByLabel('Email address').fill('la.lead@northmoor.example');
     await page.getByLabel('Password', { exact: true }).fill(DEMO_PASSWORD);
     await page.getByRole('button', { name: 'Sign in' }).click();

@@ -1,26 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectConsoleErrors, expectAccessible, findChromium, launchBrowser, startLiveServer, type LiveServer } from './browser.ts';
+import { describe, expect, it } from 'vitest';
+import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('web shell in a browser', () => {
-  let server: LiveServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser(chromiumPath as string);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = useLiveBrowser(chromiumPath);
 
   it('a keyboard user skips to the content and reaches every footer page; each passes axe', async () => {
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
     const errors = collectConsoleErrors(page);
-    await page.goto(`${server.url}/`);
+    await page.goto(`${live.server.url}/`);
     await expect.poll(() => page.evaluate(() => document.body.classList.contains('govuk-frontend-supported'))).toBe(true);
     await expectAccessible(page);
     expect(await page.textContent('h1')).toBe('Child safeguarding practice reviews');
@@ -36,7 +26,7 @@ describe.skipIf(!chromiumPath)('web shell in a browser', () => {
       ['Privacy notice', 'Privacy notice'],
       ['Cookies', 'Cookies'],
     ]) {
-      await page.goto(`${server.url}/`);
+      await page.goto(`${live.server.url}/`);
       await page.getByRole('link', { name: link, exact: true }).focus();
       await page.keyboard.press('Enter');
       await page.waitForLoadState('load');
@@ -48,9 +38,9 @@ describe.skipIf(!chromiumPath)('web shell in a browser', () => {
   });
 
   it('shows an accessible GOV.UK page for an unknown address', async () => {
-    const context = await browser.newContext();
+    const context = await live.browser.newContext();
     const page = await context.newPage();
-    const res = await page.goto(`${server.url}/no-such-page`);
+    const res = await page.goto(`${live.server.url}/no-such-page`);
     expect(res?.status()).toBe(404);
     expect(await page.textContent('h1')).toBe('Page not found');
     await expectAccessible(page);
@@ -58,9 +48,9 @@ describe.skipIf(!chromiumPath)('web shell in a browser', () => {
   });
 
   it('works with JavaScript turned off', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false });
+    const context = await live.browser.newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
-    await page.goto(`${server.url}/`);
+    await page.goto(`${live.server.url}/`);
     expect(await page.textContent('h1')).toBe('Child safeguarding practice reviews');
     expect(await page.evaluate(() => 1).catch(() => 'no-js')).toBeDefined();
     await page.getByRole('link', { name: 'Privacy notice' }).click();
