@@ -14,18 +14,8 @@ import {
  * incident when it applies for any child; the reasons name each child when they differ.
  */
 
-export const AGE_BANDS = ['unborn', 'under-1', '1-4', '5-9', '10-15', '16-17', '18-24'] as const;
-export type AgeBand = (typeof AGE_BANDS)[number];
-
-export const AGE_BAND_LABELS: Readonly<Record<AgeBand, string>> = Object.freeze({
-  unborn: 'Unborn',
-  'under-1': 'Under 1 year',
-  '1-4': '1 to 4 years',
-  '5-9': '5 to 9 years',
-  '10-15': '10 to 15 years',
-  '16-17': '16 or 17 years',
-  '18-24': '18 to 24 years (care leaver)',
-});
+export { AGE_BANDS, AGE_BAND_LABELS, type AgeBand } from '../../domain/reviews/review-types.ts';
+import type { AgeBand } from '../../domain/reviews/review-types.ts';
 
 /** The youngest age in a band: enough for the checks (under 18? over 24?). */
 const BAND_MIN_AGE: Readonly<Record<AgeBand, number | undefined>> = Object.freeze({

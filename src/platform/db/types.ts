@@ -335,6 +335,55 @@ export interface AgencyRequestsTable {
   created_at: Generated<Date>;
 }
 
+export interface ThemesTable {
+  key: string;
+  label: string;
+  retired: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+export interface PublicationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  incident_id: string | null;
+  source: 'review' | 'import';
+  slug: string;
+  title: string;
+  summary: string;
+  review_type: string;
+  themes: ColumnType<string[], string, string>;
+  age_band: string | null;
+  harm_type: string | null;
+  review_started_on: ColumnType<string | null, string | null | undefined, string | null>;
+  review_completed_on: ColumnType<string | null, string | null | undefined, string | null>;
+  published_on: ColumnType<string, string, string>;
+  withdrawable_on: ColumnType<string, string, string>;
+  improvements_only: Generated<boolean>;
+  learning: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  briefing: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  file_sha256: string | null;
+  file_name: string | null;
+  file_type: 'pdf' | 'docx' | null;
+  file_size: number | null;
+  page_count: number | null;
+  file_withdrawn_on: ColumnType<string | null, string | null | undefined, string | null>;
+  file_withdrawn_reason: string | null;
+  published_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PublicationChunksTable {
+  publication_id: string;
+  seq: number;
+  kind: 'summary' | 'learning' | 'briefing' | 'page';
+  page: number | null;
+  weight: 'A' | 'B' | 'C' | 'D';
+  body: string;
+  /** Computed by the database from body and weight. */
+  tsv: ColumnType<string, never, never>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -361,4 +410,7 @@ export interface DB {
   agency_requests: AgencyRequestsTable;
   calendar_feeds: CalendarFeedsTable;
   reminder_sends: ReminderSendsTable;
+  themes: ThemesTable;
+  publications: PublicationsTable;
+  publication_chunks: PublicationChunksTable;
 }
