@@ -60,7 +60,7 @@ describe('route access matrix', () => {
         const refused = res.statusCode === 403 || res.statusCode === 401 || (res.statusCode === 303 && /^\/sign-in($|\?next=|\/two-factor)/.test(String(res.headers.location)));
         const expectAllowed =
           who !== 'anonymous' &&
-          (route.access === 'signed-in' || route.access === 'password-only' || ROLE_PERMISSIONS[who].includes(route.access as never));
+          (route.access === 'signed-in' || route.access === 'password-only' || [route.access].flat().some((p) => ROLE_PERMISSIONS[who].includes(p as never)));
         if (refused === expectAllowed) problems.push(`${route.method} ${route.url} as ${who}: ${res.statusCode} (expected ${expectAllowed ? 'allowed' : 'refused'})`);
       }
     }

@@ -75,8 +75,8 @@ describe('incident states', () => {
 
 describe.each(TRANSITIONS.map((t) => [t.key, t] as [string, TransitionDefinition]))('transition %s', (key, transition) => {
   it.each(INCIDENT_STATES.map((s) => [s]))('from %s', (state) => {
-    // Every requirement met (all three partners signed off), so only the order is tested here.
-    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'] });
+    // Every requirement met (all three partners signed off, a final report, a publication decision), so only the order is tested here.
+    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'], finalReports: 1, publicationDecision: 'full-report' });
     if (transition.from.includes(state)) {
       expect(check).toEqual({ ok: true, definition: transition });
     } else {
@@ -147,11 +147,27 @@ describe('checking transitions', () => {
   it('offers the transitions a person may take now', () => {
     expect(availableTransitions('recorded', everyone).map((t) => t.key)).toEqual(['notify', 'not-notifiable']);
     expect(availableTransitions('decision', everyone).map((t) => t.key)).toEqual(['decide-local-review', 'decide-alternative-review', 'decide-no-review']);
-    expect(availableTransitions('completed', everyone).map((t) => t.key)).toEqual(['publish', 'close']);
+    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['publish', 'close']);
     // Publishing needs publication:manage: a person with case:write alone is not offered it.
-    expect(availableTransitions('completed', writerOnly).map((t) => t.key)).toEqual(['close']);
+    expect(availableTransitions('completed', writerOnly, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['close']);
     expect(availableTransitions('recorded', nobody)).toEqual([]);
     expect(availableTransitions('closed', everyone)).toEqual([]);
+  });
+});
+
+describe('conducting and publishing a review', () => {
+  it('completes a review only with a final report on file', () => {
+    for (const facts of [{}, { finalReports: 0 }, { finalReports: '1' }]) {
+      const check = checkTransition('local-review', 'complete-review', everyone, facts);
+      expect(check).toEqual({ ok: false, error: { code: 'requirement', message: 'Add the final report to the review before recording the review as completed' } });
+    }
+    expect(checkTransition('alternative-review', 'complete-review', everyone, { finalReports: 1 }).ok).toBe(true);
+  });
+
+  it('publishes only once the publication decision is recorded', () => {
+    expect(checkTransition('completed', 'publish', everyone, {}).ok).toBe(false);
+    expect(availableTransitions('completed', everyone).map((t) => t.key)).toEqual(['close']);
+    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only' }).ok).toBe(true);
   });
 });
 

@@ -171,6 +171,27 @@ export const SIGN_OFF_REQUIREMENTS: readonly Requirement[] = Object.freeze(STATU
   message: `The ${PARTNER_LEAD_LABELS[partner]} has not signed off yet`,
 })));
 
+/**
+ * A review is completed only with its final report on file (fact `finalReports`, the number of
+ * final versions, from the reviews feature), and published only once the partners have decided what
+ * to publish (fact `publicationDecision`). Missing facts count as not met.
+ */
+export const COMPLETION_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+  {
+    key: 'final-report',
+    holds: (facts: WorkflowFacts) => typeof facts.finalReports === 'number' && facts.finalReports > 0,
+    message: 'Add the final report to the review before recording the review as completed',
+  },
+]);
+
+export const PUBLICATION_REQUIREMENTS: readonly Requirement[] = Object.freeze([
+  {
+    key: 'publication-decision',
+    holds: (facts: WorkflowFacts) => typeof facts.publicationDecision === 'string',
+    message: 'Record the publication decision (the full report, or only the improvements to be made) before publishing',
+  },
+]);
+
 const REASONS_HINT = 'Use the child’s pseudonym, not their name. This note appears on the case timeline.';
 
 export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
@@ -291,6 +312,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     precondition: 'A review can only be completed once the decision to hold one is recorded',
     date: { field: 'completed', label: 'When was the review completed?', hint: 'For example 27 3 2026', notBefore: ['aware', 'decision'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
+    requires: COMPLETION_REQUIREMENTS,
   },
   {
     kind: 'transition',
@@ -304,6 +326,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     precondition: 'A review can only be published once it is completed',
     date: { field: 'published', label: 'When was the report published?', hint: 'For example 27 3 2026', notBefore: ['aware', 'decision', 'completed'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
+    requires: PUBLICATION_REQUIREMENTS,
   },
   {
     kind: 'transition',

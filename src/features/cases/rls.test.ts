@@ -14,6 +14,13 @@ import { changeClock, listIncidents, recordIncident, recordWorkflowStep, type Fa
 
 const TABLES = ['incidents', 'incident_children', 'case_events', 'clock_pauses', 'referrals'] as const;
 
+/**
+ * Tables with a partnership_id that hold no case data: the partnership's set-up, the audit trail
+ * (append-only, scoped by its own queries) and what is published to everyone. Every other table
+ * with a partnership_id holds case data and must carry the tenant policy.
+ */
+const NOT_CASE_DATA = ['agencies', 'role_assignments', 'sso_providers', 'audit_events', 'publications'];
+
 describe.each(ENGINES)('the cases tables on %s', (engine) => {
   let t: TestDatabase;
   beforeAll(async () => {
@@ -24,7 +31,20 @@ describe.each(ENGINES)('the cases tables on %s', (engine) => {
     await t.drop();
   });
 
-  it('each have forced row-level security with the tenant policy', async () => {
+  it('each have forced row-level security with the tenant policy, as does every other table of case data', async () => {
+    const tenantTables = await t.database.pool.query<{ table_name: string }>(
+      `select table_name from information_schema.columns
+        where column_name = 'partnership_id' and table_schema = current_schema() and not (table_name = any($1))`,
+      [NOT_CASE_DATA],
+    );
+    const unprotected = await t.database.pool.query<{ relname: string }>(
+      `select c.relname from pg_class c where c.relname = any($1) and c.relkind = 'r'
+          and not (c.relrowsecurity and c.relforcerowsecurity
+                   and exists (select 1 from pg_policies p where p.tablename = c.relname and p.policyname = 'tenant_rows'))`,
+      [tenantTables.rows.map((r) => r.table_name)],
+    );
+    expect(tenantTables.rows.length).toBeGreaterThan(TABLES.length);
+    expect(unprotected.rows.map((r) => r.relname)).toEqual([]);
     const { rows } = await t.database.pool.query<{ relname: string; on: boolean; forced: boolean; policy: string | null }>(
       `select c.relname, c.relrowsecurity as on, c.relforcerowsecurity as forced, p.qual as policy
          from pg_class c left join pg_policies p on p.tablename = c.relname and p.policyname = 'tenant_rows'

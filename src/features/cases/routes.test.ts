@@ -284,6 +284,11 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(page.body).toContain('Criteria (a) and (c) are met.');
     // Six calendar months from the decision.
     expect(clockRow(page.body, 'review-completion')).toMatch(/25 September 2025/);
+    // Completing needs the final report on file, and publishing the publication decision (the reviews feature records both).
+    await withTenant(db(), [northmoor.id], async (trx) => {
+      await trx.insertInto('review_reports').values({ incident_id: id, partnership_id: northmoor.id, kind: 'final', version: 1, file_sha256: 'a'.repeat(64), file_name: 'final.pdf', file_type: 'pdf', file_size: 10 }).execute();
+      await trx.insertInto('reviews').values({ incident_id: id, partnership_id: northmoor.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
+    });
     await go('complete-review', dateFields('date', '2025-08-29'));
     await go('advance-copy-sent', dateFields('date', '2025-09-01'));
     await go('publish', dateFields('date', '2025-09-12'));

@@ -1,4 +1,5 @@
 import { RAPID_REVIEW_EVENT_LABELS } from '../../domain/workflow/rapid-review-events.ts';
+import { REVIEW_EVENT_LABELS } from '../../domain/reviews/review-log.ts';
 import type { Kysely } from 'kysely';
 import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
@@ -26,7 +27,7 @@ import {
   type WorkflowError,
   type WorkflowFacts,
 } from '../../domain/workflow/incident-workflow.ts';
-import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { openField, sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB, IncidentsTable } from '../../platform/db/types.ts';
 import { formatDateTime } from '../audit/format.ts';
@@ -63,6 +64,28 @@ import { formatReference, referencePrefix } from './references.ts';
  */
 
 export type Actor = { userId: string; name: string };
+
+/** Adds an event to the case timeline, in the caller's transaction. */
+export function addCaseEvent(
+  trx: Kysely<DB>,
+  incident: { id: string; partnershipId: string },
+  actor: Actor,
+  kind: string,
+  details: Record<string, unknown>,
+  extra: { from?: IncidentState; to?: IncidentState; note?: string | null } = {},
+): Promise<void> {
+  return insertEvent(trx, {
+    incident_id: incident.id,
+    partnership_id: incident.partnershipId,
+    kind,
+    actor_id: actor.userId,
+    actor_name: actor.name,
+    from_state: extra.from ?? null,
+    to_state: extra.to ?? null,
+    note: extra.note ?? null,
+    details: JSON.stringify(details),
+  });
+}
 export type Gender = 'female' | 'male' | 'other' | 'not-known';
 
 /** A problem with one answer: `field` is the answer's name (e.g. 'aware', 'children.0.dateOfBirth'). */
@@ -211,15 +234,20 @@ export function workflowFacts(incident: IncidentRecord): WorkflowFacts {
 
 /**
  * The workflow facts with what other features hold: while the rapid review is open, the
- * partners who have signed off its decision (sending it to the Panel needs all three).
+ * partners who have signed off its decision (sending it to the Panel needs all three); while a
+ * review is under way or completed, its final report versions and publication decision.
  */
 export async function fullWorkflowFacts(db: Kysely<DB>, scope: TenantScope, incident: IncidentRecord): Promise<WorkflowFacts> {
-  if (incident.state !== 'rapid-review') return workflowFacts(incident);
-  const { rapidReviewFacts } = await import('../rapid-reviews/service.ts');
-  const signOffs = db.isTransaction
-    ? await rapidReviewFacts(db, scope, incident.id)
-    : await withTenant(db, scope, (trx) => rapidReviewFacts(trx, scope, incident.id));
-  return { ...workflowFacts(incident), ...signOffs };
+  const inTenant = <T>(work: (trx: Kysely<DB>) => Promise<T>) => (db.isTransaction ? work(db) : withTenant(db, scope, work));
+  if (incident.state === 'rapid-review') {
+    const { rapidReviewFacts } = await import('../rapid-reviews/service.ts');
+    return { ...workflowFacts(incident), ...(await inTenant((trx) => rapidReviewFacts(trx, scope, incident.id))) };
+  }
+  if (incident.state === 'local-review' || incident.state === 'alternative-review' || incident.state === 'completed') {
+    const { reviewFacts } = await import('../reviews/service.ts');
+    return { ...workflowFacts(incident), ...(await inTenant((trx) => reviewFacts(trx, incident.partnershipId, incident.id))) };
+  }
+  return workflowFacts(incident);
 }
 
 export type ChildIdentifying = { name: string; dateOfBirth: DateOnly | null; nhsNumber: string; address: string; familyNames: string };
@@ -236,15 +264,6 @@ export type ChildDetail = {
   identifying: ChildIdentifying;
 };
 
-function open(cipher: FieldCipher, value: string | null): string {
-  return value ? cipher.decrypt(value) : '';
-}
-
-function seal(cipher: FieldCipher, value: string | null | undefined): string | null {
-  const v = value?.trim();
-  return v ? cipher.encrypt(v) : null;
-}
-
 function child(row: ChildRow, cipher: FieldCipher): ChildDetail {
   return {
     id: row.id,
@@ -256,11 +275,11 @@ function child(row: ChildRow, cipher: FieldCipher): ChildDetail {
     lookedAfter: row.looked_after,
     careLeaver: row.care_leaver,
     identifying: {
-      name: open(cipher, row.name_enc),
-      dateOfBirth: open(cipher, row.date_of_birth_enc) || null,
-      nhsNumber: open(cipher, row.nhs_number_enc),
-      address: open(cipher, row.address_enc),
-      familyNames: open(cipher, row.family_names_enc),
+      name: openField(cipher, row.name_enc),
+      dateOfBirth: openField(cipher, row.date_of_birth_enc) || null,
+      nhsNumber: openField(cipher, row.nhs_number_enc),
+      address: openField(cipher, row.address_enc),
+      familyNames: openField(cipher, row.family_names_enc),
     },
   };
 }
@@ -408,7 +427,7 @@ export async function loadIncident(db: Kysely<DB>, cipher: FieldCipher, scope: T
   return {
     ...incident,
     partnershipName: partnership?.name ?? '',
-    whatIsKnown: open(cipher, found.row.what_is_known_enc),
+    whatIsKnown: openField(cipher, found.row.what_is_known_enc),
     agencies: incident.agencyIds.map((a) => ({ id: a, name: agencies.find((x) => x.id === a)?.name ?? 'An agency no longer listed' })),
     children: found.children.map((c) => child(c, cipher)),
     events: found.events.map((e) => eventOf(e)),
@@ -426,7 +445,7 @@ function eventOf(e: Awaited<ReturnType<typeof selectEvents>>[number]): CaseEvent
     when: formatDateTime(new Date(e.at)),
     dateLine: date ? `${label.charAt(0).toUpperCase()}${label.slice(1)}: ${formatDate(date)}` : null,
     kind: e.kind,
-    label: EVENT_LABELS[e.kind] ?? RAPID_REVIEW_EVENT_LABELS[e.kind] ?? e.kind,
+    label: EVENT_LABELS[e.kind] ?? RAPID_REVIEW_EVENT_LABELS[e.kind] ?? REVIEW_EVENT_LABELS[e.kind] ?? e.kind,
     actorName: e.actor_name,
     fromState: e.from_state && isIncidentState(e.from_state) ? e.from_state : null,
     toState: e.to_state && isIncidentState(e.to_state) ? e.to_state : null,
@@ -602,7 +621,7 @@ export async function recordIncident(
           care_leaver: children.some((c) => c.careLeaver),
           incident_on: facts.incidentOn,
           aware_on: facts.aware,
-          what_is_known_enc: seal(cipher, facts.whatIsKnown),
+          what_is_known_enc: sealField(cipher, facts.whatIsKnown),
           agency_ids: JSON.stringify(facts.agencyIds),
           other_agencies: facts.otherAgencies.trim(),
           clock_rules: JSON.stringify(rules),
@@ -616,11 +635,11 @@ export async function recordIncident(
             partnership_id: partnershipId,
             position: i + 1,
             pseudonym: c.pseudonym.trim(),
-            name_enc: seal(cipher, c.name),
-            date_of_birth_enc: seal(cipher, c.dateOfBirth),
-            nhs_number_enc: seal(cipher, c.nhsNumber.replace(/\s+/g, '')),
-            address_enc: seal(cipher, c.address),
-            family_names_enc: seal(cipher, c.familyNames),
+            name_enc: sealField(cipher, c.name),
+            date_of_birth_enc: sealField(cipher, c.dateOfBirth),
+            nhs_number_enc: sealField(cipher, c.nhsNumber.replace(/\s+/g, '')),
+            address_enc: sealField(cipher, c.address),
+            family_names_enc: sealField(cipher, c.familyNames),
             gender: c.gender,
             age_at_incident: c.ageAtIncident,
             age_band: c.ageBand,
@@ -711,7 +730,7 @@ export async function updateFacts(
     const row = await selectIncident(trx, scope, id, { forUpdate: true });
     if (!row) return { status: 'not-found' } as const;
     const incident = record(row);
-    const current = factsOf(incident, open(cipher, row.what_is_known_enc));
+    const current = factsOf(incident, openField(cipher, row.what_is_known_enc));
     const agencyList = await listAgencies(trx, incident.partnershipId);
     const agencies = agencyList.map((a) => ({ id: a.id, name: a.name }));
 
@@ -739,7 +758,7 @@ export async function updateFacts(
       location: v.location,
       incident_on: v.incidentOn,
       aware_on: v.aware,
-      what_is_known_enc: seal(cipher, v.whatIsKnown),
+      what_is_known_enc: sealField(cipher, v.whatIsKnown),
       agency_ids: JSON.stringify(v.agencyIds),
       other_agencies: v.otherAgencies.trim(),
       updated_by: actor.userId,
@@ -1053,11 +1072,11 @@ export async function updateChild(
       .updateTable('incident_children')
       .set({
         pseudonym: v.pseudonym.trim(),
-        name_enc: seal(cipher, v.name),
-        date_of_birth_enc: seal(cipher, v.dateOfBirth),
-        nhs_number_enc: seal(cipher, v.nhsNumber.replace(/\s+/g, '')),
-        address_enc: seal(cipher, v.address),
-        family_names_enc: seal(cipher, v.familyNames),
+        name_enc: sealField(cipher, v.name),
+        date_of_birth_enc: sealField(cipher, v.dateOfBirth),
+        nhs_number_enc: sealField(cipher, v.nhsNumber.replace(/\s+/g, '')),
+        address_enc: sealField(cipher, v.address),
+        family_names_enc: sealField(cipher, v.familyNames),
         gender: v.gender,
         age_at_incident: v.ageAtIncident,
         age_band: v.ageBand,

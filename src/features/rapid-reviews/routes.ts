@@ -5,6 +5,7 @@ import { LCSPR_CRITERIA, LCSPR_DECISION_NOTE } from '../../domain/notification/c
 import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/incident-workflow.ts';
 import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { incidentPartnership } from '../cases/service.ts';
 import { cleanFileName, detectFileType, fileProblem, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
@@ -72,21 +73,6 @@ const NOTICES: Record<string, string> = {
 
 function notFoundPage(reply: FastifyReply): FastifyReply {
   return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-}
-
-/** Reads a multipart form: its text fields and the one file, if a file was chosen. */
-async function readMultipart(req: FastifyRequest): Promise<{ fields: FormBody; file: { bytes: Buffer; name: string; truncated: boolean } | null }> {
-  const fields: FormBody = {};
-  let file: { bytes: Buffer; name: string; truncated: boolean } | null = null;
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      if (part.fieldname === 'file' && part.filename && !file) file = { bytes, name: part.filename, truncated: part.file.truncated };
-    } else if (typeof part.value === 'string' && !(part.fieldname in fields)) {
-      fields[part.fieldname] = part.value;
-    }
-  }
-  return { fields, file };
 }
 
 export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {

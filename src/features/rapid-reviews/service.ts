@@ -15,12 +15,12 @@ import {
   type StatutoryPartner,
 } from '../../domain/workflow/incident-workflow.ts';
 import type { Principal } from '../../platform/auth/policy.ts';
-import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { openField, sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { insertEvent, selectIncident, updateIncident } from '../cases/queries.ts';
-import { isUuid, loadIncident, workflowFacts, type IncidentDetail } from '../cases/service.ts';
+import { selectIncident, updateIncident } from '../cases/queries.ts';
+import { addCaseEvent as event, isUuid, loadIncident, workflowFacts, type IncidentDetail } from '../cases/service.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import type { FileType } from './files.ts';
@@ -128,15 +128,6 @@ export type RapidReviewView = {
   panelResponseOn: DateOnly | null;
 };
 
-function open(cipher: FieldCipher, value: string | null): string {
-  return value ? cipher.decrypt(value) : '';
-}
-
-function seal(cipher: FieldCipher, value: string): string | null {
-  const v = value.trim();
-  return v ? cipher.encrypt(v) : null;
-}
-
 function requestView(r: RequestListRow, today: DateOnly): RequestView {
   const answered = r.responded_at !== null;
   const overdue = !answered && compareDates(r.due_on, today) < 0;
@@ -187,19 +178,19 @@ export async function loadRapidReview(db: Kysely<DB>, cipher: FieldCipher, scope
     incident,
     startedOn: startedOnOf(incident),
     requests: requests.map((r) => requestView(r, today)),
-    meetings: meetings.map((m) => ({ id: m.id, heldOn: m.held_on, attendeeRoles: m.attendee_roles, notes: open(cipher, m.notes_enc) })),
+    meetings: meetings.map((m) => ({ id: m.id, heldOn: m.held_on, attendeeRoles: m.attendee_roles, notes: openField(cipher, m.notes_enc) })),
     record: {
-      safetyActions: open(cipher, review?.safety_actions_enc ?? null),
-      learning: open(cipher, review?.learning_enc ?? null),
-      racism: open(cipher, review?.equality_racism_enc ?? null),
-      inequalities: open(cipher, review?.equality_inequalities_enc ?? null),
-      disability: open(cipher, review?.equality_disability_enc ?? null),
+      safetyActions: openField(cipher, review?.safety_actions_enc ?? null),
+      learning: openField(cipher, review?.learning_enc ?? null),
+      racism: openField(cipher, review?.equality_racism_enc ?? null),
+      inequalities: openField(cipher, review?.equality_inequalities_enc ?? null),
+      disability: openField(cipher, review?.equality_disability_enc ?? null),
     },
     decision: {
       decision: review?.decision ?? null,
       alternative: review?.alternative_kind ?? null,
       criteria: Array.isArray(review?.criteria) ? review.criteria : [],
-      reasons: open(cipher, review?.decision_reasons_enc ?? null),
+      reasons: openField(cipher, review?.decision_reasons_enc ?? null),
       decidedOn: review?.decided_on ?? null,
     },
     signOffs: views,
@@ -224,19 +215,6 @@ function dateProblem(field: string, label: string, value: DateOnly | null, today
   return null;
 }
 
-function event(trx: Kysely<DB>, incident: { id: string; partnershipId: string }, actor: Actor, kind: string, details: Record<string, unknown>, extra: { from?: IncidentState; to?: IncidentState; note?: string | null } = {}) {
-  return insertEvent(trx, {
-    incident_id: incident.id,
-    partnership_id: incident.partnershipId,
-    kind,
-    actor_id: actor.userId,
-    actor_name: actor.name,
-    from_state: extra.from ?? null,
-    to_state: extra.to ?? null,
-    note: extra.note ?? null,
-    details: JSON.stringify(details),
-  });
-}
 
 // ---- Requests to agencies --------------------------------------------------------------------
 
@@ -312,9 +290,9 @@ export async function loadRequest(
     return {
       request: {
         ...requestView(row, today),
-        involvement: open(cipher, row.involvement_enc),
-        episodes: open(cipher, row.episodes_enc),
-        answer: open(cipher, row.answer_enc),
+        involvement: openField(cipher, row.involvement_enc),
+        episodes: openField(cipher, row.episodes_enc),
+        answer: openField(cipher, row.answer_enc),
       },
     };
   }
@@ -347,9 +325,9 @@ export async function answerRequest(
   if (problems.length) return { ok: false, problems };
   await withTenant(db, [request.partnershipId], async (trx) => {
     await updateRequest(trx, request.partnershipId, request.id, {
-      involvement_enc: seal(cipher, answer.involvement),
-      episodes_enc: seal(cipher, answer.episodes),
-      answer_enc: seal(cipher, answer.answer),
+      involvement_enc: sealField(cipher, answer.involvement),
+      episodes_enc: sealField(cipher, answer.episodes),
+      answer_enc: sealField(cipher, answer.answer),
       ...(file ? { file_sha256: file.sha256, file_name: file.name, file_type: file.type, file_size: file.size } : {}),
       responded_by: actor.userId,
       responded_at: new Date(),
@@ -385,7 +363,7 @@ export async function addMeeting(
       partnership_id: incident.partnershipId,
       held_on: input.heldOn as DateOnly,
       attendee_roles: input.attendeeRoles.trim(),
-      notes_enc: seal(cipher, input.notes),
+      notes_enc: sealField(cipher, input.notes),
       created_by: actor.userId,
     });
     await event(trx, incident, actor, 'rapid-review-meeting', { date: input.heldOn, dateLabel: 'the date of the meeting' });
@@ -409,11 +387,11 @@ export async function saveRecord(
   const { incident } = view;
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await upsertRapidReview(trx, incident.partnershipId, incident.id, {
-      safety_actions_enc: seal(cipher, input.safetyActions),
-      learning_enc: seal(cipher, input.learning),
-      equality_racism_enc: seal(cipher, input.racism),
-      equality_inequalities_enc: seal(cipher, input.inequalities),
-      equality_disability_enc: seal(cipher, input.disability),
+      safety_actions_enc: sealField(cipher, input.safetyActions),
+      learning_enc: sealField(cipher, input.learning),
+      equality_racism_enc: sealField(cipher, input.racism),
+      equality_inequalities_enc: sealField(cipher, input.inequalities),
+      equality_disability_enc: sealField(cipher, input.disability),
       updated_by: actor.userId,
     });
     await event(trx, incident, actor, 'rapid-review-record', { fields: changed.map((f) => RECORD_LABELS[f]) });
@@ -459,7 +437,7 @@ export async function saveDecision(
       decision: values.decision,
       alternative_kind: values.alternative,
       criteria: JSON.stringify(values.criteria),
-      decision_reasons_enc: seal(cipher, values.reasons),
+      decision_reasons_enc: sealField(cipher, values.reasons),
       decided_on: values.decidedOn,
       updated_by: actor.userId,
     });

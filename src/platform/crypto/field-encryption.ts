@@ -57,3 +57,14 @@ export function loadDataKey(options: { envKey?: string; dataDir: string }): Buff
 export function cipherFor(config: { dataEncryptionKey?: string | undefined; dataDir: string }): FieldCipher {
   return createFieldCipher(loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir }));
 }
+
+/** The plain text of an optional encrypted field ('' when nothing is stored). */
+export function openField(cipher: FieldCipher, stored: string | null): string {
+  return stored ? cipher.decrypt(stored) : '';
+}
+
+/** An optional text field as stored: encrypted when there is anything to keep, otherwise null. */
+export function sealField(cipher: FieldCipher, value: string | null | undefined): string | null {
+  const v = value?.trim();
+  return v ? cipher.encrypt(v) : null;
+}

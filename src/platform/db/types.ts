@@ -335,6 +335,57 @@ export interface AgencyRequestsTable {
   created_at: Generated<Date>;
 }
 
+type DateColumn = ColumnType<string, string, string>;
+type OptionalDate = ColumnType<string | null, string | null | undefined, string | null>;
+
+export interface ReviewsTable {
+  incident_id: string;
+  partnership_id: string;
+  review_type: string;
+  lead_reviewer_id: string | null;
+  scope_from: OptionalDate;
+  scope_to: OptionalDate;
+  lines_of_enquiry_enc: string | null;
+  method: string | null;
+  method_notes_enc: string | null;
+  planned_publication_on: OptionalDate;
+  advance_copy_to: ColumnType<string[], string | undefined, string>;
+  publication_decision: string | null;
+  publication_reasons_enc: string | null;
+  version: Generated<number>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ReviewEntriesTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  kind: string;
+  on_date: DateColumn;
+  done_on: OptionalDate;
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  notes_enc: string | null;
+  created_by: string | null;
+  created_by_name: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ReviewReportsTable {
+  id: Generated<string>;
+  incident_id: string;
+  partnership_id: string;
+  kind: 'draft' | 'final';
+  version: number;
+  file_sha256: string;
+  file_name: string;
+  file_type: 'pdf' | 'docx';
+  file_size: number;
+  uploaded_by: string | null;
+  uploaded_by_name: string | null;
+  uploaded_at: Generated<Date>;
+}
+
 export interface ThemesTable {
   key: string;
   label: string;
@@ -410,6 +461,9 @@ export interface DB {
   agency_requests: AgencyRequestsTable;
   calendar_feeds: CalendarFeedsTable;
   reminder_sends: ReminderSendsTable;
+  reviews: ReviewsTable;
+  review_entries: ReviewEntriesTable;
+  review_reports: ReviewReportsTable;
   themes: ThemesTable;
   publications: PublicationsTable;
   publication_chunks: PublicationChunksTable;

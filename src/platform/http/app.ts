@@ -11,6 +11,7 @@ import { caseRoutes } from '../../features/cases/routes.ts';
 import { dashboardRoutes } from '../../features/dashboard/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
+import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
@@ -19,7 +20,7 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
-import { setUpAuthentication } from './authentication.ts';
+import { setUpAuthentication, type Access } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
 import { navigationFor } from './navigation.ts';
 import { setUpSecurityHeaders } from './security-headers.ts';
@@ -31,7 +32,7 @@ export type AppDeps = { config: Config; database: Database };
 /** What every feature may use, built once per app. */
 export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer };
 
-export type RouteEntry = { method: string; url: string; access: string | undefined };
+export type RouteEntry = { method: string; url: string; access: Access | undefined };
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -81,7 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       // Read when asked: plugins may still set the access rule after this hook runs.
-      if (method !== 'HEAD') routeTable.push({ method, url: route.url, get access() { return (route.config as { access?: string } | undefined)?.access; } });
+      if (method !== 'HEAD') routeTable.push({ method, url: route.url, get access() { return (route.config as { access?: Access } | undefined)?.access; } });
     }
   });
 
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(caseRoutes);
   await app.register(referralRoutes);
   await app.register(rapidReviewRoutes);
+  await app.register(reviewRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);

@@ -12,7 +12,8 @@ import { sendProblem, wantsJson } from './errors.ts';
  * 'public' (anyone), 'signed-in' (any person fully signed in) and
  * 'password-only' (signed in with a password, second factor still to come: the two-factor pages).
  */
-export type Access = Permission | 'public' | 'signed-in' | 'password-only';
+/** A permission list lets in whoever holds any one of them (the handler then checks the record). */
+export type Access = Permission | readonly Permission[] | 'public' | 'signed-in' | 'password-only';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -132,7 +133,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
       return reply.redirect('/sign-in/two-factor', 303);
     }
     if (access === 'signed-in' || access === 'password-only') return;
-    if (!can(principal, access)) return refuse(req, reply, access);
+    if (typeof access === 'string') {
+      if (!can(principal, access)) return refuse(req, reply, access);
+    } else if (!access.some((permission) => can(principal, permission))) return refuse(req, reply, access[0]);
   });
 }
 

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { checkEntry, delaysNotReported, ENTRY_DEFINITIONS, ENTRY_KINDS, entryDetails, isEntryKind, milestoneOverdue, type EntryInput } from './review-log.ts';
+
+const today = '2026-06-10';
+const blank: EntryInput = { onDate: null, doneOn: null, extraDate: null, shortText: '', choices: {}, flags: {}, notes: '' };
+const fields = (problems: { field: string }[]) => problems.map((p) => p.field);
+
+describe('the review log', () => {
+  it('defines every kind with its questions', () => {
+    for (const kind of ENTRY_KINDS) {
+      expect(ENTRY_DEFINITIONS[kind].kind).toBe(kind);
+      expect(isEntryKind(kind)).toBe(true);
+    }
+    expect(isEntryKind('minutes')).toBe(false);
+    // The partners' own record: monitoring and delays are not the reviewer's to add.
+    expect(ENTRY_KINDS.filter((k) => ENTRY_DEFINITIONS[k].reviewerMayAdd)).toEqual(['milestone', 'practitioner-event', 'family-contact']);
+  });
+
+  it('asks for every required answer, by kind', () => {
+    expect(fields(checkEntry(ENTRY_DEFINITIONS.milestone, blank, { today, decisionOn: null }))).toEqual(['onDate', 'title']);
+    expect(fields(checkEntry(ENTRY_DEFINITIONS.monitoring, blank, { today, decisionOn: null }))).toEqual(['onDate', 'time', 'quality', 'notes']);
+    expect(fields(checkEntry(ENTRY_DEFINITIONS.delay, blank, { today, decisionOn: null }))).toEqual(['onDate', 'reason', 'notes']);
+    expect(checkEntry(ENTRY_DEFINITIONS['family-contact'], blank, { today, decisionOn: null })[0].message).toBe('Enter the date of the contact');
+  });
+
+  it('refuses unknown choices and future dates where they cannot be', () => {
+    const input = { ...blank, onDate: '2026-06-11', choices: { time: 'never', quality: 'good' }, notes: 'x' };
+    expect(checkEntry(ENTRY_DEFINITIONS.monitoring, input, { today, decisionOn: null }).map((p) => p.message)).toEqual([
+      'The date cannot be in the future',
+      'Select one of the options for time',
+    ]);
+    // A milestone or an event may be planned ahead.
+    expect(checkEntry(ENTRY_DEFINITIONS.milestone, { ...blank, onDate: '2026-09-01', shortText: 'Draft to partners' }, { today, decisionOn: null })).toEqual([]);
+  });
+
+  it('keeps dates in order: nothing before the decision, an end not before its start, the Panel told after the delay began', () => {
+    const delay = { ...blank, onDate: '2026-05-01', doneOn: '2026-04-30', extraDate: '2026-04-29', choices: { reason: 'inquest' }, notes: 'Inquest' };
+    expect(checkEntry(ENTRY_DEFINITIONS.delay, delay, { today, decisionOn: '2026-05-02' }).map((p) => p.message)).toEqual([
+      'The date cannot be before the decision to hold the review (2 May 2026)',
+      'The end date cannot be before the start date',
+      'The Panel cannot have been told before the delay started',
+    ]);
+  });
+
+  it('stores only non-identifying details, and finds overdue milestones and unreported delays', () => {
+    const input = { ...blank, onDate: '2026-05-01', choices: { reason: 'inquest', bogus: 'x' }, extraDate: '2026-05-02', notes: 'secret' };
+    expect(entryDetails(ENTRY_DEFINITIONS.delay, input)).toEqual({ reason: 'inquest', panelToldOn: '2026-05-02' });
+    expect(milestoneOverdue({ kind: 'milestone', onDate: '2026-06-09', doneOn: null }, today)).toBe(true);
+    expect(milestoneOverdue({ kind: 'milestone', onDate: '2026-06-09', doneOn: '2026-06-09' }, today)).toBe(false);
+    expect(milestoneOverdue({ kind: 'milestone', onDate: today, doneOn: null }, today)).toBe(false);
+    expect(delaysNotReported([{ kind: 'delay', details: {} }, { kind: 'delay', details: { panelToldOn: '2026-05-02' } }, { kind: 'monitoring', details: {} }])).toBe(1);
+  });
+});

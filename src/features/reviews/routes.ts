@@ -1,0 +1,407 @@
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { ENTRY_DEFINITIONS, ENTRY_KINDS, isEntryKind, type EntryInput, type EntryKind } from '../../domain/reviews/review-log.ts';
+import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
+import { STATES } from '../../domain/workflow/incident-workflow.ts';
+import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { readMultipart } from '../../platform/http/multipart-form.ts';
+import { recordViews } from '../audit/service.ts';
+import { actorOf, today } from '../cases/request-context.ts';
+import { incidentPartnership } from '../cases/service.ts';
+import { FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile } from '../rapid-reviews/files.ts';
+import {
+  ADVANCE_COPY_LABELS,
+  ADVANCE_COPY_RECIPIENTS,
+  addEntry,
+  addReport,
+  assignReviewer,
+  finishEntry,
+  listReviews,
+  loadReview,
+  mayAddEntry,
+  METHOD_LABELS,
+  METHODS,
+  PUBLICATION_DECISION_LABELS,
+  PUBLICATION_DECISIONS,
+  reviewAccess,
+  reviewersOf,
+  savePublicationDecision,
+  saveTerms,
+  type Method,
+  type PublicationDecision,
+  type ReviewAccess,
+  type ReviewView,
+} from './service.ts';
+
+/**
+ * The review pages: /reviews lists the reviews a person may see; /reviews/:id is one case's review
+ * with its terms of reference, log, report versions and publication decision. The business unit
+ * (case:read, case:write) runs every review of its partnership; a reviewer (review:work) reaches only
+ * the reviews they lead. Routes let in either permission; `reviewFor` then checks the record.
+ */
+
+const SEE: readonly Permission[] = ['case:read', 'review:work'];
+const WORK: readonly Permission[] = ['case:write', 'review:work'];
+const MANAGE: Permission = 'case:write';
+
+const LABELS = {
+  states: STATES,
+  reviewTypes: REVIEW_TYPE_LABELS,
+  reviewTypeKeys: REVIEW_TYPES,
+  methods: METHOD_LABELS,
+  methodKeys: METHODS,
+  entries: ENTRY_DEFINITIONS,
+  entryKinds: ENTRY_KINDS,
+  publication: PUBLICATION_DECISION_LABELS,
+  publicationKeys: PUBLICATION_DECISIONS,
+  advanceCopy: ADVANCE_COPY_LABELS,
+  advanceCopyKeys: ADVANCE_COPY_RECIPIENTS,
+  fileTypes: FILE_TYPE_LABELS,
+};
+
+const NOTICES: Record<string, string> = {
+  reviewer: 'The lead reviewer was saved. They can now see this review, and only this one of the partnership’s cases.',
+  terms: 'The terms of reference were saved.',
+  entry: 'The entry was added to the review’s log.',
+  'entry-done': 'The entry was updated.',
+  report: 'The report version was added.',
+  publication: 'The publication decision was saved.',
+};
+
+type Need = 'read' | 'contribute' | 'manage';
+
+function notFoundPage(reply: FastifyReply): FastifyReply {
+  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+}
+
+export async function reviewRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher, config } = app.deps;
+  const db = database.db;
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
+
+  /**
+   * The review of the case at :id if this person may see it and do `need`; otherwise the
+   * not-found page (a reviewer asking for a review they do not lead learns nothing of it) or a
+   * refusal, both audited.
+   */
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, need: Need): Promise<{ view: ReviewView; may: ReviewAccess } | null> {
+    const { id } = req.params as { id: string };
+    const principal = req.principal!;
+    const scope = [partnershipsWith(principal, 'case:read'), partnershipsWith(principal, 'review:work')];
+    const merged = scope.includes('all') ? 'all' : [...new Set(scope.flat() as string[])];
+    const view = await loadReview(db, cipher, merged, id, today());
+    const may = view ? reviewAccess(principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null }) : null;
+    if (view && may?.read) {
+      if (may[need]) return { view, may };
+      await req.audit({ action: 'access-refused', permission: need === 'read' ? 'case:read' : 'case:write', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: id, outcome: 'refused' });
+      reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit can do this on a review.', status: 403 });
+      return null;
+    }
+    const elsewhere = view?.incident.partnershipId ?? (await incidentPartnership(db, id));
+    if (elsewhere) await req.audit({ action: 'access-refused', permission: 'review:work', partnershipId: elsewhere, recordType: 'review', recordId: id, outcome: 'refused' });
+    notFoundPage(reply);
+    return null;
+  }
+
+  const base = (view: ReviewView) => `/cases/${view.incident.id}/review`;
+
+  function render(reply: FastifyReply, template: string, title: string, view: ReviewView, may: ReviewAccess, extra: Record<string, unknown> = {}) {
+    return reply.render(`reviews/views/${template}.njk`, {
+      pageTitle: `${title} – ${view.incident.reference}`,
+      title,
+      view,
+      may,
+      incident: view.incident,
+      labels: LABELS,
+      values: {},
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  async function audit(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>) {
+    const permission: Permission = reviewAccess(req.principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null }).manage ? 'case:write' : 'review:work';
+    await req.audit({ action, permission, partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes });
+  }
+
+  // ---- Lists and the overview ------------------------------------------------------------------
+
+  app.get('/cases/reviews', access(SEE), async (req, reply) => {
+    const reviews = await listReviews(db, req.principal!);
+    return reply.render('reviews/views/list.njk', { pageTitle: 'Reviews', reviews, labels: LABELS });
+  });
+
+  app.get('/cases/:id/review', access(SEE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'read');
+    if (!found) return reply;
+    const { view, may } = found;
+    await audit(req, view, 'view', { page: 'review' });
+    const q = req.query as Record<string, unknown>;
+    const notice = Object.entries(NOTICES).find(([k]) => q.done === k)?.[1] ?? null;
+    const byKind = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.entries.filter((e) => e.kind === k)]));
+    const addable = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.working && mayAddEntry(k, may)]));
+    return render(reply, 'overview', 'Review', view, may, {
+      notice,
+      byKind,
+      addable,
+      viewers: may.manage ? await recordViews(db, 'review', view.incident.id) : [],
+    });
+  });
+
+  // ---- Lead reviewer ---------------------------------------------------------------------------
+
+  async function renderReviewer(reply: FastifyReply, view: ReviewView, may: ReviewAccess, values: FormBody, extra: Record<string, unknown> = {}) {
+    return render(reply, 'reviewer', 'Choose the lead reviewer', view, may, { reviewers: await reviewersOf(db, view.incident.partnershipId), values, ...extra });
+  }
+
+  app.get('/cases/:id/review/reviewer', access(MANAGE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'manage');
+    if (!found) return reply;
+    return renderReviewer(reply, found.view, found.may, { reviewer: found.view.leadReviewer?.id ?? '', version: String(found.view.version) });
+  });
+
+  app.post('/cases/:id/review/reviewer', access(MANAGE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'manage');
+    if (!found) return reply;
+    const body = bodyOf(req);
+    const result = await assignReviewer(db, found.view, actorOf(req), text(body, 'reviewer', 100), Number(text(body, 'version', 12)));
+    if (result.ok) {
+      await audit(req, found.view, 'review-reviewer-assigned', { before: { reviewer: found.view.leadReviewer?.id ?? null }, after: { reviewer: text(body, 'reviewer', 100) } });
+      return reply.redirect(`${base(found.view)}?done=reviewer`, 303);
+    }
+    const problems = new Problems();
+    problems.addAll(result.problems, (f) => (f === 'reviewer' ? 'reviewer' : null));
+    const current = result.problems.some((p) => p.field === 'version') ? await loadReview(db, cipher, [found.view.incident.partnershipId], found.view.incident.id, today()) : found.view;
+    return renderReviewer(reply.code(result.problems.some((p) => p.field === 'version') ? 409 : 422), current ?? found.view, found.may, { ...body, version: String((current ?? found.view).version) }, problems.view());
+  });
+
+  // ---- Terms of reference ----------------------------------------------------------------------
+
+  function termsValues(view: ReviewView): FormBody {
+    const t = view.terms;
+    return {
+      reviewType: t.reviewType,
+      linesOfEnquiry: t.linesOfEnquiry,
+      method: t.method ?? '',
+      methodNotes: t.methodNotes,
+      version: String(view.version),
+      ...dateValues('scopeFrom', t.scopeFrom),
+      ...dateValues('scopeTo', t.scopeTo),
+    };
+  }
+
+  app.get('/cases/:id/review/terms', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    return render(reply, 'terms', 'Terms of reference and method', found.view, found.may, { values: termsValues(found.view) });
+  });
+
+  app.post('/cases/:id/review/terms', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    const { view, may } = found;
+    const body = bodyOf(req);
+    const problems = new Problems(['scopeFrom', 'scopeTo']);
+    const scopeFrom = readDate(body, problems, 'scopeFrom', 'the start of the period the review covers', false);
+    const scopeTo = readDate(body, problems, 'scopeTo', 'the end of the period the review covers', false);
+    const method = text(body, 'method', 40);
+    const input = {
+      reviewType: text(body, 'reviewType', 40) as ReviewType,
+      scopeFrom,
+      scopeTo,
+      linesOfEnquiry: text(body, 'linesOfEnquiry'),
+      method: (METHODS as readonly string[]).includes(method) ? (method as Method) : null,
+      methodNotes: text(body, 'methodNotes'),
+      version: Number(text(body, 'version', 12)),
+    };
+    if (!problems.any) {
+      const result = await saveTerms(db, cipher, view, actorOf(req), input, today());
+      if (result.ok) {
+        await audit(req, view, 'review-terms', { fields: result.changed ?? [] });
+        return reply.redirect(`${base(view)}?done=terms`, 303);
+      }
+      problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));
+      if (result.problems.some((p) => p.field === 'version')) {
+        // Nothing is overwritten: the page shows what is saved now, beside what this person sent.
+        const current = (await loadReview(db, cipher, [view.incident.partnershipId], view.incident.id, today())) ?? view;
+        return render(reply.code(409), 'terms', 'Terms of reference and method', current, may, { values: termsValues(current), mine: { ...body }, ...problems.view() });
+      }
+    }
+    return render(reply.code(422), 'terms', 'Terms of reference and method', view, may, { values: body, ...problems.view() });
+  });
+
+  // ---- The review's log ------------------------------------------------------------------------
+
+  function kindOf(req: FastifyRequest): EntryKind | null {
+    const { kind } = req.params as { kind: string };
+    return isEntryKind(kind) ? kind : null;
+  }
+
+  function readEntry(body: FormBody, kind: EntryKind, problems: Problems): EntryInput {
+    const d = ENTRY_DEFINITIONS[kind];
+    return {
+      onDate: readDate(body, problems, 'onDate', 'the date', false),
+      doneOn: d.doneDate ? readDate(body, problems, 'doneOn', 'the end date', false) : null,
+      extraDate: d.extraDate ? readDate(body, problems, d.extraDate.name, 'the date the Panel was told', false) : null,
+      shortText: d.shortText ? text(body, d.shortText.name, 5_000).trim() : '',
+      choices: Object.fromEntries(d.choices.map((c) => [c.name, text(body, c.name, 100)])),
+      flags: Object.fromEntries(d.flags.map((f) => [f.name, text(body, f.name, 10) === 'yes'])),
+      notes: text(body, 'notes', 20_000).trim(),
+    };
+  }
+
+  const dateIdsOf = (kind: EntryKind) => ['onDate', 'doneOn', ...(ENTRY_DEFINITIONS[kind].extraDate ? [ENTRY_DEFINITIONS[kind].extraDate.name] : [])];
+
+  app.get('/cases/:id/review/log/:kind', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    const kind = kindOf(req);
+    if (!kind) return notFoundPage(reply);
+    if (!mayAddEntry(kind, found.may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    return render(reply, 'entry', ENTRY_DEFINITIONS[kind].add, found.view, found.may, { definition: ENTRY_DEFINITIONS[kind] });
+  });
+
+  app.post('/cases/:id/review/log/:kind', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    const kind = kindOf(req);
+    if (!kind) return notFoundPage(reply);
+    const { view, may } = found;
+    if (!mayAddEntry(kind, may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    const body = bodyOf(req);
+    const problems = new Problems(dateIdsOf(kind));
+    const input = readEntry(body, kind, problems);
+    if (!problems.any) {
+      const result = await addEntry(db, cipher, view, actorOf(req), kind, input, today());
+      if (result.ok) {
+        await audit(req, view, 'review-entry', { after: { entry: kind, date: input.onDate } });
+        return reply.redirect(`${base(view)}?done=entry#${kind}`, 303);
+      }
+      problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+    }
+    return render(reply.code(422), 'entry', ENTRY_DEFINITIONS[kind].add, view, may, { definition: ENTRY_DEFINITIONS[kind], values: body, ...problems.view() });
+  });
+
+  app.post('/cases/:id/review/log/entries/:entryId/done', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    const { view, may } = found;
+    const { entryId } = req.params as { entryId: string };
+    const entry = view.entries.find((e) => e.id === entryId);
+    if (!entry) return notFoundPage(reply);
+    if (!mayAddEntry(entry.kind, may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    const body = bodyOf(req);
+    const id = `done-${entryId}`;
+    const problems = new Problems([id]);
+    const doneOn = readDate(body, problems, id, entry.kind === 'milestone' ? 'the date the milestone was met' : 'the date the delay ended', true);
+    if (!problems.any) {
+      const result = await finishEntry(db, view, actorOf(req), entryId, doneOn as DateOnly, today());
+      if (result.ok) {
+        await audit(req, view, 'review-entry-done', { after: { entry: entry.kind, doneOn } });
+        return reply.redirect(`${base(view)}?done=entry-done#${entry.kind}`, 303);
+      }
+      problems.addAll(result.problems, (f) => (f === 'doneOn' ? id : null));
+    }
+    const byKind = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.entries.filter((e) => e.kind === k)]));
+    const addable = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.working && mayAddEntry(k, may)]));
+    return render(reply.code(422), 'overview', 'Review', view, may, { byKind, addable, viewers: [], values: body, ...problems.view() });
+  });
+
+  // ---- Report versions -------------------------------------------------------------------------
+
+  app.get('/cases/:id/review/reports/new', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    return render(reply, 'report', 'Add a version of the report', found.view, found.may);
+  });
+
+  app.post('/cases/:id/review/reports/new', access(WORK), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'contribute');
+    if (!found) return reply;
+    const { view, may } = found;
+    if (!req.isMultipart()) {
+      return render(reply.code(422), 'report', 'Add a version of the report', view, may, { errors: [{ text: 'Select the report file', href: '#file' }], fieldErrors: { file: { text: 'Select the report file' } } });
+    }
+    const { fields, file } = await readMultipart(req);
+    const kindValue = text(fields, 'kind', 10);
+    const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
+    const result = await addReport(db, config.dataDir, view, actorOf(req), kind, file);
+    if (result.ok) {
+      await audit(req, view, 'review-report', { after: { report: kind, version: result.version } });
+      return reply.redirect(`${base(view)}?done=report#reports`, 303);
+    }
+    const problems = new Problems();
+    problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
+    if (file && result.problems.some((p) => p.field === 'file')) {
+      await audit(req, view, 'file-refused', { reason: result.problems.find((p) => p.field === 'file')?.message });
+    }
+    return render(reply.code(422), 'report', 'Add a version of the report', view, may, { values: fields, ...problems.view() });
+  });
+
+  app.get('/cases/:id/review/reports/:reportId', access(SEE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'read');
+    if (!found) return reply;
+    const { reportId } = req.params as { reportId: string };
+    const report = found.view.reports.find((r) => r.id === reportId);
+    const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
+    if (!report || !bytes) return notFoundPage(reply);
+    await audit(req, found.view, 'download', { report: report.kind, version: report.version });
+    const type = report.fileType === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
+    return reply
+      .type(type)
+      .header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(report.fileName)}`)
+      .send(bytes);
+  });
+
+  // ---- Publication decision --------------------------------------------------------------------
+
+  function publicationValues(view: ReviewView): FormBody {
+    return {
+      decision: view.publicationDecision ?? '',
+      reasons: view.publicationReasons,
+      advanceCopyTo: view.advanceCopyTo.length ? view.advanceCopyTo : ['panel', 'secretary-of-state', 'ofsted'],
+      version: String(view.version),
+      ...dateValues('planned', view.plannedPublicationOn),
+    };
+  }
+
+  app.get('/cases/:id/review/publication', access(MANAGE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'manage');
+    if (!found) return reply;
+    return render(reply, 'publication', 'Publication decision', found.view, found.may, { values: publicationValues(found.view) });
+  });
+
+  app.post('/cases/:id/review/publication', access(MANAGE), async (req, reply) => {
+    const found = await reviewFor(req, reply, 'manage');
+    if (!found) return reply;
+    const { view, may } = found;
+    const body = bodyOf(req);
+    const problems = new Problems(['planned']);
+    const planned = readDate(body, problems, 'planned', 'the planned publication date', false);
+    const decision = text(body, 'decision', 40);
+    const input = {
+      decision: (PUBLICATION_DECISIONS as readonly string[]).includes(decision) ? (decision as PublicationDecision) : null,
+      reasons: text(body, 'reasons'),
+      plannedPublicationOn: planned,
+      advanceCopyTo: list(body, 'advanceCopyTo'),
+      version: Number(text(body, 'version', 12)),
+    };
+    if (!problems.any) {
+      const result = await savePublicationDecision(db, cipher, view, actorOf(req), input, today());
+      if (result.ok) {
+        await audit(req, view, 'review-publication-decision', { after: { decision: input.decision, plannedPublicationOn: planned, advanceCopyTo: input.advanceCopyTo } });
+        return reply.redirect(`${base(view)}?done=publication#publication`, 303);
+      }
+      problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));
+      if (result.problems.some((p) => p.field === 'version')) {
+        const current = (await loadReview(db, cipher, [view.incident.partnershipId], view.incident.id, today())) ?? view;
+        return render(reply.code(409), 'publication', 'Publication decision', current, may, { values: publicationValues(current), mine: { ...body }, ...problems.view() });
+      }
+    }
+    return render(reply.code(422), 'publication', 'Publication decision', view, may, { values: { ...body, advanceCopyTo: input.advanceCopyTo }, ...problems.view() });
+  });
+}
