@@ -61,7 +61,7 @@ const WRITE: Permission = 'case:write';
 
 
 /** Labels the templates use to show answers. */
-const LABELS = {
+export const CASE_LABELS = {
   outcome: OUTCOME_LABELS,
   abuse: ABUSE_LABELS,
   location: LOCATION_LABELS,
@@ -72,6 +72,7 @@ const LABELS = {
   states: STATES,
   facts: FACT_LABELS,
 };
+const LABELS = CASE_LABELS;
 
 /**
  * A case that does not exist and a case of another partnership look the same (404); asking for

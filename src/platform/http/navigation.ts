@@ -16,6 +16,7 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
   if (can(p, 'case:read')) items.push({ href: '/cases', text: 'Cases' });
   if (can(p, 'case:write')) items.push({ href: '/referrals', text: 'Referrals' });
   else if (can(p, 'referral:create')) items.push({ href: '/referrals/new', text: 'Refer an incident' });
+  if (can(p, 'panel:read')) items.push({ href: '/panel', text: 'Sent to the Panel' });
   if (can(p, 'review:work') || can(p, 'case:read')) items.push({ href: '/cases/reviews', text: 'Reviews' });
   if (can(p, 'agency-request:respond')) items.push({ href: '/agency-requests', text: 'Requests to your agency' });
   if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) items.push({ href: '/admin', text: 'Administration' });
