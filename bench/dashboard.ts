@@ -154,6 +154,13 @@ try {
             .execute(),
         );
       }
+      if (move.key === 'complete-review') {
+        // Completing needs the final report on file; publishing needs the publication decision.
+        await withTenant(db, [partnershipId], async (trx) => {
+          await trx.insertInto('review_reports').values({ incident_id: id, partnership_id: partnershipId, kind: 'final', version: 1, file_sha256: '0'.repeat(64), file_name: 'final.pdf', file_type: 'pdf', file_size: 1 }).execute();
+          await trx.insertInto('reviews').values({ incident_id: id, partnership_id: partnershipId, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
+        });
+      }
       const date = move.dated ? after(last, gaps[move.key] ?? 1) : null;
       await step(move.key, date, move.note ?? '');
       if (date) last = date;

@@ -47,7 +47,8 @@ create table review_entries (
   created_by uuid references users(id) on delete set null,
   created_by_name text,
   created_at timestamptz not null default now(),
-  check (done_on is null or done_on >= on_date),
+  -- a milestone may be met before it is due; a delay cannot end before it began
+  check (done_on is null or kind = 'milestone' or done_on >= on_date),
   foreign key (incident_id, partnership_id) references incidents(id, partnership_id) on delete cascade
 );
 create index review_entries_incident on review_entries (incident_id, kind, on_date);

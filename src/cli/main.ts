@@ -6,6 +6,7 @@ import { UsageError, type Command, type Output } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
+import { importCommand } from './commands/import.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partnershipsCommand } from './commands/partnerships.ts';
 import { remindersCommand } from './commands/reminders.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   workingDaysCommand,
   deadlinesCommand,
   remindersCommand,
+  importCommand,
 ];
 
 export function helpText(): string {

@@ -45,7 +45,7 @@ export type LiveServer = { url: string; app: FastifyInstance; db: TestDatabase; 
 export async function startLiveServer(): Promise<LiveServer> {
   const db = await openTestDatabase('embedded');
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: 'off', DATA_DIR: db.dataDir });
-  await seedDemo(db.database, cipherFor(config));
+  await seedDemo(db.database, cipherFor(config), config.dataDir);
   const app = await buildApp({ config, database: db.database });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;

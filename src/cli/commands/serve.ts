@@ -24,7 +24,7 @@ export const serveCommand: Command = {
       // Only the embedded engine is seeded on its own: a server database belongs to an operator.
       let seeded = false;
       if (values['seed-if-empty'] && database.engine === 'embedded' && (await isEmpty(database))) {
-        await seedDemo(database, cipherFor(config));
+        await seedDemo(database, cipherFor(config), config.dataDir);
         seeded = true;
       }
       app = await buildApp({ config, database });

@@ -29,6 +29,8 @@ describe('the review log', () => {
       'The date cannot be in the future',
       'Select one of the options for time',
     ]);
+    // A milestone may be met before it is due.
+    expect(checkEntry(ENTRY_DEFINITIONS.milestone, { ...blank, onDate: '2026-06-01', doneOn: '2026-05-20', shortText: 'Terms agreed' }, { today, decisionOn: null })).toEqual([]);
     // A milestone or an event may be planned ahead.
     expect(checkEntry(ENTRY_DEFINITIONS.milestone, { ...blank, onDate: '2026-09-01', shortText: 'Draft to partners' }, { today, decisionOn: null })).toEqual([]);
   });

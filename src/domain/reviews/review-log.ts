@@ -195,7 +195,8 @@ export function checkEntry(definition: EntryDefinition, input: EntryInput, conte
   if (input.doneOn) {
     if (!definition.doneDate) problems.push({ field: 'doneOn', message: 'This entry has no end date' });
     else if (compareDates(input.doneOn, today) > 0) problems.push({ field: 'doneOn', message: 'The end date cannot be in the future' });
-    else if (input.onDate && compareDates(input.doneOn, input.onDate) < 0) problems.push({ field: 'doneOn', message: 'The end date cannot be before the start date' });
+    // A milestone may be met before it is due; a delay cannot end before it began.
+    else if (definition.kind === 'delay' && input.onDate && compareDates(input.doneOn, input.onDate) < 0) problems.push({ field: 'doneOn', message: 'The end date cannot be before the start date' });
   }
   if (input.extraDate && definition.extraDate) {
     if (compareDates(input.extraDate, today) > 0) problems.push({ field: definition.extraDate.name, message: 'The date the Panel was told cannot be in the future' });

@@ -5,6 +5,7 @@ import { createFieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../demo/service.ts';
 import { listReferrals } from './referrals.ts';
 import { listIncidents, loadIncident } from './service.ts';
+import { loadReview } from '../reviews/service.ts';
 
 describe.each(ENGINES)('demonstration cases on %s', (engine) => {
   let t: TestDatabase;
@@ -39,6 +40,12 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     expect(late?.events.map((e) => e.kind).reverse()).toEqual(['recorded', 'notify', 'partners-informed', 'start-rapid-review']);
     const b = await loadIncident(t.database.db, cipher, [partnershipId], at('Child B').id);
     expect(b?.children[0].identifying.name).toBe('Jordan Pretend');
+    // The local review is under way, led by the demo reviewer, with its log.
+    const review = await loadReview(t.database.db, cipher, [partnershipId], at('Child F').id, todayInLondon(new Date()));
+    expect(review?.leadReviewer?.name).toBe('Jordan Ellis');
+    expect(review?.terms.method).toBe('systems');
+    expect(new Set(review?.entries.map((e) => e.kind))).toEqual(new Set(['milestone', 'practitioner-event', 'family-contact', 'monitoring', 'delay']));
+    expect(review?.entries.filter((e) => e.overdue)).toHaveLength(1);
   });
 
   it('holds a referral to consider and one that became a case; seeding again adds nothing', async () => {

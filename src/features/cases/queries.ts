@@ -54,6 +54,29 @@ export async function selectChildren(db: Db, scope: TenantScope, incidentIds: st
     .execute();
 }
 
+/** What the case list needs of every child in scope: pseudonym and the facts the clocks depend on (no identifying columns). */
+export async function selectChildFactsInScope(db: Db, scope: TenantScope) {
+  const only = ids(scope);
+  return db
+    .selectFrom('incident_children')
+    .select(['incident_id', 'pseudonym', 'looked_after', 'care_leaver', 'age_at_incident', 'age_band'])
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('incident_id')
+    .orderBy('position')
+    .execute();
+}
+
+/** Every clock pause in scope, for the case list. */
+export async function selectPausesInScope(db: Db, scope: TenantScope) {
+  const only = ids(scope);
+  return db
+    .selectFrom('clock_pauses')
+    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason'])
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('paused_on')
+    .execute();
+}
+
 export async function selectPauses(db: Db, scope: TenantScope, incidentIds: string[]) {
   if (incidentIds.length === 0) return [];
   const only = ids(scope);

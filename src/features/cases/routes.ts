@@ -113,9 +113,15 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- The list --------------------------------------------------------------------------------
 
+  // ?clock=overdue or ?clock=due-soon: only the cases with a clock in that state (the dashboard links here).
+  const CLOCK_FILTERS: Record<string, string> = { overdue: 'with an overdue clock', 'due-soon': 'with a clock due in the next 5 working days' };
+
   app.get('/cases', access(READ), async (req, reply) => {
-    const incidents = await listIncidents(db, partnershipsWith(req.principal!, READ), today());
-    return reply.render('cases/views/list.njk', { pageTitle: 'Cases', incidents, mayRecord: can(req.principal, WRITE) });
+    const all = await listIncidents(db, partnershipsWith(req.principal!, READ), today());
+    const clock = String((req.query as Record<string, unknown>).clock ?? '');
+    const filter = Object.hasOwn(CLOCK_FILTERS, clock) ? clock : null;
+    const incidents = filter ? all.filter((i) => i.clocks.some((c) => c.state === filter)) : all;
+    return reply.render('cases/views/list.njk', { pageTitle: 'Cases', incidents, filter: filter ? CLOCK_FILTERS[filter] : null, total: all.length, mayRecord: can(req.principal, WRITE) });
   });
 
   // ---- Recording an incident -------------------------------------------------------------------

@@ -44,6 +44,8 @@ import {
   nextReferenceNumber,
   resumePause,
   selectChildren,
+  selectChildFactsInScope,
+  selectPausesInScope,
   selectEvents,
   selectIncident,
   selectIncidents,
@@ -341,15 +343,18 @@ function noPartnerships(scope: TenantScope): boolean {
 export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: DateOnly): Promise<IncidentSummary[]> {
   if (noPartnerships(scope)) return [];
   const calendar = await currentCalendar(db);
-  const { rows, children, pauses } = await withTenant(db, scope, async (trx) => {
-    const rows = await selectIncidents(trx, scope);
-    const ids = rows.map((r) => r.id);
-    return { rows, children: await selectChildren(trx, scope, ids), pauses: await selectPauses(trx, scope, ids) };
-  });
+  // Three queries for the whole scope (not one per case), joined here by incident.
+  const { rows, children, pauses } = await withTenant(db, scope, async (trx) => ({
+    rows: await selectIncidents(trx, scope),
+    children: await selectChildFactsInScope(trx, scope),
+    pauses: await selectPausesInScope(trx, scope),
+  }));
+  const childrenOf = groupBy(children, (c) => c.incident_id);
+  const pausesOf = groupBy(pauses, (p) => p.incident_id);
   return rows.map((row) => {
     const incident = record(row);
-    const mine = children.filter((c) => c.incident_id === row.id);
-    const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), pauses.filter((p) => p.incident_id === row.id).map(pauseOf), calendar, today);
+    const mine = childrenOf.get(row.id) ?? [];
+    const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), (pausesOf.get(row.id) ?? []).map(pauseOf), calendar, today);
     const next = nextClock(clocks);
     return {
       id: incident.id,
@@ -367,9 +372,22 @@ export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: D
   });
 }
 
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
 type ChildFacts = { pseudonym: string; lookedAfter: boolean; careLeaver: boolean; ageAtIncident: number | null; ageBand: AgeBand | null };
 
-function childFacts(c: ChildRow | ChildDetail): ChildFacts {
+type ChildFactsRow = Pick<ChildRow, 'pseudonym' | 'looked_after' | 'care_leaver' | 'age_at_incident' | 'age_band'>;
+
+function childFacts(c: ChildFactsRow | ChildDetail): ChildFacts {
   if ('identifying' in c) return { pseudonym: c.pseudonym, lookedAfter: c.lookedAfter, careLeaver: c.careLeaver, ageAtIncident: c.ageAtIncident, ageBand: c.ageBand };
   return { pseudonym: c.pseudonym, lookedAfter: c.looked_after, careLeaver: c.care_leaver, ageAtIncident: c.age_at_incident, ageBand: c.age_band as AgeBand | null };
 }

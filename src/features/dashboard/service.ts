@@ -8,13 +8,23 @@ import type { IncidentSummary } from '../cases/service.ts';
 import { listPartnerships } from '../partnerships/service.ts';
 import { incidentsRecordedBy, openDeadlines, type Deadline } from './deadlines.ts';
 
+/**
+ * How many rows each queue shows: the most urgent first, with the count of the rest and a link to
+ * the full list on the cases page. A partnership with hundreds of open clocks still gets a page
+ * that loads at once and can be read.
+ */
+export const QUEUE_LIMIT = 20;
+
 /** A person's work queues, per partnership: what is overdue, what falls due soon, their own cases, and counts by state. */
 export type PartnershipQueues = {
   id: string;
   name: string;
   overdue: Deadline[];
+  overdueCount: number;
   dueSoon: Deadline[];
+  dueSoonCount: number;
   mine: IncidentSummary[];
+  mineCount: number;
   states: { state: IncidentState; label: string; tag: string; count: number }[];
   total: number;
 };
@@ -30,12 +40,18 @@ export async function workQueues(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
     const states = (Object.keys(STATES) as IncidentState[])
       .map((state) => ({ state, label: STATES[state].label, tag: STATES[state].tag, count: theirs.filter((i) => i.state === state).length }))
       .filter((s) => s.count > 0);
+    const overdue = here.filter((d) => d.clock.state === 'overdue');
+    const dueSoon = here.filter((d) => d.clock.state === 'due-soon');
+    const own = theirs.filter((i) => mine.has(i.id));
     return {
       id: p.id,
       name: p.name,
-      overdue: here.filter((d) => d.clock.state === 'overdue'),
-      dueSoon: here.filter((d) => d.clock.state === 'due-soon'),
-      mine: theirs.filter((i) => mine.has(i.id)),
+      overdue: overdue.slice(0, QUEUE_LIMIT),
+      overdueCount: overdue.length,
+      dueSoon: dueSoon.slice(0, QUEUE_LIMIT),
+      dueSoonCount: dueSoon.length,
+      mine: own.slice(0, QUEUE_LIMIT),
+      mineCount: own.length,
       states,
       total: theirs.length,
     };

@@ -2,7 +2,10 @@ import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
 import { seedDemoCases } from '../cases/demo.ts';
+import { seedDemoReview } from '../reviews/demo.ts';
+import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
+import { seedDemoPublications } from './publications.ts';
 import { createUser } from '../users/service.ts';
 
 export const DEMO_PARTNERSHIP = {
@@ -59,9 +62,10 @@ export type DemoSummary = { partnership: string; created: boolean };
 
 /**
  * Seeds a fictional partnership, its agencies and a person in every role, so a newcomer
- * sees a living system. Idempotent: when the partnership exists, nothing changes.
+ * sees a living system. Idempotent: when the partnership exists, nothing changes. With the data
+ * folder (where report files are kept), the public repository gets a dozen fictional reviews too.
  */
-export async function seedDemo(database: Database, cipher: FieldCipher): Promise<DemoSummary> {
+export async function seedDemo(database: Database, cipher: FieldCipher, dataDir?: string): Promise<DemoSummary> {
   demoFlag.delete(database);
   const db = database.db;
   const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirst();
@@ -83,5 +87,8 @@ export async function seedDemo(database: Database, cipher: FieldCipher): Promise
   }
   const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
   await seedDemoCases(db, cipher, partnership.id, admin.id);
+  const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
+  await seedDemoReview(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, reviewer.id, todayInLondon(new Date()));
+  if (dataDir) await seedDemoPublications(db, dataDir, partnership.id, admin.id);
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
 }

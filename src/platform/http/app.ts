@@ -13,6 +13,7 @@ import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
+import { publicationRoutes } from '../../features/publications/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
@@ -113,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewRoutes);
   await app.register(reviewRoutes);
   await app.register(panelRoutes);
+  await app.register(publicationRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);
