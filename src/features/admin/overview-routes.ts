@@ -22,6 +22,16 @@ export async function overviewRoutes(app: FastifyInstance): Promise<void> {
         title: 'Audit trail',
         description: 'Search who saw or changed what, and when.',
       },
+      can(p, 'partnerships:manage') && {
+        href: '/admin/themes',
+        title: 'Themes',
+        description: 'The vocabulary of themes published reviews are described and searched by: add, reword and retire themes.',
+      },
+      can(p, 'publication:manage') && {
+        href: '/publications',
+        title: 'Publications',
+        description: 'Your partnership’s published reviews: import past reports and withdraw a report file.',
+      },
       can(p, 'rules:manage') && {
         href: '/admin/clock-rules',
         title: 'Statutory clock rules',
