@@ -13,6 +13,7 @@ import {
   referralListSchema,
   transitionSchema,
 } from './schemas.ts';
+import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -36,7 +37,7 @@ export type Operation = {
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
   responses: Record<string, Response>;
   /** The permission the route needs ('public' when none). */
-  'x-access': string;
+  'x-access': string | string[];
 };
 
 export type OpenApiDocument = {
@@ -108,6 +109,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Referrals', description: 'Referrals of incidents for consideration.' },
       { name: 'Account', description: 'Who you are.' },
       { name: 'Documentation', description: 'This document.' },
+      REVIEW_API_TAG,
     ],
     paths: {
       '/api/v1/me': {
@@ -232,6 +234,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
         },
       },
+      ...reviewApiPaths(),
     },
     components: {
       securitySchemes: {
@@ -250,6 +253,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ReferralList: jsonSchema(referralListSchema),
         ReferralCreate: jsonSchema(referralCreateSchema, 'input'),
         Created: jsonSchema(createdSchema),
+        ...reviewApiSchemas(),
       },
     },
   };
@@ -305,7 +309,7 @@ export type DocEndpoint = {
   path: string;
   summary: string;
   description: string;
-  access: string;
+  access: string | string[];
   parameters: Parameter[];
   bodyFields: Field[];
   responses: { status: string; description: string; schema: string }[];
