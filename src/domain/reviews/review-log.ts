@@ -236,4 +236,6 @@ export const REVIEW_EVENT_LABELS: Readonly<Record<string, string>> = Object.free
   'review-entry-done': 'Review log entry updated',
   'review-report': 'Report version added',
   'review-publication-decision': 'Publication decision recorded',
+  'publication-draft': 'Texts to publish saved',
+  'anonymisation-override': 'Anonymisation finding overridden with a reason',
 });

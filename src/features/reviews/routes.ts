@@ -4,10 +4,11 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { ENTRY_DEFINITIONS, ENTRY_KINDS, isEntryKind, type EntryInput, type EntryKind } from '../../domain/reviews/review-log.ts';
 import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
 import { STATES } from '../../domain/workflow/incident-workflow.ts';
-import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
+import { publishRoutes } from './publish-routes.ts';
 import { recordViews } from '../audit/service.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { incidentPartnership } from '../cases/service.ts';
@@ -69,9 +70,10 @@ const NOTICES: Record<string, string> = {
   'entry-done': 'The entry was updated.',
   report: 'The report version was added.',
   publication: 'The publication decision was saved.',
+  published: 'The review was published.',
 };
 
-type Need = 'read' | 'contribute' | 'manage';
+export type Need = 'read' | 'contribute' | 'manage';
 
 function notFoundPage(reply: FastifyReply): FastifyReply {
   return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
@@ -142,10 +144,13 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     await audit(req, view, 'view', { page: 'review' });
     const q = req.query as Record<string, unknown>;
     const notice = Object.entries(NOTICES).find(([k]) => q.done === k)?.[1] ?? null;
+    const publication = await db.selectFrom('publications').select(['slug', 'published_on']).where('incident_id', '=', view.incident.id).executeTakeFirst();
     const byKind = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.entries.filter((e) => e.kind === k)]));
     const addable = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.working && mayAddEntry(k, may)]));
     return render(reply, 'overview', 'Review', view, may, {
       notice,
+      publication: publication ? { slug: publication.slug, publishedOn: publication.published_on } : null,
+      mayPublish: can(req.principal, 'publication:manage', { partnershipId: view.incident.partnershipId }),
       byKind,
       addable,
       viewers: may.manage ? await recordViews(db, 'review', view.incident.id) : [],
@@ -356,6 +361,8 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       .header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(report.fileName)}`)
       .send(bytes);
   });
+
+  publishRoutes(app, { reviewFor, render, audit });
 
   // ---- Publication decision --------------------------------------------------------------------
 

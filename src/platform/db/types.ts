@@ -386,6 +386,16 @@ export interface ReviewReportsTable {
   uploaded_at: Generated<Date>;
 }
 
+export interface PublicationDraftsTable {
+  incident_id: string;
+  partnership_id: string;
+  content_enc: string;
+  overrides: ColumnType<Record<string, unknown>[], string | undefined, string>;
+  version: Generated<number>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
 export interface ThemesTable {
   key: string;
   label: string;
@@ -464,6 +474,7 @@ export interface DB {
   reviews: ReviewsTable;
   review_entries: ReviewEntriesTable;
   review_reports: ReviewReportsTable;
+  publication_drafts: PublicationDraftsTable;
   themes: ThemesTable;
   publications: PublicationsTable;
   publication_chunks: PublicationChunksTable;

@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../../test/support/app.ts';
+import { signedInAs, type TestClient } from '../../../test/support/client.ts';
+import { ENGINES } from '../../../test/support/database.ts';
+import { addCalendarMonths, todayInLondon } from '../../domain/calendar/date-only.ts';
+import { withTenant } from '../../platform/db/tenant.ts';
+import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
+import { recordIncident } from '../cases/service.ts';
+import { addPartnership } from '../partnerships/service.ts';
+import { storeFile } from '../rapid-reviews/files.ts';
+import { currentCalendar } from '../rules/service.ts';
+
+function errorSummary(body: string): string {
+  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
+  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
+}
+
+function textOf(body: string): string {
+  return body.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/&quot;/g, '"').replace(/\s+/g, ' ');
+}
+
+const CHILD_NAME = 'Zebedee Fictitious';
+
+const draft = (summary: string) => ({
+  title: '2026 – Publishing SCP – Child P',
+  summary,
+  livedExperience: 'Child P loved drawing and was often hungry at school.',
+  keyLearning: 'Professional curiosity about who lived in the home.',
+  learningIntoPractice: 'Ask about every adult in the household.',
+  themes: ['neglect', 'professional-curiosity'],
+  ageBand: '5-9',
+  harmType: 'serious-harm',
+  otherNames: 'Brookfield Primary',
+});
+
+describe.each(ENGINES)('publishing a review on %s', (engine) => {
+  let t: TestApp;
+  let admin: TestClient;
+  let lead: TestClient;
+  let caseId: string;
+  let partnershipId: string;
+  const today = todayInLondon(new Date());
+
+  const setAdvanceCopy = (on: string) =>
+    withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.updateTable('incidents').set({ advance_copy_sent_on: on }).where('id', '=', caseId).execute());
+
+  beforeAll(async () => {
+    t = await startTestApp(engine);
+    const db = t.app.deps.database.db;
+    const p = await addPartnership(db, { slug: 'publishing', name: 'Publishing SCP' });
+    partnershipId = p.id;
+    const a = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }], { name: 'Pat Publisher' });
+    admin = a.client;
+    lead = (await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: p.id, agencyId: null }])).client;
+    const calendar = await currentCalendar(db);
+    const aware = calendar.addWorkingDays(today, -150);
+    const r = await recordIncident(db, t.app.deps.cipher, { userId: a.userId, name: 'Pat Publisher' }, {
+      partnershipId: p.id,
+      facts: { outcome: 'serious-harm', abuseOrNeglect: 'known', location: 'in-area', incidentOn: aware, aware, whatIsKnown: '', agencyIds: [], otherAgencies: '' },
+      children: [{ pseudonym: 'Child P', name: CHILD_NAME, dateOfBirth: '2018-04-03', nhsNumber: '', address: '', familyNames: 'Robin Fictitious (mother)', gender: null, ageAtIncident: 7, ageBand: '5-9', lookedAfter: false, careLeaver: false }],
+      referralId: null,
+    }, today);
+    if (!r.ok) throw new Error('not recorded');
+    caseId = r.id;
+    const pdf = await renderReportPdf({ title: 'Child P', pages: ['Child P lived with her mother and younger brother.', `On one visit the worker wrote down ${CHILD_NAME}'s full name in the notes.`] });
+    await withTenant(db, [p.id], async (trx) => {
+      await trx
+        .updateTable('incidents')
+        .set({ state: 'completed', review_decision: 'local-review', notified_on: calendar.addWorkingDays(aware, 2), rapid_review_sent_on: calendar.addWorkingDays(aware, 15), decision_on: calendar.addWorkingDays(aware, 20), completed_on: calendar.addWorkingDays(today, -12) })
+        .where('id', '=', caseId)
+        .execute();
+      await trx.insertInto('reviews').values({ incident_id: caseId, partnership_id: p.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
+      await trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: p.id, kind: 'final', version: 1, file_sha256: storeFile(t.app.deps.config.dataDir, pdf), file_name: 'child-p-final.pdf', file_type: 'pdf', file_size: pdf.length }).execute();
+    });
+    await setAdvanceCopy(calendar.addWorkingDays(today, -10));
+  });
+  afterAll(async () => t.close());
+
+  it('takes the texts to publish, checking each part', async () => {
+    const form = await admin.get(`/cases/${caseId}/review/publish`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('child-p-final.pdf');
+    expect((await lead.get(`/cases/${caseId}/review/publish`)).statusCode).toBe(403);
+    const bad = await admin.post(`/cases/${caseId}/review/publish`, { ...draft(''), themes: ['not-a-theme'], background: 'Only one part of the briefing', version: '0' });
+    expect(bad.statusCode).toBe(422);
+    const problems = errorSummary(bad.body);
+    expect(problems).toContain('Enter the executive summary');
+    expect(problems).toContain('Enter why it matters');
+    expect(problems).toContain('Select themes from the list');
+    // The answers are kept.
+    expect(bad.body).toContain('Only one part of the briefing');
+    const ok = await admin.post(`/cases/${caseId}/review/publish`, { ...draft(`${CHILD_NAME} was seen at Brookfield Primary on 3 April 2018.`), version: '0' });
+    expect(ok.statusCode, errorSummary(ok.body)).toBe(303);
+    expect(ok.headers.location).toBe(`/cases/${caseId}/review/publish/check`);
+    const row = await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.selectFrom('publication_drafts').selectAll().where('incident_id', '=', caseId).executeTakeFirstOrThrow());
+    expect(row.content_enc).not.toContain('Zebedee');
+  });
+
+  it('blocks publication on every finding of the anonymisation check, with its place, until resolved or overridden', async () => {
+    const check = await admin.get(`/cases/${caseId}/review/publish/check`);
+    expect(check.statusCode).toBe(200);
+    const text = textOf(check.body);
+    expect(text).toContain('Summary: page 1, line 1');
+    expect(text).toContain('child-p-final.pdf: page 2, line 1');
+    expect(text).toMatch(/Brookfield Primary/);
+    expect(check.body).not.toContain('>Publish the review<');
+    const early = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
+    expect(early.statusCode).toBe(422);
+    expect(errorSummary(early.body)).toMatch(/findings of the anonymisation check are not resolved/);
+
+    // The report's finding: overridden with a reason (too short first).
+    const fingerprint = (page: string) => {
+      const cards = page.split('govuk-summary-card__title-wrapper');
+      const card = cards.find((c) => c.includes('child-p-final.pdf: page 2')) as string;
+      return /name="fingerprint" value="([^"]+)"/.exec(card)?.[1] as string;
+    };
+    const fp = fingerprint(check.body);
+    const short = await admin.post(`/cases/${caseId}/review/publish/overrides`, { fingerprint: fp, [`reason-${fp}`]: 'ok' }, { from: `/cases/${caseId}/review/publish/check` });
+    expect(short.statusCode).toBe(422);
+    expect(errorSummary(short.body)).toContain('at least 10 characters');
+    const overridden = await admin.post(`/cases/${caseId}/review/publish/overrides`, { fingerprint: fp, [`reason-${fp}`]: 'The report is redacted in print; the name is the author’s pseudonym.' }, { from: `/cases/${caseId}/review/publish/check` });
+    expect(overridden.statusCode, errorSummary(overridden.body)).toBe(303);
+    const audit = await t.app.deps.database.db.selectFrom('audit_events').select(['changes']).where('record_id', '=', caseId).where('action', '=', 'anonymisation-override').executeTakeFirstOrThrow();
+    expect(JSON.stringify(audit.changes)).toContain('author’s pseudonym');
+    expect(JSON.stringify(audit.changes)).not.toContain('Zebedee');
+
+    // The summary's findings are resolved by changing the text.
+    const edited = await admin.post(`/cases/${caseId}/review/publish`, { ...draft('Child P was seen at school; the review found that nobody asked who lived at home.'), version: '1' });
+    expect(edited.statusCode, errorSummary(edited.body)).toBe(303);
+    const again = textOf((await admin.get(`/cases/${caseId}/review/publish/check`)).body);
+    expect(again).not.toContain('Summary: page 1');
+    expect(again).toContain('Overridden');
+  });
+
+  it('waits 7 working days after the advance copy, then publishes: the case moves on and the review is public', async () => {
+    await setAdvanceCopy(today);
+    const blocked = await admin.get(`/cases/${caseId}/review/publish/check`);
+    expect(textOf(blocked.body)).toMatch(/The advance copy was sent on .*: the report can be published from/);
+    const calendar = await currentCalendar(t.app.deps.database.db);
+    await setAdvanceCopy(calendar.addWorkingDays(today, -7));
+    const ready = await admin.get(`/cases/${caseId}/review/publish/check`);
+    expect(ready.body).toContain('Publish the review');
+    const published = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
+    expect(published.statusCode, errorSummary(published.body)).toBe(303);
+    const incident = await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.selectFrom('incidents').select(['state', 'published_on']).where('id', '=', caseId).executeTakeFirstOrThrow());
+    expect(incident).toEqual({ state: 'published', published_on: today });
+    const publication = await t.app.deps.database.db.selectFrom('publications').selectAll().where('incident_id', '=', caseId).executeTakeFirstOrThrow();
+    expect(publication).toMatchObject({ source: 'review', review_type: 'local-cspr', published_on: today, withdrawable_on: addCalendarMonths(today, 12), age_band: '5-9', file_name: 'child-p-final.pdf' });
+    const page = await admin.get(`/cases/${caseId}/review`);
+    expect(page.body).toContain(`href="/reviews/${publication.slug}"`);
+    // Once published, it cannot be published again.
+    expect((await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { csrf: await admin.csrfFrom("/account/api-tokens") })).statusCode).toBe(422);
+  });
+});
