@@ -100,6 +100,11 @@ export function daysBetween(from: DateOnly, to: DateOnly): number {
   return Math.round((utcMidnight(parts(to)) - utcMidnight(parts(from))) / MS_PER_DAY);
 }
 
+/** Days since 1 January 1970 (a Thursday): day arithmetic without building dates. */
+export function epochDay(date: DateOnly): number {
+  return Math.round(utcMidnight(parts(date)) / MS_PER_DAY);
+}
+
 /** 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(date: DateOnly): DayOfWeek {
   return new Date(utcMidnight(parts(date))).getUTCDay() as DayOfWeek;

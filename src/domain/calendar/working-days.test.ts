@@ -186,3 +186,22 @@ describe('createCalendar', () => {
     expect(defaultCalendar()).toBe(cal);
   });
 });
+
+describe('workingDaysBetween counts as a day-by-day walk would', () => {
+  it('agrees with walking every day, over spans of any length, either way, around holidays and before 1970', () => {
+    const cal = defaultCalendar();
+    const walk = (from: string, to: string): number => {
+      let count = 0;
+      if (from < to) for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) count += cal.isWorkingDay(d) ? 1 : 0;
+      else for (let d = to; d < from; d = addDays(d, 1)) count -= cal.isWorkingDay(d) ? 1 : 0;
+      return count;
+    };
+    let seed = 7;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    for (let i = 0; i < 400; i += 1) {
+      const from = addDays(i % 10 === 0 ? '1969-12-20' : '2018-01-01', next() % 3_600);
+      const to = addDays(from, (next() % 800) - 400);
+      expect(cal.workingDaysBetween(from, to), `${from} → ${to}`).toBe(walk(from, to));
+    }
+  });
+});

@@ -8,7 +8,7 @@
 // that became aware on Saturday 21 December 2024 has 23, 24, 27, 30, 31 December, the same
 // deadline as if it had become aware on the Friday. Nothing is lost or gained by the day of the week.
 
-import { addDays, compareDates, dayOfWeek, isDateOnly, parseDateOnly } from './date-only.ts';
+import { addDays, compareDates, dayOfWeek, epochDay, isDateOnly, parseDateOnly } from './date-only.ts';
 import type { DateOnly } from './date-only.ts';
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays.ts';
 
@@ -69,22 +69,44 @@ export function createCalendar(holidays: Iterable<string>): WorkingDayCalendar {
     return current;
   };
 
+  // Counted, not walked: weekdays by arithmetic on day numbers, less the bank holidays that fall on
+  // a weekday in the span (binary search in the sorted list). Dashboards count spans of months for
+  // every open clock of every case.
+  const weekdayHolidays = sorted.filter((h) => dayOfWeek(h) !== 0 && dayOfWeek(h) !== 6).map(epochDay);
+  const workingDaysIn = (after: number, upTo: number): number => weekdaysBefore(upTo + 1) - weekdaysBefore(after + 1) - (holidaysUpTo(weekdayHolidays, upTo) - holidaysUpTo(weekdayHolidays, after));
+
   const workingDaysBetween = (from: DateOnly, to: DateOnly): number => {
     const order = compareDates(from, to);
     if (order === 0) return 0;
-    if (order < 0) {
-      // (from, to]
-      let count = 0;
-      for (let d = addDays(from, 1); d <= to; d = addDays(d, 1)) if (isWorkingDay(d)) count += 1;
-      return count;
-    }
-    // [to, from)
-    let count = 0;
-    for (let d = to; d < from; d = addDays(d, 1)) if (isWorkingDay(d)) count += 1;
-    return 0 - count; // not -count, which gives -0 for an empty span
+    const a = epochDay(from);
+    const b = epochDay(to);
+    // (from, to]
+    if (order < 0) return workingDaysIn(a, b);
+    // [to, from) is (to - 1, from - 1]
+    return 0 - workingDaysIn(b - 1, a - 1); // not -count, which gives -0 for an empty span
   };
 
   return Object.freeze({ holidays: sorted, isHoliday, isWorkingDay, addWorkingDays, workingDaysBetween });
+}
+
+// Weekdays among epoch days [0, n): day 0 (1 January 1970) was a Thursday, so each week from it
+// runs Thu, Fri, Sat, Sun, Mon, Tue, Wed.
+const WEEKDAYS_IN_FIRST = [0, 1, 2, 2, 2, 3, 4, 5];
+function weekdaysBefore(n: number): number {
+  const weeks = Math.floor(n / 7);
+  return weeks * 5 + WEEKDAYS_IN_FIRST[n - weeks * 7];
+}
+
+/** How many of the sorted day numbers are ≤ day. */
+function holidaysUpTo(days: readonly number[], day: number): number {
+  let lo = 0;
+  let hi = days.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (days[mid] <= day) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 let shipped: WorkingDayCalendar | undefined;

@@ -19,17 +19,6 @@ function ids(scope: TenantScope): string[] | null {
   return scope === 'all' ? null : scope;
 }
 
-export async function selectIncidents(db: Db, scope: TenantScope): Promise<IncidentRow[]> {
-  const only = ids(scope);
-  return db
-    .selectFrom('incidents')
-    .selectAll()
-    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
-    .orderBy('aware_on', 'desc')
-    .orderBy('reference', 'desc')
-    .execute();
-}
-
 export async function selectIncident(db: Db, scope: TenantScope, id: string, options: { forUpdate?: boolean } = {}): Promise<IncidentRow | undefined> {
   const only = ids(scope);
   return db
@@ -54,25 +43,79 @@ export async function selectChildren(db: Db, scope: TenantScope, incidentIds: st
     .execute();
 }
 
+/** States in which a case needs no more work (its clocks no longer run): left out of work queues. */
+export const FINISHED_STATES = ['closed', 'not-notifiable'] as const;
+
+export type ListOptions = { unfinishedOnly?: boolean };
+
+/**
+ * Every incident in scope for the case list, without the copy of the clock rules each carries:
+ * cases recorded under the same rules share one rule set, fetched once (`selectRuleSets`), so a
+ * list of hundreds of cases does not move and parse hundreds of copies of the same rules.
+ */
+export async function selectIncidentsForList(db: Db, scope: TenantScope, options: ListOptions = {}): Promise<(Omit<IncidentRow, 'clock_rules'> & { rules_key: string })[]> {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents')
+    .select((eb) => [
+      'id', 'partnership_id', 'reference', 'reference_year', 'reference_number', 'state', 'outcome', 'abuse_or_neglect', 'location',
+      'looked_after', 'care_leaver', 'incident_on', 'aware_on', 'what_is_known_enc', 'agency_ids', 'other_agencies', 'notified_on',
+      'panel_reference', 'partners_informed_on', 'ofsted_sos_notified_on', 'rapid_review_sent_on', 'review_decision', 'decision_on',
+      'completed_on', 'advance_copy_sent_on', 'published_on', 'closed_on', 'version', 'created_by', 'created_at', 'updated_by', 'updated_at',
+      sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'),
+    ])
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('state', 'not in', FINISHED_STATES))
+    .orderBy('aware_on', 'desc')
+    .orderBy('reference', 'desc')
+    .execute();
+}
+
+/** The distinct clock rule sets of the incidents in scope, by the key `selectIncidentsForList` gives each. */
+export async function selectRuleSets(db: Db, scope: TenantScope, options: ListOptions = {}): Promise<Map<string, IncidentRow['clock_rules']>> {
+  const only = ids(scope);
+  const rows = await db
+    .selectFrom('incidents')
+    .select((eb) => [sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'), 'clock_rules'])
+    .distinctOn(sql`md5(clock_rules::text)`)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('state', 'not in', FINISHED_STATES))
+    .execute();
+  return new Map(rows.map((r) => [r.rules_key, r.clock_rules]));
+}
+
 /** What the case list needs of every child in scope: pseudonym and the facts the clocks depend on (no identifying columns). */
-export async function selectChildFactsInScope(db: Db, scope: TenantScope) {
+export async function selectChildFactsInScope(db: Db, scope: TenantScope, options: ListOptions = {}) {
   const only = ids(scope);
   return db
     .selectFrom('incident_children')
     .select(['incident_id', 'pseudonym', 'looked_after', 'care_leaver', 'age_at_incident', 'age_band'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
     .orderBy('incident_id')
     .orderBy('position')
     .execute();
 }
 
+/** Number of incidents in each state, in scope. */
+export async function countByState(db: Db, scope: TenantScope): Promise<{ partnership_id: string; state: string; n: number }[]> {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents')
+    .select(['partnership_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .groupBy(['partnership_id', 'state'])
+    .execute();
+}
+
 /** Every clock pause in scope, for the case list. */
-export async function selectPausesInScope(db: Db, scope: TenantScope) {
+export async function selectPausesInScope(db: Db, scope: TenantScope, options: ListOptions = {}) {
   const only = ids(scope);
   return db
     .selectFrom('clock_pauses')
     .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
     .orderBy('paused_on')
     .execute();
 }

@@ -45,10 +45,13 @@ import {
   resumePause,
   selectChildren,
   selectChildFactsInScope,
+  countByState,
+  type ListOptions,
+  selectIncidentsForList,
+  selectRuleSets,
   selectPausesInScope,
   selectEvents,
   selectIncident,
-  selectIncidents,
   selectPauses,
   selectReferral,
   updateIncident,
@@ -340,19 +343,20 @@ function noPartnerships(scope: TenantScope): boolean {
   return Array.isArray(scope) && scope.length === 0;
 }
 
-export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: DateOnly): Promise<IncidentSummary[]> {
+export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: DateOnly, options: ListOptions = {}): Promise<IncidentSummary[]> {
   if (noPartnerships(scope)) return [];
   const calendar = await currentCalendar(db);
   // Three queries for the whole scope (not one per case), joined here by incident.
-  const { rows, children, pauses } = await withTenant(db, scope, async (trx) => ({
-    rows: await selectIncidents(trx, scope),
-    children: await selectChildFactsInScope(trx, scope),
-    pauses: await selectPausesInScope(trx, scope),
+  const { rows, ruleSets, children, pauses } = await withTenant(db, scope, async (trx) => ({
+    rows: await selectIncidentsForList(trx, scope, options),
+    ruleSets: await selectRuleSets(trx, scope, options),
+    children: await selectChildFactsInScope(trx, scope, options),
+    pauses: await selectPausesInScope(trx, scope, options),
   }));
   const childrenOf = groupBy(children, (c) => c.incident_id);
   const pausesOf = groupBy(pauses, (p) => p.incident_id);
-  return rows.map((row) => {
-    const incident = record(row);
+  return rows.map(({ rules_key, ...row }) => {
+    const incident = record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] });
     const mine = childrenOf.get(row.id) ?? [];
     const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), (pausesOf.get(row.id) ?? []).map(pauseOf), calendar, today);
     const next = nextClock(clocks);
@@ -370,6 +374,13 @@ export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: D
       clocks,
     };
   });
+}
+
+/** How many incidents each partnership in scope has in each state. */
+export async function incidentCountsByState(db: Kysely<DB>, scope: TenantScope): Promise<{ partnershipId: string; state: IncidentState; count: number }[]> {
+  if (noPartnerships(scope)) return [];
+  const rows = await withTenant(db, scope, (trx) => countByState(trx, scope));
+  return rows.map((r) => ({ partnershipId: r.partnership_id, state: stateOf(r.state), count: Number(r.n) }));
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

@@ -26,7 +26,8 @@ export type ScopeDeadlines = { incidents: IncidentSummary[]; deadlines: Deadline
 
 
 export async function openDeadlines(db: Kysely<DB>, _cipher: FieldCipher, scope: TenantScope, today: DateOnly): Promise<ScopeDeadlines> {
-  const incidents = await listIncidents(db, scope, today);
+  // Closed and not-notifiable cases need no more work: their clocks no longer run.
+  const incidents = await listIncidents(db, scope, today, { unfinishedOnly: true });
   const deadlines: Deadline[] = [];
   // The list computes every clock with the case page's own rules, in one pass over the scope.
   for (const incident of incidents) {

@@ -4,7 +4,7 @@ import { STATES, type IncidentState } from '../../domain/workflow/incident-workf
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
-import type { IncidentSummary } from '../cases/service.ts';
+import { incidentCountsByState, type IncidentSummary } from '../cases/service.ts';
 import { listPartnerships } from '../partnerships/service.ts';
 import { incidentsRecordedBy, openDeadlines, type Deadline } from './deadlines.ts';
 
@@ -34,11 +34,13 @@ export async function workQueues(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
   if (partnerships.length === 0) return [];
   const { incidents, deadlines } = await openDeadlines(db, cipher, scope, today);
   const mine = await incidentsRecordedBy(db, scope, userId);
+  const counts = await incidentCountsByState(db, scope);
   return partnerships.map((p) => {
     const theirs = incidents.filter((i) => i.partnershipId === p.id);
     const here = deadlines.filter((d) => d.partnershipId === p.id);
+    const counted = counts.filter((c) => c.partnershipId === p.id);
     const states = (Object.keys(STATES) as IncidentState[])
-      .map((state) => ({ state, label: STATES[state].label, tag: STATES[state].tag, count: theirs.filter((i) => i.state === state).length }))
+      .map((state) => ({ state, label: STATES[state].label, tag: STATES[state].tag, count: counted.find((c) => c.state === state)?.count ?? 0 }))
       .filter((s) => s.count > 0);
     const overdue = here.filter((d) => d.clock.state === 'overdue');
     const dueSoon = here.filter((d) => d.clock.state === 'due-soon');
@@ -53,7 +55,7 @@ export async function workQueues(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
       mine: own.slice(0, QUEUE_LIMIT),
       mineCount: own.length,
       states,
-      total: theirs.length,
+      total: counted.reduce((sum, c) => sum + c.count, 0),
     };
   });
 }
