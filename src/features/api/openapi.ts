@@ -13,6 +13,7 @@ import {
   referralListSchema,
   transitionSchema,
 } from './schemas.ts';
+import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/openapi-paths.ts';
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 
 /**
@@ -110,6 +111,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Account', description: 'Who you are.' },
       { name: 'Documentation', description: 'This document.' },
       REVIEW_API_TAG,
+      PUBLIC_API_TAG,
     ],
     paths: {
       '/api/v1/me': {
@@ -235,6 +237,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         },
       },
       ...reviewApiPaths(),
+      ...publicApiPaths(),
     },
     components: {
       securitySchemes: {
@@ -254,6 +257,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ReferralCreate: jsonSchema(referralCreateSchema, 'input'),
         Created: jsonSchema(createdSchema),
         ...reviewApiSchemas(),
+        ...publicApiSchemas(),
       },
     },
   };

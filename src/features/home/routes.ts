@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC } from '../../platform/http/access.ts';
 import { isDemoDeployment } from '../demo/service.ts';
+import { newestForStartPage } from '../repository/routes.ts';
 
 /** The start page and the pages every GOV.UK service has in its footer. */
 export async function homeRoutes(app: FastifyInstance): Promise<void> {
@@ -8,7 +9,8 @@ export async function homeRoutes(app: FastifyInstance): Promise<void> {
     const demo = await isDemoDeployment(app.deps.database);
     // Fully signed in (password and second factor): offer the way to their work.
     const signedIn = Boolean(req.principal && req.session?.twoFactorAt);
-    return reply.render('home/views/start.njk', { pageTitle: 'Child safeguarding practice reviews', demo, signedIn });
+    const newest = await newestForStartPage(app);
+    return reply.render('home/views/start.njk', { pageTitle: 'Child safeguarding practice reviews', demo, signedIn, newest });
   });
   app.get('/accessibility', PUBLIC, async (_req, reply) =>
     reply.render('home/views/accessibility.njk', { pageTitle: 'Accessibility statement' }),

@@ -10,6 +10,7 @@ import {
   type ReviewType,
 } from '../../domain/reviews/review-types.ts';
 import type { DB } from '../../platform/db/types.ts';
+import { forgetSearches } from '../../platform/search/search.ts';
 
 /**
  * The catalogue of the public learning repository: what a published review is, how it enters the
@@ -305,7 +306,7 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
 
   for (let attempt = 0; ; attempt++) {
     try {
-      return await inTransaction(db, async (trx) => {
+      const result = await inTransaction(db, async (trx) => {
         const taken = await trx
           .selectFrom('publications')
           .select('slug')
@@ -350,6 +351,8 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
         }
         return { id: row.id, slug: row.slug, created: true };
       });
+      forgetSearches();
+      return result;
     } catch (err) {
       if (file && isUniqueViolation(err, 'publications_file')) {
         const existing = await db.selectFrom('publications').select(['id', 'slug']).where('file_sha256', '=', file.sha256).executeTakeFirst();
@@ -474,6 +477,7 @@ export async function withdrawPublicationFile(db: Db, input: { id: string; on: D
     .set({ file_withdrawn_on: input.on, file_withdrawn_reason: reason, updated_at: new Date() })
     .where('id', '=', input.id)
     .execute();
+  forgetSearches();
 }
 
 export type PublicationSummary = {

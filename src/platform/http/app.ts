@@ -15,6 +15,7 @@ import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
 import { publicationRoutes } from '../../features/publications/routes.ts';
+import { repositoryRoutes } from '../../features/repository/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
+  await app.register(repositoryRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
   await app.register(dashboardRoutes);

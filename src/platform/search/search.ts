@@ -1,0 +1,384 @@
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import type { DB } from '../db/types.ts';
+import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } from './text.ts';
+
+/**
+ * Full-text search of the public learning repository. The engine (PostgreSQL text search over
+ * page-sized chunks) sits behind this one function, so it can be swapped without touching pages.
+ *
+ * How a query runs, in one statement: the query is parsed with websearch_to_tsquery (which never
+ * throws); the GIN index finds the matching chunks; only those are ranked (ts_rank_cd); the best
+ * chunk of each publication stands for it; filters and facet counts are computed over that set
+ * (each facet counts with every other filter applied, so a ticked box does not hide its
+ * neighbours); and ts_headline runs only for the page of results shown.
+ */
+
+export const SORTS = ['relevance', 'newest', 'oldest'] as const;
+export type Sort = (typeof SORTS)[number];
+export const PER_PAGE = 20;
+/** Deeper pages than this are not served: nobody reads them, and offsets cost. */
+export const MAX_PAGE = 500;
+
+export type SearchFilters = {
+  years?: readonly number[];
+  types?: readonly string[];
+  themes?: readonly string[];
+  ageBands?: readonly string[];
+  /** Partnership slugs. */
+  partnerships?: readonly string[];
+};
+
+export type SearchRequest = {
+  q?: string | null;
+  filters?: SearchFilters;
+  /** A partnership's own pages: only its publications, whatever the filters say. */
+  partnership?: string | null;
+  sort?: Sort;
+  page?: number;
+  perPage?: number;
+};
+
+export type Snippet = {
+  /** Escaped HTML with the matched words in <mark>. */
+  html: string;
+  text: string;
+  /** Where the text comes from; `page` is the report page for kind 'page'. */
+  kind: 'summary' | 'learning' | 'briefing' | 'page';
+  page: number | null;
+};
+
+export type SearchHit = {
+  id: string;
+  slug: string;
+  title: string;
+  /** The start of the summary (the whole summary is on the publication's page). */
+  summary: string;
+  publishedOn: string;
+  reviewType: string;
+  themes: string[];
+  ageBand: string | null;
+  partnership: { slug: string; name: string };
+  hasLearning: boolean;
+  hasBriefing: boolean;
+  rank: number | null;
+  snippet: Snippet | null;
+};
+
+export type FacetCount<T> = { value: T; count: number };
+
+export type Facets = {
+  years: FacetCount<number>[];
+  types: FacetCount<string>[];
+  themes: FacetCount<string>[];
+  ageBands: FacetCount<string>[];
+  partnerships: Array<FacetCount<string> & { name: string }>;
+};
+
+export type SearchOutcome = {
+  /** The query as searched (after the guard); '' lists publications. */
+  q: string;
+  mode: 'search' | 'list';
+  sort: Sort;
+  total: number;
+  page: number;
+  perPage: number;
+  pageCount: number;
+  results: SearchHit[];
+  facets: Facets;
+};
+
+type Db = Kysely<DB> | Transaction<DB>;
+
+const SUMMARY_PREVIEW_CHARS = 400;
+/** Above this many matching chunks, ranking reads no text (see the query). */
+const PRECISE_RANK_CHUNKS = 3000;
+/** ts_headline reads this much of a chunk around the first matching word, not the whole chunk. */
+const HEADLINE_WINDOW = 900;
+const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
+
+function clean<T>(values: readonly T[] | undefined): T[] {
+  return [...new Set(values ?? [])];
+}
+
+function anyOf(column: RawBuilder<unknown>, values: readonly unknown[], cast: 'text' | 'int'): RawBuilder<boolean> {
+  if (values.length === 0) return sql<boolean>`true`;
+  return cast === 'int' ? sql<boolean>`${column} = any(${[...values]}::int[])` : sql<boolean>`${column} = any(${[...values]}::text[])`;
+}
+
+type Row = { total: number | string; results: unknown; facets: unknown };
+
+type RawHit = {
+  id: string;
+  slug: string;
+  title: string;
+  summary: string;
+  published_on: string;
+  review_type: string;
+  themes: string[];
+  age_band: string | null;
+  partnership_slug: string;
+  partnership_name: string;
+  has_learning: boolean;
+  has_briefing: boolean;
+  rank: number | null;
+  kind: Snippet['kind'] | null;
+  page: number | null;
+  headline: string | null;
+};
+
+type RawFacet = { facet: 'year' | 'type' | 'theme' | 'age' | 'partnership'; value: string; name: string | null; count: number };
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim();
+}
+
+function asJson<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}
+
+/**
+ * Outcomes of recent searches, kept for a minute: the repository changes rarely and popular
+ * searches repeat, while a search over every page of every report is costly. Adding or changing a
+ * publication in this process empties it at once (`forgetSearches`); another process's change
+ * shows within the minute.
+ */
+const CACHE_MS = 60_000;
+const CACHE_ENTRIES = 500;
+const cache = new Map<string, { at: number; outcome: SearchOutcome }>();
+const inFlight = new Map<string, Promise<SearchOutcome>>();
+let generation = 0;
+
+/** Call after the catalogue changes: the next searches see the change. */
+export function forgetSearches(): void {
+  generation++;
+  cache.clear();
+  inFlight.clear();
+}
+
+/** Searches (with a query) or lists (without one) the publications. `cache: false` always asks the database. */
+export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } = {}): Promise<SearchOutcome> {
+  const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
+  const useCache = options.cache !== false && !db.isTransaction;
+  if (useCache) {
+    const hit = cache.get(key);
+    if (hit && Date.now() - hit.at < CACHE_MS) {
+      cache.delete(key);
+      cache.set(key, hit);
+      return structuredClone(hit.outcome);
+    }
+  }
+  // The same search asked again while it runs waits for the first (a popular query after a
+  // change would otherwise run once per waiting visitor).
+  const running = useCache ? inFlight.get(key) : undefined;
+  if (running) return structuredClone(await running);
+  const started = generation;
+  const pending = runSearch(db, request);
+  if (useCache) inFlight.set(key, pending);
+  let outcome: SearchOutcome;
+  try {
+    outcome = await pending;
+  } finally {
+    if (useCache) inFlight.delete(key);
+  }
+  // A change during the search may not be in it: keep it only if nothing changed meanwhile.
+  if (useCache && started === generation) {
+    cache.set(key, { at: Date.now(), outcome: structuredClone(outcome) });
+    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  }
+  return outcome;
+}
+
+async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome> {
+  const q = guardQuery(request.q ?? '');
+  const mode: SearchOutcome['mode'] = q ? 'search' : 'list';
+  const sort: Sort = request.sort && SORTS.includes(request.sort) ? (mode === 'list' && request.sort === 'relevance' ? 'newest' : request.sort) : mode === 'search' ? 'relevance' : 'newest';
+  const perPage = Math.min(Math.max(Math.trunc(request.perPage ?? PER_PAGE), 1), 100);
+  const page = Math.min(Math.max(Math.trunc(Number.isFinite(request.page) ? (request.page as number) : 1), 1), MAX_PAGE);
+  const f = request.filters ?? {};
+  const years = clean(f.years).filter((y) => Number.isInteger(y) && y >= 1900 && y <= 9999);
+  const types = clean(f.types);
+  const themes = clean(f.themes);
+  const ageBands = clean(f.ageBands);
+  const partnerships = clean(f.partnerships);
+
+  // Each filter as a flag on the matching set, so facets can leave their own filter out.
+  const fy = anyOf(sql`m.year`, years, 'int');
+  const ft = anyOf(sql`m.review_type`, types, 'text');
+  const fth = themes.length === 0 ? sql<boolean>`true` : sql<boolean>`m.themes ?| ${themes}::text[]`;
+  const fa = anyOf(sql`m.age_band`, ageBands, 'text');
+  const fp = anyOf(sql`m.partnership_slug`, partnerships, 'text');
+  const fixed = request.partnership ? sql`pt.slug = ${request.partnership}` : sql`true`;
+
+  const matched =
+    mode === 'search'
+      ? sql`
+        parsed as (select websearch_to_tsquery('english', ${q}) as tsq),
+        -- The query's lexemes, each as written in the query's text form ('bruis', 'it''s').
+        query as (
+          select p.tsq, l.lexemes,
+                 array_to_string(l.lexemes, ' | ')::tsquery as anyq,
+                 array(select x::tsquery from unnest(l.lexemes) as x) as lexq,
+                 -- AND and NOT are judged over the whole publication, not one chunk: "neglect housing"
+                 -- finds a report with the words on different pages. Phrases stay within a chunk.
+                 (p.tsq::text ~ '[&!]') as whole,
+                 regexp_replace(p.tsq::text, '<->|<[0-9]+>', '&', 'g')::tsquery as nophrase,
+                 (p.tsq::text ~ '<[0-9-]+>') as phrase
+          from parsed p
+          cross join lateral (
+            select array_agg(distinct m[1]) as lexemes from regexp_matches(p.tsq::text, '(''(?:[^'']|'''')*'')', 'g') as m
+          ) l
+          where l.lexemes is not null
+        ),
+        -- Each lexeme's chunks, straight from the GIN index (the chunk's text is not read).
+        postings as (
+          select c.publication_id, c.seq, c.weight, l.lexeme
+          from query cross join lateral unnest(query.lexemes, query.lexq) as l(lexeme, lq)
+          join publication_chunks c on c.tsv @@ l.lq
+        ),
+        chunk_hits as materialized (
+          select publication_id, seq, weight, count(*) as terms from postings group by publication_id, seq, weight
+        ),
+        -- AND, OR and NOT are judged over the whole publication, not one chunk: "neglect housing"
+        -- finds a report with the words on different pages. A phrase must be found within one chunk.
+        matching as materialized (
+          select f.publication_id
+          from (
+            select publication_id, array_to_string(array_agg(distinct lexeme), ' ')::tsvector as present
+            from postings group by publication_id
+          ) f cross join query
+          where f.present @@ query.nophrase
+            and (not query.phrase or exists (
+              -- The publication's own chunks (primary key), stopping at the first holding the phrase.
+              -- "is true" keeps the planner off the GIN index here: for common words, one index scan
+              -- per publication would cost far more than reading a few chunks of each.
+              select 1 from publication_chunks c where c.publication_id = f.publication_id and (c.tsv @@ query.tsq) is true))
+        ),
+        -- Chunks are ranked with ts_rank_cd when there are few enough to read; beyond that, by
+        -- the weight of the chunk and how many of the query's words it holds (no text is read).
+        ranked as (
+          select h.publication_id, h.seq, h.weight, ts_rank_cd(c.tsv, query.anyq) as rank
+          from chunk_hits h join matching using (publication_id) join publication_chunks c using (publication_id, seq) cross join query
+          where (select count(*) from chunk_hits) <= ${PRECISE_RANK_CHUNKS}
+          union all
+          select h.publication_id, h.seq, h.weight,
+                 (case h.weight when 'A' then 1.0 when 'B' then 0.4 when 'C' then 0.2 else 0.1 end) * h.terms / cardinality(query.lexemes) as rank
+          from chunk_hits h join matching using (publication_id) cross join query
+          where (select count(*) from chunk_hits) > ${PRECISE_RANK_CHUNKS}
+        ),
+        -- A publication ranks by its best chunk, a little more for each further matching chunk;
+        -- its snippet comes from its best chunk other than the title (shown anyway), or the title.
+        best as (
+          select distinct on (publication_id) publication_id, seq,
+                 (max(rank) over w + 0.01 * ln(count(*) over w))::real as rank
+          from ranked
+          window w as (partition by publication_id)
+          order by publication_id, weight = 'A', rank desc, seq
+        ),
+        m as materialized (
+          select p.id, b.seq, b.rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes,
+                 p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
+          from best b join publications p on p.id = b.publication_id join partnerships pt on pt.id = p.partnership_id
+          where ${fixed}
+        )`
+      : sql`
+        query as (select null::tsquery as tsq),
+        m as materialized (
+          select p.id, null::int as seq, null::real as rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type,
+                 p.themes, p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
+          from publications p join partnerships pt on pt.id = p.partnership_id
+          where ${fixed}
+        )`;
+
+  const order =
+    sort === 'relevance'
+      ? sql`f.rank desc, f.published_on desc, f.id`
+      : sort === 'newest'
+        ? sql`f.published_on desc, f.id`
+        : sql`f.published_on asc, f.id`;
+  const headline =
+    mode === 'search'
+      ? sql`ts_headline('english', substr(c.body, greatest(1, coalesce((
+            select min(nullif(strpos(lower(c.body), replace(trim(both '''' from x), '''''', '''')), 0)) from unnest(query.lexemes) as x
+          ), 1) - ${HEADLINE_WINDOW / 3}), ${HEADLINE_WINDOW}), query.anyq, ${HEADLINE_OPTIONS})`
+      : sql`null::text`;
+
+  const statement = sql<Row>`
+    with ${matched},
+    flagged as (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
+    f as (select * from flagged where fy and ft and fth and fa and fp),
+    shown as (select * from f order by ${order} limit ${perPage} offset ${(page - 1) * perPage})
+    select
+      (select count(*) from f) as total,
+      (select coalesce(json_agg(r order by r.ord), '[]'::json) from (
+        select row_number() over (order by ${sql.raw(sort === 'relevance' ? 's.rank desc, s.published_on desc, s.id' : sort === 'newest' ? 's.published_on desc, s.id' : 's.published_on asc, s.id')}) as ord,
+               p.id, p.slug, p.title, left(p.summary, ${SUMMARY_PREVIEW_CHARS}) as summary, p.published_on, p.review_type, p.themes,
+               p.age_band, s.partnership_slug, s.partnership_name, (p.learning is not null) as has_learning,
+               (p.briefing is not null) as has_briefing, s.rank, c.kind, c.page, ${headline} as headline
+        from shown s
+        join publications p on p.id = s.id
+        cross join query
+        left join publication_chunks c on c.publication_id = s.id and c.seq = s.seq
+      ) r) as results,
+      (select coalesce(json_agg(x), '[]'::json) from (
+        select 'year' as facet, year::text as value, null as name, count(*)::int as count from flagged where ft and fth and fa and fp group by year
+        union all
+        select 'type', review_type, null, count(*)::int from flagged where fy and fth and fa and fp group by review_type
+        union all
+        select 'theme', t.value, null, count(*)::int from flagged cross join lateral jsonb_array_elements_text(flagged.themes) as t(value)
+          where fy and ft and fa and fp group by t.value
+        union all
+        select 'age', age_band, null, count(*)::int from flagged where fy and ft and fth and fp and age_band is not null group by age_band
+        union all
+        select 'partnership', partnership_slug, min(partnership_name), count(*)::int from flagged where fy and ft and fth and fa group by partnership_slug
+      ) x) as facets`;
+
+  // The planner would read every chunk for a common word (a sequential scan); the GIN index
+  // answers without reading the text, which is what makes common words affordable.
+  const { rows } =
+    mode === 'search' && !db.isTransaction
+      ? await db.transaction().execute(async (trx) => {
+          await sql`set local enable_seqscan = off`.execute(trx);
+          return statement.execute(trx);
+        })
+      : await statement.execute(db);
+  const row = rows[0];
+  const total = Number(row?.total ?? 0);
+  const rawHits = asJson<RawHit[]>(row?.results ?? []);
+  const rawFacets = asJson<RawFacet[]>(row?.facets ?? []);
+
+  const results: SearchHit[] = rawHits.map((h) => ({
+    id: h.id,
+    slug: h.slug,
+    title: h.title,
+    summary: h.summary,
+    publishedOn: h.published_on,
+    reviewType: h.review_type,
+    themes: h.themes,
+    ageBand: h.age_band,
+    partnership: { slug: h.partnership_slug, name: h.partnership_name },
+    hasLearning: h.has_learning,
+    hasBriefing: h.has_briefing,
+    rank: h.rank,
+    snippet:
+      h.headline !== null && h.kind !== null
+        ? { html: highlightToHtml(oneLine(h.headline)), text: highlightToText(oneLine(h.headline)), kind: h.kind, page: h.page }
+        : null,
+  }));
+
+  const byCount = <T extends { count: number }>(a: T & { value: string | number }, b: T & { value: string | number }) =>
+    b.count - a.count || String(a.value).localeCompare(String(b.value));
+  const pick = (facet: RawFacet['facet']) => rawFacets.filter((x) => x.facet === facet);
+  const facets: Facets = {
+    years: pick('year')
+      .map((x) => ({ value: Number(x.value), count: x.count }))
+      .sort((a, b) => b.value - a.value),
+    types: pick('type').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
+    themes: pick('theme').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
+    ageBands: pick('age').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
+    partnerships: pick('partnership')
+      .map((x) => ({ value: x.value, name: x.name ?? x.value, count: x.count }))
+      .sort((a, b) => a.name.localeCompare(b.name)),
+  };
+
+  return { q, mode, sort, total, page, perPage, pageCount: Math.max(1, Math.ceil(total / perPage)), results, facets };
+}
