@@ -166,6 +166,10 @@ async function buildCorpus(database: Database): Promise<void> {
   await flush(true);
   const indexStarted = performance.now();
   await sql`create index publication_chunks_tsv on publication_chunks using gin (tsv)`.execute(database.db);
+  // Each publication's whole-text and ranking vectors (addPublication does this one at a time).
+  await sql`drop index publications_doc_tsv`.execute(database.db);
+  await sql`select cspr_index_publications(array(select id from publications))`.execute(database.db);
+  await sql`create index publications_doc_tsv on publications using gin (doc_tsv)`.execute(database.db);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const vacuumStarted = performance.now();
   await sql`vacuum analyze`.execute(database.db);

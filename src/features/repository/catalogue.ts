@@ -349,6 +349,8 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
             .values(chunks.slice(i, i + 500).map((c) => ({ publication_id: row.id, seq: c.seq, kind: c.kind, page: c.page, weight: c.weight, body: c.body })))
             .execute();
         }
+        // The publication's whole-text and ranking vectors, from the chunks just written.
+        await sql`select cspr_index_publications(array[${row.id}]::uuid[])`.execute(trx);
         return { id: row.id, slug: row.slug, created: true };
       });
       forgetSearches();

@@ -432,6 +432,9 @@ export interface PublicationsTable {
   published_by: string | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+  /** Set by cspr_index_publications from the publication and its chunks. */
+  meta_tsv: ColumnType<string | null, never, never>;
+  doc_tsv: ColumnType<string | null, never, never>;
 }
 
 export interface PublicationChunksTable {

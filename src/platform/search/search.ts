@@ -7,10 +7,12 @@ import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } f
  * page-sized chunks) sits behind this one function, so it can be swapped without touching pages.
  *
  * How a query runs, in one statement: the query is parsed with websearch_to_tsquery (which never
- * throws); the GIN index finds the matching chunks; only those are ranked (ts_rank_cd); the best
- * chunk of each publication stands for it; filters and facet counts are computed over that set
- * (each facet counts with every other filter applied, so a ticked box does not hide its
- * neighbours); and ts_headline runs only for the page of results shown.
+ * throws); the GIN index on each publication's whole-text vector finds the matching publications
+ * (a phrase is then confirmed on their pages); they rank by their title, summary, learning and
+ * themes and by how many of the words the report holds; filters and facet counts are computed
+ * over that set (each facet counts with every other filter applied, so a ticked box does not hide
+ * its neighbours); and only for the page of results shown are the pages read, to pick each one's
+ * best passage and run ts_headline on it.
  */
 
 export const SORTS = ['relevance', 'newest', 'oldest'] as const;
@@ -90,8 +92,6 @@ export type SearchOutcome = {
 type Db = Kysely<DB> | Transaction<DB>;
 
 const SUMMARY_PREVIEW_CHARS = 400;
-/** Above this many matching chunks, ranking reads no text (see the query). */
-const PRECISE_RANK_CHUNKS = 3000;
 /** ts_headline reads this much of a chunk around the first matching word, not the whole chunk. */
 const HEADLINE_WINDOW = 900;
 const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
@@ -229,50 +229,25 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
           ) l
           where l.lexemes is not null
         ),
-        -- Each lexeme's chunks, straight from the GIN index (the chunk's text is not read).
-        postings as (
-          select c.publication_id, c.seq, c.weight, l.lexeme
-          from query cross join lateral unnest(query.lexemes, query.lexq) as l(lexeme, lq)
-          join publication_chunks c on c.tsv @@ l.lq
-        ),
-        chunk_hits as materialized (
-          select publication_id, seq, weight, count(*) as terms from postings group by publication_id, seq, weight
-        ),
-        -- AND, OR and NOT are judged over the whole publication, not one chunk: "neglect housing"
-        -- finds a report with the words on different pages. A phrase must be found within one chunk.
+        -- Which publications match, from one row each (publications.doc_tsv: every word of the
+        -- publication, report pages included, without positions; GIN-indexed). AND, OR and NOT are
+        -- judged over the whole publication: "neglect housing" finds a report with the words on
+        -- different pages. A phrase must then be found within one page: checked on the pages of
+        -- the publications that hold all its words, stopping at the first page that has it ("is
+        -- true" keeps the planner on the primary key there, not the pages' GIN index).
         matching as materialized (
-          select f.publication_id
-          from (
-            select publication_id, array_to_string(array_agg(distinct lexeme), ' ')::tsvector as present
-            from postings group by publication_id
-          ) f cross join query
-          where f.present @@ query.nophrase
+          select p.id
+          from publications p cross join query
+          where p.doc_tsv @@ query.nophrase
             and (not query.phrase or exists (
-              -- The publication's own chunks (primary key), stopping at the first holding the phrase.
-              -- "is true" keeps the planner off the GIN index here: for common words, one index scan
-              -- per publication would cost far more than reading a few chunks of each.
-              select 1 from publication_chunks c where c.publication_id = f.publication_id and (c.tsv @@ query.tsq) is true))
+              select 1 from publication_chunks c where c.publication_id = p.id and (c.tsv @@ query.tsq) is true))
         ),
-        -- Chunks are ranked with ts_rank_cd when there are few enough to read; beyond that, by
-        -- the weight of the chunk and how many of the query's words it holds (no text is read).
-        ranked as (
-          select h.publication_id, h.seq, h.weight, ts_rank_cd(c.tsv, query.anyq) as rank
-          from chunk_hits h join matching using (publication_id) join publication_chunks c using (publication_id, seq) cross join query
-          where (select count(*) from chunk_hits) <= ${PRECISE_RANK_CHUNKS}
-          union all
-          select h.publication_id, h.seq, h.weight,
-                 (case h.weight when 'A' then 1.0 when 'B' then 0.4 when 'C' then 0.2 else 0.1 end) * h.terms / cardinality(query.lexemes) as rank
-          from chunk_hits h join matching using (publication_id) cross join query
-          where (select count(*) from chunk_hits) > ${PRECISE_RANK_CHUNKS}
-        ),
-        -- A publication ranks by its best chunk, a little more for each further matching chunk;
-        -- its snippet comes from its best chunk other than the title (shown anyway), or the title.
+        -- Rank from the publication's own words, which are few: title (A), summary and learning
+        -- (B), themes (C), with positions (ts_rank_cd). The report's words decided the match; reading
+        -- them again for each of thousands of matches would cost more than it tells.
         best as (
-          select distinct on (publication_id) publication_id, seq,
-                 (max(rank) over w + 0.01 * ln(count(*) over w))::real as rank
-          from ranked
-          window w as (partition by publication_id)
-          order by publication_id, weight = 'A', rank desc, seq
+          select g.id as publication_id, null::int as seq, ts_rank_cd(p.meta_tsv, query.anyq)::real as rank
+          from matching g join publications p on p.id = g.id cross join query
         ),
         m as materialized (
           select p.id, b.seq, b.rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes,
@@ -281,7 +256,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
           where ${fixed}
         )`
       : sql`
-        query as (select null::tsquery as tsq),
+        query as (select null::tsquery as tsq, null::tsquery as anyq, false as phrase, null::text[] as lexemes),
         m as materialized (
           select p.id, null::int as seq, null::real as rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type,
                  p.themes, p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
@@ -317,7 +292,14 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
         from shown s
         join publications p on p.id = s.id
         cross join query
-        left join publication_chunks c on c.publication_id = s.id and c.seq = s.seq
+        -- The passage shown: the publication's best page or text for the query (its title only
+        -- when nothing else matches), read only for the results on this page.
+        left join lateral (
+          select c.kind, c.page, c.body from publication_chunks c
+          where c.publication_id = s.id and (c.tsv @@ (case when query.phrase then query.tsq else query.anyq end)) is true
+          order by c.weight = 'A', ts_rank_cd(c.tsv, query.anyq) desc, c.seq
+          limit 1
+        ) c on true
       ) r) as results,
       (select coalesce(json_agg(x), '[]'::json) from (
         select 'year' as facet, year::text as value, null as name, count(*)::int as count from flagged where ft and fth and fa and fp group by year
