@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
+import { runCspr as cspr } from '../../test/support/cli.ts';
 import { PROJECT_ROOT } from '../../test/support/paths.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
 import { helpText, main } from './main.ts';
@@ -13,20 +14,6 @@ function capture() {
 }
 
 /** Runs the real `cspr` command in a child process, as an operator would. */
-function cspr(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 describe('cspr command line', () => {
   it('lists every command with one line each', async () => {
     const c = capture();

@@ -3,9 +3,12 @@ import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { FastifyInstance } from 'fastify';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { seedDemo } from '../../src/features/demo/service.ts';
+import { findUserByEmail } from '../../src/features/users/service.ts';
+import { createSession } from '../../src/platform/auth/sessions.ts';
+import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
 import { loadConfig } from '../../src/platform/config/config.ts';
 import { buildApp } from '../../src/platform/http/app.ts';
 import { openTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -104,4 +107,14 @@ export function useLiveBrowser(executablePath: string | null): { readonly server
       return browser as Browser;
     },
   };
+}
+
+/** A browser context signed in (password and second factor) as the demo person with this email. */
+export async function signedInContext(live: { readonly server: LiveServer; readonly browser: Browser }, email: string): Promise<BrowserContext> {
+  const user = await findUserByEmail(live.server.app.deps.database.db, email);
+  if (!user) throw new Error(`the demo data has no user ${email}`);
+  const context = await live.browser.newContext();
+  const token = await createSession(live.server.app.deps.database.db, user.id, { twoFactor: true });
+  await context.addCookies([{ name: SESSION_COOKIE, value: token, url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
+  return context;
 }

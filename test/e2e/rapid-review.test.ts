@@ -5,9 +5,7 @@ import { recordIncident, recordWorkflowStep } from '../../src/features/cases/ser
 import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
 import { listAgencies, findPartnershipBySlug } from '../../src/features/partnerships/service.ts';
 import { findUserByEmail } from '../../src/features/users/service.ts';
-import { createSession } from '../../src/platform/auth/sessions.ts';
-import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, signedInContext, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
@@ -18,10 +16,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
   const heading = async (page: Page) => ((await page.textContent('h1')) ?? '').trim();
 
   async function signedIn(email: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const user = await findUserByEmail(db(), email);
-    if (!user) throw new Error(`the demo data has no user ${email}`);
-    const context = await live.browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await signedInContext(live, email);
     const page = await context.newPage();
     return { context, page, errors: collectConsoleErrors(page) };
   }

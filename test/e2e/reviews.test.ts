@@ -1,22 +1,15 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { todayInLondon } from '../../src/domain/calendar/date-only.ts';
-import { findUserByEmail } from '../../src/features/users/service.ts';
-import { createSession } from '../../src/platform/auth/sessions.ts';
-import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
-import { collectConsoleErrors, expectAccessible, findChromium, useLiveBrowser } from './browser.ts';
+import { collectConsoleErrors, expectAccessible, findChromium, signedInContext, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
 
 describe.skipIf(!chromiumPath)('a review under way, in a browser', () => {
   const live = useLiveBrowser(chromiumPath);
-  const db = () => live.server.app.deps.database.db;
 
   async function signedIn(email: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-    const user = await findUserByEmail(db(), email);
-    if (!user) throw new Error(`the demo data has no user ${email}`);
-    const context = await live.browser.newContext();
-    await context.addCookies([{ name: SESSION_COOKIE, value: await createSession(db(), user.id, { twoFactor: true }), url: live.server.url, httpOnly: true, sameSite: 'Lax' }]);
+    const context = await signedInContext(live, email);
     const page = await context.newPage();
     return { context, page, errors: collectConsoleErrors(page) };
   }

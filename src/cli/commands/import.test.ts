@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ENGINES, freshDir, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
-import { PROJECT_ROOT } from '../../../test/support/paths.ts';
+import { runCspr } from '../../../test/support/cli.ts';
+
+const cspr = (env: Record<string, string>, ...argv: string[]) => runCspr(argv, env);
 import { addPartnership } from '../../features/partnerships/service.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { renderImageOnlyPdf, renderReportPdf } from '../../platform/documents/generate-pdf.ts';
@@ -12,20 +13,6 @@ import { buildDocx } from '../../platform/documents/test-fixtures.ts';
 import { main } from '../main.ts';
 
 const HEADER = 'file,title,partnership,published_on,review_type,themes,summary';
-
-function cspr(env: Record<string, string>, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), ...argv], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyTemplate } from '../../../test/support/database.ts';
-import { PROJECT_ROOT } from '../../../test/support/paths.ts';
+import { runCspr } from '../../../test/support/cli.ts';
+
+const csprWithInput = (args: string[], input: string, env: Record<string, string>) => runCspr(args, env, input);
 import { addAgency, findPartnershipBySlug } from '../../features/partnerships/service.ts';
 import { findUserByEmail } from '../../features/users/service.ts';
 import { verifyPassword } from '../../platform/auth/passwords.ts';
@@ -23,21 +23,6 @@ async function cspr(...argv: string[]) {
 }
 
 /** The real command in a child process, with `input` on its standard input. */
-function csprWithInput(args: string[], input: string, env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
-
 describe('cspr partnerships and cspr users', () => {
   let dataDir: string;
   const saved = { DATA_DIR: process.env.DATA_DIR, LOG_LEVEL: process.env.LOG_LEVEL, DATABASE_URL: process.env.DATABASE_URL };

@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { copyTemplate } from '../../../test/support/database.ts';
-import { PROJECT_ROOT } from '../../../test/support/paths.ts';
+import { runCspr as cspr } from '../../../test/support/cli.ts';
 import { addHoliday, addRuleVersion } from '../../features/rules/service.ts';
 import { acquireDataDirLock } from '../../platform/db/data-dir-lock.ts';
 import { openDatabase } from '../../platform/db/database.ts';
@@ -14,21 +12,6 @@ async function run(args: string[]) {
   const err: string[] = [];
   const code = await main(args, { out: (l) => out.push(l), err: (l) => err.push(l) });
   return { code, out: out.join('\n'), err: err.join('\n') };
-}
-
-/** The real `cspr` command in a child process, as an operator runs it. */
-function cspr(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), ...args], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 const PANEL = (from: string, dueOn: string) => ({

@@ -3,16 +3,7 @@ import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
-
-function dateFields(name: string, iso: string): Record<string, string> {
-  const [y, m, d] = iso.split('-');
-  return { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y };
-}
-
-function errorSummary(body: string): string {
-  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
-}
+import { dateFields, errorSummary } from '../../../test/support/pages.ts';
 
 const DETAILS = 'Wilhelmina Madeup (fictional), aged 6, arrived with bruising to her face.';
 

@@ -9,15 +9,11 @@ import { PERMISSIONS } from '../../platform/auth/policy.ts';
 import { WORKFLOW_PERMISSIONS } from '../../domain/workflow/incident-workflow.ts';
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
+import { dateFields, errorSummary } from '../../../test/support/pages.ts';
 
 /** Form fields for one child, numbered from 1. */
 function childFields(n: number, values: Record<string, string | string[]>): Record<string, string | string[]> {
   return Object.fromEntries(Object.entries(values).map(([k, v]) => [`child-${n}-${k}`, v]));
-}
-
-function dateFields(name: string, iso: string): Record<string, string> {
-  const [y, m, d] = iso.split('-');
-  return { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y };
 }
 
 const CHILD_K = { pseudonym: 'Child K', name: 'Zebedee Fictitious', 'dob-day': '4', 'dob-month': '5', 'dob-year': '2019', nhs: '999 000 0085', gender: 'male', age: '5', ageBand: '5-9', address: '9 Invented Way, Nowhere NW9 9ZZ', familyNames: 'Quentin Fictitious (father)' };
@@ -39,10 +35,6 @@ function incidentForm(overrides: Record<string, string | string[]> = {}, aware =
 }
 
 /** The text of the GOV.UK error summary of a page. */
-function errorSummary(body: string): string {
-  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
-}
 
 /** The row of the clocks table for one clock, as text. */
 function clockRow(body: string, key: string): string {

@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { PUBLICATION_DECISION_LABELS } from '../reviews/service.ts';
 import { access } from '../../platform/http/access.ts';
+import { notFoundPage } from '../../platform/http/errors.ts';
 import { readStoredFile } from '../rapid-reviews/files.ts';
 import { DECISION_LABELS, ALTERNATIVE_LABELS, PANEL_RESPONSE_LABELS, RECORD_LABELS, loadRapidReview } from '../rapid-reviews/service.ts';
 import { LCSPR_CRITERIA } from '../../domain/notification/criteria.ts';
@@ -19,9 +20,6 @@ const READ = 'panel:read';
 
 const LABELS = { ...CASE_LABELS, decisions: DECISION_LABELS, alternatives: ALTERNATIVE_LABELS, responses: PANEL_RESPONSE_LABELS, record: RECORD_LABELS, criteria: LCSPR_CRITERIA, publication: PUBLICATION_DECISION_LABELS };
 
-function notFoundPage(reply: FastifyReply): FastifyReply {
-  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-}
 
 export async function panelRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher, config } = app.deps;

@@ -7,6 +7,7 @@ import { partnershipsWith } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { requireInScope } from '../../platform/http/authentication.ts';
 import { parseDateInput } from '../../platform/http/date-input.ts';
+import { readMultipart } from '../../platform/http/multipart-form.ts';
 import type { ErrorItem } from '../../platform/http/forms.ts';
 import { noticeFor } from '../admin/notices.ts';
 import { FILE_TYPE_LABELS, type FileType } from '../rapid-reviews/files.ts';
@@ -55,22 +56,6 @@ function problems(): Problems & { add(field: string, text: string, href?: string
       p.errors.push({ text, href: href ?? `#${field}` });
     },
   };
-}
-
-/** A multipart form's text fields (repeated names, such as checkboxes, as lists) and its one file. */
-async function readMultipart(req: FastifyRequest): Promise<{ fields: Fields; file: { bytes: Buffer; name: string; truncated: boolean } | null }> {
-  const fields: Fields = {};
-  let file: { bytes: Buffer; name: string; truncated: boolean } | null = null;
-  for await (const part of req.parts()) {
-    if (part.type === 'file') {
-      const bytes = await part.toBuffer();
-      if (part.fieldname === 'file' && part.filename && !file) file = { bytes, name: part.filename, truncated: part.file.truncated };
-    } else if (typeof part.value === 'string') {
-      const existing = fields[part.fieldname];
-      fields[part.fieldname] = existing === undefined ? part.value : [...[existing].flat(), part.value];
-    }
-  }
-  return { fields, file };
 }
 
 const one = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : '');

@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import { textProblem } from '../../domain/text/plain-text.ts';
 import type { DB } from '../../platform/db/types.ts';
+import { slugify } from '../../domain/text/slug.ts';
 
 /**
  * The vocabulary of themes publications are described with. The key is made from the label when
@@ -21,13 +22,7 @@ const KEY_MAX = 80;
 
 /** "Ethnicity, culture & religion" → "ethnicity-culture-religion": lowercase letters and digits, single hyphens. */
 export function themeKeyFromLabel(label: string): string {
-  let key = label
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[’']/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+  let key = slugify(label);
   if (key.length > KEY_MAX) key = key.slice(0, KEY_MAX).replace(/-[^-]*$/, '').replace(/-+$/, '');
   return key;
 }

@@ -10,20 +10,7 @@ import { addDays, todayInLondon, type DateOnly } from '../../domain/calendar/dat
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { MAX_FILE_BYTES } from './files.ts';
-
-function dateFields(name: string, iso: string): Record<string, string> {
-  const [y, m, d] = iso.split('-');
-  return { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y };
-}
-
-function errorSummary(body: string): string {
-  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
-}
-
-function textOf(body: string): string {
-  return body.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/\s+/g, ' ');
-}
+import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
 const DOCX = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from('word/document.xml'), Buffer.from('<w:document/>')]);

@@ -5,6 +5,7 @@ import { LCSPR_CRITERIA, LCSPR_DECISION_NOTE } from '../../domain/notification/c
 import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/incident-workflow.ts';
 import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { incidentPartnership } from '../cases/service.ts';
 import { cleanFileName, detectFileType, fileProblem, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile } from './files.ts';
@@ -71,9 +72,6 @@ const NOTICES: Record<string, string> = {
   answered: 'Your answer was sent.',
 };
 
-function notFoundPage(reply: FastifyReply): FastifyReply {
-  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-}
 
 export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher, config } = app.deps;

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { addCalendarMonths, compareDates, isDateOnly, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { textProblem } from '../../domain/text/plain-text.ts';
+import { slugify } from '../../domain/text/slug.ts';
 import {
   AGE_BANDS,
   HARM_TYPES,
@@ -96,13 +97,7 @@ export function storableText(text: string): string {
  */
 export function baseSlug(publishedOn: DateOnly, title: string): string {
   const year = publishedOn.slice(0, 4);
-  const words = title
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .toLowerCase()
-    .replace(/[’']/g, '')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
+  const words = slugify(title);
   const room = SLUG_MAX - year.length - 1 - 4;
   let cut = words;
   if (cut.length > room) {

@@ -9,15 +9,7 @@ import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { storeFile } from '../rapid-reviews/files.ts';
 import { currentCalendar } from '../rules/service.ts';
-
-function errorSummary(body: string): string {
-  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
-}
-
-function textOf(body: string): string {
-  return body.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/&quot;/g, '"').replace(/\s+/g, ' ');
-}
+import { errorSummary, textOf } from '../../../test/support/pages.ts';
 
 const CHILD_NAME = 'Zebedee Fictitious';
 

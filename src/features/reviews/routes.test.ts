@@ -6,20 +6,7 @@ import { addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { recordIncident } from '../cases/service.ts';
-
-function dateFields(name: string, iso: string): Record<string, string> {
-  const [y, m, d] = iso.split('-');
-  return { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y };
-}
-
-function errorSummary(body: string): string {
-  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
-  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
-}
-
-function textOf(body: string): string {
-  return body.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/&quot;/g, '"').replace(/\s+/g, ' ');
-}
+import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional final report\n'), Buffer.alloc(1024, 0x20), Buffer.from('\n%%EOF\n')]);
 

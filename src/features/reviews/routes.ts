@@ -6,6 +6,7 @@ import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/
 import { STATES } from '../../domain/workflow/incident-workflow.ts';
 import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { publishRoutes } from './publish-routes.ts';
@@ -75,9 +76,6 @@ const NOTICES: Record<string, string> = {
 
 export type Need = 'read' | 'contribute' | 'manage';
 
-function notFoundPage(reply: FastifyReply): FastifyReply {
-  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-}
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher, config } = app.deps;

@@ -7,8 +7,9 @@ import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from '../../domain/calendar/bank-holi
 import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
 import { backup, BackupError, restore } from './backup.ts';
 
-/** Rows migration 0004 seeds into every database (clock rules and bank holidays). */
-const SEEDED_ROWS = DEFAULT_CLOCK_RULES.length + ENGLAND_AND_WALES_BANK_HOLIDAYS.length;
+/** Rows migrations seed into every database: clock rules and bank holidays (0004), themes (0009). */
+const SEEDED_THEMES = 29;
+const SEEDED_ROWS = DEFAULT_CLOCK_RULES.length + ENGLAND_AND_WALES_BANK_HOLIDAYS.length + SEEDED_THEMES;
 
 describe.each(ENGINES)('backup and restore on %s', (engine) => {
   let source: TestDatabase;

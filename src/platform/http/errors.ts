@@ -55,3 +55,8 @@ export function setUpErrorPages(app: FastifyInstance): void {
     return reply.code(status).render('error-pages/client-error.njk', { pageTitle: 'There is a problem', detail, status });
   });
 }
+
+/** The GOV.UK "Page not found" page: for a record that does not exist or that the person may not know of. */
+export function notFoundPage(reply: FastifyReply): FastifyReply {
+  return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+}

@@ -1,0 +1,18 @@
+/** Reading pages in integration tests: form values for GOV.UK date inputs, the error summary, the visible text. */
+
+/** The three boxes of a GOV.UK date input named `name`, for a YYYY-MM-DD date. */
+export function dateFields(name: string, iso: string): Record<string, string> {
+  const [y, m, d] = iso.split('-');
+  return { [`${name}-day`]: String(Number(d)), [`${name}-month`]: String(Number(m)), [`${name}-year`]: y };
+}
+
+/** The text of the page's error summary ('' when there is none). */
+export function errorSummary(body: string): string {
+  const m = /<div class="govuk-error-summary"[\s\S]*?<\/ul>/.exec(body);
+  return m ? m[0].replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ') : '';
+}
+
+/** The page's text with tags removed, the usual entities read and white space folded. */
+export function textOf(body: string): string {
+  return body.replace(/<[^>]+>/g, ' ').replace(/&#39;|&rsquo;/g, '’').replace(/&quot;/g, '"').replace(/\s+/g, ' ');
+}
