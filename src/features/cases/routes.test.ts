@@ -248,6 +248,16 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     const oldRow = new RegExp(`<a class="govuk-link" href="/cases/${old}">[\\s\\S]*?</tr>`).exec(list2.body)?.[0] ?? '';
     expect(oldRow).toContain('govuk-tag--red');
     expect(oldRow).toContain('Overdue');
+    // The dashboard's links: only the cases with a clock in that state.
+    const overdue = await admin.get('/cases?clock=overdue');
+    expect(overdue.body).toContain(`href="/cases/${old}"`);
+    expect(overdue.body).not.toContain(`href="/cases/${onTime}"`);
+    expect(overdue.body).toContain('with an overdue clock');
+    const dueSoon = await admin.get('/cases?clock=due-soon');
+    expect(dueSoon.body).toContain(`href="/cases/${soon}"`);
+    expect(dueSoon.body).not.toContain(`href="/cases/${old}"`);
+    // An unknown filter shows every case.
+    expect((await admin.get('/cases?clock=<script>')).body).toContain(`href="/cases/${onTime}"`);
   });
 
   it('moves a case through the whole workflow, each step on the timeline and in the audit trail', async () => {

@@ -11,7 +11,8 @@ import { readMultipart } from '../../platform/http/multipart-form.ts';
 import type { ErrorItem } from '../../platform/http/forms.ts';
 import { noticeFor } from '../admin/notices.ts';
 import { FILE_TYPE_LABELS, type FileType } from '../rapid-reviews/files.ts';
-import { CatalogueError, getPublicationById, listThemes, SUMMARY_MAX, TITLE_MAX, withdrawPublicationFile, type Publication } from '../repository/catalogue.ts';
+import { CatalogueError, getPublicationById, listThemes, publicationsOf, SUMMARY_MAX, TITLE_MAX, withdrawPublicationFile, type Publication } from '../repository/catalogue.ts';
+import { listPartnerships } from '../partnerships/service.ts';
 import { importReport, IMPORT_MAX_BYTES } from './import.ts';
 import { addTheme, findTheme, rewordTheme, setThemeRetired, ThemeError, themeUse } from './themes.ts';
 
@@ -78,35 +79,20 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
 
   /** The partnerships the person manages publications for, by name. */
   async function partnershipsFor(req: FastifyRequest): Promise<{ id: string; name: string; slug: string }[]> {
-    const scope = partnershipsWith(req.principal!, PERMISSION);
-    if (scope !== 'all' && scope.length === 0) return [];
-    let q = db.selectFrom('partnerships').select(['id', 'name', 'slug']).orderBy('name');
-    if (scope !== 'all') q = q.where('id', 'in', scope);
-    return q.execute();
+    return listPartnerships(db, partnershipsWith(req.principal!, PERMISSION));
   }
 
   app.get('/publications', access(PERMISSION), async (req, reply) => {
     const partnerships = await partnershipsFor(req);
-    const ids = partnerships.map((p) => p.id);
-    const rows = ids.length
-      ? await db
-          .selectFrom('publications as p')
-          .innerJoin('partnerships as pt', 'pt.id', 'p.partnership_id')
-          .select(['p.id', 'p.slug', 'p.title', 'pt.name as partnershipName', 'p.published_on', 'p.withdrawable_on', 'p.file_type', 'p.page_count', 'p.file_withdrawn_on'])
-          .where('p.partnership_id', 'in', ids)
-          .orderBy('p.published_on', 'desc')
-          .orderBy('p.title')
-          .execute()
-      : [];
-    const publications = rows.map((r) => ({
+    const publications = (await publicationsOf(db, partnerships.map((p) => p.id))).map((r) => ({
       id: r.id,
       slug: r.slug,
       title: r.title,
       partnership: { name: r.partnershipName },
-      publishedOn: r.published_on,
-      withdrawableOn: r.withdrawable_on,
-      fileStatus: fileStatus({ type: r.file_type, pageCount: r.page_count, withdrawnOn: r.file_withdrawn_on }),
-      mayWithdraw: r.file_type !== null && !r.file_withdrawn_on,
+      publishedOn: r.publishedOn,
+      withdrawableOn: r.withdrawableOn,
+      fileStatus: fileStatus({ type: r.fileType, pageCount: r.pageCount, withdrawnOn: r.fileWithdrawnOn }),
+      mayWithdraw: r.fileType !== null && !r.fileWithdrawnOn,
     }));
     return reply.render('publications/views/list.njk', {
       pageTitle: 'Published reviews',

@@ -511,6 +511,48 @@ export async function latestPublications(db: Db, options: { limit: number; partn
   }));
 }
 
+/** The public record a case's review was published as, if it was. */
+export async function publicationOfIncident(db: Db, incidentId: string): Promise<{ slug: string; publishedOn: DateOnly } | null> {
+  const row = await db.selectFrom('publications').select(['slug', 'published_on']).where('incident_id', '=', incidentId).executeTakeFirst();
+  return row ? { slug: row.slug, publishedOn: row.published_on } : null;
+}
+
+export type ManagedPublication = {
+  id: string;
+  slug: string;
+  title: string;
+  partnershipName: string;
+  publishedOn: DateOnly;
+  withdrawableOn: DateOnly;
+  fileType: 'pdf' | 'docx' | null;
+  pageCount: number | null;
+  fileWithdrawnOn: DateOnly | null;
+};
+
+/** The publications of these partnerships, newest first, for their administrators. */
+export async function publicationsOf(db: Db, partnershipIds: readonly string[]): Promise<ManagedPublication[]> {
+  if (partnershipIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('publications as p')
+    .innerJoin('partnerships as pt', 'pt.id', 'p.partnership_id')
+    .select(['p.id', 'p.slug', 'p.title', 'pt.name as partnership_name', 'p.published_on', 'p.withdrawable_on', 'p.file_type', 'p.page_count', 'p.file_withdrawn_on'])
+    .where('p.partnership_id', 'in', [...partnershipIds])
+    .orderBy('p.published_on', 'desc')
+    .orderBy('p.title')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    slug: r.slug,
+    title: r.title,
+    partnershipName: r.partnership_name,
+    publishedOn: r.published_on,
+    withdrawableOn: r.withdrawable_on,
+    fileType: r.file_type,
+    pageCount: r.page_count,
+    fileWithdrawnOn: r.file_withdrawn_on,
+  }));
+}
+
 /** Every publication's address and last change, for the sitemap. */
 export async function publicationAddresses(db: Db): Promise<{ slug: string; updatedAt: Date }[]> {
   const rows = await db.selectFrom('publications').select(['slug', 'updated_at']).orderBy('published_on', 'desc').execute();

@@ -3,12 +3,11 @@ import { z } from 'zod';
 import { isDateOnly, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { ENTRY_DEFINITIONS, ENTRY_KINDS, type EntryKind } from '../../domain/reviews/review-log.ts';
 import { REVIEW_TYPES } from '../../domain/reviews/review-types.ts';
-import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import type { Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { incidentPartnership } from '../cases/service.ts';
-import { addEntry, loadReview, mayAddEntry, reviewAccess, type ReviewView } from './service.ts';
+import { addEntry, findReview, loadReview, mayAddEntry, reviewAccess, type ReviewView } from './service.ts';
 
 /**
  * The review of a case in the JSON API: read it, and add to its log. The same services and checks
@@ -85,18 +84,14 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
   /** The review if this person may see it (and `contribute` when asked); otherwise a 404 or 403 problem, audited. */
   async function reviewFor(req: FastifyRequest, reply: FastifyReply, need: 'read' | 'contribute'): Promise<ReviewView | null> {
     const { id } = req.params as { id: string };
-    const principal = req.principal!;
-    const scopes = [partnershipsWith(principal, 'case:read'), partnershipsWith(principal, 'review:work')];
-    const view = await loadReview(db, cipher, scopes.includes('all') ? 'all' : [...new Set(scopes.flat() as string[])], id, today());
-    const may = view ? reviewAccess(principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null }) : null;
-    if (view && may?.read) {
-      if (may[need]) return view;
-      await req.audit({ action: 'access-refused', permission: 'case:write', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: id, outcome: 'refused' });
+    const found = await findReview(db, cipher, req.principal!, id, today());
+    if (found.view) {
+      if (found.may[need]) return found.view;
+      await req.audit({ action: 'access-refused', permission: 'case:write', partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: id, outcome: 'refused' });
       sendProblem(reply, 403, 'Forbidden', 'Only the partnership’s business unit or the review’s lead reviewer can do this.');
       return null;
     }
-    const elsewhere = view?.incident.partnershipId ?? (await incidentPartnership(db, id));
-    if (elsewhere) await req.audit({ action: 'access-refused', permission: 'review:work', partnershipId: elsewhere, recordType: 'review', recordId: id, outcome: 'refused' });
+    if (found.elsewhere) await req.audit({ action: 'access-refused', permission: 'review:work', partnershipId: found.elsewhere, recordType: 'review', recordId: id, outcome: 'refused' });
     sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
     return null;
   }

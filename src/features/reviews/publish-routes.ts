@@ -98,7 +98,6 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const { view, may } = found;
     const body = bodyOf(req);
     const draft = readDraft(body);
-    const publishing = await loadPublishing(db, cipher, view);
     const result = await saveDraft(db, cipher, view, actorOf(req), draft, Number(text(body, 'version', 12)));
     if (result.ok) {
       await audit(req, view, 'publication-draft', { fields: Object.keys(draft).filter((k) => k !== 'otherNames') });
@@ -110,7 +109,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
       const current = await loadPublishing(db, cipher, view);
       return renderForm(reply.code(409), view, may, current, draftValues(current.draft, current.version), problems.view());
     }
-    return renderForm(reply.code(422), view, may, publishing, { ...body, themes: draft.themes }, problems.view());
+    return renderForm(reply.code(422), view, may, await loadPublishing(db, cipher, view), { ...body, themes: draft.themes }, problems.view());
   });
 
   async function renderCheck(req: FastifyRequest, reply: FastifyReply, found: { view: ReviewView; may: ReviewAccess }, extra: Record<string, unknown> = {}) {

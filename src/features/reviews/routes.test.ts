@@ -96,6 +96,15 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     // A partner lead reads, but cannot change it.
     expect((await lead.get(`/cases/${caseId}/review`)).statusCode).toBe(200);
     expect((await lead.get(`/cases/${caseId}/review/terms`)).statusCode).toBe(403);
+    // The business unit's forms, each with its fields.
+    for (const [path, field] of [['terms', 'name="linesOfEnquiry"'], ['reviewer', 'Jordan Reviewer'], ['reports/new', 'name="file"'], ['publication', 'name="decision"'], ['log/delay', 'name="panelToldOn-day"']]) {
+      const form = await admin.get(`/cases/${caseId}/review/${path}`);
+      expect(form.statusCode, path).toBe(200);
+      expect(form.body, path).toContain(field);
+    }
+    expect((await admin.get(`/cases/${caseId}/review/log/minutes`)).statusCode).toBe(404);
+    // No such case: no review.
+    expect((await admin.get('/cases/00000000-0000-4000-8000-000000000000/review')).statusCode).toBe(404);
   });
 
   it('lets the business unit choose a lead reviewer, who then sees that review and no other', async () => {

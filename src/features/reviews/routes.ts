@@ -4,15 +4,15 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { ENTRY_DEFINITIONS, ENTRY_KINDS, isEntryKind, type EntryInput, type EntryKind } from '../../domain/reviews/review-log.ts';
 import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
 import { STATES } from '../../domain/workflow/incident-workflow.ts';
-import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { can, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { publishRoutes } from './publish-routes.ts';
+import { publicationOfIncident } from '../repository/catalogue.ts';
 import { recordViews } from '../audit/service.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { incidentPartnership } from '../cases/service.ts';
 import { FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile } from '../rapid-reviews/files.ts';
 import {
   ADVANCE_COPY_LABELS,
@@ -22,6 +22,7 @@ import {
   assignReviewer,
   finishEntry,
   listReviews,
+  findReview,
   loadReview,
   mayAddEntry,
   METHOD_LABELS,
@@ -76,6 +77,10 @@ const NOTICES: Record<string, string> = {
 
 export type Need = 'read' | 'contribute' | 'manage';
 
+function forbidden(reply: FastifyReply, detail: string): FastifyReply {
+  return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail, status: 403 });
+}
+
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher, config } = app.deps;
@@ -89,19 +94,14 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
    */
   async function reviewFor(req: FastifyRequest, reply: FastifyReply, need: Need): Promise<{ view: ReviewView; may: ReviewAccess } | null> {
     const { id } = req.params as { id: string };
-    const principal = req.principal!;
-    const scope = [partnershipsWith(principal, 'case:read'), partnershipsWith(principal, 'review:work')];
-    const merged = scope.includes('all') ? 'all' : [...new Set(scope.flat() as string[])];
-    const view = await loadReview(db, cipher, merged, id, today());
-    const may = view ? reviewAccess(principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null }) : null;
-    if (view && may?.read) {
-      if (may[need]) return { view, may };
-      await req.audit({ action: 'access-refused', permission: need === 'read' ? 'case:read' : 'case:write', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: id, outcome: 'refused' });
-      reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit can do this on a review.', status: 403 });
+    const found = await findReview(db, cipher, req.principal!, id, today());
+    if (found.view) {
+      if (found.may[need]) return found;
+      await req.audit({ action: 'access-refused', permission: need === 'read' ? 'case:read' : 'case:write', partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: id, outcome: 'refused' });
+      forbidden(reply, 'Only the partnership’s business unit can do this on a review.');
       return null;
     }
-    const elsewhere = view?.incident.partnershipId ?? (await incidentPartnership(db, id));
-    if (elsewhere) await req.audit({ action: 'access-refused', permission: 'review:work', partnershipId: elsewhere, recordType: 'review', recordId: id, outcome: 'refused' });
+    if (found.elsewhere) await req.audit({ action: 'access-refused', permission: 'review:work', partnershipId: found.elsewhere, recordType: 'review', recordId: id, outcome: 'refused' });
     notFoundPage(reply);
     return null;
   }
@@ -142,12 +142,12 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     await audit(req, view, 'view', { page: 'review' });
     const q = req.query as Record<string, unknown>;
     const notice = Object.entries(NOTICES).find(([k]) => q.done === k)?.[1] ?? null;
-    const publication = await db.selectFrom('publications').select(['slug', 'published_on']).where('incident_id', '=', view.incident.id).executeTakeFirst();
+    const publication = await publicationOfIncident(db, view.incident.id);
     const byKind = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.entries.filter((e) => e.kind === k)]));
     const addable = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.working && mayAddEntry(k, may)]));
     return render(reply, 'overview', 'Review', view, may, {
       notice,
-      publication: publication ? { slug: publication.slug, publishedOn: publication.published_on } : null,
+      publication,
       mayPublish: can(req.principal, 'publication:manage', { partnershipId: view.incident.partnershipId }),
       byKind,
       addable,
@@ -264,7 +264,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const kind = kindOf(req);
     if (!kind) return notFoundPage(reply);
-    if (!mayAddEntry(kind, found.may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    if (!mayAddEntry(kind, found.may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
     return render(reply, 'entry', ENTRY_DEFINITIONS[kind].add, found.view, found.may, { definition: ENTRY_DEFINITIONS[kind] });
   });
 
@@ -274,7 +274,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const kind = kindOf(req);
     if (!kind) return notFoundPage(reply);
     const { view, may } = found;
-    if (!mayAddEntry(kind, may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    if (!mayAddEntry(kind, may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
     const body = bodyOf(req);
     const problems = new Problems(dateIdsOf(kind));
     const input = readEntry(body, kind, problems);
@@ -296,7 +296,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const { entryId } = req.params as { entryId: string };
     const entry = view.entries.find((e) => e.id === entryId);
     if (!entry) return notFoundPage(reply);
-    if (!mayAddEntry(entry.kind, may)) return reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit records this.', status: 403 });
+    if (!mayAddEntry(entry.kind, may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
     const body = bodyOf(req);
     const id = `done-${entryId}`;
     const problems = new Problems([id]);

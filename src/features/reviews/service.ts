@@ -9,7 +9,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { addCaseEvent, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
+import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
 import { fileProblem, cleanFileName, detectFileType, storeFile, type FileType } from '../rapid-reviews/files.ts';
 
 /**
@@ -179,6 +179,25 @@ export async function loadReview(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
     working: WORKING_STATES.includes(incident.state),
     publishing: PUBLISHING_STATES.includes(incident.state),
   };
+}
+
+export type FoundReview = { view: ReviewView; may: ReviewAccess } | { view: null; elsewhere: string | null };
+
+/**
+ * The review at `incidentId` as this person may see it (the business unit's partnerships and the
+ * reviews they lead), with what they may do there; otherwise nothing, and the partnership the
+ * case belongs to (for the audit trail) when it exists at all. The pages and the API both ask here.
+ */
+export async function findReview(db: Kysely<DB>, cipher: FieldCipher, principal: Principal, incidentId: string, today: DateOnly): Promise<FoundReview> {
+  const scopes = [partnershipsWith(principal, 'case:read'), partnershipsWith(principal, 'review:work')];
+  const scope: TenantScope = scopes.includes('all') ? 'all' : [...new Set(scopes.flat() as string[])];
+  const view = await loadReview(db, cipher, scope, incidentId, today);
+  if (view) {
+    const may = reviewAccess(principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null });
+    if (may.read) return { view, may };
+    return { view: null, elsewhere: view.incident.partnershipId };
+  }
+  return { view: null, elsewhere: (await incidentPartnership(db, incidentId)) ?? null };
 }
 
 /** The lead reviewer of a case's review, to check a reviewer's access before loading it all. */
