@@ -73,8 +73,8 @@ const IF_MATCH: Parameter = {
 const ETAG = { ETag: { description: 'The incident’s version, for If-Match.', schema: { type: 'string' } } };
 
 const REFUSALS = {
-  '401': problem('No API token or session, or the token is not valid or has been revoked.'),
-  '403': problem('You do not hold the permission this needs.'),
+  '401': problem('No API token or session, or the token is not valid, has expired or has been revoked.'),
+  '403': problem('You do not hold the permission this needs, or (for a change) the API token is read-only.'),
 };
 const NOT_FOUND = { '404': problem('There is no such incident, or it belongs to a partnership you do not work for.') };
 const INVALID = { '422': problem('The body is not sound: `errors` lists each answer to correct.') };
