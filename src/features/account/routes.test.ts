@@ -190,6 +190,30 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     expect((await a.client.get('/account')).statusCode).toBe(303);
   });
 
+  it('signs out only through a form with the CSRF token: the header offers a button, and the address asks first', async () => {
+    const { client, userId } = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId }]);
+    const page = await client.get('/account');
+    const header = /<section aria-label="Service information"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? '';
+    expect(header).toMatch(/<form method="post" action="\/sign-out" class="cspr-sign-out">\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit"[^>]*>Sign out<\/button>/);
+    expect(header).not.toContain('href="/sign-out"');
+
+    // Following a link (another site's, say) only asks.
+    const asked = await client.get('/sign-out');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1 class="govuk-heading-l">Sign out</h1>');
+    expect((await client.get('/account')).statusCode).toBe(200);
+    // A form without the token (a forged one) changes nothing.
+    expect((await client.post('/sign-out', {}, { csrf: null })).statusCode).toBe(403);
+    expect((await client.get('/account')).statusCode).toBe(200);
+
+    const out = await client.post('/sign-out', {}, { from: '/sign-out' });
+    expect(out.statusCode).toBe(200);
+    expect(out.body).toContain('You have signed out');
+    expect(out.body).not.toContain('action="/sign-out"');
+    expect((await client.get('/account')).statusCode).toBe(303);
+    expect(await t.app.deps.database.db.selectFrom('sessions').select('id_hash').where('user_id', '=', userId).execute()).toEqual([]);
+  });
+
   it('creates an API token shown once, which acts as the person until revoked', async () => {
     const { client, email, userId } = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId }]);
     const empty = await client.post('/account/api-tokens', { name: '', scope: 'read', expiresInDays: '90' });

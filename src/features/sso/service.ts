@@ -66,6 +66,17 @@ export async function providerForEmail(db: Kysely<DB>, email: string): Promise<S
   return row ? toStored(row) : undefined;
 }
 
+/** Providers whose claim to an email domain waits for a system administrator, for the administration page. */
+export async function providersAwaitingApproval(db: Kysely<DB>): Promise<{ slug: string; name: string; emailDomain: string }[]> {
+  return db
+    .selectFrom('sso_providers as s')
+    .innerJoin('partnerships as p', 'p.id', 's.partnership_id')
+    .select(['p.slug', 'p.name', 's.email_domain as emailDomain'])
+    .where('s.approved_at', 'is', null)
+    .orderBy('p.name')
+    .execute();
+}
+
 /** Another partnership's approved provider already signs in people of this domain: one domain, one provider. */
 export async function domainUsedElsewhere(db: Kysely<DB>, domain: string, partnershipId: string): Promise<boolean> {
   const row = await db
