@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { DB, RoleName } from '../../platform/db/types.ts';
-import { addRole, grantProblem, isUuid, UserError, type NewGrant } from './service.ts';
+import type { DB } from '../../platform/db/types.ts';
+import { addRole, grantProblem, isUuid, UserError, type NewGrant, type UserGrant } from './service.ts';
 
 /**
  * A role offered to someone who already has an account. An administrator cannot add a role to
@@ -11,17 +11,8 @@ import { addRole, grantProblem, isUuid, UserError, type NewGrant } from './servi
  */
 export const OFFER_DAYS = 7;
 
-export type RoleOffer = {
-  id: string;
-  role: RoleName;
-  partnershipId: string | null;
-  partnershipName: string | null;
-  agencyId: string | null;
-  agencyName: string | null;
-  offeredByName: string;
-  createdAt: Date;
-  expiresAt: Date;
-};
+/** The role, as a role held is shown, with who offered it and until when. */
+export type RoleOffer = UserGrant & { offeredByName: string; createdAt: Date; expiresAt: Date };
 
 export type OfferToManage = RoleOffer & { userId: string; email: string; name: string };
 
