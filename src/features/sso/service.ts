@@ -375,6 +375,8 @@ export type Admission =
  * active account with this email address that holds a role in the provider's partnership (then
  * linked for next time). People with a national role (system administrators, Panel viewers) sign
  * in with a password and their own second factor: one partnership's provider cannot vouch for them.
+ * The session this admits to holds only the roles in the provider's partnership (see the
+ * callback): a provider never vouches for the person's work anywhere else.
  */
 export async function admit(db: Kysely<DB>, provider: StoredProvider, identity: ProviderIdentity): Promise<Admission> {
   const linked = await db
