@@ -41,11 +41,14 @@ describe.skipIf(!chromiumPath)('signing in with a keyboard', { timeout: 120_000 
 
     await page.getByRole('link', { name: 'Manage your API tokens' }).click();
     await page.getByLabel('Name of the new token').fill('Reporting');
+    await page.getByLabel('Read only').check();
     await page.getByRole('button', { name: 'Create token' }).click();
     expect(await page.textContent('.cspr-token')).toMatch(/^cspr_/);
     await expectAccessible(page);
 
-    await page.getByRole('link', { name: 'Sign out' }).click();
+    // Sign out is a button in the header (a form with the CSRF token), working without JavaScript.
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForLoadState('load');
     expect(await page.textContent('h1')).toBe('You have signed out');
     await expectAccessible(page);
     expect(errors).toEqual([]);
@@ -85,6 +88,9 @@ describe.skipIf(!chromiumPath)('signing in with a keyboard', { timeout: 120_000 
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.waitForURL(/\/account$/);
     expect(await page.textContent('main')).toContain('Statutory partner lead');
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await page.waitForLoadState('load');
+    expect(await page.textContent('h1')).toBe('You have signed out');
     await context.close();
   });
 });

@@ -26,7 +26,7 @@ describe.skipIf(!chromiumPath)('single sign-on in a browser', () => {
       clientSecret: idp.clientSecret,
       emailDomain: 'westbrook.gov.uk',
       enabled: true,
-    });
+    }, { approvedBy: null });
     await createUser(db, { email: 'jo.admin@westbrook.gov.uk', name: 'Jo Admin', grants: [{ role: 'partnership-admin', partnershipId: westbrook.id }] });
     idp.accounts.set('jo-object-id', { email: 'jo.admin@westbrook.gov.uk' });
     idp.accounts.set('sam-object-id', { email: 'sam.new@westbrook.gov.uk' });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, TEST_PASSWORD, TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
+import { errorSummary } from '../../../test/support/pages.ts';
 import { SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
@@ -83,7 +84,7 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     expect(actions.map((a) => `${a.action}:${a.outcome}`)).toEqual(['sign-in:failed', 'sign-in:allowed', 'two-factor-enabled:allowed']);
 
     // Later: sign out, and sign in again with a code and then with a recovery code.
-    expect((await c.get('/sign-out')).body).toContain('You have signed out');
+    expect((await c.post('/sign-out', {}, { from: '/sign-out' })).body).toContain('You have signed out');
     expect((await c.get('/account')).statusCode).toBe(303);
     await c.post('/sign-in', { email: 'first@example.org', password: TEST_PASSWORD }, { from: '/sign-in' });
     const codePage = await c.get('/sign-in/two-factor');
@@ -109,7 +110,7 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     expect(reused.body).toContain('already been used');
   });
 
-  it('locks the account after five wrong passwords, even against the right one', async () => {
+  it('locks the account after five wrong passwords, even against the right one, saying no more than to an unknown address', async () => {
     await newUser('locked@example.org');
     const c = new TestClient(t.app);
     for (let i = 0; i < 5; i += 1) {
@@ -117,7 +118,11 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     }
     const res = await c.post('/sign-in', { email: 'locked@example.org', password: TEST_PASSWORD }, { from: '/sign-in' });
     expect(res.statusCode).toBe(401);
-    expect(res.body).toContain('Your account is locked for 15 minutes');
+    expect(res.headers.location).toBeUndefined();
+    expect(res.body).toContain('After 5 wrong attempts an account is locked for 15 minutes');
+    const unknown = await c.post('/sign-in', { email: 'nobody.at.all@example.org', password: TEST_PASSWORD }, { from: '/sign-in' });
+    expect(unknown.statusCode).toBe(401);
+    expect(errorSummary(res.body)).toBe(errorSummary(unknown.body));
   });
 
   it('answers an unknown account exactly as a wrong password', async () => {
@@ -185,12 +190,36 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     expect((await a.client.get('/account')).statusCode).toBe(303);
   });
 
+  it('signs out only through a form with the CSRF token: the header offers a button, and the address asks first', async () => {
+    const { client, userId } = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId }]);
+    const page = await client.get('/account');
+    const header = /<section aria-label="Service information"[\s\S]*?<\/section>/.exec(page.body)?.[0] ?? '';
+    expect(header).toMatch(/<form method="post" action="\/sign-out" class="cspr-sign-out">\s*<input type="hidden" name="_csrf" value="[^"]+">\s*<button type="submit"[^>]*>Sign out<\/button>/);
+    expect(header).not.toContain('href="/sign-out"');
+
+    // Following a link (another site's, say) only asks.
+    const asked = await client.get('/sign-out');
+    expect(asked.statusCode).toBe(200);
+    expect(asked.body).toContain('<h1 class="govuk-heading-l">Sign out</h1>');
+    expect((await client.get('/account')).statusCode).toBe(200);
+    // A form without the token (a forged one) changes nothing.
+    expect((await client.post('/sign-out', {}, { csrf: null })).statusCode).toBe(403);
+    expect((await client.get('/account')).statusCode).toBe(200);
+
+    const out = await client.post('/sign-out', {}, { from: '/sign-out' });
+    expect(out.statusCode).toBe(200);
+    expect(out.body).toContain('You have signed out');
+    expect(out.body).not.toContain('action="/sign-out"');
+    expect((await client.get('/account')).statusCode).toBe(303);
+    expect(await t.app.deps.database.db.selectFrom('sessions').select('id_hash').where('user_id', '=', userId).execute()).toEqual([]);
+  });
+
   it('creates an API token shown once, which acts as the person until revoked', async () => {
     const { client, email, userId } = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId }]);
-    const empty = await client.post('/account/api-tokens', { name: '' });
+    const empty = await client.post('/account/api-tokens', { name: '', scope: 'read', expiresInDays: '90' });
     expect(empty.statusCode).toBe(422);
     expect(empty.body).toContain('Enter a name for the token');
-    const page = await client.post('/account/api-tokens', { name: 'Reporting <script>alert(1)</script>' });
+    const page = await client.post('/account/api-tokens', { name: 'Reporting <script>alert(1)</script>', scope: 'read', expiresInDays: '90' });
     expect(page.statusCode).toBe(200);
     expect(page.body).not.toContain('<script>alert(1)</script>');
     expect(page.body).toContain('Reporting &lt;script&gt;');
@@ -210,7 +239,7 @@ describe.each(ENGINES)('signing in on %s', (engine) => {
     expect((await client.post(`/account/api-tokens/${id}/revoke`, {}, { from: '/account/api-tokens' })).statusCode).toBe(303);
     const after = await t.app.inject({ url: '/api/v1/me', headers: { authorization: `Bearer ${token}` } });
     expect(after.statusCode).toBe(401);
-    expect(after.json().detail).toContain('not valid or has been revoked');
+    expect(after.json().detail).toContain('not valid, has expired or has been revoked');
     const guessed = await t.app.inject({ url: '/api/v1/me', headers: { authorization: 'Bearer cspr_guess' } });
     expect(guessed.statusCode).toBe(401);
   });

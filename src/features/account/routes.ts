@@ -2,19 +2,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
 import { createSession, endAllSessions, endSession } from '../../platform/auth/sessions.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
-import { COOKIE_OPTIONS, SESSION_COOKIE } from '../../platform/http/authentication.ts';
+import { COOKIE_OPTIONS, refuse, SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { fieldError, formErrors, safeNext } from '../../platform/http/forms.ts';
+import { noticeFor } from '../admin/notices.ts';
+import { listPartnerships } from '../partnerships/service.ts';
+import { answerOffer, openOffersFor } from '../users/role-offers.ts';
 import { codeForm, recoveryForm, signInForm, tokenForm } from './schemas.ts';
 import {
   checkPassword,
   createApiToken,
+  type CodeResult,
   issueRecoveryCodes,
   LOCK_MINUTES,
+  MAX_FAILED_ATTEMPTS,
   listApiTokens,
   pendingTotpSecret,
   grantNames,
   remainingRecoveryCodes,
   revokeApiToken,
+  TOKEN_DAYS_DEFAULT,
+  TOKEN_DAYS_MAX,
   twoFactorState,
   useRecoveryCode,
   verifyTotpCode,
@@ -23,6 +30,13 @@ import { groupSecret, totpQrSvg } from './two-factor.ts';
 
 const GUESSING_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' } };
 const LOCKED_MESSAGE = `Too many attempts. Your account is locked for ${LOCK_MINUTES} minutes; try again later or reset your password.`;
+/**
+ * The one answer to a sign-in that did not work, whatever the reason: a wrong password, an
+ * address with no account, or a locked account. It must not tell which addresses have accounts.
+ */
+const SIGN_IN_REFUSED = `Enter a correct email address and password. After ${MAX_FAILED_ATTEMPTS} wrong attempts an account is locked for ${LOCK_MINUTES} minutes: if you have forgotten your password, reset it.`;
+/** Why a session that single sign-on started cannot change the sign-in of the whole account. */
+const LIMITED_SESSION = 'You signed in with your organisation’s account, which counts for one partnership only. Sign in with your email address, password and security code to change this.';
 
 /** Sign-in with a password and a second factor, the person's own account, and their API tokens. */
 export async function accountRoutes(app: FastifyInstance): Promise<void> {
@@ -72,8 +86,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
         actor: result.userId ? { id: result.userId, email: result.email as string, role: null } : undefined,
         changes: { step: 'password', reason: result.reason },
       });
-      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'Enter a correct email address and password';
-      return reply.code(401).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...fieldError('email', message) });
+      return reply.code(401).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...fieldError('email', SIGN_IN_REFUSED) });
     }
     await startSession(req, reply, result.userId, false);
     await req.audit({ action: 'sign-in', recordType: 'user', recordId: result.userId, actor: { id: result.userId, email: result.email, role: null }, changes: { step: 'password' } });
@@ -99,7 +112,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code);
     if (!result.ok) {
       await req.audit({ action: 'sign-in', outcome: result.reason === 'locked' ? 'refused' : 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor', reason: result.reason } });
-      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'The code is not right or has expired: enter the current code from your authenticator app';
+      const message = isLocked(result) ? LOCKED_MESSAGE : 'The code is not right or has expired: enter the current code from your authenticator app';
       return reply.code(401).render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next, ...fieldError('code', message) });
     }
     await startSession(req, reply, p.userId, true);
@@ -122,7 +135,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const result = await useRecoveryCode(db, p.userId, parsed.data.code);
     if (!result.ok) {
       await req.audit({ action: 'sign-in', outcome: 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code', reason: result.reason } });
-      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'That recovery code is not right or has already been used';
+      const message = isLocked(result) ? LOCKED_MESSAGE : 'That recovery code is not right or has already been used';
       return reply.code(401).render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next, ...fieldError('code', message) });
     }
     await startSession(req, reply, p.userId, true);
@@ -142,7 +155,16 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
+  // Setting up the authenticator app (or replacing recovery codes) makes the second factor of a
+  // password sign-in, which opens every role of the account: never from a single sign-on session.
+  async function refuseIfLimited(req: FastifyRequest, reply: FastifyReply): Promise<boolean> {
+    if (!req.session?.limitedTo) return false;
+    await refuse(req, reply, 'account:own', LIMITED_SESSION);
+    return true;
+  }
+
   app.get('/account/two-factor/set-up', access('password-only'), async (req, reply) => {
+    if (await refuseIfLimited(req, reply)) return reply;
     const next = safeNext((req.query as Record<string, string>).next);
     const state = await twoFactorState(db, cipher, req.principal!.userId);
     if (state.enabled) return reply.redirect(`/sign-in/two-factor?next=${encodeURIComponent(next)}`, 303);
@@ -150,6 +172,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/account/two-factor/set-up', access('password-only', GUESSING_LIMIT), async (req, reply) => {
+    if (await refuseIfLimited(req, reply)) return reply;
     const body = (req.body ?? {}) as Record<string, string>;
     const next = safeNext(body.next);
     const parsed = codeForm.safeParse(req.body);
@@ -157,7 +180,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const p = req.principal!;
     const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code, true);
     if (!result.ok) {
-      const message = result.reason === 'locked' ? LOCKED_MESSAGE : 'The code is not right: check the time on your phone and enter the current code';
+      const message = isLocked(result) ? LOCKED_MESSAGE : 'The code is not right: check the time on your phone and enter the current code';
       return renderSetUp(req, reply.code(401), next, fieldError('code', message));
     }
     const codes = await issueRecoveryCodes(db, p.userId);
@@ -166,7 +189,14 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('account/views/recovery-codes.njk', { pageTitle: 'Save your recovery codes', codes, next });
   });
 
+  // Signing out changes state, so it is a form with the CSRF token (another site cannot sign
+  // people out). The address itself shows that form, for links and bookmarks.
   app.get('/sign-out', PUBLIC, async (req, reply) => {
+    if (!req.session) return reply.render('account/views/signed-out.njk', { pageTitle: 'You have signed out' });
+    return reply.render('account/views/sign-out.njk', { pageTitle: 'Sign out' });
+  });
+
+  app.post('/sign-out', PUBLIC, async (req, reply) => {
     if (req.session) {
       await req.audit({ action: 'sign-out', recordType: 'user', recordId: req.principal?.userId });
       await endSession(db, req.session.idHash);
@@ -178,7 +208,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('account/views/signed-out.njk', { pageTitle: 'You have signed out' });
   });
 
-  app.get('/account', access('signed-in'), async (req, reply) => {
+  async function renderAccount(req: FastifyRequest, reply: FastifyReply) {
     const p = req.principal!;
     const names = await grantNames(db, p.grants);
     const roles = p.grants.map((g) => ({
@@ -186,13 +216,51 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       partnership: g.partnershipId ? (names.get(g.partnershipId) ?? '') : 'All partnerships',
       agency: g.agencyId ? (names.get(g.agencyId) ?? '') : '',
     }));
+    const offers = await openOffersFor(db, p.userId);
+    const limitedTo = req.session?.limitedTo ? ((await listPartnerships(db, [req.session.limitedTo]))[0]?.name ?? '') : null;
     return reply.render('account/views/account.njk', {
       pageTitle: 'Your account',
       person: { name: p.name, email: p.email },
       roles,
+      limitedTo,
+      offers: offers.map((o) => ({
+        ...o,
+        role: ROLE_LABELS[o.role],
+        mayAnswer: mayAnswer(req, o.partnershipId),
+      })),
       recoveryCodesLeft: await remainingRecoveryCodes(db, p.userId),
+      notice: noticeFor(req, ACCOUNT_NOTICES),
     });
-  });
+  }
+
+  app.get('/account', access('signed-in'), async (req, reply) => renderAccount(req, reply));
+
+  /**
+   * An offered role changes what the whole account opens: it is answered in a sign-in with the
+   * person's own password and second factor, or in a single sign-on session of the offering
+   * partnership itself.
+   */
+  const mayAnswer = (req: FastifyRequest, partnershipId: string | null) => !req.session?.limitedTo || req.session.limitedTo === partnershipId;
+
+  for (const accept of [true, false]) {
+    app.post(`/account/role-offers/:id/${accept ? 'accept' : 'decline'}`, access('signed-in'), async (req, reply) => {
+      const p = req.principal!;
+      const { id } = req.params as { id: string };
+      const offer = (await openOffersFor(db, p.userId)).find((o) => o.id === id);
+      if (!offer) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+      if (!mayAnswer(req, offer.partnershipId)) return refuse(req, reply, 'account:own', LIMITED_SESSION);
+      const answered = await answerOffer(db, p.userId, offer.id, accept);
+      if (!answered) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+      await req.audit({
+        action: accept ? 'role-offer-accepted' : 'role-offer-declined',
+        partnershipId: answered.partnershipId,
+        recordType: 'user',
+        recordId: p.userId,
+        changes: { after: { role: answered.role, partnershipId: answered.partnershipId, agencyId: answered.agencyId, accepted: accept } },
+      });
+      return reply.redirect(`/account?${accept ? 'accepted' : 'declined'}=1`, 303);
+    });
+  }
 
   app.post('/account/sign-out-everywhere', access('signed-in'), async (req, reply) => {
     const p = req.principal!;
@@ -203,6 +271,7 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/account/recovery-codes', access('signed-in'), async (req, reply) => {
+    if (await refuseIfLimited(req, reply)) return reply;
     const p = req.principal!;
     const codes = await issueRecoveryCodes(db, p.userId);
     await req.audit({ action: 'recovery-codes-replaced', recordType: 'user', recordId: p.userId });
@@ -210,17 +279,32 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   async function renderTokens(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
-    return reply.render('account/views/api-tokens.njk', { pageTitle: 'API tokens', tokens: await listApiTokens(db, req.principal!.userId), values: {}, ...extra });
+    return reply.render('account/views/api-tokens.njk', {
+      pageTitle: 'API tokens',
+      tokens: await listApiTokens(db, req.principal!.userId),
+      values: { expiresInDays: String(TOKEN_DAYS_DEFAULT) },
+      maxDays: TOKEN_DAYS_MAX,
+      limited: Boolean(req.session?.limitedTo),
+      ...extra,
+    });
   }
 
   app.get('/account/api-tokens', access('signed-in'), async (req, reply) => renderTokens(req, reply));
 
   app.post('/account/api-tokens', access('signed-in'), async (req, reply) => {
     const parsed = tokenForm.safeParse(req.body);
-    if (!parsed.success) return renderTokens(req, reply.code(422), { values: req.body, ...formErrors(parsed.error) });
-    const created = await createApiToken(db, req.principal!.userId, parsed.data.name);
-    await req.audit({ action: 'api-token-created', recordType: 'api-token', recordId: created.id, changes: { after: { name: parsed.data.name } } });
-    return renderTokens(req, reply, { created: { name: parsed.data.name, token: created.token } });
+    if (!parsed.success) return renderTokens(req, reply.code(422), { values: formValues(req.body, ['name', 'scope', 'expiresInDays']), ...formErrors(parsed.error) });
+    const { name, scope, expiresInDays } = parsed.data;
+    // A token made in a single sign-on session is limited as the session is.
+    const limitedTo = req.session?.limitedTo ?? null;
+    const created = await createApiToken(db, req.principal!.userId, { name, scope, expiresInDays, limitedTo });
+    await req.audit({
+      action: 'api-token-created',
+      recordType: 'api-token',
+      recordId: created.id,
+      changes: { after: { name, scope, expiresAt: created.expiresAt.toISOString(), limitedTo } },
+    });
+    return renderTokens(req, reply, { created: { name, scope, token: created.token, expiresAt: created.expiresAt } });
   });
 
   app.post('/account/api-tokens/:id/revoke', access('signed-in'), async (req, reply) => {
@@ -235,4 +319,18 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const p = req.principal!;
     return { id: p.userId, email: p.email, name: p.name, roles: p.grants };
   });
+}
+
+/** Once past the password, the person may be told their account is locked. */
+const isLocked = (result: CodeResult) => !result.ok && (result.reason === 'locked' || result.lockedNow);
+
+const ACCOUNT_NOTICES: Record<string, string> = {
+  accepted: 'Role accepted. It is yours from now on.',
+  declined: 'Role declined.',
+};
+
+/** The submitted text fields, to show the form again as it was sent. */
+function formValues(body: unknown, names: string[]): Record<string, string> {
+  const b = (body ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(names.filter((n) => typeof b[n] === 'string').map((n) => [n, (b[n] as string).slice(0, 200)]));
 }

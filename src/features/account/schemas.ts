@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TOKEN_DAYS_MAX } from './service.ts';
 
 /** Form schemas: one per form, with the messages people see. */
 export const signInForm = z.object({
@@ -22,4 +23,12 @@ export const recoveryForm = z.object({
 
 export const tokenForm = z.object({
   name: z.string().trim().min(1, 'Enter a name for the token, such as the system that will use it').max(100, 'Name must be 100 characters or fewer'),
+  scope: z.enum(['read', 'write'], { error: 'Select what the token may do' }),
+  expiresInDays: z
+    .string({ error: 'Enter how many days the token lasts' })
+    .trim()
+    .min(1, 'Enter how many days the token lasts')
+    .regex(/^\d+$/, 'How many days the token lasts must be a whole number, like 90')
+    .transform(Number)
+    .pipe(z.number().min(1, 'A token must last at least 1 day').max(TOKEN_DAYS_MAX, `A token can last ${TOKEN_DAYS_MAX} days at most`)),
 });

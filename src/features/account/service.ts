@@ -1,55 +1,48 @@
 import type { Kysely } from 'kysely';
 import { hashPassword, passwordProblem, verifyPassword } from '../../platform/auth/passwords.ts';
-import { API_TOKEN_PREFIX } from '../../platform/auth/principals.ts';
+import { API_TOKEN_PREFIX, endApiTokens } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
 import type { RoleGrant } from '../../platform/auth/policy.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
-import type { DB } from '../../platform/db/types.ts';
+import type { ApiTokenScope, DB } from '../../platform/db/types.ts';
+import { attemptFailed, attemptSucceeded, reserveAttempt } from './attempts.ts';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryCodeHash } from './two-factor.ts';
 
-/** After this many wrong passwords or codes in a row, the account waits LOCK_MINUTES. */
-export const MAX_FAILED_ATTEMPTS = 5;
-export const LOCK_MINUTES = 15;
+export { LOCK_MINUTES, MAX_FAILED_ATTEMPTS } from './attempts.ts';
 
-export type SignInResult =
-  | { ok: true; userId: string; email: string }
-  | { ok: false; reason: 'invalid' | 'locked'; userId?: string; email?: string; lockedUntil?: Date };
+/**
+ * 'invalid': the password was checked and is wrong (or there is no such account); 'locked': the
+ * account is locked, so the password was not checked at all.
+ */
+export type SignInResult = { ok: true; userId: string; email: string } | { ok: false; reason: 'invalid' | 'locked'; userId?: string; email?: string };
 
 export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-async function registerFailure(db: Kysely<DB>, userId: string, failures: number): Promise<Date | null> {
-  const lockedUntil = failures >= MAX_FAILED_ATTEMPTS ? new Date(Date.now() + LOCK_MINUTES * 60_000) : null;
-  await db
-    .updateTable('users')
-    .set({ failed_sign_ins: lockedUntil ? 0 : failures, ...(lockedUntil ? { locked_until: lockedUntil } : {}) })
-    .where('id', '=', userId)
-    .execute();
-  return lockedUntil;
-}
-
+/**
+ * The first factor. A locked account's password is not checked at all, yet the time a check
+ * takes is spent all the same (as for an address with no account), so neither the answer nor
+ * its timing tells a locked account, an unknown address and a wrong password apart.
+ */
 export async function checkPassword(db: Kysely<DB>, emailInput: string, password: string): Promise<SignInResult> {
   const email = normaliseEmail(emailInput);
-  const user = await db
-    .selectFrom('users')
-    .select(['id', 'email', 'password_hash', 'failed_sign_ins', 'locked_until', 'disabled_at'])
-    .where('email', '=', email)
-    .executeTakeFirst();
-  // The hash is always computed, so timing does not reveal whether the account exists.
-  const matches = await verifyPassword(password, user?.password_hash ?? null);
-  if (!user || user.disabled_at) return { ok: false, reason: 'invalid' };
-  if (user.locked_until && new Date(user.locked_until) > new Date()) {
-    return { ok: false, reason: 'locked', userId: user.id, email: user.email, lockedUntil: new Date(user.locked_until) };
+  const user = await db.selectFrom('users').select(['id', 'email', 'password_hash', 'disabled_at']).where('email', '=', email).executeTakeFirst();
+  if (!user || user.disabled_at) {
+    await verifyPassword(password, null);
+    return { ok: false, reason: 'invalid' };
   }
-  if (!matches) {
-    const lockedUntil = await registerFailure(db, user.id, user.failed_sign_ins + 1);
-    return lockedUntil
-      ? { ok: false, reason: 'locked', userId: user.id, email: user.email, lockedUntil }
-      : { ok: false, reason: 'invalid', userId: user.id, email: user.email };
+  const known = { userId: user.id, email: user.email };
+  if (!(await reserveAttempt(db, user.id, 'password'))) {
+    await verifyPassword(password, null);
+    return { ok: false, reason: 'locked', ...known };
   }
-  await db.updateTable('users').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', user.id).execute();
-  return { ok: true, userId: user.id, email: user.email };
+  if (!(await verifyPassword(password, user.password_hash))) {
+    await attemptFailed(db, user.id, 'password');
+    return { ok: false, reason: 'invalid', ...known };
+  }
+  if (!(await attemptSucceeded(db, user.id, 'password'))) return { ok: false, reason: 'locked', ...known };
+  return { ok: true, ...known };
 }
 
 export type TwoFactorState = { enabled: boolean; pendingSecret: string | null };
@@ -68,28 +61,29 @@ export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, use
   return secret;
 }
 
-export type CodeResult = { ok: true } | { ok: false; reason: 'invalid' | 'locked' };
+/**
+ * 'invalid': the code was checked and is wrong (`lockedNow` when that was the last attempt
+ * allowed); 'locked': the account is locked, so the code was not checked.
+ */
+export type CodeResult = { ok: true } | { ok: false; reason: 'invalid'; lockedNow: boolean } | { ok: false; reason: 'locked' };
 
-async function lockStatus(db: Kysely<DB>, userId: string) {
-  return db.selectFrom('users').select(['failed_sign_ins', 'locked_until', 'totp_secret_enc', 'totp_last_step', 'totp_enabled']).where('id', '=', userId).executeTakeFirstOrThrow();
-}
+const codeFailed = async (db: Kysely<DB>, userId: string): Promise<CodeResult> => ({ ok: false, reason: 'invalid', lockedNow: await attemptFailed(db, userId, 'code') });
 
-/** Checks a code from the authenticator app; wrong codes count towards the lockout. */
+/**
+ * Checks a code from the authenticator app; wrong codes count towards the second factor's lock.
+ * The step of the code is recorded only if no later one was (two requests with one code: one wins).
+ */
 export async function verifyTotpCode(db: Kysely<DB>, cipher: FieldCipher, userId: string, code: string, enabling = false): Promise<CodeResult> {
-  const u = await lockStatus(db, userId);
-  if (u.locked_until && new Date(u.locked_until) > new Date()) return { ok: false, reason: 'locked' };
-  if (!u.totp_secret_enc || u.totp_enabled === enabling) return { ok: false, reason: 'invalid' };
+  const u = await db.selectFrom('users').select(['totp_secret_enc', 'totp_last_step', 'totp_enabled']).where('id', '=', userId).executeTakeFirstOrThrow();
+  if (!u.totp_secret_enc || u.totp_enabled === enabling) return { ok: false, reason: 'invalid', lockedNow: false };
+  if (!(await reserveAttempt(db, userId, 'code'))) return { ok: false, reason: 'locked' };
   const step = checkTotp(cipher.decrypt(u.totp_secret_enc), code, u.totp_last_step === null ? null : Number(u.totp_last_step));
-  if (step === null) {
-    const lockedUntil = await registerFailure(db, userId, u.failed_sign_ins + 1);
-    return { ok: false, reason: lockedUntil ? 'locked' : 'invalid' };
-  }
-  await db
-    .updateTable('users')
-    .set({ totp_last_step: step, failed_sign_ins: 0, ...(enabling ? { totp_enabled: true } : {}) })
-    .where('id', '=', userId)
-    .execute();
-  return { ok: true };
+  if (step === null) return codeFailed(db, userId);
+  const accepted = await attemptSucceeded(db, userId, 'code', {
+    set: { totp_last_step: step, ...(enabling ? { totp_enabled: true } : {}) },
+    onlyIf: (q) => q.where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)])),
+  });
+  return accepted ? { ok: true } : codeFailed(db, userId);
 }
 
 /** Replaces the person's recovery codes with ten new ones, returned once. */
@@ -102,54 +96,112 @@ export async function issueRecoveryCodes(db: Kysely<DB>, userId: string): Promis
   return codes;
 }
 
+/** A recovery code stands in for a security code: it counts towards the same lock. */
 export async function useRecoveryCode(db: Kysely<DB>, userId: string, code: string): Promise<CodeResult> {
-  const u = await lockStatus(db, userId);
-  if (u.locked_until && new Date(u.locked_until) > new Date()) return { ok: false, reason: 'locked' };
-  const used = await db
-    .updateTable('recovery_codes')
-    .set({ used_at: new Date() })
-    .where('user_id', '=', userId)
-    .where('code_hash', '=', recoveryCodeHash(code))
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(used.numUpdatedRows) === 1) return { ok: true };
-  const lockedUntil = await registerFailure(db, userId, u.failed_sign_ins + 1);
-  return { ok: false, reason: lockedUntil ? 'locked' : 'invalid' };
+  if (!(await reserveAttempt(db, userId, 'code'))) return { ok: false, reason: 'locked' };
+  // The code is spent only together with a successful attempt: both or neither.
+  const accepted = await db.transaction().execute(async (trx) => {
+    const used = await trx
+      .updateTable('recovery_codes')
+      .set({ used_at: new Date() })
+      .where('user_id', '=', userId)
+      .where('code_hash', '=', recoveryCodeHash(code))
+      .where('used_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(used.numUpdatedRows) !== 1) return false;
+    if (await attemptSucceeded(trx, userId, 'code')) return true;
+    throw new LockedMeanwhile();
+  }).catch((err: unknown) => {
+    if (err instanceof LockedMeanwhile) return false;
+    throw err;
+  });
+  return accepted ? { ok: true } : codeFailed(db, userId);
 }
+
+class LockedMeanwhile extends Error {}
 
 export async function remainingRecoveryCodes(db: Kysely<DB>, userId: string): Promise<number> {
   const r = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
+/** Sets a new password; the person's API tokens end with the old one. */
 export async function setPassword(db: Kysely<DB>, userId: string, password: string): Promise<string | null> {
   const user = await db.selectFrom('users').select(['email', 'name']).where('id', '=', userId).executeTakeFirstOrThrow();
   const problem = passwordProblem(password, user);
   if (problem) return problem;
-  await db
-    .updateTable('users')
-    .set({ password_hash: await hashPassword(password), password_changed_at: new Date(), failed_sign_ins: 0, locked_until: null })
-    .where('id', '=', userId)
-    .execute();
+  const passwordHash = await hashPassword(password);
+  await db.transaction().execute(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: new Date(), failed_sign_ins: 0, locked_until: null }).where('id', '=', userId).execute();
+    await endApiTokens(trx, userId);
+  });
   return null;
 }
 
-export type ApiTokenView = { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; revokedAt: Date | null };
+/** A token lives 90 days unless its maker chooses otherwise, and never more than a year. */
+export const TOKEN_DAYS_DEFAULT = 90;
+export const TOKEN_DAYS_MAX = 365;
+export const TOKEN_SCOPES: readonly ApiTokenScope[] = ['read', 'write'];
+
+export type ApiTokenView = {
+  id: string;
+  name: string;
+  prefix: string;
+  scope: ApiTokenScope;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+  expired: boolean;
+  limitedTo: string | null;
+};
+
+export type NewApiToken = {
+  name: string;
+  /** 'read' unless a token must change data */
+  scope?: ApiTokenScope;
+  expiresInDays?: number;
+  /** made in a single sign-on session: the token is limited as the session is */
+  limitedTo?: string | null;
+};
 
 /** A new API token: the whole value is returned once and only its hash is kept. */
-export async function createApiToken(db: Kysely<DB>, userId: string, name: string): Promise<{ id: string; token: string }> {
+export async function createApiToken(db: Kysely<DB>, userId: string, input: NewApiToken, now = new Date()): Promise<{ id: string; token: string; expiresAt: Date }> {
+  const days = input.expiresInDays ?? TOKEN_DAYS_DEFAULT;
+  if (!Number.isInteger(days) || days < 1 || days > TOKEN_DAYS_MAX) throw new RangeError(`a token lives 1 to ${TOKEN_DAYS_MAX} days`);
   const token = `${API_TOKEN_PREFIX}${randomToken()}`;
+  const expiresAt = new Date(now.getTime() + days * 86_400_000);
   const row = await db
     .insertInto('api_tokens')
-    .values({ user_id: userId, name: name.trim(), token_hash: sha256(token), prefix: token.slice(0, API_TOKEN_PREFIX.length + 6) })
+    .values({
+      user_id: userId,
+      name: input.name.trim(),
+      token_hash: sha256(token),
+      prefix: token.slice(0, API_TOKEN_PREFIX.length + 6),
+      scope: input.scope ?? 'read',
+      created_at: now,
+      expires_at: expiresAt,
+      limited_to_partnership: input.limitedTo ?? null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  return { id: row.id, token };
+  return { id: row.id, token, expiresAt };
 }
 
-export async function listApiTokens(db: Kysely<DB>, userId: string): Promise<ApiTokenView[]> {
+export async function listApiTokens(db: Kysely<DB>, userId: string, now = new Date()): Promise<ApiTokenView[]> {
   const rows = await db.selectFrom('api_tokens').selectAll().where('user_id', '=', userId).orderBy('created_at', 'desc').execute();
-  return rows.map((r) => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, lastUsedAt: r.last_used_at, revokedAt: r.revoked_at }));
+  return rows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    prefix: r.prefix,
+    scope: r.scope,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    lastUsedAt: r.last_used_at,
+    revokedAt: r.revoked_at,
+    expired: new Date(r.expires_at) <= now,
+    limitedTo: r.limited_to_partnership,
+  }));
 }
 
 /** Revokes one of the person's own tokens; false when there is no such token of theirs. */

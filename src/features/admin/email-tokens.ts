@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { hashPassword } from '../../platform/auth/passwords.ts';
+import { endApiTokens } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
 import type { DB } from '../../platform/db/types.ts';
 
@@ -63,8 +64,9 @@ export async function checkEmailToken(db: Kysely<DB>, token: string, purpose: Em
 
 /**
  * Uses the link to set the person's password, all at once: the link is marked used (only
- * if it still is good at this moment), the password set, a lockout cleared, and their other
- * links for the same purpose removed. Null when the link was not good any more.
+ * if it still is good at this moment), the password set, the password's lockout cleared, their
+ * API tokens ended, and their other links for the same purpose removed. Null when the link was
+ * not good any more. A lock set by wrong security codes stays: the link proves only the mailbox.
  */
 export async function setPasswordWithToken(
   db: Kysely<DB>,
@@ -99,6 +101,7 @@ export async function setPasswordWithToken(
       throw new LinkNoLongerValid();
     }
     await trx.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
+    await endApiTokens(trx, user.id, now);
     return user;
   }).catch((err: unknown) => {
     if (err instanceof LinkNoLongerValid) return null;

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
 import type { Mailer } from '../../platform/mail/mailer.ts';
+import { OFFER_DAYS, offerRole } from '../users/role-offers.ts';
 import { addRole, createUser, findUserByEmail, type NewGrant, type UserDetail } from '../users/service.ts';
 import { issueEmailToken } from './email-tokens.ts';
 
@@ -21,6 +22,9 @@ export type InvitationInput = {
   /** for the email: the partnership the role is in, if any */
   partnershipName: string | null;
   inviterName: string;
+  inviterId: string;
+  /** the partnerships whose people the inviter manages ('all' for a system administrator) */
+  inviterScope: string[] | 'all';
   /** e.g. https://cspr.example.org — the link is `${baseUrl}/invitation/<token>` */
   baseUrl: string;
 };
@@ -43,6 +47,8 @@ export type InvitationResult = {
   created: boolean;
   /** true when the role was new to an existing (not yet active) account */
   roleAdded: boolean;
+  /** true when the account is someone else's to manage: the role was offered, not given */
+  offered: boolean;
 };
 
 /** The email has the person's name, the inviter's, the role and the partnership: never anything about a case. */
@@ -69,10 +75,41 @@ export function invitationEmail(input: { name: string; inviterName: string; role
   };
 }
 
+/** The offer email names the role, the partnership and who offered it: never anything about a case. */
+export function roleOfferEmail(input: { name: string; inviterName: string; role: RoleName; partnershipName: string | null; link: string }): { subject: string; text: string } {
+  const where = input.partnershipName ? ` for ${input.partnershipName}` : '';
+  return {
+    subject: 'You have been offered a role in CSPR Hub',
+    text: [
+      `Hello ${input.name},`,
+      '',
+      `${input.inviterName} has offered you the role "${ROLE_LABELS[input.role]}"${where} in CSPR Hub, the service for child safeguarding practice reviews.`,
+      '',
+      'The role is yours only once you accept it. Sign in and accept or decline it on your account page:',
+      input.link,
+      '',
+      `The offer lasts ${OFFER_DAYS} days. If you have not set up your account yet, use the invitation you were sent first.`,
+      '',
+      'If you were not expecting this email, decline the offer or ignore it.',
+    ].join('\n'),
+  };
+}
+
 /**
- * Invites a person: makes their account (without a password) with the role, or — if they
- * were invited before and have not set a password yet — adds the role and sends a fresh
- * link (their older links stop working). Someone who already has a password signs in instead.
+ * An account the inviter wholly manages: no password chosen yet, and every role it holds is in
+ * the inviter's partnerships. Only such an account may be given a role directly; any other is
+ * someone else's to manage, or its owner's, and is offered the role instead.
+ */
+function managedWholly(person: UserDetail, scope: string[] | 'all'): boolean {
+  if (person.hasPassword) return false;
+  return scope === 'all' || person.grants.every((g) => g.partnershipId !== null && scope.includes(g.partnershipId));
+}
+
+/**
+ * Invites a person: makes their account (without a password) with the role; if they were
+ * invited before by this partnership alone and have not set a password yet, adds the role and
+ * sends a fresh link (their older links stop working). Anyone else who already has an account
+ * is offered the role, to accept when signed in.
  */
 export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput): Promise<InvitationResult> {
   const existing = await findUserByEmail(db, input.email);
@@ -84,8 +121,19 @@ export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: Invita
     if (existing.disabled) {
       throw new InvitationError('email', 'The account for this email address is disabled: enable it before inviting them again');
     }
-    if (existing.hasPassword) {
-      throw new InvitationError('email', 'There is already an account for this email address: they can sign in, or reset their password if they have forgotten it');
+    if (!managedWholly(existing, input.inviterScope)) {
+      const g = input.grant;
+      if (existing.grants.some((h) => h.role === g.role && h.partnershipId === (g.partnershipId ?? null) && h.agencyId === (g.agencyId ?? null))) {
+        throw new InvitationError('role', 'They already hold this role');
+      }
+      await offerRole(db, existing.id, input.grant, { id: input.inviterId, name: input.inviterName });
+      const message = roleOfferEmail({ name: existing.name, inviterName: input.inviterName, role: input.grant.role, partnershipName: input.partnershipName, link: `${input.baseUrl}/account` });
+      try {
+        await mailer.sendMail({ to: existing.email, ...message });
+      } catch (err) {
+        throw new InvitationNotSent(existing.id, false, err);
+      }
+      return { userId: existing.id, email: existing.email, created: false, roleAdded: false, offered: true };
     }
     roleAdded = await addRole(db, existing.id, input.grant);
     ({ id: userId, email, name } = existing);
@@ -98,7 +146,7 @@ export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: Invita
   } catch (err) {
     throw new InvitationNotSent(userId, !existing, err);
   }
-  return { userId, email, created: !existing, roleAdded };
+  return { userId, email, created: !existing, roleAdded, offered: false };
 }
 
 async function sendInvitation(

@@ -213,9 +213,9 @@ describe.each(ENGINES)('administration of users on %s', (engine) => {
       expect(nationalInPartnership.statusCode).toBe(422);
       expect(nationalInPartnership.body).toContain('National Panel viewer is not tied to a partnership');
 
-      const active = await north.client.post(INVITE, { email: 'cai@example.org', name: 'Cai Again', role: 'reviewer', partnership: northmoor.id, agency: '' });
-      expect(active.statusCode).toBe(422);
-      expect(active.body).toContain('There is already an account for this email address');
+      const held = await north.client.post(INVITE, { email: 'cai@example.org', name: 'Cai Again', role: 'agency-contributor', partnership: northmoor.id, agency: northPolice.id });
+      expect(held.statusCode).toBe(422);
+      expect(held.body).toContain('href="#role">They already hold this role</a>');
 
       expect(await findUserByEmail(db(), 'gus@example.org')).toBeUndefined();
     });

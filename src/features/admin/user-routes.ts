@@ -6,6 +6,7 @@ import { access } from '../../platform/http/access.ts';
 import { refuse } from '../../platform/http/authentication.ts';
 import { fieldError, formErrors, type ErrorItem } from '../../platform/http/forms.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
+import { OFFER_DAYS, openOffersIn } from '../users/role-offers.ts';
 import { findUser, isUuid, listUsers, removeRole, setUserDisabled, UserError, type UserDetail, type UserGrant } from '../users/service.ts';
 import { InvitationError, InvitationNotSent, invitePerson, resendInvitation } from './invitations.ts';
 import { linkBase } from './links.ts';
@@ -34,6 +35,7 @@ const NOTICES: Record<string, string> = {
   disabled: 'Account disabled. They have been signed out everywhere.',
   enabled: 'Account enabled. They can sign in again.',
   removed: 'Role removed.',
+  offered: `They already have an account, so the role was offered to them: it is theirs once they accept it, signed in. The offer lasts ${OFFER_DAYS} days.`,
 };
 
 type Scope = string[] | 'all';
@@ -57,7 +59,9 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/admin/users', access(PERMISSION), async (req, reply) => {
     const users = await listUsers(db, scopeOf(req));
+    const offers = await openOffersIn(db, scopeOf(req));
     return reply.render('admin/views/users.njk', {
+      offers: offers.map((o) => ({ ...o, role: [ROLE_LABELS[o.role], o.partnershipName, o.agencyName].filter(Boolean).join(', ') })),
       pageTitle: 'Users',
       users: users.map((u) => ({
         ...u,
@@ -137,8 +141,15 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
         grant,
         partnershipName: partnership?.name ?? null,
         inviterName: req.principal!.name,
+        inviterId: req.principal!.userId,
+        inviterScope: scope,
         baseUrl: linkBase(req, config),
       });
+      if (result.offered) {
+        await req.audit({ action: 'role-offered', permission: PERMISSION, partnershipId: grant.partnershipId, recordType: 'user', recordId: result.userId, changes: { after: { email: result.email, ...grant } } });
+        // The person is not (yet) one of this partnership's people: their page stays out of sight.
+        return reply.redirect('/admin/users?offered=1', 303);
+      }
       await req.audit({
         action: 'invitation-sent',
         permission: PERMISSION,
@@ -252,6 +263,10 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
   app.post('/admin/users/:id/invitation', access(PERMISSION), async (req, reply) => {
     const v = await visibleUser(req, reply);
     if (!v) return reply;
+    // The invitation sets how the person signs in: only for someone who manages all their roles.
+    if (!v.mayChangeAccount) {
+      return refuse(req, reply, PERMISSION, 'This person also holds roles in other partnerships: only a system administrator can send them a new invitation.');
+    }
     const grant = v.grants[0] ?? null;
     try {
       await resendInvitation(db, mailer, v.user, {

@@ -52,6 +52,12 @@ describe('the OpenAPI document, built from the zod schemas', () => {
     expect(patch.parameters?.find((p) => p.name === 'If-Match')).toMatchObject({ in: 'header', required: true });
     expect(Object.keys(patch.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '404', '412', '422', '428']));
     expect(Object.keys((doc.paths['/api/v1/incidents/{id}/transitions'].post as Operation).responses)).toContain('409');
+    // Token scopes: reading needs 'read', every change 'write' (a read-only token gets 403).
+    expect(create['x-token-scope']).toBe('write');
+    expect(create.responses['403'].description).toContain('read-only');
+    expect((doc.paths['/api/v1/incidents/{id}'].get as Operation)['x-token-scope']).toBe('read');
+    expect((doc.paths['/api/v1/openapi.json'].get as Operation)['x-token-scope']).toBeUndefined();
+    expect(String(doc.components.securitySchemes.bearerAuth.description)).toMatch(/read.*write/s);
     const list = doc.paths['/api/v1/incidents'].get as Operation;
     expect(list.parameters?.map((p) => p.name)).toEqual(['state', 'partnership']);
     expect(typeOf({ anyOf: [{ type: 'string', format: 'date' }, { type: 'null' }] })).toBe('string (date) or null');

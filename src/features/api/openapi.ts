@@ -39,6 +39,8 @@ export type Operation = {
   responses: Record<string, Response>;
   /** The permission the route needs ('public' when none). */
   'x-access': string | string[];
+  /** The API token scope the operation needs: 'read' for GET, 'write' for any change (set for every operation that needs a sign-in). */
+  'x-token-scope'?: 'read' | 'write';
 };
 
 export type OpenApiDocument = {
@@ -73,7 +75,7 @@ const IF_MATCH: Parameter = {
 const ETAG = { ETag: { description: 'The incident’s version, for If-Match.', schema: { type: 'string' } } };
 
 const REFUSALS = {
-  '401': problem('No API token or session, or the token is not valid or has been revoked.'),
+  '401': problem('No API token or session, or the token is not valid, has expired or has been revoked.'),
   '403': problem('You do not hold the permission this needs.'),
 };
 const NOT_FOUND = { '404': problem('There is no such incident, or it belongs to a partnership you do not work for.') };
@@ -91,8 +93,23 @@ function body(name: string): Operation['requestBody'] {
   return { required: true, content: json(name) };
 }
 
+/**
+ * Every operation that needs a sign-in names the token scope it needs: 'read' for GET, 'write'
+ * for a change, which a read-only token is refused with 403.
+ */
+function withTokenScopes(document: OpenApiDocument): OpenApiDocument {
+  for (const operations of Object.values(document.paths)) {
+    for (const [method, op] of Object.entries(operations) as [string, Operation][]) {
+      if (op['x-access'] === 'public') continue;
+      op['x-token-scope'] = method === 'get' ? 'read' : 'write';
+      if (method !== 'get') op.responses['403'] = problem('You do not hold the permission this needs, or the API token is read-only (its scope is `read`).');
+    }
+  }
+  return document;
+}
+
 export function buildOpenApiDocument(): OpenApiDocument {
-  return {
+  return withTokenScopes({
     openapi: '3.1.0',
     info: {
       title: 'CSPR Hub API',
@@ -100,7 +117,11 @@ export function buildOpenApiDocument(): OpenApiDocument {
       description:
         'The statutory workflow of child safeguarding practice reviews as JSON: incidents, their children, their statutory clocks, ' +
         'transitions through the workflow, and referrals. Authenticate with an API token (Authorization: Bearer …) made on the ' +
-        '“API tokens” page of your account. You see and change only the partnerships you work for: an incident of another ' +
+        '“API tokens” page of your account or with `cspr tokens create`. A token has a scope: `read` (GET only; any change answers ' +
+        '403 with a problem body saying the token is read-only) or `write` (reads and changes). It lasts the days chosen when it ' +
+        'was made (90 by default, 365 at most), and ends when its owner’s password is reset or their account is disabled. ' +
+        'Tokens work only at addresses starting /api/v1/: never for pages, the account or administration. ' +
+        'You see and change only the partnerships you work for: an incident of another ' +
         'partnership answers 404. Every view and change is recorded in the audit trail. Errors are RFC 9457 problem bodies.',
     },
     servers: [{ url: '/' }],
@@ -241,7 +262,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
     },
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from the “API tokens” page of your account.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'An API token from the “API tokens” page of your account (or `cspr tokens create`). Scope `read`: GET requests only; ' +
+            'scope `write`: changes too. It expires on the date chosen when it was made, and ends when the password is reset or the account is disabled.',
+        },
         sessionCookie: { type: 'apiKey', in: 'cookie', name: 'cspr_session', description: 'A signed-in session; changes also need the x-csrf-token header.' },
       },
       schemas: {
@@ -260,7 +287,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...publicApiSchemas(),
       },
     },
-  };
+  });
 }
 
 /** The document's path template ('/api/v1/incidents/{id}') as a Fastify route ('/api/v1/incidents/:id'). */
@@ -314,6 +341,7 @@ export type DocEndpoint = {
   summary: string;
   description: string;
   access: string | string[];
+  tokenScope: 'read' | 'write' | null;
   parameters: Parameter[];
   bodyFields: Field[];
   responses: { status: string; description: string; schema: string }[];
@@ -332,6 +360,7 @@ export function endpointsOf(document: OpenApiDocument): DocEndpoint[] {
         summary: op.summary,
         description: op.description,
         access: op['x-access'],
+        tokenScope: op['x-token-scope'] ?? null,
         parameters: op.parameters ?? [],
         bodyFields: bodySchema ? fieldsOf(bodySchema, document) : [],
         responses: Object.entries(op.responses).map(([status, r]) => {

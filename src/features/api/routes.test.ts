@@ -56,7 +56,7 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
 
   async function tokenFor(grants: NewGrant[], name: string): Promise<string> {
     const user = await createUser(t.app.deps.database.db, { email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.org`, name, password: 'correct horse battery staple 42', grants });
-    return (await createApiToken(t.app.deps.database.db, user.id, 'test')).token;
+    return (await createApiToken(t.app.deps.database.db, user.id, { name: 'test', scope: 'write' })).token;
   }
 
   function api(method: 'GET' | 'POST' | 'PATCH', url: string, who: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {

@@ -2,7 +2,7 @@ import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, partnershipsWith, ROLE_PERMISSIONS, type Permission } from '../../platform/auth/policy.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
-import { refuse, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
+import { INVALID_TOKEN, refuse, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { listAgencies, listPartnerships, type AgencyView, type PartnershipView } from '../partnerships/service.ts';
 import { createReferral, listReferrals } from '../cases/referrals.ts';
@@ -93,7 +93,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
   app.addHook('onRequest', async (req, reply) => {
     const rule = (req.routeOptions.config as { access?: string } | undefined)?.access;
     if (req.principal || rule === 'public' || req.is404 || !req.url.startsWith('/api/v1/')) return;
-    if (req.headers.authorization) return sendProblem(reply, 401, 'Unauthorized', 'The API token is not valid or has been revoked.');
+    if (req.headers.authorization) return sendProblem(reply, 401, 'Unauthorized', INVALID_TOKEN);
     if (!req.cookies[SESSION_COOKIE]) return sendProblem(reply, 401, 'Unauthorized', 'Sign in or send an API token.');
   });
 

@@ -26,9 +26,9 @@ describe.each(ENGINES)('the reviews API on %s', (engine) => {
     const admin = await createUser(db, { email: 'api-admin@example.org', name: 'API Admin', password: 'correct horse battery staple 42', grants: [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }] });
     const reviewer = await createUser(db, { email: 'api-reviewer@example.org', name: 'API Reviewer', password: 'correct horse battery staple 42', grants: [{ role: 'reviewer', partnershipId: p.id, agencyId: null }] });
     const stranger = await createUser(db, { email: 'api-stranger@example.org', name: 'Stranger', password: 'correct horse battery staple 42', grants: [{ role: 'reviewer', partnershipId: p.id, agencyId: null }] });
-    adminToken = (await createApiToken(db, admin.id, 'test')).token;
-    reviewerToken = (await createApiToken(db, reviewer.id, 'test')).token;
-    strangerToken = (await createApiToken(db, stranger.id, 'test')).token;
+    adminToken = (await createApiToken(db, admin.id, { name: 'test', scope: 'write' })).token;
+    reviewerToken = (await createApiToken(db, reviewer.id, { name: 'test', scope: 'write' })).token;
+    strangerToken = (await createApiToken(db, stranger.id, { name: 'test', scope: 'write' })).token;
     const aware = addDays(today, -60);
     const r = await recordIncident(db, t.app.deps.cipher, { userId: admin.id, name: 'API Admin' }, {
       partnershipId: p.id,

@@ -47,7 +47,7 @@ describe.each(ENGINES)('single sign-on on %s', (engine) => {
       clientSecret: settings.clientSecret ?? idp.clientSecret,
       emailDomain: 'northmoor.gov.uk',
       enabled: settings.enabled,
-    });
+    }, { approvedBy: null });
   }
 
   /** Starts single sign-on as a browser would: the form, then the redirect to the provider. */
@@ -343,13 +343,13 @@ describe.each(ENGINES)('single sign-on on %s', (engine) => {
       const secret = 'Eastfield~Secret~Value~0123456789';
       const saved = await admin.client.post(url, { issuer: idp.issuer, clientId: 'eastfield-app', clientSecret: secret, emailDomain: '@Eastfield.gov.uk', enabled: 'yes' });
       expect(saved.statusCode).toBe(303);
-      expect(saved.headers.location).toBe(`${url}?saved=1`);
+      expect(saved.headers.location).toBe(`${url}?saved=awaiting`);
       const stored = await db().selectFrom('sso_providers').selectAll().where('partnership_id', '=', eastfield.id).executeTakeFirstOrThrow();
       expect(stored).toMatchObject({ issuer: idp.issuer, client_id: 'eastfield-app', email_domain: 'eastfield.gov.uk', enabled: true });
       expect(stored.client_secret_enc).not.toContain(secret);
       expect(t.app.deps.cipher.decrypt(stored.client_secret_enc)).toBe(secret);
 
-      const shown = await admin.client.get(`${url}?saved=1`);
+      const shown = await admin.client.get(`${url}?saved=awaiting`);
       expect(shown.body).toContain('Single sign-on settings saved');
       expect(shown.body).toContain('A secret is saved');
       expect(shown.body).not.toContain(secret);

@@ -3,11 +3,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { safeEqual } from '../../platform/auth/secrets.ts';
 import { createSession, endSession } from '../../platform/auth/sessions.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
+import { can } from '../../platform/auth/policy.ts';
 import { COOKIE_OPTIONS, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { findPartnershipBySlug, SLUG_PATTERN, type PartnershipView } from '../partnerships/service.ts';
 import { fieldError, formErrors, providerForm, safeNext, signInForm } from './schemas.ts';
 import {
   admit,
+  approveProvider,
   CALLBACK_PATH,
   domainUsedElsewhere,
   findProvider,
@@ -27,6 +29,9 @@ import {
   type StoredProvider,
 } from './service.ts';
 
+/** Approving a provider's claim to an email domain is part of setting up partnerships: system administrators. */
+const APPROVER = 'partnerships:manage';
+
 const SIGN_IN_TITLE = "Sign in with your organisation's account";
 const NO_PROVIDER = 'Your organisation does not use single sign-on here. Sign in with your email address and password.';
 
@@ -35,6 +40,7 @@ const FAILURES = {
   expired: [400, 'Your sign-in took longer than 10 minutes, or was started in another browser or tab. Start again.'],
   'state-mismatch': [400, 'The answer from your organisation’s sign-in service does not match the sign-in started here, so it cannot be trusted. Start again.'],
   'provider-disabled': [400, 'Single sign-on is turned off for your partnership. Sign in with your email address and password.'],
+  'provider-unapproved': [400, 'Single sign-on for your partnership is waiting for a system administrator to approve it. Sign in with your email address and password.'],
   'provider-error': [401, 'Your organisation’s sign-in service did not sign you in.'],
   'access-denied': [401, 'You did not sign in: your organisation’s sign-in service says the sign-in was cancelled or is not allowed for you.'],
   'token-failed': [401, 'Your organisation’s sign-in service did not confirm who you are. Start again, or sign in with your email address and password.'],
@@ -103,10 +109,16 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       pageTitle: 'Single sign-on',
       redirectUri: redirectUriFor(req),
       allowLoopbackHttp,
+      // System administrators approve a provider's claim to its email domain; others propose it.
+      mayApprove: can(req.principal, APPROVER),
       fieldErrors: {},
       ...context,
     });
   }
+
+  /** What the page says about the stored provider, and what an approver approves. */
+  const providerStatus = (provider: StoredProvider | undefined) =>
+    provider ? { enabled: provider.enabled, approvedAt: provider.approvedAt, issuer: provider.issuer, emailDomain: provider.emailDomain } : null;
 
   app.get('/admin/partnerships/:slug/single-sign-on', access('users:manage'), async (req, reply) => {
     const partnership = await managedPartnership(req, reply);
@@ -115,8 +127,8 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     const values = provider
       ? { issuer: provider.issuer, clientId: provider.clientId, emailDomain: provider.emailDomain, enabled: provider.enabled ? 'yes' : 'no' }
       : {};
-    const saved = (req.query as Record<string, string | undefined>).saved === '1';
-    return renderSettings(req, reply, { partnership, provider: provider ? { enabled: provider.enabled } : null, values, saved });
+    const query = req.query as Record<string, string | undefined>;
+    return renderSettings(req, reply, { partnership, provider: providerStatus(provider), values, saved: query.saved, approved: query.approved === '1' });
   });
 
   app.post('/admin/partnerships/:slug/single-sign-on', access('users:manage'), async (req, reply) => {
@@ -127,7 +139,7 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     const text = (name: string) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, 1000) : '');
     // Everything typed is shown again except the secret, which is never sent back to a browser.
     const values = { issuer: text('issuer'), clientId: text('clientId'), emailDomain: text('emailDomain'), enabled: text('enabled') };
-    const base = { partnership, provider: provider ? { enabled: provider.enabled } : null, values };
+    const base = { partnership, provider: providerStatus(provider), values };
     const testing = body.action === 'test';
     const parsed = providerForm({ secretRequired: !provider && !testing, allowLoopbackHttp }).safeParse(body);
     if (!parsed.success) return renderSettings(req, reply.code(422), { ...base, ...formErrors(parsed.error) });
@@ -144,13 +156,14 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     if (await domainUsedElsewhere(db, data.emailDomain, partnership.id)) {
       return renderSettings(req, reply.code(422), { ...base, ...fieldError('emailDomain', 'Another partnership already uses single sign-on for this email domain') });
     }
-    const result = await saveProvider(db, cipher, partnership.id, {
-      issuer: data.issuer,
-      clientId: data.clientId,
-      clientSecret: data.clientSecret,
-      emailDomain: data.emailDomain,
-      enabled: data.enabled === 'yes',
-    });
+    const approver = can(req.principal, APPROVER);
+    const result = await saveProvider(
+      db,
+      cipher,
+      partnership.id,
+      { issuer: data.issuer, clientId: data.clientId, clientSecret: data.clientSecret, emailDomain: data.emailDomain, enabled: data.enabled === 'yes' },
+      approver ? { approvedBy: req.principal!.userId } : {},
+    );
     await req.audit({
       action: result.before ? 'sso-provider-changed' : 'sso-provider-added',
       permission: 'users:manage',
@@ -158,9 +171,37 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       recordType: 'sso-provider',
       recordId: partnership.id,
       // The secret itself is never recorded: only that it changed.
-      changes: { before: result.before, after: result.after, secretChanged: result.secretChanged },
+      changes: { before: result.before, after: result.after, secretChanged: result.secretChanged, approval: result.approval },
     });
-    return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?saved=1`, 303);
+    return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?saved=${result.approval}`, 303);
+  });
+
+  app.post('/admin/partnerships/:slug/single-sign-on/approve', access(APPROVER), async (req, reply) => {
+    const partnership = await managedPartnership(req, reply);
+    if (!partnership) return reply;
+    const provider = await findProvider(db, partnership.id);
+    if (!provider) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // What the approver saw: a claim changed since then is not what they approved.
+    const seen = { issuer: typeof body.issuer === 'string' ? body.issuer : '', emailDomain: typeof body.emailDomain === 'string' ? body.emailDomain : '' };
+    const values = { issuer: provider.issuer, clientId: provider.clientId, emailDomain: provider.emailDomain, enabled: provider.enabled ? 'yes' : 'no' };
+    const base = { partnership, provider: providerStatus(provider), values };
+    const result = await approveProvider(db, partnership.id, req.principal!.userId, seen);
+    if (result === 'changed') {
+      return renderSettings(req, reply.code(409), { ...base, ...fieldError('approve', 'The issuer or email domain changed after you opened the page. Check them again before you approve.') });
+    }
+    if (result === 'domain-taken') {
+      return renderSettings(req, reply.code(422), { ...base, ...fieldError('approve', 'Another partnership already uses single sign-on for this email domain') });
+    }
+    await req.audit({
+      action: 'sso-domain-approved',
+      permission: APPROVER,
+      partnershipId: partnership.id,
+      recordType: 'sso-provider',
+      recordId: partnership.id,
+      changes: { after: { issuer: seen.issuer, emailDomain: seen.emailDomain, approved: true } },
+    });
+    return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?approved=1`, 303);
   });
 
   // ---- signing in ---------------------------------------------------------------------------
@@ -215,6 +256,7 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     }
     const provider = await findProvider(db, pending.partnershipId);
     if (!provider?.enabled) return fail(req, reply, 'provider-disabled', pending.partnershipId);
+    if (!provider.approvedAt) return fail(req, reply, 'provider-unapproved', pending.partnershipId);
 
     let identity;
     try {
@@ -245,9 +287,15 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       await req.audit({ action: 'sso-identity-linked', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: admission.userId, changes: { issuer: identity.issuer } });
     }
     // A new session id at sign-in: one seen before is never trusted after it. The organisation's
-    // provider applies its own multi-factor policy, so this session counts as fully signed in.
+    // provider applies its own multi-factor policy, so this session counts as fully signed in —
+    // but only for the roles in the provider's own partnership: a provider vouches for nothing else.
     if (req.session) await endSession(db, req.session.idHash);
-    const token = await createSession(db, admission.userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor: true });
+    const token = await createSession(db, admission.userId, {
+      ip: req.ip,
+      userAgent: req.headers['user-agent'],
+      twoFactor: true,
+      limitedTo: provider.partnershipId,
+    });
     reply.setCookie(SESSION_COOKIE, token, sessionCookie);
     await req.audit({
       action: 'sign-in',

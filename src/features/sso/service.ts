@@ -18,7 +18,8 @@ const SCOPE = 'openid email profile';
 const TIMEOUT_SECONDS = 10;
 
 export type ProviderSettings = { issuer: string; clientId: string; emailDomain: string; enabled: boolean };
-export type StoredProvider = ProviderSettings & { partnershipId: string; partnershipName: string; clientSecretEnc: string };
+/** `approvedAt`: when a system administrator approved this issuer's claim to the domain (null: waiting). */
+export type StoredProvider = ProviderSettings & { partnershipId: string; partnershipName: string; clientSecretEnc: string; approvedAt: Date | null };
 
 // ---- settings -------------------------------------------------------------------------------
 
@@ -26,13 +27,15 @@ export async function findProvider(db: Kysely<DB>, partnershipId: string): Promi
   const row = await db
     .selectFrom('sso_providers as s')
     .innerJoin('partnerships as p', 'p.id', 's.partnership_id')
-    .select(['s.partnership_id', 'p.name', 's.issuer', 's.client_id', 's.client_secret_enc', 's.email_domain', 's.enabled'])
+    .select(['s.partnership_id', 'p.name', 's.issuer', 's.client_id', 's.client_secret_enc', 's.email_domain', 's.enabled', 's.approved_at'])
     .where('s.partnership_id', '=', partnershipId)
     .executeTakeFirst();
   return row ? toStored(row) : undefined;
 }
 
-function toStored(row: { partnership_id: string; name: string; issuer: string; client_id: string; client_secret_enc: string; email_domain: string; enabled: boolean }): StoredProvider {
+type ProviderRow = { partnership_id: string; name: string; issuer: string; client_id: string; client_secret_enc: string; email_domain: string; enabled: boolean; approved_at: Date | null };
+
+function toStored(row: ProviderRow): StoredProvider {
   return {
     partnershipId: row.partnership_id,
     partnershipName: row.name,
@@ -41,49 +44,88 @@ function toStored(row: { partnership_id: string; name: string; issuer: string; c
     clientSecretEnc: row.client_secret_enc,
     emailDomain: row.email_domain,
     enabled: row.enabled,
+    approvedAt: row.approved_at,
   };
 }
 
-/** The enabled provider for an email address's domain, if a partnership has one. */
+/**
+ * The provider for an email address's domain: enabled, and its claim to the domain approved by
+ * a system administrator. A claim waiting for approval signs nobody in.
+ */
 export async function providerForEmail(db: Kysely<DB>, email: string): Promise<StoredProvider | undefined> {
   const domain = emailDomainOf(email);
   if (!domain) return undefined;
   const row = await db
     .selectFrom('sso_providers as s')
     .innerJoin('partnerships as p', 'p.id', 's.partnership_id')
-    .select(['s.partnership_id', 'p.name', 's.issuer', 's.client_id', 's.client_secret_enc', 's.email_domain', 's.enabled'])
+    .select(['s.partnership_id', 'p.name', 's.issuer', 's.client_id', 's.client_secret_enc', 's.email_domain', 's.enabled', 's.approved_at'])
     .where('s.email_domain', '=', domain)
     .where('s.enabled', '=', true)
-    .orderBy('s.created_at')
+    .where('s.approved_at', 'is not', null)
     .executeTakeFirst();
   return row ? toStored(row) : undefined;
 }
 
-/** Another partnership already signs in people of this domain: one domain, one provider. */
+/** Providers whose claim to an email domain waits for a system administrator, for the administration page. */
+export async function providersAwaitingApproval(db: Kysely<DB>): Promise<{ slug: string; name: string; emailDomain: string }[]> {
+  return db
+    .selectFrom('sso_providers as s')
+    .innerJoin('partnerships as p', 'p.id', 's.partnership_id')
+    .select(['p.slug', 'p.name', 's.email_domain as emailDomain'])
+    .where('s.approved_at', 'is', null)
+    .orderBy('p.name')
+    .execute();
+}
+
+/** Another partnership's approved provider already signs in people of this domain: one domain, one provider. */
 export async function domainUsedElsewhere(db: Kysely<DB>, domain: string, partnershipId: string): Promise<boolean> {
-  const row = await db.selectFrom('sso_providers').select('partnership_id').where('email_domain', '=', domain).where('partnership_id', '<>', partnershipId).executeTakeFirst();
+  const row = await db
+    .selectFrom('sso_providers')
+    .select('partnership_id')
+    .where('email_domain', '=', domain)
+    .where('partnership_id', '<>', partnershipId)
+    .where('approved_at', 'is not', null)
+    .executeTakeFirst();
   return row !== undefined;
 }
 
-export type SaveResult = { before: ProviderSettings | null; after: ProviderSettings; secretChanged: boolean };
+/**
+ * What became of the approval: 'approved' (a system administrator saved it), 'kept' (issuer and
+ * domain unchanged), 'awaiting' (new or changed issuer or domain: no sign-in until approved).
+ */
+export type Approval = 'approved' | 'kept' | 'awaiting';
+export type SaveResult = { before: ProviderSettings | null; after: ProviderSettings; secretChanged: boolean; approval: Approval };
 
-/** Creates or changes a partnership's provider. A blank secret keeps the stored one. */
+/**
+ * Creates or changes a partnership's provider. A blank secret keeps the stored one.
+ *
+ * The issuer and the email domain together are a claim that this provider speaks for everyone
+ * with an address in the domain. A partnership administrator may propose it; it counts once a
+ * system administrator approves it (`approvedBy`, when a system administrator saves it
+ * themselves). Changing the issuer or the domain withdraws an approval; changing the client ID,
+ * secret or whether it is on does not (the organisation is the same).
+ */
 export async function saveProvider(
   db: Kysely<DB>,
   cipher: FieldCipher,
   partnershipId: string,
   input: ProviderSettings & { clientSecret: string },
+  options: { approvedBy?: string | null } = {},
 ): Promise<SaveResult> {
   const existing = await findProvider(db, partnershipId);
   const after: ProviderSettings = { issuer: input.issuer, clientId: input.clientId, emailDomain: input.emailDomain, enabled: input.enabled };
   const secretChanged = input.clientSecret !== '';
   if (!existing && !secretChanged) throw new Error('a new provider needs a client secret');
+  const claimUnchanged = existing !== undefined && existing.issuer === after.issuer && existing.emailDomain === after.emailDomain;
+  const approval: Approval = options.approvedBy !== undefined ? 'approved' : claimUnchanged && existing.approvedAt ? 'kept' : 'awaiting';
   const values = {
     issuer: after.issuer,
     client_id: after.clientId,
     email_domain: after.emailDomain,
     enabled: after.enabled,
     ...(secretChanged ? { client_secret_enc: cipher.encrypt(input.clientSecret) } : {}),
+    ...(approval === 'approved' ? { approved_at: new Date(), approved_by: options.approvedBy ?? null } : {}),
+    ...(approval === 'awaiting' ? { approved_at: null, approved_by: null } : {}),
   };
   if (existing) {
     await db.updateTable('sso_providers').set(values).where('partnership_id', '=', partnershipId).execute();
@@ -94,7 +136,37 @@ export async function saveProvider(
       .execute();
   }
   const before = existing ? { issuer: existing.issuer, clientId: existing.clientId, emailDomain: existing.emailDomain, enabled: existing.enabled } : null;
-  return { before, after, secretChanged };
+  return { before, after, secretChanged, approval };
+}
+
+export type ApproveResult = 'approved' | 'changed' | 'domain-taken';
+
+/**
+ * A system administrator approves the provider's claim to its domain, as they saw it: if the
+ * issuer or domain changed since (`seen`), nothing is approved. One domain has one approved
+ * provider.
+ */
+export async function approveProvider(
+  db: Kysely<DB>,
+  partnershipId: string,
+  approverId: string | null,
+  seen: { issuer: string; emailDomain: string },
+): Promise<ApproveResult> {
+  if (await domainUsedElsewhere(db, seen.emailDomain, partnershipId)) return 'domain-taken';
+  try {
+    const r = await db
+      .updateTable('sso_providers')
+      .set({ approved_at: new Date(), approved_by: approverId })
+      .where('partnership_id', '=', partnershipId)
+      .where('issuer', '=', seen.issuer)
+      .where('email_domain', '=', seen.emailDomain)
+      .executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1 ? 'approved' : 'changed';
+  } catch (err) {
+    // Approved elsewhere at the same moment: the unique index on approved domains decided.
+    if ((err as { code?: string }).code === '23505') return 'domain-taken';
+    throw err;
+  }
 }
 
 // ---- talking to the provider ------------------------------------------------------------------
@@ -303,6 +375,8 @@ export type Admission =
  * active account with this email address that holds a role in the provider's partnership (then
  * linked for next time). People with a national role (system administrators, Panel viewers) sign
  * in with a password and their own second factor: one partnership's provider cannot vouch for them.
+ * The session this admits to holds only the roles in the provider's partnership (see the
+ * callback): a provider never vouches for the person's work anywhere else.
  */
 export async function admit(db: Kysely<DB>, provider: StoredProvider, identity: ProviderIdentity): Promise<Admission> {
   const linked = await db

@@ -1,6 +1,7 @@
 import { textProblem } from '../../domain/text/plain-text.ts';
 import type { Kysely } from 'kysely';
 import { hashPassword, passwordProblem } from '../../platform/auth/passwords.ts';
+import { endApiTokens } from '../../platform/auth/principals.ts';
 import { ROLES } from '../../platform/auth/policy.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
 
@@ -209,13 +210,19 @@ export async function removeRole(db: Kysely<DB>, userId: string, grantId: string
   return row ? { role: row.role, partnershipId: row.partnership_id, agencyId: row.agency_id } : undefined;
 }
 
-/** Disables or enables an account; true when something changed. Ending sessions is the caller's part. */
+/**
+ * Disables or enables an account; true when something changed. Disabling ends the person's API
+ * tokens for good (enabling does not bring them back); ending sessions is the caller's part.
+ */
 export async function setUserDisabled(db: Kysely<DB>, userId: string, disabled: boolean): Promise<boolean> {
-  const result = await db
-    .updateTable('users')
-    .set({ disabled_at: disabled ? new Date() : null })
-    .where('id', '=', userId)
-    .where('disabled_at', disabled ? 'is' : 'is not', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('users')
+      .set({ disabled_at: disabled ? new Date() : null })
+      .where('id', '=', userId)
+      .where('disabled_at', disabled ? 'is' : 'is not', null)
+      .executeTakeFirst();
+    if (disabled) await endApiTokens(trx, userId);
+    return Number(result.numUpdatedRows) > 0;
+  });
 }

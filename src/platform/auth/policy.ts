@@ -1,4 +1,4 @@
-import type { RoleName } from '../db/types.ts';
+import type { ApiTokenScope, RoleName } from '../db/types.ts';
 
 /**
  * Who may do what: the single place where access rules live. Every route names one
@@ -63,7 +63,23 @@ export type Principal = {
   grants: RoleGrant[];
   /** How this request was authenticated. */
   via: 'session' | 'token';
+  /**
+   * Set when a partnership's single sign-on vouched for this session (or the token was made in
+   * such a session): `grants` then holds only the roles in that partnership.
+   */
+  limitedTo?: string | null;
+  /** For a token: whether it may change data ('write') or only read ('read'). */
+  tokenScope?: ApiTokenScope;
 };
+
+/**
+ * The roles that count when a partnership's single sign-on vouched for the person: that
+ * partnership's only. Roles in other partnerships and national roles need the person's own
+ * password and second factor. All roles when nothing limits the sign-in.
+ */
+export function grantsWithin(grants: RoleGrant[], limitedTo: string | null | undefined): RoleGrant[] {
+  return limitedTo ? grants.filter((g) => g.partnershipId === limitedTo) : grants;
+}
 
 export type Scope = { partnershipId?: string | null; agencyId?: string | null };
 

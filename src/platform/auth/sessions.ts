@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types.ts';
-import type { Principal, RoleGrant } from './policy.ts';
+import { grantsWithin, type Principal, type RoleGrant } from './policy.ts';
 import { randomToken, sha256 } from './secrets.ts';
 
 /**
@@ -9,12 +9,13 @@ import { randomToken, sha256 } from './secrets.ts';
  */
 export type SessionLimits = { idleMinutes: number; maxHours: number };
 
-export type SessionRow = { idHash: string; userId: string; twoFactorAt: Date | null; createdAt: Date; lastSeenAt: Date };
+/** `limitedTo`: the partnership whose single sign-on started the session (only its roles count). */
+export type SessionRow = { idHash: string; userId: string; twoFactorAt: Date | null; createdAt: Date; lastSeenAt: Date; limitedTo: string | null };
 
 export async function createSession(
   db: Kysely<DB>,
   userId: string,
-  meta: { ip?: string | null; userAgent?: string | null; twoFactor?: boolean },
+  meta: { ip?: string | null; userAgent?: string | null; twoFactor?: boolean; limitedTo?: string | null },
 ): Promise<string> {
   const token = randomToken();
   await db
@@ -25,6 +26,7 @@ export async function createSession(
       ip: meta.ip ?? null,
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
       two_factor_at: meta.twoFactor ? new Date() : null,
+      limited_to_partnership: meta.limitedTo ?? null,
     })
     .execute();
   return token;
@@ -44,7 +46,7 @@ export async function findSession(
   const row = await db
     .selectFrom('sessions as s')
     .innerJoin('users as u', 'u.id', 's.user_id')
-    .select(['s.user_id', 's.created_at', 's.last_seen_at', 's.two_factor_at', 'u.email', 'u.name', 'u.disabled_at'])
+    .select(['s.user_id', 's.created_at', 's.last_seen_at', 's.two_factor_at', 's.limited_to_partnership', 'u.email', 'u.name', 'u.disabled_at'])
     .select((eb) =>
       eb
         .selectFrom('role_assignments as ra')
@@ -71,9 +73,17 @@ export async function findSession(
     twoFactorAt: row.two_factor_at,
     createdAt: new Date(row.created_at),
     lastSeenAt: new Date(row.last_seen_at),
+    limitedTo: row.limited_to_partnership,
     principal: row.disabled_at
       ? null
-      : { userId: row.user_id, email: row.email, name: row.name, via: 'session', grants: (row.grants as RoleGrant[] | null) ?? [] },
+      : {
+          userId: row.user_id,
+          email: row.email,
+          name: row.name,
+          via: 'session',
+          limitedTo: row.limited_to_partnership,
+          grants: grantsWithin((row.grants as RoleGrant[] | null) ?? [], row.limited_to_partnership),
+        },
   };
 }
 

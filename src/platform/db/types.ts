@@ -36,8 +36,12 @@ export interface UsersTable {
   totp_secret_enc: string | null;
   totp_enabled: Generated<boolean>;
   totp_last_step: number | null;
+  /** wrong passwords in a row, and the lock they set */
   failed_sign_ins: Generated<number>;
   locked_until: Date | null;
+  /** wrong security or recovery codes in a row, and the lock they set */
+  failed_codes: Generated<number>;
+  codes_locked_until: Date | null;
   disabled_at: Date | null;
   created_at: Generated<Date>;
 }
@@ -61,6 +65,8 @@ export interface SessionsTable {
   two_factor_at: Date | null;
   ip: string | null;
   user_agent: string | null;
+  /** set when single sign-on started the session: only this partnership's roles count in it */
+  limited_to_partnership: string | null;
 }
 
 export interface RecoveryCodesTable {
@@ -87,7 +93,13 @@ export interface ApiTokensTable {
   created_at: Generated<Date>;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  scope: ApiTokenScope;
+  expires_at: Date;
+  /** made in a single sign-on session: only this partnership's roles count for the token */
+  limited_to_partnership: string | null;
 }
+
+export type ApiTokenScope = 'read' | 'write';
 
 export interface SsoProvidersTable {
   partnership_id: string;
@@ -97,6 +109,23 @@ export interface SsoProvidersTable {
   email_domain: string;
   enabled: Generated<boolean>;
   created_at: Generated<Date>;
+  /** when a system administrator approved this issuer's claim to the email domain; null: awaiting approval */
+  approved_at: Date | null;
+  approved_by: string | null;
+}
+
+export interface RoleOffersTable {
+  id: Generated<string>;
+  user_id: string;
+  role: RoleName;
+  partnership_id: string | null;
+  agency_id: string | null;
+  offered_by: string | null;
+  offered_by_name: string;
+  created_at: Generated<Date>;
+  expires_at: Date;
+  accepted_at: Date | null;
+  declined_at: Date | null;
 }
 
 export interface SsoIdentitiesTable {
@@ -460,6 +489,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   sso_providers: SsoProvidersTable;
   sso_identities: SsoIdentitiesTable;
+  role_offers: RoleOffersTable;
   audit_events: AuditEventsTable;
   incidents: IncidentsTable;
   incident_children: IncidentChildrenTable;

@@ -3,7 +3,7 @@ import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { recordAudit } from '../audit/audit.ts';
 import { actingRole, can, type Permission, type Principal } from '../auth/policy.ts';
-import { loadPrincipal, userForApiToken } from '../auth/principals.ts';
+import { findApiToken, loadPrincipal } from '../auth/principals.ts';
 import { sessionLookup, type SessionRow } from '../auth/sessions.ts';
 import { sendProblem, wantsJson } from './errors.ts';
 
@@ -49,6 +49,15 @@ function bearer(req: FastifyRequest): string | null {
   return h && /^Bearer\s+/i.test(h) ? h.replace(/^Bearer\s+/i, '').trim() : null;
 }
 
+/**
+ * API tokens are for the JSON API alone: never a page, one's account (tokens, recovery codes),
+ * or administration. A token sent anywhere else is refused before anything else happens.
+ */
+export const API_TOKEN_PATH = '/api/v1/';
+export const TOKEN_OUTSIDE_API = `API tokens can be used only for the JSON API (addresses starting ${API_TOKEN_PATH}). Sign in to use pages, your account or administration.`;
+export const INVALID_TOKEN = 'The API token is not valid, has expired or has been revoked.';
+export const READ_ONLY_TOKEN = 'This API token is read-only: it can read but not change anything. Use a token with the write scope to do this.';
+
 function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
   const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
   return reply.redirect(`/sign-in${next}`, 303);
@@ -88,11 +97,12 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
   });
 
   // Who is asking: an API token, or a session cookie.
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', async (req, reply) => {
     const token = bearer(req);
     if (token) {
-      const userId = await userForApiToken(database.db, token);
-      req.principal = userId ? await loadPrincipal(database.db, userId, 'token') : null;
+      if (!req.url.startsWith(API_TOKEN_PATH)) return sendProblem(reply, 403, 'Forbidden', TOKEN_OUTSIDE_API);
+      const use = await findApiToken(database.db, token);
+      req.principal = use ? await loadPrincipal(database.db, use.userId, 'token', { limitedTo: use.limitedTo, tokenScope: use.scope }) : null;
       return;
     }
     const cookie = req.cookies[SESSION_COOKIE];
@@ -102,7 +112,7 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     if (!session || !principal) return;
     req.session = session;
     req.principal = principal;
-    req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null };
+    req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null, limitedTo: session.limitedTo };
   });
 
   // Forms posted from a browser must carry this site's CSRF token. API calls with a
@@ -117,6 +127,11 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     const config = req.routeOptions.config as { access?: Access };
     // The not-found page is for everyone; any other route must say what it needs.
     const access = req.is404 ? 'public' : config.access;
+    // A read-only token changes nothing, whatever the route.
+    if (req.principal?.via === 'token' && req.principal.tokenScope !== 'write' && STATE_CHANGING.has(req.method)) {
+      await req.audit({ action: 'access-refused', recordType: 'route', recordId: `${req.method} ${req.routeOptions.url ?? req.url}`, outcome: 'refused', changes: { reason: 'read-only-token' } });
+      return sendProblem(reply, 403, 'Forbidden', READ_ONLY_TOKEN);
+    }
     if (access === 'public') return;
     if (access === undefined) {
       req.log.error({ route: req.routeOptions.url }, 'route declares no access rule: refused');
@@ -124,7 +139,7 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     }
     const principal = req.principal;
     if (!principal) {
-      if (bearer(req)) return sendProblem(reply, 401, 'Unauthorized', 'The API token is not valid or has been revoked.');
+      if (bearer(req)) return sendProblem(reply, 401, 'Unauthorized', INVALID_TOKEN);
       if (wantsJson(req)) return sendProblem(reply, 401, 'Unauthorized', 'Sign in or send an API token.');
       return redirectToSignIn(req, reply);
     }

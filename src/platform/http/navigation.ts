@@ -22,6 +22,6 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
   if (can(p, 'publication:manage')) items.push({ href: '/publications', text: 'Publications' });
   if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) items.push({ href: '/admin', text: 'Administration' });
   items.push({ href: '/account', text: 'Your account' });
-  items.push({ href: '/sign-out', text: 'Sign out' });
+  // Sign out is a form button in the layout (it needs the CSRF token), not a link here.
   return items;
 }
