@@ -1,4 +1,6 @@
 import { createApiToken, normaliseEmail } from '../../features/account/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 
@@ -21,7 +23,11 @@ export const tokensCommand: Command = {
       const user = await database.db.selectFrom('users').select(['id', 'disabled_at']).where('email', '=', email).executeTakeFirst();
       if (!user) return null;
       if (user.disabled_at) return 'disabled' as const;
-      return (await createApiToken(database.db, user.id, name)).token;
+      return inTransaction(database.db, async (trx) => {
+        const created = await createApiToken(trx, user.id, name);
+        await recordAudit(trx, { actor: null, action: 'api-token-created', recordType: 'api-token', recordId: created.id, changes: { after: { name, userId: user.id }, via: 'cspr tokens create' } });
+        return created.token;
+      });
     });
     if (token === null) {
       io.err(`cspr tokens: there is no user with the email address ${email}.`);

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { hashPassword, passwordProblem, verifyPassword } from '../../platform/auth/passwords.ts';
 import { API_TOKEN_PREFIX } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
 import type { RoleGrant } from '../../platform/auth/policy.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryCodeHash } from './two-factor.ts';
 
@@ -29,7 +30,17 @@ async function registerFailure(db: Kysely<DB>, userId: string, failures: number)
   return lockedUntil;
 }
 
-export async function checkPassword(db: Kysely<DB>, emailInput: string, password: string): Promise<SignInResult> {
+/**
+ * Checks an email and password. The slow hash runs first, outside any transaction; then, in one
+ * transaction, the attempt is counted (or the count cleared) and \`record\` runs with the result,
+ * so the caller's audit entry (and session) commit with it.
+ */
+export async function checkPassword(
+  db: Kysely<DB>,
+  emailInput: string,
+  password: string,
+  record: (trx: Transaction<DB>, result: SignInResult) => Promise<void>,
+): Promise<SignInResult> {
   const email = normaliseEmail(emailInput);
   const user = await db
     .selectFrom('users')
@@ -38,17 +49,29 @@ export async function checkPassword(db: Kysely<DB>, emailInput: string, password
     .executeTakeFirst();
   // The hash is always computed, so timing does not reveal whether the account exists.
   const matches = await verifyPassword(password, user?.password_hash ?? null);
+  return inTransaction(db, async (trx) => {
+    const result = await passwordOutcome(trx, user, matches);
+    await record(trx, result);
+    return result;
+  });
+}
+
+async function passwordOutcome(
+  trx: Kysely<DB>,
+  user: { id: string; email: string; failed_sign_ins: number; locked_until: Date | null; disabled_at: Date | null } | undefined,
+  matches: boolean,
+): Promise<SignInResult> {
   if (!user || user.disabled_at) return { ok: false, reason: 'invalid' };
   if (user.locked_until && new Date(user.locked_until) > new Date()) {
     return { ok: false, reason: 'locked', userId: user.id, email: user.email, lockedUntil: new Date(user.locked_until) };
   }
   if (!matches) {
-    const lockedUntil = await registerFailure(db, user.id, user.failed_sign_ins + 1);
+    const lockedUntil = await registerFailure(trx, user.id, user.failed_sign_ins + 1);
     return lockedUntil
       ? { ok: false, reason: 'locked', userId: user.id, email: user.email, lockedUntil }
       : { ok: false, reason: 'invalid', userId: user.id, email: user.email };
   }
-  await db.updateTable('users').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', user.id).execute();
+  await trx.updateTable('users').set({ failed_sign_ins: 0, locked_until: null }).where('id', '=', user.id).execute();
   return { ok: true, userId: user.id, email: user.email };
 }
 
@@ -59,13 +82,13 @@ export async function twoFactorState(db: Kysely<DB>, cipher: FieldCipher, userId
   return { enabled: u.totp_enabled, pendingSecret: !u.totp_enabled && u.totp_secret_enc ? cipher.decrypt(u.totp_secret_enc) : null };
 }
 
-/** The secret being set up: kept between visits so a half-finished set-up can be completed. */
-export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, userId: string): Promise<string> {
+/** The secret being set up: kept between visits so a half-finished set-up can be completed (\`created\`: new now). */
+export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, userId: string): Promise<{ secret: string; created: boolean }> {
   const state = await twoFactorState(db, cipher, userId);
-  if (state.pendingSecret) return state.pendingSecret;
+  if (state.pendingSecret) return { secret: state.pendingSecret, created: false };
   const secret = newTotpSecret();
   await db.updateTable('users').set({ totp_secret_enc: cipher.encrypt(secret), totp_enabled: false }).where('id', '=', userId).execute();
-  return secret;
+  return { secret, created: true };
 }
 
 export type CodeResult = { ok: true } | { ok: false; reason: 'invalid' | 'locked' };
@@ -95,7 +118,7 @@ export async function verifyTotpCode(db: Kysely<DB>, cipher: FieldCipher, userId
 /** Replaces the person's recovery codes with ten new ones, returned once. */
 export async function issueRecoveryCodes(db: Kysely<DB>, userId: string): Promise<string[]> {
   const { codes, hashes } = newRecoveryCodes();
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await trx.insertInto('recovery_codes').values(hashes.map((h) => ({ user_id: userId, code_hash: h }))).execute();
   });

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
 import type { Mailer } from '../../platform/mail/mailer.ts';
 import { addRole, createUser, findUserByEmail, type NewGrant, type UserDetail } from '../users/service.ts';
@@ -69,45 +70,52 @@ export function invitationEmail(input: { name: string; inviterName: string; role
   };
 }
 
+/** Records the invitation (the account, role and link it made) in the transaction that makes them. */
+export type RecordInvitation = (trx: Kysely<DB>, result: InvitationResult) => Promise<void>;
+
 /**
  * Invites a person: makes their account (without a password) with the role, or — if they
  * were invited before and have not set a password yet — adds the role and sends a fresh
  * link (their older links stop working). Someone who already has a password signs in instead.
+ * The account, role and link are made with \`record\`'s audit entry in one transaction; the
+ * email goes after it commits.
  */
-export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput): Promise<InvitationResult> {
-  const existing = await findUserByEmail(db, input.email);
-  let userId: string;
-  let email: string;
-  let name: string;
-  let roleAdded = false;
-  if (existing) {
-    if (existing.disabled) {
-      throw new InvitationError('email', 'The account for this email address is disabled: enable it before inviting them again');
+export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput, record: RecordInvitation): Promise<InvitationResult> {
+  const { result, person, token } = await inTransaction(db, async (trx) => {
+    const existing = await findUserByEmail(trx, input.email);
+    let person: { id: string; email: string; name: string };
+    let roleAdded = false;
+    if (existing) {
+      if (existing.disabled) {
+        throw new InvitationError('email', 'The account for this email address is disabled: enable it before inviting them again');
+      }
+      if (existing.hasPassword) {
+        throw new InvitationError('email', 'There is already an account for this email address: they can sign in, or reset their password if they have forgotten it');
+      }
+      roleAdded = await addRole(trx, existing.id, input.grant);
+      person = existing;
+    } else {
+      person = await createUser(trx, { email: input.email, name: input.name, grants: [input.grant] });
     }
-    if (existing.hasPassword) {
-      throw new InvitationError('email', 'There is already an account for this email address: they can sign in, or reset their password if they have forgotten it');
-    }
-    roleAdded = await addRole(db, existing.id, input.grant);
-    ({ id: userId, email, name } = existing);
-  } else {
-    const user = await createUser(db, { email: input.email, name: input.name, grants: [input.grant] });
-    ({ id: userId, email, name } = user);
-  }
+    const result: InvitationResult = { userId: person.id, email: person.email, created: !existing, roleAdded };
+    const token = await issueEmailToken(trx, person.id, 'invitation');
+    await record(trx, result);
+    return { result, person, token };
+  });
   try {
-    await sendInvitation(db, mailer, { id: userId, email, name }, input);
+    await sendInvitation(mailer, person, input, token);
   } catch (err) {
-    throw new InvitationNotSent(userId, !existing, err);
+    throw new InvitationNotSent(result.userId, result.created, err);
   }
-  return { userId, email, created: !existing, roleAdded };
+  return result;
 }
 
 async function sendInvitation(
-  db: Kysely<DB>,
   mailer: Mailer,
   person: { id: string; email: string; name: string },
   about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+  token: string,
 ): Promise<void> {
-  const token = await issueEmailToken(db, person.id, 'invitation');
   const message = invitationEmail({
     name: person.name,
     inviterName: about.inviterName,
@@ -127,11 +135,17 @@ export async function resendInvitation(
   mailer: Mailer,
   person: UserDetail,
   about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+  record: RecordInvitation,
 ): Promise<void> {
   if (person.disabled) throw new InvitationError('account-actions', 'The account is disabled: enable it before inviting them again');
   if (person.hasPassword) throw new InvitationError('account-actions', 'They have already set a password: they can sign in, or reset their password if they have forgotten it');
+  const token = await inTransaction(db, async (trx) => {
+    const issued = await issueEmailToken(trx, person.id, 'invitation');
+    await record(trx, { userId: person.id, email: person.email, created: false, roleAdded: false });
+    return issued;
+  });
   try {
-    await sendInvitation(db, mailer, person, about);
+    await sendInvitation(mailer, person, about, token);
   } catch (err) {
     throw new InvitationNotSent(person.id, false, err);
   }

@@ -26,6 +26,7 @@ import {
   type Admission,
   type StoredProvider,
 } from './service.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 const SIGN_IN_TITLE = "Sign in with your organisation's account";
 const NO_PROVIDER = 'Your organisation does not use single sign-on here. Sign in with your email address and password.';
@@ -144,22 +145,25 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     if (await domainUsedElsewhere(db, data.emailDomain, partnership.id)) {
       return renderSettings(req, reply.code(422), { ...base, ...fieldError('emailDomain', 'Another partnership already uses single sign-on for this email domain') });
     }
-    const result = await saveProvider(db, cipher, partnership.id, {
-      issuer: data.issuer,
-      clientId: data.clientId,
-      clientSecret: data.clientSecret,
-      emailDomain: data.emailDomain,
-      enabled: data.enabled === 'yes',
-    });
-    await req.audit({
-      action: result.before ? 'sso-provider-changed' : 'sso-provider-added',
-      permission: 'users:manage',
-      partnershipId: partnership.id,
-      recordType: 'sso-provider',
-      recordId: partnership.id,
-      // The secret itself is never recorded: only that it changed.
-      changes: { before: result.before, after: result.after, secretChanged: result.secretChanged },
-    });
+    await req.change(
+      (trx) =>
+        saveProvider(trx, cipher, partnership.id, {
+          issuer: data.issuer,
+          clientId: data.clientId,
+          clientSecret: data.clientSecret,
+          emailDomain: data.emailDomain,
+          enabled: data.enabled === 'yes',
+        }),
+      (result) => ({
+        action: result.before ? 'sso-provider-changed' : 'sso-provider-added',
+        permission: 'users:manage',
+        partnershipId: partnership.id,
+        recordType: 'sso-provider',
+        recordId: partnership.id,
+        // The secret itself is never recorded: only that it changed.
+        changes: { before: result.before, after: result.after, secretChanged: result.secretChanged },
+      }),
+    );
     return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?saved=1`, 303);
   });
 
@@ -225,14 +229,26 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       return fail(req, reply, 'token-failed', provider.partnershipId, { providerError: err.reason });
     }
 
-    const admission = await admit(db, provider, identity);
+    // The identity linked, the session started and their audit entries: one transaction.
+    const admission = await inTransaction(db, async (trx) => {
+      const a = await admit(trx, provider, identity);
+      if (!a.ok) {
+        await req.audit({ action: 'sign-in', outcome: 'refused', partnershipId: provider.partnershipId, changes: { method: 'sso', reason: a.reason, email: a.email, issuer: identity.issuer } }, trx);
+        return a;
+      }
+      const actor = { id: a.userId, email: a.email, role: null };
+      if (a.linked) {
+        await req.audit({ action: 'sso-identity-linked', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: a.userId, changes: { issuer: identity.issuer } }, trx);
+      }
+      // A new session id at sign-in: one seen before is never trusted after it. The organisation's
+      // provider applies its own multi-factor policy, so this session counts as fully signed in.
+      if (req.session) await endSession(trx, req.session.idHash);
+      const token = await createSession(trx, a.userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor: true });
+      reply.setCookie(SESSION_COOKIE, token, sessionCookie);
+      await req.audit({ action: 'sign-in', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: a.userId, changes: { method: 'sso', issuer: identity.issuer } }, trx);
+      return a;
+    });
     if (!admission.ok) {
-      await req.audit({
-        action: 'sign-in',
-        outcome: 'refused',
-        partnershipId: provider.partnershipId,
-        changes: { method: 'sso', reason: admission.reason, email: admission.email, issuer: identity.issuer },
-      });
       return reply.code(403).render('sso/views/no-account.njk', {
         pageTitle: 'You cannot sign in with this account',
         message: refusalText(admission, provider),
@@ -240,23 +256,6 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       });
     }
 
-    const actor = { id: admission.userId, email: admission.email, role: null };
-    if (admission.linked) {
-      await req.audit({ action: 'sso-identity-linked', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: admission.userId, changes: { issuer: identity.issuer } });
-    }
-    // A new session id at sign-in: one seen before is never trusted after it. The organisation's
-    // provider applies its own multi-factor policy, so this session counts as fully signed in.
-    if (req.session) await endSession(db, req.session.idHash);
-    const token = await createSession(db, admission.userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor: true });
-    reply.setCookie(SESSION_COOKIE, token, sessionCookie);
-    await req.audit({
-      action: 'sign-in',
-      actor,
-      partnershipId: provider.partnershipId,
-      recordType: 'user',
-      recordId: admission.userId,
-      changes: { method: 'sso', issuer: identity.issuer },
-    });
     return reply.redirect(safeNext(pending.next), 303);
   });
 }

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { hashPassword, passwordProblem } from '../../platform/auth/passwords.ts';
 import { ROLES } from '../../platform/auth/policy.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 export class UserError extends Error {}
 
@@ -54,7 +55,7 @@ export async function createUser(
   const exists = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (exists) throw new UserError(`There is already a user with the email address ${email}`);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const user = await trx
       .insertInto('users')
       .values({ email, name, password_hash: passwordHash, password_changed_at: passwordHash ? new Date() : null })
