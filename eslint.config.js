@@ -12,4 +12,19 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  {
+    // One way to open a transaction: inTransaction / withTenant, which join a transaction they are
+    // given (a change and its audit entry commit together) and mark work done for a person.
+    files: ['src/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/platform/db/transaction.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='transaction'][arguments.length=0]",
+          message: 'Open transactions with inTransaction or withTenant (src/platform/db/transaction.ts, tenant.ts).',
+        },
+      ],
+    },
+  },
 );

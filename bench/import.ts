@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fictionalReportPages } from '../src/features/demo/publications.ts';
 import { addPartnership } from '../src/features/partnerships/service.ts';
 import { importReport } from '../src/features/publications/import.ts';
+import { recordAudit } from '../src/platform/audit/audit.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { extractText } from '../src/platform/documents/extract.ts';
@@ -50,7 +51,7 @@ try {
     themes: ['neglect', 'information-sharing'],
     publishedOn: '2026-03-02',
     file: { name: 'child-l.pdf', bytes: pdf },
-  });
+  }, (trx, imported) => recordAudit(trx, { action: 'publication-imported', recordType: 'publication', recordId: imported.id, changes: { via: 'bench' } }));
   const importSeconds = (performance.now() - started) / 1000;
   const peak = sampler.stop();
   if (outcome.status !== 'imported') throw new Error(`the import did not succeed: ${JSON.stringify(outcome)}`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { importReport, type ImportOutcome } from '../../features/publications/import.ts';
 import { ManifestError, parseManifest, type ManifestRow } from '../../features/publications/manifest.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 
@@ -100,13 +101,15 @@ async function importRow(db: Parameters<typeof importReport>[0], dataDir: string
     const code = (err as NodeJS.ErrnoException).code;
     return { status: 'failed', reason: code === 'ENOENT' ? 'there is no such file' : `the file cannot be read (${code ?? 'error'})` };
   }
-  return importReport(db, dataDir, {
-    partnershipId: row.partnershipId,
-    title: row.title,
-    summary: row.summary,
-    reviewType: row.reviewType,
-    themes: row.themes,
-    publishedOn: row.publishedOn,
-    file: { name: path.basename(row.file), bytes },
-  });
+  const request = { partnershipId: row.partnershipId, title: row.title, summary: row.summary, reviewType: row.reviewType, themes: row.themes, publishedOn: row.publishedOn };
+  return importReport(db, dataDir, { ...request, file: { name: path.basename(row.file), bytes } }, (trx, imported) =>
+    recordAudit(trx, {
+      actor: null,
+      action: 'publication-imported',
+      partnershipId: row.partnershipId,
+      recordType: 'publication',
+      recordId: imported.id,
+      changes: { after: { slug: imported.slug, title: row.title, publishedOn: row.publishedOn, reviewType: row.reviewType, themes: row.themes, pages: imported.pages }, via: 'cspr import' },
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { addPartnership, AGENCY_KIND_LABELS, listAgencies, listPartnerships, PartnershipError } from '../../features/partnerships/service.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 
@@ -39,16 +40,18 @@ export const partnershipsCommand: Command = {
       const name = values.name;
       const result = await withDatabase(async (database) => {
         try {
-          const created = await addPartnership(database.db, { slug, name });
-          await recordAudit(database.db, {
-            actor: null,
-            action: 'partnership-created',
-            partnershipId: created.id,
-            recordType: 'partnership',
-            recordId: created.id,
-            changes: { after: { slug: created.slug, name: created.name }, via: 'cspr partnerships add' },
+          return await inTransaction(database.db, async (trx) => {
+            const created = await addPartnership(trx, { slug, name });
+            await recordAudit(trx, {
+              actor: null,
+              action: 'partnership-created',
+              partnershipId: created.id,
+              recordType: 'partnership',
+              recordId: created.id,
+              changes: { after: { slug: created.slug, name: created.name }, via: 'cspr partnerships add' },
+            });
+            return created;
           });
-          return created;
         } catch (err) {
           if (err instanceof PartnershipError) return err;
           throw err;

@@ -1,4 +1,6 @@
 import { createApiToken, normaliseEmail, TOKEN_DAYS_DEFAULT, TOKEN_DAYS_MAX, TOKEN_SCOPES } from '../../features/account/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { ApiTokenScope } from '../../platform/db/types.ts';
 import { formatDate } from '../../platform/http/views.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
@@ -29,7 +31,17 @@ export const tokensCommand: Command = {
       const user = await database.db.selectFrom('users').select(['id', 'disabled_at']).where('email', '=', email).executeTakeFirst();
       if (!user) return null;
       if (user.disabled_at) return 'disabled' as const;
-      return createApiToken(database.db, user.id, { name, scope, expiresInDays: days });
+      return inTransaction(database.db, async (trx) => {
+        const created = await createApiToken(trx, user.id, { name, scope, expiresInDays: days });
+        await recordAudit(trx, {
+          actor: null,
+          action: 'api-token-created',
+          recordType: 'api-token',
+          recordId: created.id,
+          changes: { after: { name, userId: user.id, scope, expiresAt: created.expiresAt.toISOString() }, via: 'cspr tokens create' },
+        });
+        return created;
+      });
     });
     if (created === null) {
       io.err(`cspr tokens: there is no user with the email address ${email}.`);

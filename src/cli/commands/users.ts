@@ -2,6 +2,7 @@ import { findPartnershipBySlug, listAgencies, listPartnerships } from '../../fea
 import { createUser, grantProblem, listUsers, UserError } from '../../features/users/service.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { ROLE_LABELS, ROLES } from '../../platform/auth/policy.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { RoleName } from '../../platform/db/types.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
@@ -124,14 +125,17 @@ export function usersCommandWith(readPassword: () => Promise<string>): Command {
           const grant = { role, partnershipId: partnership?.id ?? null, agencyId: agency?.id ?? null };
           const problem = grantProblem(grant);
           if (problem) throw new DataProblem(`${problem}${role === 'agency-contributor' ? ': add --agency "AGENCY NAME"' : ''}.`);
-          const user = await createUser(db, { email: v.email as string, name: v.name as string, password, grants: [grant] });
-          await recordAudit(db, {
-            actor: null,
-            action: 'user-created',
-            partnershipId: grant.partnershipId,
-            recordType: 'user',
-            recordId: user.id,
-            changes: { after: { email: user.email, name: user.name, ...grant }, passwordSet: password !== undefined, via: 'cspr users add' },
+          const user = await inTransaction(db, async (trx) => {
+            const made = await createUser(trx, { email: v.email as string, name: v.name as string, password, grants: [grant] });
+            await recordAudit(trx, {
+              actor: null,
+              action: 'user-created',
+              partnershipId: grant.partnershipId,
+              recordType: 'user',
+              recordId: made.id,
+              changes: { after: { email: made.email, name: made.name, ...grant }, passwordSet: password !== undefined, via: 'cspr users add' },
+            });
+            return made;
           });
           return { user, partnership, agency, publicUrl: config.publicUrl };
         });

@@ -1,6 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
 import { createSession, endAllSessions, endSession } from '../../platform/auth/sessions.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
+import type { DB } from '../../platform/db/types.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
 import { COOKIE_OPTIONS, refuse, SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { fieldError, formErrors, safeNext } from '../../platform/http/forms.ts';
@@ -44,10 +47,11 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   const db = database.db;
   const cookieOptions = { ...COOKIE_OPTIONS, maxAge: config.sessionMaxHours * 3600 };
 
-  async function startSession(req: FastifyRequest, reply: FastifyReply, userId: string, twoFactor: boolean): Promise<void> {
+  /** In the sign-in's transaction, with its audit entry. */
+  async function startSession(trx: Kysely<DB>, req: FastifyRequest, reply: FastifyReply, userId: string, twoFactor: boolean): Promise<void> {
     // A new session id at every step up: a session id seen before sign-in is never trusted after it.
-    if (req.session) await endSession(db, req.session.idHash);
-    const token = await createSession(db, userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor });
+    if (req.session) await endSession(trx, req.session.idHash);
+    const token = await createSession(trx, userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor });
     reply.setCookie(SESSION_COOKIE, token, cookieOptions);
   }
 
@@ -76,20 +80,26 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     if (!parsed.success) {
       return reply.code(422).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...formErrors(parsed.error) });
     }
-    const result = await checkPassword(db, parsed.data.email, parsed.data.password);
+    // The attempt is counted, and a session started, with its audit entry.
+    const result = await checkPassword(db, parsed.data.email, parsed.data.password, async (trx, r) => {
+      if (r.ok) await startSession(trx, req, reply, r.userId, false);
+      await req.audit(
+        r.ok
+          ? { action: 'sign-in', recordType: 'user', recordId: r.userId, actor: { id: r.userId, email: r.email, role: null }, changes: { step: 'password' } }
+          : {
+              action: 'sign-in',
+              outcome: r.reason === 'locked' ? 'refused' : 'failed',
+              recordType: 'user',
+              recordId: r.userId,
+              actor: r.userId ? { id: r.userId, email: r.email as string, role: null } : undefined,
+              changes: { step: 'password', reason: r.reason },
+            },
+        trx,
+      );
+    });
     if (!result.ok) {
-      await req.audit({
-        action: 'sign-in',
-        outcome: result.reason === 'locked' ? 'refused' : 'failed',
-        recordType: 'user',
-        recordId: result.userId,
-        actor: result.userId ? { id: result.userId, email: result.email as string, role: null } : undefined,
-        changes: { step: 'password', reason: result.reason },
-      });
       return reply.code(401).render('account/views/sign-in.njk', { pageTitle: 'Sign in', next, values, ...fieldError('email', SIGN_IN_REFUSED) });
     }
-    await startSession(req, reply, result.userId, false);
-    await req.audit({ action: 'sign-in', recordType: 'user', recordId: result.userId, actor: { id: result.userId, email: result.email, role: null }, changes: { step: 'password' } });
     return reply.redirect(`/sign-in/two-factor?next=${encodeURIComponent(next)}`, 303);
   });
 
@@ -109,14 +119,21 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(422).render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next, ...formErrors(parsed.error) });
     }
     const p = req.principal!;
-    const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code);
+    const result = await inTransaction(db, async (trx) => {
+      const r = await verifyTotpCode(trx, cipher, p.userId, parsed.data.code);
+      if (r.ok) await startSession(trx, req, reply, p.userId, true);
+      await req.audit(
+        r.ok
+          ? { action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor' } }
+          : { action: 'sign-in', outcome: r.reason === 'locked' ? 'refused' : 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor', reason: r.reason } },
+        trx,
+      );
+      return r;
+    });
     if (!result.ok) {
-      await req.audit({ action: 'sign-in', outcome: result.reason === 'locked' ? 'refused' : 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor', reason: result.reason } });
       const message = isLocked(result) ? LOCKED_MESSAGE : 'The code is not right or has expired: enter the current code from your authenticator app';
       return reply.code(401).render('account/views/two-factor.njk', { pageTitle: 'Enter your security code', next, ...fieldError('code', message) });
     }
-    await startSession(req, reply, p.userId, true);
-    await req.audit({ action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'two-factor' } });
     return reply.redirect(next, 303);
   });
 
@@ -132,20 +149,30 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(422).render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next, ...formErrors(parsed.error) });
     }
     const p = req.principal!;
-    const result = await useRecoveryCode(db, p.userId, parsed.data.code);
+    const result = await inTransaction(db, async (trx) => {
+      const r = await useRecoveryCode(trx, p.userId, parsed.data.code);
+      if (r.ok) await startSession(trx, req, reply, p.userId, true);
+      await req.audit(
+        r.ok
+          ? { action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code' } }
+          : { action: 'sign-in', outcome: 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code', reason: r.reason } },
+        trx,
+      );
+      return r;
+    });
     if (!result.ok) {
-      await req.audit({ action: 'sign-in', outcome: 'failed', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code', reason: result.reason } });
       const message = isLocked(result) ? LOCKED_MESSAGE : 'That recovery code is not right or has already been used';
       return reply.code(401).render('account/views/recovery-code.njk', { pageTitle: 'Use a recovery code', next, ...fieldError('code', message) });
     }
-    await startSession(req, reply, p.userId, true);
-    await req.audit({ action: 'sign-in', recordType: 'user', recordId: p.userId, changes: { step: 'recovery-code' } });
     return reply.redirect(next, 303);
   });
 
   async function renderSetUp(req: FastifyRequest, reply: FastifyReply, next: string, extra: Record<string, unknown> = {}) {
     const p = req.principal!;
-    const secret = await pendingTotpSecret(db, cipher, p.userId);
+    const { secret } = await req.change(
+      (trx) => pendingTotpSecret(trx, cipher, p.userId),
+      (r) => (r.created ? { action: 'two-factor-set-up-started', recordType: 'user', recordId: p.userId } : null),
+    );
     return reply.render('account/views/two-factor-set-up.njk', {
       pageTitle: 'Set up two-factor authentication',
       next,
@@ -178,14 +205,19 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const parsed = codeForm.safeParse(req.body);
     if (!parsed.success) return renderSetUp(req, reply.code(422), next, formErrors(parsed.error));
     const p = req.principal!;
-    const result = await verifyTotpCode(db, cipher, p.userId, parsed.data.code, true);
+    const result = await inTransaction(db, async (trx) => {
+      const r = await verifyTotpCode(trx, cipher, p.userId, parsed.data.code, true);
+      if (!r.ok) return r;
+      const codes = await issueRecoveryCodes(trx, p.userId);
+      await startSession(trx, req, reply, p.userId, true);
+      await req.audit({ action: 'two-factor-enabled', recordType: 'user', recordId: p.userId }, trx);
+      return { ...r, codes };
+    });
     if (!result.ok) {
       const message = isLocked(result) ? LOCKED_MESSAGE : 'The code is not right: check the time on your phone and enter the current code';
       return renderSetUp(req, reply.code(401), next, fieldError('code', message));
     }
-    const codes = await issueRecoveryCodes(db, p.userId);
-    await startSession(req, reply, p.userId, true);
-    await req.audit({ action: 'two-factor-enabled', recordType: 'user', recordId: p.userId });
+    const { codes } = result;
     return reply.render('account/views/recovery-codes.njk', { pageTitle: 'Save your recovery codes', codes, next });
   });
 
@@ -197,9 +229,12 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post('/sign-out', PUBLIC, async (req, reply) => {
-    if (req.session) {
-      await req.audit({ action: 'sign-out', recordType: 'user', recordId: req.principal?.userId });
-      await endSession(db, req.session.idHash);
+    const session = req.session;
+    if (session) {
+      await inTransaction(db, async (trx) => {
+        await endSession(trx, session.idHash);
+        await req.audit({ action: 'sign-out', recordType: 'user', recordId: req.principal?.userId }, trx);
+      });
     }
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     req.principal = null;
@@ -249,23 +284,30 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
       const offer = (await openOffersFor(db, p.userId)).find((o) => o.id === id);
       if (!offer) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
       if (!mayAnswer(req, offer.partnershipId)) return refuse(req, reply, 'account:own', LIMITED_SESSION);
-      const answered = await answerOffer(db, p.userId, offer.id, accept);
+      const answered = await req.change(
+        (trx) => answerOffer(trx, p.userId, offer.id, accept),
+        (a) =>
+          a
+            ? {
+                action: accept ? 'role-offer-accepted' : 'role-offer-declined',
+                partnershipId: a.partnershipId,
+                recordType: 'user',
+                recordId: p.userId,
+                changes: { after: { role: a.role, partnershipId: a.partnershipId, agencyId: a.agencyId, accepted: accept } },
+              }
+            : null,
+      );
       if (!answered) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-      await req.audit({
-        action: accept ? 'role-offer-accepted' : 'role-offer-declined',
-        partnershipId: answered.partnershipId,
-        recordType: 'user',
-        recordId: p.userId,
-        changes: { after: { role: answered.role, partnershipId: answered.partnershipId, agencyId: answered.agencyId, accepted: accept } },
-      });
       return reply.redirect(`/account?${accept ? 'accepted' : 'declined'}=1`, 303);
     });
   }
 
   app.post('/account/sign-out-everywhere', access('signed-in'), async (req, reply) => {
     const p = req.principal!;
-    const ended = await endAllSessions(db, p.userId);
-    await req.audit({ action: 'sign-out-everywhere', recordType: 'user', recordId: p.userId, changes: { sessionsEnded: ended } });
+    await req.change(
+      (trx) => endAllSessions(trx, p.userId),
+      (ended) => ({ action: 'sign-out-everywhere', recordType: 'user', recordId: p.userId, changes: { sessionsEnded: ended } }),
+    );
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in?signed-out=1', 303);
   });
@@ -273,8 +315,10 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
   app.post('/account/recovery-codes', access('signed-in'), async (req, reply) => {
     if (await refuseIfLimited(req, reply)) return reply;
     const p = req.principal!;
-    const codes = await issueRecoveryCodes(db, p.userId);
-    await req.audit({ action: 'recovery-codes-replaced', recordType: 'user', recordId: p.userId });
+    const codes = await req.change(
+      (trx) => issueRecoveryCodes(trx, p.userId),
+      () => ({ action: 'recovery-codes-replaced', recordType: 'user', recordId: p.userId }),
+    );
     return reply.render('account/views/recovery-codes.njk', { pageTitle: 'Save your recovery codes', codes, next: '/account' });
   });
 
@@ -297,21 +341,22 @@ export async function accountRoutes(app: FastifyInstance): Promise<void> {
     const { name, scope, expiresInDays } = parsed.data;
     // A token made in a single sign-on session is limited as the session is.
     const limitedTo = req.session?.limitedTo ?? null;
-    const created = await createApiToken(db, req.principal!.userId, { name, scope, expiresInDays, limitedTo });
-    await req.audit({
-      action: 'api-token-created',
-      recordType: 'api-token',
-      recordId: created.id,
-      changes: { after: { name, scope, expiresAt: created.expiresAt.toISOString(), limitedTo } },
-    });
+    const created = await req.change(
+      (trx) => createApiToken(trx, req.principal!.userId, { name, scope, expiresInDays, limitedTo }),
+      (c) => ({ action: 'api-token-created', recordType: 'api-token', recordId: c.id, changes: { after: { name, scope, expiresAt: c.expiresAt.toISOString(), limitedTo } } }),
+    );
     return renderTokens(req, reply, { created: { name, scope, token: created.token, expiresAt: created.expiresAt } });
   });
 
   app.post('/account/api-tokens/:id/revoke', access('signed-in'), async (req, reply) => {
     const { id } = req.params as { id: string };
-    const ok = /^[0-9a-f-]{36}$/.test(id) && (await revokeApiToken(db, req.principal!.userId, id));
+    const ok =
+      /^[0-9a-f-]{36}$/.test(id) &&
+      (await req.change(
+        (trx) => revokeApiToken(trx, req.principal!.userId, id),
+        (revoked) => (revoked ? { action: 'api-token-revoked', recordType: 'api-token', recordId: id } : null),
+      ));
     if (!ok) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-    await req.audit({ action: 'api-token-revoked', recordType: 'api-token', recordId: id });
     return reply.redirect('/account/api-tokens', 303);
   });
 

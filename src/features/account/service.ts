@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { hashPassword, passwordProblem, verifyPassword } from '../../platform/auth/passwords.ts';
 import { API_TOKEN_PREFIX, endApiTokens } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
 import type { RoleGrant } from '../../platform/auth/policy.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { ApiTokenScope, DB } from '../../platform/db/types.ts';
 import { attemptFailed, attemptSucceeded, reserveAttempt } from './attempts.ts';
 import { checkTotp, newRecoveryCodes, newTotpSecret, recoveryCodeHash } from './two-factor.ts';
@@ -24,25 +25,47 @@ export function normaliseEmail(email: string): string {
  * The first factor. A locked account's password is not checked at all, yet the time a check
  * takes is spent all the same (as for an address with no account), so neither the answer nor
  * its timing tells a locked account, an unknown address and a wrong password apart.
+ *
+ * The attempt is reserved (counted) on its own before the slow hash, so concurrent attempts
+ * see one count; its outcome is then recorded in one transaction with `record` (the caller's
+ * audit entry and session), so they commit together.
  */
-export async function checkPassword(db: Kysely<DB>, emailInput: string, password: string): Promise<SignInResult> {
+export async function checkPassword(
+  db: Kysely<DB>,
+  emailInput: string,
+  password: string,
+  record: (trx: Transaction<DB>, result: SignInResult) => Promise<void>,
+): Promise<SignInResult> {
   const email = normaliseEmail(emailInput);
   const user = await db.selectFrom('users').select(['id', 'email', 'password_hash', 'disabled_at']).where('email', '=', email).executeTakeFirst();
+  const outcome = await passwordOutcome(db, user, password);
+  return inTransaction(db, async (trx) => {
+    const result = await outcome(trx);
+    await record(trx, result);
+    return result;
+  });
+}
+
+type PasswordUser = { id: string; email: string; password_hash: string | null; disabled_at: Date | null } | undefined;
+
+/** Checks the password (reserving the attempt first); returns how to record the outcome in the transaction. */
+async function passwordOutcome(db: Kysely<DB>, user: PasswordUser, password: string): Promise<(trx: Kysely<DB>) => Promise<SignInResult>> {
   if (!user || user.disabled_at) {
     await verifyPassword(password, null);
-    return { ok: false, reason: 'invalid' };
+    return async () => ({ ok: false, reason: 'invalid' });
   }
   const known = { userId: user.id, email: user.email };
   if (!(await reserveAttempt(db, user.id, 'password'))) {
     await verifyPassword(password, null);
-    return { ok: false, reason: 'locked', ...known };
+    return async () => ({ ok: false, reason: 'locked', ...known });
   }
   if (!(await verifyPassword(password, user.password_hash))) {
-    await attemptFailed(db, user.id, 'password');
-    return { ok: false, reason: 'invalid', ...known };
+    return async (trx) => {
+      await attemptFailed(trx, user.id, 'password');
+      return { ok: false, reason: 'invalid', ...known };
+    };
   }
-  if (!(await attemptSucceeded(db, user.id, 'password'))) return { ok: false, reason: 'locked', ...known };
-  return { ok: true, ...known };
+  return async (trx) => ((await attemptSucceeded(trx, user.id, 'password')) ? { ok: true, ...known } : { ok: false, reason: 'locked', ...known });
 }
 
 export type TwoFactorState = { enabled: boolean; pendingSecret: string | null };
@@ -52,13 +75,13 @@ export async function twoFactorState(db: Kysely<DB>, cipher: FieldCipher, userId
   return { enabled: u.totp_enabled, pendingSecret: !u.totp_enabled && u.totp_secret_enc ? cipher.decrypt(u.totp_secret_enc) : null };
 }
 
-/** The secret being set up: kept between visits so a half-finished set-up can be completed. */
-export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, userId: string): Promise<string> {
+/** The secret being set up: kept between visits so a half-finished set-up can be completed (\`created\`: new now). */
+export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, userId: string): Promise<{ secret: string; created: boolean }> {
   const state = await twoFactorState(db, cipher, userId);
-  if (state.pendingSecret) return state.pendingSecret;
+  if (state.pendingSecret) return { secret: state.pendingSecret, created: false };
   const secret = newTotpSecret();
   await db.updateTable('users').set({ totp_secret_enc: cipher.encrypt(secret), totp_enabled: false }).where('id', '=', userId).execute();
-  return secret;
+  return { secret, created: true };
 }
 
 /**
@@ -89,7 +112,7 @@ export async function verifyTotpCode(db: Kysely<DB>, cipher: FieldCipher, userId
 /** Replaces the person's recovery codes with ten new ones, returned once. */
 export async function issueRecoveryCodes(db: Kysely<DB>, userId: string): Promise<string[]> {
   const { codes, hashes } = newRecoveryCodes();
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
     await trx.insertInto('recovery_codes').values(hashes.map((h) => ({ user_id: userId, code_hash: h }))).execute();
   });
@@ -100,25 +123,22 @@ export async function issueRecoveryCodes(db: Kysely<DB>, userId: string): Promis
 export async function useRecoveryCode(db: Kysely<DB>, userId: string, code: string): Promise<CodeResult> {
   if (!(await reserveAttempt(db, userId, 'code'))) return { ok: false, reason: 'locked' };
   // The code is spent only together with a successful attempt: both or neither.
-  const accepted = await db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const used = await trx
       .updateTable('recovery_codes')
       .set({ used_at: new Date() })
       .where('user_id', '=', userId)
       .where('code_hash', '=', recoveryCodeHash(code))
       .where('used_at', 'is', null)
+      .returning('code_hash')
       .executeTakeFirst();
-    if (Number(used.numUpdatedRows) !== 1) return false;
-    if (await attemptSucceeded(trx, userId, 'code')) return true;
-    throw new LockedMeanwhile();
-  }).catch((err: unknown) => {
-    if (err instanceof LockedMeanwhile) return false;
-    throw err;
+    if (!used) return codeFailed(trx, userId);
+    if (await attemptSucceeded(trx, userId, 'code')) return { ok: true };
+    // Locked meanwhile by attempts running alongside: the code stays unspent.
+    await trx.updateTable('recovery_codes').set({ used_at: null }).where('user_id', '=', userId).where('code_hash', '=', used.code_hash).execute();
+    return codeFailed(trx, userId);
   });
-  return accepted ? { ok: true } : codeFailed(db, userId);
 }
-
-class LockedMeanwhile extends Error {}
 
 export async function remainingRecoveryCodes(db: Kysely<DB>, userId: string): Promise<number> {
   const r = await db.selectFrom('recovery_codes').select((eb) => eb.fn.countAll<number>().as('n')).where('user_id', '=', userId).where('used_at', 'is', null).executeTakeFirstOrThrow();
@@ -131,7 +151,7 @@ export async function setPassword(db: Kysely<DB>, userId: string, password: stri
   const problem = passwordProblem(password, user);
   if (problem) return problem;
   const passwordHash = await hashPassword(password);
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, password_changed_at: new Date(), failed_sign_ins: 0, locked_until: null }).where('id', '=', userId).execute();
     await endApiTokens(trx, userId);
   });

@@ -1,7 +1,8 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import { hashPassword } from '../../platform/auth/passwords.ts';
 import { endApiTokens } from '../../platform/auth/principals.ts';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 
 /**
@@ -24,7 +25,7 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
  */
 export async function issueEmailToken(db: Kysely<DB>, userId: string, purpose: EmailPurpose, now = new Date()): Promise<string> {
   const token = randomToken();
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await trx.deleteFrom('email_tokens').where('user_id', '=', userId).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
     await trx
       .insertInto('email_tokens')
@@ -65,19 +66,22 @@ export async function checkEmailToken(db: Kysely<DB>, token: string, purpose: Em
 /**
  * Uses the link to set the person's password, all at once: the link is marked used (only
  * if it still is good at this moment), the password set, the password's lockout cleared, their
- * API tokens ended, and their other links for the same purpose removed. Null when the link was
- * not good any more. A lock set by wrong security codes stays: the link proves only the mailbox.
+ * API tokens ended, their other links for the same purpose removed, and `then` run (the audit
+ * entry, ending sessions) in the same transaction. Null when the link was not good any more.
+ * A lock set by wrong security codes stays: the link proves only the mailbox. The slow hash runs
+ * before the transaction opens.
  */
-export async function setPasswordWithToken(
+export async function setPasswordWithToken<T>(
   db: Kysely<DB>,
   token: string,
   purpose: EmailPurpose,
   password: string,
+  then: (trx: Transaction<DB>, person: LinkPerson) => Promise<T>,
   now = new Date(),
-): Promise<LinkPerson | null> {
+): Promise<T | null> {
   if (!TOKEN_SHAPE.test(token)) return null;
   const passwordHash = await hashPassword(password);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const used = await trx
       .updateTable('email_tokens')
       .set({ used_at: now })
@@ -102,7 +106,7 @@ export async function setPasswordWithToken(
     }
     await trx.deleteFrom('email_tokens').where('user_id', '=', user.id).where('purpose', '=', purpose).where('used_at', 'is', null).execute();
     await endApiTokens(trx, user.id, now);
-    return user;
+    return then(trx, user);
   }).catch((err: unknown) => {
     if (err instanceof LinkNoLongerValid) return null;
     throw err;

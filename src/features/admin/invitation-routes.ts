@@ -47,15 +47,11 @@ export async function invitationRoutes(app: FastifyInstance): Promise<void> {
     if (!parsed.success) return renderChoose(reply.code(422), check.user, formErrors(parsed.error));
     const problem = passwordProblem(parsed.data.password, check.user);
     if (problem) return renderChoose(reply.code(422), check.user, fieldError('password', problem));
-    const person = await setPasswordWithToken(db, token, 'invitation', parsed.data.password);
-    if (!person) return renderLinkProblem(noReferrer(reply), 'invitation', { status: 'used' });
-    await req.audit({
-      action: 'invitation-accepted',
-      actor: { id: person.id, email: person.email, role: null },
-      recordType: 'user',
-      recordId: person.id,
-      changes: { passwordSet: true },
+    const person = await setPasswordWithToken(db, token, 'invitation', parsed.data.password, async (trx, p) => {
+      await req.audit({ action: 'invitation-accepted', actor: { id: p.id, email: p.email, role: null }, recordType: 'user', recordId: p.id, changes: { passwordSet: true } }, trx);
+      return p;
     });
+    if (!person) return renderLinkProblem(noReferrer(reply), 'invitation', { status: 'used' });
     return reply.redirect('/sign-in?invited=1', 303);
   });
 }

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
 import type { Mailer } from '../../platform/mail/mailer.ts';
 import { OFFER_DAYS, offerRole } from '../users/role-offers.ts';
@@ -75,6 +76,9 @@ export function invitationEmail(input: { name: string; inviterName: string; role
   };
 }
 
+/** Records the invitation or offer (the account, role and link it made) in the transaction that makes them. */
+export type RecordInvitation = (trx: Kysely<DB>, result: InvitationResult) => Promise<void>;
+
 /** The offer email names the role, the partnership and who offered it: never anything about a case. */
 export function roleOfferEmail(input: { name: string; inviterName: string; role: RoleName; partnershipName: string | null; link: string }): { subject: string; text: string } {
   const where = input.partnershipName ? ` for ${input.partnershipName}` : '';
@@ -109,53 +113,58 @@ function managedWholly(person: UserDetail, scope: string[] | 'all'): boolean {
  * Invites a person: makes their account (without a password) with the role; if they were
  * invited before by this partnership alone and have not set a password yet, adds the role and
  * sends a fresh link (their older links stop working). Anyone else who already has an account
- * is offered the role, to accept when signed in.
+ * is offered the role, to accept when signed in. The account, role, offer or link are made with
+ * `record`'s audit entry in one transaction; the email goes after it commits.
  */
-export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput): Promise<InvitationResult> {
-  const existing = await findUserByEmail(db, input.email);
-  let userId: string;
-  let email: string;
-  let name: string;
-  let roleAdded = false;
-  if (existing) {
-    if (existing.disabled) {
+export async function invitePerson(db: Kysely<DB>, mailer: Mailer, input: InvitationInput, record: RecordInvitation): Promise<InvitationResult> {
+  const made = await inTransaction(db, async (trx) => {
+    const existing = await findUserByEmail(trx, input.email);
+    if (existing?.disabled) {
       throw new InvitationError('email', 'The account for this email address is disabled: enable it before inviting them again');
     }
-    if (!managedWholly(existing, input.inviterScope)) {
+    if (existing && !managedWholly(existing, input.inviterScope)) {
       const g = input.grant;
       if (existing.grants.some((h) => h.role === g.role && h.partnershipId === (g.partnershipId ?? null) && h.agencyId === (g.agencyId ?? null))) {
         throw new InvitationError('role', 'They already hold this role');
       }
-      await offerRole(db, existing.id, input.grant, { id: input.inviterId, name: input.inviterName });
-      const message = roleOfferEmail({ name: existing.name, inviterName: input.inviterName, role: input.grant.role, partnershipName: input.partnershipName, link: `${input.baseUrl}/account` });
-      try {
-        await mailer.sendMail({ to: existing.email, ...message });
-      } catch (err) {
-        throw new InvitationNotSent(existing.id, false, err);
-      }
-      return { userId: existing.id, email: existing.email, created: false, roleAdded: false, offered: true };
+      await offerRole(trx, existing.id, input.grant, { id: input.inviterId, name: input.inviterName });
+      const result: InvitationResult = { userId: existing.id, email: existing.email, created: false, roleAdded: false, offered: true };
+      await record(trx, result);
+      return { result, person: existing as { id: string; email: string; name: string }, token: null };
     }
-    roleAdded = await addRole(db, existing.id, input.grant);
-    ({ id: userId, email, name } = existing);
-  } else {
-    const user = await createUser(db, { email: input.email, name: input.name, grants: [input.grant] });
-    ({ id: userId, email, name } = user);
-  }
+    let person: { id: string; email: string; name: string };
+    let roleAdded = false;
+    if (existing) {
+      roleAdded = await addRole(trx, existing.id, input.grant);
+      person = existing;
+    } else {
+      person = await createUser(trx, { email: input.email, name: input.name, grants: [input.grant] });
+    }
+    const result: InvitationResult = { userId: person.id, email: person.email, created: !existing, roleAdded, offered: false };
+    const token = await issueEmailToken(trx, person.id, 'invitation');
+    await record(trx, result);
+    return { result, person, token };
+  });
+  const { result, person, token } = made;
   try {
-    await sendInvitation(db, mailer, { id: userId, email, name }, input);
+    if (token === null) {
+      const message = roleOfferEmail({ name: person.name, inviterName: input.inviterName, role: input.grant.role, partnershipName: input.partnershipName, link: `${input.baseUrl}/account` });
+      await mailer.sendMail({ to: person.email, ...message });
+    } else {
+      await sendInvitation(mailer, person, input, token);
+    }
   } catch (err) {
-    throw new InvitationNotSent(userId, !existing, err);
+    throw new InvitationNotSent(result.userId, result.created, err);
   }
-  return { userId, email, created: !existing, roleAdded, offered: false };
+  return result;
 }
 
 async function sendInvitation(
-  db: Kysely<DB>,
   mailer: Mailer,
   person: { id: string; email: string; name: string },
   about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+  token: string,
 ): Promise<void> {
-  const token = await issueEmailToken(db, person.id, 'invitation');
   const message = invitationEmail({
     name: person.name,
     inviterName: about.inviterName,
@@ -175,11 +184,17 @@ export async function resendInvitation(
   mailer: Mailer,
   person: UserDetail,
   about: { grant: { role: RoleName } | null; partnershipName: string | null; inviterName: string; baseUrl: string },
+  record: RecordInvitation,
 ): Promise<void> {
   if (person.disabled) throw new InvitationError('account-actions', 'The account is disabled: enable it before inviting them again');
   if (person.hasPassword) throw new InvitationError('account-actions', 'They have already set a password: they can sign in, or reset their password if they have forgotten it');
+  const token = await inTransaction(db, async (trx) => {
+    const issued = await issueEmailToken(trx, person.id, 'invitation');
+    await record(trx, { userId: person.id, email: person.email, created: false, roleAdded: false, offered: false });
+    return issued;
+  });
   try {
-    await sendInvitation(db, mailer, person, about);
+    await sendInvitation(mailer, person, about, token);
   } catch (err) {
     throw new InvitationNotSent(person.id, false, err);
   }

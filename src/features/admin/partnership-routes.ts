@@ -51,19 +51,14 @@ export async function partnershipAdminRoutes(app: FastifyInstance): Promise<void
     if (!parsed.success) return show(422, formErrors(parsed.error));
     let created: PartnershipView;
     try {
-      created = await addPartnership(db, parsed.data);
+      created = await req.change(
+        (trx) => addPartnership(trx, parsed.data),
+        (p) => ({ action: 'partnership-created', permission: PERMISSION, partnershipId: p.id, recordType: 'partnership', recordId: p.id, changes: { after: { slug: p.slug, name: p.name } } }),
+      );
     } catch (err) {
       if (err instanceof PartnershipError) return show(422, fieldError('slug', err.message.replace(/\.$/, '')));
       throw err;
     }
-    await req.audit({
-      action: 'partnership-created',
-      permission: PERMISSION,
-      partnershipId: created.id,
-      recordType: 'partnership',
-      recordId: created.id,
-      changes: { after: { slug: created.slug, name: created.name } },
-    });
     return reply.redirect(`/admin/partnerships/${created.slug}?added=1`, 303);
   });
 
@@ -105,15 +100,10 @@ export async function partnershipAdminRoutes(app: FastifyInstance): Promise<void
     const parsed = agencyForm.safeParse(values);
     if (!parsed.success) return renderPartnership(req, reply.code(422), partnership, { values, ...formErrors(parsed.error) });
     try {
-      const agency = await addAgency(db, { partnershipId: partnership.id, name: parsed.data.name, kind: parsed.data.kind });
-      await req.audit({
-        action: 'agency-created',
-        permission: PERMISSION,
-        partnershipId: partnership.id,
-        recordType: 'agency',
-        recordId: agency.id,
-        changes: { after: { name: agency.name, kind: agency.kind } },
-      });
+      await req.change(
+        (trx) => addAgency(trx, { partnershipId: partnership.id, name: parsed.data.name, kind: parsed.data.kind }),
+        (agency) => ({ action: 'agency-created', permission: PERMISSION, partnershipId: partnership.id, recordType: 'agency', recordId: agency.id, changes: { after: { name: agency.name, kind: agency.kind } } }),
+      );
     } catch (err) {
       if (err instanceof PartnershipError) {
         return renderPartnership(req, reply.code(422), partnership, { values, ...fieldError('name', err.message.replace(/\.$/, '')) });

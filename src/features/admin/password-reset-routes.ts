@@ -36,19 +36,19 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
     // whether there is an account for the address either.
     const baseUrl = linkBase(req, config);
     const meta = { ip: req.ip, requestId: req.id };
-    void requestPasswordReset(db, mailer, parsed.data.email, baseUrl)
-      .then(async (result) => {
-        if (result.outcome === 'no-account') return;
-        await recordAudit(db, {
-          actor: null,
-          action: 'password-reset-requested',
-          recordType: 'user',
-          recordId: result.userId,
-          outcome: result.outcome === 'sent' ? 'allowed' : 'refused',
-          changes: result.outcome === 'sent' ? { emailSent: true } : { emailSent: false, reason: 'account disabled' },
-          ...meta,
-        });
-      })
+    // The link is issued with its audit entry, before the email is sent.
+    void requestPasswordReset(db, mailer, parsed.data.email, baseUrl, async (trx, result) => {
+      if (result.outcome === 'no-account') return;
+      await recordAudit(trx, {
+        actor: null,
+        action: 'password-reset-requested',
+        recordType: 'user',
+        recordId: result.userId,
+        outcome: result.outcome === 'sent' ? 'allowed' : 'refused',
+        changes: result.outcome === 'sent' ? { linkIssued: true } : { linkIssued: false, reason: 'account disabled' },
+        ...meta,
+      });
+    })
       .catch((err: unknown) => {
         req.log.error({ err: { name: (err as Error)?.name, code: (err as { code?: string })?.code } }, 'password reset email not sent');
       });
@@ -74,15 +74,19 @@ export async function passwordResetRoutes(app: FastifyInstance): Promise<void> {
     if (!parsed.success) return renderChoose(reply.code(422), check.user, formErrors(parsed.error));
     const problem = passwordProblem(parsed.data.password, check.user);
     if (problem) return renderChoose(reply.code(422), check.user, fieldError('password', problem));
-    const person = await completePasswordReset(db, token, parsed.data.password);
+    const person = await completePasswordReset(db, token, parsed.data.password, (trx, p) =>
+      req.audit(
+        {
+          action: 'password-reset-completed',
+          actor: { id: p.id, email: p.email, role: null },
+          recordType: 'user',
+          recordId: p.id,
+          changes: { passwordChanged: true, lockoutCleared: true, sessionsEnded: p.sessionsEnded },
+        },
+        trx,
+      ),
+    );
     if (!person) return renderLinkProblem(noReferrer(reply), 'password-reset', { status: 'used' });
-    await req.audit({
-      action: 'password-reset-completed',
-      actor: { id: person.id, email: person.email, role: null },
-      recordType: 'user',
-      recordId: person.id,
-      changes: { passwordChanged: true, lockoutCleared: true, sessionsEnded: person.sessionsEnded },
-    });
     // Every session of theirs has ended, this browser's included.
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in?reset=1', 303);

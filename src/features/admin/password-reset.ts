@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { endAllSessions } from '../../platform/auth/sessions.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Mailer } from '../../platform/mail/mailer.ts';
 import { findUserByEmail } from '../users/service.ts';
@@ -28,25 +29,45 @@ export type ResetRequestOutcome =
 
 /**
  * Sends a reset link if there is an account for the address. What happened is for the
- * audit trail only: the person asking is told the same whatever the outcome.
+ * audit trail only: the person asking is told the same whatever the outcome. \`record\` runs in
+ * the transaction that issues the link (or on its own when none is issued), before the email goes.
  */
-export async function requestPasswordReset(db: Kysely<DB>, mailer: Mailer, email: string, baseUrl: string): Promise<ResetRequestOutcome> {
+export async function requestPasswordReset(
+  db: Kysely<DB>,
+  mailer: Mailer,
+  email: string,
+  baseUrl: string,
+  record: (trx: Kysely<DB>, outcome: ResetRequestOutcome) => Promise<void>,
+): Promise<ResetRequestOutcome> {
   const user = await findUserByEmail(db, email);
   if (!user) return { outcome: 'no-account' };
-  if (user.disabled) return { outcome: 'disabled', userId: user.id, email: user.email };
-  const token = await issueEmailToken(db, user.id, 'password-reset');
+  if (user.disabled) {
+    const refused: ResetRequestOutcome = { outcome: 'disabled', userId: user.id, email: user.email };
+    await record(db, refused);
+    return refused;
+  }
+  const token = await inTransaction(db, async (trx) => {
+    const issued = await issueEmailToken(trx, user.id, 'password-reset');
+    await record(trx, { outcome: 'sent', userId: user.id, email: user.email });
+    return issued;
+  });
   await mailer.sendMail({ to: user.email, ...passwordResetEmail({ name: user.name, link: `${baseUrl}/password-reset/${token}` }) });
   return { outcome: 'sent', userId: user.id, email: user.email };
 }
 
-/** Sets the new password through the link and signs the person out everywhere; null when the link is no longer good. */
+/**
+ * Sets the new password through the link and signs the person out everywhere, \`record\` running in
+ * the same transaction; null when the link is no longer good.
+ */
 export async function completePasswordReset(
   db: Kysely<DB>,
   token: string,
   password: string,
+  record: (trx: Kysely<DB>, person: LinkPerson & { sessionsEnded: number }) => Promise<void>,
 ): Promise<(LinkPerson & { sessionsEnded: number }) | null> {
-  const user = await setPasswordWithToken(db, token, 'password-reset', password);
-  if (!user) return null;
-  const sessionsEnded = await endAllSessions(db, user.id);
-  return { ...user, sessionsEnded };
+  return setPasswordWithToken(db, token, 'password-reset', password, async (trx, user) => {
+    const person = { ...user, sessionsEnded: await endAllSessions(trx, user.id) };
+    await record(trx, person);
+    return person;
+  });
 }

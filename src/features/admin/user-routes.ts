@@ -135,29 +135,38 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
 
     const grant = { role, partnershipId: partnership?.id ?? null, agencyId: agency?.id ?? null };
     try {
-      const result = await invitePerson(db, mailer, {
-        email,
-        name,
-        grant,
-        partnershipName: partnership?.name ?? null,
-        inviterName: req.principal!.name,
-        inviterId: req.principal!.userId,
-        inviterScope: scope,
-        baseUrl: linkBase(req, config),
-      });
-      if (result.offered) {
-        await req.audit({ action: 'role-offered', permission: PERMISSION, partnershipId: grant.partnershipId, recordType: 'user', recordId: result.userId, changes: { after: { email: result.email, ...grant } } });
-        // The person is not (yet) one of this partnership's people: their page stays out of sight.
-        return reply.redirect('/admin/users?offered=1', 303);
-      }
-      await req.audit({
-        action: 'invitation-sent',
-        permission: PERMISSION,
-        partnershipId: grant.partnershipId,
-        recordType: 'user',
-        recordId: result.userId,
-        changes: { after: { email: result.email, ...grant }, accountCreated: result.created, roleAdded: result.roleAdded || result.created },
-      });
+      const result = await invitePerson(
+        db,
+        mailer,
+        {
+          email,
+          name,
+          grant,
+          partnershipName: partnership?.name ?? null,
+          inviterName: req.principal!.name,
+          inviterId: req.principal!.userId,
+          inviterScope: scope,
+          baseUrl: linkBase(req, config),
+        },
+        // The account, role, offer or link, with the change that makes them.
+        (trx, r) =>
+          req.audit(
+            r.offered
+              ? { action: 'role-offered', permission: PERMISSION, partnershipId: grant.partnershipId, recordType: 'user', recordId: r.userId, changes: { after: { email: r.email, ...grant } } }
+              : {
+                  action: 'invitation-created',
+                  permission: PERMISSION,
+                  partnershipId: grant.partnershipId,
+                  recordType: 'user',
+                  recordId: r.userId,
+                  changes: { after: { email: r.email, ...grant }, accountCreated: r.created, roleAdded: r.roleAdded || r.created },
+                },
+            trx,
+          ),
+      );
+      // The person is not (yet) one of this partnership's people: their page stays out of sight.
+      if (result.offered) return reply.redirect('/admin/users?offered=1', 303);
+      await req.audit({ action: 'invitation-sent', permission: PERMISSION, partnershipId: grant.partnershipId, recordType: 'user', recordId: result.userId, changes: { emailSent: true } });
       return reply.redirect(`/admin/users/${result.userId}?invited=1`, 303);
     } catch (err) {
       if (err instanceof InvitationError || err instanceof UserError) {
@@ -244,18 +253,20 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
       if (!v.mayChangeAccount) {
         return refuse(req, reply, PERMISSION, 'This person also holds roles in other partnerships: ask a system administrator, or remove their roles in yours.');
       }
-      const changed = await setUserDisabled(db, v.user.id, disable);
-      const sessionsEnded = disable ? await endAllSessions(db, v.user.id) : 0;
-      if (changed) {
-        await req.audit({
-          action: disable ? 'user-disabled' : 'user-enabled',
-          permission: PERMISSION,
-          partnershipId: auditPartnership(v),
-          recordType: 'user',
-          recordId: v.user.id,
-          changes: { before: { disabled: !disable }, after: { disabled: disable }, ...(disable ? { sessionsEnded } : {}) },
-        });
-      }
+      await req.change(
+        async (trx) => ({ changed: await setUserDisabled(trx, v.user.id, disable), sessionsEnded: disable ? await endAllSessions(trx, v.user.id) : 0 }),
+        ({ changed, sessionsEnded }) =>
+          changed
+            ? {
+                action: disable ? 'user-disabled' : 'user-enabled',
+                permission: PERMISSION,
+                partnershipId: auditPartnership(v),
+                recordType: 'user',
+                recordId: v.user.id,
+                changes: { before: { disabled: !disable }, after: { disabled: disable }, ...(disable ? { sessionsEnded } : {}) },
+              }
+            : null,
+      );
       return reply.redirect(`/admin/users/${v.user.id}?${disable ? 'disabled' : 'enabled'}=1`, 303);
     });
   }
@@ -269,12 +280,14 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
     }
     const grant = v.grants[0] ?? null;
     try {
-      await resendInvitation(db, mailer, v.user, {
-        grant,
-        partnershipName: grant?.partnershipName ?? null,
-        inviterName: req.principal!.name,
-        baseUrl: linkBase(req, config),
-      });
+      await resendInvitation(
+        db,
+        mailer,
+        v.user,
+        { grant, partnershipName: grant?.partnershipName ?? null, inviterName: req.principal!.name, baseUrl: linkBase(req, config) },
+        (trx) =>
+          req.audit({ action: 'invitation-created', permission: PERMISSION, partnershipId: auditPartnership(v), recordType: 'user', recordId: v.user.id, changes: { after: { email: v.user.email }, resent: true } }, trx),
+      );
     } catch (err) {
       if (err instanceof InvitationError) return renderUser(req, reply.code(422), v, fieldError(err.field, err.message));
       if (err instanceof InvitationNotSent) {
@@ -283,14 +296,7 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
       }
       throw err;
     }
-    await req.audit({
-      action: 'invitation-sent',
-      permission: PERMISSION,
-      partnershipId: auditPartnership(v),
-      recordType: 'user',
-      recordId: v.user.id,
-      changes: { after: { email: v.user.email }, resent: true },
-    });
+    await req.audit({ action: 'invitation-sent', permission: PERMISSION, partnershipId: auditPartnership(v), recordType: 'user', recordId: v.user.id, changes: { emailSent: true, resent: true } });
     return reply.redirect(`/admin/users/${v.user.id}?reinvited=1`, 303);
   });
 
@@ -306,17 +312,20 @@ export async function userAdminRoutes(app: FastifyInstance): Promise<void> {
       return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
     }
     if (v.self) return refuse(req, reply, PERMISSION, 'You cannot remove your own roles: ask another administrator.');
-    const removed = await removeRole(db, v.user.id, grant.id);
-    if (removed) {
-      await req.audit({
-        action: 'role-removed',
-        permission: PERMISSION,
-        partnershipId: removed.partnershipId,
-        recordType: 'user',
-        recordId: v.user.id,
-        changes: { before: { role: removed.role, partnershipId: removed.partnershipId, agencyId: removed.agencyId }, after: null },
-      });
-    }
+    await req.change(
+      (trx) => removeRole(trx, v.user.id, grant.id),
+      (removed) =>
+        removed
+          ? {
+              action: 'role-removed',
+              permission: PERMISSION,
+              partnershipId: removed.partnershipId,
+              recordType: 'user',
+              recordId: v.user.id,
+              changes: { before: { role: removed.role, partnershipId: removed.partnershipId, agencyId: removed.agencyId }, after: null },
+            }
+          : null,
+    );
     // Without roles in the administrator's partnerships the person is out of their sight.
     const stillVisible = v.scope === 'all' || v.grants.length > 1;
     return reply.redirect(stillVisible ? `/admin/users/${v.user.id}?removed=1` : '/admin/users?removed=1', 303);

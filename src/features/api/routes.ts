@@ -5,22 +5,19 @@ import { access, PUBLIC } from '../../platform/http/access.ts';
 import { INVALID_TOKEN, refuse, requireInScope, SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { listAgencies, listPartnerships, type AgencyView, type PartnershipView } from '../partnerships/service.ts';
+import { factsUpdatedEntry, incidentCreatedEntry, referralCreatedEntry, workflowStepEntry } from '../cases/audit-entries.ts';
 import { createReferral, listReferrals } from '../cases/referrals.ts';
 import { Problems, readChildren, readFacts, readReferral, readStep } from '../cases/schemas.ts';
 import {
   caseOverview,
   definitionFor,
   factsOf,
-  FACT_LABELS,
   incidentPartnership,
   listIncidents,
   loadIncident,
   recordIncident,
   recordWorkflowStep,
-  SENSITIVE_FACTS,
   updateFacts,
-  type ChildInput,
-  type Facts,
   type FieldProblem,
 } from '../cases/service.ts';
 import { childrenForm, dateParts, factsForm, patchedFacts, problemsToErrors, type ApiError } from './convert.ts';
@@ -55,19 +52,8 @@ function versionOf(ifMatch: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Non-identifying facts for the audit trail; free text is named, not copied (as the pages do). */
-function factsForAudit(facts: Partial<Facts>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(facts).filter(([k]) => !SENSITIVE_FACTS.has(k as keyof Facts)));
-}
-
-function childrenForAudit(children: ChildInput[]) {
-  return children.map((c) => ({
-    pseudonym: c.pseudonym,
-    lookedAfter: c.lookedAfter,
-    careLeaver: c.careLeaver,
-    identifyingDetailsRecorded: [c.name && 'name', c.dateOfBirth && 'date of birth', c.nhsNumber && 'NHS number', c.address && 'address', c.familyNames && 'family names'].filter(Boolean),
-  }));
-}
+/** Changes made through the API say so in their audit entries. */
+const API = { via: 'api' } as const;
 
 /** The agencies a person may refer for (as the referral form offers them). */
 function referringAgencies(req: FastifyRequest, partnershipId: string, agencies: AgencyView[]): AgencyView[] {
@@ -162,26 +148,11 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     if (!(await requireInScope(req, reply, WRITE, partnership.id))) return reply;
 
     const referralId = input.referral ?? null;
-    const result = await recordIncident(db, cipher, actorOf(req), { partnershipId: partnership.id, facts, children, referralId }, today());
+    const result = await req.change(
+      (trx) => recordIncident(trx, cipher, actorOf(req), { partnershipId: partnership.id, facts, children, referralId }, today()),
+      (r) => (r.ok ? incidentCreatedEntry({ id: r.id, reference: r.reference, partnershipId: partnership.id, facts, children, referralId }, API) : null),
+    );
     if (!result.ok) return unprocessable(reply, merged([], result.problems));
-    await req.audit({
-      action: 'incident-created',
-      permission: WRITE,
-      partnershipId: partnership.id,
-      recordType: 'incident',
-      recordId: result.id,
-      changes: {
-        via: 'api',
-        after: {
-          reference: result.reference,
-          state: 'recorded',
-          ...factsForAudit(facts),
-          whatIsKnownRecorded: facts.whatIsKnown.trim() !== '',
-          children: childrenForAudit(children),
-          ...(referralId ? { fromReferral: referralId } : {}),
-        },
-      },
-    });
     const location = `/api/v1/incidents/${result.id}`;
     return reply.code(201).header('location', location).send({ id: result.id, reference: result.reference, location });
   });
@@ -220,7 +191,10 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     const facts = readFacts(factsForm(values), problems);
     if (!facts) return unprocessable(reply, problemsToErrors(problems));
 
-    const result = await updateFacts(db, cipher, scope, actorOf(req), id, { version, base: null, values: facts }, today());
+    const result = await req.change(
+      (trx) => updateFacts(trx, cipher, scope, actorOf(req), id, { version, base: null, values: facts }, today()),
+      (r) => (r.status === 'saved' && r.changed.length ? factsUpdatedEntry({ ...r, id, partnershipId: incident.partnershipId }, API) : null),
+    );
     switch (result.status) {
       case 'not-found':
         return notFound(req, reply, id, WRITE);
@@ -229,22 +203,6 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       case 'conflict':
         return stale();
       case 'saved': {
-        if (result.changed.length) {
-          await req.audit({
-            action: 'incident-updated',
-            permission: WRITE,
-            partnershipId: incident.partnershipId,
-            recordType: 'incident',
-            recordId: id,
-            changes: {
-              via: 'api',
-              changed: result.changed.map((f) => FACT_LABELS[f]),
-              before: factsForAudit(result.before),
-              after: factsForAudit(result.after),
-              version: result.version,
-            },
-          });
-        }
         const now = await detailOf(req, id);
         if (!now) return notFound(req, reply, id, WRITE);
         return reply.header('etag', `"${now.json.version}"`).send(now.json);
@@ -274,7 +232,10 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     // The step form's reader, then the service, which checks the workflow before the answers.
     const problems = new Problems();
     const input = readStep({ ...dateParts('date', parsed.data.date), reference: parsed.data.reference ?? '', note: parsed.data.note ?? '' }, definition.date, problems);
-    const result = await recordWorkflowStep(db, scope, actorOf(req), id, definition.key, input, mayIn(req), today());
+    const result = await req.change(
+      (trx) => recordWorkflowStep(trx, scope, actorOf(req), id, definition.key, input, mayIn(req), today()),
+      (r) => (r.ok ? workflowStepEntry({ ...r, id, input }, API) : null),
+    );
     if (!result.ok) {
       if (result.reason === 'not-found') return notFound(req, reply, id, WRITE);
       if (result.reason === 'workflow') {
@@ -285,24 +246,6 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       }
       return unprocessable(reply, merged(problemsToErrors(problems), result.problems));
     }
-    await req.audit({
-      action: definition.kind === 'transition' ? 'incident-transition' : 'incident-step',
-      permission: definition.permission,
-      partnershipId: result.partnershipId,
-      recordType: 'incident',
-      recordId: id,
-      changes: {
-        via: 'api',
-        step: definition.key,
-        before: { state: result.from },
-        after: {
-          state: result.to,
-          ...(result.date && definition.date ? { [definition.date.field]: result.date } : {}),
-          ...(definition.reference ? { panelReference: input.reference.trim() || null } : {}),
-        },
-        noteRecorded: input.note.trim() !== '',
-      },
-    });
     const now = await detailOf(req, id);
     if (!now) return notFound(req, reply, id, WRITE);
     return reply.header('etag', `"${now.json.version}"`).send(now.json);
@@ -331,16 +274,11 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
       if (agencies.length) return refuse(req, reply, REFER, 'You can only refer for your own agency.');
       return unprocessable(reply, [{ field: 'agency', message: 'Choose the agency making the referral' }]);
     }
-    const result = await createReferral(db, cipher, actorOf(req), { partnershipId: partnership.id, agencyId: input.agency, summary: input.summary, details: input.details, receivedOn: input.receivedOn }, today());
+    const result = await req.change(
+      (trx) => createReferral(trx, cipher, actorOf(req), { partnershipId: partnership.id, agencyId: input.agency, summary: input.summary, details: input.details, receivedOn: input.receivedOn }, today()),
+      (r) => (r.ok ? referralCreatedEntry({ id: r.id, partnershipId: partnership.id, agencyId: input.agency, receivedOn: input.receivedOn }, API) : null),
+    );
     if (!result.ok) return unprocessable(reply, merged([], result.problems.map((p) => (p.field === 'received' ? { ...p, field: 'receivedOn' } : p))));
-    await req.audit({
-      action: 'referral-created',
-      permission: REFER,
-      partnershipId: partnership.id,
-      recordType: 'referral',
-      recordId: result.id,
-      changes: { via: 'api', after: { agencyId: input.agency, receivedOn: input.receivedOn }, summaryRecorded: true, detailsRecorded: true },
-    });
     return reply.code(201).send({ id: result.id });
   });
 }

@@ -7,6 +7,7 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { openDeadlines } from '../dashboard/deadlines.ts';
 import { serializeCalendar, type CalendarEvent } from './ical.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 /**
  * A person's secret calendar feed of deadlines (/calendar/<token>.ics). Only the token's SHA-256
@@ -21,7 +22,7 @@ export type FeedView = { id: string; createdAt: Date };
 /** Creates a new feed for the person, revoking any feed they had: the old URL stops working. */
 export async function createFeed(db: Kysely<DB>, userId: string, now = new Date()): Promise<{ id: string; token: string }> {
   const token = randomToken();
-  const row = await db.transaction().execute(async (trx) => {
+  const row = await inTransaction(db, async (trx) => {
     await trx.updateTable('calendar_feeds').set({ revoked_at: now }).where('user_id', '=', userId).where('revoked_at', 'is', null).execute();
     return trx.insertInto('calendar_feeds').values({ user_id: userId, token_hash: sha256(token) }).returning('id').executeTakeFirstOrThrow();
   });

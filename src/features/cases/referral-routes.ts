@@ -5,6 +5,7 @@ import { access } from '../../platform/http/access.ts';
 import { refuse } from '../../platform/http/authentication.ts';
 import { recordViews } from '../audit/service.ts';
 import { listAgencies, listPartnerships, type AgencyView } from '../partnerships/service.ts';
+import { referralCreatedEntry } from './audit-entries.ts';
 import {
   createReferral,
   listReferrals,
@@ -76,20 +77,14 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
     }
     if (problems.any || !input) return renderNew(req, reply.code(422), body, problems.view());
     const actor = { userId: req.principal!.userId, name: req.principal!.name };
-    const result = await createReferral(db, cipher, actor, { partnershipId, agencyId: input.agency, summary: input.summary, details: input.details, receivedOn: input.receivedOn }, todayInLondon(new Date()));
+    const result = await req.change(
+      (trx) => createReferral(trx, cipher, actor, { partnershipId, agencyId: input.agency, summary: input.summary, details: input.details, receivedOn: input.receivedOn }, todayInLondon(new Date())),
+      (r) => (r.ok ? referralCreatedEntry({ id: r.id, partnershipId, agencyId: input.agency, receivedOn: input.receivedOn }) : null),
+    );
     if (!result.ok) {
       problems.addAll(result.problems);
       return renderNew(req, reply.code(422), body, problems.view());
     }
-    await req.audit({
-      action: 'referral-created',
-      permission: REFER,
-      partnershipId,
-      recordType: 'referral',
-      recordId: result.id,
-      // The summary and details may name the child: recorded as given, not copied.
-      changes: { after: { agencyId: input.agency, receivedOn: input.receivedOn }, summaryRecorded: true, detailsRecorded: true },
-    });
     return reply.redirect('/referrals/sent', 303);
   });
 
@@ -131,21 +126,19 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
     const problems = new Problems();
     const input = readOutcome(body, problems);
     if (!input) return renderReferral(req, reply.code(422), referral, body, problems.view());
-    const result = await recordReferralOutcome(db, scope, { userId: req.principal!.userId, name: req.principal!.name }, id, input);
+    const result = await req.change(
+      (trx) => recordReferralOutcome(trx, scope, { userId: req.principal!.userId, name: req.principal!.name }, id, input),
+      (r) =>
+        r.ok
+          ? { action: 'referral-outcome', permission: WRITE, partnershipId: r.partnershipId, recordType: 'referral', recordId: id, changes: { after: { outcome: r.outcome }, reasonsRecorded: true } }
+          : null,
+    );
     if (!result.ok) {
       if (result.reason === 'not-found') return referralNotFound(req, reply, id);
       if (result.reason === 'already-recorded') problems.add('outcome', result.message);
       else problems.addAll(result.problems);
       return renderReferral(req, reply.code(422), referral, body, problems.view());
     }
-    await req.audit({
-      action: 'referral-outcome',
-      permission: WRITE,
-      partnershipId: result.partnershipId,
-      recordType: 'referral',
-      recordId: id,
-      changes: { after: { outcome: result.outcome }, reasonsRecorded: true },
-    });
     // To notify, the next step is recording the incident, pre-filled from the referral.
     return reply.redirect(result.outcome === 'notify' ? `/cases/new?referral=${id}` : `/referrals/${id}?recorded=1`, 303);
   });

@@ -8,6 +8,7 @@ import { recordViews } from '../audit/service.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
 import { CLOCK_STATE_LABELS } from './clocks.ts';
 import { AGE_BAND_LABELS, AGE_BANDS } from './duties.ts';
+import { factsUpdatedEntry, incidentCreatedEntry, workflowStepEntry } from './audit-entries.ts';
 import { loadReferral } from './referrals.ts';
 import {
   bodyOf,
@@ -46,7 +47,6 @@ import {
   OUTCOME_LABELS,
   recordIncident,
   recordWorkflowStep,
-  SENSITIVE_FACTS,
   updateChild,
   updateFacts,
   workflowFacts,
@@ -84,27 +84,6 @@ async function notFound(req: FastifyRequest, reply: FastifyReply, id: string, pe
     await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'incident', recordId: id, outcome: 'refused' });
   }
   return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
-}
-
-/** Who was recorded, for the audit trail: pseudonyms and which identifying details were given, never their values. */
-function childrenForAudit(children: ChildInput[]) {
-  return children.map((c) => ({
-    pseudonym: c.pseudonym,
-    lookedAfter: c.lookedAfter,
-    careLeaver: c.careLeaver,
-    identifyingDetailsRecorded: [
-      c.name && 'name',
-      c.dateOfBirth && 'date of birth',
-      c.nhsNumber && 'NHS number',
-      c.address && 'address',
-      c.familyNames && 'family names',
-    ].filter(Boolean),
-  }));
-}
-
-/** Non-identifying facts for the audit trail; free text is named, not copied. */
-function factsForAudit(facts: Partial<Facts>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(facts).filter(([k]) => !SENSITIVE_FACTS.has(k as keyof Facts)));
 }
 
 export async function caseRoutes(app: FastifyInstance): Promise<void> {
@@ -189,28 +168,14 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (problems.any || !facts || !children) return renderNew(req, reply.code(422), values, kept.count, problems.view());
 
     const referralId = typeof body.referral === 'string' && body.referral ? body.referral : null;
-    const result = await recordIncident(db, cipher, actorOf(req), { partnershipId, facts, children, referralId }, today());
+    const result = await req.change(
+      (trx) => recordIncident(trx, cipher, actorOf(req), { partnershipId, facts, children, referralId }, today()),
+      (r) => (r.ok ? incidentCreatedEntry({ id: r.id, reference: r.reference, partnershipId, facts, children, referralId }) : null),
+    );
     if (!result.ok) {
       problems.addAll(result.problems);
       return renderNew(req, reply.code(422), values, kept.count, problems.view());
     }
-    await req.audit({
-      action: 'incident-created',
-      permission: WRITE,
-      partnershipId,
-      recordType: 'incident',
-      recordId: result.id,
-      changes: {
-        after: {
-          reference: result.reference,
-          state: 'recorded',
-          ...factsForAudit(facts),
-          whatIsKnownRecorded: facts.whatIsKnown.trim() !== '',
-          children: childrenForAudit(children),
-          ...(referralId ? { fromReferral: referralId } : {}),
-        },
-      },
-    });
     return reply.redirect(`/cases/${result.id}/notification-check`, 303);
   });
 
@@ -299,7 +264,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (!values || version === null) {
       return renderEdit(reply.code(422), incident, body, version ?? incident.version, base, problems.view());
     }
-    const result = await updateFacts(db, cipher, scope, actorOf(req), id, { version, base: readBase(body), values }, today());
+    const result = await req.change(
+      (trx) => updateFacts(trx, cipher, scope, actorOf(req), id, { version, base: readBase(body), values }, today()),
+      (r) => (r.status === 'saved' && r.changed.length ? factsUpdatedEntry({ ...r, id, partnershipId: incident.partnershipId }) : null),
+    );
     switch (result.status) {
       case 'not-found':
         return notFound(req, reply, id, WRITE);
@@ -310,21 +278,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         // Someone saved in between: show what they changed beside what this person sent; nothing is saved.
         return renderEdit(reply.code(409), incident, body, result.version, result.current, { conflict: result.changes });
       case 'saved':
-        if (result.changed.length) {
-          await req.audit({
-            action: 'incident-updated',
-            permission: WRITE,
-            partnershipId: incident.partnershipId,
-            recordType: 'incident',
-            recordId: id,
-            changes: {
-              changed: result.changed.map((f) => FACT_LABELS[f]),
-              before: factsForAudit(result.before),
-              after: factsForAudit(result.after),
-              version: result.version,
-            },
-          });
-        }
         return reply.redirect(`/cases/${id}?updated=1`, 303);
     }
   });
@@ -383,7 +336,21 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const version = readVersion(body);
     const base = readChildBase(body);
     if (!values || version === null) return renderChild(reply.code(422), incident, childId, n, body, version ?? incident.version, base ?? found.child, problems.view());
-    const result = await updateChild(db, cipher, partnershipsWith(req.principal!, WRITE), actorOf(req), incident.id, childId, { version, base, values }, today());
+    const result = await req.change(
+      (trx) => updateChild(trx, cipher, partnershipsWith(req.principal!, WRITE), actorOf(req), incident.id, childId, { version, base, values }, today()),
+      (r) =>
+        r.status === 'saved' && r.changed.length
+          ? {
+              action: 'incident-child-updated',
+              permission: WRITE,
+              partnershipId: r.partnershipId,
+              recordType: 'incident',
+              recordId: incident.id,
+              // Identifying details are named as changed ("Full name"), never copied.
+              changes: { child: childId, changed: r.changed.map((f) => CHILD_LABELS[f]), before: r.before, after: r.after, version: r.version },
+            }
+          : null,
+    );
     switch (result.status) {
       case 'not-found':
         return notFound(req, reply, incident.id, WRITE);
@@ -393,17 +360,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       case 'conflict':
         return renderChild(reply.code(409), incident, childId, n, body, result.version, result.current, { conflict: result.changes });
       case 'saved':
-        if (result.changed.length) {
-          await req.audit({
-            action: 'incident-child-updated',
-            permission: WRITE,
-            partnershipId: result.partnershipId,
-            recordType: 'incident',
-            recordId: incident.id,
-            // Identifying details are named as changed ("Full name"), never copied.
-            changes: { child: childId, changed: result.changed.map((f) => CHILD_LABELS[f]), before: result.before, after: result.after, version: result.version },
-          });
-        }
         return reply.redirect(`/cases/${incident.id}?child=1`, 303);
     }
   });
@@ -468,7 +424,10 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const body = bodyOf(req);
     const problems = new Problems();
     const input = readStep(body, definition.date, problems);
-    const result = await recordWorkflowStep(db, partnershipsWith(req.principal!, WRITE), actorOf(req), incident.id, definition.key, input, mayIn(req), today());
+    const result = await req.change(
+      (trx) => recordWorkflowStep(trx, partnershipsWith(req.principal!, WRITE), actorOf(req), incident.id, definition.key, input, mayIn(req), today()),
+      (r) => (r.ok ? workflowStepEntry({ ...r, id: incident.id, input }) : null),
+    );
     if (!result.ok) {
       if (result.reason === 'not-found') return notFound(req, reply, incident.id, WRITE);
       if (result.reason === 'workflow') {
@@ -479,23 +438,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       problems.addAll(result.problems);
       return renderStep(reply.code(422), incident, definition, body, problems.view());
     }
-    await req.audit({
-      action: definition.kind === 'transition' ? 'incident-transition' : 'incident-step',
-      permission: definition.permission,
-      partnershipId: result.partnershipId,
-      recordType: 'incident',
-      recordId: incident.id,
-      changes: {
-        step: definition.key,
-        before: { state: result.from },
-        after: {
-          state: result.to,
-          ...(result.date && definition.date ? { [definition.date.field]: result.date } : {}),
-          ...(definition.reference ? { panelReference: input.reference.trim() || null } : {}),
-        },
-        noteRecorded: input.note.trim() !== '',
-      },
-    });
     return reply.redirect(`/cases/${incident.id}?done=${definition.key}`, 303);
   });
 
@@ -533,10 +475,24 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const body = bodyOf(req);
       const problems = new Problems();
       const input = readClockChange(body, problems, action);
-      const result = await changeClock(
-        db, cipher, scope, actorOf(req), id, key,
-        action === 'pause' ? { action, on: input.on, reason: input.reason } : { action, on: input.on },
-        mayIn(req), today(),
+      const result = await req.change(
+        (trx) =>
+          changeClock(
+            trx, cipher, scope, actorOf(req), id, key,
+            action === 'pause' ? { action, on: input.on, reason: input.reason } : { action, on: input.on },
+            mayIn(req), today(),
+          ),
+        (r) =>
+          r.ok
+            ? {
+                action: action === 'pause' ? 'clock-paused' : 'clock-resumed',
+                permission: WRITE,
+                partnershipId: r.partnershipId,
+                recordType: 'incident',
+                recordId: id,
+                changes: { clock: key, after: { [action === 'pause' ? 'pausedOn' : 'resumedOn']: input.on }, ...(action === 'pause' ? { reasonRecorded: true } : {}) },
+              }
+            : null,
       );
       if (!result.ok && result.reason === 'not-found') return notFound(req, reply, id, WRITE);
       if (!result.ok && result.reason === 'workflow' && result.error.code === 'not-permitted') return refuse(req, reply, CLOCK_CHANGES.permission);
@@ -556,14 +512,6 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
           labels: LABELS,
         });
       }
-      await req.audit({
-        action: action === 'pause' ? 'clock-paused' : 'clock-resumed',
-        permission: WRITE,
-        partnershipId: result.partnershipId,
-        recordType: 'incident',
-        recordId: id,
-        changes: { clock: key, after: { [action === 'pause' ? 'pausedOn' : 'resumedOn']: input.on }, ...(action === 'pause' ? { reasonRecorded: true } : {}) },
-      });
       return reply.redirect(`/cases/${id}?${action === 'pause' ? 'paused' : 'resumed'}=1`, 303);
     });
   }

@@ -1,6 +1,6 @@
 import { RAPID_REVIEW_EVENT_LABELS } from '../../domain/workflow/rapid-review-events.ts';
 import { REVIEW_EVENT_LABELS } from '../../domain/reviews/review-log.ts';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ClockRule } from '../../domain/clocks/rules.ts';
@@ -243,7 +243,7 @@ export function workflowFacts(incident: IncidentRecord): WorkflowFacts {
  * review is under way or completed, its final report versions and publication decision.
  */
 export async function fullWorkflowFacts(db: Kysely<DB>, scope: TenantScope, incident: IncidentRecord): Promise<WorkflowFacts> {
-  const inTenant = <T>(work: (trx: Kysely<DB>) => Promise<T>) => (db.isTransaction ? work(db) : withTenant(db, scope, work));
+  const inTenant = <T>(work: (trx: Kysely<DB>) => Promise<T>) => withTenant(db, scope, work);
   if (incident.state === 'rapid-review') {
     const { rapidReviewFacts } = await import('../rapid-reviews/service.ts');
     return { ...workflowFacts(incident), ...(await inTenant((trx) => rapidReviewFacts(trx, scope, incident.id))) };
@@ -625,74 +625,68 @@ export async function recordIncident(
   const year = Number(today.slice(0, 4));
   const prefix = referencePrefix(partnership.slug);
 
-  // Two people recording at once may pick the same number: the unique constraint refuses one, which tries again.
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await withTenant(db, [partnershipId], async (trx) => {
-        if (input.referralId) {
-          const referral = await selectReferral(trx, [partnershipId], input.referralId, { forUpdate: true });
-          if (!referral || referral.outcome !== 'notify' || referral.incident_id) {
-            return { ok: false, problems: [{ field: 'referral', message: 'The referral this came from has already been dealt with, or is not one to notify' }] } as RecordResult;
-          }
-        }
-        const number = await nextReferenceNumber(trx, partnershipId, year);
-        const reference = formatReference(prefix, year, number);
-        const { id } = await insertIncident(trx, {
-          partnership_id: partnershipId,
-          reference,
-          reference_year: year,
-          reference_number: number,
-          state: 'recorded',
-          outcome: facts.outcome,
-          abuse_or_neglect: facts.abuseOrNeglect,
-          location: facts.location,
-          looked_after: children.some((c) => c.lookedAfter),
-          care_leaver: children.some((c) => c.careLeaver),
-          incident_on: facts.incidentOn,
-          aware_on: facts.aware,
-          what_is_known_enc: sealField(cipher, facts.whatIsKnown),
-          agency_ids: JSON.stringify(facts.agencyIds),
-          other_agencies: facts.otherAgencies.trim(),
-          clock_rules: JSON.stringify(rules),
-          created_by: actor.userId,
-          updated_by: actor.userId,
-        });
-        await insertChildren(
-          trx,
-          children.map((c, i) => ({
-            incident_id: id,
-            partnership_id: partnershipId,
-            position: i + 1,
-            pseudonym: c.pseudonym.trim(),
-            name_enc: sealField(cipher, c.name),
-            date_of_birth_enc: sealField(cipher, c.dateOfBirth),
-            nhs_number_enc: sealField(cipher, c.nhsNumber.replace(/\s+/g, '')),
-            address_enc: sealField(cipher, c.address),
-            family_names_enc: sealField(cipher, c.familyNames),
-            gender: c.gender,
-            age_at_incident: c.ageAtIncident,
-            age_band: c.ageBand,
-            looked_after: c.lookedAfter,
-            care_leaver: c.careLeaver,
-          })),
-        );
-        await insertEvent(trx, {
-          incident_id: id,
-          partnership_id: partnershipId,
-          kind: 'recorded',
-          actor_id: actor.userId,
-          actor_name: actor.name,
-          to_state: 'recorded',
-          details: JSON.stringify({ children: children.length, ...(input.referralId ? { fromReferral: true } : {}) }),
-        });
-        if (input.referralId) await updateReferral(trx, partnershipId, input.referralId, { incident_id: id });
-        return { ok: true, id, reference } as RecordResult;
-      });
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505' && attempt < 5) continue;
-      throw err;
+  return withTenant(db, [partnershipId], async (trx) => {
+    // Two people recording at once would pick the same number: they take turns.
+    await sql`select pg_advisory_xact_lock(hashtext(${`cspr-hub:incident-reference:${partnershipId}:${year}`}))`.execute(trx);
+    if (input.referralId) {
+      const referral = await selectReferral(trx, [partnershipId], input.referralId, { forUpdate: true });
+      if (!referral || referral.outcome !== 'notify' || referral.incident_id) {
+        return { ok: false, problems: [{ field: 'referral', message: 'The referral this came from has already been dealt with, or is not one to notify' }] } as RecordResult;
+      }
     }
-  }
+    const number = await nextReferenceNumber(trx, partnershipId, year);
+    const reference = formatReference(prefix, year, number);
+    const { id } = await insertIncident(trx, {
+      partnership_id: partnershipId,
+      reference,
+      reference_year: year,
+      reference_number: number,
+      state: 'recorded',
+      outcome: facts.outcome,
+      abuse_or_neglect: facts.abuseOrNeglect,
+      location: facts.location,
+      looked_after: children.some((c) => c.lookedAfter),
+      care_leaver: children.some((c) => c.careLeaver),
+      incident_on: facts.incidentOn,
+      aware_on: facts.aware,
+      what_is_known_enc: sealField(cipher, facts.whatIsKnown),
+      agency_ids: JSON.stringify(facts.agencyIds),
+      other_agencies: facts.otherAgencies.trim(),
+      clock_rules: JSON.stringify(rules),
+      created_by: actor.userId,
+      updated_by: actor.userId,
+    });
+    await insertChildren(
+      trx,
+      children.map((c, i) => ({
+        incident_id: id,
+        partnership_id: partnershipId,
+        position: i + 1,
+        pseudonym: c.pseudonym.trim(),
+        name_enc: sealField(cipher, c.name),
+        date_of_birth_enc: sealField(cipher, c.dateOfBirth),
+        nhs_number_enc: sealField(cipher, c.nhsNumber.replace(/\s+/g, '')),
+        address_enc: sealField(cipher, c.address),
+        family_names_enc: sealField(cipher, c.familyNames),
+        gender: c.gender,
+        age_at_incident: c.ageAtIncident,
+        age_band: c.ageBand,
+        looked_after: c.lookedAfter,
+        care_leaver: c.careLeaver,
+      })),
+    );
+    await insertEvent(trx, {
+      incident_id: id,
+      partnership_id: partnershipId,
+      kind: 'recorded',
+      actor_id: actor.userId,
+      actor_name: actor.name,
+      to_state: 'recorded',
+      details: JSON.stringify({ children: children.length, ...(input.referralId ? { fromReferral: true } : {}) }),
+    });
+    if (input.referralId) await updateReferral(trx, partnershipId, input.referralId, { incident_id: id });
+    return { ok: true, id, reference } as RecordResult;
+  });
 }
 
 // ---- Editing the facts, with optimistic locking ----------------------------------------------

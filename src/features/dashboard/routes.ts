@@ -51,24 +51,28 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/dashboard/calendar', access('case:read'), async (req, reply) => {
     const p = req.principal!;
-    const replaced = await activeFeed(db, p.userId);
-    const created = await createFeed(db, p.userId);
-    await req.audit({
-      action: replaced ? 'calendar-feed-replaced' : 'calendar-feed-created',
-      recordType: 'calendar-feed',
-      recordId: created.id,
-      changes: replaced ? { before: { id: replaced.id }, after: { id: created.id } } : null,
-    });
+    const { replaced, created } = await req.change(
+      async (trx) => ({ replaced: await activeFeed(trx, p.userId), created: await createFeed(trx, p.userId) }),
+      (r) => ({
+        action: r.replaced ? 'calendar-feed-replaced' : 'calendar-feed-created',
+        recordType: 'calendar-feed',
+        recordId: r.created.id,
+        changes: r.replaced ? { before: { id: r.replaced.id }, after: { id: r.created.id } } : null,
+      }),
+    );
     const url = `${linkBase(req, config)}/calendar/${created.token}.ics`;
     return reply.render('dashboard/views/calendar-created.njk', { pageTitle: 'Your calendar link', url, replaced: Boolean(replaced) });
   });
 
   app.post('/dashboard/calendar/revoke', access('case:read'), async (req, reply) => {
     const p = req.principal!;
-    const feed = await activeFeed(db, p.userId);
-    if (feed && (await revokeFeed(db, p.userId))) {
-      await req.audit({ action: 'calendar-feed-revoked', recordType: 'calendar-feed', recordId: feed.id });
-    }
+    await req.change(
+      async (trx) => {
+        const feed = await activeFeed(trx, p.userId);
+        return feed && (await revokeFeed(trx, p.userId)) ? feed : null;
+      },
+      (revoked) => (revoked ? { action: 'calendar-feed-revoked', recordType: 'calendar-feed', recordId: revoked.id } : null),
+    );
     return reply.redirect('/dashboard#calendar', 303);
   });
 }

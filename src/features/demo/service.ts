@@ -1,3 +1,4 @@
+import { recordAudit } from '../../platform/audit/audit.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
@@ -90,5 +91,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, dataDir?
   const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
   await seedDemoReview(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, reviewer.id, todayInLondon(new Date()));
   if (dataDir) await seedDemoPublications(db, dataDir, partnership.id, admin.id);
+  // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
+  await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
 }

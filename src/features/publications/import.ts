@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
 import { DocumentError, extractText } from '../../platform/documents/extract.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { cleanFileName, detectFileType, storeFile } from '../rapid-reviews/files.ts';
 import { addPublication, CatalogueError, checkPublication, type LearningOnAPage, type NewPublication, type SevenMinuteBriefing } from '../repository/catalogue.ts';
@@ -49,7 +50,12 @@ function failed(reason: string): ImportOutcome {
  * after the file was stored, the file stays on disk under its hash with no row pointing at it:
  * harmless (it is not reachable, and the same content imported again reuses it).
  */
-export async function importReport(db: Kysely<DB>, dataDir: string, request: ImportRequest): Promise<ImportOutcome> {
+export async function importReport(
+  db: Kysely<DB>,
+  dataDir: string,
+  request: ImportRequest,
+  record: (trx: Kysely<DB>, imported: { id: string; slug: string; pages: number }) => Promise<void>,
+): Promise<ImportOutcome> {
   const { bytes } = request.file;
   if (bytes.length === 0) return failed('the file is empty');
   if (bytes.length > IMPORT_MAX_BYTES) return failed(`the file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB`);
@@ -92,20 +98,19 @@ export async function importReport(db: Kysely<DB>, dataDir: string, request: Imp
   }
 
   try {
-    const added = await db.transaction().execute(async (trx) => {
+    // The text was read above: the transaction holds only the writes (and the audit entry, by \`record\`).
+    const added = await inTransaction(db, async (trx) => {
       const result = await addPublication(trx, { ...publication, file: { sha256, name, type, size: bytes.length, pages } });
-      if (result.created) storeFile(dataDir, bytes);
+      if (result.created) {
+        storeFile(dataDir, bytes);
+        await record(trx, { id: result.id, slug: result.slug, pages: pages.length });
+      }
       return result;
     });
     if (!added.created) return { status: 'already-imported', id: added.id, slug: added.slug };
     return { status: 'imported', id: added.id, slug: added.slug, pages: pages.length, pagesWithoutText };
   } catch (err) {
     if (err instanceof CatalogueError) return failed(lowerFirst(err.message));
-    // The same file imported at the same moment by someone else.
-    if ((err as { code?: string }).code === '23505') {
-      const row = await db.selectFrom('publications').select(['id', 'slug']).where('file_sha256', '=', sha256).executeTakeFirst();
-      if (row) return { status: 'already-imported', ...row };
-    }
     throw err;
   }
 }

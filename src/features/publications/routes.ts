@@ -168,16 +168,23 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
       return renderImport(req, reply.code(422), values, found);
     }
 
-    const outcome = await importReport(db, config.dataDir, {
-      partnershipId: partnership.id,
-      title,
-      summary,
-      reviewType,
-      themes,
-      publishedOn,
-      publishedBy: req.principal!.userId,
-      file: { name: file.name, bytes: file.bytes },
-    });
+    const outcome = await importReport(
+      db,
+      config.dataDir,
+      { partnershipId: partnership.id, title, summary, reviewType, themes, publishedOn, publishedBy: req.principal!.userId, file: { name: file.name, bytes: file.bytes } },
+      (trx, imported) =>
+        req.audit(
+          {
+            action: 'publication-imported',
+            permission: PERMISSION,
+            partnershipId: partnership.id,
+            recordType: 'publication',
+            recordId: imported.id,
+            changes: { after: { slug: imported.slug, title, publishedOn, reviewType, themes, pages: imported.pages } },
+          },
+          trx,
+        ),
+    );
     if (outcome.status !== 'imported') {
       const message =
         outcome.status === 'already-imported'
@@ -187,14 +194,6 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
       await req.audit({ action: 'publication-import-refused', permission: PERMISSION, partnershipId: partnership.id, recordType: 'publication', outcome: 'failed', changes: { reason: message } });
       return renderImport(req, reply.code(422), values, found);
     }
-    await req.audit({
-      action: 'publication-imported',
-      permission: PERMISSION,
-      partnershipId: partnership.id,
-      recordType: 'publication',
-      recordId: outcome.id,
-      changes: { after: { slug: outcome.slug, title, publishedOn, reviewType, themes, pages: outcome.pages } },
-    });
     return reply.redirect('/publications?imported=1', 303);
   });
 
@@ -238,21 +237,23 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
     const reason = one(values.reason).trim();
     const on = today();
     try {
-      await withdrawPublicationFile(db, { id: p.id, on, reason: reason || null });
+      await req.change(
+        (trx) => withdrawPublicationFile(trx, { id: p.id, on, reason: reason || null }),
+        () => ({
+          action: 'publication-file-withdrawn',
+          permission: PERMISSION,
+          partnershipId: p.partnership.id,
+          recordType: 'publication',
+          recordId: p.id,
+          changes: { after: { fileWithdrawnOn: on, reason: reason || null, beforeWithdrawableOn: compareDates(on, p.withdrawableOn) < 0 } },
+        }),
+      );
     } catch (err) {
       if (!(err instanceof CatalogueError)) throw err;
       const found = problems();
       found.add('reason', err.message.replace(/\.$/, ''));
       return renderWithdraw(reply.code(422), p, values, found);
     }
-    await req.audit({
-      action: 'publication-file-withdrawn',
-      permission: PERMISSION,
-      partnershipId: p.partnership.id,
-      recordType: 'publication',
-      recordId: p.id,
-      changes: { after: { fileWithdrawnOn: on, reason: reason || null, beforeWithdrawableOn: compareDates(on, p.withdrawableOn) < 0 } },
-    });
     return reply.redirect('/publications?withdrawn=1', 303);
   });
 
@@ -274,8 +275,10 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
   app.post('/admin/themes', access(THEMES), async (req, reply) => {
     const values = (req.body ?? {}) as Fields;
     try {
-      const theme = await addTheme(db, one(values.label));
-      await req.audit({ action: 'theme-added', permission: THEMES, recordType: 'theme', recordId: theme.key, changes: { after: theme } });
+      await req.change(
+        (trx) => addTheme(trx, one(values.label)),
+        (theme) => ({ action: 'theme-added', permission: THEMES, recordType: 'theme', recordId: theme.key, changes: { after: theme } }),
+      );
     } catch (err) {
       if (!(err instanceof ThemeError)) throw err;
       const found = problems();
@@ -308,8 +311,10 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
     if (!theme) return reply;
     const values = (req.body ?? {}) as Fields;
     try {
-      const change = await rewordTheme(db, theme.key, one(values.label));
-      await req.audit({ action: 'theme-reworded', permission: THEMES, recordType: 'theme', recordId: theme.key, changes: { before: { label: change.before }, after: { label: change.after } } });
+      await req.change(
+        (trx) => rewordTheme(trx, theme.key, one(values.label)),
+        (change) => ({ action: 'theme-reworded', permission: THEMES, recordType: 'theme', recordId: theme.key, changes: { before: { label: change.before }, after: { label: change.after } } }),
+      );
     } catch (err) {
       if (!(err instanceof ThemeError)) throw err;
       const found = problems();
@@ -323,14 +328,10 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
     app.post(`/admin/themes/:key/${path}`, access(THEMES), async (req, reply) => {
       const theme = await themeFor(req, reply);
       if (!theme) return reply;
-      await setThemeRetired(db, theme.key, retired);
-      await req.audit({
-        action: retired ? 'theme-retired' : 'theme-restored',
-        permission: THEMES,
-        recordType: 'theme',
-        recordId: theme.key,
-        changes: { before: { retired: theme.retired }, after: { retired } },
-      });
+      await req.change(
+        (trx) => setThemeRetired(trx, theme.key, retired),
+        () => ({ action: retired ? 'theme-retired' : 'theme-restored', permission: THEMES, recordType: 'theme', recordId: theme.key, changes: { before: { retired: theme.retired }, after: { retired } } }),
+      );
       return reply.redirect(`/admin/themes?${retired ? 'retired' : 'restored'}=1`, 303);
     });
   }

@@ -5,6 +5,7 @@ import { LCSPR_CRITERIA, LCSPR_DECISION_NOTE } from '../../domain/notification/c
 import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/incident-workflow.ts';
 import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { incidentPartnership } from '../cases/service.ts';
@@ -106,8 +107,13 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
+  /** An audit entry about the rapid review: a view on its own, a change in the change's transaction (`trx`). */
+  function entry(view: RapidReviewView, action: string, permission: Permission, changes: Record<string, unknown>): AuditFields {
+    return { action, permission, partnershipId: view.incident.partnershipId, recordType: 'rapid-review', recordId: view.incident.id, changes };
+  }
+
   async function audit(req: FastifyRequest, view: RapidReviewView, action: string, permission: Permission, changes: Record<string, unknown>) {
-    await req.audit({ action, permission, partnershipId: view.incident.partnershipId, recordType: 'rapid-review', recordId: view.incident.id, changes });
+    await req.audit(entry(view, action, permission, changes));
   }
 
   // ---- The overview ----------------------------------------------------------------------------
@@ -158,9 +164,11 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const fallback = await defaultDueDate(db, today());
     const items = chosen.map((agencyId) => ({ agencyId, dueOn: readDate(body, problems, `due-${agencyId}`, 'the due date', false) ?? fallback }));
     if (!problems.any) {
-      const result = await sendRequests(db, view, actorOf(req), items, today());
+      const result = await req.change(
+        (trx) => sendRequests(trx, view, actorOf(req), items, today()),
+        (r) => (r.ok ? entry(view, 'agency-requests-sent', WRITE, { after: { requests: items.map((i) => ({ agencyId: i.agencyId, dueOn: i.dueOn })) } }) : null),
+      );
       if (result.ok) {
-        await audit(req, view, 'agency-requests-sent', WRITE, { after: { requests: items.map((i) => ({ agencyId: i.agencyId, dueOn: i.dueOn })) } });
         return reply.redirect(`${base(view)}?done=requests`, 303);
       }
       problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
@@ -210,10 +218,12 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const body = bodyOf(req);
     const problems = new Problems(['held']);
     const heldOn = readDate(body, problems, 'held', 'the date of the meeting');
-    const result = await addMeeting(db, cipher, view, actorOf(req), { heldOn, attendeeRoles: text(body, 'attendees', 5000), notes: text(body, 'notes') }, today());
+    const result = await req.change(
+      (trx) => addMeeting(trx, cipher, view, actorOf(req), { heldOn, attendeeRoles: text(body, 'attendees', 5000), notes: text(body, 'notes') }, today()),
+      (r) => (r.ok ? entry(view, 'rapid-review-meeting-added', WRITE, { after: { heldOn }, notesRecorded: text(body, 'notes').trim() !== '' }) : null),
+    );
     if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
     if (problems.any) return render(reply.code(422), 'meeting', 'Record a rapid review meeting', view, { values: body, ...problems.view() });
-    await audit(req, view, 'rapid-review-meeting-added', WRITE, { after: { heldOn }, notesRecorded: text(body, 'notes').trim() !== '' });
     return reply.redirect(`${base(view)}?done=meeting`, 303);
   });
 
@@ -229,14 +239,16 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     if (!view) return reply;
     const body = bodyOf(req);
     const input = readRecord(body);
-    const result = await saveRecord(db, cipher, view, actorOf(req), input);
+    // The texts may name people: the audit trail names the fields changed, never their content.
+    const result = await req.change(
+      (trx) => saveRecord(trx, cipher, view, actorOf(req), input),
+      (r) => (r.ok && r.changed.length ? entry(view, 'rapid-review-record-changed', WRITE, { changed: r.changed }) : null),
+    );
     if (!result.ok) {
       const problems = new Problems();
       problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
       return render(reply.code(422), 'record', 'Record what the rapid review found', view, { values: input, ...problems.view() });
     }
-    // The texts may name people: the audit trail names the fields changed, never their content.
-    if (result.changed.length) await audit(req, view, 'rapid-review-record-changed', WRITE, { changed: result.changed });
     return reply.redirect(`${base(view)}?done=record`, 303);
   });
 
@@ -260,17 +272,20 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const body = bodyOf(req);
     const problems = new Problems(['decided']);
     const input = readDecision(body, problems);
-    const result = await saveDecision(db, cipher, view, actorOf(req), input, today());
+    const result = await req.change(
+      (trx) => saveDecision(trx, cipher, view, actorOf(req), input, today()),
+      (r) =>
+        r.ok && r.changed
+          ? entry(view, 'rapid-review-decision', WRITE, {
+              before: { decision: view.decision.decision, alternative: view.decision.alternative, criteria: view.decision.criteria, decidedOn: view.decision.decidedOn },
+              after: { decision: input.decision, alternative: input.decision === 'alternative-review' ? input.alternative : null, criteria: input.criteria, decidedOn: input.decidedOn },
+              reasonsRecorded: true,
+              signOffsCleared: r.clearedSignOffs,
+            })
+          : null,
+    );
     if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f === 'criteria' ? 'criteria' : f));
     if (problems.any) return render(reply.code(422), 'decision', 'Record the decision', view, { values: { ...body, criteria: list(body, 'criteria') }, ...problems.view() });
-    if (result.ok && result.changed) {
-      await audit(req, view, 'rapid-review-decision', WRITE, {
-        before: { decision: view.decision.decision, alternative: view.decision.alternative, criteria: view.decision.criteria, decidedOn: view.decision.decidedOn },
-        after: { decision: input.decision, alternative: input.decision === 'alternative-review' ? input.alternative : null, criteria: input.criteria, decidedOn: input.decidedOn },
-        reasonsRecorded: true,
-        signOffsCleared: result.clearedSignOffs,
-      });
-    }
     return reply.redirect(`${base(view)}?done=${result.ok && result.clearedSignOffs > 0 ? 'decision-cleared' : 'decision'}`, 303);
   });
 
@@ -285,13 +300,15 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const view = await reviewFor(req, reply, SIGN);
     if (!view) return reply;
     const partner = await partnerOf(db, req.principal!, view.incident.partnershipId);
-    const result = await signOff(db, view, actorOf(req), partner);
+    const result = await req.change(
+      (trx) => signOff(trx, view, actorOf(req), partner),
+      (r) => (r.ok ? entry(view, 'rapid-review-signed-off', SIGN, { after: { partner, decision: view.decision.decision } }) : null),
+    );
     if (!result.ok) {
       const problems = new Problems();
       problems.addAll(result.problems, () => null);
       return render(reply.code(422), 'sign-off', 'Sign off the decision', view, { myPartner: partner, ...problems.view() });
     }
-    await audit(req, view, 'rapid-review-signed-off', SIGN, { after: { partner, decision: view.decision.decision } });
     return reply.redirect(`${base(view)}?done=signed-off`, 303);
   });
 
@@ -312,13 +329,15 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const body = bodyOf(req);
     const problems = new Problems(['sent']);
     const sentOn = readDate(body, problems, 'sent', 'the date the rapid review was sent to the Panel');
-    const result = await sendToPanel(db, view, actorOf(req), sentOn, mayIn(req, view.incident.partnershipId), today());
+    const result = await req.change(
+      (trx) => sendToPanel(trx, view, actorOf(req), sentOn, mayIn(req, view.incident.partnershipId), today()),
+      (r) => (r.ok ? entry(view, 'incident-transition', WRITE, { step: 'send-rapid-review', before: { state: r.from }, after: { state: r.to, rapidReviewSent: sentOn } }) : null),
+    );
     if (!result.ok) {
       const blocked = result.problems.some((p) => p.field !== 'sent');
       problems.addAll(result.problems, (f) => (f === 'sent' ? 'sent' : null));
       return render(reply.code(422), 'send', 'Record the rapid review as sent to the Panel', view, { values: body, blocked, ...problems.view() });
     }
-    await audit(req, view, 'incident-transition', WRITE, { step: 'send-rapid-review', before: { state: result.from }, after: { state: result.to, rapidReviewSent: sentOn } });
     return reply.redirect(`${base(view)}?done=sent`, 303);
   });
 
@@ -338,10 +357,12 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const body = bodyOf(req);
     const problems = new Problems(['responded']);
     const input = readPanelResponse(body, problems);
-    const result = await recordPanelResponse(db, view, actorOf(req), input, today());
+    const result = await req.change(
+      (trx) => recordPanelResponse(trx, view, actorOf(req), input, today()),
+      (r) => (r.ok ? entry(view, 'rapid-review-panel-response', WRITE, { before: { response: view.panelResponse, on: view.panelResponseOn }, after: { response: input.response, on: input.on } }) : null),
+    );
     if (!result.ok) problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
     if (problems.any) return render(reply.code(422), 'panel-response', 'Record the Panel’s response', view, { values: body, blocked: !view.sentOn, ...problems.view() });
-    await audit(req, view, 'rapid-review-panel-response', WRITE, { before: { response: view.panelResponse, on: view.panelResponseOn }, after: { response: input.response, on: input.on } });
     return reply.redirect(`${base(view)}?done=response`, 303);
   });
 
@@ -406,19 +427,24 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
       return renderAnswer(reply.code(422), request, values, problems.view());
     }
     const stored = file && type ? { sha256: storeFile(config.dataDir, file.bytes), name: cleanFileName(file.name, type), type, size: file.bytes.length } : null;
-    const result = await answerRequest(db, cipher, request, actorOf(req), values, stored);
+    const result = await req.change(
+      (trx) => answerRequest(trx, cipher, request, actorOf(req), values, stored),
+      (r) =>
+        r.ok
+          ? {
+              action: 'agency-request-answered',
+              permission: RESPOND,
+              partnershipId: request.partnershipId,
+              recordType: 'agency-request',
+              recordId: request.id,
+              changes: { after: { answered: true, file: stored ? { sha256: stored.sha256, type: stored.type, size: stored.size } : null } },
+            }
+          : null,
+    );
     if (!result.ok) {
       problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
       return renderAnswer(reply.code(422), request, values, problems.view());
     }
-    await req.audit({
-      action: 'agency-request-answered',
-      permission: RESPOND,
-      partnershipId: request.partnershipId,
-      recordType: 'agency-request',
-      recordId: request.id,
-      changes: { after: { answered: true, file: stored ? { sha256: stored.sha256, type: stored.type, size: stored.size } : null } },
-    });
     return reply.redirect('/agency-requests?done=answered', 303);
   });
 }

@@ -12,6 +12,7 @@ import {
 } from '../../domain/reviews/review-types.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { forgetSearches } from '../../platform/search/search.ts';
+import { afterCommit, inTransaction } from '../../platform/db/transaction.ts';
 
 /**
  * The catalogue of the public learning repository: what a published review is, how it enters the
@@ -267,10 +268,6 @@ function isUniqueViolation(err: unknown, constraint?: string): boolean {
   return e.code === '23505' && (constraint === undefined || e.constraint === constraint);
 }
 
-async function inTransaction<T>(db: Db, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.isTransaction ? work(db as Transaction<DB>) : db.transaction().execute(work);
-}
-
 /**
  * Adds a publication and its search chunks. A report file already in the repository (same
  * sha256) is not added twice: the existing publication is returned with `created: false`.
@@ -278,11 +275,10 @@ async function inTransaction<T>(db: Db, work: (trx: Transaction<DB>) => Promise<
 export async function addPublication(db: Db, input: NewPublication): Promise<{ id: string; slug: string; created: boolean }> {
   const checked = checkPublication(input);
   const file = input.file ?? null;
+  const sameFile = async (q: Db) => (file ? q.selectFrom('publications').select(['id', 'slug']).where('file_sha256', '=', file.sha256).executeTakeFirst() : undefined);
 
-  if (file) {
-    const existing = await db.selectFrom('publications').select(['id', 'slug']).where('file_sha256', '=', file.sha256).executeTakeFirst();
-    if (existing) return { ...existing, created: false };
-  }
+  const known = await sameFile(db);
+  if (known) return { ...known, created: false };
 
   const themeRows = checked.themes.length
     ? await db.selectFrom('themes').select(['key', 'label', 'retired']).where('key', 'in', checked.themes).execute()
@@ -299,67 +295,63 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
   const chunks = buildChunks({ ...checked, pages: file?.pages ?? null }, checked.themes.map((k) => byKey.get(k)!.label));
   const base = baseSlug(checked.publishedOn, checked.title);
 
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await inTransaction(db, async (trx) => {
-        const taken = await trx
-          .selectFrom('publications')
-          .select('slug')
-          .where((eb) => eb.or([eb('slug', '=', base), eb('slug', 'like', `${base}-%`)]))
+  try {
+    const result = await inTransaction(db, async (trx) => {
+      // One publication is added at a time: the same file twice, or the same address, cannot race.
+      await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:publications'))`.execute(trx);
+      const existing = await sameFile(trx);
+      if (existing) return { ...existing, created: false };
+      const taken = await trx
+        .selectFrom('publications')
+        .select('slug')
+        .where((eb) => eb.or([eb('slug', '=', base), eb('slug', 'like', `${base}-%`)]))
+        .execute();
+      const slug = uniqueSlug(base, taken.map((r) => r.slug));
+      const row = await trx
+        .insertInto('publications')
+        .values({
+          partnership_id: input.partnershipId,
+          incident_id: input.incidentId ?? null,
+          source: input.source,
+          slug,
+          title: checked.title,
+          summary: checked.summary,
+          review_type: input.reviewType,
+          themes: JSON.stringify(checked.themes),
+          age_band: input.ageBand ?? null,
+          harm_type: input.harmType ?? null,
+          review_started_on: checked.reviewStartedOn,
+          review_completed_on: checked.reviewCompletedOn,
+          published_on: checked.publishedOn,
+          withdrawable_on: checked.withdrawableOn,
+          improvements_only: input.improvementsOnly ?? false,
+          learning: checked.learning ? JSON.stringify(checked.learning) : null,
+          briefing: checked.briefing ? JSON.stringify(checked.briefing) : null,
+          file_sha256: file?.sha256 ?? null,
+          file_name: file ? file.name.trim() : null,
+          file_type: file?.type ?? null,
+          file_size: file?.size ?? null,
+          page_count: file && file.pages.length > 0 ? file.pages.length : null,
+          published_by: input.publishedBy ?? null,
+        })
+        .returning(['id', 'slug'])
+        .executeTakeFirstOrThrow();
+      // Several hundred rows at a time keeps each statement well within parameter limits.
+      for (let i = 0; i < chunks.length; i += 500) {
+        await trx
+          .insertInto('publication_chunks')
+          .values(chunks.slice(i, i + 500).map((c) => ({ publication_id: row.id, seq: c.seq, kind: c.kind, page: c.page, weight: c.weight, body: c.body })))
           .execute();
-        const slug = uniqueSlug(base, taken.map((r) => r.slug));
-        const row = await trx
-          .insertInto('publications')
-          .values({
-            partnership_id: input.partnershipId,
-            incident_id: input.incidentId ?? null,
-            source: input.source,
-            slug,
-            title: checked.title,
-            summary: checked.summary,
-            review_type: input.reviewType,
-            themes: JSON.stringify(checked.themes),
-            age_band: input.ageBand ?? null,
-            harm_type: input.harmType ?? null,
-            review_started_on: checked.reviewStartedOn,
-            review_completed_on: checked.reviewCompletedOn,
-            published_on: checked.publishedOn,
-            withdrawable_on: checked.withdrawableOn,
-            improvements_only: input.improvementsOnly ?? false,
-            learning: checked.learning ? JSON.stringify(checked.learning) : null,
-            briefing: checked.briefing ? JSON.stringify(checked.briefing) : null,
-            file_sha256: file?.sha256 ?? null,
-            file_name: file ? file.name.trim() : null,
-            file_type: file?.type ?? null,
-            file_size: file?.size ?? null,
-            page_count: file && file.pages.length > 0 ? file.pages.length : null,
-            published_by: input.publishedBy ?? null,
-          })
-          .returning(['id', 'slug'])
-          .executeTakeFirstOrThrow();
-        // Several hundred rows at a time keeps each statement well within parameter limits.
-        for (let i = 0; i < chunks.length; i += 500) {
-          await trx
-            .insertInto('publication_chunks')
-            .values(chunks.slice(i, i + 500).map((c) => ({ publication_id: row.id, seq: c.seq, kind: c.kind, page: c.page, weight: c.weight, body: c.body })))
-            .execute();
-        }
-        // The publication's whole-text and ranking vectors, from the chunks just written.
-        await sql`select cspr_index_publications(array[${row.id}]::uuid[])`.execute(trx);
-        return { id: row.id, slug: row.slug, created: true };
-      });
-      forgetSearches();
-      return result;
-    } catch (err) {
-      if (file && isUniqueViolation(err, 'publications_file')) {
-        const existing = await db.selectFrom('publications').select(['id', 'slug']).where('file_sha256', '=', file.sha256).executeTakeFirst();
-        if (existing) return { ...existing, created: false };
       }
-      // Another publication took the same address at the same moment: choose again.
-      if (isUniqueViolation(err, 'publications_slug_key') && attempt < 5 && !db.isTransaction) continue;
-      if (isUniqueViolation(err, 'publications_incident_id_key')) throw new CatalogueError('This review has already been published.');
-      throw err;
-    }
+      // The publication's whole-text and ranking vectors, from the chunks just written.
+      await sql`select cspr_index_publications(array[${row.id}]::uuid[])`.execute(trx);
+      return { id: row.id, slug: row.slug, created: true };
+    });
+    if (result.created) afterCommit(db, forgetSearches);
+    return result;
+  } catch (err) {
+    if (isUniqueViolation(err, 'publications_incident_id_key')) throw new CatalogueError('This review has already been published.');
+    throw err;
   }
 }
 
@@ -474,7 +466,7 @@ export async function withdrawPublicationFile(db: Db, input: { id: string; on: D
     .set({ file_withdrawn_on: input.on, file_withdrawn_reason: reason, updated_at: new Date() })
     .where('id', '=', input.id)
     .execute();
-  forgetSearches();
+  afterCommit(db, forgetSearches);
 }
 
 export type PublicationSummary = {

@@ -116,22 +116,29 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
     const kind: EntryKind = body.kind;
     const may = reviewAccess(req.principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null });
     if (!mayAddEntry(kind, may)) return sendProblem(reply, 403, 'Forbidden', `Only the partnership’s business unit records ${ENTRY_DEFINITIONS[kind].heading.toLowerCase()}.`);
-    const result = await addEntry(
-      db,
-      cipher,
-      view,
-      actorOf(req),
-      kind,
-      {
-        onDate: body.onDate as DateOnly,
-        doneOn: (body.doneOn as DateOnly | undefined) ?? null,
-        extraDate: (body.panelToldOn as DateOnly | undefined) ?? null,
-        shortText: body.text?.trim() ?? '',
-        choices: body.choices ?? {},
-        flags: body.flags ?? {},
-        notes: body.notes?.trim() ?? '',
-      },
-      today(),
+    const result = await req.change(
+      (trx) =>
+        addEntry(
+          trx,
+          cipher,
+          view,
+          actorOf(req),
+          kind,
+          {
+            onDate: body.onDate as DateOnly,
+            doneOn: (body.doneOn as DateOnly | undefined) ?? null,
+            extraDate: (body.panelToldOn as DateOnly | undefined) ?? null,
+            shortText: body.text?.trim() ?? '',
+            choices: body.choices ?? {},
+            flags: body.flags ?? {},
+            notes: body.notes?.trim() ?? '',
+          },
+          today(),
+        ),
+      (r) =>
+        r.ok
+          ? { action: 'review-entry', permission: may.manage ? 'case:write' : 'review:work', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { after: { entry: kind, date: body.onDate }, via: 'api' } }
+          : null,
     );
     if (!result.ok) {
       const state = result.problems.find((p) => p.field === 'state');
@@ -141,7 +148,6 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
         errors: result.problems.map((p) => ({ field: names[p.field] ?? (ENTRY_DEFINITIONS[kind].choices.some((c) => c.name === p.field) ? `choices.${p.field}` : p.field), message: p.message })),
       });
     }
-    await req.audit({ action: 'review-entry', permission: may.manage ? 'case:write' : 'review:work', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { after: { entry: kind, date: body.onDate }, via: 'api' } });
     const after = await loadReview(db, cipher, [view.incident.partnershipId], view.incident.id, today());
     return reply.code(201).header('location', `/api/v1/incidents/${view.incident.id}/review`).send(after ? present(after) : {});
   });

@@ -3,6 +3,7 @@ import { SOURCE_LABELS } from '../../domain/reviews/publication.ts';
 import { AGE_BAND_LABELS, AGE_BANDS, HARM_TYPE_LABELS, HARM_TYPES, type AgeBand, type HarmType } from '../../domain/reviews/review-types.ts';
 import { can } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
 import { bodyOf, list, Problems, text, type FormBody } from '../../platform/http/form-body.ts';
 import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import { checkPublishing, loadPublishing, overrideFinding, publishBlockers, publishReview, saveDraft, type DraftContent, type Publishing } from './publish.ts';
@@ -19,6 +20,7 @@ type Helpers = {
   reviewFor(req: FastifyRequest, reply: FastifyReply, need: Need): Promise<{ view: ReviewView; may: ReviewAccess } | null>;
   render(reply: FastifyReply, template: string, title: string, view: ReviewView, may: ReviewAccess, extra?: Record<string, unknown>): FastifyReply | Promise<FastifyReply>;
   audit(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>): Promise<void>;
+  entry(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>): AuditFields;
 };
 
 const PUBLISH = 'publication:manage';
@@ -66,7 +68,7 @@ function draftValues(draft: DraftContent, version: number): FormBody {
   };
 }
 
-export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }: Helpers): void {
+export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, entry }: Helpers): void {
   const { database, cipher, config } = app.deps;
   const db = database.db;
 
@@ -98,9 +100,11 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const { view, may } = found;
     const body = bodyOf(req);
     const draft = readDraft(body);
-    const result = await saveDraft(db, cipher, view, actorOf(req), draft, Number(text(body, 'version', 12)));
+    const result = await req.change(
+      (trx) => saveDraft(trx, cipher, view, actorOf(req), draft, Number(text(body, 'version', 12))),
+      (r) => (r.ok ? entry(req, view, 'publication-draft', { fields: Object.keys(draft).filter((k) => k !== 'otherNames') }) : null),
+    );
     if (result.ok) {
-      await audit(req, view, 'publication-draft', { fields: Object.keys(draft).filter((k) => k !== 'otherNames') });
       return reply.redirect(`/cases/${view.incident.id}/review/publish/check`, 303);
     }
     const problems = new Problems();
@@ -140,11 +144,15 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const reason = text(body, `reason-${fingerprint}`, 2_000);
     const publishing = await loadPublishing(db, cipher, found.view);
     const check = await checkPublishing(db, config.dataDir, found.view, publishing, today());
-    const result = await overrideFinding(db, found.view, publishing, check, actorOf(req), fingerprint, reason);
+    const result = await req.change(
+      (trx) => overrideFinding(trx, found.view, publishing, check, actorOf(req), fingerprint, reason),
+      (r) =>
+        r.ok
+          ? // The reason and where the finding was; never the matched text (it may be a name).
+            { action: 'anonymisation-override', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { kind: r.finding.kind, source: r.finding.source, page: r.finding.page, line: r.finding.line, reason: reason.trim() } }
+          : null,
+    );
     if (result.ok) {
-      const f = result.finding;
-      // The reason and where the finding was; never the matched text (it may be a name).
-      await req.audit({ action: 'anonymisation-override', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { kind: f.kind, source: f.source, page: f.page, line: f.line, reason: reason.trim() } });
       return reply.redirect(`/cases/${found.view.incident.id}/review/publish/check#findings`, 303);
     }
     const problems = new Problems();
@@ -156,9 +164,13 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const found = await publishable(req, reply);
     if (!found) return reply;
     const publishing = await loadPublishing(db, cipher, found.view);
-    const result = await publishReview(db, config.dataDir, found.view, publishing, actorOf(req), mayIn(req), today());
+    // Everything is checked again (the report read from its file) before the transaction opens.
+    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today());
+    const result = await req.change(
+      (trx) => publishReview(trx, found.view, publishing, check, actorOf(req), mayIn(req), today()),
+      (r) => (r.ok ? { action: 'publication-published', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { after: { slug: r.slug, publishedOn: today() } } } : null),
+    );
     if (result.ok) {
-      await req.audit({ action: 'publication-published', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { after: { slug: result.slug, publishedOn: today() } } });
       return reply.redirect(`/cases/${found.view.incident.id}/review?done=published&slug=${encodeURIComponent(result.slug)}`, 303);
     }
     return renderCheck(req, reply.code(422), found, { errors: result.problems.map((p) => ({ text: p, href: '#blockers' })) });

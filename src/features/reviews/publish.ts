@@ -13,6 +13,7 @@ import { AGE_BANDS, HARM_TYPES, type AgeBand, type HarmType } from '../../domain
 import type { May } from '../../domain/workflow/incident-workflow.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { DocumentError, extractText } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
@@ -232,12 +233,12 @@ export function publishBlockers(view: ReviewView, publishing: Publishing, check:
 export type PublishResult = { ok: true; slug: string } | { ok: false; problems: string[] };
 
 /**
- * Publishes: checks everything again, records the workflow's publish step (today), then adds the
- * public record with its search text. The public record's own checks run first, so the step is not
- * recorded for a publication the repository would refuse.
+ * Publishes, given the check just run over what will be public (\`checkPublishing\`, slow: run it
+ * before opening a transaction): records the workflow's publish step (today) and adds the public
+ * record with its search text, both in \`db\`'s transaction. The public record's own checks run
+ * first, so the step is not recorded for a publication the repository would refuse.
  */
-export async function publishReview(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {
-  const check = await checkPublishing(db, dataDir, view, publishing, today);
+export async function publishReview(db: Kysely<DB>, view: ReviewView, publishing: Publishing, check: Check, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {
   const blockers = publishBlockers(view, publishing, check);
   if (blockers.length) return { ok: false, problems: blockers };
   const { draft } = publishing;
@@ -267,8 +268,10 @@ export async function publishReview(db: Kysely<DB>, dataDir: string, view: Revie
     if (err instanceof CatalogueError) return { ok: false, problems: [err.message] };
     throw err;
   }
-  const step = await recordWorkflowStep(db, [view.incident.partnershipId], actor, view.incident.id, 'publish', { date: today, note: '', reference: '' }, may, today);
-  if (!step.ok) return { ok: false, problems: ['error' in step && step.error ? step.error.message : 'The review could not be recorded as published'] };
-  const published = await addPublication(db, input);
-  return { ok: true, slug: published.slug };
+  return inTransaction(db, async (trx): Promise<PublishResult> => {
+    const step = await recordWorkflowStep(trx, [view.incident.partnershipId], actor, view.incident.id, 'publish', { date: today, note: '', reference: '' }, may, today);
+    if (!step.ok) return { ok: false, problems: ['error' in step && step.error ? step.error.message : 'The review could not be recorded as published'] };
+    const published = await addPublication(trx, input);
+    return { ok: true, slug: published.slug };
+  });
 }

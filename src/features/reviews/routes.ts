@@ -6,6 +6,7 @@ import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/
 import { STATES } from '../../domain/workflow/incident-workflow.ts';
 import { can, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
@@ -123,9 +124,14 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  async function audit(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>) {
+  /** An audit entry about the review: recorded on its own for a view (`audit`), with its change for a change (`req.change`). */
+  function entry(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>): AuditFields {
     const permission: Permission = reviewAccess(req.principal, { partnershipId: view.incident.partnershipId, leadReviewerId: view.leadReviewer?.id ?? null }).manage ? 'case:write' : 'review:work';
-    await req.audit({ action, permission, partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes });
+    return { action, permission, partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes };
+  }
+
+  async function audit(req: FastifyRequest, view: ReviewView, action: string, changes: Record<string, unknown>) {
+    await req.audit(entry(req, view, action, changes));
   }
 
   // ---- Lists and the overview ------------------------------------------------------------------
@@ -171,9 +177,11 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const found = await reviewFor(req, reply, 'manage');
     if (!found) return reply;
     const body = bodyOf(req);
-    const result = await assignReviewer(db, found.view, actorOf(req), text(body, 'reviewer', 100), Number(text(body, 'version', 12)));
+    const result = await req.change(
+      (trx) => assignReviewer(trx, found.view, actorOf(req), text(body, 'reviewer', 100), Number(text(body, 'version', 12))),
+      (r) => (r.ok ? entry(req, found.view, 'review-reviewer-assigned', { before: { reviewer: found.view.leadReviewer?.id ?? null }, after: { reviewer: text(body, 'reviewer', 100) } }) : null),
+    );
     if (result.ok) {
-      await audit(req, found.view, 'review-reviewer-assigned', { before: { reviewer: found.view.leadReviewer?.id ?? null }, after: { reviewer: text(body, 'reviewer', 100) } });
       return reply.redirect(`${base(found.view)}?done=reviewer`, 303);
     }
     const problems = new Problems();
@@ -222,9 +230,11 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       version: Number(text(body, 'version', 12)),
     };
     if (!problems.any) {
-      const result = await saveTerms(db, cipher, view, actorOf(req), input, today());
+      const result = await req.change(
+        (trx) => saveTerms(trx, cipher, view, actorOf(req), input, today()),
+        (r) => (r.ok ? entry(req, view, 'review-terms', { fields: r.changed ?? [] }) : null),
+      );
       if (result.ok) {
-        await audit(req, view, 'review-terms', { fields: result.changed ?? [] });
         return reply.redirect(`${base(view)}?done=terms`, 303);
       }
       problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));
@@ -279,9 +289,11 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const problems = new Problems(dateIdsOf(kind));
     const input = readEntry(body, kind, problems);
     if (!problems.any) {
-      const result = await addEntry(db, cipher, view, actorOf(req), kind, input, today());
+      const result = await req.change(
+        (trx) => addEntry(trx, cipher, view, actorOf(req), kind, input, today()),
+        (r) => (r.ok ? entry(req, view, 'review-entry', { after: { entry: kind, date: input.onDate } }) : null),
+      );
       if (result.ok) {
-        await audit(req, view, 'review-entry', { after: { entry: kind, date: input.onDate } });
         return reply.redirect(`${base(view)}?done=entry#${kind}`, 303);
       }
       problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
@@ -294,18 +306,20 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { view, may } = found;
     const { entryId } = req.params as { entryId: string };
-    const entry = view.entries.find((e) => e.id === entryId);
-    if (!entry) return notFoundPage(reply);
-    if (!mayAddEntry(entry.kind, may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
+    const logEntry = view.entries.find((e) => e.id === entryId);
+    if (!logEntry) return notFoundPage(reply);
+    if (!mayAddEntry(logEntry.kind, may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
     const body = bodyOf(req);
     const id = `done-${entryId}`;
     const problems = new Problems([id]);
-    const doneOn = readDate(body, problems, id, entry.kind === 'milestone' ? 'the date the milestone was met' : 'the date the delay ended', true);
+    const doneOn = readDate(body, problems, id, logEntry.kind === 'milestone' ? 'the date the milestone was met' : 'the date the delay ended', true);
     if (!problems.any) {
-      const result = await finishEntry(db, view, actorOf(req), entryId, doneOn as DateOnly, today());
+      const result = await req.change(
+        (trx) => finishEntry(trx, view, actorOf(req), entryId, doneOn as DateOnly, today()),
+        (r) => (r.ok ? entry(req, view, 'review-entry-done', { after: { entry: logEntry.kind, doneOn } }) : null),
+      );
       if (result.ok) {
-        await audit(req, view, 'review-entry-done', { after: { entry: entry.kind, doneOn } });
-        return reply.redirect(`${base(view)}?done=entry-done#${entry.kind}`, 303);
+        return reply.redirect(`${base(view)}?done=entry-done#${logEntry.kind}`, 303);
       }
       problems.addAll(result.problems, (f) => (f === 'doneOn' ? id : null));
     }
@@ -332,9 +346,11 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const { fields, file } = await readMultipart(req);
     const kindValue = text(fields, 'kind', 10);
     const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
-    const result = await addReport(db, config.dataDir, view, actorOf(req), kind, file);
+    const result = await req.change(
+      (trx) => addReport(trx, config.dataDir, view, actorOf(req), kind, file),
+      (r) => (r.ok ? entry(req, view, 'review-report', { after: { report: kind, version: r.version } }) : null),
+    );
     if (result.ok) {
-      await audit(req, view, 'review-report', { after: { report: kind, version: result.version } });
       return reply.redirect(`${base(view)}?done=report#reports`, 303);
     }
     const problems = new Problems();
@@ -360,7 +376,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       .send(bytes);
   });
 
-  publishRoutes(app, { reviewFor, render, audit });
+  publishRoutes(app, { reviewFor, render, audit, entry });
 
   // ---- Publication decision --------------------------------------------------------------------
 
@@ -396,9 +412,11 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       version: Number(text(body, 'version', 12)),
     };
     if (!problems.any) {
-      const result = await savePublicationDecision(db, cipher, view, actorOf(req), input, today());
+      const result = await req.change(
+        (trx) => savePublicationDecision(trx, cipher, view, actorOf(req), input, today()),
+        (r) => (r.ok ? entry(req, view, 'review-publication-decision', { after: { decision: input.decision, plannedPublicationOn: planned, advanceCopyTo: input.advanceCopyTo } }) : null),
+      );
       if (result.ok) {
-        await audit(req, view, 'review-publication-decision', { after: { decision: input.decision, plannedPublicationOn: planned, advanceCopyTo: input.advanceCopyTo } });
         return reply.redirect(`${base(view)}?done=publication#publication`, 303);
       }
       problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));

@@ -138,16 +138,15 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
     const values = ruleFormValues(req.body);
     const parsed = ruleVersionForm.safeParse(values);
     if (!parsed.success) return renderNewVersion(reply.code(422), rule, values, oneError('title', 'The form could not be read: send it again'));
-    const result = await addRuleVersion(db, rule.key, ruleInputFromForm(parsed.data), req.principal!.userId);
+    const result = await req.change(
+      (trx) => addRuleVersion(trx, rule.key, ruleInputFromForm(parsed.data), req.principal!.userId),
+      (r) =>
+        r.outcome === 'added'
+          ? { action: 'clock-rule-version-added', permission: PERMISSION, recordType: 'clock-rule', recordId: `${r.rule.key} v${r.rule.version}`, changes: { before: r.previous, after: r.rule } }
+          : null,
+    );
     if (result.outcome === 'unknown-key') return notFound(reply);
     if (result.outcome === 'invalid') return renderNewVersion(reply.code(422), rule, values, ruleErrors(result.errors));
-    await req.audit({
-      action: 'clock-rule-version-added',
-      permission: PERMISSION,
-      recordType: 'clock-rule',
-      recordId: `${result.rule.key} v${result.rule.version}`,
-      changes: { before: result.previous, after: result.rule },
-    });
     return reply.redirect(`/admin/clock-rules/${rule.key}?added=1`, 303);
   });
 
@@ -186,20 +185,16 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = Object.fromEntries(['date-day', 'date-month', 'date-year', 'title'].map((k) => [k, typeof body[k] === 'string' ? (body[k] as string).slice(0, 300) : '']));
     const date = dateFromParts(values['date-day'], values['date-month'], values['date-year']);
-    const result = await addHoliday(db, { date, title: values.title }, req.principal!.userId);
+    const result = await req.change(
+      (trx) => addHoliday(trx, { date, title: values.title }, req.principal!.userId),
+      (r) => (r.outcome === 'added' ? { action: 'bank-holiday-added', permission: PERMISSION, recordType: 'bank-holiday', recordId: r.holiday.date, changes: { after: { ...r.holiday, source: 'admin' } } } : null),
+    );
     if (result.outcome === 'invalid') {
       const errors = result.errors.map((e) => ({ text: e.message, href: e.field === 'date' ? '#date-day' : '#title' }));
       const fieldErrors = Object.fromEntries(result.errors.map((e) => [e.field, { text: e.message }]));
       const year = isDateOnly(date) ? Number(date.slice(0, 4)) : undefined;
       return renderHolidays(req, reply.code(422), { year, values, errors, fieldErrors });
     }
-    await req.audit({
-      action: 'bank-holiday-added',
-      permission: PERMISSION,
-      recordType: 'bank-holiday',
-      recordId: result.holiday.date,
-      changes: { after: { ...result.holiday, source: 'admin' } },
-    });
     return reply.redirect(`/admin/bank-holidays?year=${result.holiday.date.slice(0, 4)}&added=1`, 303);
   });
 
@@ -227,15 +222,20 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
       json = typeof body.json === 'string' ? body.json : '';
       if (json.trim() === '') return invalid(422, field, 'Paste the contents of the GOV.UK bank-holidays.json file');
     }
-    const result = await importGovUkHolidays(db, json, req.principal!.userId);
+    const result = await req.change(
+      (trx) => importGovUkHolidays(trx, json, req.principal!.userId),
+      (r) =>
+        r.outcome === 'imported'
+          ? {
+              action: 'bank-holidays-imported',
+              permission: PERMISSION,
+              recordType: 'bank-holidays',
+              recordId: `${r.first}..${r.last}`,
+              changes: { after: { added: r.added, alreadyThere: r.alreadyThere, from: field === 'file' ? 'uploaded file' : 'pasted text' } },
+            }
+          : null,
+    );
     if (result.outcome === 'invalid') return invalid(422, field, result.message);
-    await req.audit({
-      action: 'bank-holidays-imported',
-      permission: PERMISSION,
-      recordType: 'bank-holidays',
-      recordId: `${result.first}..${result.last}`,
-      changes: { after: { added: result.added, alreadyThere: result.alreadyThere, from: field === 'file' ? 'uploaded file' : 'pasted text' } },
-    });
     const years = [...new Set(result.added.map((d) => Number(d.slice(0, 4))))];
     return reply.render('rules/views/bank-holidays-imported.njk', {
       pageTitle: 'Bank holidays loaded',
@@ -276,16 +276,21 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
     if (!holiday) return reply;
     const body = (req.body ?? {}) as Record<string, unknown>;
     const reason = typeof body.reason === 'string' ? body.reason.trim().slice(0, 1000) : '';
-    const result = await removeHoliday(db, holiday.date, { today: todayInLondon(new Date()), reason });
+    const result = await req.change(
+      (trx) => removeHoliday(trx, holiday.date, { today: todayInLondon(new Date()), reason }),
+      (r) =>
+        r.outcome === 'removed'
+          ? {
+              action: 'bank-holiday-removed',
+              permission: PERMISSION,
+              recordType: 'bank-holiday',
+              recordId: holiday.date,
+              changes: { before: { date: holiday.date, title: holiday.title, source: holiday.source }, after: null, ...(reason ? { reason } : {}) },
+            }
+          : null,
+    );
     if (result.outcome === 'not-found') return notFound(reply);
     if (result.outcome === 'reason-needed') return renderRemove(reply.code(422), holiday, { ...oneError('reason', result.message), reason });
-    await req.audit({
-      action: 'bank-holiday-removed',
-      permission: PERMISSION,
-      recordType: 'bank-holiday',
-      recordId: holiday.date,
-      changes: { before: { date: holiday.date, title: holiday.title, source: holiday.source }, after: null, ...(reason ? { reason } : {}) },
-    });
     return reply.redirect(`/admin/bank-holidays?year=${holiday.date.slice(0, 4)}&removed=1`, 303);
   });
 }

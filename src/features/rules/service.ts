@@ -4,6 +4,7 @@ import { addDays, compareDates, formatDateForDisplay, isDateOnly, isWeekend, typ
 import { createCalendar, type WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
 import { DEFAULT_CLOCK_RULES, validateClockRule, validateClockRuleSet, type ClockRule } from '../../domain/clocks/rules.ts';
 import type { BankHolidaySource, ClockRulesTable, DB } from '../../platform/db/types.ts';
+import { afterCommit, inTransaction } from '../../platform/db/transaction.ts';
 
 // The statutory clock rules and the bank holidays, held in the database (migration 0004 seeds the
 // shipped defaults). Every page, API and command that computes a deadline asks `currentRules` and
@@ -193,7 +194,7 @@ export async function addRuleVersion(
   input: RuleVersionInput,
   createdBy: string | null,
 ): Promise<AddRuleVersionResult> {
-  const result = await db.transaction().execute(async (trx): Promise<AddRuleVersionResult> => {
+  const result = await inTransaction(db, async (trx): Promise<AddRuleVersionResult> => {
     // Two administrators adding a version at once take turns, so each gets its own number.
     await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:clock-rules'))`.execute(trx);
     const all = await loadStoredRules(trx);
@@ -261,7 +262,7 @@ export async function addRuleVersion(
       .execute();
     return { outcome: 'added', rule, previous };
   });
-  if (result.outcome === 'added') invalidateRulesCache();
+  if (result.outcome === 'added') afterCommit(db, invalidateRulesCache);
   return result;
 }
 
@@ -331,7 +332,7 @@ export async function addHoliday(db: Kysely<DB>, holiday: { date: unknown; title
     const existing = await db.selectFrom('bank_holidays').select('title').where('date', '=', date).executeTakeFirstOrThrow();
     return { outcome: 'invalid', errors: [{ field: 'date', message: `${formatDateForDisplay(date)} is already a bank holiday (${existing.title})` }] };
   }
-  invalidateRulesCache();
+  afterCommit(db, invalidateRulesCache);
   return { outcome: 'added', holiday: { date, title } };
 }
 
@@ -363,7 +364,7 @@ export async function removeHoliday(db: Kysely<DB>, date: string, options: { tod
   }
   const removed = await db.deleteFrom('bank_holidays').where('date', '=', date).executeTakeFirst();
   if (Number(removed.numDeletedRows) === 0) return { outcome: 'not-found' };
-  invalidateRulesCache();
+  afterCommit(db, invalidateRulesCache);
   return { outcome: 'removed', holiday: existing };
 }
 
@@ -391,7 +392,7 @@ export async function importGovUkHolidays(db: Kysely<DB>, json: unknown, addedBy
   if (tooLong) {
     return { outcome: 'invalid', message: `The title of the bank holiday on ${tooLong.date} is longer than ${HOLIDAY_TITLE_MAX} characters.` };
   }
-  const added = await db.transaction().execute(async (trx) => {
+  const added = await inTransaction(db, async (trx) => {
     const dates: DateOnly[] = [];
     for (let i = 0; i < holidays.length; i += IMPORT_BATCH) {
       const rows = await trx
@@ -404,7 +405,7 @@ export async function importGovUkHolidays(db: Kysely<DB>, json: unknown, addedBy
     }
     return dates.sort();
   });
-  if (added.length > 0) invalidateRulesCache();
+  if (added.length > 0) afterCommit(db, invalidateRulesCache);
   return {
     outcome: 'imported',
     added,

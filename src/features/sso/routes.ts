@@ -28,6 +28,7 @@ import {
   type Admission,
   type StoredProvider,
 } from './service.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 /** Approving a provider's claim to an email domain is part of setting up partnerships: system administrators. */
 const APPROVER = 'partnerships:manage';
@@ -157,22 +158,25 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       return renderSettings(req, reply.code(422), { ...base, ...fieldError('emailDomain', 'Another partnership already uses single sign-on for this email domain') });
     }
     const approver = can(req.principal, APPROVER);
-    const result = await saveProvider(
-      db,
-      cipher,
-      partnership.id,
-      { issuer: data.issuer, clientId: data.clientId, clientSecret: data.clientSecret, emailDomain: data.emailDomain, enabled: data.enabled === 'yes' },
-      approver ? { approvedBy: req.principal!.userId } : {},
+    const result = await req.change(
+      (trx) =>
+        saveProvider(
+          trx,
+          cipher,
+          partnership.id,
+          { issuer: data.issuer, clientId: data.clientId, clientSecret: data.clientSecret, emailDomain: data.emailDomain, enabled: data.enabled === 'yes' },
+          approver ? { approvedBy: req.principal!.userId } : {},
+        ),
+      (r) => ({
+        action: r.before ? 'sso-provider-changed' : 'sso-provider-added',
+        permission: 'users:manage',
+        partnershipId: partnership.id,
+        recordType: 'sso-provider',
+        recordId: partnership.id,
+        // The secret itself is never recorded: only that it changed.
+        changes: { before: r.before, after: r.after, secretChanged: r.secretChanged, approval: r.approval },
+      }),
     );
-    await req.audit({
-      action: result.before ? 'sso-provider-changed' : 'sso-provider-added',
-      permission: 'users:manage',
-      partnershipId: partnership.id,
-      recordType: 'sso-provider',
-      recordId: partnership.id,
-      // The secret itself is never recorded: only that it changed.
-      changes: { before: result.before, after: result.after, secretChanged: result.secretChanged, approval: result.approval },
-    });
     return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?saved=${result.approval}`, 303);
   });
 
@@ -186,21 +190,26 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
     const seen = { issuer: typeof body.issuer === 'string' ? body.issuer : '', emailDomain: typeof body.emailDomain === 'string' ? body.emailDomain : '' };
     const values = { issuer: provider.issuer, clientId: provider.clientId, emailDomain: provider.emailDomain, enabled: provider.enabled ? 'yes' : 'no' };
     const base = { partnership, provider: providerStatus(provider), values };
-    const result = await approveProvider(db, partnership.id, req.principal!.userId, seen);
+    const result = await req.change(
+      (trx) => approveProvider(trx, partnership.id, req.principal!.userId, seen),
+      (r) =>
+        r === 'approved'
+          ? {
+              action: 'sso-domain-approved',
+              permission: APPROVER,
+              partnershipId: partnership.id,
+              recordType: 'sso-provider',
+              recordId: partnership.id,
+              changes: { after: { issuer: seen.issuer, emailDomain: seen.emailDomain, approved: true } },
+            }
+          : null,
+    );
     if (result === 'changed') {
       return renderSettings(req, reply.code(409), { ...base, ...fieldError('approve', 'The issuer or email domain changed after you opened the page. Check them again before you approve.') });
     }
     if (result === 'domain-taken') {
       return renderSettings(req, reply.code(422), { ...base, ...fieldError('approve', 'Another partnership already uses single sign-on for this email domain') });
     }
-    await req.audit({
-      action: 'sso-domain-approved',
-      permission: APPROVER,
-      partnershipId: partnership.id,
-      recordType: 'sso-provider',
-      recordId: partnership.id,
-      changes: { after: { issuer: seen.issuer, emailDomain: seen.emailDomain, approved: true } },
-    });
     return reply.redirect(`/admin/partnerships/${partnership.slug}/single-sign-on?approved=1`, 303);
   });
 
@@ -267,14 +276,27 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       return fail(req, reply, 'token-failed', provider.partnershipId, { providerError: err.reason });
     }
 
-    const admission = await admit(db, provider, identity);
+    // The identity linked, the session started and their audit entries: one transaction.
+    const admission = await inTransaction(db, async (trx) => {
+      const a = await admit(trx, provider, identity);
+      if (!a.ok) {
+        await req.audit({ action: 'sign-in', outcome: 'refused', partnershipId: provider.partnershipId, changes: { method: 'sso', reason: a.reason, email: a.email, issuer: identity.issuer } }, trx);
+        return a;
+      }
+      const actor = { id: a.userId, email: a.email, role: null };
+      if (a.linked) {
+        await req.audit({ action: 'sso-identity-linked', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: a.userId, changes: { issuer: identity.issuer } }, trx);
+      }
+      // A new session id at sign-in: one seen before is never trusted after it. The organisation's
+      // provider applies its own multi-factor policy, so this session counts as fully signed in —
+      // but only for the roles in the provider's own partnership: a provider vouches for nothing else.
+      if (req.session) await endSession(trx, req.session.idHash);
+      const token = await createSession(trx, a.userId, { ip: req.ip, userAgent: req.headers['user-agent'], twoFactor: true, limitedTo: provider.partnershipId });
+      reply.setCookie(SESSION_COOKIE, token, sessionCookie);
+      await req.audit({ action: 'sign-in', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: a.userId, changes: { method: 'sso', issuer: identity.issuer } }, trx);
+      return a;
+    });
     if (!admission.ok) {
-      await req.audit({
-        action: 'sign-in',
-        outcome: 'refused',
-        partnershipId: provider.partnershipId,
-        changes: { method: 'sso', reason: admission.reason, email: admission.email, issuer: identity.issuer },
-      });
       return reply.code(403).render('sso/views/no-account.njk', {
         pageTitle: 'You cannot sign in with this account',
         message: refusalText(admission, provider),
@@ -282,29 +304,6 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
       });
     }
 
-    const actor = { id: admission.userId, email: admission.email, role: null };
-    if (admission.linked) {
-      await req.audit({ action: 'sso-identity-linked', actor, partnershipId: provider.partnershipId, recordType: 'user', recordId: admission.userId, changes: { issuer: identity.issuer } });
-    }
-    // A new session id at sign-in: one seen before is never trusted after it. The organisation's
-    // provider applies its own multi-factor policy, so this session counts as fully signed in —
-    // but only for the roles in the provider's own partnership: a provider vouches for nothing else.
-    if (req.session) await endSession(db, req.session.idHash);
-    const token = await createSession(db, admission.userId, {
-      ip: req.ip,
-      userAgent: req.headers['user-agent'],
-      twoFactor: true,
-      limitedTo: provider.partnershipId,
-    });
-    reply.setCookie(SESSION_COOKIE, token, sessionCookie);
-    await req.audit({
-      action: 'sign-in',
-      actor,
-      partnershipId: provider.partnershipId,
-      recordType: 'user',
-      recordId: admission.userId,
-      changes: { method: 'sso', issuer: identity.issuer },
-    });
     return reply.redirect(safeNext(pending.next), 303);
   });
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { addRole, grantProblem, isUuid, UserError, type NewGrant, type UserGrant } from './service.ts';
 
@@ -29,7 +30,7 @@ export async function offerRole(
   const partnershipId = grant.partnershipId ?? null;
   const agencyId = grant.agencyId ?? null;
   const expiresAt = new Date(now.getTime() + OFFER_DAYS * 86_400_000);
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const open = await trx
       .updateTable('role_offers')
       .set({ expires_at: expiresAt, offered_by: offeredBy.id, offered_by_name: offeredBy.name, created_at: now })
@@ -103,7 +104,7 @@ export async function answerOffer(db: Kysely<DB>, userId: string, offerId: strin
   if (!isUuid(offerId)) return undefined;
   const [offer] = (await openOffersQuery(db, now).where('o.user_id', '=', userId).where('o.id', '=', offerId).execute()).map(toOffer);
   if (!offer) return undefined;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const answered = await trx
       .updateTable('role_offers')
       .set(accept ? { accepted_at: now } : { declined_at: now })

@@ -4,6 +4,7 @@ import { hashPassword, passwordProblem } from '../../platform/auth/passwords.ts'
 import { endApiTokens } from '../../platform/auth/principals.ts';
 import { ROLES } from '../../platform/auth/policy.ts';
 import type { DB, RoleName } from '../../platform/db/types.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 export class UserError extends Error {}
 
@@ -55,7 +56,7 @@ export async function createUser(
   const exists = await db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst();
   if (exists) throw new UserError(`There is already a user with the email address ${email}`);
   const passwordHash = input.password !== undefined ? await hashPassword(input.password) : null;
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const user = await trx
       .insertInto('users')
       .values({ email, name, password_hash: passwordHash, password_changed_at: passwordHash ? new Date() : null })
@@ -215,7 +216,7 @@ export async function removeRole(db: Kysely<DB>, userId: string, grantId: string
  * tokens for good (enabling does not bring them back); ending sessions is the caller's part.
  */
 export async function setUserDisabled(db: Kysely<DB>, userId: string, disabled: boolean): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const result = await trx
       .updateTable('users')
       .set({ disabled_at: disabled ? new Date() : null })

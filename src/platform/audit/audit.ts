@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { withTenant } from '../db/tenant.ts';
+import { inTransaction } from '../db/transaction.ts';
 import type { DB } from '../db/types.ts';
 
 /**
@@ -70,13 +71,16 @@ function toFields(entry: AuditEntry, at: string): StoredFields {
   };
 }
 
-/** Appends one entry. Entries are chained in one order, so appends take a short lock. */
+/**
+ * Appends one entry: in its own transaction, or — given a transaction — in that one, so a change
+ * and its entry commit together or not at all. Entries are chained in one order, so an append
+ * takes a lock held until its transaction ends: record the entry as the last step of a change.
+ */
 export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:audit'))`.execute(trx);
-    // The chain spans every partnership: the last entry must be seen whatever the caller's scope.
-    await sql`select set_config('cspr.partnerships', '*', true)`.execute(trx);
-    const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    // The chain spans every partnership: the last entry is read deployment-wide (the caller's scope put back after).
+    const last = await withTenant(trx, 'all', (t) => t.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst());
     const prevHash = last?.hash ?? GENESIS_HASH;
     const fields = toFields(entry, new Date().toISOString());
     await trx

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
 // Date-only columns stay 'YYYY-MM-DD' strings: turning them into JS Dates shifts them
@@ -32,6 +33,26 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir);
 }
 
+/**
+ * The query layer over a pool. Work inside a transaction that asks the pool for another
+ * connection is a mistake (a query on \`db\` where \`trx\` was meant): it would escape the
+ * transaction, and on the embedded engine's single connection wait for ever. It throws instead.
+ */
+export function queryLayer(pool: pg.Pool): Kysely<DB> {
+  const guarded: PostgresPool = {
+    connect: () => {
+      if (holdsTransaction()) {
+        return Promise.reject(new TransactionMisuseError('A query outside the open transaction: inside inTransaction, use the transaction (trx), not db.'));
+      }
+      return pool.connect();
+    },
+    end: () => pool.end(),
+    options: pool.options,
+    Client: (pool as unknown as { Client?: PostgresPool['Client'] }).Client,
+  };
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded }), plugins: [new ChangesInTransactions()] });
+}
+
 export function describeUrl(url: string): string {
   try {
     const u = new URL(url);
@@ -56,7 +77,7 @@ async function openPostgres(url: string): Promise<Database> {
         'Check DATABASE_URL and that the server is running and accepts connections.',
     );
   }
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = queryLayer(pool);
   return {
     engine: 'postgres',
     db,
@@ -109,7 +130,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // The adapter speaks the node-postgres protocol over the single PGlite connection,
   // so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = queryLayer(pool);
   let closed = false;
   return {
     engine: 'embedded',

@@ -1,4 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { withSetting } from './transaction.ts';
 import type { DB } from './types.ts';
 
 /**
@@ -22,9 +23,11 @@ export function tenantSetting(scope: TenantScope): string {
   return scope.join(',');
 }
 
-export async function withTenant<T>(db: Kysely<DB>, scope: TenantScope, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  return db.transaction().execute(async (trx) => {
-    await sql`select set_config('cspr.partnerships', ${tenantSetting(scope)}, true)`.execute(trx);
-    return work(trx);
-  });
+/**
+ * Runs `work` with the tenant scope set: in a transaction of its own, or — when `db` is already
+ * a transaction (a change and its audit entry together) — in that one, the caller's scope put
+ * back afterwards.
+ */
+export function withTenant<T>(db: Kysely<DB>, scope: TenantScope, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+  return withSetting(db, tenantSetting(scope), work);
 }

@@ -1,10 +1,13 @@
 import fastifyCookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely, Transaction } from 'kysely';
 import { recordAudit } from '../audit/audit.ts';
 import { actingRole, can, type Permission, type Principal } from '../auth/policy.ts';
 import { findApiToken, loadPrincipal } from '../auth/principals.ts';
 import { sessionLookup, type SessionRow } from '../auth/sessions.ts';
+import { auditedScope, inTransaction } from '../db/transaction.ts';
+import type { DB } from '../db/types.ts';
 import { sendProblem, wantsJson } from './errors.ts';
 
 /**
@@ -22,8 +25,18 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     session: SessionRow | null;
-    /** Records an audit entry with this request's actor, address and id filled in. */
-    audit(entry: AuditFields): Promise<void>;
+    /**
+     * Records an audit entry with this request's actor, address and id filled in. A change passes
+     * its transaction, so the change and its entry commit together; a view or a refusal records
+     * its entry on its own.
+     */
+    audit(entry: AuditFields, trx?: Kysely<DB>): Promise<void>;
+    /**
+     * Makes a change and records its audit entry in one transaction: \`work\` changes data through
+     * the transaction it is given; \`entry\` names the audit entry for its result (null: nothing
+     * changed). Both commit, or neither does.
+     */
+    change<T>(work: (trx: Transaction<DB>) => Promise<T>, entry: (result: T) => AuditFields | null): Promise<T>;
   }
 }
 
@@ -81,9 +94,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
-  app.decorateRequest('audit', async function audit(this: FastifyRequest, entry: AuditFields) {
+  app.decorateRequest('audit', async function audit(this: FastifyRequest, entry: AuditFields, trx?: Kysely<DB>) {
     const p = this.principal;
-    await recordAudit(database.db, {
+    await recordAudit(trx ?? database.db, {
       actor: entry.actor ?? (p ? { id: p.userId, email: p.email, role: entry.permission ? actingRole(p, entry.permission, { partnershipId: entry.partnershipId }) : null } : null),
       partnershipId: entry.partnershipId ?? null,
       action: entry.action,
@@ -93,6 +106,15 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
       outcome: entry.outcome ?? 'allowed',
       ip: this.ip,
       requestId: this.id,
+    });
+  });
+
+  app.decorateRequest('change', function change<T>(this: FastifyRequest, work: (trx: Transaction<DB>) => Promise<T>, entry: (result: T) => AuditFields | null): Promise<T> {
+    return inTransaction(database.db, async (trx) => {
+      const result = await work(trx);
+      const fields = entry(result);
+      if (fields) await this.audit(fields, trx);
+      return result;
     });
   });
 
@@ -114,6 +136,11 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     req.principal = principal;
     req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null, limitedTo: session.limitedTo };
   });
+
+  // Everything a route does runs in an audited scope: a change it commits without an audit
+  // entry in the same transaction is refused by the database (see platform/db/transaction.ts).
+  // Set here, after the body is read: the parser's stream events would lose the scope.
+  app.addHook('preHandler', (_req, _reply, done) => auditedScope(done));
 
   // Forms posted from a browser must carry this site's CSRF token. API calls with a
   // bearer token carry no cookies, so they cannot be forged by another site.

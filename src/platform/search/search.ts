@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/types.ts';
 import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } from './text.ts';
+import { inTransaction } from '../db/transaction.ts';
 
 /**
  * Full-text search of the public learning repository. The engine (PostgreSQL text search over
@@ -318,7 +319,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
   // answers without reading the text, which is what makes common words affordable.
   const { rows } =
     mode === 'search' && !db.isTransaction
-      ? await db.transaction().execute(async (trx) => {
+      ? await inTransaction(db, async (trx) => {
           await sql`set local enable_seqscan = off`.execute(trx);
           return statement.execute(trx);
         })
