@@ -70,7 +70,7 @@ function fileStatus(f: { type: FileType | null; pageCount: number | null; withdr
 }
 
 export async function publicationRoutes(app: FastifyInstance): Promise<void> {
-  const { database, config } = app.deps;
+  const { database, config, documents } = app.deps;
   const db = database.db;
   // Published reports can be longer than an agency's answer: their own limit, in this plugin's scope.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 100_000, parts: 110 } });
@@ -177,7 +177,7 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
       publishedOn,
       publishedBy: req.principal!.userId,
       file: { name: file.name, bytes: file.bytes },
-    });
+    }, documents);
     if (outcome.status !== 'imported') {
       const message =
         outcome.status === 'already-imported'

@@ -14,7 +14,8 @@ import type { May } from '../../domain/workflow/incident-workflow.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { DocumentError, extractText } from '../../platform/documents/extract.ts';
+import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import { DocumentError } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.ts';
 import { readStoredFile } from '../rapid-reviews/files.ts';
@@ -159,9 +160,10 @@ export async function saveDraft(db: Kysely<DB>, cipher: FieldCipher, view: Revie
 
 /**
  * Runs the guard over everything that will be public, and checks the advance copy and the report.
- * The report's text is read from the stored file every time: what is checked is what is published.
+ * The report's text is read from the stored file every time: what is checked is what is published
+ * (and a report carrying active content, stored before uploads were checked for it, is refused).
  */
-export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly): Promise<Check> {
+export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentReaders): Promise<Check> {
   const calendar = await currentCalendar(db);
   let reportPages: string[] | null = null;
   let report: string | null = null;
@@ -171,7 +173,7 @@ export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: Rev
     else if (publishing.report.fileType !== 'pdf') report = 'The published report must be a PDF: add the final report as a PDF';
     else {
       try {
-        reportPages = (await extractText(bytes, 'pdf')).pages;
+        reportPages = (await documents.text(bytes, 'pdf')).pages;
       } catch (err) {
         if (!(err instanceof DocumentError)) throw err;
         report = `The final report cannot be read: ${err.message}`;
@@ -236,8 +238,17 @@ export type PublishResult = { ok: true; slug: string } | { ok: false; problems: 
  * public record with its search text. The public record's own checks run first, so the step is not
  * recorded for a publication the repository would refuse.
  */
-export async function publishReview(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {
-  const check = await checkPublishing(db, dataDir, view, publishing, today);
+export async function publishReview(
+  db: Kysely<DB>,
+  dataDir: string,
+  view: ReviewView,
+  publishing: Publishing,
+  actor: Actor,
+  may: (partnershipId: string) => May,
+  today: DateOnly,
+  documents: DocumentReaders,
+): Promise<PublishResult> {
+  const check = await checkPublishing(db, dataDir, view, publishing, today, documents);
   const blockers = publishBlockers(view, publishing, check);
   if (blockers.length) return { ok: false, problems: blockers };
   const { draft } = publishing;

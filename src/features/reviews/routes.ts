@@ -6,6 +6,7 @@ import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/
 import { STATES } from '../../domain/workflow/incident-workflow.ts';
 import { can, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
@@ -83,7 +84,7 @@ function forbidden(reply: FastifyReply, detail: string): FastifyReply {
 
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, config, documents } = app.deps;
   const db = database.db;
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
 
@@ -332,7 +333,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const { fields, file } = await readMultipart(req);
     const kindValue = text(fields, 'kind', 10);
     const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
-    const result = await addReport(db, config.dataDir, view, actorOf(req), kind, file);
+    const result = await addReport(db, config.dataDir, view, actorOf(req), kind, file, documents);
     if (result.ok) {
       await audit(req, view, 'review-report', { after: { report: kind, version: result.version } });
       return reply.redirect(`${base(view)}?done=report#reports`, 303);
@@ -353,11 +354,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
     if (!report || !bytes) return notFoundPage(reply);
     await audit(req, found.view, 'download', { report: report.kind, version: report.version });
-    const type = report.fileType === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    return reply
-      .type(type)
-      .header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(report.fileName)}`)
-      .send(bytes);
+    return sendDocument(reply, { bytes, name: report.fileName, type: report.fileType });
   });
 
   publishRoutes(app, { reviewFor, render, audit });
