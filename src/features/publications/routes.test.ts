@@ -5,6 +5,7 @@ import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addCalendarMonths, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
+import { buildPdfWithOpenActionScript, buildSlowPdf, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { addPartnership } from '../partnerships/service.ts';
 
 type Fields = Record<string, string | string[]>;
@@ -35,7 +36,8 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
   const db = () => t.app.deps.database.db;
 
   beforeAll(async () => {
-    t = await startTestApp(engine);
+    // Long enough for any ordinary test file, far too short for the slow one below.
+    t = await startTestApp(engine, { DOCUMENT_READ_LIMIT_MS: '1500' });
     const northmoor = await addPartnership(db(), { slug: 'northmoor', name: 'Northmoor Safeguarding Children Partnership' });
     const southdale = await addPartnership(db(), { slug: 'southdale', name: 'Southdale Safeguarding Children Partnership' });
     northmoorId = northmoor.id;
@@ -123,6 +125,41 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     const again = await upload(admin, good({ title: 'Another title' }), pdf(report, 'copy.pdf'));
     expect(again.statusCode).toBe(422);
     expect(textOf(again.body)).toContain('The selected file is already in the repository');
+  });
+
+  it('refuses a report that runs JavaScript and a zip bomb Word document, saying why, and imports nothing', async () => {
+    const before = await db().selectFrom('publications').select('id').execute();
+    const script = await upload(admin, good({ title: 'Scripted' }), pdf(await buildPdfWithOpenActionScript(), 'scripted.pdf'));
+    expect(script.statusCode).toBe(422);
+    expect(textOf(script.body)).toContain(
+      'The selected file cannot be imported: the PDF carries active content (JavaScript) that a reader could run or open by itself: print it to a new PDF (or save it again without scripts, attachments, multimedia or forms), then try again',
+    );
+    const bomb = await upload(admin, good({ title: 'Bomb' }), { name: 'bomb.docx', type: 'application/octet-stream', bytes: buildZipBombDocx(1024) });
+    expect(bomb.statusCode).toBe(422);
+    expect(textOf(bomb.body)).toContain('The selected file cannot be imported: the Word document would expand to more than 100 MB when opened');
+    expect(await db().selectFrom('publications').select('id').execute()).toEqual(before);
+  });
+
+  it('reads uploads off the request thread: other requests are answered while a slow file is read, and the file is refused at the time limit', async () => {
+    const slow = buildSlowPdf(6_000_000);
+    const finished: string[] = [];
+    const importing = upload(admin, good({ title: 'Slow' }), pdf(slow, 'slow.pdf')).then((res) => {
+      finished.push('upload');
+      return res;
+    });
+    // Wait until a reader has the file, then ask for a page.
+    for (let i = 0; i < 400 && t.app.deps.documents.reading === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.app.deps.documents.reading).toBe(1);
+    const page = await t.app.inject({ method: 'GET', url: '/search?q=lodger' });
+    finished.push('page');
+    expect(page.statusCode).toBe(200);
+    const res = await importing;
+    expect(finished).toEqual(['page', 'upload']);
+    expect(res.statusCode).toBe(422);
+    expect(textOf(res.body)).toContain('The selected file cannot be imported: the file took longer than 1.5 seconds to read, so reading it was stopped');
+    expect(await db().selectFrom('publications').select('id').where('title', '=', 'Slow').execute()).toEqual([]);
+    // The next file is read as usual.
+    expect((await upload(admin, good({ title: 'After the slow one' }), pdf(await renderReportPdf({ title: 'Child M (fictional)', pages: ['Child M.'] }), 'm.pdf'))).statusCode).toBe(303);
   });
 
   it('withdraws a report file: a reason is needed within the first year, and only in the partnership', async () => {

@@ -180,7 +180,8 @@ export function documentReadersFor(config: Pick<Config, 'documentReadLimitMs' | 
 }
 
 function tooSlow(ms: number): DocumentError {
-  const seconds = ms >= 1000 ? `${Math.round(ms / 1000)} seconds` : `${ms} milliseconds`;
+  const n = Number((ms / 1000).toFixed(1));
+  const seconds = `${n} ${n === 1 ? 'second' : 'seconds'}`;
   return new DocumentError(
     `the file took longer than ${seconds} to read, so reading it was stopped: it may be damaged or built to be slow to open; open it and save or export it again (or print it to a new PDF), then try again`,
   );
