@@ -165,6 +165,8 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     expect(none.stderr).toContain('cspr import: Missing --manifest FILE.csv.');
     const missing = await run('import', '--manifest', path.join(folder, 'nothing.csv'));
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read the manifest') });
+    const notAFile = await run('import', '--manifest', path.join(folder, '2019'));
+    expect(notAFile).toMatchObject({ code: 1, stderr: expect.stringContaining('must be a regular file of at most 10 MB') });
     fs.writeFileSync(path.join(folder, 'bad.csv'), 'file,name\nx.pdf,y\n');
     const bad = await run('import', '--manifest', path.join(folder, 'bad.csv'));
     expect(bad.code).toBe(1);

@@ -9,6 +9,9 @@ import { withDatabase } from '../runtime.ts';
 
 type Line = { file: string; line: number; outcome: ImportOutcome };
 
+/** Far more than a manifest of every report a partnership has published. */
+const MANIFEST_MAX_BYTES = 10 * 1024 * 1024;
+
 const WORDS: Record<ImportOutcome['status'], string> = { imported: 'imported', 'already-imported': 'already imported', failed: 'failed' };
 
 /** Progress on the terminal: a bar redrawn in place when stderr is a terminal, else one line per file. */
@@ -51,6 +54,12 @@ export const importCommand: Command = {
     const manifestPath = path.resolve(values.manifest);
     let text: string;
     try {
+      // A regular file of a sensible size: a pipe or device could block or never end.
+      const stat = fs.statSync(manifestPath);
+      if (!stat.isFile() || stat.size > MANIFEST_MAX_BYTES) {
+        io.err(`cspr import: the manifest ${values.manifest} must be a regular file of at most ${MANIFEST_MAX_BYTES / 1024 / 1024} MB.`);
+        return 1;
+      }
       text = fs.readFileSync(manifestPath, 'utf8');
     } catch (err) {
       io.err(`cspr import: cannot read the manifest ${values.manifest} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);

@@ -35,12 +35,12 @@ export type ReadReply = { id: number; ok: true; result: ExtractedText | null } |
 /** A reader's thread, and whether it has loaded its libraries (it says 'ready'). */
 type Reader = { worker: Worker; ready: Promise<void> };
 
-type Pending = { job: ReadJob; resolve(result: ExtractedText | null): void; reject(err: Error): void };
+type Pending = { task: ReadJob['task']; type: DocumentType; bytes: Buffer; resolve(result: ExtractedText | null): void; reject(err: Error): void };
 
 /** How often a busy reader's memory is measured. */
 const WATCH_MS = 25;
 /** Files waiting for a reader beyond this are refused at once: the service is busy. */
-const MAX_WAITING = 100;
+const MAX_WAITING = 50;
 const MB = 1024 * 1024;
 const WORKER = new URL('./document-worker.ts', import.meta.url);
 
@@ -82,10 +82,8 @@ export class DocumentReaders {
   #run(task: ReadJob['task'], bytes: Buffer, type: DocumentType): Promise<ExtractedText | null> {
     if (this.#closed) return Promise.reject(new Error('The document readers were closed'));
     if (this.#waiting.length >= MAX_WAITING) return Promise.reject(new DocumentError('the service is busy reading other files: try again in a few minutes'));
-    // A copy, handed over to the reader: the caller keeps its own bytes.
-    const job: ReadJob = { id: this.#nextId++, task, type, bytes: new Uint8Array(bytes) };
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ job, resolve, reject });
+      this.#waiting.push({ task, type, bytes, resolve, reject });
       this.#dispatch();
     });
   }
@@ -118,8 +116,10 @@ export class DocumentReaders {
     return reader;
   }
 
-  #start(reader: Reader, { job, resolve, reject }: Pending): void {
+  #start(reader: Reader, { task, type, bytes, resolve, reject }: Pending): void {
     const { worker } = reader;
+    // A copy, made only now and handed over to the reader: the caller keeps its own bytes.
+    const job: ReadJob = { id: this.#nextId++, task, type, bytes: new Uint8Array(bytes) };
     const { timeLimitMs, memoryLimitMb } = this.#limits;
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
