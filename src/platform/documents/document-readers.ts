@@ -164,7 +164,7 @@ export class DocumentReaders {
       watch = setInterval(() => {
         worker.getHeapStatistics().then(
           (heap) => {
-            if (heap.used_heap_size + heap.external_memory > memoryLimitMb * MB) finish({ reuse: false, error: tooMuchMemory(memoryLimitMb) });
+            if (heap.used_heap_size + (heap.external_memory ?? 0) > memoryLimitMb * MB) finish({ reuse: false, error: tooMuchMemory(memoryLimitMb) });
           },
           () => {}, // The reader has just stopped: its exit is handled above.
         );
