@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +10,7 @@ const cspr = (env: Record<string, string>, ...argv: string[]) => runCspr(argv, e
 import { addPartnership } from '../../features/partnerships/service.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { renderImageOnlyPdf, renderReportPdf } from '../../platform/documents/generate-pdf.ts';
-import { buildDocx } from '../../platform/documents/test-fixtures.ts';
+import { buildDocx, buildPdfWithOpenActionScript, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { main } from '../main.ts';
 
 const HEADER = 'file,title,partnership,published_on,review_type,themes,summary';
@@ -105,6 +106,47 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     expect(again.stdout.split('\n')[0]).toBe('Imported 0, already imported 3, failed 3 (of 6 in the manifest).');
   }, 120_000);
 
+  it('refuses symbolic links out of the folder, anything but a regular file, and files that are hostile, leaving nothing behind', async () => {
+    const outside = freshDir('outside');
+    const secret = await renderReportPdf({ title: 'Not for publication (fictional)', pages: ['A file outside the manifest folder.'] });
+    fs.writeFileSync(path.join(outside, 'secret.pdf'), secret);
+    const hostile = freshDir('hostile');
+    fs.symlinkSync(path.join(outside, 'secret.pdf'), path.join(hostile, 'linked.pdf'));
+    fs.symlinkSync(outside, path.join(hostile, 'linked-folder'));
+    // A link that stays inside the folder is refused too: the file itself must be named.
+    fs.writeFileSync(path.join(hostile, 'inside.pdf'), secret);
+    fs.symlinkSync(path.join(hostile, 'inside.pdf'), path.join(hostile, 'inside-link.pdf'));
+    fs.mkdirSync(path.join(hostile, 'folder.pdf'));
+    execFileSync('mkfifo', [path.join(hostile, 'pipe.pdf')]);
+    fs.writeFileSync(path.join(hostile, 'script.pdf'), await buildPdfWithOpenActionScript());
+    fs.writeFileSync(path.join(hostile, 'bomb.docx'), buildZipBombDocx(1024));
+    const row = (file: string) => `${file},Hostile ${file},northmoor,2022-01-10,local-cspr,,Refused.`;
+    const files = ['linked.pdf', 'linked-folder/secret.pdf', 'inside-link.pdf', 'folder.pdf', 'pipe.pdf', 'script.pdf', 'bomb.docx'];
+    fs.writeFileSync(path.join(hostile, 'manifest.csv'), [HEADER, ...files.map(row)].join('\n'));
+
+    const run = await cspr(env, 'import', '--manifest', path.join(hostile, 'manifest.csv'));
+    expect(run.code).toBe(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toBe('Imported 0, already imported 0, failed 7 (of 7 in the manifest).');
+    expect(lines.slice(1)).toEqual([
+      "  failed            linked.pdf (line 2): the file is a symbolic link: only files inside the manifest's folder are imported, so copy the file there",
+      "  failed            linked-folder/secret.pdf (line 3): the file is outside the manifest's folder (through a symbolic link): only files inside the folder are imported, so copy the file there",
+      "  failed            inside-link.pdf (line 4): the file is a symbolic link: only files inside the manifest's folder are imported, so copy the file there",
+      '  failed            folder.pdf (line 5): it is not a regular file (a folder, device or pipe)',
+      '  failed            pipe.pdf (line 6): it is not a regular file (a folder, device or pipe)',
+      expect.stringMatching(/^ {2}failed {12}script\.pdf \(line 7\): the PDF carries active content \(JavaScript\) that a reader could run or open by itself: print it to a new PDF/),
+      expect.stringMatching(/^ {2}failed {12}bomb\.docx \(line 8\): the Word document would expand to more than 100 MB when opened .*\(a "zip bomb"\)/),
+    ]);
+    const database = await openDatabase({ dataDir, databaseUrl: t.url });
+    try {
+      const titles = await database.db.selectFrom('publications').select('title').where('title', 'like', 'Hostile%').execute();
+      expect(titles).toEqual([]);
+    } finally {
+      await database.close();
+    }
+    expect(fs.readdirSync(path.join(dataDir, 'files'))).not.toContain(sha(secret));
+  }, 120_000);
+
   it('refuses a missing option, an unreadable manifest and a wrong header', async () => {
     // In this process: only the output matters here.
     const run = async (...argv: string[]) => {
@@ -123,6 +165,8 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     expect(none.stderr).toContain('cspr import: Missing --manifest FILE.csv.');
     const missing = await run('import', '--manifest', path.join(folder, 'nothing.csv'));
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read the manifest') });
+    const notAFile = await run('import', '--manifest', path.join(folder, '2019'));
+    expect(notAFile).toMatchObject({ code: 1, stderr: expect.stringContaining('must be a regular file of at most 10 MB') });
     fs.writeFileSync(path.join(folder, 'bad.csv'), 'file,name\nx.pdf,y\n');
     const bad = await run('import', '--manifest', path.join(folder, 'bad.csv'));
     expect(bad.code).toBe(1);

@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { importReport, type ImportOutcome } from '../../features/publications/import.ts';
+import { importReport, IMPORT_MAX_BYTES, type ImportOutcome } from '../../features/publications/import.ts';
 import { ManifestError, parseManifest, type ManifestRow } from '../../features/publications/manifest.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
+import { documentReadersFor, type DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 
 type Line = { file: string; line: number; outcome: ImportOutcome };
+
+/** Far more than a manifest of every report a partnership has published. */
+const MANIFEST_MAX_BYTES = 10 * 1024 * 1024;
 
 const WORDS: Record<ImportOutcome['status'], string> = { imported: 'imported', 'already-imported': 'already imported', failed: 'failed' };
 
@@ -51,6 +55,12 @@ export const importCommand: Command = {
     const manifestPath = path.resolve(values.manifest);
     let text: string;
     try {
+      // A regular file of a sensible size: a pipe or device could block or never end.
+      const stat = fs.statSync(manifestPath);
+      if (!stat.isFile() || stat.size > MANIFEST_MAX_BYTES) {
+        io.err(`cspr import: the manifest ${values.manifest} must be a regular file of at most ${MANIFEST_MAX_BYTES / 1024 / 1024} MB.`);
+        return 1;
+      }
       text = fs.readFileSync(manifestPath, 'utf8');
     } catch (err) {
       io.err(`cspr import: cannot read the manifest ${values.manifest} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
@@ -74,10 +84,16 @@ export const importCommand: Command = {
       }
       const lines: Line[] = manifest.problems.map((p) => ({ file: p.file || '(no file)', line: p.line, outcome: { status: 'failed', reason: p.message } }));
       const bar = progress(io, manifest.rows.length);
-      for (const row of manifest.rows) {
-        const outcome = await importRow(db, config.dataDir, folder, row);
-        lines.push({ file: row.file, line: row.line, outcome });
-        bar.step(row.file, outcome);
+      const documents = documentReadersFor(config);
+      try {
+        const realFolder = fs.realpathSync(folder);
+        for (const row of manifest.rows) {
+          const outcome = await importRow(db, config.dataDir, documents, realFolder, row);
+          lines.push({ file: row.file, line: row.line, outcome });
+          bar.step(row.file, outcome);
+        }
+      } finally {
+        await documents.close();
       }
       lines.sort((a, b) => a.line - b.line);
 
@@ -92,17 +108,53 @@ export const importCommand: Command = {
   },
 };
 
-async function importRow(db: Parameters<typeof importReport>[0], dataDir: string, folder: string, row: ManifestRow): Promise<ImportOutcome> {
-  const file = path.resolve(folder, row.file);
-  let bytes: Buffer;
+type Read = { bytes: Buffer } | { problem: string };
+
+/**
+ * The bytes of a file the manifest names, only if it is a regular file inside the manifest's
+ * folder: a symbolic link (to a file, or through a linked folder) could publish any file the
+ * importing account can read, and a pipe or device could block the import or never end. The file
+ * is opened without following a final link and without waiting on a pipe; what was opened is
+ * then checked (a regular file, its real path inside the folder, and the same file as that path),
+ * so the file cannot be swapped between the check and the read. Its size is checked before it is
+ * read.
+ */
+function readManifestFile(realFolder: string, relative: string): Read {
+  const file = path.resolve(realFolder, relative);
+  let fd: number;
   try {
-    bytes = fs.readFileSync(file);
+    const stat = fs.lstatSync(file);
+    if (stat.isSymbolicLink()) return { problem: 'the file is a symbolic link: only files inside the manifest\'s folder are imported, so copy the file there' };
+    if (!stat.isFile()) return { problem: 'it is not a regular file (a folder, device or pipe)' };
+    fd = fs.openSync(file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return { status: 'failed', reason: code === 'ENOENT' ? 'there is no such file' : `the file cannot be read (${code ?? 'error'})` };
+    if (code === 'ENOENT') return { problem: 'there is no such file' };
+    if (code === 'ELOOP') return { problem: 'the file is a symbolic link: only files inside the manifest\'s folder are imported, so copy the file there' };
+    return { problem: `the file cannot be read (${code ?? 'error'})` };
   }
+  try {
+    const opened = fs.fstatSync(fd);
+    if (!opened.isFile()) return { problem: 'it is not a regular file (a folder, device or pipe)' };
+    const real = fs.realpathSync(file);
+    const named = fs.statSync(real);
+    if (!real.startsWith(realFolder + path.sep) || named.ino !== opened.ino || named.dev !== opened.dev) {
+      return { problem: 'the file is outside the manifest\'s folder (through a symbolic link): only files inside the folder are imported, so copy the file there' };
+    }
+    if (opened.size > IMPORT_MAX_BYTES) return { problem: `the file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB` };
+    return { bytes: fs.readFileSync(fd) };
+  } catch (err) {
+    return { problem: `the file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function importRow(db: Parameters<typeof importReport>[0], dataDir: string, documents: DocumentReaders, realFolder: string, row: ManifestRow): Promise<ImportOutcome> {
+  const read = readManifestFile(realFolder, row.file);
+  if ('problem' in read) return { status: 'failed', reason: read.problem };
   const request = { partnershipId: row.partnershipId, title: row.title, summary: row.summary, reviewType: row.reviewType, themes: row.themes, publishedOn: row.publishedOn };
-  return importReport(db, dataDir, { ...request, file: { name: path.basename(row.file), bytes } }, (trx, imported) =>
+  return importReport(db, dataDir, { ...request, file: { name: path.basename(row.file), bytes: read.bytes } }, documents, (trx, imported) =>
     recordAudit(trx, {
       actor: null,
       action: 'publication-imported',

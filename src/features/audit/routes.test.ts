@@ -284,7 +284,8 @@ describe.each(ENGINES)('the audit trail pages on %s', (engine) => {
       const res = await northAdmin.get('/admin/audit.csv');
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
-      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-trail-\d{4}-\d\d-\d\d\.csv"$/);
+      expect(res.headers['content-disposition']).toMatch(/^attachment; filename="audit-trail-(\d{4}-\d\d-\d\d)\.csv"; filename\*=UTF-8''audit-trail-\1\.csv$/);
+      expect(res.headers['content-security-policy']).toBe("sandbox; default-src 'none'");
       expect(res.headers['cache-control']).toBe('no-store');
       expect(res.body.startsWith('\uFEFF')).toBe(true);
       const rows = parseCsv(res.body.slice(1));

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { partnershipsWith } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
+import { sendDownload } from '../../platform/http/downloads.ts';
 import { refuse } from '../../platform/http/authentication.ts';
 import { filterQueryString, parseAuditQuery, type AuditFilters, type ErrorItem, type FieldErrors, type FilterValues } from './schemas.ts';
 import { auditCsv, exportUpTo, searchAudit, type AuditPage, type AuditScope } from './service.ts';
@@ -88,9 +89,6 @@ export async function auditRoutes(app: FastifyInstance): Promise<void> {
       changes: { filters: recorded(parsed.filters), upToEntry: upTo, scope },
     });
     const day = new Date().toISOString().slice(0, 10);
-    return reply
-      .type('text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="audit-trail-${day}.csv"`)
-      .send(Readable.from(auditCsv(db, parsed.filters, scope, upTo)));
+    return sendDownload(reply, { body: Readable.from(auditCsv(db, parsed.filters, scope, upTo)), name: `audit-trail-${day}.csv`, contentType: 'text/csv; charset=utf-8' });
   });
 }

@@ -67,6 +67,12 @@ describe.each(ENGINES)('the Panel’s view on %s', (engine) => {
     expect(page.body).toContain('Download the final report (version 2)');
     const file = await panel.get(`/panel/cases/${ids.sent}/advance-copy`);
     expect(file.statusCode).toBe(200);
+    expect(file.headers).toMatchObject({
+      'content-type': 'application/pdf',
+      'content-disposition': expect.stringMatching(/^attachment; filename="[^"]+\.pdf"; filename\*=UTF-8''/),
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "sandbox; default-src 'none'",
+    });
     expect(file.rawPayload.equals(REPORT)).toBe(true);
     // Notified only: no rapid review yet, and no advance copy to download.
     const early = await panel.get(`/panel/cases/${ids.notified}`);

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { PUBLICATION_DECISION_LABELS } from '../reviews/service.ts';
 import { access } from '../../platform/http/access.ts';
+import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { readStoredFile } from '../rapid-reviews/files.ts';
 import { DECISION_LABELS, ALTERNATIVE_LABELS, PANEL_RESPONSE_LABELS, RECORD_LABELS, loadRapidReview } from '../rapid-reviews/service.ts';
@@ -68,7 +69,6 @@ export async function panelRoutes(app: FastifyInstance): Promise<void> {
     const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
     if (!report || !bytes) return notFoundPage(reply);
     await req.audit({ action: 'download', permission: READ, partnershipId: view.incident.partnershipId, recordType: 'incident', recordId: id, changes: { page: 'advance-copy', version: report.version } });
-    const type = report.fileType === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    return reply.type(type).header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"`).send(bytes);
+    return sendDocument(reply, { bytes, name: report.fileName, type: report.fileType });
   });
 }

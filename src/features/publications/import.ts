@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
-import { DocumentError, extractText } from '../../platform/documents/extract.ts';
+import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import { DocumentError } from '../../platform/documents/extract.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { cleanFileName, detectFileType, storeFile } from '../rapid-reviews/files.ts';
@@ -45,7 +46,8 @@ function failed(reason: string): ImportOutcome {
 /**
  * Imports one report. Checks run cheapest first: the kind of file, a copy already in the
  * repository (same content hash: "already imported", whatever its title), the catalogue fields,
- * then the text. The database rows are written in one transaction; the file is stored inside it,
+ * then the file itself and its text, read by the document readers (off this thread, within their
+ * limits; a file with active content is refused there). The database rows are written in one transaction; the file is stored inside it,
  * after the rows, so a file that cannot be stored rolls the rows back. If the commit itself fails
  * after the file was stored, the file stays on disk under its hash with no row pointing at it:
  * harmless (it is not reachable, and the same content imported again reuses it).
@@ -54,6 +56,7 @@ export async function importReport(
   db: Kysely<DB>,
   dataDir: string,
   request: ImportRequest,
+  documents: DocumentReaders,
   record: (trx: Kysely<DB>, imported: { id: string; slug: string; pages: number }) => Promise<void>,
 ): Promise<ImportOutcome> {
   const { bytes } = request.file;
@@ -91,7 +94,7 @@ export async function importReport(
   let pages: string[];
   let pagesWithoutText: number[];
   try {
-    ({ pages, pagesWithoutText } = await extractText(bytes, type));
+    ({ pages, pagesWithoutText } = await documents.text(bytes, type));
   } catch (err) {
     if (err instanceof DocumentError) return failed(err.message);
     throw err;

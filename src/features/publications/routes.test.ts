@@ -5,6 +5,7 @@ import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addCalendarMonths, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
+import { buildPdfWithOpenActionScript, buildSlowPdf, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { addPartnership } from '../partnerships/service.ts';
 
 type Fields = Record<string, string | string[]>;
@@ -52,7 +53,7 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     const token = /_csrf=([^"]+)"/.exec(page.body)?.[1] ?? '';
     const { payload, contentType } = multipart(fields, file);
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    return t.app.inject({ method: 'POST', url: `/publications/import?_csrf=${token}`, headers: { cookie, 'content-type': contentType }, payload });
+    return client.app.inject({ method: 'POST', url: `/publications/import?_csrf=${token}`, headers: { cookie, 'content-type': contentType }, payload });
   }
 
   const good = (over: Fields = {}): Fields => ({
@@ -123,6 +124,56 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     const again = await upload(admin, good({ title: 'Another title' }), pdf(report, 'copy.pdf'));
     expect(again.statusCode).toBe(422);
     expect(textOf(again.body)).toContain('The selected file is already in the repository');
+  });
+
+  it('refuses a report that runs JavaScript and a zip bomb Word document, saying why, and imports nothing', async () => {
+    const before = await db().selectFrom('publications').select('id').execute();
+    const script = await upload(admin, good({ title: 'Scripted' }), pdf(await buildPdfWithOpenActionScript(), 'scripted.pdf'));
+    expect(script.statusCode).toBe(422);
+    expect(textOf(script.body)).toContain(
+      'The selected file cannot be imported: the PDF carries active content (JavaScript) that a reader could run or open by itself: print it to a new PDF (or save it again without scripts, attachments, multimedia or forms), then try again',
+    );
+    const bomb = await upload(admin, good({ title: 'Bomb' }), { name: 'bomb.docx', type: 'application/octet-stream', bytes: buildZipBombDocx(1024) });
+    expect(bomb.statusCode).toBe(422);
+    expect(textOf(bomb.body)).toContain('The selected file cannot be imported: the Word document would expand to more than 100 MB when opened');
+    expect(await db().selectFrom('publications').select('id').execute()).toEqual(before);
+  });
+
+  it('reads uploads off the request thread: other requests are answered while a slow file is read', async () => {
+    const slow = buildSlowPdf(2_000_000);
+    const finished: string[] = [];
+    const importing = upload(admin, good({ title: 'Slow' }), pdf(slow, 'slow.pdf')).then((res) => {
+      finished.push('upload');
+      return res;
+    });
+    // Wait until a reader has the file, then ask for a page.
+    for (let i = 0; i < 400 && t.app.deps.documents.reading === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.app.deps.documents.reading).toBe(1);
+    const page = await t.app.inject({ method: 'GET', url: '/search?q=lodger' });
+    finished.push('page');
+    expect(page.statusCode).toBe(200);
+    const res = await importing;
+    expect(finished).toEqual(['page', 'upload']);
+    // Slow, but an ordinary file within the limit: imported.
+    expect(res.statusCode, textOf(res.body)).toBe(303);
+  });
+
+  it('refuses a file that takes longer than the time limit to read, with the reason, keeping nothing', async () => {
+    // The same service with a short limit: far too short for the slow file, which takes seconds.
+    const short = await startTestApp(engine, { DOCUMENT_READ_LIMIT_MS: '300' });
+    try {
+      const p = await addPartnership(short.app.deps.database.db, { slug: 'northmoor', name: 'Northmoor Safeguarding Children Partnership' });
+      const hurried = (await signedInAs(short.app, [{ role: 'partnership-admin', partnershipId: p.id }])).client;
+      const res = await upload(hurried, good({ title: 'Slow' }), pdf(buildSlowPdf(2_000_000), 'slow.pdf'));
+      expect(res.statusCode).toBe(422);
+      expect(textOf(res.body)).toContain('The selected file cannot be imported: the file took longer than 0.3 seconds to read, so reading it was stopped: it may be damaged or built to be slow to open');
+      expect(short.app.deps.documents.reading).toBe(0);
+      expect(await short.app.deps.database.db.selectFrom('publications').select('id').execute()).toEqual([]);
+      const audit = await short.app.deps.database.db.selectFrom('audit_events').select('action').where('action', '=', 'publication-import-refused').execute();
+      expect(audit).toHaveLength(1);
+    } finally {
+      await short.close();
+    }
   });
 
   it('withdraws a report file: a reason is needed within the first year, and only in the partnership', async () => {

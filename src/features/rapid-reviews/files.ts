@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import { DocumentError } from '../../platform/documents/document-error.ts';
 
 /**
  * Files agencies send with their answers: PDF or Word (.docx) only, up to 10 MB, recognised by
@@ -36,6 +38,24 @@ export function fileProblem(bytes: Buffer, truncated: boolean): string | null {
   if (bytes.length === 0) return 'The selected file is empty';
   if (!detectFileType(bytes)) return 'The selected file must be a PDF or a Word document (.docx)';
   return null;
+}
+
+/**
+ * The message to show for an uploaded file that cannot be kept, or null when it can: its kind and
+ * size first, then the file itself, read by the document readers (off the request thread, within
+ * their limits): a damaged file, a Word document that expands beyond its limits, or one that
+ * carries active content (scripts, embedded files, macros) is refused.
+ */
+export async function uploadProblem(documents: DocumentReaders, file: { bytes: Buffer; truncated: boolean }): Promise<string | null> {
+  const problem = fileProblem(file.bytes, file.truncated);
+  if (problem) return problem;
+  try {
+    await documents.check(file.bytes, detectFileType(file.bytes)!);
+    return null;
+  } catch (err) {
+    if (err instanceof DocumentError) return `The selected file cannot be used: ${err.message}`;
+    throw err;
+  }
 }
 
 /** A file name safe to show and to offer for download: no folders, no control characters, at most 200 characters. */

@@ -10,10 +10,11 @@ import { addDays, todayInLondon, type DateOnly } from '../../domain/calendar/dat
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { MAX_FILE_BYTES } from './files.ts';
+import { buildDocx, buildPdfWithOpenActionScript, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
-const DOCX = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from('word/document.xml'), Buffer.from('<w:document/>')]);
+const DOCX = buildDocx(['A fictional chronology.']);
 const SECRET = 'Known only to the test: Zebedee Fictitious';
 
 function multipart(fields: Record<string, string>, file?: { name: string; type: string; bytes: Buffer }): { payload: Buffer; contentType: string } {
@@ -214,6 +215,12 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const download = await admin.get(`/cases/${id}/rapid-review/requests/${request.id}/file`);
     expect(download.statusCode).toBe(200);
     expect(download.headers['content-type']).toBe('application/pdf');
+    // Saved, never shown in the service's origin; if shown, without scripts or anything loaded.
+    expect(download.headers).toMatchObject({
+      'content-disposition': 'attachment; filename="chronology.pdf"; filename*=UTF-8\'\'chronology.pdf',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "sandbox; default-src 'none'",
+    });
     expect(download.rawPayload.equals(PDF)).toBe(true);
     expect((await otherAdmin.get(`/cases/${id}/rapid-review/requests/${request.id}/file`)).statusCode).toBe(404);
 
@@ -225,6 +232,24 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     // The audit trail names the file by hash, never the answer's words.
     const audits = await db().selectFrom('audit_events').select('changes').where('partnership_id', '=', northmoor.id).execute();
     expect(JSON.stringify(audits)).not.toContain('Zebedee');
+  });
+
+  it('refuses a zip bomb Word document and a PDF that runs JavaScript, saying why, with nothing stored', async () => {
+    const id = await incidentInRapidReview();
+    expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    const request = await requestRow(id, school.id);
+    const before = storedFiles();
+
+    const bomb = await postAnswer(schoolUser, request.id, { involvement: 'x' }, { name: 'chronology.docx', type: 'application/octet-stream', bytes: buildZipBombDocx(1024) });
+    expect(bomb.statusCode).toBe(422);
+    expect(errorSummary(bomb.body)).toMatch(/The selected file cannot be used: the Word document would expand to more than 100 MB when opened .* \(a (&quot;|")zip bomb(&quot;|")\)/);
+    const script = await postAnswer(schoolUser, request.id, { involvement: 'x' }, { name: 'chronology.pdf', type: 'application/pdf', bytes: await buildPdfWithOpenActionScript() });
+    expect(script.statusCode).toBe(422);
+    expect(errorSummary(script.body)).toContain('The selected file cannot be used: the PDF carries active content (JavaScript) that a reader could run or open by itself: print it to a new PDF');
+    expect(storedFiles()).toEqual(before);
+    expect((await requestRow(id, school.id)).responded_at).toBeNull();
+    const refusals = await db().selectFrom('audit_events').select('changes').where('action', '=', 'file-refused').where('record_id', '=', request.id).execute();
+    expect(refusals).toHaveLength(2);
   });
 
   it('records meetings, findings and the decision, refusing bad answers with specific messages', async () => {

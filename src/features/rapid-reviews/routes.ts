@@ -6,10 +6,11 @@ import { PARTNER_LEAD_LABELS, STATES, type May } from '../../domain/workflow/inc
 import { agenciesWith, can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
+import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { incidentPartnership } from '../cases/service.ts';
-import { cleanFileName, detectFileType, fileProblem, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile } from './files.ts';
+import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile, uploadProblem } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
 import {
   addMeeting,
@@ -75,7 +76,7 @@ const NOTICES: Record<string, string> = {
 
 
 export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, config, documents } = app.deps;
   const db = database.db;
   // Only this feature takes files; the parser is registered in this plugin's scope alone.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 100_000, parts: 25 } });
@@ -196,12 +197,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const bytes = readStoredFile(config.dataDir, file.sha256);
     if (!bytes) return notFoundPage(reply);
     await audit(req, view, 'file-downloaded', READ, { requestId, sha256: file.sha256 });
-    const type = file.type === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    return reply
-      .header('content-type', type)
-      .header('content-disposition', `attachment; filename="${encodeURIComponent(file.name)}"; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      .header('x-content-type-options', 'nosniff')
-      .send(bytes);
+    return sendDocument(reply, { bytes, name: file.name, type: file.type });
   });
 
   // ---- The record: meetings, and what was found ------------------------------------------------
@@ -418,7 +414,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const values = readAnswer(fields);
     if (request.incidentState !== 'rapid-review') problems.addAll([{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }], () => null);
     problems.addAll(answerProblems(values));
-    const problem = file ? fileProblem(file.bytes, file.truncated) : null;
+    const problem = file ? await uploadProblem(documents, file) : null;
     if (problem) problems.add('file', problem);
     const type = file && !problem ? detectFileType(file.bytes) : null;
     if (problems.any) {

@@ -231,7 +231,11 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       const file = await get(`/reviews/${ids.ada.slug}/report`);
       expect(file.statusCode).toBe(200);
       expect(file.headers['content-type']).toBe('application/pdf');
-      expect(file.headers['content-disposition']).toContain('attachment; filename="Child Ada report.pdf"');
+      expect(file.headers).toMatchObject({
+        'content-disposition': 'attachment; filename="Child Ada report.pdf"; filename*=UTF-8\'\'Child%20Ada%20report.pdf',
+        'x-content-type-options': 'nosniff',
+        'content-security-policy': "sandbox; default-src 'none'",
+      });
       expect(file.body.startsWith('%PDF-1.4')).toBe(true);
       expect((await get('/reviews/2020-no-such-review')).statusCode).toBe(404);
       expect((await get(`/reviews/${ids.county.slug}/report`)).statusCode).toBe(404);

@@ -10,6 +10,7 @@ import {
   type ReviewType,
 } from '../../domain/reviews/review-types.ts';
 import { PUBLIC } from '../../platform/http/access.ts';
+import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
@@ -36,11 +37,6 @@ import { readSearchParams, searchQueryString, toSearchRequest, type SearchParams
  * for anyone, without signing in. Every list is also served for one partnership under
  * /partnerships/<slug>/…, by the same code with the partnership fixed.
  */
-
-const FILE_CONTENT_TYPES = {
-  pdf: 'application/pdf',
-  docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
-} as const;
 
 /**
  * A publication's address always starts with its year ('2024-child-q'), which no case id (a UUID)
@@ -72,12 +68,6 @@ export function fileSizeText(bytes: number): string {
   if (bytes < 1024) return `${bytes} bytes`;
   if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
-}
-
-/** A Content-Disposition header naming the file, safely for every browser. */
-export function attachmentHeader(name: string): string {
-  const ascii = name.replace(/[^\x20-\x7E]/g, '_').replace(/["\\]/g, '_');
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 function paragraphs(text: string): string[] {
@@ -276,11 +266,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     }
     const bytes = readStoredFile(config.dataDir, publication.file.sha256);
     if (!bytes) throw notFound('The report file is not available.');
-    return reply
-      .header('content-disposition', attachmentHeader(publication.file.name))
-      .header('cache-control', 'public, max-age=3600')
-      .type(FILE_CONTENT_TYPES[publication.file.type])
-      .send(bytes);
+    return sendDocument(reply.header('cache-control', 'public, max-age=3600'), { bytes, name: publication.file.name, type: publication.file.type });
   });
 
   // ---- Learning library ------------------------------------------------------------------------

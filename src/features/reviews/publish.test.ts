@@ -8,6 +8,7 @@ import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { storeFile } from '../rapid-reviews/files.ts';
+import { buildPdfWithOpenActionScript } from '../../platform/documents/test-fixtures.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { errorSummary, textOf } from '../../../test/support/pages.ts';
 
@@ -122,6 +123,22 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     const again = textOf((await admin.get(`/cases/${caseId}/review/publish/check`)).body);
     expect(again).not.toContain('Summary: page 1');
     expect(again).toContain('Overridden');
+  });
+
+  it('refuses to publish a stored final report that carries active content (stored before uploads were checked for it)', async () => {
+    const scripted = await buildPdfWithOpenActionScript();
+    const version2 = () =>
+      withTenant(t.app.deps.database.db, [partnershipId], (trx) =>
+        trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: partnershipId, kind: 'final', version: 2, file_sha256: storeFile(t.app.deps.config.dataDir, scripted), file_name: 'child-p-final-2.pdf', file_type: 'pdf', file_size: scripted.length }).execute(),
+      );
+    await version2();
+    try {
+      const check = textOf((await admin.get(`/cases/${caseId}/review/publish/check`)).body);
+      expect(check).toContain('The final report cannot be read: the PDF carries active content (JavaScript) that a reader could run or open by itself: print it to a new PDF');
+      expect(check).not.toContain('Publish the review');
+    } finally {
+      await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.deleteFrom('review_reports').where('incident_id', '=', caseId).where('version', '=', 2).execute());
+    }
   });
 
   it('waits 7 working days after the advance copy, then publishes: the case moves on and the review is public', async () => {

@@ -15,7 +15,8 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { DocumentError, extractText } from '../../platform/documents/extract.ts';
+import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import { DocumentError } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.ts';
 import { readStoredFile } from '../rapid-reviews/files.ts';
@@ -160,9 +161,10 @@ export async function saveDraft(db: Kysely<DB>, cipher: FieldCipher, view: Revie
 
 /**
  * Runs the guard over everything that will be public, and checks the advance copy and the report.
- * The report's text is read from the stored file every time: what is checked is what is published.
+ * The report's text is read from the stored file every time: what is checked is what is published
+ * (and a report carrying active content, stored before uploads were checked for it, is refused).
  */
-export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly): Promise<Check> {
+export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentReaders): Promise<Check> {
   const calendar = await currentCalendar(db);
   let reportPages: string[] | null = null;
   let report: string | null = null;
@@ -172,7 +174,7 @@ export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: Rev
     else if (publishing.report.fileType !== 'pdf') report = 'The published report must be a PDF: add the final report as a PDF';
     else {
       try {
-        reportPages = (await extractText(bytes, 'pdf')).pages;
+        reportPages = (await documents.text(bytes, 'pdf')).pages;
       } catch (err) {
         if (!(err instanceof DocumentError)) throw err;
         report = `The final report cannot be read: ${err.message}`;

@@ -7,6 +7,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { recordIncident } from '../cases/service.ts';
 import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
+import { buildPdfWithOpenActionScript, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 
 const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional final report\n'), Buffer.alloc(1024, 0x20), Buffer.from('\n%%EOF\n')]);
 
@@ -207,6 +208,12 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     const notPdf = await send(reviewer, { kind: 'draft' }, { name: 'report.exe', bytes: Buffer.from('MZ not a report') });
     expect(notPdf.statusCode).toBe(422);
     expect(errorSummary(notPdf.body)).toContain('The selected file must be a PDF or a Word document (.docx)');
+    const script = await send(reviewer, { kind: 'final' }, { name: 'final.pdf', bytes: await buildPdfWithOpenActionScript() });
+    expect(script.statusCode).toBe(422);
+    expect(errorSummary(script.body)).toContain('The selected file cannot be used: the PDF carries active content (JavaScript)');
+    const bomb = await send(reviewer, { kind: 'draft' }, { name: 'draft.docx', bytes: buildZipBombDocx(1024) });
+    expect(bomb.statusCode).toBe(422);
+    expect(errorSummary(bomb.body)).toContain('The selected file cannot be used: the Word document would expand to more than 100 MB when opened');
     // Completing needs a final report.
     const adminCsrf = await admin.csrfFrom(`/cases/${caseId}/review/terms`);
     const early = await admin.post(`/cases/${caseId}/steps/complete-review`, dateFields('date', today), { csrf: adminCsrf });
@@ -219,6 +226,12 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     const link = new RegExp(`/cases/${caseId}/review/reports/[0-9a-f-]{36}`).exec(page.body)?.[0] as string;
     const download = await reviewer.get(link);
     expect(download.statusCode).toBe(200);
+    expect(download.headers).toMatchObject({
+      'content-type': 'application/pdf',
+      'content-disposition': 'attachment; filename="draft.pdf"; filename*=UTF-8\'\'draft.pdf',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': "sandbox; default-src 'none'",
+    });
     expect(download.rawPayload.equals(PDF)).toBe(true);
     // Publication decision: improvements only needs reasons; the advance copy goes to the Panel and the SoS.
     const noReasons = await admin.post(`/cases/${caseId}/review/publication`, { decision: 'improvements-only', reasons: '', advanceCopyTo: ['ofsted'], version: '2' });

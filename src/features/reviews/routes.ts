@@ -7,6 +7,7 @@ import { STATES } from '../../domain/workflow/incident-workflow.ts';
 import { can, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
+import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
@@ -20,6 +21,7 @@ import {
   ADVANCE_COPY_RECIPIENTS,
   addEntry,
   addReport,
+  reportProblems,
   assignReviewer,
   finishEntry,
   listReviews,
@@ -84,7 +86,7 @@ function forbidden(reply: FastifyReply, detail: string): FastifyReply {
 
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, config, documents } = app.deps;
   const db = database.db;
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
 
@@ -346,17 +348,19 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const { fields, file } = await readMultipart(req);
     const kindValue = text(fields, 'kind', 10);
     const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
-    const result = await req.change(
-      (trx) => addReport(trx, config.dataDir, view, actorOf(req), kind, file),
-      (r) => (r.ok ? entry(req, view, 'review-report', { after: { report: kind, version: r.version } }) : null),
-    );
-    if (result.ok) {
+    // The file is read before the transaction opens: nothing waits on it.
+    const refused = await reportProblems(view, kind, file, documents);
+    if (refused.length === 0 && file && kind) {
+      await req.change(
+        (trx) => addReport(trx, config.dataDir, view, actorOf(req), kind, file),
+        (r) => entry(req, view, 'review-report', { after: { report: kind, version: r.version } }),
+      );
       return reply.redirect(`${base(view)}?done=report#reports`, 303);
     }
     const problems = new Problems();
-    problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
-    if (file && result.problems.some((p) => p.field === 'file')) {
-      await audit(req, view, 'file-refused', { reason: result.problems.find((p) => p.field === 'file')?.message });
+    problems.addAll(refused, (f) => (f === 'state' ? null : f));
+    if (file && refused.some((p) => p.field === 'file')) {
+      await audit(req, view, 'file-refused', { reason: refused.find((p) => p.field === 'file')?.message });
     }
     return render(reply.code(422), 'report', 'Add a version of the report', view, may, { values: fields, ...problems.view() });
   });
@@ -369,11 +373,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
     if (!report || !bytes) return notFoundPage(reply);
     await audit(req, found.view, 'download', { report: report.kind, version: report.version });
-    const type = report.fileType === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
-    return reply
-      .type(type)
-      .header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(report.fileName)}`)
-      .send(bytes);
+    return sendDocument(reply, { bytes, name: report.fileName, type: report.fileType });
   });
 
   publishRoutes(app, { reviewFor, render, audit, entry });

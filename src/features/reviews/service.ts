@@ -10,7 +10,8 @@ import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
-import { fileProblem, cleanFileName, detectFileType, storeFile, type FileType } from '../rapid-reviews/files.ts';
+import { cleanFileName, detectFileType, storeFile, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
+import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
 
 /**
  * Conducting a review once the partners have decided to hold one: the lead reviewer, the terms
@@ -384,14 +385,23 @@ export async function finishEntry(db: Kysely<DB>, view: ReviewView, actor: Actor
 export type UploadedReport = { bytes: Buffer; name: string; truncated: boolean };
 
 /** Adds a draft or final version of the report (PDF or Word), numbered after the last of its kind. */
-export async function addReport(db: Kysely<DB>, dataDir: string, view: ReviewView, actor: Actor, kind: 'draft' | 'final' | null, file: UploadedReport | null): Promise<Outcome & { version?: number }> {
+/**
+ * What is wrong with a report version before it is kept: the review's state, the kind, and the
+ * file itself (read by the document readers, off the request thread). Run it before the
+ * transaction that adds the version opens, so no transaction waits on a file being read.
+ */
+export async function reportProblems(view: ReviewView, kind: 'draft' | 'final' | null, file: UploadedReport | null, documents: DocumentReaders): Promise<Problem[]> {
   const blocked = stateProblem(view, 'working', 'Report versions can be added');
-  if (blocked) return { ok: false, problems: [blocked] };
+  if (blocked) return [blocked];
   const problems: Problem[] = [];
   if (kind !== 'draft' && kind !== 'final') problems.push({ field: 'kind', message: 'Select whether this is a draft or the final report' });
-  const bad = file ? fileProblem(file.bytes, file.truncated) : 'Select the report file';
+  const bad = file ? await uploadProblem(documents, file) : 'Select the report file';
   if (bad) problems.push({ field: 'file', message: bad });
-  if (problems.length || !file || !kind) return { ok: false, problems };
+  return problems;
+}
+
+/** Keeps a report version that `reportProblems` found sound. */
+export async function addReport(db: Kysely<DB>, dataDir: string, view: ReviewView, actor: Actor, kind: 'draft' | 'final', file: UploadedReport): Promise<{ ok: true; version: number }> {
   const type = detectFileType(file.bytes) as FileType;
   const sha256 = storeFile(dataDir, file.bytes);
   const version = await withTenant(db, [view.incident.partnershipId], async (trx) => {

@@ -64,6 +64,18 @@ const schema = z.object({
     .int()
     .min(0, 'SHUTDOWN_GRACE_MS must not be negative')
     .default(10_000),
+  DOCUMENT_READ_LIMIT_MS: z.coerce
+    .number({ error: 'DOCUMENT_READ_LIMIT_MS must be a whole number of milliseconds' })
+    .int('DOCUMENT_READ_LIMIT_MS must be a whole number of milliseconds')
+    .min(100, 'DOCUMENT_READ_LIMIT_MS must be at least 100')
+    .max(600_000, 'DOCUMENT_READ_LIMIT_MS must be at most 600000')
+    .default(60_000),
+  DOCUMENT_READ_MEMORY_MB: z.coerce
+    .number({ error: 'DOCUMENT_READ_MEMORY_MB must be a whole number of megabytes' })
+    .int('DOCUMENT_READ_MEMORY_MB must be a whole number of megabytes')
+    .min(64, 'DOCUMENT_READ_MEMORY_MB must be at least 64')
+    .max(16_384, 'DOCUMENT_READ_MEMORY_MB must be at most 16384')
+    .default(512),
 });
 
 export type Config = {
@@ -82,6 +94,9 @@ export type Config = {
   mailFrom: string;
   rateLimits: boolean;
   sessionCacheMs: number;
+  /** Limits on reading one uploaded or imported document (see platform/documents/document-readers.ts). */
+  documentReadLimitMs: number;
+  documentReadMemoryMb: number;
 };
 
 export class ConfigError extends Error {
@@ -124,6 +139,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: c.MAIL_FROM,
     rateLimits: c.RATE_LIMITS,
     sessionCacheMs: c.SESSION_CACHE_MS,
+    documentReadLimitMs: c.DOCUMENT_READ_LIMIT_MS,
+    documentReadMemoryMb: c.DOCUMENT_READ_MEMORY_MB,
   };
 }
 
@@ -144,4 +161,6 @@ export const CONFIG_DOC = [
   ['SESSION_CACHE_MS', '2000', 'How long an instance remembers a session lookup; ending a session elsewhere takes effect within this time (0: look up every request).'],
   ['RATE_LIMITS', 'on', 'Limits on sign-in and reset attempts per client address; off only for automated tests.'],
   ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
+  ['DOCUMENT_READ_LIMIT_MS', '60000', 'How long reading one uploaded or imported file (PDF or .docx) may take before it is stopped and the file refused.'],
+  ['DOCUMENT_READ_MEMORY_MB', '512', 'How much memory reading one uploaded or imported file may use before it is stopped and the file refused.'],
 ] as const;

@@ -1,13 +1,23 @@
 import mammoth from 'mammoth';
 import { getDocumentProxy } from 'unpdf';
+import { refuseDocxActiveContent, refusePdfActiveContent } from './active-content.ts';
+import { DOCX_DAMAGED, DocumentError, PDF_PASSWORD_PROTECTED } from './document-error.ts';
+import { DOCX_LIMITS, readZip, writeZip, type ZipEntry } from './zip-archive.ts';
+
+export { DocumentError } from './document-error.ts';
 
 /**
  * The text of a report, page by page (page 1 first), for search and for showing where a match
  * is. PDF through pdf.js (bundled by unpdf: pure JavaScript, nothing downloaded); Word (.docx)
  * through mammoth's raw text.
  *
+ * Run it through DocumentReaders (document-readers.ts), never on the request thread: a file can be
+ * built to be slow to read or to expand when opened.
+ *
  * What is refused, each with a message a person can act on:
- * - a PDF that needs a password to open;
+ * - a PDF that is password-protected or encrypted;
+ * - a file that carries active content (scripts, embedded files, macros: see active-content.ts);
+ * - a Word document that would expand beyond its limits when opened (see zip-archive.ts);
  * - a damaged file, or one that is not what its first bytes claim;
  * - a report whose pages are pictures (a scan): every page without text, or more than half of
  *   them. A few pages without text are normal (a blank page between parts, a diagram, a
@@ -23,8 +33,6 @@ export type ExtractedText = {
   /** Pages (1-based) that had no text, when few enough to accept the document. */
   pagesWithoutText: number[];
 };
-
-export class DocumentError extends Error {}
 
 /** About this many characters make one page of a Word document (see splitIntoPages). */
 export const DOCX_PAGE_CHARS = 3_000;
@@ -81,7 +89,7 @@ async function extractPdf(bytes: Buffer): Promise<string[]> {
   } catch (err) {
     const name = (err as Error).name;
     if (name === 'PasswordException') {
-      throw new DocumentError('the PDF is password-protected: save a copy without a password (or ask whoever sent it for one) and try again');
+      throw new DocumentError(PDF_PASSWORD_PROTECTED);
     }
     throw new DocumentError('the file is damaged or not a PDF: open it and save or export it again as a PDF, then try again');
   }
@@ -137,21 +145,42 @@ export function splitIntoPages(text: string, size = DOCX_PAGE_CHARS): string[] {
   return pages;
 }
 
-async function extractDocx(bytes: Buffer): Promise<string[]> {
+/** A Word document's parts, inflated within the limits, refused when it carries active content. */
+function openDocx(bytes: Buffer): ZipEntry[] {
+  const entries = readZip(bytes, DOCX_LIMITS);
+  refuseDocxActiveContent(entries);
+  return entries;
+}
+
+async function extractDocx(entries: ZipEntry[]): Promise<string[]> {
   let text: string;
   try {
-    text = (await mammoth.extractRawText({ buffer: bytes })).value;
+    // Mammoth reads a copy made of the checked parts, stored uncompressed: it sees only what was checked.
+    text = (await mammoth.extractRawText({ buffer: writeZip(entries, { deflate: false }) })).value;
   } catch {
-    throw new DocumentError('the file is damaged or not a Word document (.docx): open it in Word and save it again as a .docx, then try again');
+    throw new DocumentError(DOCX_DAMAGED);
   }
   const pages = splitIntoPages(tidy(text.replace(/\n/g, '\n\n')));
   if (pages.length === 0) throw new DocumentError('the Word document has no text: if it holds pictures of pages, they need OCR first');
   return pages;
 }
 
-/** The text of each page of a PDF or Word document; throws DocumentError with the reason when it cannot be used. */
+/** Checks a PDF or Word document without reading its text: damage, limits and active content; throws DocumentError with the reason. */
+export async function checkDocument(bytes: Buffer, type: DocumentType): Promise<void> {
+  if (bytes.length === 0) throw new DocumentError('the file is empty');
+  if (type === 'pdf') await refusePdfActiveContent(bytes);
+  else openDocx(bytes);
+}
+
+/** The text of each page of a PDF or Word document, after the checks; throws DocumentError with the reason when it cannot be used. */
 export async function extractText(bytes: Buffer, type: DocumentType): Promise<ExtractedText> {
   if (bytes.length === 0) throw new DocumentError('the file is empty');
-  const pages = type === 'pdf' ? await extractPdf(bytes) : await extractDocx(bytes);
+  let pages: string[];
+  if (type === 'pdf') {
+    await refusePdfActiveContent(bytes);
+    pages = await extractPdf(bytes);
+  } else {
+    pages = await extractDocx(openDocx(bytes));
+  }
   return checkPages(pages);
 }

@@ -23,6 +23,7 @@ import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
+import { documentReadersFor, type DocumentReaders } from '../documents/document-readers.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { setUpAuthentication, type Access } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
@@ -34,7 +35,7 @@ import { setUpViews } from './views.ts';
 export type AppDeps = { config: Config; database: Database };
 
 /** What every feature may use, built once per app. */
-export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer };
+export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; documents: DocumentReaders };
 
 export type RouteEntry = { method: string; url: string; access: Access | undefined };
 
@@ -79,7 +80,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   const cipher = cipherFor(config);
-  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config) });
+  // Uploaded files are read by worker threads, never on the thread that answers requests.
+  const documents = documentReadersFor(config);
+  app.addHook('onClose', async () => documents.close());
+  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config), documents });
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
