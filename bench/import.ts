@@ -13,6 +13,8 @@ import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { extractText } from '../src/platform/documents/extract.ts';
 import { renderReportPdf } from '../src/platform/documents/generate-pdf.ts';
+import { createFileStore } from '../src/platform/storage/file-store.ts';
+import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
@@ -42,7 +44,8 @@ try {
   const before = process.memoryUsage().rss;
   const sampler = sampleRss();
   started = performance.now();
-  const outcome = await importReport(database.db, dataDir, {
+  const files = createFileStore({ db: database.db, cipher: cipherFor({ dataDir }), config: { backend: 'database' } });
+  const outcome = await importReport(database.db, files, {
     partnershipId: partnership.id,
     title: 'Child L: a local child safeguarding practice review (fictional)',
     summary: 'A fictional review used to measure importing a long report.',

@@ -5,6 +5,7 @@ import { importReport, type ImportOutcome } from '../../features/publications/im
 import { ManifestError, parseManifest, type ManifestRow } from '../../features/publications/manifest.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 
 type Line = { file: string; line: number; outcome: ImportOutcome };
 
@@ -57,7 +58,7 @@ export const importCommand: Command = {
     }
     const folder = path.dirname(manifestPath);
 
-    return withDatabase(async (database, config) => {
+    return withDatabase(async (database, _config, _cipher, files) => {
       const db = database.db;
       const partnerships = await db.selectFrom('partnerships').select(['id', 'slug']).execute();
       const themes = await db.selectFrom('themes').select(['key', 'label', 'retired']).execute();
@@ -74,7 +75,7 @@ export const importCommand: Command = {
       const lines: Line[] = manifest.problems.map((p) => ({ file: p.file || '(no file)', line: p.line, outcome: { status: 'failed', reason: p.message } }));
       const bar = progress(io, manifest.rows.length);
       for (const row of manifest.rows) {
-        const outcome = await importRow(db, config.dataDir, folder, row);
+        const outcome = await importRow(db, files, folder, row);
         lines.push({ file: row.file, line: row.line, outcome });
         bar.step(row.file, outcome);
       }
@@ -91,7 +92,7 @@ export const importCommand: Command = {
   },
 };
 
-async function importRow(db: Parameters<typeof importReport>[0], dataDir: string, folder: string, row: ManifestRow): Promise<ImportOutcome> {
+async function importRow(db: Parameters<typeof importReport>[0], files: FileStore, folder: string, row: ManifestRow): Promise<ImportOutcome> {
   const file = path.resolve(folder, row.file);
   let bytes: Buffer;
   try {
@@ -100,7 +101,7 @@ async function importRow(db: Parameters<typeof importReport>[0], dataDir: string
     const code = (err as NodeJS.ErrnoException).code;
     return { status: 'failed', reason: code === 'ENOENT' ? 'there is no such file' : `the file cannot be read (${code ?? 'error'})` };
   }
-  return importReport(db, dataDir, {
+  return importReport(db, files, {
     partnershipId: row.partnershipId,
     title: row.title,
     summary: row.summary,

@@ -4,7 +4,8 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
 import { DocumentError, extractText } from '../../platform/documents/extract.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { cleanFileName, detectFileType, storeFile } from '../rapid-reviews/files.ts';
+import { cleanFileName, detectFileType } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, type LearningOnAPage, type NewPublication, type SevenMinuteBriefing } from '../repository/catalogue.ts';
 
 /**
@@ -44,12 +45,10 @@ function failed(reason: string): ImportOutcome {
 /**
  * Imports one report. Checks run cheapest first: the kind of file, a copy already in the
  * repository (same content hash: "already imported", whatever its title), the catalogue fields,
- * then the text. The database rows are written in one transaction; the file is stored inside it,
- * after the rows, so a file that cannot be stored rolls the rows back. If the commit itself fails
- * after the file was stored, the file stays on disk under its hash with no row pointing at it:
- * harmless (it is not reachable, and the same content imported again reuses it).
+ * then the text. The rows and the file (a published report, kept plain) are written in one
+ * transaction: a file that cannot be stored rolls the rows back, and the other way round.
  */
-export async function importReport(db: Kysely<DB>, dataDir: string, request: ImportRequest): Promise<ImportOutcome> {
+export async function importReport(db: Kysely<DB>, files: FileStore, request: ImportRequest): Promise<ImportOutcome> {
   const { bytes } = request.file;
   if (bytes.length === 0) return failed('the file is empty');
   if (bytes.length > IMPORT_MAX_BYTES) return failed(`the file is larger than ${IMPORT_MAX_BYTES / 1024 / 1024} MB`);
@@ -94,7 +93,7 @@ export async function importReport(db: Kysely<DB>, dataDir: string, request: Imp
   try {
     const added = await db.transaction().execute(async (trx) => {
       const result = await addPublication(trx, { ...publication, file: { sha256, name, type, size: bytes.length, pages } });
-      if (result.created) storeFile(dataDir, bytes);
+      if (result.created) await files.put(trx, bytes, 'public');
       return result;
     });
     if (!added.created) return { status: 'already-imported', id: added.id, slug: added.slug };

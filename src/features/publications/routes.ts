@@ -70,7 +70,7 @@ function fileStatus(f: { type: FileType | null; pageCount: number | null; withdr
 }
 
 export async function publicationRoutes(app: FastifyInstance): Promise<void> {
-  const { database, config } = app.deps;
+  const { database, files } = app.deps;
   const db = database.db;
   // Published reports can be longer than an agency's answer: their own limit, in this plugin's scope.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 100_000, parts: 110 } });
@@ -168,7 +168,7 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
       return renderImport(req, reply.code(422), values, found);
     }
 
-    const outcome = await importReport(db, config.dataDir, {
+    const outcome = await importReport(db, files, {
       partnershipId: partnership.id,
       title,
       summary,

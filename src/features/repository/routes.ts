@@ -14,7 +14,6 @@ import { sendProblem } from '../../platform/http/errors.ts';
 import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { findPartnershipBySlug, type PartnershipView } from '../partnerships/service.ts';
-import { readStoredFile } from '../rapid-reviews/files.ts';
 import {
   BRIEFING_PARTS,
   getPublication,
@@ -212,7 +211,7 @@ function reviewView(p: Publication, themes: Map<string, Theme>) {
 }
 
 export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
-  const { database, config } = app.deps;
+  const { database, config, files } = app.deps;
   const db = database.db;
 
   async function themeMap(): Promise<Map<string, Theme>> {
@@ -274,13 +273,13 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
         { statusCode: 410 },
       );
     }
-    const bytes = readStoredFile(config.dataDir, publication.file.sha256);
-    if (!bytes) throw notFound('The report file is not available.');
+    const stored = await files.open(publication.file.sha256);
+    if (!stored) throw notFound('The report file is not available.');
     return reply
       .header('content-disposition', attachmentHeader(publication.file.name))
       .header('cache-control', 'public, max-age=3600')
       .type(FILE_CONTENT_TYPES[publication.file.type])
-      .send(bytes);
+      .send(stored.stream());
   });
 
   // ---- Learning library ------------------------------------------------------------------------

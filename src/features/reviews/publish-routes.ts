@@ -67,7 +67,7 @@ function draftValues(draft: DraftContent, version: number): FormBody {
 }
 
 export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }: Helpers): void {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, files } = app.deps;
   const db = database.db;
 
   /** The review, if this person may publish in its partnership. */
@@ -114,7 +114,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
 
   async function renderCheck(req: FastifyRequest, reply: FastifyReply, found: { view: ReviewView; may: ReviewAccess }, extra: Record<string, unknown> = {}) {
     const publishing = await loadPublishing(db, cipher, found.view);
-    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today());
+    const check = await checkPublishing(db, files, found.view, publishing, today());
     await audit(req, found.view, 'view', { page: 'publication-check', findings: check.findings.length, unresolved: check.unresolved.length });
     return render(reply, 'publish-check', 'Check before publishing', found.view, found.may, {
       publishing,
@@ -139,7 +139,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const fingerprint = text(body, 'fingerprint', 200);
     const reason = text(body, `reason-${fingerprint}`, 2_000);
     const publishing = await loadPublishing(db, cipher, found.view);
-    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today());
+    const check = await checkPublishing(db, files, found.view, publishing, today());
     const result = await overrideFinding(db, found.view, publishing, check, actorOf(req), fingerprint, reason);
     if (result.ok) {
       const f = result.finding;
@@ -156,7 +156,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit }
     const found = await publishable(req, reply);
     if (!found) return reply;
     const publishing = await loadPublishing(db, cipher, found.view);
-    const result = await publishReview(db, config.dataDir, found.view, publishing, actorOf(req), mayIn(req), today());
+    const result = await publishReview(db, files, found.view, publishing, actorOf(req), mayIn(req), today());
     if (result.ok) {
       await req.audit({ action: 'publication-published', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { after: { slug: result.slug, publishedOn: today() } } });
       return reply.redirect(`/cases/${found.view.incident.id}/review?done=published&slug=${encodeURIComponent(result.slug)}`, 303);

@@ -17,7 +17,7 @@ import type { DB } from '../../platform/db/types.ts';
 import { DocumentError, extractText } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.ts';
-import { readStoredFile } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, listThemes, type NewPublication, type Theme } from '../repository/catalogue.ts';
 import { currentCalendar } from '../rules/service.ts';
 import type { ReportView, ReviewView } from './service.ts';
@@ -161,12 +161,12 @@ export async function saveDraft(db: Kysely<DB>, cipher: FieldCipher, view: Revie
  * Runs the guard over everything that will be public, and checks the advance copy and the report.
  * The report's text is read from the stored file every time: what is checked is what is published.
  */
-export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly): Promise<Check> {
+export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: ReviewView, publishing: Publishing, today: DateOnly): Promise<Check> {
   const calendar = await currentCalendar(db);
   let reportPages: string[] | null = null;
   let report: string | null = null;
   if (publishing.report) {
-    const bytes = readStoredFile(dataDir, publishing.report.sha256);
+    const bytes = await files.read(publishing.report.sha256);
     if (!bytes) report = 'The final report’s file is missing from the store: add the final report again';
     else if (publishing.report.fileType !== 'pdf') report = 'The published report must be a PDF: add the final report as a PDF';
     else {
@@ -236,8 +236,8 @@ export type PublishResult = { ok: true; slug: string } | { ok: false; problems: 
  * public record with its search text. The public record's own checks run first, so the step is not
  * recorded for a publication the repository would refuse.
  */
-export async function publishReview(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {
-  const check = await checkPublishing(db, dataDir, view, publishing, today);
+export async function publishReview(db: Kysely<DB>, files: FileStore, view: ReviewView, publishing: Publishing, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {
+  const check = await checkPublishing(db, files, view, publishing, today);
   const blockers = publishBlockers(view, publishing, check);
   if (blockers.length) return { ok: false, problems: blockers };
   const { draft } = publishing;

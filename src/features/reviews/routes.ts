@@ -13,7 +13,7 @@ import { publishRoutes } from './publish-routes.ts';
 import { publicationOfIncident } from '../repository/catalogue.ts';
 import { recordViews } from '../audit/service.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile } from '../rapid-reviews/files.ts';
+import { FILE_TYPE_LABELS, MAX_FILE_BYTES } from '../rapid-reviews/files.ts';
 import {
   ADVANCE_COPY_LABELS,
   ADVANCE_COPY_RECIPIENTS,
@@ -83,7 +83,7 @@ function forbidden(reply: FastifyReply, detail: string): FastifyReply {
 
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, files } = app.deps;
   const db = database.db;
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
 
@@ -332,7 +332,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const { fields, file } = await readMultipart(req);
     const kindValue = text(fields, 'kind', 10);
     const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
-    const result = await addReport(db, config.dataDir, view, actorOf(req), kind, file);
+    const result = await addReport(db, files, view, actorOf(req), kind, file);
     if (result.ok) {
       await audit(req, view, 'review-report', { after: { report: kind, version: result.version } });
       return reply.redirect(`${base(view)}?done=report#reports`, 303);
@@ -350,14 +350,14 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { reportId } = req.params as { reportId: string };
     const report = found.view.reports.find((r) => r.id === reportId);
-    const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
-    if (!report || !bytes) return notFoundPage(reply);
+    const stored = report ? await files.open(report.sha256) : null;
+    if (!report || !stored) return notFoundPage(reply);
     await audit(req, found.view, 'download', { report: report.kind, version: report.version });
     const type = report.fileType === 'pdf' ? 'application/pdf' : 'application/vnd.openxmlformats-officedocument.wordprocessingml.document';
     return reply
       .type(type)
       .header('content-disposition', `attachment; filename="${report.fileName.replace(/[^\x20-\x7e]|"/g, '_')}"; filename*=UTF-8''${encodeURIComponent(report.fileName)}`)
-      .send(bytes);
+      .send(stored.stream());
   });
 
   publishRoutes(app, { reviewFor, render, audit });

@@ -10,7 +10,8 @@ import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
-import { fileProblem, cleanFileName, detectFileType, storeFile, type FileType } from '../rapid-reviews/files.ts';
+import { fileProblem, cleanFileName, detectFileType, type FileType } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 
 /**
  * Conducting a review once the partners have decided to hold one: the lead reviewer, the terms
@@ -384,7 +385,7 @@ export async function finishEntry(db: Kysely<DB>, view: ReviewView, actor: Actor
 export type UploadedReport = { bytes: Buffer; name: string; truncated: boolean };
 
 /** Adds a draft or final version of the report (PDF or Word), numbered after the last of its kind. */
-export async function addReport(db: Kysely<DB>, dataDir: string, view: ReviewView, actor: Actor, kind: 'draft' | 'final' | null, file: UploadedReport | null): Promise<Outcome & { version?: number }> {
+export async function addReport(db: Kysely<DB>, files: FileStore, view: ReviewView, actor: Actor, kind: 'draft' | 'final' | null, file: UploadedReport | null): Promise<Outcome & { version?: number }> {
   const blocked = stateProblem(view, 'working', 'Report versions can be added');
   if (blocked) return { ok: false, problems: [blocked] };
   const problems: Problem[] = [];
@@ -393,8 +394,9 @@ export async function addReport(db: Kysely<DB>, dataDir: string, view: ReviewVie
   if (bad) problems.push({ field: 'file', message: bad });
   if (problems.length || !file || !kind) return { ok: false, problems };
   const type = detectFileType(file.bytes) as FileType;
-  const sha256 = storeFile(dataDir, file.bytes);
   const version = await withTenant(db, [view.incident.partnershipId], async (trx) => {
+    // Drafts name children and families: kept encrypted, in the transaction that records the version.
+    const sha256 = await files.put(trx, file.bytes, 'private');
     const last = await trx
       .selectFrom('review_reports')
       .select((eb) => eb.fn.max('version').as('max'))

@@ -24,6 +24,7 @@ import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
+import { createFileStore, type FileStore } from '../storage/file-store.ts';
 import { setUpAuthentication, type Access } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
 import { navigationFor } from './navigation.ts';
@@ -34,7 +35,7 @@ import { setUpViews } from './views.ts';
 export type AppDeps = { config: Config; database: Database };
 
 /** What every feature may use, built once per app. */
-export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer };
+export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; files: FileStore };
 
 export type RouteEntry = { method: string; url: string; access: Access | undefined };
 
@@ -79,7 +80,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   const cipher = cipherFor(config);
-  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config) });
+  const files = createFileStore({ db: deps.database.db, cipher, config: config.fileStore });
+  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config), files });
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);
