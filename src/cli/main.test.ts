@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
-import { runCspr as cspr } from '../../test/support/cli.ts';
-import { PROJECT_ROOT } from '../../test/support/paths.ts';
+import { freePort, runCspr as cspr, startServe } from '../../test/support/cli.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
 import { helpText, main } from './main.ts';
 
@@ -78,21 +76,13 @@ describe('cspr command line', () => {
 
   it('serves, then on SIGTERM finishes and releases the data folder', async () => {
     const dir = copyTemplate();
-    const port = 3700 + Math.floor(Math.random() * 200);
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dir, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 300 && !stdout.includes('is ready at'); i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(stdout).toContain(`CSPR Hub is ready at http://127.0.0.1:${port}/`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    const port = await freePort();
+    const serve = await startServe({ DATA_DIR: dir, PORT: String(port) });
+    expect(serve.output()).toContain(`CSPR Hub is ready at http://127.0.0.1:${port}/`);
+    const ready = await fetch(`${serve.url}/readyz`);
     expect(await ready.json()).toEqual({ status: 'ok', database: 'embedded', files: 'database' });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('Stopped.');
+    expect(await serve.stop()).toBe(0);
+    expect(serve.output()).toContain('Stopped.');
     const fs = await import('node:fs');
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
