@@ -3,8 +3,8 @@ import type { DB } from '../db/types.ts';
 import type { ChunkBackend } from './backends.ts';
 import { StoredFileDamagedError } from './envelope.ts';
 
-/** Chunks read per query: a few megabytes at most in memory per download. */
-const READ_BATCH = 4;
+/** Chunks read per query: two megabytes at most in memory per download, and the first bytes go out soon. */
+const READ_BATCH = 2;
 
 /**
  * Files kept in the database itself, a chunk a row: on both engines, written in the same
