@@ -15,20 +15,10 @@ import { extractText } from '../src/platform/documents/extract.ts';
 import { renderReportPdf } from '../src/platform/documents/generate-pdf.ts';
 import { createFileStore } from '../src/platform/storage/file-store.ts';
 import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
+import { sampleRss } from './memory.ts';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-function sampleRss() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
-    },
-  };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-bench-import-'));
 try {

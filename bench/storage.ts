@@ -29,6 +29,7 @@ import { openDatabase, type Database } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { buildApp } from '../src/platform/http/app.ts';
 import { createFileStore, type FileStore } from '../src/platform/storage/file-store.ts';
+import { sampleRss } from './memory.ts';
 
 const MB = 1024 * 1024;
 const FILE_BYTES = 10 * MB;
@@ -42,17 +43,6 @@ const cipher = createFieldCipher(KEY);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-bench-storage-'));
 const mbs = (bytes: number, ms: number) => `${((bytes / MB) / (ms / 1000)).toFixed(0).padStart(5)} MB/s`;
 const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
-
-function sampleRss() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
-    },
-  };
-}
 
 /** The median of ROUNDS timings of `work`, in ms. */
 async function median(work: (round: number) => Promise<void>): Promise<number> {

@@ -59,19 +59,20 @@ export async function encryptedColumns(db: Kysely<DB>): Promise<Map<string, stri
   return byTable;
 }
 
-/** One encrypted value from each encrypted column that holds any (to test a key against). */
-async function sampleEncryptedValues(db: Kysely<DB>): Promise<string[]> {
-  const samples: string[] = [];
+/** The encrypted values of every encrypted column, of every partnership; `perColumn`: at most that many from each. */
+export async function encryptedValues(db: Kysely<DB>, perColumn?: number): Promise<string[]> {
+  const values: string[] = [];
   await db.transaction().execute(async (trx) => {
     await sql`select set_config('cspr.partnerships', '*', true)`.execute(trx);
     for (const [table, columns] of await encryptedColumns(trx)) {
       for (const column of columns) {
-        const { rows } = await sql<{ v: string }>`select ${sql.ref(column)} as v from ${sql.table(table)} where ${sql.ref(column)} is not null limit 1`.execute(trx);
-        if (rows[0]) samples.push(rows[0].v);
+        const limit = perColumn === undefined ? sql`` : sql`limit ${perColumn}`;
+        const { rows } = await sql<{ v: string }>`select ${sql.ref(column)} as v from ${sql.table(table)} where ${sql.ref(column)} is not null ${limit}`.execute(trx);
+        values.push(...rows.map((r) => r.v));
       }
     }
   });
-  return samples;
+  return values;
 }
 
 export type KeyState = { current: string | null; next: string | null };
@@ -102,7 +103,8 @@ export async function checkMasterKey(db: Kysely<DB>, key: Buffer, dataDir: strin
     );
   }
   const cipher = createFieldCipher(key);
-  for (const value of await sampleEncryptedValues(db)) {
+  // One value from each encrypted column that holds any is enough to tell.
+  for (const value of await encryptedValues(db, 1)) {
     try {
       cipher.decrypt(value);
     } catch {

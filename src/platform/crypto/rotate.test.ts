@@ -1,29 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { seedDemo } from '../../features/demo/service.ts';
-import type { DB } from '../db/types.ts';
 import { holdServiceLock, ServiceLockError, takeServiceLockAlone } from '../db/service-lock.ts';
 import { createFileStore } from '../storage/file-store.ts';
 import { createFieldCipher, KeyError } from './field-encryption.ts';
-import { checkMasterKey, encryptedColumns, ENCRYPTED_VALUE, keyFingerprint, keyState, KeyMismatchError } from './master-key.ts';
+import { checkMasterKey, ENCRYPTED_VALUE, encryptedValues, keyFingerprint, keyState, KeyMismatchError } from './master-key.ts';
 import { rotateMasterKey } from './rotate.ts';
-
-/** Every encrypted value in the database, as table.column → values. */
-async function encryptedValues(db: Kysely<DB>): Promise<string[]> {
-  const values: string[] = [];
-  await db.transaction().execute(async (trx) => {
-    await sql`select set_config('cspr.partnerships', '*', true)`.execute(trx);
-    for (const [table, columns] of await encryptedColumns(trx)) {
-      for (const column of columns) {
-        const { rows } = await sql<{ v: string }>`select ${sql.ref(column)} as v from ${sql.table(table)} where ${sql.ref(column)} is not null`.execute(trx);
-        values.push(...rows.map((r) => r.v));
-      }
-    }
-  });
-  return values;
-}
 
 const opensWith = (key: Buffer, value: string) => {
   try {
