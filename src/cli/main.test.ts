@@ -113,5 +113,5 @@ describe('cspr command line', () => {
     const again = await cspr(['restore', file], { DATA_DIR: target, DATA_ENCRYPTION_KEY: key });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('only into an empty data folder');
-  }, 90_000);
+  }, 180_000);
 });
