@@ -70,7 +70,10 @@ export class BackupLines {
     if (!fs.existsSync(file)) throw new BackupError(`There is no backup file at ${file}.`);
     this.file = file;
     this.input = fs.createReadStream(file);
-    this.iterator = jsonLines(this.input.pipe(zlib.createGunzip()))[Symbol.asyncIterator]();
+    const gunzip = zlib.createGunzip();
+    // pipe() does not pass on a read error: without this, an unreadable file would never end.
+    this.input.on('error', (err) => gunzip.destroy(err));
+    this.iterator = jsonLines(this.input.pipe(gunzip))[Symbol.asyncIterator]();
   }
 
   /** The next line, or null at the end of the file. */
@@ -79,6 +82,8 @@ export class BackupLines {
     try {
       result = await this.iterator.next();
     } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (!code.startsWith('Z_') && code !== 'ERR_INVALID_ARG_TYPE' && code !== '') throw new BackupError(`The backup ${this.file} cannot be read (${code}).`);
       if (!this.started) throw new BackupError(`${this.file} is not a CSPR Hub backup (it is not a gzip file).`);
       throw new BackupError(`The backup ${this.file} is damaged or incomplete (${(err as Error).message}); use another copy.`);
     }
