@@ -15,20 +15,12 @@ import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
 import { DocumentReaders } from '../src/platform/documents/document-readers.ts';
 import { renderReportPdf } from '../src/platform/documents/generate-pdf.ts';
+import { createFileStore } from '../src/platform/storage/file-store.ts';
+import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
+import { sampleRss } from './memory.ts';
 
 const PAGES = Number(process.env.BENCH_PAGES ?? 200);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
-
-function sampleRss() {
-  let peak = process.memoryUsage().rss;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
-  return {
-    stop() {
-      clearInterval(timer);
-      return Math.max(peak, process.memoryUsage().rss);
-    },
-  };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-bench-import-'));
 try {
@@ -45,7 +37,8 @@ try {
   const before = process.memoryUsage().rss;
   const sampler = sampleRss();
   started = performance.now();
-  const outcome = await importReport(database.db, dataDir, {
+  const files = createFileStore({ db: database.db, cipher: cipherFor({ dataDir }), config: { backend: 'database' } });
+  const outcome = await importReport(database.db, files, {
     partnershipId: partnership.id,
     title: 'Child L: a local child safeguarding practice review (fictional)',
     summary: 'A fictional review used to measure importing a long report.',

@@ -5,7 +5,7 @@
 -- Both tables are seeded below with the shipped defaults (src/domain/clocks/rules.ts DEFAULT_CLOCK_RULES and
 -- src/domain/calendar/bank-holidays.ts ENGLAND_AND_WALES_BANK_HOLIDAYS; a test keeps the two in step).
 -- A comment starting 'Seeded by migration' tells `cspr restore` that a fresh database already holds these
--- rows and that the backup's rows replace them (src/platform/db/backup.ts).
+-- rows and that the backup's rows replace them (src/platform/backup/restore.ts).
 
 -- One row per version of a clock. A version is never changed once written: a case keeps the key and version
 -- it was judged under, so an administrator changes a rule by adding a new version.

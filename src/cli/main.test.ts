@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
-import { runCspr as cspr } from '../../test/support/cli.ts';
-import { PROJECT_ROOT } from '../../test/support/paths.ts';
+import { freePort, runCspr as cspr, startServe } from '../../test/support/cli.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
 import { helpText, main } from './main.ts';
 
@@ -32,7 +30,7 @@ describe('cspr command line', () => {
   it('refuses bad arguments with the usage line', async () => {
     const c = capture();
     expect(await main(['backup'], c.io)).toBe(2);
-    expect(c.err.join('\n')).toContain('Missing the FILE to write.');
+    expect(c.err.join('\n')).toContain('Missing the backup FILE.');
     expect(c.err.join('\n')).toContain('Usage: cspr backup FILE');
     const d = capture();
     expect(await main(['migrate', '--colour'], d.io)).toBe(2);
@@ -78,21 +76,13 @@ describe('cspr command line', () => {
 
   it('serves, then on SIGTERM finishes and releases the data folder', async () => {
     const dir = copyTemplate();
-    const port = 3700 + Math.floor(Math.random() * 200);
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
-      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dir, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    for (let i = 0; i < 300 && !stdout.includes('is ready at'); i += 1) await new Promise((r) => setTimeout(r, 100));
-    expect(stdout).toContain(`CSPR Hub is ready at http://127.0.0.1:${port}/`);
-    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
-    expect(await ready.json()).toEqual({ status: 'ok', database: 'embedded' });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toContain('Stopped.');
+    const port = await freePort();
+    const serve = await startServe({ DATA_DIR: dir, PORT: String(port) });
+    expect(serve.output()).toContain(`CSPR Hub is ready at http://127.0.0.1:${port}/`);
+    const ready = await fetch(`${serve.url}/readyz`);
+    expect(await ready.json()).toEqual({ status: 'ok', database: 'embedded', files: 'database' });
+    expect(await serve.stop()).toBe(0);
+    expect(serve.output()).toContain('Stopped.');
     const fs = await import('node:fs');
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
@@ -106,12 +96,22 @@ describe('cspr command line', () => {
     expect((await cspr(['seed-demo'], { DATA_DIR: dir })).stdout).toContain('already there');
     const b = await cspr(['backup', file], { DATA_DIR: dir });
     expect(b.code).toBe(0);
+    expect(b.stdout).toMatch(/Wrote \d+ rows from \d+ tables and 12 files \(.* MB\) to /);
+    expect(b.stdout).toMatch(/Its data needs the key with fingerprint [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}: keep a copy of that key apart from the backup\./);
     const target = copyTemplate();
-    const r = await cspr(['restore', file], { DATA_DIR: target });
+    // A new data folder has no key: the restore refuses before writing anything, saying what to set.
+    const refused = await cspr(['restore', file], { DATA_DIR: target });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/needs the encryption key of the deployment it came from \(fingerprint .*\), and none is configured: set DATA_ENCRYPTION_KEY \(or the key file .*data-encryption\.key\) to that key, then restore again\./);
+    const fs = await import('node:fs');
+    expect(fs.existsSync(path.join(target, 'secrets'))).toBe(false);
+    // With the key that travelled apart from the backup, everything arrives, files included.
+    const key = fs.readFileSync(path.join(dir, 'secrets', 'data-encryption.key'), 'utf8');
+    const r = await cspr(['restore', file], { DATA_DIR: target, DATA_ENCRYPTION_KEY: key });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/Restored \d+ rows/);
-    const again = await cspr(['restore', file], { DATA_DIR: target });
+    expect(r.stdout).toMatch(/Restored \d+ rows into \d+ tables and 12 files/);
+    const again = await cspr(['restore', file], { DATA_DIR: target, DATA_ENCRYPTION_KEY: key });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('only into an empty data folder');
-  }, 90_000);
+  }, 180_000);
 });

@@ -1,12 +1,17 @@
 import { ConfigError } from '../platform/config/config.ts';
-import { BackupError } from '../platform/db/backup.ts';
+import { BackupError } from '../platform/backup/format.ts';
 import { DatabaseOpenError } from '../platform/db/database.ts';
 import { MigrationError } from '../platform/db/migrate.ts';
+import { ServiceLockError } from '../platform/db/service-lock.ts';
+import { KeyError } from '../platform/crypto/field-encryption.ts';
+import { FileStoreUnavailableError } from '../platform/storage/backends.ts';
+import { StoredFileDamagedError } from '../platform/storage/envelope.ts';
 import { UsageError, type Command, type Output } from './command.ts';
 import { auditCommand } from './commands/audit.ts';
 import { backupCommand, restoreCommand } from './commands/backup.ts';
 import { deadlinesCommand } from './commands/deadlines.ts';
 import { importCommand } from './commands/import.ts';
+import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { partnershipsCommand } from './commands/partnerships.ts';
 import { remindersCommand } from './commands/reminders.ts';
@@ -23,6 +28,7 @@ export const COMMANDS: Command[] = [
   demoCodeCommand,
   backupCommand,
   restoreCommand,
+  keysCommand,
   tokensCommand,
   auditCommand,
   partnershipsCommand,
@@ -47,7 +53,7 @@ export function helpText(): string {
 }
 
 /** Errors we expect (bad configuration, locked folder…) print one clear message, never a stack trace. */
-const EXPECTED = [ConfigError, DatabaseOpenError, MigrationError, BackupError];
+const EXPECTED = [ConfigError, DatabaseOpenError, MigrationError, BackupError, KeyError, FileStoreUnavailableError, StoredFileDamagedError, ServiceLockError];
 
 export async function main(argv: string[], io: Output): Promise<number> {
   const [name, ...rest] = argv;

@@ -1,4 +1,3 @@
-import { cipherFor } from '../../src/platform/crypto/field-encryption.ts';
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { AxeBuilder } from '@axe-core/playwright';
@@ -48,8 +47,8 @@ export type LiveServer = { url: string; app: FastifyInstance; db: TestDatabase; 
 export async function startLiveServer(): Promise<LiveServer> {
   const db = await openTestDatabase('embedded');
   const config = loadConfig({ LOG_LEVEL: 'silent', RATE_LIMITS: 'off', DATA_DIR: db.dataDir });
-  await seedDemo(db.database, cipherFor(config), config.dataDir);
   const app = await buildApp({ config, database: db.database });
+  await seedDemo(db.database, app.deps.cipher, app.deps.files);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.server.address() as AddressInfo;
   return {

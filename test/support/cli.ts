@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
 
@@ -18,4 +19,43 @@ export function runCspr(args: string[], env: Record<string, string>, input?: str
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
     if (input !== undefined) child.stdin?.end(input);
   });
+}
+
+export type ServeProcess = { url: string; output(): string; stop(): Promise<number | null> };
+
+/** A free TCP port on loopback. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `cspr serve` in a child process, as an operator starts it, once it says it is ready; stop() sends SIGTERM. */
+export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
+  const port = env.PORT ?? String(await freePort());
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env, PORT: port },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let ended = false;
+  void exited.then(() => (ended = true));
+  for (let i = 0; i < 600 && !output.includes('is ready at') && !ended; i += 1) await new Promise((r) => setTimeout(r, 100));
+  if (!output.includes('is ready at')) {
+    child.kill('SIGKILL');
+    throw new Error(`cspr serve did not start:\n${output}`);
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    async stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

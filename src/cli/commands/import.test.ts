@@ -94,11 +94,12 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
         { slug: '2019-child-l-a-serious-case-review', page: 2, body: 'Agencies did not share what they knew about the lodger.' },
         { slug: '2021-child-k', page: 1, body: 'Child K (fictional) was known to the school nurse.\n\nThe review found good practice in the school.' },
       ]);
+      // Only the two imported files are stored, in the file store, plain (they are published).
+      const stored = await database.db.selectFrom('stored_files').select(['sha256', 'data_key_enc']).orderBy('sha256').execute();
+      expect(stored).toEqual([sha(good), sha(word)].sort().map((sha256) => ({ sha256, data_key_enc: null })));
     } finally {
       await database.close();
     }
-    // Only the two imported files are stored.
-    expect(fs.readdirSync(path.join(dataDir, 'files')).sort()).toEqual([sha(good), sha(word)].sort());
 
     // Again: everything good is already there, nothing is added.
     const again = await cspr(env, 'import', '--manifest', path.join(folder, 'manifest.csv'));
@@ -141,10 +142,12 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     try {
       const titles = await database.db.selectFrom('publications').select('title').where('title', 'like', 'Hostile%').execute();
       expect(titles).toEqual([]);
+      // The file outside the folder was not kept either.
+      const kept = await database.db.selectFrom('stored_files').select('sha256').where('sha256', '=', sha(secret)).execute();
+      expect(kept).toEqual([]);
     } finally {
       await database.close();
     }
-    expect(fs.readdirSync(path.join(dataDir, 'files'))).not.toContain(sha(secret));
   }, 120_000);
 
   it('refuses a missing option, an unreadable manifest and a wrong header', async () => {

@@ -7,6 +7,7 @@ import { recordAudit } from '../../platform/audit/audit.ts';
 import { documentReadersFor, type DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 
 type Line = { file: string; line: number; outcome: ImportOutcome };
 
@@ -68,7 +69,7 @@ export const importCommand: Command = {
     }
     const folder = path.dirname(manifestPath);
 
-    return withDatabase(async (database, config) => {
+    return withDatabase(async (database, config, _cipher, files) => {
       const db = database.db;
       const partnerships = await db.selectFrom('partnerships').select(['id', 'slug']).execute();
       const themes = await db.selectFrom('themes').select(['key', 'label', 'retired']).execute();
@@ -88,7 +89,7 @@ export const importCommand: Command = {
       try {
         const realFolder = fs.realpathSync(folder);
         for (const row of manifest.rows) {
-          const outcome = await importRow(db, config.dataDir, documents, realFolder, row);
+          const outcome = await importRow(db, files, documents, realFolder, row);
           lines.push({ file: row.file, line: row.line, outcome });
           bar.step(row.file, outcome);
         }
@@ -150,11 +151,11 @@ function readManifestFile(realFolder: string, relative: string): Read {
   }
 }
 
-async function importRow(db: Parameters<typeof importReport>[0], dataDir: string, documents: DocumentReaders, realFolder: string, row: ManifestRow): Promise<ImportOutcome> {
+async function importRow(db: Parameters<typeof importReport>[0], files: FileStore, documents: DocumentReaders, realFolder: string, row: ManifestRow): Promise<ImportOutcome> {
   const read = readManifestFile(realFolder, row.file);
   if ('problem' in read) return { status: 'failed', reason: read.problem };
   const request = { partnershipId: row.partnershipId, title: row.title, summary: row.summary, reviewType: row.reviewType, themes: row.themes, publishedOn: row.publishedOn };
-  return importReport(db, dataDir, { ...request, file: { name: path.basename(row.file), bytes: read.bytes } }, documents, (trx, imported) =>
+  return importReport(db, files, { ...request, file: { name: path.basename(row.file), bytes: read.bytes } }, documents, (trx, imported) =>
     recordAudit(trx, {
       actor: null,
       action: 'publication-imported',

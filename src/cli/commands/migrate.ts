@@ -1,14 +1,22 @@
 import { migrate } from '../../platform/db/migrate.ts';
+import { describeMove, moveDiskFiles } from '../../platform/storage/disk-move.ts';
 import { parseCommandArgs, type Command } from '../command.ts';
-import { withDatabase } from '../runtime.ts';
+import { serviceContext, withOpenDatabase } from '../runtime.ts';
 
 export const migrateCommand: Command = {
   name: 'migrate',
-  summary: 'Apply database migrations that have not run yet.',
+  summary: 'Apply database migrations that have not run yet, and move files from DATA_DIR/files into the file store.',
   usage: 'cspr migrate',
   async run(argv, io) {
     parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
-    const applied = await withDatabase((database) => migrate(database), { migrate: false });
+    const { applied, moved, damaged } = await withOpenDatabase(async (database, config) => {
+      const applied = await migrate(database);
+      const { files } = await serviceContext(database, config);
+      const report = await moveDiskFiles(database.db, files, config.dataDir);
+      return { applied, moved: describeMove(report, config.dataDir), damaged: report.leftInPlace.length };
+    });
     io.out(applied.length === 0 ? 'The database is up to date.' : `Applied ${applied.length} migration(s): ${applied.join(', ')}.`);
+    if (moved) (damaged ? io.err : io.out)(moved);
+    return damaged ? 1 : 0;
   },
 };

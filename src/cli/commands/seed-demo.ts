@@ -20,7 +20,7 @@ export const seedDemoCommand: Command = {
   usage: 'cspr seed-demo',
   async run(argv, io) {
     parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
-    const summary = await withDatabase((database, config, cipher) => seedDemo(database, cipher, config.dataDir), { audited: false });
+    const summary = await withDatabase((database, _config, cipher, files) => seedDemo(database, cipher, files), { audited: false });
     if (!summary.created) {
       io.out('The demonstration data is already there; nothing changed.');
       return;

@@ -1,11 +1,13 @@
-import { cipherFor } from '../../platform/crypto/field-encryption.ts';
 import { seedDemo, isEmpty } from '../../features/demo/service.ts';
 import { scheduleReminders } from '../../features/reminders/schedule.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { migrate } from '../../platform/db/migrate.ts';
+import { holdServiceLock, type ServiceLock } from '../../platform/db/service-lock.ts';
+import { describeMove, moveDiskFiles } from '../../platform/storage/disk-move.ts';
 import { buildApp } from '../../platform/http/app.ts';
 import { parseCommandArgs, type Command } from '../command.ts';
+import { serviceContext } from '../runtime.ts';
 import { printDemoWelcome } from './seed-demo.ts';
 
 export const serveCommand: Command = {
@@ -19,12 +21,19 @@ export const serveCommand: Command = {
     const database = await openDatabase(config);
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
+    let lock: ServiceLock | undefined;
     try {
       await migrate(database);
+      // With the wrong key the service would answer 500 on every encrypted page: refuse to start instead.
+      const { cipher, files } = await serviceContext(database, config);
+      lock = await holdServiceLock(database);
+      // Files from before the file store, in this instance's data folder: moved in once.
+      const moved = describeMove(await moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
+      if (moved) io.out(moved);
       // Only the embedded engine is seeded on its own: a server database belongs to an operator.
       let seeded = false;
       if (values['seed-if-empty'] && database.engine === 'embedded' && (await isEmpty(database))) {
-        await seedDemo(database, cipherFor(config), config.dataDir);
+        await seedDemo(database, cipher, files);
         seeded = true;
       }
       app = await buildApp({ config, database });
@@ -35,7 +44,7 @@ export const serveCommand: Command = {
       io.out(`CSPR Hub is ready at ${url} (${where}), in ${Math.round(performance.now() - started)} ms.`);
       if (seeded) printDemoWelcome(io, url);
       // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).
-      const { cipher, mailer } = app.deps;
+      const { mailer } = app.deps;
       const log = app.log;
       reminders = scheduleReminders(
         { db: database.db, cipher, mailer, config },
@@ -43,6 +52,7 @@ export const serveCommand: Command = {
       );
     } catch (err) {
       await app?.close().catch(() => {});
+      await lock?.release();
       await database.close().catch(() => {});
       throw err;
     }
@@ -61,6 +71,7 @@ export const serveCommand: Command = {
         await reminders?.stop().catch(() => {});
         await app.close().catch(() => {});
         clearTimeout(timer);
+        await lock?.release();
         await database.close().catch(() => {});
         io.out('Stopped.');
         resolve();

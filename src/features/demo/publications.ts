@@ -3,8 +3,9 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
-import { storeFile } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, type LearningOnAPage, type SevenMinuteBriefing } from '../repository/catalogue.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 
 /**
  * A dozen fictional published reviews of the Northmoor partnership for the public repository:
@@ -203,28 +204,31 @@ export async function renderDemoReport(d: DemoPublication): Promise<{ bytes: Buf
 }
 
 /** Publishes the demo reviews (their PDFs generated, stored and indexed); returns how many were added. */
-export async function seedDemoPublications(db: Kysely<DB>, dataDir: string, partnershipId: string, publishedBy: string | null): Promise<number> {
+export async function seedDemoPublications(db: Kysely<DB>, files: FileStore, partnershipId: string, publishedBy: string | null): Promise<number> {
   // The reports are rendered concurrently (pdf-lib is CPU-bound but yields between pages).
   const rendered = await Promise.all(DEMO_PUBLICATIONS.map(async (d) => ({ d, ...(await renderDemoReport(d)) })));
   let added = 0;
   for (const { d, bytes, pages } of rendered) {
-    const sha256 = storeFile(dataDir, bytes);
-    const result = await addPublication(db, {
-      partnershipId,
-      source: 'import',
-      title: d.title,
-      summary: d.summary,
-      reviewType: d.reviewType,
-      themes: d.themes,
-      ageBand: d.ageBand,
-      harmType: d.harmType,
-      reviewStartedOn: d.reviewStartedOn,
-      reviewCompletedOn: d.reviewCompletedOn,
-      publishedOn: d.publishedOn,
-      learning: d.learning,
-      briefing: d.briefing,
-      file: { sha256, name: `${d.slugHint.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-review.pdf`, type: 'pdf', size: bytes.length, pages },
-      publishedBy,
+    // Published reports: kept plain, with their record, in one transaction.
+    const result = await inTransaction(db, async (trx) => {
+      const sha256 = await files.put(trx, bytes, 'public');
+      return addPublication(trx, {
+        partnershipId,
+        source: 'import',
+        title: d.title,
+        summary: d.summary,
+        reviewType: d.reviewType,
+        themes: d.themes,
+        ageBand: d.ageBand,
+        harmType: d.harmType,
+        reviewStartedOn: d.reviewStartedOn,
+        reviewCompletedOn: d.reviewCompletedOn,
+        publishedOn: d.publishedOn,
+        learning: d.learning,
+        briefing: d.briefing,
+        file: { sha256, name: `${d.slugHint.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-review.pdf`, type: 'pdf', size: bytes.length, pages },
+        publishedBy,
+      });
     });
     if (result.created) added++;
   }

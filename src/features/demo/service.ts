@@ -8,6 +8,7 @@ import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { seedDemoPublications } from './publications.ts';
 import { createUser } from '../users/service.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 
 export const DEMO_PARTNERSHIP = {
   slug: 'northmoor',
@@ -63,10 +64,10 @@ export type DemoSummary = { partnership: string; created: boolean };
 
 /**
  * Seeds a fictional partnership, its agencies and a person in every role, so a newcomer
- * sees a living system. Idempotent: when the partnership exists, nothing changes. With the data
- * folder (where report files are kept), the public repository gets a dozen fictional reviews too.
+ * sees a living system. Idempotent: when the partnership exists, nothing changes. With the file
+ * store (where report files are kept), the public repository gets a dozen fictional reviews too.
  */
-export async function seedDemo(database: Database, cipher: FieldCipher, dataDir?: string): Promise<DemoSummary> {
+export async function seedDemo(database: Database, cipher: FieldCipher, files?: FileStore): Promise<DemoSummary> {
   demoFlag.delete(database);
   const db = database.db;
   const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirst();
@@ -90,7 +91,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, dataDir?
   await seedDemoCases(db, cipher, partnership.id, admin.id);
   const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
   await seedDemoReview(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, reviewer.id, todayInLondon(new Date()));
-  if (dataDir) await seedDemoPublications(db, dataDir, partnership.id, admin.id);
+  if (files) await seedDemoPublications(db, files, partnership.id, admin.id);
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };

@@ -15,13 +15,13 @@ describe.each(ENGINES)('health checks on %s', (engine) => {
     expect(res.json()).toEqual({ status: 'ok' });
   });
 
-  it('GET /readyz says the database answers, and 503 once it does not', async () => {
+  it('GET /readyz says the database and the file store answer, and 503 once the database does not', async () => {
     const ok = await t.app.inject({ url: '/readyz' });
     expect(ok.statusCode).toBe(200);
-    expect(ok.json()).toEqual({ status: 'ok', database: engine });
+    expect(ok.json()).toEqual({ status: 'ok', database: engine, files: 'database' });
     await t.db.database.db.destroy();
     const down = await t.app.inject({ url: '/readyz' });
     expect(down.statusCode).toBe(503);
-    expect(down.json()).toEqual({ status: 'unavailable', database: engine });
+    expect(down.json()).toEqual({ status: 'unavailable', database: engine, files: 'database', failed: 'database' });
   });
 });

@@ -6,7 +6,6 @@ import { addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
-import { storeFile } from '../rapid-reviews/files.ts';
 
 describe.each(ENGINES)('the Panel’s view on %s', (engine) => {
   let t: TestApp;
@@ -39,7 +38,7 @@ describe.each(ENGINES)('the Panel’s view on %s', (engine) => {
       await trx.updateTable('incidents').set({ state: 'notified', notified_on: addDays(aware, 3), panel_reference: 'SIN-123' }).where('id', '=', ids.notified).execute();
       await trx.updateTable('incidents').set({ state: 'completed', notified_on: addDays(aware, 2), rapid_review_sent_on: addDays(aware, 15), decision_on: addDays(aware, 20), review_decision: 'local-review', completed_on: addDays(today, -10), advance_copy_sent_on: addDays(today, -5) }).where('id', '=', ids.sent).execute();
       await trx.insertInto('rapid_reviews').values({ incident_id: ids.sent, partnership_id: b.id, decision: 'local-review', decision_reasons_enc: t.app.deps.cipher.encrypt('Criterion (c) is met.'), sent_on: addDays(aware, 15) }).execute();
-      await trx.insertInto('review_reports').values({ incident_id: ids.sent, partnership_id: b.id, kind: 'final', version: 2, file_sha256: storeFile(t.app.deps.config.dataDir, REPORT), file_name: 'final.pdf', file_type: 'pdf', file_size: REPORT.length }).execute();
+      await trx.insertInto('review_reports').values({ incident_id: ids.sent, partnership_id: b.id, kind: 'final', version: 2, file_sha256: await t.app.deps.files.put(trx, REPORT, 'private'), file_name: 'final.pdf', file_type: 'pdf', file_size: REPORT.length }).execute();
     });
   });
   afterAll(async () => t.close());

@@ -3,7 +3,6 @@ import { PUBLICATION_DECISION_LABELS } from '../reviews/service.ts';
 import { access } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
-import { readStoredFile } from '../rapid-reviews/files.ts';
 import { DECISION_LABELS, ALTERNATIVE_LABELS, PANEL_RESPONSE_LABELS, RECORD_LABELS, loadRapidReview } from '../rapid-reviews/service.ts';
 import { LCSPR_CRITERIA } from '../../domain/notification/criteria.ts';
 import { today } from '../cases/request-context.ts';
@@ -23,7 +22,7 @@ const LABELS = { ...CASE_LABELS, decisions: DECISION_LABELS, alternatives: ALTER
 
 
 export async function panelRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config } = app.deps;
+  const { database, cipher, files } = app.deps;
   const db = database.db;
 
   app.get('/panel', access(READ), async (req, reply) => {
@@ -66,9 +65,9 @@ export async function panelRoutes(app: FastifyInstance): Promise<void> {
     const view = await loadRapidReview(db, cipher, 'all', id, today());
     if (!view || !view.incident.dates.advanceCopySent) return notFoundPage(reply);
     const report = await advanceCopyReport(db, view.incident.partnershipId, id);
-    const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
-    if (!report || !bytes) return notFoundPage(reply);
+    const stored = report ? await files.open(report.sha256) : null;
+    if (!report || !stored) return notFoundPage(reply);
     await req.audit({ action: 'download', permission: READ, partnershipId: view.incident.partnershipId, recordType: 'incident', recordId: id, changes: { page: 'advance-copy', version: report.version } });
-    return sendDocument(reply, { bytes, name: report.fileName, type: report.fileType });
+    return sendDocument(reply, { body: stored.stream(), name: report.fileName, type: report.fileType });
   });
 }

@@ -6,7 +6,8 @@ import type { DocumentReaders } from '../../platform/documents/document-readers.
 import { DocumentError } from '../../platform/documents/extract.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { cleanFileName, detectFileType, storeFile } from '../rapid-reviews/files.ts';
+import { cleanFileName, detectFileType } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, type LearningOnAPage, type NewPublication, type SevenMinuteBriefing } from '../repository/catalogue.ts';
 
 /**
@@ -47,14 +48,13 @@ function failed(reason: string): ImportOutcome {
  * Imports one report. Checks run cheapest first: the kind of file, a copy already in the
  * repository (same content hash: "already imported", whatever its title), the catalogue fields,
  * then the file itself and its text, read by the document readers (off this thread, within their
- * limits; a file with active content is refused there). The database rows are written in one transaction; the file is stored inside it,
- * after the rows, so a file that cannot be stored rolls the rows back. If the commit itself fails
- * after the file was stored, the file stays on disk under its hash with no row pointing at it:
- * harmless (it is not reachable, and the same content imported again reuses it).
+ * limits; a file with active content is refused there). The rows and the file (a published
+ * report, kept plain) are written in one transaction with the audit entry (by `record`): a file
+ * that cannot be stored rolls the rows back, and the other way round.
  */
 export async function importReport(
   db: Kysely<DB>,
-  dataDir: string,
+  files: FileStore,
   request: ImportRequest,
   documents: DocumentReaders,
   record: (trx: Kysely<DB>, imported: { id: string; slug: string; pages: number }) => Promise<void>,
@@ -105,7 +105,7 @@ export async function importReport(
     const added = await inTransaction(db, async (trx) => {
       const result = await addPublication(trx, { ...publication, file: { sha256, name, type, size: bytes.length, pages } });
       if (result.created) {
-        storeFile(dataDir, bytes);
+        await files.put(trx, bytes, 'public');
         await record(trx, { id: result.id, slug: result.slug, pages: pages.length });
       }
       return result;

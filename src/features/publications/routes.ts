@@ -70,7 +70,7 @@ function fileStatus(f: { type: FileType | null; pageCount: number | null; withdr
 }
 
 export async function publicationRoutes(app: FastifyInstance): Promise<void> {
-  const { database, config, documents } = app.deps;
+  const { database, documents, files } = app.deps;
   const db = database.db;
   // Published reports can be longer than an agency's answer: their own limit, in this plugin's scope.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: IMPORT_MAX_BYTES, files: 1, fields: 100, fieldSize: 100_000, parts: 110 } });
@@ -170,7 +170,7 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
 
     const outcome = await importReport(
       db,
-      config.dataDir,
+      files,
       { partnershipId: partnership.id, title, summary, reviewType, themes, publishedOn, publishedBy: req.principal!.userId, file: { name: file.name, bytes: file.bytes } },
       documents,
       (trx, imported) =>

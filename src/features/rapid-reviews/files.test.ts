@@ -1,16 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
-import { cleanFileName, detectFileType, fileProblem, MAX_FILE_BYTES, readStoredFile, storeFile } from './files.ts';
+import { describe, expect, it } from 'vitest';
+import { cleanFileName, detectFileType, fileProblem, MAX_FILE_BYTES } from './files.ts';
 
 const zipWith = (name: string) => Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(26), Buffer.from(name), Buffer.from('content')]);
 
 describe('agency files', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-files-'));
-  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
   it('recognises PDFs and Word documents by their bytes, not their names', () => {
     expect(detectFileType(Buffer.from('%PDF-1.4\n'))).toBe('pdf');
     expect(detectFileType(zipWith('word/document.xml'))).toBe('docx');
@@ -33,15 +26,5 @@ describe('agency files', () => {
     expect(cleanFileName('C:\\Users\\me\\chron"ology.docx', 'docx')).toBe('chronology.docx');
     expect(cleanFileName('\u202Egnp.pdf', 'pdf')).toBe('gnp.pdf');
     expect(cleanFileName('', 'pdf')).toBe('file.pdf');
-  });
-
-  it('stores each content once, under its sha256', () => {
-    const bytes = Buffer.from('%PDF-1.4 fictional');
-    const sha = storeFile(dir, bytes);
-    expect(sha).toBe(createHash('sha256').update(bytes).digest('hex'));
-    expect(storeFile(dir, bytes)).toBe(sha);
-    expect(fs.readdirSync(path.join(dir, 'files'))).toEqual([sha]);
-    expect(readStoredFile(dir, sha)?.equals(bytes)).toBe(true);
-    expect(readStoredFile(dir, '../secrets')).toBeNull();
   });
 });

@@ -1,13 +1,11 @@
-import { createHash, randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 
 /**
  * Files agencies send with their answers: PDF or Word (.docx) only, up to 10 MB, recognised by
- * their first bytes (never by the name or the browser's word for it), stored once per content
- * under DATA_DIR/files/<sha256>.
+ * their first bytes (never by the name or the browser's word for it). They are kept, encrypted,
+ * in the file store (src/platform/storage).
  */
 
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -62,28 +60,4 @@ export async function uploadProblem(documents: DocumentReaders, file: { bytes: B
 export function cleanFileName(name: string, type: FileType): string {
   const base = path.basename(name.replaceAll('\\', '/')).replace(/[\p{Cc}\p{Cf}"]/gu, '').trim().slice(0, 200);
   return base || `file.${type}`;
-}
-
-export function filesDir(dataDir: string): string {
-  return path.join(dataDir, 'files');
-}
-
-/** Stores the bytes under their sha256 (once: the same content is kept once) and returns the hash. */
-export function storeFile(dataDir: string, bytes: Buffer): string {
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const dir = filesDir(dataDir);
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const target = path.join(dir, sha256);
-  if (!fs.existsSync(target)) {
-    const temp = path.join(dir, `.${sha256}.${randomUUID()}.tmp`);
-    fs.writeFileSync(temp, bytes, { mode: 0o600 });
-    fs.renameSync(temp, target);
-  }
-  return sha256;
-}
-
-export function readStoredFile(dataDir: string, sha256: string): Buffer | null {
-  if (!/^[0-9a-f]{64}$/.test(sha256)) return null;
-  const file = path.join(filesDir(dataDir), sha256);
-  return fs.existsSync(file) ? fs.readFileSync(file) : null;
 }

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -65,8 +63,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
   afterAll(async () => t.close());
 
   const db = () => t.app.deps.database.db;
-  const filesDir = () => path.join(t.app.deps.config.dataDir, 'files');
-  const storedFiles = () => (fs.existsSync(filesDir()) ? fs.readdirSync(filesDir()) : []);
+  const storedFiles = async () => (await db().selectFrom('stored_files').select('sha256').orderBy('sha256').execute()).map((r) => r.sha256);
 
   /** An incident in rapid review, started today. */
   async function incidentInRapidReview(): Promise<string> {
@@ -175,7 +172,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const id = await incidentInRapidReview();
     expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
     const request = await requestRow(id, school.id);
-    const before = storedFiles();
+    const before = await storedFiles();
 
     // No CSRF token: refused.
     expect((await postAnswer(schoolUser, request.id, { involvement: 'x' }, undefined, { csrf: false })).statusCode).toBe(403);
@@ -192,7 +189,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(errorSummary(big.body)).toContain('The selected file must be smaller than 10 MB');
     const empty = await postAnswer(schoolUser, request.id, { involvement: '' });
     expect(errorSummary(empty.body)).toContain('Enter a summary of your agency’s involvement');
-    expect(storedFiles()).toEqual(before);
+    expect(await storedFiles()).toEqual(before);
     expect((await requestRow(id, school.id)).responded_at).toBeNull();
 
     const ok = await postAnswer(schoolUser, request.id, { involvement: SECRET, episodes: 'Two missed appointments.', answer: 'Chronology attached.' }, { name: '../../chronology.pdf', type: 'application/pdf', bytes: PDF });
@@ -203,7 +200,10 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(row).toMatchObject({ file_sha256: sha, file_type: 'pdf', file_name: 'chronology.pdf', file_size: PDF.length });
     expect(row.responded_at).not.toBeNull();
     expect(row.involvement_enc).not.toContain('Zebedee');
-    expect(fs.readFileSync(path.join(filesDir(), sha)).equals(PDF)).toBe(true);
+    // Kept in the file store, encrypted: the stored bytes are not the file's.
+    expect((await t.app.deps.files.read(sha))?.equals(PDF)).toBe(true);
+    const chunks = await db().selectFrom('stored_file_chunks').select('data').where('sha256', '=', sha).execute();
+    expect(Buffer.concat(chunks.map((c) => c.data)).includes(Buffer.from('a fictional chronology'))).toBe(false);
     expect(await eventKinds(id)).toContain('agency-request-answered');
 
     // The business unit reads the answer and downloads the file.

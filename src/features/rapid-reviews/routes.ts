@@ -10,7 +10,7 @@ import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { incidentPartnership } from '../cases/service.ts';
-import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile, storeFile, uploadProblem } from './files.ts';
+import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, uploadProblem } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
 import {
   addMeeting,
@@ -76,7 +76,7 @@ const NOTICES: Record<string, string> = {
 
 
 export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config, documents } = app.deps;
+  const { database, cipher, documents, files } = app.deps;
   const db = database.db;
   // Only this feature takes files; the parser is registered in this plugin's scope alone.
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 20, fieldSize: 100_000, parts: 25 } });
@@ -194,10 +194,10 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
     if (!('request' in found) || found.request.incidentId !== view.incident.id || !found.request.file) return notFoundPage(reply);
     const { file } = found.request;
-    const bytes = readStoredFile(config.dataDir, file.sha256);
-    if (!bytes) return notFoundPage(reply);
+    const stored = await files.open(file.sha256);
+    if (!stored) return notFoundPage(reply);
     await audit(req, view, 'file-downloaded', READ, { requestId, sha256: file.sha256 });
-    return sendDocument(reply, { bytes, name: file.name, type: file.type });
+    return sendDocument(reply, { body: stored.stream(), name: file.name, type: file.type });
   });
 
   // ---- The record: meetings, and what was found ------------------------------------------------
@@ -422,9 +422,9 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
       if (problem) await req.audit({ action: 'file-refused', permission: RESPOND, partnershipId: request.partnershipId, recordType: 'agency-request', recordId: request.id, outcome: 'failed', changes: { reason: problem } });
       return renderAnswer(reply.code(422), request, values, problems.view());
     }
-    const stored = file && type ? { sha256: storeFile(config.dataDir, file.bytes), name: cleanFileName(file.name, type), type, size: file.bytes.length } : null;
+    const upload = file && type ? { bytes: file.bytes, name: cleanFileName(file.name, type), type } : null;
     const result = await req.change(
-      (trx) => answerRequest(trx, cipher, request, actorOf(req), values, stored),
+      (trx) => answerRequest(trx, cipher, request, actorOf(req), values, upload, files),
       (r) =>
         r.ok
           ? {
@@ -433,7 +433,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
               partnershipId: request.partnershipId,
               recordType: 'agency-request',
               recordId: request.id,
-              changes: { after: { answered: true, file: stored ? { sha256: stored.sha256, type: stored.type, size: stored.size } : null } },
+              changes: { after: { answered: true, file: r.file } },
             }
           : null,
     );

@@ -18,6 +18,7 @@ import type { Principal } from '../../platform/auth/policy.ts';
 import { openField, sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { selectIncident, updateIncident } from '../cases/queries.ts';
 import { addCaseEvent as event, isUuid, loadIncident, workflowFacts, type IncidentDetail } from '../cases/service.ts';
@@ -316,25 +317,29 @@ export async function answerRequest(
   request: RequestDetail,
   actor: Actor,
   answer: RequestAnswer,
-  file: { sha256: string; name: string; type: FileType; size: number } | null,
-): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
+  file: { bytes: Buffer; name: string; type: FileType } | null,
+  files: FileStore,
+): Promise<{ ok: true; file: { sha256: string; type: FileType; size: number } | null } | { ok: false; problems: Problem[] }> {
   if (request.incidentState !== 'rapid-review') {
     return { ok: false, problems: [{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }] };
   }
   const problems = answerProblems(answer);
   if (problems.length) return { ok: false, problems };
-  await withTenant(db, [request.partnershipId], async (trx) => {
+  const stored = await withTenant(db, [request.partnershipId], async (trx) => {
+    // The file is kept (encrypted) in the same transaction as the answer that names it.
+    const sha256 = file ? await files.put(trx, file.bytes, 'private') : null;
     await updateRequest(trx, request.partnershipId, request.id, {
       involvement_enc: sealField(cipher, answer.involvement),
       episodes_enc: sealField(cipher, answer.episodes),
       answer_enc: sealField(cipher, answer.answer),
-      ...(file ? { file_sha256: file.sha256, file_name: file.name, file_type: file.type, file_size: file.size } : {}),
+      ...(file && sha256 ? { file_sha256: sha256, file_name: file.name, file_type: file.type, file_size: file.bytes.length } : {}),
       responded_by: actor.userId,
       responded_at: new Date(),
     });
     await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', { agency: request.agencyName, fileSent: !!file });
+    return file && sha256 ? { sha256, type: file.type, size: file.bytes.length } : null;
   });
-  return { ok: true };
+  return { ok: true, file: stored };
 }
 
 // ---- The record ------------------------------------------------------------------------------

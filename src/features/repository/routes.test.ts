@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addPartnership } from '../partnerships/service.ts';
-import { storeFile } from '../rapid-reviews/files.ts';
 import { addPublication, CatalogueError, getPublication, withdrawPublicationFile, type NewPublication } from './catalogue.ts';
 
 const LEARNING = {
@@ -33,7 +32,7 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
     north = (await addPartnership(db, { slug: 'north', name: 'North & East SCP' })).id;
     south = (await addPartnership(db, { slug: 'south', name: 'South SCP' })).id;
     const pdf = Buffer.from('%PDF-1.4\n% a small report\n');
-    const sha256 = storeFile(t.app.deps.config.dataDir, pdf);
+    const sha256 = await t.app.deps.files.put(db, pdf, 'public');
     const base = { source: 'import' as const };
     ids.ada = await addPublication(db, {
       ...base,

@@ -15,7 +15,6 @@ import { sendProblem } from '../../platform/http/errors.ts';
 import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { findPartnershipBySlug, type PartnershipView } from '../partnerships/service.ts';
-import { readStoredFile } from '../rapid-reviews/files.ts';
 import {
   BRIEFING_PARTS,
   getPublication,
@@ -202,7 +201,7 @@ function reviewView(p: Publication, themes: Map<string, Theme>) {
 }
 
 export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
-  const { database, config } = app.deps;
+  const { database, config, files } = app.deps;
   const db = database.db;
 
   async function themeMap(): Promise<Map<string, Theme>> {
@@ -264,9 +263,9 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
         { statusCode: 410 },
       );
     }
-    const bytes = readStoredFile(config.dataDir, publication.file.sha256);
-    if (!bytes) throw notFound('The report file is not available.');
-    return sendDocument(reply.header('cache-control', 'public, max-age=3600'), { bytes, name: publication.file.name, type: publication.file.type });
+    const stored = await files.open(publication.file.sha256);
+    if (!stored) throw notFound('The report file is not available.');
+    return sendDocument(reply.header('cache-control', 'public, max-age=3600'), { body: stored.stream(), name: publication.file.name, type: publication.file.type });
   });
 
   // ---- Learning library ------------------------------------------------------------------------

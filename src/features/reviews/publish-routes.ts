@@ -69,7 +69,7 @@ function draftValues(draft: DraftContent, version: number): FormBody {
 }
 
 export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, entry }: Helpers): void {
-  const { database, cipher, config, documents } = app.deps;
+  const { database, cipher, documents, files } = app.deps;
   const db = database.db;
 
   /** The review, if this person may publish in its partnership. */
@@ -118,7 +118,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, 
 
   async function renderCheck(req: FastifyRequest, reply: FastifyReply, found: { view: ReviewView; may: ReviewAccess }, extra: Record<string, unknown> = {}) {
     const publishing = await loadPublishing(db, cipher, found.view);
-    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today(), documents);
+    const check = await checkPublishing(db, files, found.view, publishing, today(), documents);
     await audit(req, found.view, 'view', { page: 'publication-check', findings: check.findings.length, unresolved: check.unresolved.length });
     return render(reply, 'publish-check', 'Check before publishing', found.view, found.may, {
       publishing,
@@ -143,7 +143,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, 
     const fingerprint = text(body, 'fingerprint', 200);
     const reason = text(body, `reason-${fingerprint}`, 2_000);
     const publishing = await loadPublishing(db, cipher, found.view);
-    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today(), documents);
+    const check = await checkPublishing(db, files, found.view, publishing, today(), documents);
     const result = await req.change(
       (trx) => overrideFinding(trx, found.view, publishing, check, actorOf(req), fingerprint, reason),
       (r) =>
@@ -165,7 +165,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, 
     if (!found) return reply;
     const publishing = await loadPublishing(db, cipher, found.view);
     // Everything is checked again (the report read from its file) before the transaction opens.
-    const check = await checkPublishing(db, config.dataDir, found.view, publishing, today(), documents);
+    const check = await checkPublishing(db, files, found.view, publishing, today(), documents);
     const result = await req.change(
       (trx) => publishReview(trx, found.view, publishing, check, actorOf(req), mayIn(req), today()),
       (r) => (r.ok ? { action: 'publication-published', permission: PUBLISH, partnershipId: found.view.incident.partnershipId, recordType: 'review', recordId: found.view.incident.id, changes: { after: { slug: r.slug, publishedOn: today() } } } : null),

@@ -7,7 +7,6 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
-import { storeFile } from '../rapid-reviews/files.ts';
 import { buildPdfWithOpenActionScript } from '../../platform/documents/test-fixtures.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { errorSummary, textOf } from '../../../test/support/pages.ts';
@@ -63,7 +62,7 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
         .where('id', '=', caseId)
         .execute();
       await trx.insertInto('reviews').values({ incident_id: caseId, partnership_id: p.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
-      await trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: p.id, kind: 'final', version: 1, file_sha256: storeFile(t.app.deps.config.dataDir, pdf), file_name: 'child-p-final.pdf', file_type: 'pdf', file_size: pdf.length }).execute();
+      await trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: p.id, kind: 'final', version: 1, file_sha256: await t.app.deps.files.put(trx, pdf, 'private'), file_name: 'child-p-final.pdf', file_type: 'pdf', file_size: pdf.length }).execute();
     });
     await setAdvanceCopy(calendar.addWorkingDays(today, -10));
   });
@@ -128,8 +127,8 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
   it('refuses to publish a stored final report that carries active content (stored before uploads were checked for it)', async () => {
     const scripted = await buildPdfWithOpenActionScript();
     const version2 = () =>
-      withTenant(t.app.deps.database.db, [partnershipId], (trx) =>
-        trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: partnershipId, kind: 'final', version: 2, file_sha256: storeFile(t.app.deps.config.dataDir, scripted), file_name: 'child-p-final-2.pdf', file_type: 'pdf', file_size: scripted.length }).execute(),
+      withTenant(t.app.deps.database.db, [partnershipId], async (trx) =>
+        trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: partnershipId, kind: 'final', version: 2, file_sha256: await t.app.deps.files.put(trx, scripted, 'private'), file_name: 'child-p-final-2.pdf', file_type: 'pdf', file_size: scripted.length }).execute(),
       );
     await version2();
     try {

@@ -19,7 +19,7 @@ import type { DocumentReaders } from '../../platform/documents/document-readers.
 import { DocumentError } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.ts';
-import { readStoredFile } from '../rapid-reviews/files.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, listThemes, type NewPublication, type Theme } from '../repository/catalogue.ts';
 import { currentCalendar } from '../rules/service.ts';
 import type { ReportView, ReviewView } from './service.ts';
@@ -164,12 +164,12 @@ export async function saveDraft(db: Kysely<DB>, cipher: FieldCipher, view: Revie
  * The report's text is read from the stored file every time: what is checked is what is published
  * (and a report carrying active content, stored before uploads were checked for it, is refused).
  */
-export async function checkPublishing(db: Kysely<DB>, dataDir: string, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentReaders): Promise<Check> {
+export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentReaders): Promise<Check> {
   const calendar = await currentCalendar(db);
   let reportPages: string[] | null = null;
   let report: string | null = null;
   if (publishing.report) {
-    const bytes = readStoredFile(dataDir, publishing.report.sha256);
+    const bytes = await files.read(publishing.report.sha256);
     if (!bytes) report = 'The final report’s file is missing from the store: add the final report again';
     else if (publishing.report.fileType !== 'pdf') report = 'The published report must be a PDF: add the final report as a PDF';
     else {

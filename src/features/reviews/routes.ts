@@ -15,7 +15,7 @@ import { publishRoutes } from './publish-routes.ts';
 import { publicationOfIncident } from '../repository/catalogue.ts';
 import { recordViews } from '../audit/service.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { FILE_TYPE_LABELS, MAX_FILE_BYTES, readStoredFile } from '../rapid-reviews/files.ts';
+import { FILE_TYPE_LABELS, MAX_FILE_BYTES } from '../rapid-reviews/files.ts';
 import {
   ADVANCE_COPY_LABELS,
   ADVANCE_COPY_RECIPIENTS,
@@ -86,7 +86,7 @@ function forbidden(reply: FastifyReply, detail: string): FastifyReply {
 
 
 export async function reviewRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, config, documents } = app.deps;
+  const { database, cipher, documents, files } = app.deps;
   const db = database.db;
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
 
@@ -352,7 +352,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const refused = await reportProblems(view, kind, file, documents);
     if (refused.length === 0 && file && kind) {
       await req.change(
-        (trx) => addReport(trx, config.dataDir, view, actorOf(req), kind, file),
+        (trx) => addReport(trx, files, view, actorOf(req), kind, file),
         (r) => entry(req, view, 'review-report', { after: { report: kind, version: r.version } }),
       );
       return reply.redirect(`${base(view)}?done=report#reports`, 303);
@@ -370,10 +370,10 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { reportId } = req.params as { reportId: string };
     const report = found.view.reports.find((r) => r.id === reportId);
-    const bytes = report ? readStoredFile(config.dataDir, report.sha256) : null;
-    if (!report || !bytes) return notFoundPage(reply);
+    const stored = report ? await files.open(report.sha256) : null;
+    if (!report || !stored) return notFoundPage(reply);
     await audit(req, found.view, 'download', { report: report.kind, version: report.version });
-    return sendDocument(reply, { bytes, name: report.fileName, type: report.fileType });
+    return sendDocument(reply, { body: stored.stream(), name: report.fileName, type: report.fileType });
   });
 
   publishRoutes(app, { reviewFor, render, audit, entry });

@@ -10,8 +10,9 @@ import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
-import { cleanFileName, detectFileType, storeFile, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
+import { cleanFileName, detectFileType, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 
 /**
  * Conducting a review once the partners have decided to hold one: the lead reviewer, the terms
@@ -401,10 +402,11 @@ export async function reportProblems(view: ReviewView, kind: 'draft' | 'final' |
 }
 
 /** Keeps a report version that `reportProblems` found sound. */
-export async function addReport(db: Kysely<DB>, dataDir: string, view: ReviewView, actor: Actor, kind: 'draft' | 'final', file: UploadedReport): Promise<{ ok: true; version: number }> {
+export async function addReport(db: Kysely<DB>, files: FileStore, view: ReviewView, actor: Actor, kind: 'draft' | 'final', file: UploadedReport): Promise<{ ok: true; version: number }> {
   const type = detectFileType(file.bytes) as FileType;
-  const sha256 = storeFile(dataDir, file.bytes);
   const version = await withTenant(db, [view.incident.partnershipId], async (trx) => {
+    // Drafts name children and families: kept encrypted, in the transaction that records the version.
+    const sha256 = await files.put(trx, file.bytes, 'private');
     const last = await trx
       .selectFrom('review_reports')
       .select((eb) => eb.fn.max('version').as('max'))

@@ -32,6 +32,27 @@ const schema = z.object({
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be the base64 of exactly 32 random bytes (openssl rand -base64 32)')
     .optional(),
+  NEW_DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'NEW_DATA_ENCRYPTION_KEY must be the base64 of exactly 32 random bytes (openssl rand -base64 32)')
+    .optional(),
+  FILE_STORE: z.enum(['database', 's3'], { error: 'FILE_STORE must be database or s3' }).default('database'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'S3_BUCKET must be a bucket name (3 to 63 lower-case letters, digits, dots and hyphens)')
+    .optional(),
+  S3_ENDPOINT: z.url({ error: 'S3_ENDPOINT must be a full address such as https://objects.example.org' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_PREFIX: z
+    .string()
+    .regex(/^[\w./-]{0,200}$/, 'S3_PREFIX may hold only letters, digits and . _ / - (at most 200)')
+    .default(''),
+  S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'], { error: 'S3_FORCE_PATH_STYLE must be true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   SESSION_IDLE_MINUTES: z.coerce
     .number({ error: 'SESSION_IDLE_MINUTES must be a whole number of minutes' })
     .int('SESSION_IDLE_MINUTES must be a whole number of minutes')
@@ -76,7 +97,26 @@ const schema = z.object({
     .min(64, 'DOCUMENT_READ_MEMORY_MB must be at least 64')
     .max(16_384, 'DOCUMENT_READ_MEMORY_MB must be at most 16384')
     .default(512),
-});
+})
+  .superRefine((c, ctx) => {
+    if (c.FILE_STORE === 's3' && !c.S3_BUCKET) ctx.addIssue({ code: 'custom', message: 'S3_BUCKET must be set when FILE_STORE is s3' });
+    if (!!c.S3_ACCESS_KEY_ID !== !!c.S3_SECRET_ACCESS_KEY) {
+      ctx.addIssue({ code: 'custom', message: 'S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY must be set together (or neither, for the usual AWS credentials)' });
+    }
+  });
+
+/** Where files are kept: the database (default) or an S3-compatible bucket. */
+export type FileStoreConfig =
+  | { backend: 'database' }
+  | {
+      backend: 's3';
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      prefix: string;
+      forcePathStyle: boolean;
+      credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+    };
 
 export type Config = {
   port: number;
@@ -88,6 +128,9 @@ export type Config = {
   trustProxy: boolean;
   shutdownGraceMs: number;
   dataEncryptionKey: string | undefined;
+  /** Only for `cspr keys rotate`: the key to rotate to. */
+  newDataEncryptionKey: string | undefined;
+  fileStore: FileStoreConfig;
   sessionIdleMinutes: number;
   sessionMaxHours: number;
   smtpUrl: string | undefined;
@@ -133,6 +176,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: c.TRUST_PROXY,
     shutdownGraceMs: c.SHUTDOWN_GRACE_MS,
     dataEncryptionKey: c.DATA_ENCRYPTION_KEY,
+    newDataEncryptionKey: c.NEW_DATA_ENCRYPTION_KEY,
+    fileStore:
+      c.FILE_STORE === 's3'
+        ? {
+            backend: 's3',
+            bucket: c.S3_BUCKET as string,
+            endpoint: c.S3_ENDPOINT,
+            region: c.S3_REGION,
+            prefix: c.S3_PREFIX,
+            forcePathStyle: c.S3_FORCE_PATH_STYLE,
+            credentials: c.S3_ACCESS_KEY_ID && c.S3_SECRET_ACCESS_KEY ? { accessKeyId: c.S3_ACCESS_KEY_ID, secretAccessKey: c.S3_SECRET_ACCESS_KEY } : undefined,
+          }
+        : { backend: 'database' },
     sessionIdleMinutes: c.SESSION_IDLE_MINUTES,
     sessionMaxHours: c.SESSION_MAX_HOURS,
     smtpUrl: c.SMTP_URL,
@@ -148,13 +204,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export const CONFIG_DOC = [
   ['PORT', '3000', 'TCP port the web server listens on.'],
   ['HOST', '127.0.0.1', 'Address to listen on; use 0.0.0.0 behind a load balancer or in a container.'],
-  ['DATA_DIR', './data', 'Folder for the embedded database, stored files and the outbox; created if missing.'],
+  ['DATA_DIR', './data', 'Folder for the embedded database, the key file and the outbox; created if missing. (Files once kept in DATA_DIR/files are moved into the file store on start.)'],
   ['DATABASE_URL', '(unset)', 'PostgreSQL 15+ connection string; when set, the embedded database is not used.'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
   ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails, feeds and the single sign-on redirect.'],
   ['TRUST_PROXY', 'false', 'true when behind a load balancer that sets X-Forwarded-For/-Proto.'],
   ['SHUTDOWN_GRACE_MS', '10000', 'How long requests in flight may take to finish on SIGTERM/SIGINT.'],
-  ['DATA_ENCRYPTION_KEY', '(key file)', 'Base64 of 32 random bytes that encrypts identifying details; without it a key file is made in DATA_DIR/secrets. Required in practice for PostgreSQL with several instances.'],
+  ['DATA_ENCRYPTION_KEY', '(key file)', 'Base64 of 32 random bytes: the master key that encrypts identifying details and the keys of stored files; without it a key file is made in DATA_DIR/secrets. Set it (the same on every instance) for PostgreSQL. Keep it apart from backups.'],
+  ['NEW_DATA_ENCRYPTION_KEY', '(unset)', 'Only for cspr keys rotate: the new master key to re-encrypt everything with.'],
+  ['FILE_STORE', 'database', 'Where files are kept: database (in the database itself) or s3 (an S3-compatible bucket, below).'],
+  ['S3_BUCKET', '(unset)', 'The bucket for FILE_STORE=s3 (it must exist).'],
+  ['S3_ENDPOINT', '(unset)', 'The address of an S3-compatible service (e.g. https://objects.example.org); unset for Amazon S3.'],
+  ['S3_REGION', 'us-east-1', 'The bucket’s region.'],
+  ['S3_PREFIX', '(empty)', 'A prefix for the service’s object names, e.g. cspr/.'],
+  ['S3_FORCE_PATH_STYLE', 'false', 'true for services that need the bucket in the path rather than the host name (most S3-compatible ones).'],
+  ['S3_ACCESS_KEY_ID', '(unset)', 'With S3_SECRET_ACCESS_KEY, the credentials for the bucket; unset: the usual AWS credentials (AWS_ACCESS_KEY_ID…, shared files, instance role).'],
+  ['S3_SECRET_ACCESS_KEY', '(unset)', 'See S3_ACCESS_KEY_ID.'],
   ['SESSION_IDLE_MINUTES', '30', 'Signed-in sessions end after this long without a request.'],
   ['SESSION_MAX_HOURS', '12', 'Signed-in sessions end this long after sign-in, whatever the activity.'],
   ['SMTP_URL', '(unset)', 'smtp:// or smtps:// server for email; without it emails are written to DATA_DIR/outbox as .eml files.'],

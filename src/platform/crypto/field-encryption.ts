@@ -42,10 +42,14 @@ export function parseKey(base64: string): Buffer {
   return key;
 }
 
+export function keyFilePath(dataDir: string): string {
+  return path.join(dataDir, 'secrets', 'data-encryption.key');
+}
+
 /** The key from the environment, or the data folder's key file (made on first use). */
-export function loadDataKey(options: { envKey?: string; dataDir: string }): Buffer {
+export function loadDataKey(options: { envKey?: string | undefined; dataDir: string }): Buffer {
   if (options.envKey) return parseKey(options.envKey);
-  const file = path.join(options.dataDir, 'secrets', 'data-encryption.key');
+  const file = keyFilePath(options.dataDir);
   if (!fs.existsSync(file)) {
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     fs.writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });

@@ -477,6 +477,37 @@ export interface PublicationChunksTable {
   tsv: ColumnType<string, never, never>;
 }
 
+export type FileBackend = 'database' | 's3';
+
+export interface StoredFilesTable {
+  sha256: string;
+  size: number;
+  chunk_size: number;
+  chunks: number;
+  /** The file's own key, wrapped by the master key; null for a file kept plain (public). */
+  data_key_enc: string | null;
+  backend: FileBackend;
+  created_at: Generated<Date>;
+}
+
+export interface StoredFileChunksTable {
+  sha256: string;
+  n: number;
+  data: Buffer;
+}
+
+export interface StoredFileMovesTable {
+  sha256: string;
+  moved_at: Generated<Date>;
+  source: string;
+}
+
+export interface EncryptionKeysTable {
+  state: 'current' | 'next';
+  fingerprint: string;
+  recorded_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -511,4 +542,8 @@ export interface DB {
   themes: ThemesTable;
   publications: PublicationsTable;
   publication_chunks: PublicationChunksTable;
+  stored_files: StoredFilesTable;
+  stored_file_chunks: StoredFileChunksTable;
+  stored_file_moves: StoredFileMovesTable;
+  encryption_keys: EncryptionKeysTable;
 }

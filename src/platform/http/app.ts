@@ -25,6 +25,7 @@ import type { Database } from '../db/database.ts';
 import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
 import { documentReadersFor, type DocumentReaders } from '../documents/document-readers.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
+import { createFileStore, type FileStore } from '../storage/file-store.ts';
 import { setUpAuthentication, type Access } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
 import { navigationFor } from './navigation.ts';
@@ -35,7 +36,7 @@ import { setUpViews } from './views.ts';
 export type AppDeps = { config: Config; database: Database };
 
 /** What every feature may use, built once per app. */
-export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; documents: DocumentReaders };
+export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; documents: DocumentReaders; files: FileStore };
 
 export type RouteEntry = { method: string; url: string; access: Access | undefined };
 
@@ -80,10 +81,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   const cipher = cipherFor(config);
+  const files = createFileStore({ db: deps.database.db, cipher, config: config.fileStore });
   // Uploaded files are read by worker threads, never on the thread that answers requests.
   const documents = documentReadersFor(config);
   app.addHook('onClose', async () => documents.close());
-  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config), documents });
+  app.decorate('deps', { ...deps, cipher, mailer: createMailer(config), documents, files });
 
   const routeTable: RouteEntry[] = [];
   app.decorate('routeTable', routeTable);

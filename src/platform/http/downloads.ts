@@ -50,7 +50,7 @@ export function sendDownload(reply: FastifyReply, file: { body: Buffer | NodeJS.
     .send(file.body);
 }
 
-/** Sends a stored PDF or Word document as a download. */
-export function sendDocument(reply: FastifyReply, file: { bytes: Buffer; name: string; type: DocumentType }): FastifyReply {
-  return sendDownload(reply, { body: file.bytes, name: file.name, contentType: DOCUMENT_CONTENT_TYPES[file.type] });
+/** Sends a stored PDF or Word document (its bytes, or a stream of them from the file store) as a download. */
+export function sendDocument(reply: FastifyReply, file: { body: Buffer | NodeJS.ReadableStream; name: string; type: DocumentType }): FastifyReply {
+  return sendDownload(reply, { body: file.body, name: file.name, contentType: DOCUMENT_CONTENT_TYPES[file.type] });
 }

@@ -45,7 +45,7 @@ export function setUpErrorPages(app: FastifyInstance): void {
           ? err.message
           : undefined;
     if (wantsJson(req)) {
-      const title = status >= 500 ? 'Internal server error' : status === 403 ? 'Forbidden' : status === 429 ? 'Too many requests' : 'Bad request';
+      const title = status === 503 ? 'Service unavailable' : status >= 500 ? 'Internal server error' : status === 403 ? 'Forbidden' : status === 429 ? 'Too many requests' : 'Bad request';
       return sendProblem(reply, status, title, detail);
     }
     if (status === 404) return reply.code(404).render('error-pages/not-found.njk', { pageTitle: 'Page not found' });
