@@ -2,7 +2,7 @@ import { loadConfig, type Config } from '../platform/config/config.ts';
 import { createFieldCipher, loadDataKey, type FieldCipher } from '../platform/crypto/field-encryption.ts';
 import { checkMasterKey } from '../platform/crypto/master-key.ts';
 import { openDatabase, type Database } from '../platform/db/database.ts';
-import { migrate } from '../platform/db/migrate.ts';
+import { migrateDeployment } from '../platform/db/roles.ts';
 import { auditedScope } from '../platform/db/transaction.ts';
 import { createFileStore, type FileStore } from '../platform/storage/file-store.ts';
 
@@ -30,7 +30,7 @@ export async function withDatabase<T>(
   options: { audited?: boolean } = {},
 ): Promise<T> {
   return withOpenDatabase(async (database, config) => {
-    await migrate(database);
+    await migrateDeployment(database, config);
     const { cipher, files } = await serviceContext(database, config);
     const run = () => work(database, config, cipher, files);
     return options.audited === false ? run() : auditedScope(run);

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import { PROJECT_ROOT } from './paths.ts';
@@ -32,30 +32,47 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** `cspr serve` in a child process, as an operator starts it, once it says it is ready; stop() sends SIGTERM. */
+/** `cspr serve` on a free port, as an operator starts it, once it says it is ready; stop() sends SIGTERM. */
 export async function startServe(env: Record<string, string>): Promise<ServeProcess> {
   const port = env.PORT ?? String(await freePort());
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env, PORT: port },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (d) => (output += d));
-  child.stderr.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-  let ended = false;
-  void exited.then(() => (ended = true));
-  for (let i = 0; i < 600 && !output.includes('is ready at') && !ended; i += 1) await new Promise((r) => setTimeout(r, 100));
-  if (!output.includes('is ready at')) {
-    child.kill('SIGKILL');
-    throw new Error(`cspr serve did not start:\n${output}`);
-  }
+  const server = await startServer({ ...env, PORT: port }, 'is ready at', 60_000);
   return {
     url: `http://127.0.0.1:${port}`,
-    output: () => output,
+    output: () => server.stdout(),
     async stop() {
-      child.kill('SIGTERM');
-      return exited;
+      server.child.kill('SIGTERM');
+      return server.exited;
     },
   };
+}
+
+export type RunningServer = {
+  readonly child: ChildProcess;
+  /** Everything it printed so far. */
+  stdout(): string;
+  /** Resolves with the exit code (null when killed by a signal). */
+  readonly exited: Promise<number | null>;
+};
+
+/** `cspr serve` in a child process; resolves once it prints `until` (by default, that it is ready). */
+export async function startServer(env: Record<string, string>, until = 'is ready at', timeoutMs = 30_000): Promise<RunningServer> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d) => (stdout += d));
+  child.stderr?.on('data', (d) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let gone = false;
+  void exited.then(() => (gone = true));
+  for (let waited = 0; !stdout.includes(until); waited += 50) {
+    if (gone || waited > timeoutMs) {
+      child.kill('SIGKILL');
+      throw new Error(`cspr serve did not print '${until}': ${stderr || stdout}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, stdout: () => stdout, exited };
 }

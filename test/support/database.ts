@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import { openDatabase, type Database, type Engine } from '../../src/platform/db/database.ts';
 import { migrate } from '../../src/platform/db/migrate.ts';
 import { TEMPLATE_DIR, TEST_ROOT } from './paths.ts';
@@ -60,4 +61,20 @@ export async function openTestDatabase(engine: Engine): Promise<TestDatabase> {
   const database = await openDatabase({ dataDir: freshDir('unused'), databaseUrl: server.url });
   await migrate(database);
   return { database, dataDir: '', url: server.url, drop: server.drop };
+}
+
+/** A fresh database of the engine for the suite around the call: opened before its tests, dropped after. */
+export function useTestDatabase(engine: Engine): () => TestDatabase {
+  let t: TestDatabase | undefined;
+  beforeAll(async () => {
+    t = await openTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await t?.database.close();
+    await t?.drop();
+  });
+  return () => {
+    if (!t) throw new Error('The test database is opened before the tests run.');
+    return t;
+  };
 }

@@ -1,3 +1,4 @@
+import { checkpointKeyFor } from '../../platform/audit/checkpoints.ts';
 import path from 'node:path';
 import { checkRestoreKey, restore } from '../../platform/backup/restore.ts';
 import { verifyBackup } from '../../platform/backup/verify.ts';
@@ -43,7 +44,7 @@ export const backupCommand: Command = {
       io.err(`Its data needs ${needs}, and the configured key is another one: restoring it here would be refused.`);
       return 1;
     }
-    const result = await withDatabase((database, _config, _cipher, files) => backup(database, files, file));
+    const result = await withDatabase((database, config, _cipher, files) => backup(database, files, file, checkpointKeyFor(config)));
     io.out(`Wrote ${result.rows} rows from ${result.tables} tables and ${result.files} files (${mb(result.storedBytes)}) to ${file}.`);
     if (result.keyFingerprint) {
       io.out(`Its data needs the key with fingerprint ${showFingerprint(result.keyFingerprint)}: keep a copy of that key apart from the backup.`);

@@ -2,7 +2,8 @@ import { seedDemo, isEmpty } from '../../features/demo/service.ts';
 import { scheduleReminders } from '../../features/reminders/schedule.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
-import { migrate } from '../../platform/db/migrate.ts';
+import { checkpointKeyFor, scheduleCheckpoints, type CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
+import { migrateDeployment } from '../../platform/db/roles.ts';
 import { holdServiceLock, type ServiceLock } from '../../platform/db/service-lock.ts';
 import { describeMove, moveDiskFiles } from '../../platform/storage/disk-move.ts';
 import { buildApp } from '../../platform/http/app.ts';
@@ -22,8 +23,9 @@ export const serveCommand: Command = {
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let lock: ServiceLock | undefined;
+    let checkpoints: CheckpointSchedule | undefined;
     try {
-      await migrate(database);
+      await migrateDeployment(database, config);
       // With the wrong key the service would answer 500 on every encrypted page: refuse to start instead.
       const { cipher, files } = await serviceContext(database, config);
       lock = await holdServiceLock(database);
@@ -50,8 +52,17 @@ export const serveCommand: Command = {
         { db: database.db, cipher, mailer, config },
         { onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'), onError: (err) => log.error({ err }, 'reminders run failed') },
       );
+      // Signed checkpoints of the audit trail, to the log and the database (numbers, hashes and a signature: nothing identifying).
+      checkpoints = scheduleCheckpoints(
+        database.db,
+        checkpointKeyFor(config),
+        config.auditCheckpointMinutes * 60_000,
+        (auditCheckpoint) => log.info({ auditCheckpoint }, 'audit checkpoint'),
+        (err) => log.error({ err }, 'audit checkpoint failed'),
+      );
     } catch (err) {
       await app?.close().catch(() => {});
+      await checkpoints?.stop().catch(() => {});
       await lock?.release();
       await database.close().catch(() => {});
       throw err;
@@ -71,6 +82,8 @@ export const serveCommand: Command = {
         await reminders?.stop().catch(() => {});
         await app.close().catch(() => {});
         clearTimeout(timer);
+        // The last checkpoint anchors every request that finished.
+        await checkpoints?.stop().catch(() => {});
         await lock?.release();
         await database.close().catch(() => {});
         io.out('Stopped.');

@@ -75,7 +75,7 @@ export async function twoFactorState(db: Kysely<DB>, cipher: FieldCipher, userId
   return { enabled: u.totp_enabled, pendingSecret: !u.totp_enabled && u.totp_secret_enc ? cipher.decrypt(u.totp_secret_enc) : null };
 }
 
-/** The secret being set up: kept between visits so a half-finished set-up can be completed (\`created\`: new now). */
+/** The secret being set up: kept between visits so a half-finished set-up can be completed (`created`: new now). */
 export async function pendingTotpSecret(db: Kysely<DB>, cipher: FieldCipher, userId: string): Promise<{ secret: string; created: boolean }> {
   const state = await twoFactorState(db, cipher, userId);
   if (state.pendingSecret) return { secret: state.pendingSecret, created: false };

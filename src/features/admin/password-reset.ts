@@ -29,7 +29,7 @@ export type ResetRequestOutcome =
 
 /**
  * Sends a reset link if there is an account for the address. What happened is for the
- * audit trail only: the person asking is told the same whatever the outcome. \`record\` runs in
+ * audit trail only: the person asking is told the same whatever the outcome. `record` runs in
  * the transaction that issues the link (or on its own when none is issued), before the email goes.
  */
 export async function requestPasswordReset(
@@ -56,7 +56,7 @@ export async function requestPasswordReset(
 }
 
 /**
- * Sets the new password through the link and signs the person out everywhere, \`record\` running in
+ * Sets the new password through the link and signs the person out everywhere, `record` running in
  * the same transaction; null when the link is no longer good.
  */
 export async function completePasswordReset(

@@ -101,7 +101,7 @@ export async function importReport(
   }
 
   try {
-    // The text was read above: the transaction holds only the writes (and the audit entry, by \`record\`).
+    // The text was read above: the transaction holds only the writes (and the audit entry, by `record`).
     const added = await inTransaction(db, async (trx) => {
       const result = await addPublication(trx, { ...publication, file: { sha256, name, type, size: bytes.length, pages } });
       if (result.created) {

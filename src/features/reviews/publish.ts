@@ -235,9 +235,9 @@ export function publishBlockers(view: ReviewView, publishing: Publishing, check:
 export type PublishResult = { ok: true; slug: string } | { ok: false; problems: string[] };
 
 /**
- * Publishes, given the check just run over what will be public (\`checkPublishing\`, slow: run it
+ * Publishes, given the check just run over what will be public (`checkPublishing`, slow: run it
  * before opening a transaction): records the workflow's publish step (today) and adds the public
- * record with its search text, both in \`db\`'s transaction. The public record's own checks run
+ * record with its search text, both in `db`'s transaction. The public record's own checks run
  * first, so the step is not recorded for a publication the repository would refuse.
  */
 export async function publishReview(db: Kysely<DB>, view: ReviewView, publishing: Publishing, check: Check, actor: Actor, may: (partnershipId: string) => May, today: DateOnly): Promise<PublishResult> {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import { withTenant } from '../db/tenant.ts';
-import { inTransaction } from '../db/transaction.ts';
-import type { DB } from '../db/types.ts';
+import { signatureHolds, storedCheckpoints, type AuditCheckpoint, type CheckpointKey } from './checkpoints.ts';
+import type { AuditEventsTable, DB } from '../db/types.ts';
 
 /**
  * The audit trail: who did or saw what, when, from where. Append-only (a trigger
@@ -77,10 +77,11 @@ function toFields(entry: AuditEntry, at: string): StoredFields {
  * takes a lock held until its transaction ends: record the entry as the last step of a change.
  */
 export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
-  await inTransaction(db, async (trx) => {
+  // The chain spans every partnership: the last entry is read deployment-wide ('all'); in a
+  // caller's transaction, its own scope is put back afterwards.
+  await withTenant(db, 'all', async (trx) => {
     await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:audit'))`.execute(trx);
-    // The chain spans every partnership: the last entry is read deployment-wide (the caller's scope put back after).
-    const last = await withTenant(trx, 'all', (t) => t.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst());
+    const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
     const prevHash = last?.hash ?? GENESIS_HASH;
     const fields = toFields(entry, new Date().toISOString());
     await trx
@@ -96,40 +97,85 @@ export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<vo
   });
 }
 
-export type ChainCheck = { ok: true; checked: number } | { ok: false; checked: number; brokenAt: number; reason: string };
+/** What an entry's hash covers, as read back from its row. */
+export function storedFieldsOf(row: Selectable<AuditEventsTable>): StoredFields {
+  return {
+    at: new Date(row.at).toISOString(),
+    actor_id: row.actor_id,
+    actor_email: row.actor_email,
+    actor_role: row.actor_role,
+    partnership_id: row.partnership_id,
+    action: row.action,
+    record_type: row.record_type,
+    record_id: row.record_id,
+    changes: row.changes,
+    outcome: row.outcome,
+    ip: row.ip,
+    request_id: row.request_id,
+  };
+}
 
-/** Recomputes every hash in order; reports the first entry that does not match. */
-export async function verifyAuditChain(db: Kysely<DB>): Promise<ChainCheck> {
+export type ChainCheck =
+  | { ok: true; checked: number; anchored: AuditCheckpoint | null }
+  | { ok: false; checked: number; brokenAt: number; reason: string };
+
+type Anchor = AuditCheckpoint & { source: string };
+
+/**
+ * Recomputes every hash in order and reports the first entry that does not match. With the
+ * checkpoint key, it also holds the trail to every signed checkpoint (those kept in the database,
+ * and `given` ones, from the log or a backup): the entry each names must be there with the same
+ * hash. That catches what the chain alone cannot: the newest entries removed, or an entry
+ * rewritten and every hash after it recomputed.
+ */
+export async function verifyAuditChain(db: Kysely<DB>, options: { key?: CheckpointKey; given?: AuditCheckpoint[] } = {}): Promise<ChainCheck> {
+  const anchors: Anchor[] = [];
+  if (options.key) {
+    for (const c of await storedCheckpoints(db)) anchors.push({ ...c, source: 'kept in the database' });
+    for (const c of options.given ?? []) anchors.push({ ...c, source: 'given' });
+    for (const a of anchors) {
+      if (!signatureHolds(options.key, a)) {
+        return { ok: false, checked: 0, brokenAt: a.seq, reason: `the checkpoint ${a.source} for entry #${a.seq} is not signed with this deployment's key (it was forged or altered, or comes from another deployment)` };
+      }
+    }
+  }
+  const bySeq = new Map<number, Anchor[]>();
+  for (const a of anchors) bySeq.set(a.seq, [...(bySeq.get(a.seq) ?? []), a]);
+  let anchored: Anchor | null = null;
+
   let prevHash = GENESIS_HASH;
   let checked = 0;
   let after = 0;
   for (;;) {
     const rows = await withTenant(db, 'all', (trx) => trx.selectFrom('audit_events').selectAll().where('seq', '>', after).orderBy('seq').limit(1000).execute());
-    if (rows.length === 0) return { ok: true, checked };
+    if (rows.length === 0) break;
     for (const row of rows) {
       if (row.prev_hash !== prevHash) {
         return { ok: false, checked, brokenAt: row.seq, reason: 'its link to the previous entry does not match (an entry before it was removed or changed)' };
       }
-      const fields: StoredFields = {
-        at: new Date(row.at).toISOString(),
-        actor_id: row.actor_id,
-        actor_email: row.actor_email,
-        actor_role: row.actor_role,
-        partnership_id: row.partnership_id,
-        action: row.action,
-        record_type: row.record_type,
-        record_id: row.record_id,
-        changes: row.changes,
-        outcome: row.outcome,
-        ip: row.ip,
-        request_id: row.request_id,
-      };
-      if (entryHash(prevHash, fields) !== row.hash) {
+      if (entryHash(prevHash, storedFieldsOf(row)) !== row.hash) {
         return { ok: false, checked, brokenAt: row.seq, reason: 'its content does not match its hash (it was changed)' };
       }
+      for (const a of bySeq.get(Number(row.seq)) ?? []) {
+        if (a.hash !== row.hash) {
+          return { ok: false, checked, brokenAt: row.seq, reason: `it does not match the signed checkpoint ${a.source}: it or an entry before it was rewritten, and the hashes after it recomputed` };
+        }
+        anchored = a;
+      }
+      bySeq.delete(Number(row.seq));
       prevHash = row.hash;
       checked += 1;
       after = row.seq;
     }
   }
+  const missing = [...bySeq.values()].flat().sort((a, b) => a.seq - b.seq)[0];
+  if (missing) {
+    const reason =
+      missing.seq > after
+        ? `the trail ends at entry #${after}, but the signed checkpoint ${missing.source} names entry #${missing.seq} (${missing.at}): the newest entries were removed`
+        : `the entry named by the signed checkpoint ${missing.source} is missing: entries were removed`;
+    return { ok: false, checked, brokenAt: missing.seq, reason };
+  }
+  const newest = anchored as Anchor | null;
+  return { ok: true, checked, anchored: newest ? { seq: newest.seq, hash: newest.hash, at: newest.at, key: newest.key, signature: newest.signature } : null };
 }

@@ -41,8 +41,8 @@ export type BackupManifest = {
   files: { count: number; storedBytes: number; sha256: Record<string, string> };
   /**
    * AUDIT CHECKPOINT: a signed anchor of the audit trail (its last entry, signed) taken in the
-   * backup's snapshot, so a restored trail can be shown to be the one backed up. Written by
-   * backupAuditCheckpoint() in write.ts; null until the audit module provides one.
+   * backup's snapshot, so a restored trail can be shown to be the one backed up (written by
+   * backupAuditCheckpoint() in write.ts; null when the backup was made without the key).
    */
   auditCheckpoint: unknown;
 };

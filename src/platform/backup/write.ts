@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
 import type pg from 'pg';
+import { signCheckpoint, type AuditCheckpoint, type CheckpointKey } from '../audit/checkpoints.ts';
 import type { Database } from '../db/database.ts';
 import { layoutOf, type FileStore, type StoredFileRow } from '../storage/file-store.ts';
 import { BACKUP_FORMAT, BACKUP_VERSION, FILE_BYTES_TABLE, lineHasher, type BackupHeader, type BackupManifest, type FileMarker, type TableMarker } from './format.ts';
@@ -15,12 +16,14 @@ const BATCH = 500;
 export type BackupSummary = { tables: number; rows: number; files: number; storedBytes: number; keyFingerprint: string | null };
 
 /**
- * AUDIT CHECKPOINT: the place for a signed anchor of the audit trail, taken in the backup's
- * snapshot and kept in the manifest (see BackupManifest.auditCheckpoint). Call the audit module's
- * auditCheckpoint(db) here once it exists; until then backups record null.
+ * A signed anchor of the audit trail as the backup's snapshot holds it (its newest entry), kept in
+ * the manifest: `cspr audit verify --checkpoint` on a restored database then shows that its trail
+ * is the one backed up. Null without a key (or with an empty trail).
  */
-async function backupAuditCheckpoint(_client: pg.PoolClient): Promise<unknown> {
-  return null;
+async function backupAuditCheckpoint(client: pg.PoolClient, key: CheckpointKey | undefined): Promise<AuditCheckpoint | null> {
+  if (!key) return null;
+  const newest = (await client.query<{ seq: string; hash: string; at: Date }>('select seq, hash, at from audit_events order by seq desc limit 1')).rows[0];
+  return newest ? signCheckpoint(key, { seq: Number(newest.seq), hash: newest.hash, at: new Date(newest.at).toISOString() }) : null;
 }
 
 /**
@@ -29,7 +32,7 @@ async function backupAuditCheckpoint(_client: pg.PoolClient): Promise<unknown> {
  * a time and files a chunk at a time, never the whole backup in memory. Written aside and renamed
  * into place when complete, so FILE is either the whole backup or absent.
  */
-export async function backup(database: Database, files: FileStore, file: string): Promise<BackupSummary> {
+export async function backup(database: Database, files: FileStore, file: string, checkpointKey?: CheckpointKey): Promise<BackupSummary> {
   const client = await database.pool.connect();
   const tmp = `${file}.partial`;
   const summary: BackupSummary = { tables: 0, rows: 0, files: 0, storedBytes: 0, keyFingerprint: null };
@@ -40,7 +43,7 @@ export async function backup(database: Database, files: FileStore, file: string)
     const migrations = (await client.query<{ name: string }>('select name from schema_migrations order by name')).rows.map((r) => r.name);
     summary.keyFingerprint = (await client.query<{ fingerprint: string }>(`select fingerprint from encryption_keys where state = 'current'`)).rows[0]?.fingerprint ?? null;
     const tables = (await userTables(client)).filter((t) => t !== FILE_BYTES_TABLE);
-    const manifest: BackupManifest = { tables: {}, files: { count: 0, storedBytes: 0, sha256: {} }, auditCheckpoint: await backupAuditCheckpoint(client) };
+    const manifest: BackupManifest = { tables: {}, files: { count: 0, storedBytes: 0, sha256: {} }, auditCheckpoint: await backupAuditCheckpoint(client, checkpointKey) };
     const snapshot = kyselyOn(client);
 
     async function* lines(): AsyncGenerator<string> {

@@ -18,6 +18,10 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must start with postgres:// or postgresql://')
     .optional(),
+  MIGRATION_DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'MIGRATION_DATABASE_URL must start with postgres:// or postgresql://')
+    .optional(),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent',
@@ -80,6 +84,12 @@ const schema = z.object({
     .enum(['on', 'off'], { error: 'RATE_LIMITS must be on or off' })
     .default('on')
     .transform((v) => v === 'on'),
+  AUDIT_CHECKPOINT_MINUTES: z.coerce
+    .number({ error: 'AUDIT_CHECKPOINT_MINUTES must be a whole number of minutes' })
+    .int('AUDIT_CHECKPOINT_MINUTES must be a whole number of minutes')
+    .min(1, 'AUDIT_CHECKPOINT_MINUTES must be at least 1')
+    .max(24 * 60, 'AUDIT_CHECKPOINT_MINUTES must be at most 1440')
+    .default(15),
   SHUTDOWN_GRACE_MS: z.coerce
     .number({ error: 'SHUTDOWN_GRACE_MS must be a number of milliseconds' })
     .int()
@@ -123,6 +133,7 @@ export type Config = {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  migrationDatabaseUrl: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   publicUrl: string | undefined;
   trustProxy: boolean;
@@ -140,6 +151,7 @@ export type Config = {
   /** Limits on reading one uploaded or imported document (see platform/documents/document-readers.ts). */
   documentReadLimitMs: number;
   documentReadMemoryMb: number;
+  auditCheckpointMinutes: number;
 };
 
 export class ConfigError extends Error {
@@ -166,11 +178,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => i.message));
   }
   const c = parsed.data;
+  if (c.MIGRATION_DATABASE_URL && !c.DATABASE_URL) {
+    throw new ConfigError(['MIGRATION_DATABASE_URL is for a PostgreSQL server: set DATABASE_URL too (the role the service runs as).']);
+  }
   return {
     port: c.PORT,
     host: c.HOST,
     dataDir: path.resolve(c.DATA_DIR),
     databaseUrl: c.DATABASE_URL,
+    migrationDatabaseUrl: c.MIGRATION_DATABASE_URL,
     logLevel: c.LOG_LEVEL,
     publicUrl: c.PUBLIC_URL,
     trustProxy: c.TRUST_PROXY,
@@ -197,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionCacheMs: c.SESSION_CACHE_MS,
     documentReadLimitMs: c.DOCUMENT_READ_LIMIT_MS,
     documentReadMemoryMb: c.DOCUMENT_READ_MEMORY_MB,
+    auditCheckpointMinutes: c.AUDIT_CHECKPOINT_MINUTES,
   };
 }
 
@@ -206,6 +223,7 @@ export const CONFIG_DOC = [
   ['HOST', '127.0.0.1', 'Address to listen on; use 0.0.0.0 behind a load balancer or in a container.'],
   ['DATA_DIR', './data', 'Folder for the embedded database, the key file and the outbox; created if missing. (Files once kept in DATA_DIR/files are moved into the file store on start.)'],
   ['DATABASE_URL', '(unset)', 'PostgreSQL 15+ connection string; when set, the embedded database is not used.'],
+  ['MIGRATION_DATABASE_URL', '(unset)', 'PostgreSQL connection string of the owner role that runs migrations (and grants the DATABASE_URL role its rights); when unset, migrations run as DATABASE_URL.'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
   ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails, feeds and the single sign-on redirect.'],
   ['TRUST_PROXY', 'false', 'true when behind a load balancer that sets X-Forwarded-For/-Proto.'],
@@ -228,4 +246,5 @@ export const CONFIG_DOC = [
   ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
   ['DOCUMENT_READ_LIMIT_MS', '60000', 'How long reading one uploaded or imported file (PDF or .docx) may take before it is stopped and the file refused.'],
   ['DOCUMENT_READ_MEMORY_MB', '512', 'How much memory reading one uploaded or imported file may use before it is stopped and the file refused.'],
+  ['AUDIT_CHECKPOINT_MINUTES', '15', 'How often the service signs a checkpoint of the audit trail (to the log and the database; also on shutdown).'],
 ] as const;

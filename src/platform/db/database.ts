@@ -35,7 +35,7 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
 
 /**
  * The query layer over a pool. Work inside a transaction that asks the pool for another
- * connection is a mistake (a query on \`db\` where \`trx\` was meant): it would escape the
+ * connection is a mistake (a query on `db` where `trx` was meant): it would escape the
  * transaction, and on the embedded engine's single connection wait for ever. It throws instead.
  */
 export function queryLayer(pool: pg.Pool): Kysely<DB> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ENGINES, useTestDatabase } from '../../../test/support/database.ts';
 import { recordAudit } from '../audit/audit.ts';
 import { withTenant } from './tenant.ts';
 import { afterCommit, auditedScope, inTransaction, TransactionMisuseError } from './transaction.ts';
@@ -10,15 +10,10 @@ import type { DB } from './types.ts';
 const setting = async (db: Kysely<DB>) => (await sql<{ s: string | null }>`select current_setting('cspr.partnerships', true) as s`.execute(db)).rows[0].s ?? '';
 
 describe.each(ENGINES)('changes and their audit entries on %s', (engine) => {
-  let t: TestDatabase;
+  const database = useTestDatabase(engine);
   let db: Kysely<DB>;
-  beforeAll(async () => {
-    t = await openTestDatabase(engine);
-    db = t.database.db;
-  });
-  afterAll(async () => {
-    await t.database.close();
-    await t.drop();
+  beforeAll(() => {
+    db = database().database.db;
   });
 
   const slug = () => `p-${randomUUID().slice(0, 8)}`;

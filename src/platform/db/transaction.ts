@@ -44,8 +44,11 @@ type TransactionState = { open: boolean; tenant: string | null; switching: boole
 const transactions = new AsyncLocalStorage<TransactionState>();
 const audited = new AsyncLocalStorage<boolean>();
 
-/** Tables whose changes need no audit entry: sign-in sessions (their start and end are audited) and the log of reminders sent. */
-const UNAUDITED_TABLES = new Set(['sessions', 'reminder_sends']);
+/**
+ * Tables whose changes need no audit entry: sign-in sessions (their start and end are audited),
+ * the log of reminders sent and the audit trail's own checkpoints.
+ */
+const UNAUDITED_TABLES = new Set(['sessions', 'reminder_sends', 'audit_checkpoints']);
 
 export class TransactionMisuseError extends Error {}
 
@@ -123,7 +126,7 @@ function open<T>(db: Kysely<DB>, tenant: string | null, work: (trx: Transaction<
 }
 
 /**
- * Runs \`done\` once \`db\`'s changes are committed: at once outside a transaction, after the commit
+ * Runs `done` once `db`'s changes are committed: at once outside a transaction, after the commit
  * inside one (forgetting a cache before then would let another reader cache the old rows again).
  */
 export function afterCommit(db: Kysely<DB>, done: () => void): void {

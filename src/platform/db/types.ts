@@ -153,6 +153,17 @@ export interface AuditEventsTable {
   hash: string;
 }
 
+/** A signed checkpoint of the audit trail (src/platform/audit/checkpoints.ts); append-only. */
+export interface AuditCheckpointsTable {
+  id: Generated<number>;
+  seq: number;
+  hash: string;
+  at: Date;
+  key_id: string;
+  signature: string;
+  created_at: Generated<Date>;
+}
+
 /** One version of a statutory clock (src/domain/clocks/rules.ts ClockRule); never updated once written. */
 export interface ClockRulesTable {
   key: string;
@@ -522,6 +533,7 @@ export interface DB {
   sso_identities: SsoIdentitiesTable;
   role_offers: RoleOffersTable;
   audit_events: AuditEventsTable;
+  audit_checkpoints: AuditCheckpointsTable;
   incidents: IncidentsTable;
   incident_children: IncidentChildrenTable;
   case_events: CaseEventsTable;

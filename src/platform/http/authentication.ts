@@ -32,8 +32,8 @@ declare module 'fastify' {
      */
     audit(entry: AuditFields, trx?: Kysely<DB>): Promise<void>;
     /**
-     * Makes a change and records its audit entry in one transaction: \`work\` changes data through
-     * the transaction it is given; \`entry\` names the audit entry for its result (null: nothing
+     * Makes a change and records its audit entry in one transaction: `work` changes data through
+     * the transaction it is given; `entry` names the audit entry for its result (null: nothing
      * changed). Both commit, or neither does.
      */
     change<T>(work: (trx: Transaction<DB>) => Promise<T>, entry: (result: T) => AuditFields | null): Promise<T>;
