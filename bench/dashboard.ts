@@ -227,6 +227,20 @@ try {
   console.log(`anonymous start page: ${anon.requests.average.toFixed(0)} req/s (p50 ${anon.latency.p50} ms, p99 ${anon.latency.p99} ms)`);
   console.log(`dashboard (admin, ${total} incidents): ${dash.requests.average.toFixed(1)} req/s, ${dash['2xx']} responses in ${seconds} s (p50 ${dash.latency.p50} ms, p99 ${dash.latency.p99} ms)`);
   console.log(`dashboard throughput is ${((dash.requests.average / anon.requests.average) * 100).toFixed(2)}% of the start page's`);
+
+  // ---- 3. Does a slow page hold up everyone else? ----
+  // N people on the dashboard at once, and beside them one visitor loading the start page: the
+  // visitor's wait is what a query blocking the event loop would show.
+  for (const people of [10, 50]) {
+    const busy = autocannon({ url: `${base}/dashboard`, connections: people, duration: seconds, headers: { cookie }, timeout: 120 });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const visitor = await autocannon({ url: `${base}/`, connections: 1, duration: Math.max(2, seconds - 1), timeout: 120 });
+    const crowd = await busy;
+    console.log(
+      `${people} people on the dashboard: dashboard p50 ${crowd.latency.p50} ms, p99 ${crowd.latency.p99} ms, ${crowd.requests.average.toFixed(1)} req/s; ` +
+        `beside them the start page p50 ${visitor.latency.p50} ms, p99 ${visitor.latency.p99} ms (${visitor.non2xx + visitor.errors} errors)`,
+    );
+  }
   await app.close();
   await database.close();
 } finally {

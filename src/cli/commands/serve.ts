@@ -1,4 +1,4 @@
-import { seedDemo, isEmpty } from '../../features/demo/service.ts';
+import { seedDemoIfEmpty } from '../../features/demo/service.ts';
 import { scheduleReminders } from '../../features/reminders/schedule.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
@@ -32,12 +32,9 @@ export const serveCommand: Command = {
       // Files from before the file store, in this instance's data folder: moved in once.
       const moved = describeMove(await moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
       if (moved) io.out(moved);
-      // Only the embedded engine is seeded on its own: a server database belongs to an operator.
-      let seeded = false;
-      if (values['seed-if-empty'] && database.engine === 'embedded' && (await isEmpty(database))) {
-        await seedDemo(database, cipher, files);
-        seeded = true;
-      }
+      // `npm start` asks for the demonstration data on an empty database, on either engine; a database
+      // with any partnership or any account belongs to someone and is left alone.
+      const seeded = values['seed-if-empty'] ? await seedDemoIfEmpty(database, cipher, files) : false;
       app = await buildApp({ config, database });
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

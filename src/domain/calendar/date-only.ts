@@ -105,6 +105,12 @@ export function epochDay(date: DateOnly): number {
   return Math.round(utcMidnight(parts(date)) / MS_PER_DAY);
 }
 
+/** The date of a day number (days since 1 January 1970): the inverse of `epochDay`. */
+export function dateOfEpochDay(day: number): DateOnly {
+  requireInteger(day, 'Day number');
+  return fromUtcMs(day * MS_PER_DAY);
+}
+
 /** 0 = Sunday … 6 = Saturday. */
 export function dayOfWeek(date: DateOnly): DayOfWeek {
   return new Date(utcMidnight(parts(date))).getUTCDay() as DayOfWeek;

@@ -205,3 +205,31 @@ describe('workingDaysBetween counts as a day-by-day walk would', () => {
     }
   });
 });
+
+describe('addWorkingDays lands where a day-by-day walk would', () => {
+  it('agrees with stepping a day at a time, forwards and backwards, from working and non-working days, before 1970 too', () => {
+    const cal = defaultCalendar();
+    // The rule itself: step one calendar day at a time, counting only working days, until n are counted.
+    const walk = (from: string, n: number): string => {
+      let current = from;
+      for (let left = Math.abs(n); left > 0; ) {
+        current = addDays(current, n < 0 ? -1 : 1);
+        if (cal.isWorkingDay(current)) left -= 1;
+      }
+      return current;
+    };
+    let seed = 11;
+    const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    for (let i = 0; i < 600; i += 1) {
+      const from = addDays(i % 10 === 0 ? '1969-12-20' : '2018-01-01', next() % 3_600);
+      const n = (next() % 301) - 150;
+      expect(cal.addWorkingDays(from, n), `${from} + ${n}`).toBe(walk(from, n));
+    }
+  });
+
+  it('counts across a run of holidays longer than the span asked for', () => {
+    const cal = createCalendar(['2030-01-01', '2030-01-02', '2030-01-03', '2030-01-04', '2030-01-07', '2030-01-08']);
+    expect(cal.addWorkingDays('2029-12-31', 1)).toBe('2030-01-09');
+    expect(cal.addWorkingDays('2030-01-09', -1)).toBe('2029-12-31');
+  });
+});

@@ -8,7 +8,7 @@
 // that became aware on Saturday 21 December 2024 has 23, 24, 27, 30, 31 December, the same
 // deadline as if it had become aware on the Friday. Nothing is lost or gained by the day of the week.
 
-import { addDays, compareDates, dayOfWeek, epochDay, isDateOnly, parseDateOnly } from './date-only.ts';
+import { compareDates, dateOfEpochDay, dayOfWeek, epochDay, isDateOnly, parseDateOnly } from './date-only.ts';
 import type { DateOnly } from './date-only.ts';
 import { ENGLAND_AND_WALES_BANK_HOLIDAYS } from './bank-holidays.ts';
 
@@ -56,24 +56,39 @@ export function createCalendar(holidays: Iterable<string>): WorkingDayCalendar {
     return d !== 0 && d !== 6 && !set.has(date);
   };
 
-  const addWorkingDays = (date: DateOnly, n: number): DateOnly => {
-    if (!Number.isInteger(n)) throw new RangeError(`Number of working days must be a whole number, got ${String(n)}`);
-    if (!isDateOnly(date)) throw new RangeError(`Not a valid date (expected YYYY-MM-DD): ${String(date)}`);
-    const step = n < 0 ? -1 : 1;
-    let remaining = Math.abs(n);
-    let current = date;
-    while (remaining > 0) {
-      current = addDays(current, step);
-      if (isWorkingDay(current)) remaining -= 1;
-    }
-    return current;
-  };
-
   // Counted, not walked: weekdays by arithmetic on day numbers, less the bank holidays that fall on
   // a weekday in the span (binary search in the sorted list). Dashboards count spans of months for
   // every open clock of every case.
   const weekdayHolidays = sorted.filter((h) => dayOfWeek(h) !== 0 && dayOfWeek(h) !== 6).map(epochDay);
-  const workingDaysIn = (after: number, upTo: number): number => weekdaysBefore(upTo + 1) - weekdaysBefore(after + 1) - (holidaysUpTo(weekdayHolidays, upTo) - holidaysUpTo(weekdayHolidays, after));
+  /** Working days among day numbers up to `day`, from an arbitrary origin: only differences mean anything. */
+  const workingDaysUpTo = (day: number): number => weekdaysBefore(day + 1) - holidaysUpTo(weekdayHolidays, day);
+  const workingDaysIn = (after: number, upTo: number): number => workingDaysUpTo(upTo) - workingDaysUpTo(after);
+
+  // The date is parsed once into a day number; the answer is found by searching the count (which
+  // only grows with the day) rather than by stepping a day at a time.
+  const addWorkingDays = (date: DateOnly, n: number): DateOnly => {
+    if (!Number.isInteger(n)) throw new RangeError(`Number of working days must be a whole number, got ${String(n)}`);
+    if (!isDateOnly(date)) throw new RangeError(`Not a valid date (expected YYYY-MM-DD): ${String(date)}`);
+    if (n === 0) return date;
+    const start = epochDay(date);
+    // Forwards: the first day d with n working days in (start, d]; that day is itself a working day.
+    // Backwards: the last day d with -n working days in [d, start); likewise a working day.
+    const enough = n > 0 ? (d: number) => workingDaysIn(start, d) >= n : (d: number) => workingDaysIn(d - 1, start - 1) >= -n;
+    const direction = n > 0 ? 1 : -1;
+    let near = 0;
+    let far = Math.abs(n);
+    while (!enough(start + direction * far)) {
+      near = far;
+      far *= 2;
+    }
+    // Invariant: `near` days away is not enough, `far` days away is.
+    while (far - near > 1) {
+      const mid = near + Math.floor((far - near) / 2);
+      if (enough(start + direction * mid)) far = mid;
+      else near = mid;
+    }
+    return dateOfEpochDay(start + direction * far);
+  };
 
   const workingDaysBetween = (from: DateOnly, to: DateOnly): number => {
     const order = compareDates(from, to);

@@ -55,9 +55,33 @@ export async function isDemoDeployment(database: Database): Promise<boolean> {
   return row !== undefined;
 }
 
+/** Nothing anyone has set up: no partnership and no account. */
 export async function isEmpty(database: Database): Promise<boolean> {
-  const row = await database.db.selectFrom('partnerships').select('id').limit(1).executeTakeFirst();
-  return row === undefined;
+  const partnership = await database.db.selectFrom('partnerships').select('id').limit(1).executeTakeFirst();
+  const user = await database.db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  return partnership === undefined && user === undefined;
+}
+
+/**
+ * The demonstration data, only on a database nobody has set up. On PostgreSQL several instances
+ * may start at once: an advisory lock lets one look and seed while the others wait, then find it done.
+ */
+export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, files?: FileStore): Promise<boolean> {
+  if (database.engine === 'embedded') {
+    if (!(await isEmpty(database))) return false;
+    await seedDemo(database, cipher, files);
+    return true;
+  }
+  const client = await database.pool.connect();
+  try {
+    await client.query(`select pg_advisory_lock(hashtext('cspr-hub:demo-seed'))`);
+    if (!(await isEmpty(database))) return false;
+    await seedDemo(database, cipher, files);
+    return true;
+  } finally {
+    await client.query(`select pg_advisory_unlock(hashtext('cspr-hub:demo-seed'))`).catch(() => {});
+    client.release();
+  }
 }
 
 export type DemoSummary = { partnership: string; created: boolean };

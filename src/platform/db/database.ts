@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
+import { EmbeddedEngine } from './embedded-engine.ts';
 import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
@@ -117,19 +117,20 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   } catch (err) {
     throw new DatabaseOpenError((err as Error).message);
   }
-  let pglite: PGlite;
+  const engine = new EmbeddedEngine(path.join(dataDir, 'pgdata'));
   try {
-    pglite = await PGlite.create(path.join(dataDir, 'pgdata'));
+    await engine.waitReady;
   } catch (err) {
+    await engine.close().catch(() => {});
     lock.release();
     throw new DatabaseOpenError(
       `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
         'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
     );
   }
-  // The adapter speaks the node-postgres protocol over the single PGlite connection,
-  // so both engines share one code path from here on.
-  const pool = new pg.Pool({ ...createPgConfig(pglite), max: 1 } as pg.PoolConfig);
+  // The adapter speaks the node-postgres protocol over the single PGlite connection (in its
+  // own thread), so both engines share one code path from here on.
+  const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
   const db = queryLayer(pool);
   let closed = false;
   return {
@@ -141,7 +142,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
       if (closed) return;
       closed = true;
       await endPool(db, pool);
-      await pglite.close();
+      await engine.close();
       lock.release();
     },
   };

@@ -1,0 +1,78 @@
+import { Worker } from 'node:worker_threads';
+import { Parser } from 'pg-protocol/dist/parser.js';
+import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import type { EngineReply, EngineRequest, EngineStart } from './embedded-worker.ts';
+
+const WORKER = new URL('./embedded-worker.ts', import.meta.url);
+
+/**
+ * The embedded PostgreSQL (PGlite) in a worker thread that owns the data folder, seen from the
+ * main thread as the one thing PGlite's node-postgres adapter needs: something that takes a
+ * protocol message and answers with the server's messages. A slow query then holds up only the
+ * queries behind it on the same connection, not the event loop that serves every other request.
+ */
+export class EmbeddedEngine {
+  readonly waitReady: Promise<void>;
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (reply: EngineReply) => void; reject: (err: Error) => void }>();
+  #nextId = 1;
+  #stopped: Error | undefined;
+
+  constructor(dataDir: string) {
+    this.#worker = new Worker(WORKER, { workerData: { dataDir } });
+    this.waitReady = new Promise((resolve, reject) => {
+      this.#worker.once('message', (start: EngineStart) => ('ready' in start ? resolve() : reject(new Error(start.failed))));
+      this.#worker.once('error', reject);
+    });
+    this.#worker.on('message', (reply: EngineReply | EngineStart) => {
+      if (!('id' in reply)) return;
+      const waiting = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      this.#idle();
+      waiting?.resolve(reply);
+    });
+    const stop = (err: Error) => {
+      this.#stopped ??= err;
+      for (const waiting of this.#pending.values()) waiting.reject(this.#stopped);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', (err: Error) => stop(new Error(`The embedded database stopped: ${err.message}`)));
+    this.#worker.on('exit', (code) => stop(new Error(`The embedded database stopped (exit code ${code}).`)));
+    // The thread keeps the process alive only while it is starting or answering, as the engine
+    // in the main thread did: a process that is done with its queries may end.
+    void this.waitReady.catch(() => {}).finally(() => this.#idle());
+  }
+
+  #idle(): void {
+    if (this.#pending.size === 0) this.#worker.unref();
+  }
+
+  /** What PGlite's adapter calls: one or more frontend messages in, the parsed backend messages out. */
+  async execProtocolStream(message: Uint8Array): Promise<BackendMessage[]> {
+    const reply = await this.#ask({ id: this.#nextId++, bytes: message }, message);
+    if ('error' in reply) throw new Error(reply.error);
+    if (!('bytes' in reply)) throw new Error('The embedded database answered out of turn.');
+    const messages: BackendMessage[] = [];
+    new Parser().parse(Buffer.from(reply.bytes.buffer, reply.bytes.byteOffset, reply.bytes.byteLength), (m) => messages.push(m));
+    return messages;
+  }
+
+  async close(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      await this.#ask({ id: this.#nextId++, close: true });
+    } finally {
+      await this.#worker.terminate();
+    }
+  }
+
+  #ask(request: EngineRequest, message?: Uint8Array): Promise<EngineReply> {
+    if (this.#stopped) return Promise.reject(this.#stopped);
+    return new Promise((resolve, reject) => {
+      this.#pending.set(request.id, { resolve, reject });
+      this.#worker.ref();
+      // The caller's buffer may be reused by node-postgres: send a copy, not a transfer.
+      this.#worker.postMessage(message ? { id: request.id, bytes: new Uint8Array(message) } : request);
+    });
+  }
+}

@@ -1,0 +1,50 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite } from '@electric-sql/pglite';
+
+/**
+ * The embedded engine's own thread (see embedded-engine.ts). PostgreSQL compiled to WebAssembly
+ * runs a query to its end without yielding; here that stalls only this thread, never the
+ * requests the main thread is serving.
+ *
+ * The messages are the PostgreSQL wire protocol itself, as bytes both ways, so nothing but bytes
+ * crosses between the threads and node-postgres on the main thread reads the replies as it would
+ * a server's.
+ */
+export type EngineRequest = { id: number; bytes: Uint8Array } | { id: number; close: true };
+export type EngineReply = { id: number; bytes: Uint8Array } | { id: number; error: string } | { id: number; closed: true };
+export type EngineStart = { ready: true } | { failed: string };
+
+const port = parentPort!;
+const { dataDir } = workerData as { dataDir: string };
+
+let pglite: PGlite;
+try {
+  pglite = await PGlite.create(dataDir);
+  port.postMessage({ ready: true } satisfies EngineStart);
+} catch (err) {
+  port.postMessage({ failed: err instanceof Error ? err.message : String(err) } satisfies EngineStart);
+  process.exit(1);
+}
+
+// One request at a time, in the order they came: the protocol is a conversation on one connection.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', (request: EngineRequest) => {
+  queue = queue.then(() => answer(request));
+});
+
+async function answer(request: EngineRequest): Promise<void> {
+  if ('close' in request) {
+    await pglite.close();
+    port.postMessage({ id: request.id, closed: true } satisfies EngineReply);
+    port.close();
+    return;
+  }
+  try {
+    const out = await pglite.execProtocolRaw(request.bytes);
+    // A copy of our own to hand over: the engine's reply may be a view of its memory.
+    const bytes = new Uint8Array(out);
+    port.postMessage({ id: request.id, bytes } satisfies EngineReply, [bytes.buffer]);
+  } catch (err) {
+    port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies EngineReply);
+  }
+}
