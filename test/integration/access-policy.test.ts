@@ -7,6 +7,7 @@ import { createApiToken } from '../../src/features/account/service.ts';
 import { seedDemo } from '../../src/features/demo/service.ts';
 import { renderReportPdf } from '../../src/platform/documents/generate-pdf.ts';
 import { addAgency, addPartnership } from '../../src/features/partnerships/service.ts';
+import { saveProvider } from '../../src/features/sso/service.ts';
 import { createUser } from '../../src/features/users/service.ts';
 import { ROLES } from '../../src/platform/auth/policy.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
@@ -16,6 +17,7 @@ import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { TEST_PASSWORD, TestClient } from '../support/client.ts';
 import { ENGINES } from '../support/database.ts';
+import { startTestProvider, type TestProvider } from '../support/oidc-test-provider.ts';
 import { ACCESS_POLICY, type Rule } from './access-policy.ts';
 
 /**
@@ -84,16 +86,23 @@ async function person(t: TestApp, grants: { role: RoleName; partnershipId: strin
   return user.id;
 }
 
+const PUBLIC_URL = 'http://127.0.0.1:8123';
+/** Partnership A's organisation: its single sign-on, approved for this email domain. */
+const A_DOMAIN = 'policy-a.example';
+
 describe.each(ENGINES)('the access policy on %s', (engine) => {
   let t: TestApp;
+  let idp: TestProvider;
   /** Partnership A: the people under test. Partnership B (the demo partnership): real records. */
   let a: { id: string };
   let b: { id: string };
 
   beforeAll(async () => {
-    t = await startTestApp(engine);
+    idp = await startTestProvider([`${PUBLIC_URL}/sign-in/sso/callback`]);
+    t = await startTestApp(engine, { PUBLIC_URL });
     const db = t.app.deps.database.db;
     a = await addPartnership(db, { slug: 'policy-a', name: 'Policy A SCP' });
+    await saveProvider(db, t.app.deps.cipher, a.id, { issuer: idp.issuer, clientId: idp.clientId, clientSecret: idp.clientSecret, emailDomain: A_DOMAIN, enabled: true }, { approvedBy: null });
     await seedDemo(t.app.deps.database, t.app.deps.cipher, t.app.deps.files);
     b = await db.selectFrom('partnerships').select('id').where('slug', '=', 'northmoor').executeTakeFirstOrThrow();
     // The demo has no answered agency request nor review report: give B one of each, with their files.
@@ -116,7 +125,10 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
       }
     });
   }, 120_000);
-  afterAll(async () => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await idp?.close();
+  });
 
   it('names every route of the service, and only routes of the service', () => {
     // The service's own door refuses a route that declares nothing: none may.
@@ -303,7 +315,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
     }, 300_000);
 
     it("an administrator of A who is a partner lead in B reaches B's records only as B's partner lead", async () => {
-      const userId = await person(t, [{ role: 'partnership-admin', partnershipId: a.id }, { role: 'partner-lead', partnershipId: b.id }]);
+      const email = `both-${randomUUID().slice(0, 8)}@${A_DOMAIN}`;
+      const userId = (await createUser(t.app.deps.database.db, { email, name: 'In Both', password: TEST_PASSWORD, grants: [{ role: 'partnership-admin', partnershipId: a.id, agencyId: null }, { role: 'partner-lead', partnershipId: b.id, agencyId: null }] })).id;
       const both = await sessionFor(t, userId);
       // In B, exactly where B's partner leads go; where partner leads alone go (signing off for
       // their own statutory partner), the lead's own checks on the record decide: not this test's.
@@ -311,12 +324,23 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
       expect(await probe(both, (rule) => (lead(rule) ? ((rule.who as RoleName[]).length === 1 ? null : true) : false))).toEqual([]);
       const caseId = (await withTenant(t.app.deps.database.db, [b.id], (trx) => trx.selectFrom('incidents').select('id').where('partnership_id', '=', b.id).executeTakeFirstOrThrow())).id;
       expect((await both.client.get(`/cases/${caseId}`)).statusCode).toBe(200);
+      expect((await both.client.get('/cases')).body).toContain(caseId);
       const edit = await both.client.post(`/cases/${caseId}/edit`, { whatIsKnown: 'changed by an outsider' }, { csrf: both.csrf });
       expect(edit.statusCode).toBe(404);
 
-      // Admitted by A's single sign-on, the same person has A's roles only: B's records are out of reach.
-      const sso = await sessionFor(t, userId, a.id);
+      // Admitted by A's single sign-on (the whole journey through A's provider), the same person
+      // has A's roles only: B's records are out of reach.
+      const viaSso = new TestClient(t.app);
+      const toProvider = await viaSso.post('/sign-in/sso', { email });
+      expect(toProvider.statusCode).toBe(303);
+      idp.accounts.set('both-1', { email });
+      const back = await idp.signIn(String(toProvider.headers.location), 'both-1');
+      expect((await viaSso.get(back.pathname + back.search)).statusCode).toBe(303);
+      const sessions = await t.app.deps.database.db.selectFrom('sessions').select('limited_to_partnership').where('user_id', '=', userId).execute();
+      expect(sessions.map((r) => r.limited_to_partnership).sort()).toEqual([a.id, null].sort());
+      const sso = { client: viaSso, csrf: await viaSso.csrfFrom('/account/api-tokens') };
       expect(await probe(sso, () => false)).toEqual([]);
+      expect((await viaSso.get('/cases')).body).not.toContain(caseId);
 
       // Their API tokens: a full one reads B's case (as B's lead) and changes nothing; one made in A's single sign-on reads nothing of B.
       const db = t.app.deps.database.db;
