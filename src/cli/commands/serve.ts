@@ -11,6 +11,9 @@ import { parseCommandArgs, type Command } from '../command.ts';
 import { serviceContext } from '../runtime.ts';
 import { printDemoWelcome } from './seed-demo.ts';
 
+/** How often a server started through npm checks that npm is still there. */
+const PARENT_CHECK_MS = 500;
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Start the web service (migrates the database first).',
@@ -68,10 +71,12 @@ export const serveCommand: Command = {
     // Graceful shutdown: stop accepting, let requests in flight finish, close the database.
     await new Promise<void>((resolve) => {
       let stopping = false;
-      const stop = async (signal: string) => {
+      let watch: NodeJS.Timeout | undefined;
+      const stop = async (why: string) => {
         if (stopping) return;
         stopping = true;
-        io.out(`Received ${signal}: finishing requests in flight, then stopping.`);
+        clearInterval(watch);
+        io.out(`${why}: finishing requests in flight, then stopping.`);
         const timer = setTimeout(() => {
           io.err('Requests did not finish in time; closing anyway.');
           app.server.closeAllConnections();
@@ -86,8 +91,18 @@ export const serveCommand: Command = {
         io.out('Stopped.');
         resolve();
       };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      process.once('SIGINT', () => void stop('Received SIGINT'));
+      process.once('SIGTERM', () => void stop('Received SIGTERM'));
+      // Started through npm (`npm start`, `npm run cspr -- serve`), a container or process manager
+      // signals npm, not this process, and npm may exit without passing the signal on: this process
+      // would be left running on its own, holding the data folder. So it stops when npm does.
+      if (process.env.npm_lifecycle_event) {
+        const parent = process.ppid;
+        watch = setInterval(() => {
+          if (process.ppid !== parent) void stop('The npm process that started this server has ended');
+        }, PARENT_CHECK_MS);
+        watch.unref();
+      }
     });
   },
 };

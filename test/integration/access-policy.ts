@@ -1,0 +1,248 @@
+import type { RoleName } from '../../src/platform/db/types.ts';
+
+/**
+ * Who may use each route: the access policy written out in full, apart from the routes.
+ *
+ * Review a change here as a change of policy. It is written from who the people are (the domain
+ * README's "Who is involved") and what each of them does, not from the permission a route
+ * declares: `test/integration/access-policy.test.ts` checks every route of the service against
+ * it, for people signed in with a session, with an API token and through a partnership's single
+ * sign-on, so a new route, or a route whose declared access changes, fails until this table
+ * agrees.
+ *
+ * - `who`: 'anyone' (no sign-in), 'signing-in' (a person with a password, second factor still to
+ *   come; anyone fully signed in too), 'signed-in' (any person fully signed in, whatever their
+ *   roles), or the roles that get in. Within a partnership role, the record decides further (a
+ *   partnership's own cases, a reviewer's own reviews, an agency's own requests): that is proved
+ *   with real records in the same test.
+ * - `token`: the JSON API only (addresses under /api/v1/). The least scope of API token that gets
+ *   in ('read' or 'write'); without it, no token gets in, whatever its owner's roles.
+ * - `sso: false`: a session admitted by a partnership's single sign-on does not get in (it counts
+ *   as a second factor for that partnership's roles only; nothing that makes a password's second
+ *   factor). Otherwise such a session gets in as the person's roles in that partnership would;
+ *   national roles (Panel viewer, system administrator) never count in it.
+ */
+export type Who = 'anyone' | 'signing-in' | 'signed-in' | readonly RoleName[];
+export type Rule = { who: Who; token?: 'read' | 'write'; sso?: false };
+
+/** The business unit: day-to-day running of cases and reviews for the partnership. */
+const ADMIN: RoleName = 'partnership-admin';
+/** A statutory partner's lead (local authority, police, ICB): reads cases, signs off rapid reviews. */
+const LEAD: RoleName = 'partner-lead';
+/** A relevant agency (school, health trust…): refers incidents, answers requests addressed to it. */
+const AGENCY: RoleName = 'agency-contributor';
+/** An independent reviewer: works on the reviews they are assigned to. */
+const REVIEWER: RoleName = 'reviewer';
+/** The national Panel: reads what partnerships send it. */
+const PANEL: RoleName = 'panel-viewer';
+/** Runs the deployment: partnerships, national settings (clock rules, bank holidays, themes), accounts. */
+const SYSADMIN: RoleName = 'system-admin';
+
+const anyone: Rule = { who: 'anyone' };
+const only = (...roles: RoleName[]): Rule => ({ who: roles });
+
+export const ACCESS_POLICY: Record<string, Rule> = {
+  // Static files, health checks and the public pages.
+  'GET /assets/*': anyone,
+  'GET /govuk/*': anyone,
+  'GET /public/*': anyone,
+  'GET /healthz': anyone,
+  'GET /readyz': anyone,
+  'GET /': anyone,
+  'GET /accessibility': anyone,
+  'GET /privacy': anyone,
+  'GET /cookies': anyone,
+
+  // Signing in, out, invitations and password resets.
+  'GET /sign-in': anyone,
+  'POST /sign-in': anyone,
+  'GET /sign-in/sso': anyone,
+  'POST /sign-in/sso': anyone,
+  'GET /sign-in/sso/callback': anyone,
+  'GET /sign-in/two-factor': { who: 'signing-in' },
+  'POST /sign-in/two-factor': { who: 'signing-in' },
+  'GET /sign-in/recovery-code': { who: 'signing-in' },
+  'POST /sign-in/recovery-code': { who: 'signing-in' },
+  'GET /account/two-factor/set-up': { who: 'signing-in', sso: false },
+  'POST /account/two-factor/set-up': { who: 'signing-in', sso: false },
+  'GET /sign-out': anyone,
+  'POST /sign-out': anyone,
+  'GET /invitation/:token': anyone,
+  'POST /invitation/:token': anyone,
+  'GET /password-reset': anyone,
+  'POST /password-reset': anyone,
+  'GET /password-reset/:token': anyone,
+  'POST /password-reset/:token': anyone,
+
+  // One's own account: every person, never with a token.
+  'GET /account': { who: 'signed-in' },
+  'POST /account/role-offers/:id/accept': { who: 'signed-in' },
+  'POST /account/role-offers/:id/decline': { who: 'signed-in' },
+  'POST /account/sign-out-everywhere': { who: 'signed-in' },
+  'POST /account/recovery-codes': { who: 'signed-in', sso: false },
+  'GET /account/api-tokens': { who: 'signed-in' },
+  'POST /account/api-tokens': { who: 'signed-in' },
+  'POST /account/api-tokens/:id/revoke': { who: 'signed-in' },
+  'GET /api/v1/me': { who: 'signed-in', token: 'read' },
+  'GET /dashboard': { who: 'signed-in' },
+  'GET /admin': { who: 'signed-in' },
+
+  // Deadline calendar feeds: for those who follow the partnership's cases.
+  'POST /dashboard/calendar': only(ADMIN, LEAD),
+  'POST /dashboard/calendar/revoke': only(ADMIN, LEAD),
+  'GET /calendar/:file': anyone, // the feed's unguessable address is its key
+
+  // People and partnerships.
+  'GET /admin/users': only(ADMIN, SYSADMIN),
+  'GET /admin/users/invite': only(ADMIN, SYSADMIN),
+  'POST /admin/users/invite': only(ADMIN, SYSADMIN),
+  'GET /admin/users/:id': only(ADMIN, SYSADMIN),
+  'POST /admin/users/:id/disable': only(ADMIN, SYSADMIN),
+  'POST /admin/users/:id/enable': only(ADMIN, SYSADMIN),
+  'POST /admin/users/:id/invitation': only(ADMIN, SYSADMIN),
+  'POST /admin/users/:id/roles/:grantId/remove': only(ADMIN, SYSADMIN),
+  'GET /admin/partnerships': only(SYSADMIN),
+  'GET /admin/partnerships/new': only(SYSADMIN),
+  'POST /admin/partnerships/new': only(SYSADMIN),
+  'GET /admin/partnerships/:slug': only(SYSADMIN),
+  'POST /admin/partnerships/:slug/agencies': only(SYSADMIN),
+  // A partnership's own single sign-on is set up by its business unit; only a system administrator
+  // approves it (the email domain it claims decides whose sign-in it vouches for).
+  'GET /admin/partnerships/:slug/single-sign-on': only(ADMIN, SYSADMIN),
+  'POST /admin/partnerships/:slug/single-sign-on': only(ADMIN, SYSADMIN),
+  'POST /admin/partnerships/:slug/single-sign-on/approve': only(SYSADMIN),
+
+  // The audit trail.
+  'GET /admin/audit': only(ADMIN, SYSADMIN),
+  'GET /admin/audit.csv': only(ADMIN, SYSADMIN),
+
+  // National settings.
+  'GET /admin/clock-rules': only(SYSADMIN),
+  'GET /admin/clock-rules/:key': only(SYSADMIN),
+  'GET /admin/clock-rules/:key/new-version': only(SYSADMIN),
+  'POST /admin/clock-rules/:key/new-version': only(SYSADMIN),
+  'GET /admin/bank-holidays': only(SYSADMIN),
+  'POST /admin/bank-holidays': only(SYSADMIN),
+  'POST /admin/bank-holidays/import': only(SYSADMIN),
+  'GET /admin/bank-holidays/:date/remove': only(SYSADMIN),
+  'POST /admin/bank-holidays/:date/remove': only(SYSADMIN),
+  'GET /admin/themes': only(SYSADMIN),
+  'POST /admin/themes': only(SYSADMIN),
+  'GET /admin/themes/:key': only(SYSADMIN),
+  'POST /admin/themes/:key': only(SYSADMIN),
+  'POST /admin/themes/:key/retire': only(SYSADMIN),
+  'POST /admin/themes/:key/restore': only(SYSADMIN),
+
+  // Cases (incidents and their notification): the business unit records and moves them; the
+  // statutory partners read them. Agencies, reviewers and the Panel never see the case file.
+  'GET /cases': only(ADMIN, LEAD),
+  'GET /cases/new': only(ADMIN),
+  'POST /cases/new': only(ADMIN),
+  'GET /cases/:id': only(ADMIN, LEAD),
+  'GET /cases/:id/notification-check': only(ADMIN, LEAD),
+  'GET /cases/:id/notification-summary': only(ADMIN, LEAD),
+  'GET /cases/:id/edit': only(ADMIN),
+  'POST /cases/:id/edit': only(ADMIN),
+  'GET /cases/:id/children/:childId/edit': only(ADMIN),
+  'POST /cases/:id/children/:childId/edit': only(ADMIN),
+  'GET /cases/:id/steps/:key': only(ADMIN),
+  'POST /cases/:id/steps/:key': only(ADMIN),
+  'GET /cases/:id/clocks/:clock/pause': only(ADMIN),
+  'POST /cases/:id/clocks/:clock/pause': only(ADMIN),
+  'GET /cases/:id/clocks/:clock/resume': only(ADMIN),
+  'POST /cases/:id/clocks/:clock/resume': only(ADMIN),
+
+  // Referrals: any agency (and the partners) may refer; the business unit considers them.
+  'GET /referrals/new': only(ADMIN, LEAD, AGENCY),
+  'POST /referrals/new': only(ADMIN, LEAD, AGENCY),
+  'GET /referrals/sent': only(ADMIN, LEAD, AGENCY),
+  'GET /referrals': only(ADMIN),
+  'GET /referrals/:id': only(ADMIN),
+  'POST /referrals/:id': only(ADMIN),
+
+  // Rapid reviews: the business unit runs them, the partners read them and each signs off.
+  'GET /cases/:id/rapid-review': only(ADMIN, LEAD),
+  'GET /cases/:id/rapid-review/requests': only(ADMIN),
+  'POST /cases/:id/rapid-review/requests': only(ADMIN),
+  'GET /cases/:id/rapid-review/requests/:requestId': only(ADMIN, LEAD),
+  'GET /cases/:id/rapid-review/requests/:requestId/file': only(ADMIN, LEAD),
+  'GET /cases/:id/rapid-review/meetings/new': only(ADMIN),
+  'POST /cases/:id/rapid-review/meetings/new': only(ADMIN),
+  'GET /cases/:id/rapid-review/record': only(ADMIN),
+  'POST /cases/:id/rapid-review/record': only(ADMIN),
+  'GET /cases/:id/rapid-review/decision': only(ADMIN),
+  'POST /cases/:id/rapid-review/decision': only(ADMIN),
+  'GET /cases/:id/rapid-review/sign-off': only(LEAD),
+  'POST /cases/:id/rapid-review/sign-off': only(LEAD),
+  'GET /cases/:id/rapid-review/send': only(ADMIN),
+  'POST /cases/:id/rapid-review/send': only(ADMIN),
+  'GET /cases/:id/rapid-review/panel-response': only(ADMIN),
+  'POST /cases/:id/rapid-review/panel-response': only(ADMIN),
+
+  // Requests to agencies: answered by the agency they are addressed to.
+  'GET /agency-requests': only(AGENCY),
+  'GET /agency-requests/:id': only(AGENCY),
+  'POST /agency-requests/:id': only(AGENCY),
+
+  // Local reviews: the business unit runs them and appoints the reviewer, who writes them; the
+  // partners read them.
+  'GET /cases/reviews': only(ADMIN, LEAD, REVIEWER),
+  'GET /cases/:id/review': only(ADMIN, LEAD, REVIEWER),
+  'GET /cases/:id/review/reviewer': only(ADMIN),
+  'POST /cases/:id/review/reviewer': only(ADMIN),
+  'GET /cases/:id/review/terms': only(ADMIN, REVIEWER),
+  'POST /cases/:id/review/terms': only(ADMIN, REVIEWER),
+  'GET /cases/:id/review/log/:kind': only(ADMIN, REVIEWER),
+  'POST /cases/:id/review/log/:kind': only(ADMIN, REVIEWER),
+  'POST /cases/:id/review/log/entries/:entryId/done': only(ADMIN, REVIEWER),
+  'GET /cases/:id/review/reports/new': only(ADMIN, REVIEWER),
+  'POST /cases/:id/review/reports/new': only(ADMIN, REVIEWER),
+  'GET /cases/:id/review/reports/:reportId': only(ADMIN, LEAD, REVIEWER),
+  'GET /cases/:id/review/publication': only(ADMIN),
+  'POST /cases/:id/review/publication': only(ADMIN),
+
+  // Publishing (the partnership publishes; the anonymisation check is theirs).
+  'GET /cases/:id/review/publish': only(ADMIN),
+  'POST /cases/:id/review/publish': only(ADMIN),
+  'GET /cases/:id/review/publish/check': only(ADMIN),
+  'POST /cases/:id/review/publish/overrides': only(ADMIN),
+  'POST /cases/:id/review/publish/confirm': only(ADMIN),
+  'GET /publications': only(ADMIN),
+  'GET /publications/import': only(ADMIN),
+  'POST /publications/import': only(ADMIN),
+  'GET /publications/:id/withdraw': only(ADMIN),
+  'POST /publications/:id/withdraw': only(ADMIN),
+
+  // The national Panel.
+  'GET /panel': only(PANEL),
+  'GET /panel/cases/:id': only(PANEL),
+  'GET /panel/cases/:id/advance-copy': only(PANEL),
+
+  // The public repository of published reviews and learning.
+  'GET /search': anyone,
+  'GET /partnerships/:slug/reviews': anyone,
+  'GET /partnerships/:slug/search': anyone,
+  'GET /reviews/:slug(^\\d{4}-[a-z0-9-]+$)': anyone,
+  'GET /reviews/:slug(^\\d{4}-[a-z0-9-]+$)/report': anyone,
+  'GET /learning': anyone,
+  'GET /learning/:themeKey': anyone,
+  'GET /reviews.atom': anyone,
+  'GET /partnerships/:slug/reviews.atom': anyone,
+  'GET /sitemap.xml': anyone,
+
+  // The JSON API: what the same people do on the pages, for their own systems.
+  'GET /api/docs': anyone,
+  'GET /api/v1/openapi.json': { who: 'anyone', token: 'read' },
+  'GET /api/v1/public/search': { who: 'anyone', token: 'read' },
+  'GET /api/v1/public/reviews/:slug': { who: 'anyone', token: 'read' },
+  'GET /api/v1/incidents': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/incidents': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/incidents/:id': { who: [ADMIN, LEAD], token: 'read' },
+  'PATCH /api/v1/incidents/:id': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/incidents/:id/deadlines': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/incidents/:id/transitions': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/incidents/:id/review': { who: [ADMIN, LEAD, REVIEWER], token: 'read' },
+  'POST /api/v1/incidents/:id/review/entries': { who: [ADMIN, REVIEWER], token: 'write' },
+  'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
+  'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
+};
