@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    // Scripts served to browsers (progressive enhancement only).
+    files: ['public/**/*.mjs'],
+    languageOptions: { globals: { document: 'readonly', window: 'readonly', fetch: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
+  },
+  {
     // One way to open a transaction: inTransaction / withTenant, which join a transaction they are
     // given (a change and its audit entry commit together) and mark work done for a person.
     files: ['src/**/*.ts', 'bench/**/*.ts'],

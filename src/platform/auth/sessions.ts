@@ -12,6 +12,10 @@ export type SessionLimits = { idleMinutes: number; maxHours: number };
 /** `limitedTo`: the partnership whose single sign-on started the session (only its roles count). */
 export type SessionRow = { idHash: string; userId: string; twoFactorAt: Date | null; createdAt: Date; lastSeenAt: Date; limitedTo: string | null };
 
+export type FoundSession = SessionRow & { principal: Principal | null };
+/** A session that has just ended for want of use or for age: whose it was, so what they sent is not lost. */
+export type EndedSession = { ended: 'timed-out'; userId: string };
+
 export async function createSession(
   db: Kysely<DB>,
   userId: string,
@@ -41,7 +45,7 @@ export async function findSession(
   token: string,
   limits: SessionLimits,
   now = new Date(),
-): Promise<(SessionRow & { principal: Principal | null }) | null> {
+): Promise<FoundSession | EndedSession | null> {
   const idHash = sha256(token);
   const row = await db
     .selectFrom('sessions as s')
@@ -61,7 +65,7 @@ export async function findSession(
   const age = now.getTime() - new Date(row.created_at).getTime();
   if (idleFor > limits.idleMinutes * 60_000 || age > limits.maxHours * 3_600_000) {
     await db.deleteFrom('sessions').where('id_hash', '=', idHash).execute();
-    return null;
+    return { ended: 'timed-out', userId: row.user_id };
   }
   // Writing on every request would cost a write per page; a minute's precision is enough.
   if (idleFor > 60_000) {
@@ -85,6 +89,11 @@ export async function findSession(
           grants: grantsWithin((row.grants as RoleGrant[] | null) ?? [], row.limited_to_partnership),
         },
   };
+}
+
+/** The person is still here (they asked to stay signed in): their idle time starts again now. */
+export async function touchSession(db: Kysely<DB>, idHash: string, now = new Date()): Promise<void> {
+  await db.updateTable('sessions').set({ last_seen_at: now }).where('id_hash', '=', idHash).execute();
 }
 
 export async function endSession(db: Kysely<DB>, idHash: string): Promise<void> {

@@ -57,6 +57,14 @@ export interface RoleAssignmentsTable {
   created_at: Generated<Date>;
 }
 
+export interface UnsentFormsTable {
+  id: Generated<string>;
+  user_id: string;
+  path: string;
+  fields: string;
+  created_at: Generated<Date>;
+}
+
 export interface SessionsTable {
   id_hash: string;
   user_id: string;
@@ -526,6 +534,7 @@ export interface DB {
   users: UsersTable;
   role_assignments: RoleAssignmentsTable;
   sessions: SessionsTable;
+  unsent_forms: UnsentFormsTable;
   recovery_codes: RecoveryCodesTable;
   email_tokens: EmailTokensTable;
   api_tokens: ApiTokensTable;

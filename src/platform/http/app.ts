@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { accountRoutes } from '../../features/account/routes.ts';
+import { unsentFormRoutes } from '../../features/account/unsent-forms.ts';
 import { adminRoutes } from '../../features/admin/routes.ts';
 import { apiRoutes } from '../../features/api/routes.ts';
 import { auditRoutes } from '../../features/audit/routes.ts';
@@ -127,6 +128,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(repositoryRoutes);
   await app.register(rulesRoutes);
   await app.register(accountRoutes);
+  await app.register(unsentFormRoutes);
   await app.register(dashboardRoutes);
   await app.register(calendarRoutes);
   await app.register(apiRoutes);

@@ -6,9 +6,11 @@ import { recordAudit } from '../audit/audit.ts';
 import { actingRole, can, type Permission, type Principal } from '../auth/policy.ts';
 import { findApiToken, loadPrincipal } from '../auth/principals.ts';
 import { sessionLookup, type SessionRow } from '../auth/sessions.ts';
+import { discardHeldForm, holdForm, keepableFields } from '../auth/unsent-forms.ts';
 import { auditedScope, inTransaction } from '../db/transaction.ts';
 import type { DB } from '../db/types.ts';
 import { sendProblem, wantsJson } from './errors.ts';
+import { safeNext } from './forms.ts';
 
 /**
  * What a route needs: a permission from the policy, or one of
@@ -25,6 +27,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | null;
     session: SessionRow | null;
+    /** Whose session ended for want of use on this very request (its cookie came, the session had timed out). */
+    timedOutUserId: string | null;
     /**
      * Records an audit entry with this request's actor, address and id filled in. A change passes
      * its transaction, so the change and its entry commit together; a view or a refusal records
@@ -71,9 +75,19 @@ export const TOKEN_OUTSIDE_API = `API tokens can be used only for the JSON API (
 export const INVALID_TOKEN = 'The API token is not valid, has expired or has been revoked.';
 export const READ_ONLY_TOKEN = 'This API token is read-only: it can read but not change anything. Use a token with the write scope to do this.';
 
-function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const next = req.method === 'GET' ? `?next=${encodeURIComponent(req.url)}` : '';
-  return reply.redirect(`/sign-in${next}`, 303);
+async function redirectToSignIn(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  let next = req.method === 'GET' ? req.url : null;
+  // A form sent just after its sender's session ended: what they wrote is kept for them, and
+  // signing in again takes them to it (see features/account/unsent-forms.ts).
+  if (req.method === 'POST' && req.timedOutUserId) {
+    const fields = keepableFields(req.body);
+    const path = req.url.split('?')[0];
+    if (fields && safeNext(path) === path) {
+      const { database, cipher } = req.server.deps;
+      next = `/account/unsent-forms/${await holdForm(database.db, cipher, { userId: req.timedOutUserId, path, fields, ip: req.ip })}`;
+    }
+  }
+  return reply.redirect(`/sign-in${next ? `?next=${encodeURIComponent(next)}` : ''}`, 303);
 }
 
 export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
@@ -94,6 +108,7 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
 
   app.decorateRequest('principal', null);
   app.decorateRequest('session', null);
+  app.decorateRequest('timedOutUserId', null);
   app.decorateRequest('audit', async function audit(this: FastifyRequest, entry: AuditFields, trx?: Kysely<DB>) {
     const p = this.principal;
     await recordAudit(trx ?? database.db, {
@@ -129,12 +144,27 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     }
     const cookie = req.cookies[SESSION_COOKIE];
     if (!cookie) return;
-    const session = await sessions.find(cookie);
+    const found = await sessions.find(cookie);
+    if (found && 'ended' in found) {
+      req.timedOutUserId = found.userId;
+      return;
+    }
+    const session = found;
     const principal = session?.principal;
     if (!session || !principal) return;
     req.session = session;
     req.principal = principal;
     req.viewContext.user = { name: principal.name, email: principal.email, twoFactor: session.twoFactorAt !== null, limitedTo: session.limitedTo };
+    // For the warning before the session ends for want of use (WCAG 2.2.1: time limits can be extended).
+    req.viewContext.sessionIdleSeconds = limits.idleMinutes * 60;
+  });
+
+  // A kept form sent again (see features/account/unsent-forms.ts) and accepted — the route answered
+  // with its redirect, as every form here does when it has saved — is kept no longer.
+  app.addHook('onResponse', async (req, reply) => {
+    const id = req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?._unsent : undefined;
+    if (typeof id !== 'string' || reply.statusCode !== 303 || !req.principal || !req.session?.twoFactorAt) return;
+    await discardHeldForm(database.db, req.principal.userId, id, req.ip).catch((err: unknown) => req.log.error({ err }, 'a kept form could not be discarded'));
   });
 
   // Everything a route does runs in an audited scope: a change it commits without an audit
