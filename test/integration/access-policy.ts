@@ -83,6 +83,10 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens/:id/revoke': { who: 'signed-in' },
+  // Staying signed in when warned, and one's own forms kept after a session ended.
+  'POST /account/stay-signed-in': { who: 'signed-in' },
+  'GET /account/unsent-forms/:id': { who: 'signed-in' },
+  'POST /account/unsent-forms/:id/discard': { who: 'signed-in' },
   'GET /api/v1/me': { who: 'signed-in', token: 'read' },
   'GET /dashboard': { who: 'signed-in' },
   'GET /admin': { who: 'signed-in' },
