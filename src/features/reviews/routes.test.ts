@@ -97,6 +97,10 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     // A partner lead reads, but cannot change it.
     expect((await lead.get(`/cases/${caseId}/review`)).statusCode).toBe(200);
     expect((await lead.get(`/cases/${caseId}/review/terms`)).statusCode).toBe(403);
+    // Those views are in the audit trail, and the business unit sees who has viewed the review.
+    const seen = textOf((await admin.get(`/cases/${caseId}/review`)).body);
+    expect(seen).toContain('Who has viewed this record');
+    expect(seen).not.toContain('No one has viewed this record yet');
     // The business unit's forms, each with its fields.
     for (const [path, field] of [['terms', 'name="linesOfEnquiry"'], ['reviewer', 'Jordan Reviewer'], ['reports/new', 'name="file"'], ['publication', 'name="decision"'], ['log/delay', 'name="panelToldOn-day"']]) {
       const form = await admin.get(`/cases/${caseId}/review/${path}`);

@@ -159,7 +159,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       mayPublish: can(req.principal, 'publication:manage', { partnershipId: view.incident.partnershipId }),
       byKind,
       addable,
-      viewers: may.manage ? await recordViews(db, 'review', view.incident.id) : [],
+      viewedBy: may.manage ? await recordViews(db, 'review', view.incident.id) : [],
     });
   });
 
@@ -327,7 +327,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     }
     const byKind = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.entries.filter((e) => e.kind === k)]));
     const addable = Object.fromEntries(ENTRY_KINDS.map((k) => [k, view.working && mayAddEntry(k, may)]));
-    return render(reply.code(422), 'overview', 'Review', view, may, { byKind, addable, viewers: [], values: body, ...problems.view() });
+    return render(reply.code(422), 'overview', 'Review', view, may, { byKind, addable, viewedBy: may.manage ? await recordViews(db, 'review', view.incident.id) : [], values: body, ...problems.view() });
   });
 
   // ---- Report versions -------------------------------------------------------------------------
