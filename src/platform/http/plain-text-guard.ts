@@ -4,14 +4,21 @@ import { sendProblem, wantsJson } from './errors.ts';
 import { safeNext } from './forms.ts';
 
 /**
- * One check for every field of every form and API body: a value with a
- * control character (NUL, escape, bell…) is refused before any feature reads it, with the field's
- * own message — on a page in the GOV.UK error summary, on the API as a problem body listing each
- * field. Nothing is stored from a refused request.
+ * Two checks for every form and API body, before any feature reads it. Pages accept form data
+ * only (415 otherwise). And no field holds a control character (NUL, escape, bell…): such a
+ * value is refused with the field's own message — on a page in the GOV.UK error summary, on the
+ * API as a problem body listing each field. Nothing is stored from a refused request.
  */
 export function setUpPlainTextGuard(app: FastifyInstance): void {
   app.addHook('preHandler', async (req, reply) => {
     if (req.is404) return;
+    // Pages take what a browser's form sends (text, or lists of text); only the API takes JSON,
+    // so no page ever reads a number, an object or a list of objects where it expects text.
+    if (req.body !== undefined && req.body !== null && !req.url.startsWith('/api/') && !FORM_TYPES.test(req.headers['content-type'] ?? '')) {
+      const detail = 'Send this form from its page: only form data is accepted here.';
+      if (wantsJson(req)) return sendProblem(reply, 415, 'Unsupported media type', detail);
+      return reply.code(415).render('error-pages/client-error.njk', { pageTitle: 'There is a problem', detail, status: 415 });
+    }
     // Query strings are not checked here: searches read them as words, and drop what is not.
     const problems = controlCharacterProblems(req.body);
     if (problems.length) return refuseControlCharacters(req, reply, problems);
@@ -22,6 +29,8 @@ export function setUpPlainTextGuard(app: FastifyInstance): void {
     }
   });
 }
+
+const FORM_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
 /** Thrown by body readers that run inside a handler (multipart forms): the error pages answer it. */
 export class ControlCharactersError extends Error {
