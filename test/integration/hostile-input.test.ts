@@ -8,7 +8,7 @@ import { createApiToken } from '../../src/features/account/service.ts';
 import { issueEmailToken } from '../../src/features/admin/email-tokens.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../../src/features/demo/service.ts';
 import { offerRole } from '../../src/features/users/role-offers.ts';
-import { createUser } from '../../src/features/users/service.ts';
+import { createUser, setUserDisabled } from '../../src/features/users/service.ts';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
 import { startTestApp, type TestApp } from '../support/app.ts';
@@ -56,10 +56,21 @@ const ATTACK_KINDS: Record<string, string[]> = {
 };
 const ATTACKS = Object.values(ATTACK_KINDS).flat();
 /**
- * Forms no page shows with the demonstration data, even after the rounds: their flows are
- * driven by their own suites (single sign-on: the sso feature's tests).
+ * Forms no page shows with the demonstration data, even after the rounds: they need a case further
+ * on than the rounds take one (a rapid review decision awaiting sign-off and sending, a request an
+ * agency answers, a completed review to publish) or a provider waiting for approval. Their own
+ * route tests drive them; this list may only shrink.
  */
-const NOT_SHOWN = new Set(['/admin/partnerships/:slug/single-sign-on/approve', '/sign-in/sso']);
+const NOT_SHOWN = new Set([
+  '/admin/partnerships/:slug/single-sign-on/approve',
+  '/cases/:id/rapid-review/sign-off',
+  '/cases/:id/rapid-review/send',
+  '/cases/:id/rapid-review/panel-response',
+  '/agency-requests/:id',
+  '/cases/:id/review/publish',
+  '/cases/:id/review/publish/overrides',
+  '/cases/:id/review/publish/confirm',
+]);
 const DANGER = /<script>alert|<img src=x onerror|<svg onload/i;
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -156,6 +167,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
   const sessions: Session[] = [];
   const forms: FoundForm[] = [];
   let apiToken: string;
+  let targetId = '';
   let agencyId: string;
   let reviewIncident: string;
   const problems: string[] = [];
@@ -276,7 +288,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       .sort((a, b) => a.params - b.params);
     for (const [who, seeds] of crawls) {
       // Later rounds start again from the pages where forms were found, where new ones appear.
-      const pages = forms.filter((f) => f.who === who).flatMap((f) => [f.page, f.page.replace(/\/[^/]+$/, '')]);
+      const pages = forms.filter((f) => f.who === who).flatMap((f) => [f.page, f.page.replace(/\/[^/]+$/, '') || '/']);
       const queue = [...seeds, ...new Set(pages)];
       const visited = new Set<string>();
       const shapes = new Map<string, number>();
@@ -292,11 +304,11 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
           if (!route || seenRoutes.has(route.url)) continue;
           seenRoutes.add(route.url);
           let action = f.action;
-          // People administration acts on the target person, never on someone signed in here.
-          if (route.url.startsWith('/admin/users/:id')) {
-            const person = await db().selectFrom('users').select('id').where('email', '=', 'target@northmoor.example').executeTakeFirstOrThrow();
-            const role = await db().selectFrom('role_assignments').select('id').where('user_id', '=', person.id).executeTakeFirstOrThrow();
-            action = action.replace(/\/admin\/users\/[^/?]+/, `/admin/users/${person.id}`).replace(/\/roles\/[^/?]+/, `/roles/${role.id}`);
+          // People administration acts on other people, never on someone signed in here.
+          const person = /^\/admin\/users\/([^/?]+)/.exec(action)?.[1];
+          if (person && sessions.some((x) => x.userId === person)) {
+            const role = await db().selectFrom('role_assignments').select('id').where('user_id', '=', targetId).executeTakeFirstOrThrow();
+            action = action.replace(/\/admin\/users\/[^/?]+/, `/admin/users/${targetId}`).replace(/\/roles\/[^/?]+/, `/roles/${role.id}`);
           }
           found.push({ ...f, action, route: route.url, who });
         }
@@ -331,6 +343,9 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     // Someone for the administrators to act on (disable, remove a role), so the people signed in here stay as they are.
     const grant = { role: 'partner-lead' as const, partnershipId: partnership.id, agencyId: null };
     const target = await createUser(db(), { email: 'target@northmoor.example', name: 'Target Person', password: TEST_PASSWORD, grants: [grant] });
+    targetId = target.id;
+    const disabled = await createUser(db(), { email: 'disabled@northmoor.example', name: 'Disabled Person', password: TEST_PASSWORD, grants: [grant] });
+    await setUserDisabled(db(), disabled.id, true);
     // An offer of a role waiting for the partnership administrator, and an invitation and a reset link.
     await offerRole(db(), admin.id, { role: 'partner-lead', partnershipId: partnership.id, agencyId: null }, { id: admin.id, name: admin.name });
     const invited = await createUser(db(), { email: 'invited@northmoor.example', name: 'Invited Person', grants: [grant] });
@@ -345,7 +360,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     reviewIncident = (await db().selectFrom('reviews').select('incident_id').executeTakeFirstOrThrow()).incident_id;
 
     crawls = [
-      [await signIn('partnership admin', 'admin@northmoor.example'), ['/', '/dashboard', '/account', '/account/api-tokens', '/admin/users', `/admin/users/${target.id}`, `/admin/users/${invited.id}`, '/referrals/new', '/cases/new']],
+      [await signIn('partnership admin', 'admin@northmoor.example'), ['/', '/dashboard', '/account', '/account/api-tokens', '/admin/users', `/admin/users/${target.id}`, `/admin/users/${invited.id}`, `/admin/users/${disabled.id}`, '/referrals/new', '/cases/new']],
       [await signIn('system admin', 'sysadmin@cspr.example'), ['/', '/admin', '/admin/partnerships', '/admin/users']],
       [await signIn('partner lead', 'la.lead@northmoor.example'), ['/', '/dashboard']],
       [await signIn('agency contributor', 'school@northmoor.example'), ['/', '/dashboard', '/referrals/new']],
@@ -408,6 +423,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
     expect(missing).toEqual([]);
+    // And the list of forms not shown stays true: one that is found is attacked, and leaves the list.
+    expect([...NOT_SHOWN].filter((r) => seenRoutes.has(r))).toEqual([]);
   }, 900_000);
 
   it('answers every API body fed hostile values with a problem body, never a server error, storing nothing it refused', async () => {
