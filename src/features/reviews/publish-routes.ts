@@ -4,7 +4,7 @@ import { AGE_BAND_LABELS, AGE_BANDS, HARM_TYPE_LABELS, HARM_TYPES, type AgeBand,
 import { can } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
-import { bodyOf, list, Problems, text, type FormBody } from '../../platform/http/form-body.ts';
+import { bodyOf, formVersion, list, Problems, text, type FormBody } from '../../platform/http/form-body.ts';
 import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import { checkPublishing, loadPublishing, overrideFinding, publishBlockers, publishReview, saveDraft, type DraftContent, type Publishing } from './publish.ts';
 import type { Need } from './routes.ts';
@@ -101,7 +101,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, 
     const body = bodyOf(req);
     const draft = readDraft(body);
     const result = await req.change(
-      (trx) => saveDraft(trx, cipher, view, actorOf(req), draft, Number(text(body, 'version', 12))),
+      (trx) => saveDraft(trx, cipher, view, actorOf(req), draft, formVersion(body)),
       (r) => (r.ok ? entry(req, view, 'publication-draft', { fields: Object.keys(draft).filter((k) => k !== 'otherNames') }) : null),
     );
     if (result.ok) {

@@ -9,7 +9,7 @@ import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
-import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { bodyOf, formVersion, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { publishRoutes } from './publish-routes.ts';
 import { publicationOfIncident } from '../repository/catalogue.ts';
@@ -180,7 +180,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const body = bodyOf(req);
     const result = await req.change(
-      (trx) => assignReviewer(trx, found.view, actorOf(req), text(body, 'reviewer', 100), Number(text(body, 'version', 12))),
+      (trx) => assignReviewer(trx, found.view, actorOf(req), text(body, 'reviewer', 100), formVersion(body)),
       (r) => (r.ok ? entry(req, found.view, 'review-reviewer-assigned', { before: { reviewer: found.view.leadReviewer?.id ?? null }, after: { reviewer: text(body, 'reviewer', 100) } }) : null),
     );
     if (result.ok) {
@@ -229,7 +229,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       linesOfEnquiry: text(body, 'linesOfEnquiry'),
       method: (METHODS as readonly string[]).includes(method) ? (method as Method) : null,
       methodNotes: text(body, 'methodNotes'),
-      version: Number(text(body, 'version', 12)),
+      version: formVersion(body),
     };
     if (!problems.any) {
       const result = await req.change(
@@ -409,7 +409,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       reasons: text(body, 'reasons'),
       plannedPublicationOn: planned,
       advanceCopyTo: list(body, 'advanceCopyTo'),
-      version: Number(text(body, 'version', 12)),
+      version: formVersion(body),
     };
     if (!problems.any) {
       const result = await req.change(

@@ -29,6 +29,7 @@ import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createFileStore, type FileStore } from '../storage/file-store.ts';
 import { setUpAuthentication, type Access } from './authentication.ts';
 import { setUpErrorPages } from './errors.ts';
+import { setUpPlainTextGuard } from './plain-text-guard.ts';
 import { navigationFor } from './navigation.ts';
 import { setUpSecurityHeaders } from './security-headers.ts';
 import { setUpStaticAssets } from './static-assets.ts';
@@ -112,6 +113,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await setUpStaticAssets(app);
   setUpViews(app, { navigation: navigationFor });
   await setUpAuthentication(app);
+  // After the door: only people who may use a route learn what it refuses.
+  setUpPlainTextGuard(app);
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);

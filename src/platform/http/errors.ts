@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ControlCharactersError, refuseControlCharacters } from './plain-text-guard.ts';
 
 /** API clients get RFC 9457 problem bodies; people get GOV.UK error pages. */
 export function wantsJson(req: FastifyRequest): boolean {
@@ -27,6 +28,7 @@ export function setUpErrorPages(app: FastifyInstance): void {
   });
 
   app.setErrorHandler(async (err: FastifyError, req, reply) => {
+    if (err instanceof ControlCharactersError) return refuseControlCharacters(req, reply, err.problems);
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) {
       req.log.error({ err }, 'request failed');

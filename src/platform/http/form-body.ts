@@ -55,6 +55,16 @@ export function text(body: FormBody, key: string, max = 60_000): string {
   return typeof v === 'string' ? v.slice(0, max) : '';
 }
 
+/**
+ * The version of the record the form was shown with (a hidden field). Anything but a whole number
+ * is read as -1, a version no record has: the save is refused as a conflict, never sent to the
+ * database as NaN.
+ */
+export function formVersion(body: FormBody, key = 'version'): number {
+  const v = text(body, key, 12);
+  return /^\d{1,9}$/.test(v) ? Number(v) : -1;
+}
+
 export function list(body: FormBody, key: string): string[] {
   const v = body[key];
   return (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string').slice(0, 100);

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
+import { controlCharacterProblems } from '../../domain/text/control-characters.ts';
 import type { FormBody } from './form-body.ts';
+import { ControlCharactersError } from './plain-text-guard.ts';
 
 export type UploadedFile = { bytes: Buffer; name: string; truncated: boolean };
 
@@ -19,6 +21,8 @@ export async function readMultipart(req: FastifyRequest): Promise<{ fields: Form
       fields[part.fieldname] = existing === undefined ? part.value : [...[existing].flat(), part.value];
     }
   }
+  const problems = controlCharacterProblems(fields);
+  if (problems.length) throw new ControlCharactersError(problems);
   return { fields, file };
 }
 
