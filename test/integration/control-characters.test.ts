@@ -3,6 +3,7 @@ import { addAgency, addPartnership } from '../../src/features/partnerships/servi
 import { startTestApp, type TestApp } from '../support/app.ts';
 import { signedInAs, type TestClient } from '../support/client.ts';
 import { ENGINES } from '../support/database.ts';
+import { multipartBody } from '../support/multipart.ts';
 import { rowCounts } from '../support/row-counts.ts';
 
 /**
@@ -47,6 +48,36 @@ describe.each(ENGINES)('control characters in fields on %s', (engine) => {
     }, { from: '/cases/new' });
     expect(res.statusCode).toBe(422);
     for (const label of ['What is known', 'Other agencies', 'Child 1 name']) expect(res.body).toContain(`${label} must not contain control characters`);
+    expect(await rowCounts(t.app.deps.database.db)).toEqual(before);
+  });
+
+  it('answers an upload form (multipart) the same way, and stores nothing', async () => {
+    const page = await lead.get('/publications/import');
+    const action = /action="(\/publications\/import\?_csrf=[^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
+    expect(action).toBeDefined();
+    const before = await rowCounts(t.app.deps.database.db);
+    const body = multipartBody({ partnership: partnershipId, title: 'A review\u0000', summary: 'Fine' }, { name: 'report.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: action as string,
+      headers: { cookie: [...lead.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': body.contentType },
+      payload: body.payload,
+    });
+    expect(res.statusCode).toBe(422);
+    expect(res.body).toContain('Title must not contain control characters');
+    expect(res.body).toContain('govuk-error-summary');
+    expect(await rowCounts(t.app.deps.database.db)).toEqual(before);
+  });
+
+  it('refuses JSON sent to a page: pages take form data only', async () => {
+    const before = await rowCounts(t.app.deps.database.db);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/admin/partnerships/new',
+      headers: { cookie: [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': 'application/json', 'x-csrf-token': await admin.csrfFrom('/admin/partnerships/new') },
+      payload: JSON.stringify({ name: { toString: 'x' }, slug: ['json'] }),
+    });
+    expect(res.statusCode).toBe(415);
     expect(await rowCounts(t.app.deps.database.db)).toEqual(before);
   });
 
