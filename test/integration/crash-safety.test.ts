@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createApiToken } from '../../src/features/account/service.ts';
 import { recordIncident, type ChildInput, type Facts } from '../../src/features/cases/service.ts';
@@ -9,7 +8,7 @@ import { cipherFor } from '../../src/platform/crypto/field-encryption.ts';
 import { openDatabase, type Database } from '../../src/platform/db/database.ts';
 import { migrate } from '../../src/platform/db/migrate.ts';
 import { withTenant } from '../../src/platform/db/tenant.ts';
-import { runCspr, startServer } from '../support/cli.ts';
+import { freePort, runCspr, startServer } from '../support/cli.ts';
 import { copyTemplate, createServerDatabase, ENGINES, freshDir } from '../support/database.ts';
 
 /**
@@ -20,13 +19,6 @@ import { copyTemplate, createServerDatabase, ENGINES, freshDir } from '../suppor
 const ROUNDS = 3;
 const WRITERS = 3;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 type Fixture = { partnershipId: string; agencyId: string; incidentId: string; token: string };
 
