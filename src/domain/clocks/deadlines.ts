@@ -23,7 +23,7 @@ export type Deadline = {
   dueOn: DateOnly;
   /** The start date the clock ran from. */
   from: DateOnly;
-  /** e.g. "5 working days after the local authority became aware (panel-notification v1)". */
+  /** e.g. "5 working days after the local authority became aware" (no internal keys: people read it). */
   rule: string;
   version: number;
   title: string;
@@ -46,7 +46,7 @@ function describe(rule: ClockRule): string {
   const start = rule.direction === 'before' && rule.runsFrom === 'publication'
     ? 'the planned publication date'
     : START_PHRASE[rule.runsFrom];
-  return `${rule.length} ${unit} ${rule.direction} ${start} (${rule.key} v${rule.version})`;
+  return `${rule.length} ${unit} ${rule.direction} ${start}`;
 }
 
 function conditionHolds(condition: ClockCondition, facts: CaseFacts): boolean {

@@ -282,7 +282,7 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect(today).toBe(todayInLondon(new Date()));
     const byKey = Object.fromEntries(deadlines.map((d) => [d.key, d]));
     // 5 working days from Monday 14 April 2025 skip Good Friday and Easter Monday; notified on the day.
-    expect(byKey['panel-notification']).toMatchObject({ dueOn: '2025-04-23', from: '2025-04-14', state: 'done-on-time', doneOn: '2025-04-23', statutory: true });
+    expect(byKey['panel-notification']).toMatchObject({ dueOn: '2025-04-23', from: '2025-04-14', state: 'done-on-time', doneOn: '2025-04-23', statutory: false, mayPause: false, delays: [] });
     expect(byKey['panel-notification'].rule).toContain('5 working days after the local authority became aware');
     expect(byKey['rapid-review']).toMatchObject({ from: '2025-04-23', state: 'overdue' });
 
@@ -295,6 +295,20 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     }
     expect(page.match(/id="clock-/g)?.length).toBe(deadlines.length);
     expectProblem(await api('GET', `/api/v1/incidents/${id}/deadlines`, 'contributor'), 403);
+  });
+
+  it('refuses to pause a notification clock with 409 saying why, and checks a pause as the page does', async () => {
+    const id = await create('admin', incidentBody({ aware: '2026-11-16' }));
+    const refused = expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/pause`, 'admin', { date: '2026-11-17', reason: 'Waiting for the police' }), 409);
+    expect(refused.detail).toContain('cannot be paused: its rule does not allow a pause');
+    expect(refused.detail).toContain('The duty to notify the Panel');
+    expect(refused).toMatchObject({ clock: 'panel-notification' });
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/no-such-clock/pause`, 'admin', { date: '2026-11-17', reason: 'x' }), 404);
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/resume`, 'admin', { date: '2026-11-17' }), 409);
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/pause`, 'admin', { reason: 'no date' }), 422);
+    expect(await db().selectFrom('clock_pauses').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
+    const audit = await db().selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', id).where('action', '=', 'clock-paused').execute();
+    expect(audit).toEqual([{ action: 'clock-paused', outcome: 'refused' }]);
   });
 
   it('moves an incident through the workflow: 409 out of order, 422 without the answers, 200 when sound', async () => {

@@ -1,4 +1,4 @@
-import { addDays, compareDates, daysBetween, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { compareDates, type DateOnly } from '../../domain/calendar/date-only.ts';
 import type { WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
 import { clockStatus, type ClockState } from '../../domain/clocks/clock-status.ts';
 import { computeDeadlines, type CaseFacts } from '../../domain/clocks/deadlines.ts';
@@ -7,8 +7,10 @@ import type { NotificationDuty } from '../../domain/notification/criteria.ts';
 import { STATES, type IncidentState, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
 
 /**
- * Every clock of a case as people see it: the due date from the rules the case is judged under,
- * moved on by any pauses, and where it stands today. Pure: the caller passes today and the calendar.
+ * Every clock of a case as people see it: the due date from the rules the case is judged under, and
+ * where it stands today. A pause (allowed only where the clock's rule says it may pause) never moves the
+ * due date: it records the delay, its reasons and when the Panel and the Secretary of State were told,
+ * and the original due date stays the measure of timeliness. Pure: the caller passes today and the calendar.
  */
 
 /** The recorded date that stops each clock. Clocks of rules added later have none until a step records them. */
@@ -45,28 +47,39 @@ export const CLOCK_STATE_LABELS: Readonly<Record<ClockViewState, { text: string;
   running: { text: 'Running', colour: 'blue' },
 });
 
-export type ClockPause = { clockKey: string; pausedOn: DateOnly; resumedOn: DateOnly | null; reason: string };
+export type ClockPause = {
+  clockKey: string;
+  pausedOn: DateOnly;
+  resumedOn: DateOnly | null;
+  reason: string;
+  /** When the Panel was told of the delay and its reasons. */
+  panelToldOn?: DateOnly | null;
+  /** When the Secretary of State was told. */
+  sosToldOn?: DateOnly | null;
+};
 
 export type ClockView = {
   key: string;
   title: string;
   recipients: string[];
   statutory: boolean;
-  /** e.g. "5 working days after the local authority became aware (panel-notification v1)" */
+  /** e.g. "5 working days after the local authority became aware" */
   rule: string;
   version: number;
   from: DateOnly;
-  /** The due date, moved on by any finished pauses. */
+  /** The due date: pauses never move it. */
   dueOn: DateOnly;
-  /** The due date before pauses moved it, when they did. */
-  originalDueOn: DateOnly | null;
+  /** The pauses (delays for good reason) of this clock, oldest first, with when the Panel and Secretary of State were told. */
+  delays: ClockPause[];
   doneOn: DateOnly | null;
   state: ClockViewState;
   workingDaysLeft: number | null;
   /** Why the clock is paused, or why it is not required or stopped. */
   reason: string | null;
   pausedSince: DateOnly | null;
-  /** May be paused now (open, not done, not paused). */
+  /** The clock's rule allows a pause for good reason (notification duties never do). */
+  mayPause: boolean;
+  /** May be paused now (its rule allows it; open, not done, not paused). */
   pausable: boolean;
 };
 
@@ -96,18 +109,6 @@ export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedA
   return facts;
 }
 
-/** Moves a due date on by the length of each finished pause: working days for working-day clocks, days for month clocks. */
-function afterPauses(dueOn: DateOnly, rule: ClockRule | undefined, pauses: readonly ClockPause[], calendar: WorkingDayCalendar): DateOnly {
-  let due = dueOn;
-  for (const p of pauses) {
-    if (!p.resumedOn) continue;
-    due = rule?.unit === 'calendar-months'
-      ? addDays(due, daysBetween(p.pausedOn, p.resumedOn))
-      : calendar.addWorkingDays(due, calendar.workingDaysBetween(p.pausedOn, p.resumedOn));
-  }
-  return due;
-}
-
 export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
   const deadlines = computeDeadlines(caseFacts(input), input.rules, calendar);
   const finished = STATES[input.state].finished;
@@ -115,7 +116,8 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
     const rule = input.rules.find((r) => r.key === d.key && r.version === d.version);
     const pauses = input.pauses.filter((p) => p.clockKey === d.key);
     const open = pauses.find((p) => !p.resumedOn);
-    const dueOn = afterPauses(d.dueOn, rule, pauses, calendar);
+    const dueOn = d.dueOn;
+    const mayPause = rule?.mayPause === true;
     const doneField = CLOCK_DONE_BY[d.key];
     const doneOn = doneField ? (input.dates[doneField] ?? null) : null;
     const view: ClockView = {
@@ -127,12 +129,13 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
       version: d.version,
       from: d.from,
       dueOn,
-      originalDueOn: dueOn === d.dueOn ? null : d.dueOn,
+      delays: [...pauses].sort((a, b) => compareDates(a.pausedOn, b.pausedOn)),
       doneOn,
       state: 'due',
       workingDaysLeft: null,
       reason: null,
       pausedSince: open?.pausedOn ?? null,
+      mayPause,
       pausable: false,
     };
 
@@ -157,7 +160,7 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
       state: status.state,
       workingDaysLeft: status.workingDaysLeft ?? null,
       reason: status.reason ?? null,
-      pausable: !doneOn && !open && !finished,
+      pausable: mayPause && !doneOn && !open && !finished,
     };
   });
 }

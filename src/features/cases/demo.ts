@@ -177,7 +177,7 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case5, 'send-rapid-review', sent5);
   await step(case5, 'decide-local-review', wd(sent5, 10), 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.');
-  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -20), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends. The Panel has been told.' }, everyone, today);
+  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -20), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends.', panelToldOn: wd(today, -19), sosToldOn: wd(today, -19) }, everyone, today);
   if (!paused.ok) throw new CaseError(`Demo clock not paused: ${JSON.stringify(paused)}`);
 
   // 6. Closed as not notifiable: an accident, with no abuse or neglect suspected.

@@ -113,7 +113,7 @@ export async function selectPausesInScope(db: Db, scope: TenantScope, options: L
   const only = ids(scope);
   return db
     .selectFrom('clock_pauses')
-    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason'])
+    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason', 'panel_told_on', 'sos_told_on'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
     .orderBy('paused_on')
@@ -180,15 +180,15 @@ export async function updateIncident(db: Db, partnershipId: string, id: string, 
 
 export async function insertPause(
   db: Db,
-  values: { incident_id: string; partnership_id: string; clock_key: string; paused_on: string; reason: string; paused_by: string },
+  values: { incident_id: string; partnership_id: string; clock_key: string; paused_on: string; reason: string; panel_told_on: string | null; sos_told_on: string | null; paused_by: string },
 ): Promise<void> {
   await db.insertInto('clock_pauses').values(values).execute();
 }
 
-export async function resumePause(db: Db, partnershipId: string, pauseId: string, resumedOn: string, by: string): Promise<void> {
+export async function resumePause(db: Db, partnershipId: string, pauseId: string, resumedOn: string, by: string, told: { panel_told_on: string | null; sos_told_on: string | null }): Promise<void> {
   await db
     .updateTable('clock_pauses')
-    .set({ resumed_on: resumedOn, resumed_by: by })
+    .set({ resumed_on: resumedOn, resumed_by: by, ...told })
     .where('id', '=', pauseId)
     .where('partnership_id', '=', partnershipId)
     .where('resumed_on', 'is', null)

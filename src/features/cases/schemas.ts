@@ -309,9 +309,11 @@ export function readStep(body: FormBody, question: DateQuestion | undefined, pro
   return { date, reference: text(body, 'reference', 200), note: text(body, 'note', 6000) };
 }
 
-export function readClockChange(body: FormBody, problems: Problems, action: 'pause' | 'resume'): { on: DateOnly | null; reason: string } {
+export function readClockChange(body: FormBody, problems: Problems, action: 'pause' | 'resume'): { on: DateOnly | null; reason: string; panelToldOn: DateOnly | null; sosToldOn: DateOnly | null } {
   const on = readDate(body, problems, 'date', `the date the clock was ${action === 'pause' ? 'paused' : 'resumed'}`, true);
-  return { on, reason: text(body, 'reason', 3000) };
+  const panelToldOn = readDate(body, problems, 'panelToldOn', 'the date the Panel was told', false);
+  const sosToldOn = readDate(body, problems, 'sosToldOn', 'the date the Secretary of State was told', false);
+  return { on, reason: text(body, 'reason', 3000), panelToldOn, sosToldOn };
 }
 
 // ---- Referrals -------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ import type { DB, IncidentsTable } from '../../platform/db/types.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
 import { currentCalendar, currentRules } from '../rules/service.ts';
-import { caseClocks, nextClock, nextClockTag, type ClockPause, type ClockView } from './clocks.ts';
+import { caseClocks, CLOCK_STATE_LABELS, nextClock, nextClockTag, type ClockPause, type ClockView } from './clocks.ts';
 import { dutiesForClocks, incidentDuties, type AgeBand, type IncidentDuty } from './duties.ts';
 import {
   incidentPartnershipOf,
@@ -403,8 +403,8 @@ function childFacts(c: ChildFactsRow | ChildDetail): ChildFacts {
   return { pseudonym: c.pseudonym, lookedAfter: c.looked_after, careLeaver: c.care_leaver, ageAtIncident: c.age_at_incident, ageBand: c.age_band as AgeBand | null };
 }
 
-function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string }): ClockPause & { id: string } {
-  return { id: p.id, clockKey: p.clock_key, pausedOn: p.paused_on, resumedOn: p.resumed_on, reason: p.reason };
+function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string; panel_told_on: string | null; sos_told_on: string | null }): ClockPause & { id: string } {
+  return { id: p.id, clockKey: p.clock_key, pausedOn: p.paused_on, resumedOn: p.resumed_on, reason: p.reason, panelToldOn: p.panel_told_on, sosToldOn: p.sos_told_on };
 }
 
 export function dutiesOf(incident: Pick<IncidentRecord, 'outcome' | 'abuseOrNeglect' | 'location' | 'aware'>, children: readonly ChildFacts[]): IncidentDuty[] {
@@ -919,6 +919,23 @@ export async function findClock(db: Kysely<DB>, cipher: FieldCipher, scope: Tena
   return clock ? { incident, clock } : undefined;
 }
 
+/** A pause (a delay for good reason, where the clock's rule allows one) or its end, with when the Panel and the Secretary of State were told. */
+export type ClockChange =
+  | { action: 'pause'; on: DateOnly | null; reason: string; panelToldOn?: DateOnly | null; sosToldOn?: DateOnly | null }
+  | { action: 'resume'; on: DateOnly | null; panelToldOn?: DateOnly | null; sosToldOn?: DateOnly | null };
+
+/** Why a clock may not be paused now, in words for the person (and the API's 409). Null when it may. */
+export function whyNotPausable(clock: ClockView): string | null {
+  if (!clock.mayPause) {
+    return `The clock “${clock.title}” cannot be paused: its rule does not allow a pause. `
+      + 'The duty to notify the Panel, tell the safeguarding partners and notify the Secretary of State and Ofsted runs whatever happens; '
+      + 'record the date it was done, and it will show as late if it was.';
+  }
+  if (clock.pausable) return null;
+  const why = clock.pausedSince ? 'it is already paused' : clock.doneOn ? 'it is done' : `it is ${CLOCK_STATE_LABELS[clock.state].text.toLowerCase()}`;
+  return `This clock cannot be paused: ${why}.`;
+}
+
 export async function changeClock(
   db: Kysely<DB>,
   cipher: FieldCipher,
@@ -926,7 +943,7 @@ export async function changeClock(
   actor: Actor,
   id: string,
   clockKey: string,
-  change: { action: 'pause'; on: DateOnly | null; reason: string } | { action: 'resume'; on: DateOnly | null },
+  change: ClockChange,
   may: (partnershipId: string) => May,
   today: DateOnly,
 ): Promise<ClockChangeResult> {
@@ -938,9 +955,9 @@ export async function changeClock(
   const problems: FieldProblem[] = [];
   const openPause = incident.pauses.find((p) => p.clockKey === clockKey && !p.resumedOn);
   const verb = change.action === 'pause' ? 'paused' : 'resumed';
-  if (change.action === 'pause' && !clock.pausable) {
-    const why = clock.state === 'paused' ? 'it is already paused' : clock.doneOn ? 'it is done' : `it is ${clock.state.replace('-', ' ')}`;
-    return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: `This clock cannot be paused: ${why}.` } };
+  if (change.action === 'pause') {
+    const why = whyNotPausable(clock);
+    if (why) return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: why } };
   }
   if (change.action === 'resume' && !openPause) {
     return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: 'This clock cannot be resumed: it is not paused.' } };
@@ -951,6 +968,13 @@ export async function changeClock(
     problems.push({ field: 'date', message: `The date the clock was paused cannot be before the clock started (${formatDate(clock.from)}).` });
   } else if (change.action === 'resume' && openPause && compareDates(change.on, openPause.pausedOn) < 0) {
     problems.push({ field: 'date', message: `The date the clock was resumed cannot be before it was paused (${formatDate(openPause.pausedOn)}).` });
+  }
+  const pausedOn = change.action === 'pause' ? change.on : openPause?.pausedOn ?? null;
+  for (const [field, who] of [['panelToldOn', 'the Panel'], ['sosToldOn', 'the Secretary of State']] as const) {
+    const told = change[field];
+    if (!told) continue;
+    if (compareDates(told, today) > 0) problems.push({ field, message: `The date ${who} was told cannot be in the future.` });
+    else if (pausedOn && compareDates(told, pausedOn) < 0) problems.push({ field, message: `The date ${who} was told cannot be before the clock was paused (${formatDate(pausedOn)}).` });
   }
   if (change.action === 'pause') {
     const reason = change.reason.trim();
@@ -964,9 +988,15 @@ export async function changeClock(
     // Someone changed the case between reading its clocks and now: check again rather than guess.
     if (!row || row.version !== incident.version) return false;
     if (change.action === 'pause') {
-      await insertPause(trx, { incident_id: id, partnership_id: incident.partnershipId, clock_key: clockKey, paused_on: change.on as DateOnly, reason: change.reason.trim(), paused_by: actor.userId });
+      await insertPause(trx, {
+        incident_id: id, partnership_id: incident.partnershipId, clock_key: clockKey, paused_on: change.on as DateOnly, reason: change.reason.trim(),
+        panel_told_on: change.panelToldOn ?? null, sos_told_on: change.sosToldOn ?? null, paused_by: actor.userId,
+      });
     } else {
-      await resumePause(trx, incident.partnershipId, (openPause as { id: string }).id, change.on as DateOnly, actor.userId);
+      const open = openPause as ClockPause & { id: string };
+      await resumePause(trx, incident.partnershipId, open.id, change.on as DateOnly, actor.userId, {
+        panel_told_on: change.panelToldOn ?? open.panelToldOn ?? null, sos_told_on: change.sosToldOn ?? open.sosToldOn ?? null,
+      });
     }
     await updateIncident(trx, incident.partnershipId, id, incident.version, { updated_by: actor.userId });
     await insertEvent(trx, {
@@ -976,7 +1006,10 @@ export async function changeClock(
       actor_id: actor.userId,
       actor_name: actor.name,
       note: change.action === 'pause' ? change.reason.trim() : null,
-      details: JSON.stringify({ clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}` }),
+      details: JSON.stringify({
+        clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}`,
+        ...(change.panelToldOn ? { panelToldOn: change.panelToldOn } : {}), ...(change.sosToldOn ? { sosToldOn: change.sosToldOn } : {}),
+      }),
     });
     return true;
   });

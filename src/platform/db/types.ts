@@ -179,6 +179,7 @@ export interface ClockRulesTable {
   applies_until: string | null;
   condition: 'always' | 'looked-after-death' | 'care-leaver-death' | 'looked-after-or-care-leaver-death';
   statutory: boolean;
+  may_pause: Generated<boolean>;
   created_at: Generated<Date>;
   created_by: string | null;
 }
@@ -293,6 +294,8 @@ export interface ClockPausesTable {
   paused_on: string;
   resumed_on: string | null;
   reason: string;
+  panel_told_on: string | null;
+  sos_told_on: string | null;
   paused_by: string | null;
   resumed_by: string | null;
   created_at: Generated<Date>;
