@@ -6,10 +6,12 @@
 //   recorded           --notify-->                    notified
 //   recorded           --not-notifiable-->            not-notifiable --reopen--> recorded
 //   notified           --start-rapid-review-->        rapid-review
-//   rapid-review       --send-rapid-review-->         decision
-//   decision           --decide-local-review-->       local-review
-//   decision           --decide-alternative-review--> alternative-review
-//   decision           --decide-no-review-->          no-review
+//   rapid-review       --send-rapid-review-->         the state of the signed-off decision:
+//                        local-review, alternative-review, no-review, or decision (a national
+//                        review recommended: the Panel decides)
+// There is one decision record: the one the three partners sign off in the rapid review
+// (src/domain/workflow/decision.ts). Changing it after sign-off returns a sent case to `decision`
+// until all three sign off again; then the case takes the new decision's state.
 //   local-review, alternative-review --complete-review--> completed --publish--> published
 //   notified, rapid-review, no-review, completed, published --close--> closed
 // Steps recorded alongside (they do not change the state): partners informed, Secretary of State
@@ -64,7 +66,7 @@ export const STATES: Readonly<Record<IncidentState, StateDefinition>> = Object.f
   recorded: { state: 'recorded', label: 'Recorded', now: 'recorded and not yet notified to the Panel', tag: 'blue', finished: false },
   notified: { state: 'notified', label: 'Notified', now: 'notified to the Panel, with the rapid review not yet started', tag: 'light-blue', finished: false },
   'rapid-review': { state: 'rapid-review', label: 'Rapid review', now: 'in rapid review', tag: 'purple', finished: false },
-  decision: { state: 'decision', label: 'Awaiting decision', now: 'awaiting the decision on a local review', tag: 'pink', finished: false },
+  decision: { state: 'decision', label: 'Awaiting decision', now: 'sent to the Panel and awaiting a signed-off decision on a local review (or the Panel’s decision on a national review)', tag: 'pink', finished: false },
   'local-review': { state: 'local-review', label: 'Local review', now: 'in a local child safeguarding practice review', tag: 'turquoise', finished: false },
   'alternative-review': { state: 'alternative-review', label: 'Alternative review', now: 'in an alternative review (deep dive, practice learning review or audit)', tag: 'turquoise', finished: false },
   'no-review': { state: 'no-review', label: 'No review', now: 'decided as needing no further review', tag: 'grey', finished: false },
@@ -79,6 +81,7 @@ export type WorkflowDate =
   | 'notified'
   | 'partnersInformed'
   | 'ofstedSosNotified'
+  | 'rapidReviewStarted'
   | 'rapidReviewSent'
   | 'decision'
   | 'completed'
@@ -91,6 +94,7 @@ export const WORKFLOW_DATE_LABELS: Readonly<Record<WorkflowDate | 'aware', strin
   notified: 'the date the Panel was notified',
   partnersInformed: 'the date the safeguarding partners were told',
   ofstedSosNotified: 'the date the Secretary of State and Ofsted were notified',
+  rapidReviewStarted: 'the date the rapid review started',
   rapidReviewSent: 'the date the rapid review was sent to the Panel',
   decision: 'the date of the decision',
   completed: 'the date the review was completed',
@@ -140,6 +144,11 @@ export type TransitionDefinition = Recorded & {
   precondition: string;
   /** Dates this transition clears (reopening a case clears its closing date). */
   clears?: readonly WorkflowDate[];
+  /**
+   * When the state reached depends on a recorded decision (sending the rapid review takes the case to
+   * the state of the partners' signed-off decision), every state it may reach; `to` is the default.
+   */
+  outcomes?: readonly IncidentState[];
 };
 
 export type StepDefinition = Recorded & {
@@ -245,6 +254,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     to: 'rapid-review',
     permission: 'case:write',
     precondition: 'A rapid review can only start once the notification to the Panel is recorded',
+    date: { field: 'rapidReviewStarted', label: 'When did the rapid review start?', hint: 'The day the work began, for example the day requests went to the agencies: it may be earlier than today. For example 27 3 2026', notBefore: ['aware', 'notified'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
   },
   {
@@ -257,48 +267,10 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     to: 'decision',
     permission: 'case:write',
     precondition: 'A rapid review can only be sent to the Panel once it has started',
-    date: { field: 'rapidReviewSent', label: 'When was the rapid review sent to the Panel?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified'] },
+    date: { field: 'rapidReviewSent', label: 'When was the rapid review sent to the Panel?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewStarted'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
     requires: SIGN_OFF_REQUIREMENTS,
-  },
-  {
-    kind: 'transition',
-    key: 'decide-local-review',
-    title: 'Record the decision to hold a local review',
-    action: 'Decide: local review',
-  done: 'Decided to hold a local review',
-    from: ['decision'],
-    to: 'local-review',
-    permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'The local review should be completed and published within 6 months of this date. For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision', hint: 'Which criteria the case meets. ' + REASONS_HINT },
-  },
-  {
-    kind: 'transition',
-    key: 'decide-alternative-review',
-    title: 'Record the decision to hold an alternative review',
-    action: 'Decide: alternative review',
-  done: 'Decided to hold an alternative review',
-    from: ['decision'],
-    to: 'alternative-review',
-    permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision, and the kind of review', hint: 'For example a local deep-dive review or a multi-agency practice learning review. ' + REASONS_HINT },
-  },
-  {
-    kind: 'transition',
-    key: 'decide-no-review',
-    title: 'Record the decision not to hold a review',
-    action: 'Decide: no review',
-  done: 'Decided not to hold a review',
-    from: ['decision'],
-    to: 'no-review',
-    permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision', hint: REASONS_HINT },
+    outcomes: ['local-review', 'alternative-review', 'no-review', 'decision'],
   },
   {
     kind: 'transition',
@@ -466,7 +438,10 @@ export function availableSteps(state: IncidentState, may: May, facts: WorkflowFa
 
 /** The states reachable from `state` by any transition (whoever takes it). */
 export function nextStates(state: IncidentState): IncidentState[] {
-  return [...new Set(TRANSITIONS.filter((t) => t.from.includes(state)).map((t) => t.to))];
+  const byTransition = TRANSITIONS.filter((t) => t.from.includes(state)).flatMap((t) => [t.to, ...(t.outcomes ?? [])]);
+  // A case awaiting a (changed) decision moves on when the three partners sign it off.
+  const bySignOff: IncidentState[] = state === 'decision' ? ['local-review', 'alternative-review', 'no-review'] : [];
+  return [...new Set([...byTransition, ...bySignOff])];
 }
 
 const CASE_DATE_FIELDS: Partial<Record<WorkflowDate | 'aware', CaseDateField>> = { aware: 'aware', notified: 'notified', decision: 'decision' };

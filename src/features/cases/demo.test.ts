@@ -31,7 +31,9 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     expect(at('Child B')).toMatchObject({ state: 'notified', next: { key: 'rapid-review', state: 'due' } });
     expect(at('Child C and Child D')).toMatchObject({ state: 'rapid-review', next: { key: 'rapid-review', state: 'due-soon', workingDaysLeft: 2 } });
     expect(at('Child E')).toMatchObject({ state: 'rapid-review', next: { key: 'rapid-review', state: 'overdue' } });
-    expect(at('Child F')).toMatchObject({ state: 'local-review', next: { key: 'review-completion', state: 'paused' } });
+    // Delayed by criminal proceedings: past its original due date, so late — with its reasons, the Panel and Secretary of State told.
+    expect(at('Child F')).toMatchObject({ state: 'local-review', next: { key: 'review-completion', state: 'overdue' } });
+    expect(at('Child F').next?.delays[0]).toMatchObject({ panelToldOn: expect.any(String), sosToldOn: expect.any(String) });
     expect(at('Child F').next?.reason).toMatch(/^Parallel criminal proceedings/);
     expect(at('Child G')).toMatchObject({ state: 'not-notifiable', next: null });
     expect(incidents.every((i) => /^NM-\d{4}-00[1-6]$/.test(i.reference))).toBe(true);

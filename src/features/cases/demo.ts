@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
-import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { listAgencies } from '../partnerships/service.ts';
@@ -135,7 +135,7 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case3, 'notify', wd(aware3, 7), 'Sent late: the duty manager was on leave and the referral was not passed on.');
   await step(case3, 'partners-informed', wd(aware3, 7));
-  await step(case3, 'start-rapid-review', null);
+  await step(case3, 'start-rapid-review', wd(aware3, 8));
 
   // 4. A rapid review running past its 15 working days.
   const aware4 = wd(today, -30);
@@ -150,10 +150,11 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case4, 'notify', wd(aware4, 3), '', 'CSPRP-DEMO-0388');
   await step(case4, 'partners-informed', wd(aware4, 3));
-  await step(case4, 'start-rapid-review', null);
+  await step(case4, 'start-rapid-review', wd(aware4, 4));
 
-  // 5. A local review whose six-month clock is paused for parallel criminal proceedings.
-  const aware5 = wd(today, -110);
+  // 5. A local review delayed by parallel criminal proceedings: past its 6 months (the original due
+  // date stays the measure), paused with its reasons, the Panel and the Secretary of State told.
+  const aware5 = wd(today, -160);
   const case5 = await record(
     facts(aware5, {
       outcome: 'died',
@@ -165,19 +166,24 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   const notified5 = wd(aware5, 3);
   const sent5 = wd(notified5, 14);
+  const decided5 = wd(sent5, -1);
   await step(case5, 'notify', notified5, '', 'CSPRP-DEMO-0301');
   await step(case5, 'partners-informed', wd(aware5, 2));
-  await step(case5, 'start-rapid-review', null);
-  // The three partners' leads signed the decision off before it went to the Panel.
-  await withTenant(db, [partnershipId], (trx) =>
-    trx
+  await step(case5, 'start-rapid-review', wd(notified5, 1));
+  // One decision: the partners' decision in the rapid review, signed off by the three leads before it went to the Panel.
+  await withTenant(db, [partnershipId], async (trx) => {
+    await trx.insertInto('rapid_reviews').values({
+      incident_id: case5, partnership_id: partnershipId, decision: 'local-review', decided_on: decided5, criteria: JSON.stringify(['improvements', 'multi-agency']),
+      decision_reasons_enc: sealField(cipher, 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.'),
+      updated_by: actor.userId,
+    }).execute();
+    await trx
       .insertInto('rapid_review_sign_offs')
       .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case5, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
-      .execute(),
-  );
+      .execute();
+  });
   await step(case5, 'send-rapid-review', sent5);
-  await step(case5, 'decide-local-review', wd(sent5, 10), 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.');
-  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -20), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends.', panelToldOn: wd(today, -19), sosToldOn: wd(today, -19) }, everyone, today);
+  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -60), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends.', panelToldOn: wd(today, -58), sosToldOn: wd(today, -58) }, everyone, today);
   if (!paused.ok) throw new CaseError(`Demo clock not paused: ${JSON.stringify(paused)}`);
 
   // 6. Closed as not notifiable: an accident, with no abuse or neglect suspected.

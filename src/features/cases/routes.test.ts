@@ -275,24 +275,26 @@ describe.each(ENGINES)('cases on %s', (engine) => {
       expect(res.headers.location).toBe(`/cases/${id}?done=${key}`);
     };
     await go('notify', dateFields('date', '2025-03-07'));
-    await go('start-rapid-review');
+    await go('start-rapid-review', dateFields('date', '2025-03-10'));
     expect((await admin.get(`/cases/${id}`)).body).toContain(`href="/cases/${id}/rapid-review"`);
     // Without the three partners' sign-offs the rapid review cannot be sent.
     const early = await admin.post(`/cases/${id}/steps/send-rapid-review`, dateFields('date', '2025-03-20'), { csrf: await admin.csrfFrom('/account/api-tokens') });
     expect(early.statusCode).toBe(422);
     expect(errorSummary(early.body)).toContain('The local authority lead has not signed off yet');
-    for (const partner of ['local-authority', 'police', 'icb'] as const) {
-      await withTenant(db(), [northmoor.id], (trx) =>
-        trx.insertInto('rapid_review_sign_offs').values({ incident_id: id, partnership_id: northmoor.id, partner, signer_name: `${partner} lead` }).execute(),
-      );
-    }
+    // One decision: the partners' decision in the rapid review, dated the day they decided (before it was sent).
+    await withTenant(db(), [northmoor.id], async (trx) => {
+      await trx.insertInto('rapid_reviews').values({ incident_id: id, partnership_id: northmoor.id, decision: 'local-review', decided_on: '2025-03-18', criteria: JSON.stringify(['improvements']) }).execute();
+      for (const partner of ['local-authority', 'police', 'icb'] as const) {
+        await trx.insertInto('rapid_review_sign_offs').values({ incident_id: id, partnership_id: northmoor.id, partner, signer_name: `${partner} lead` }).execute();
+      }
+    });
+    // There is no separate "Decide" step any more.
+    expect((await admin.get(`/cases/${id}/steps/decide-local-review`)).statusCode).toBe(404);
     await go('send-rapid-review', dateFields('date', '2025-03-20'));
-    await go('decide-local-review', { ...dateFields('date', '2025-03-25'), note: 'Criteria (a) and (c) are met.' });
-    const page = await admin.get(`/cases/${id}?done=decide-local-review`);
-    expect(page.body).toContain('Decided to hold a local review');
-    expect(page.body).toContain('Criteria (a) and (c) are met.');
-    // Six calendar months from the decision.
-    expect(clockRow(page.body, 'review-completion')).toMatch(/25 September 2025/);
+    const page = await admin.get(`/cases/${id}`);
+    expect(page.body).toContain('Local review');
+    // Six calendar months from the day the partners decided, not from when it was sent.
+    expect(clockRow(page.body, 'review-completion')).toMatch(/18 September 2025/);
     // Completing needs the final report on file, and publishing the publication decision (the reviews feature records both).
     await withTenant(db(), [northmoor.id], async (trx) => {
       await trx.insertInto('review_reports').values({ incident_id: id, partnership_id: northmoor.id, kind: 'final', version: 1, file_sha256: 'a'.repeat(64), file_name: 'final.pdf', file_type: 'pdf', file_size: 10 }).execute();
@@ -302,25 +304,24 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     await go('advance-copy-sent', dateFields('date', '2025-09-01'));
     await go('publish', dateFields('date', '2025-09-12'));
     const done = (await admin.get(`/cases/${id}`)).body;
-    expect(clockRow(done, 'review-completion')).toMatch(/25 September 2025 Done on time Done on 12 September 2025/);
+    expect(clockRow(done, 'review-completion')).toMatch(/18 September 2025 Done on time Done on 12 September 2025/);
     // 7 working days before 12 September 2025.
     expect(clockRow(done, 'advance-copy')).toMatch(/3 September 2025 Done on time Done on 1 September 2025/);
     await go('close', { ...dateFields('date', '2025-09-15'), note: 'Learning handed to the action plan.' });
     const row = await incidentRow(id);
-    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-25', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 9 });
+    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-18', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 8 });
     expect((await events(id)).map((e) => `${e.kind}:${e.from_state ?? ''}>${e.to_state ?? ''}`)).toEqual([
       'recorded:>recorded',
       'notify:recorded>notified',
       'start-rapid-review:notified>rapid-review',
-      'send-rapid-review:rapid-review>decision',
-      'decide-local-review:decision>local-review',
+      'send-rapid-review:rapid-review>local-review',
       'complete-review:local-review>completed',
       'advance-copy-sent:completed>completed',
       'publish:completed>published',
       'close:published>closed',
     ]);
     const audits = await db().selectFrom('audit_events').selectAll().where('record_id', '=', id).where('action', 'in', ['incident-transition', 'incident-step']).orderBy('seq').execute();
-    expect(audits).toHaveLength(8);
+    expect(audits).toHaveLength(7);
     expect(audits[0]).toMatchObject({ action: 'incident-transition', partnership_id: northmoor.id, actor_role: 'partnership-admin' });
     expect(audits[0].changes).toEqual({ step: 'notify', before: { state: 'recorded' }, after: { state: 'notified', notified: '2025-03-07', panelReference: null }, noteRecorded: false });
     // A closed case offers nothing more, and its open clocks have stopped.

@@ -5,6 +5,7 @@ import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from 
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ClockRule } from '../../domain/clocks/rules.ts';
 import type { AbuseOrNeglect, IncidentLocation, IncidentOutcome } from '../../domain/notification/criteria.ts';
+import { caseDecisionOf, stateAfterSending, type SignedDecision } from '../../domain/workflow/decision.ts';
 import {
   availableSteps,
   availableTransitions,
@@ -160,6 +161,7 @@ const DATE_COLUMNS = {
   notified: 'notified_on',
   partnersInformed: 'partners_informed_on',
   ofstedSosNotified: 'ofsted_sos_notified_on',
+  rapidReviewStarted: 'rapid_review_started_on',
   rapidReviewSent: 'rapid_review_sent_on',
   decision: 'decision_on',
   completed: 'completed_on',
@@ -168,7 +170,7 @@ const DATE_COLUMNS = {
   closed: 'closed_on',
 } as const satisfies Record<WorkflowDate, keyof IncidentsTable>;
 
-const REVIEW_DECISIONS = ['local-review', 'alternative-review', 'no-review'] as const;
+const SEND_RAPID_REVIEW = 'send-rapid-review';
 
 export class CaseError extends Error {}
 
@@ -874,12 +876,26 @@ export async function recordWorkflowStep(
     const problems = answerProblems(definition, input, incident, today);
     if (problems.length) return { ok: false, reason: 'invalid', problems };
 
-    const to = definition.kind === 'transition' ? definition.to : incident.state;
+    // One decision: sending the rapid review moves the case to the state of the decision the three
+    // partners signed off, and records that decision and its date (the 6-month clock's start).
+    const signed = definition.key === SEND_RAPID_REVIEW ? (facts.rapidReviewDecision as SignedDecision | null | undefined) ?? null : null;
+    if (definition.key === SEND_RAPID_REVIEW) {
+      if (!signed) return { ok: false, reason: 'workflow', error: { code: 'requirement', message: 'Record the decision in the rapid review, and have the three partners sign it off, before sending it to the Panel' } };
+      if (input.date && compareDates(input.date, signed.decidedOn) < 0) {
+        return { ok: false, reason: 'invalid', problems: [{ field: 'date', message: `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(signed.decidedOn)})` }] };
+      }
+    }
+    const to = signed ? stateAfterSending(signed.decision) : definition.kind === 'transition' ? definition.to : incident.state;
     const changes: Parameters<typeof updateIncident>[4] = { state: to, updated_by: actor.userId };
+    if (signed) {
+      const decided = caseDecisionOf(signed);
+      changes.review_decision = decided.reviewDecision;
+      changes.decision_on = decided.decisionOn;
+      await trx.updateTable('rapid_reviews').set({ sent_on: input.date, updated_by: actor.userId }).where('incident_id', '=', id).where('partnership_id', '=', incident.partnershipId).execute();
+    }
     if (definition.date && input.date) changes[DATE_COLUMNS[definition.date.field]] = input.date;
     if (definition.reference) changes.panel_reference = input.reference.trim() || null;
     if (definition.kind === 'transition') {
-      if ((REVIEW_DECISIONS as readonly string[]).includes(to)) changes.review_decision = to as (typeof REVIEW_DECISIONS)[number];
       for (const cleared of definition.clears ?? []) changes[DATE_COLUMNS[cleared]] = null;
     }
     const saved = await updateIncident(trx, incident.partnershipId, id, incident.version, changes);
@@ -896,6 +912,7 @@ export async function recordWorkflowStep(
       details: JSON.stringify({
         ...(definition.date && input.date ? { date: input.date, dateLabel: WORKFLOW_DATE_LABELS[definition.date.field] } : {}),
         ...(definition.reference && input.reference.trim() ? { panelReference: input.reference.trim() } : {}),
+        ...(signed ? { decision: signed.decision, decidedOn: signed.decidedOn } : {}),
       }),
     });
     return { ok: true, reference: incident.reference, partnershipId: incident.partnershipId, from: incident.state, to, date: input.date, definition };
