@@ -199,6 +199,14 @@ export const PUBLICATION_REQUIREMENTS: readonly Requirement[] = Object.freeze([
     holds: (facts: WorkflowFacts) => typeof facts.publicationDecision === 'string',
     message: 'Record the publication decision (the full report, or only the improvements to be made) before publishing',
   },
+  {
+    // One way to publish: the review's publishing page (or its API), which checks the decision, the
+    // advance copy (the clock rule's working days before publication, CSPR Regulations 2018) and that
+    // every anonymisation finding is resolved or overridden, then adds the public record.
+    key: 'publication-checked',
+    holds: (facts: WorkflowFacts) => facts.publicationChecked === true,
+    message: 'Publish from the review’s “Publish” page, which checks the publication decision, the advance copy and every anonymisation finding, and adds the public record',
+  },
 ]);
 
 const REASONS_HINT = 'Use the child’s pseudonym, not their name. This note appears on the case timeline.';

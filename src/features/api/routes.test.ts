@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../../platform/db/tenant.ts';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
@@ -309,6 +310,19 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect(await db().selectFrom('clock_pauses').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
     const audit = await db().selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', id).where('action', '=', 'clock-paused').execute();
     expect(audit).toEqual([{ action: 'clock-paused', outcome: 'refused' }]);
+  });
+
+  it('publishes only through the checked path: the publish transition is refused, and the review’s publish answers 409 with every blocker', async () => {
+    const id = await create('admin', incidentBody({ aware: '2025-03-03' }));
+    await withTenant(db(), [northmoor.id], async (trx) => {
+      await trx.updateTable('incidents').set({ state: 'completed', review_decision: 'local-review', notified_on: '2025-03-04', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-18', completed_on: '2025-08-29' }).where('id', '=', id).execute();
+      await trx.insertInto('reviews').values({ incident_id: id, partnership_id: northmoor.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
+    });
+    const direct = expectProblem(await api('POST', `/api/v1/incidents/${id}/transitions`, 'admin', { transition: 'publish', date: '2025-09-12' }), 409);
+    expect(direct.detail).toContain('Publish from the review’s “Publish” page');
+    const checked = expectProblem(await api('POST', `/api/v1/incidents/${id}/review/publish`, 'admin'), 409);
+    expect(checked.blockers).toEqual(expect.arrayContaining([expect.stringMatching(/^Record the advance copy of the final report as sent first: .* at least 7 working days before publication$/)]));
+    expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('completed');
   });
 
   it('moves an incident through the workflow: 409 out of order, 422 without the answers, 200 when sound', async () => {

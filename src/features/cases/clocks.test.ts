@@ -69,6 +69,17 @@ describe('case clocks', () => {
     expect(clocks.filter((c) => c.pausable).map((c) => c.key)).toEqual(['review-completion']);
   });
 
+  it('runs the advance copy clock from the planned publication date, to the recipients chosen', () => {
+    const dates = { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04', completed: '2025-08-29' };
+    const planned = caseClocks(input({ state: 'completed', reviewDecision: 'local-review', dates, plannedPublication: '2025-09-12', advanceCopyTo: ['panel', 'secretary-of-state'] }), calendar, '2025-09-01');
+    // 7 working days before Friday 12 September 2025 (CSPR Regulations 2018): Wednesday 3 September.
+    expect(planned.find((c) => c.key === 'advance-copy')).toMatchObject({ dueOn: '2025-09-03', state: 'due-soon', recipients: ['Child Safeguarding Practice Review Panel', 'Secretary of State for Education'] });
+    // Publication is still planned: the one-year period has not started.
+    expect(planned.map((c) => c.key)).not.toContain('published-until');
+    // With no plan there is nothing to remind anyone of yet.
+    expect(caseClocks(input({ state: 'completed', reviewDecision: 'local-review', dates }), calendar, '2025-09-01').map((c) => c.key)).not.toContain('advance-copy');
+  });
+
   it('runs no six-month clock for an alternative review', () => {
     const clocks = caseClocks(input({ state: 'alternative-review', reviewDecision: 'alternative-review', dates: { notified: '2025-03-10', decision: '2025-04-04' } }), calendar, '2025-06-01');
     expect(clocks.map((c) => c.key)).not.toContain('review-completion');

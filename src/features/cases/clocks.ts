@@ -2,7 +2,7 @@ import { compareDates, type DateOnly } from '../../domain/calendar/date-only.ts'
 import type { WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
 import { clockStatus, type ClockState } from '../../domain/clocks/clock-status.ts';
 import { computeDeadlines, type CaseFacts } from '../../domain/clocks/deadlines.ts';
-import type { ClockRule } from '../../domain/clocks/rules.ts';
+import { OFSTED, PANEL, SECRETARY_OF_STATE, type ClockRule } from '../../domain/clocks/rules.ts';
 import type { NotificationDuty } from '../../domain/notification/criteria.ts';
 import { STATES, type IncidentState, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
 
@@ -91,12 +91,16 @@ export type ClockInput = {
   careLeaver: boolean;
   reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
   dates: Partial<Record<WorkflowDate, DateOnly>>;
+  /** The planned publication date (the review's), from which the advance copy is due before publication. */
+  plannedPublication?: DateOnly | null;
+  /** Who the partners chose to send the advance copy to (the review's), by key; null when not chosen yet. */
+  advanceCopyTo?: readonly string[] | null;
   rules: readonly ClockRule[];
   pauses: readonly ClockPause[];
   duties: readonly NotificationDuty[];
 };
 
-export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedAfter' | 'careLeaver' | 'reviewDecision' | 'dates'>): CaseFacts {
+export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedAfter' | 'careLeaver' | 'reviewDecision' | 'dates' | 'plannedPublication'>): CaseFacts {
   const facts: CaseFacts = {
     aware: input.aware,
     lookedAfterDeath: input.lookedAfter && input.outcome === 'died',
@@ -106,7 +110,15 @@ export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedA
   // The six-month clock runs only from a decision to hold a local review.
   if (input.reviewDecision === 'local-review' && input.dates.decision) facts.decision = input.dates.decision;
   if (input.dates.published) facts.publication = input.dates.published;
+  if (input.plannedPublication) facts.plannedPublication = input.plannedPublication;
   return facts;
+}
+
+/** The advance copy goes to whom the partners chose: a rule's recipient is kept when its key was chosen (recipients not named by a key are kept). */
+const RECIPIENT_KEYS: Readonly<Record<string, string>> = Object.freeze({ [PANEL]: 'panel', [SECRETARY_OF_STATE]: 'secretary-of-state', [OFSTED]: 'ofsted' });
+function chosenRecipient(recipient: string, chosen: readonly string[]): boolean {
+  const key = RECIPIENT_KEYS[recipient];
+  return key === undefined || chosen.includes(key);
 }
 
 export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
@@ -123,7 +135,7 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
     const view: ClockView = {
       key: d.key,
       title: d.title,
-      recipients: d.recipients,
+      recipients: d.key === 'advance-copy' && input.advanceCopyTo ? d.recipients.filter((r) => chosenRecipient(r, input.advanceCopyTo as readonly string[])) : d.recipients,
       statutory: d.statutory,
       rule: d.rule,
       version: d.version,

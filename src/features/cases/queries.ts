@@ -243,3 +243,19 @@ export async function updateReferral(db: Db, partnershipId: string, id: string, 
 export async function referralPartnershipOf(db: Db, id: string): Promise<string | undefined> {
   return (await db.selectFrom('referrals').select('partnership_id').where('id', '=', id).executeTakeFirst())?.partnership_id;
 }
+
+/**
+ * The publication plan of each incident's review (the reviews feature's record), for the clocks: the
+ * planned publication date starts the advance-copy clock; the chosen recipients name who it goes to.
+ */
+export async function selectPublicationPlans(db: Db, scope: TenantScope, incidentIds: string[] | null): Promise<Map<string, { planned: string | null; advanceCopyTo: string[] }>> {
+  if (incidentIds !== null && incidentIds.length === 0) return new Map();
+  const only = ids(scope);
+  const rows = await db
+    .selectFrom('reviews')
+    .select(['incident_id', 'planned_publication_on', 'advance_copy_to'])
+    .$if(incidentIds !== null, (q) => q.where('incident_id', 'in', incidentIds as string[]))
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .execute();
+  return new Map(rows.map((r) => [r.incident_id, { planned: r.planned_publication_on, advanceCopyTo: r.advance_copy_to ?? [] }]));
+}

@@ -302,14 +302,18 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     });
     await go('complete-review', dateFields('date', '2025-08-29'));
     await go('advance-copy-sent', dateFields('date', '2025-09-01'));
-    await go('publish', dateFields('date', '2025-09-12'));
-    const done = (await admin.get(`/cases/${id}`)).body;
-    expect(clockRow(done, 'review-completion')).toMatch(/18 September 2025 Done on time Done on 12 September 2025/);
-    // 7 working days before 12 September 2025.
-    expect(clockRow(done, 'advance-copy')).toMatch(/3 September 2025 Done on time Done on 1 September 2025/);
+    // One way to publish: the case page offers the checked publishing page, and "Record the review as
+    // published" without those checks (no public record, findings unchecked) is refused.
+    const completed = (await admin.get(`/cases/${id}`)).body;
+    expect(completed).not.toContain(`/steps/publish"`);
+    expect(completed).toContain(`href="/cases/${id}/review/publish"`);
+    const unchecked = await admin.post(`/cases/${id}/steps/publish`, dateFields('date', '2025-09-12'), { csrf: await admin.csrfFrom('/account/api-tokens') });
+    expect(unchecked.statusCode).toBe(422);
+    expect(errorSummary(unchecked.body)).toContain('Publish from the review’s “Publish” page');
+    expect((await incidentRow(id)).state).toBe('completed');
     await go('close', { ...dateFields('date', '2025-09-15'), note: 'Learning handed to the action plan.' });
     const row = await incidentRow(id);
-    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-18', review_decision: 'local-review', published_on: '2025-09-12', closed_on: '2025-09-15', version: 8 });
+    expect(row).toMatchObject({ state: 'closed', notified_on: '2025-03-07', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-18', review_decision: 'local-review', published_on: null, closed_on: '2025-09-15', version: 7 });
     expect((await events(id)).map((e) => `${e.kind}:${e.from_state ?? ''}>${e.to_state ?? ''}`)).toEqual([
       'recorded:>recorded',
       'notify:recorded>notified',
@@ -317,11 +321,10 @@ describe.each(ENGINES)('cases on %s', (engine) => {
       'send-rapid-review:rapid-review>local-review',
       'complete-review:local-review>completed',
       'advance-copy-sent:completed>completed',
-      'publish:completed>published',
-      'close:published>closed',
+      'close:completed>closed',
     ]);
     const audits = await db().selectFrom('audit_events').selectAll().where('record_id', '=', id).where('action', 'in', ['incident-transition', 'incident-step']).orderBy('seq').execute();
-    expect(audits).toHaveLength(7);
+    expect(audits.filter((a) => a.outcome !== 'refused')).toHaveLength(6);
     expect(audits[0]).toMatchObject({ action: 'incident-transition', partnership_id: northmoor.id, actor_role: 'partnership-admin' });
     expect(audits[0].changes).toEqual({ step: 'notify', before: { state: 'recorded' }, after: { state: 'notified', notified: '2025-03-07', panelReference: null }, noteRecorded: false });
     // A closed case offers nothing more, and its open clocks have stopped.

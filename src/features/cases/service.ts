@@ -54,6 +54,7 @@ import {
   selectEvents,
   selectIncident,
   selectPauses,
+  selectPublicationPlans,
   selectReferral,
   updateIncident,
   updateReferral,
@@ -193,6 +194,9 @@ export type IncidentRecord = {
   dates: Partial<Record<WorkflowDate, DateOnly>>;
   panelReference: string | null;
   reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
+  /** The review's planned publication date and chosen advance-copy recipients (none until the review records them). */
+  plannedPublication: DateOnly | null;
+  advanceCopyTo: string[] | null;
   clockRules: ClockRule[];
   version: number;
   createdAt: Date;
@@ -227,6 +231,8 @@ function record(row: IncidentRow): IncidentRecord {
     dates,
     panelReference: row.panel_reference,
     reviewDecision: row.review_decision,
+    plannedPublication: null,
+    advanceCopyTo: null,
     clockRules: (Array.isArray(row.clock_rules) ? row.clock_rules : []) as ClockRule[],
     version: row.version,
     createdAt: new Date(row.created_at),
@@ -349,16 +355,17 @@ export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: D
   if (noPartnerships(scope)) return [];
   const calendar = await currentCalendar(db);
   // Three queries for the whole scope (not one per case), joined here by incident.
-  const { rows, ruleSets, children, pauses } = await withTenant(db, scope, async (trx) => ({
+  const { rows, ruleSets, children, pauses, plans } = await withTenant(db, scope, async (trx) => ({
     rows: await selectIncidentsForList(trx, scope, options),
     ruleSets: await selectRuleSets(trx, scope, options),
     children: await selectChildFactsInScope(trx, scope, options),
     pauses: await selectPausesInScope(trx, scope, options),
+    plans: await selectPublicationPlans(trx, scope, null),
   }));
   const childrenOf = groupBy(children, (c) => c.incident_id);
   const pausesOf = groupBy(pauses, (p) => p.incident_id);
   return rows.map(({ rules_key, ...row }) => {
-    const incident = record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] });
+    const incident = withPlan(record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] }), plans.get(row.id));
     const mine = childrenOf.get(row.id) ?? [];
     const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), (pausesOf.get(row.id) ?? []).map(pauseOf), calendar, today);
     const next = nextClock(clocks);
@@ -413,6 +420,10 @@ export function dutiesOf(incident: Pick<IncidentRecord, 'outcome' | 'abuseOrNegl
   return incidentDuties({ outcome: incident.outcome, abuseOrNeglect: incident.abuseOrNeglect, location: incident.location, aware: incident.aware }, children);
 }
 
+function withPlan(incident: IncidentRecord, plan: { planned: string | null; advanceCopyTo: string[] } | undefined): IncidentRecord {
+  return plan ? { ...incident, plannedPublication: plan.planned, advanceCopyTo: plan.advanceCopyTo.length ? plan.advanceCopyTo : null } : incident;
+}
+
 function clocksOf(
   incident: IncidentRecord,
   children: readonly ChildFacts[],
@@ -429,6 +440,8 @@ function clocksOf(
       careLeaver: incident.careLeaver,
       reviewDecision: incident.reviewDecision,
       dates: incident.dates,
+      plannedPublication: incident.plannedPublication,
+      advanceCopyTo: incident.advanceCopyTo,
       rules: incident.clockRules,
       pauses,
       duties: dutiesForClocks(dutiesOf(incident, children)),
@@ -449,10 +462,11 @@ export async function loadIncident(db: Kysely<DB>, cipher: FieldCipher, scope: T
       children: await selectChildren(trx, scope, [id]),
       events: await selectEvents(trx, scope, id),
       pauses: await selectPauses(trx, scope, [id]),
+      plan: (await selectPublicationPlans(trx, scope, [id])).get(id),
     };
   });
   if (!found) return undefined;
-  const incident = record(found.row);
+  const incident = withPlan(record(found.row), found.plan);
   const [partnership] = await listPartnerships(db, [incident.partnershipId]);
   const agencies = await listAgencies(db, incident.partnershipId);
   return {
@@ -860,6 +874,8 @@ export async function recordWorkflowStep(
   input: StepInput,
   may: (partnershipId: string) => May,
   today: DateOnly,
+  /** Facts only the caller can vouch for: the publishing feature's `publicationChecked` after its checks. */
+  vouched: WorkflowFacts = {},
 ): Promise<StepResult> {
   if (noPartnerships(scope) || !isUuid(id)) return { ok: false, reason: 'not-found' };
   return withTenant(db, scope, async (trx): Promise<StepResult> => {
@@ -867,7 +883,7 @@ export async function recordWorkflowStep(
     if (!row) return { ok: false, reason: 'not-found' };
     const incident = record(row);
     // Sending the rapid review needs the three partners' sign-offs, which the rapid review feature keeps.
-    const facts = await fullWorkflowFacts(trx, scope, incident);
+    const facts = { ...(await fullWorkflowFacts(trx, scope, incident)), ...vouched };
     const check = findTransition(key)
       ? checkTransition(incident.state, key, may(incident.partnershipId), facts)
       : checkStep(incident.state, key, may(incident.partnershipId), facts);
