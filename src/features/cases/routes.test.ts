@@ -210,6 +210,12 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(await db().selectFrom('clock_pauses').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
   });
 
+  it('refuses a child both looked after and a care leaver, as the command line does', async () => {
+    const res = await admin.post('/cases/new', { ...incidentForm({ outcome: 'died' }, '2025-04-14'), 'child-1-status': ['looked-after', 'care-leaver'] });
+    expect(res.statusCode).toBe(422);
+    expect(errorSummary(res.body)).toContain('Select either looked after or care leaver for child 1, not both');
+  });
+
   it('refuses to pause a notification clock, so a late notification shows late (issue: paused 17 Nov, notified 2 Dec)', async () => {
     // Aware Monday 16 November 2026: the Panel is due Monday 23 November.
     const id = await record(admin, incidentForm({}, '2026-11-16'));

@@ -253,8 +253,13 @@ export function readChild(values: FormBody, n: number, problems: Problems): Chil
   });
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(at(String(issue.path[0])), issue.message);
   const dob = readDate(values, problems, at('dob'), `child ${n}’s date of birth`, false);
-  if (!parsed.success || problems.fieldErrors[at('dob')]) return null;
   const status = list(values, at('status'));
+  // A care leaver is no longer looked after (Children Act 1989 s23C): one or the other, as the command line says.
+  if (status.includes('looked-after') && status.includes('care-leaver')) {
+    problems.add(at('status'), `Select either looked after or care leaver for child ${n}, not both: a care leaver is no longer looked after`);
+    return null;
+  }
+  if (!parsed.success || problems.fieldErrors[at('dob')]) return null;
   const d = parsed.data;
   return {
     pseudonym: d.pseudonym,
