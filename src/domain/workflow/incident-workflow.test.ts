@@ -31,9 +31,10 @@ const EXPECTED: Record<string, { from: IncidentState[]; to: IncidentState; permi
   reopen: { from: ['not-notifiable'], to: 'recorded', permission: 'case:write' },
   'start-rapid-review': { from: ['notified'], to: 'rapid-review', permission: 'case:write' },
   'send-rapid-review': { from: ['rapid-review'], to: 'decision', permission: 'case:write' },
+  'below-threshold-review': { from: ['not-notifiable'], to: 'alternative-review', permission: 'case:write' },
   'complete-review': { from: ['local-review', 'alternative-review'], to: 'completed', permission: 'case:write' },
   publish: { from: ['completed'], to: 'published', permission: 'publication:manage' },
-  close: { from: ['notified', 'rapid-review', 'no-review', 'completed', 'published'], to: 'closed', permission: 'case:write' },
+  close: { from: ['notified', 'rapid-review', 'no-review', 'national-review', 'completed', 'published'], to: 'closed', permission: 'case:write' },
 };
 
 describe('incident states', () => {
@@ -73,7 +74,7 @@ describe('incident states', () => {
 describe.each(TRANSITIONS.map((t) => [t.key, t] as [string, TransitionDefinition]))('transition %s', (key, transition) => {
   it.each(INCIDENT_STATES.map((s) => [s]))('from %s', (state) => {
     // Every requirement met (all three partners signed off, a final report, a publication decision), so only the order is tested here.
-    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'], finalReports: 1, publicationDecision: 'full-report' });
+    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'], finalReports: 1, publicationDecision: 'full-report', publicationChecked: true });
     if (transition.from.includes(state)) {
       expect(check).toEqual({ ok: true, definition: transition });
     } else {
@@ -146,9 +147,11 @@ describe('checking transitions', () => {
     // One decision record: no separate unsigned "Decide" step; the signed-off rapid review decision moves the case.
     expect(availableTransitions('decision', everyone).map((t) => t.key)).toEqual([]);
     expect(TRANSITIONS.map((t) => t.key).filter((k) => k.startsWith('decide-'))).toEqual([]);
-    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['publish', 'close']);
+    // Publishing is offered only to the checked publishing path, which vouches that its checks passed.
+    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['close']);
+    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report', publicationChecked: true }).map((t) => t.key)).toEqual(['publish', 'close']);
     // Publishing needs publication:manage: a person with case:write alone is not offered it.
-    expect(availableTransitions('completed', writerOnly, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['close']);
+    expect(availableTransitions('completed', writerOnly, { publicationDecision: 'full-report', publicationChecked: true }).map((t) => t.key)).toEqual(['close']);
     expect(availableTransitions('recorded', nobody)).toEqual([]);
     expect(availableTransitions('closed', everyone)).toEqual([]);
   });
@@ -166,7 +169,8 @@ describe('conducting and publishing a review', () => {
   it('publishes only once the publication decision is recorded', () => {
     expect(checkTransition('completed', 'publish', everyone, {}).ok).toBe(false);
     expect(availableTransitions('completed', everyone).map((t) => t.key)).toEqual(['close']);
-    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only' }).ok).toBe(true);
+    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only' })).toMatchObject({ ok: false, error: { code: 'requirement' } });
+    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only', publicationChecked: true }).ok).toBe(true);
   });
 });
 

@@ -12,6 +12,8 @@
 // There is one decision record: the one the three partners sign off in the rapid review
 // (src/domain/workflow/decision.ts). Changing it after sign-off returns a sent case to `decision`
 // until all three sign off again; then the case takes the new decision's state.
+//   decision           --the Panel's response: national review--> national-review (the Panel leads)
+//   not-notifiable     --below-threshold-review-->    alternative-review (a practice learning review or audit)
 //   local-review, alternative-review --complete-review--> completed --publish--> published
 //   notified, rapid-review, no-review, completed, published --close--> closed
 // Steps recorded alongside (they do not change the state): partners informed, Secretary of State
@@ -32,6 +34,7 @@ export const INCIDENT_STATES = [
   'local-review',
   'alternative-review',
   'no-review',
+  'national-review',
   'completed',
   'published',
   'not-notifiable',
@@ -70,6 +73,7 @@ export const STATES: Readonly<Record<IncidentState, StateDefinition>> = Object.f
   'local-review': { state: 'local-review', label: 'Local review', now: 'in a local child safeguarding practice review', tag: 'turquoise', finished: false },
   'alternative-review': { state: 'alternative-review', label: 'Alternative review', now: 'in an alternative review (deep dive, practice learning review or audit)', tag: 'turquoise', finished: false },
   'no-review': { state: 'no-review', label: 'No review', now: 'decided as needing no further review', tag: 'grey', finished: false },
+  'national-review': { state: 'national-review', label: 'National review', now: 'the subject of a national review led by the Panel, which the partnership supports', tag: 'light-blue', finished: false },
   completed: { state: 'completed', label: 'Review completed', now: 'a completed review not yet published', tag: 'green', finished: false },
   published: { state: 'published', label: 'Published', now: 'published', tag: 'green', finished: false },
   'not-notifiable': { state: 'not-notifiable', label: 'Not notifiable', now: 'closed as not notifiable', tag: 'grey', finished: true },
@@ -87,7 +91,8 @@ export type WorkflowDate =
   | 'completed'
   | 'advanceCopySent'
   | 'published'
-  | 'closed';
+  | 'closed'
+  | 'belowThresholdReview';
 
 export const WORKFLOW_DATE_LABELS: Readonly<Record<WorkflowDate | 'aware', string>> = Object.freeze({
   aware: 'the date the local authority became aware',
@@ -101,6 +106,7 @@ export const WORKFLOW_DATE_LABELS: Readonly<Record<WorkflowDate | 'aware', strin
   advanceCopySent: 'the date the advance copy was sent',
   published: 'the publication date',
   closed: 'the date the case was closed',
+  belowThresholdReview: 'the date the partners decided to hold a practice learning review',
 });
 
 /** What is known about an incident when a transition is checked: its recorded dates and anything later features add. */
@@ -282,6 +288,19 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
   },
   {
     kind: 'transition',
+    key: 'below-threshold-review',
+    title: 'Record a practice learning review of a case that was not notifiable',
+    action: 'Hold a practice learning review or audit',
+    done: 'Practice learning review decided for a case that was not notifiable',
+    from: ['not-notifiable'],
+    to: 'alternative-review',
+    permission: 'case:write',
+    precondition: 'A practice learning review of a case below the threshold can only be recorded for a case closed as not notifiable',
+    date: { field: 'belowThresholdReview', label: 'When did the safeguarding partners decide to hold it?', hint: 'For example 27 3 2026', notBefore: ['aware', 'closed'] },
+    note: { required: true, label: 'Why, and which kind of review', hint: 'For example a multi-agency practice learning review, a deep dive or an audit: the case did not meet the criteria for a notification, but there is learning to draw. ' + REASONS_HINT },
+  },
+  {
+    kind: 'transition',
     key: 'complete-review',
     title: 'Record the review as completed',
     action: 'Record the review as completed',
@@ -314,7 +333,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     title: 'Close the case',
     action: 'Close the case',
   done: 'Case closed',
-    from: ['notified', 'rapid-review', 'no-review', 'completed', 'published'],
+    from: ['notified', 'rapid-review', 'no-review', 'national-review', 'completed', 'published'],
     to: 'closed',
     permission: 'case:write',
     precondition: 'A case can only be closed once it has been notified, and not while a decision or review is under way',
@@ -447,8 +466,9 @@ export function availableSteps(state: IncidentState, may: May, facts: WorkflowFa
 /** The states reachable from `state` by any transition (whoever takes it). */
 export function nextStates(state: IncidentState): IncidentState[] {
   const byTransition = TRANSITIONS.filter((t) => t.from.includes(state)).flatMap((t) => [t.to, ...(t.outcomes ?? [])]);
-  // A case awaiting a (changed) decision moves on when the three partners sign it off.
-  const bySignOff: IncidentState[] = state === 'decision' ? ['local-review', 'alternative-review', 'no-review'] : [];
+  // A case awaiting a (changed) decision moves on when the three partners sign it off, or when the
+  // Panel decides to hold a national review (from the rapid review's Panel response).
+  const bySignOff: IncidentState[] = state === 'decision' ? ['local-review', 'alternative-review', 'no-review', 'national-review'] : [];
   return [...new Set([...byTransition, ...bySignOff])];
 }
 

@@ -152,7 +152,9 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
     };
 
     const duty = CLOCK_DUTY[d.key] ? input.duties.find((x) => x.duty === CLOCK_DUTY[d.key]) : undefined;
-    const notifiable = !(input.state === 'not-notifiable' && (d.key === 'panel-notification' || d.key === 'partners-informed'));
+    // A case found not notifiable never owed the Panel a notification, even when a practice learning review follows.
+    const notNotifiable = input.state === 'not-notifiable' || Boolean(input.dates.belowThresholdReview);
+    const notifiable = !(notNotifiable && (d.key === 'panel-notification' || d.key === 'partners-informed'));
     if (!doneOn && (!notifiable || (duty && !duty.applies))) {
       return { ...view, state: 'not-required', reason: notifiable ? (duty?.why ?? null) : 'The incident was recorded as not notifiable to the Panel.' };
     }

@@ -198,6 +198,52 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case6, 'not-notifiable', wd(aware6, 1), 'An accident: police and health found no concerns of abuse or neglect. Not a serious child safeguarding case.');
 
+  // 7. Not notifiable, yet worth learning from: a multi-agency practice learning review of a case below the threshold.
+  const aware7 = wd(today, -40);
+  const case7 = await record(
+    facts(aware7, {
+      abuseOrNeglect: 'not-suspected',
+      whatIsKnown: 'Child H, 15, was admitted after an overdose. No abuse or neglect is suspected; three agencies knew of self-harm and none had shared it.',
+      agencyIds: involved('Community Health', 'Academy Trust', 'Children’s Services'),
+    }),
+    [child('Child H', { name: 'Sam Fablemaker', nhsNumber: '9990000085', gender: 'male', ageAtIncident: 15, ageBand: '10-15', address: '7 Parable Close, Northmoor NM7 7GG (fictional)' })],
+  );
+  await step(case7, 'not-notifiable', wd(aware7, 2), 'No abuse or neglect known or suspected: not a serious child safeguarding case.');
+  await step(case7, 'below-threshold-review', wd(aware7, 12), 'A multi-agency practice learning review: three agencies knew of self-harm and none shared it (fictional).');
+
+  // 8. A national review: the partners recommended one, and the Panel decided to hold it. The Panel leads; no local 6-month clock runs.
+  const aware8 = wd(today, -45);
+  const case8 = await record(
+    facts(aware8, {
+      outcome: 'died',
+      abuseOrNeglect: 'suspected',
+      whatIsKnown: 'Child J, 16, died after being exploited by a county lines network operating across several areas.',
+      agencyIds: involved('Police', 'Children’s Services', 'Academy Trust'),
+    }),
+    [child('Child J', { name: 'Ash Yarnspinner', nhsNumber: '9990000093', gender: 'male', ageAtIncident: 16, ageBand: '16-17', address: '8 Saga Street, Northmoor NM8 8HH (fictional)' })],
+  );
+  const notified8 = wd(aware8, 2);
+  await step(case8, 'notify', notified8, '', 'CSPRP-DEMO-0412');
+  await step(case8, 'partners-informed', wd(aware8, 2));
+  await step(case8, 'start-rapid-review', wd(notified8, 1));
+  await withTenant(db, [partnershipId], async (trx) => {
+    await trx.insertInto('rapid_reviews').values({
+      incident_id: case8, partnership_id: partnershipId, decision: 'national-review', decided_on: wd(notified8, 12), criteria: JSON.stringify(['recurrent-themes']),
+      decision_reasons_enc: sealField(cipher, 'Exploitation across several areas: the Panel may be better placed to review it (fictional).'),
+      updated_by: actor.userId,
+    }).execute();
+    await trx
+      .insertInto('rapid_review_sign_offs')
+      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case8, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
+      .execute();
+  });
+  await step(case8, 'send-rapid-review', wd(notified8, 13));
+  const { loadRapidReview, recordPanelResponse } = await import('../rapid-reviews/service.ts');
+  const rr8 = await loadRapidReview(db, cipher, [partnershipId], case8, today);
+  if (!rr8) throw new CaseError('Demo rapid review not found');
+  const responded = await recordPanelResponse(db, rr8, actor, { response: 'national-review', on: wd(notified8, 25) }, today);
+  if (!responded.ok) throw new CaseError(`Demo Panel response not recorded: ${JSON.stringify(responded)}`);
+
   // A referral still to consider.
   const school = agency('Academy Trust');
   if (school) {
@@ -211,5 +257,5 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
     if (r.ok) referrals += 1;
   }
 
-  return { incidents: 6, referrals };
+  return { incidents: 8, referrals };
 }

@@ -210,6 +210,19 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(await db().selectFrom('clock_pauses').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
   });
 
+  it('holds a practice learning review of a case that was not notifiable, without a notification clock', async () => {
+    const id = await record(admin, incidentForm({ abuseOrNeglect: 'not-suspected' }, '2025-03-03'));
+    expect((await step(admin, id, 'not-notifiable', { ...dateFields('date', '2025-03-04'), note: 'An accident: no abuse or neglect suspected.' })).statusCode).toBe(303);
+    const early = await step(admin, id, 'below-threshold-review', { ...dateFields('date', '2025-03-03'), note: 'A multi-agency practice learning review.' });
+    expect(early.statusCode).toBe(422);
+    const res = await step(admin, id, 'below-threshold-review', { ...dateFields('date', '2025-03-10'), note: 'A multi-agency practice learning review: the hospital discharge was not shared.' });
+    expect(res.statusCode, errorSummary(res.body)).toBe(303);
+    expect(await incidentRow(id)).toMatchObject({ state: 'alternative-review', review_decision: 'alternative-review', decision_on: '2025-03-10', below_threshold_review_on: '2025-03-10', notified_on: null });
+    const page = (await admin.get(`/cases/${id}`)).body;
+    expect(clockRow(page, 'panel-notification')).toContain('Not required');
+    expect(page).toContain(`href="/cases/${id}/review"`);
+  });
+
   it('refuses a child both looked after and a care leaver, as the command line does', async () => {
     const res = await admin.post('/cases/new', { ...incidentForm({ outcome: 'died' }, '2025-04-14'), 'child-1-status': ['looked-after', 'care-leaver'] });
     expect(res.statusCode).toBe(422);

@@ -169,6 +169,7 @@ const DATE_COLUMNS = {
   advanceCopySent: 'advance_copy_sent_on',
   published: 'published_on',
   closed: 'closed_on',
+  belowThresholdReview: 'below_threshold_review_on',
 } as const satisfies Record<WorkflowDate, keyof IncidentsTable>;
 
 const SEND_RAPID_REVIEW = 'send-rapid-review';
@@ -530,7 +531,7 @@ export async function caseOverview(
     // Offer a step until it is recorded, and only where it is a duty of this case.
     if (s.date && incident.dates[s.date.field]) return false;
     if (s.key === 'ofsted-sos-notified') return applies('ofsted-sos-notification');
-    if (s.key === 'partners-informed') return applies('partners-informed') && incident.state !== 'not-notifiable';
+    if (s.key === 'partners-informed') return applies('partners-informed') && incident.state !== 'not-notifiable' && !incident.dates.belowThresholdReview;
     return true;
   });
   return {
@@ -913,6 +914,11 @@ export async function recordWorkflowStep(
     if (definition.reference) changes.panel_reference = input.reference.trim() || null;
     if (definition.kind === 'transition') {
       for (const cleared of definition.clears ?? []) changes[DATE_COLUMNS[cleared]] = null;
+      // A practice learning review of a case below the threshold: the partnership's own decision (there was no rapid review).
+      if (definition.key === 'below-threshold-review' && input.date) {
+        changes.review_decision = 'alternative-review';
+        changes.decision_on = input.date;
+      }
     }
     const saved = await updateIncident(trx, incident.partnershipId, id, incident.version, changes);
     if (!saved) throw new CaseError('The incident changed while it was being saved.');

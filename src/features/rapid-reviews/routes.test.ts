@@ -373,6 +373,20 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(textOf((await admin.get(`/cases/${id}/rapid-review`)).body)).toContain('The Panel agrees with the decision');
   });
 
+  it('follows the Panel’s decision to hold a national review: the case moves to it, with no local 6-month clock', async () => {
+    const id = await incidentInRapidReview();
+    expect((await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'national-review', reasons: 'National significance: a pattern across areas.', ...dateFields('decided', today) })).statusCode).toBe(303);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', today))).statusCode).toBe(303);
+    expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('decision');
+    const response = await admin.post(`/cases/${id}/rapid-review/panel-response`, { response: 'national-review', ...dateFields('responded', today) });
+    expect(response.statusCode, errorSummary(response.body)).toBe(303);
+    expect(await db().selectFrom('incidents').select(['state', 'review_decision']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ state: 'national-review', review_decision: null });
+    const page = await admin.get(`/cases/${id}`);
+    expect(page.body).toContain('National review');
+    expect(page.body).not.toContain('id="clock-review-completion"');
+  });
+
   it('refuses the Panel response before sending, and a sign-off from a lead of no statutory partner', async () => {
     const id = await incidentInRapidReview();
     const page = await admin.get(`/cases/${id}/rapid-review/panel-response`);

@@ -85,6 +85,8 @@ export const PANEL_RESPONSE_LABELS: Readonly<Record<PanelResponse, string>> = Ob
   disagree: 'The Panel disagrees with the decision',
   'national-review': 'The Panel will hold a national review',
 });
+/** States from which the Panel's decision to hold a national review moves the case to it (sent, and no local review completed). */
+const NATIONAL_REVIEW_FROM: readonly IncidentState[] = ['decision', 'local-review', 'alternative-review', 'no-review'];
 export const CRITERIA_KEYS: readonly string[] = LCSPR_CRITERIA.map((c) => c.key);
 
 /** Labels for the case timeline (the case page may show these for the events this feature adds). */
@@ -618,7 +620,16 @@ export async function recordPanelResponse(
   const { incident } = view;
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await upsertRapidReview(trx, incident.partnershipId, incident.id, { panel_response: input.response, panel_response_on: input.on, updated_by: actor.userId });
-    await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' });
+    // When the Panel decides to hold a national review, the case follows: the Panel leads, the
+    // partnership supports it, and no local 6-month clock runs.
+    const row = input.response === 'national-review' ? await selectIncident(trx, [incident.partnershipId], incident.id, { forUpdate: true }) : undefined;
+    const from = row?.state as IncidentState | undefined;
+    const moves = from !== undefined && NATIONAL_REVIEW_FROM.includes(from);
+    if (row && moves) {
+      await updateIncident(trx, incident.partnershipId, incident.id, row.version, { state: 'national-review', review_decision: null, updated_by: actor.userId });
+    }
+    await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' },
+      moves && from ? { from, to: 'national-review' } : {});
   });
   return { ok: true };
 }

@@ -238,6 +238,7 @@ export interface IncidentsTable {
   partners_informed_on: string | null;
   ofsted_sos_notified_on: string | null;
   rapid_review_started_on: string | null;
+  below_threshold_review_on: string | null;
   rapid_review_sent_on: string | null;
   review_decision: 'local-review' | 'alternative-review' | 'no-review' | null;
   decision_on: string | null;
