@@ -17,6 +17,7 @@ import {
 } from './schemas.ts';
 import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/openapi-paths.ts';
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
+import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -134,6 +135,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Referrals', description: 'Referrals of incidents for consideration.' },
       { name: 'Account', description: 'Who you are.' },
       { name: 'Documentation', description: 'This document.' },
+      RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
       PUBLIC_API_TAG,
     ],
@@ -298,6 +300,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
         },
       },
+      ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...publicApiPaths(),
     },
@@ -326,6 +329,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ReferralList: jsonSchema(referralListSchema),
         ReferralCreate: jsonSchema(referralCreateSchema, 'input'),
         Created: jsonSchema(createdSchema),
+        ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...publicApiSchemas(),
       },

@@ -325,6 +325,32 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('completed');
   });
 
+  it('records the rapid review through the API with the pages’ checks: the decision, a sign-off, and sending refused until all three sign', async () => {
+    const id = await create('admin', incidentBody({ aware: '2025-03-03' }));
+    const transitions = `/api/v1/incidents/${id}/transitions`;
+    expect((await api('POST', transitions, 'admin', { transition: 'notify', date: '2025-03-05' })).statusCode).toBe(200);
+    // The rapid review started on the day it did, recorded later.
+    const started = await api('POST', transitions, 'admin', { transition: 'start-rapid-review', date: '2025-03-06' });
+    expect(started.statusCode, started.body).toBe(200);
+    const rr = `/api/v1/incidents/${id}/rapid-review`;
+    const early = expectProblem(await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria met', decidedOn: '2025-03-04' }), 422);
+    expect(early.errors).toEqual([{ field: 'decidedOn', message: expect.stringContaining('cannot be before the date the Panel was notified') }]);
+    const decided = await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria (a) and (c) are met.', criteria: ['improvements'], decidedOn: '2025-03-18' });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ decision: { decision: 'local-review', decidedOn: '2025-03-18' }, allSignedOff: false });
+    const signed = await api('POST', `${rr}/sign-off`, 'lead', {});
+    expect(signed.statusCode, signed.body).toBe(200);
+    expect((signed.json() as { signOffs: { partner: string; signed: boolean }[] }).signOffs.find((s) => s.partner === 'police')).toMatchObject({ signed: true });
+    const send = expectProblem(await api('POST', `${rr}/send`, 'admin', { on: '2025-03-20' }), 409);
+    expect(send.detail).toContain('The local authority lead has not signed off yet');
+    expect(send.detail).toContain('The integrated care board lead has not signed off yet');
+    expectProblem(await api('POST', `${rr}/panel-response`, 'admin', { response: 'agree', on: '2025-03-21' }), 409);
+    const read = await api('GET', rr, 'admin');
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toMatchObject({ state: 'rapid-review', startedOn: '2025-03-06', sentOn: null });
+    expect((read.json() as { sendBlockers: string[] }).sendBlockers).toHaveLength(2);
+  });
+
   it('moves an incident through the workflow: 409 out of order, 422 without the answers, 200 when sound', async () => {
     const id = await create('admin');
     const url = `/api/v1/incidents/${id}/transitions`;

@@ -27,6 +27,7 @@ export const entryCreateSchema = z
     onDate: dateString.describe('The entry’s date: a milestone’s due date, an event’s or a contact’s date, a delay’s start.'),
     doneOn: dateString.optional().describe('A milestone met, a delay ended.'),
     panelToldOn: dateString.optional().describe('For a delay: when the Panel was told.'),
+    sosToldOn: dateString.optional().describe('For a delay: when the Secretary of State was told.'),
     text: z.string().max(5_000).optional().describe('The short answer of the kind: a milestone’s title, who took part in an event, who the family contact was with.'),
     choices: z.record(z.string(), z.string().max(100)).optional().describe('Answers to the kind’s choice questions, e.g. { "time": "on-track", "quality": "good" } for monitoring.'),
     flags: z.record(z.string(), z.boolean()).optional().describe('Answers to yes/no questions, e.g. { "regulation14": true }.'),
@@ -154,6 +155,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
             onDate: body.onDate as DateOnly,
             doneOn: (body.doneOn as DateOnly | undefined) ?? null,
             extraDate: (body.panelToldOn as DateOnly | undefined) ?? null,
+            sosToldOn: (body.sosToldOn as DateOnly | undefined) ?? null,
             shortText: body.text?.trim() ?? '',
             choices: body.choices ?? {},
             flags: body.flags ?? {},
@@ -169,7 +171,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
     if (!result.ok) {
       const state = result.problems.find((p) => p.field === 'state');
       if (state) return sendProblem(reply, 409, 'Conflict', state.message);
-      const names: Record<string, string> = { [ENTRY_DEFINITIONS[kind].shortText?.name ?? 'text']: 'text', panelToldOn: 'panelToldOn' };
+      const names: Record<string, string> = { [ENTRY_DEFINITIONS[kind].shortText?.name ?? 'text']: 'text', panelToldOn: 'panelToldOn', sosToldOn: 'sosToldOn' };
       return sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', {
         errors: result.problems.map((p) => ({ field: names[p.field] ?? (ENTRY_DEFINITIONS[kind].choices.some((c) => c.name === p.field) ? `choices.${p.field}` : p.field), message: p.message })),
       });
