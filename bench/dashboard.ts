@@ -31,24 +31,26 @@ const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 200);
 const PORT = 3921;
 
 /** The transitions (and their answers) that lead from 'recorded' to each state. */
-type Move = { key: string; dated: boolean; note?: string };
+type Move = { key: string; dated: boolean; note?: string; decision?: 'local-review' | 'alternative-review' | 'no-local-review' | 'national-review' };
 const PATHS: Readonly<Record<IncidentState, readonly Move[]>> = (() => {
   const notify: Move = { key: 'notify', dated: true };
-  const start: Move = { key: 'start-rapid-review', dated: false };
-  const send: Move = { key: 'send-rapid-review', dated: true };
-  const local: Move = { key: 'decide-local-review', dated: true, note: 'Criteria (a) and (c) are met.' };
+  const start: Move = { key: 'start-rapid-review', dated: true };
+  // One decision: the partners' signed-off decision in the rapid review sets the state when it is sent.
+  const send = (decision: NonNullable<Move['decision']>): Move => ({ key: 'send-rapid-review', dated: true, decision });
   const complete: Move = { key: 'complete-review', dated: true };
+  const notNotifiable: Move = { key: 'not-notifiable', dated: true, note: 'An accident: no abuse or neglect suspected.' };
   return {
     recorded: [],
-    'not-notifiable': [{ key: 'not-notifiable', dated: true, note: 'An accident: no abuse or neglect suspected.' }],
+    'not-notifiable': [notNotifiable],
     notified: [notify],
     'rapid-review': [notify, start],
-    decision: [notify, start, send],
-    'local-review': [notify, start, send, local],
-    'alternative-review': [notify, start, send, { key: 'decide-alternative-review', dated: true, note: 'A multi-agency practice learning review.' }],
-    'no-review': [notify, start, send, { key: 'decide-no-review', dated: true, note: 'The rapid review identified the learning.' }],
-    completed: [notify, start, send, local, complete],
-    published: [notify, start, send, local, complete, { key: 'publish', dated: true }],
+    decision: [notify, start, send('national-review')],
+    'local-review': [notify, start, send('local-review')],
+    'alternative-review': [notNotifiable, { key: 'below-threshold-review', dated: true, note: 'A multi-agency practice learning review.' }],
+    'no-review': [notify, start, send('no-local-review')],
+    'national-review': [notify, start, send('national-review')],
+    completed: [notify, start, send('local-review'), complete],
+    published: [notify, start, send('local-review'), complete, { key: 'publish', dated: true }],
     closed: [notify, { key: 'close', dated: true, note: 'The rapid review found the criteria are not met after all.' }],
   };
 })();
@@ -128,7 +130,8 @@ try {
     if (!recorded.ok) throw new CaseError(`incident ${i + 1} not recorded: ${recorded.problems.map((p) => p.message).join(' ')}`);
     const id = recorded.id;
     const step = async (key: string, date: DateOnly | null, note = ''): Promise<void> => {
-      const result = await recordWorkflowStep(db, [partnershipId], actor, id, key, { date, note, reference: '' }, everyone, today);
+      // Seeding only: the benchmark stands in for the publishing checks it does not exercise.
+      const result = await recordWorkflowStep(db, [partnershipId], actor, id, key, { date, note, reference: '' }, everyone, today, key === 'publish' ? { publicationChecked: true } : {});
       if (!result.ok) throw new CaseError(`incident ${i + 1}: step ${key} not recorded: ${JSON.stringify(result)}`);
     };
 
@@ -136,23 +139,24 @@ try {
     const gaps: Record<string, number> = {
       notify: 1 + (i % 5),
       'not-notifiable': 1 + (i % 3),
+      'start-rapid-review': 1,
       'send-rapid-review': 10 + (i % 10),
-      'decide-local-review': 5 + (i % 10),
-      'decide-alternative-review': 5 + (i % 10),
-      'decide-no-review': 5 + (i % 10),
+      'below-threshold-review': 5 + (i % 10),
       'complete-review': 100 + (i % 40),
       publish: 15 + (i % 10),
       close: 10 + (i % 10),
     };
     let last = aware;
     for (const move of PATHS[state]) {
-      if (move.key === 'send-rapid-review') {
-        await withTenant(db, [partnershipId], (trx) =>
-          trx
+      if (move.key === 'send-rapid-review' && move.decision) {
+        const decision = move.decision;
+        await withTenant(db, [partnershipId], async (trx) => {
+          await trx.insertInto('rapid_reviews').values({ incident_id: id, partnership_id: partnershipId, decision, decided_on: after(last, 5), alternative_kind: decision === 'alternative-review' ? 'practice-learning-review' : null }).execute();
+          await trx
             .insertInto('rapid_review_sign_offs')
             .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: id, partnership_id: partnershipId, partner, signer_name: `Benchmark ${partner} lead (fictional)` })))
-            .execute(),
-        );
+            .execute();
+        });
       }
       if (move.key === 'complete-review') {
         // Completing needs the final report on file; publishing needs the publication decision.

@@ -1,6 +1,7 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { addDays, todayInLondon } from '../../src/domain/calendar/date-only.ts';
+import { addCalendarMonths, addDays, formatDateForDisplay, todayInLondon } from '../../src/domain/calendar/date-only.ts';
+import { withTenant } from '../../src/platform/db/tenant.ts';
 import { recordIncident, recordWorkflowStep } from '../../src/features/cases/service.ts';
 import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
 import { listAgencies, findPartnershipBySlug } from '../../src/features/partnerships/service.ts';
@@ -44,7 +45,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     }, today);
     if (!recorded.ok) throw new Error('could not record the incident');
     const id = recorded.id;
-    for (const [key, date] of [['notify', addDays(today, -1)], ['start-rapid-review', null]] as const) {
+    for (const [key, date] of [['notify', addDays(today, -1)], ['start-rapid-review', addDays(today, -1)]] as const) {
       const r = await recordWorkflowStep(db(), [partnership.id], actor, id, key, { date, reference: '', note: '' }, () => () => true, today);
       expect(r.ok).toBe(true);
     }
@@ -75,7 +76,9 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await bu.page.getByLabel('Hold a local child safeguarding practice review').check();
     await bu.page.locator('#criteria').check();
     await bu.page.getByLabel('Reasons for the decision').fill('Criterion (a) is met: escalation between agencies was slow.');
-    await fillDate(bu.page, 'decided', today);
+    // The partners decided yesterday; it is recorded today, with the date it happened.
+    const decided = addDays(today, -1);
+    await fillDate(bu.page, 'decided', decided);
     await bu.page.getByRole('button', { name: 'Save the decision' }).click();
     await bu.page.waitForURL(`${base}?done=decision`);
     await expectAccessible(bu.page);
@@ -126,6 +129,13 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await expectAccessible(icb.page);
     await icb.context.close();
 
+    // Signed off by all three: the case's decision, and the 6-month clock runs from the day the partners decided.
+    await bu.page.goto(`${live.server.url}/cases/${id}`);
+    const clock = ((await bu.page.locator('#clock-review-completion').textContent()) ?? '').replace(/\s+/g, ' ');
+    expect(clock).toContain(formatDateForDisplay(addCalendarMonths(decided, 6)));
+    expect(await bu.page.textContent('main')).not.toContain('Decide: local review');
+    await expectAccessible(bu.page);
+
     // Sent to the Panel, then the Panel's response.
     await bu.page.goto(base);
     await bu.page.getByRole('button', { name: 'Record the rapid review as sent' }).click();
@@ -144,8 +154,22 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await bu.page.waitForURL(`${base}?done=response`);
     expect(await bu.page.textContent('main')).toContain('The Panel agrees with the decision');
     await expectAccessible(bu.page);
-    const state = await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow();
-    expect(state.state).toBe('decision');
+    const state = await db().selectFrom('incidents').select(['state', 'review_decision', 'decision_on']).where('id', '=', id).executeTakeFirstOrThrow();
+    expect(state).toEqual({ state: 'local-review', review_decision: 'local-review', decision_on: decided });
+
+    // Completed later: publishing only through the checked page; the unchecked step is refused, saying why.
+    await withTenant(db(), [partnership.id], async (trx) => {
+      await trx.updateTable('incidents').set({ state: 'completed', completed_on: today }).where('id', '=', id).execute();
+      await trx.insertInto('reviews').values({ incident_id: id, partnership_id: partnership.id, review_type: 'local-cspr', publication_decision: 'full-report' }).onConflict((oc) => oc.column('incident_id').doUpdateSet({ publication_decision: 'full-report' })).execute();
+    });
+    await bu.page.goto(`${live.server.url}/cases/${id}`);
+    expect(await bu.page.getByRole('link', { name: /Publish the review/ }).getAttribute('href')).toBe(`/cases/${id}/review/publish`);
+    expect(await bu.page.getByRole('button', { name: 'Record the review as published' }).count()).toBe(0);
+    await expectAccessible(bu.page);
+    await bu.page.goto(`${live.server.url}/cases/${id}/steps/publish`);
+    expect(await bu.page.locator('.govuk-error-summary').textContent()).toContain('Publish from the review’s “Publish” page');
+    await expectAccessible(bu.page);
+    expect(await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ state: 'completed' });
     expect(bu.errors).toEqual([]);
     await bu.context.close();
   }, 300_000);

@@ -65,20 +65,20 @@ describe('clockStatus', () => {
     });
   });
 
-  describe('paused clocks', () => {
-    it('reports the reason and the working days left when paused', () => {
-      expect(clockStatus({ dueOn: '2024-12-31', pausedSince: '2024-12-20', pauseReason: ' Parallel criminal proceedings ' }, '2025-03-10', cal))
+  describe('paused clocks (a pause never moves the due date: Working Together 2023 ch.5)', () => {
+    it('reports the reason and the working days left to the original due date', () => {
+      expect(clockStatus({ dueOn: '2025-03-31', pausedSince: '2025-03-03', pauseReason: ' Parallel criminal proceedings ' }, '2025-03-24', cal))
         .toEqual({ state: 'paused', workingDaysLeft: 5, reason: 'Parallel criminal proceedings' });
     });
 
-    it('stays paused rather than overdue', () => {
-      expect(clockStatus({ dueOn: '2025-07-31', pausedSince: '2025-05-01' }, '2025-09-01', cal))
-        .toEqual({ state: 'paused', workingDaysLeft: 63 });
+    it('is overdue, with its reason, once the original due date has passed', () => {
+      expect(clockStatus({ dueOn: '2025-07-31', pausedSince: '2025-05-01', pauseReason: 'Inquest' }, '2025-09-01', cal))
+        .toEqual({ state: 'overdue', workingDaysLeft: -21, reason: 'Inquest' });
     });
 
-    it('reports a pause that began after the due date as negative', () => {
-      expect(clockStatus({ dueOn: '2024-12-31', pausedSince: '2025-01-03', pauseReason: '' }, '2025-03-10', cal))
-        .toEqual({ state: 'paused', workingDaysLeft: -2 });
+    it('done after the original due date is late, whatever the pause', () => {
+      expect(clockStatus({ dueOn: '2024-12-31', doneOn: '2025-01-03', pausedSince: '2024-12-20', pauseReason: 'Inquest' }, '2025-03-10', cal))
+        .toEqual({ state: 'done-late' });
     });
   });
 

@@ -19,11 +19,10 @@ export type ClockStatus = {
   /**
    * Working days after today up to and including the due date (0 when due today or when the due
    * date is a weekend/holiday with no working day left before it). Negative when overdue: minus the
-   * working days from the day after the due date up to and including today. For a paused clock,
-   * the working days that were left when it was paused. Absent once done.
+   * working days from the day after the due date up to and including today. Absent once done.
    */
   workingDaysLeft?: number;
-  /** Why the clock is paused. */
+  /** Why the clock is paused (also when a paused clock is overdue). */
   reason?: string;
 };
 
@@ -31,11 +30,13 @@ export type ClockStatus = {
 export const DUE_SOON_WORKING_DAYS = 5;
 
 /**
- * The state of a clock on `today`. Precedence: done beats paused beats everything else, because a
- * finished task stays finished whatever happened while it was open.
+ * The state of a clock on `today`. Precedence: done beats overdue beats paused beats the rest,
+ * because a finished task stays finished whatever happened while it was open, and a pause (a delay
+ * for good reason) never moves the due date: the original due date stays the measure of timeliness
+ * (Working Together to Safeguard Children 2023 ch.5), so a delayed task is late, with its reasons.
  * - done-on-time / done-late: `doneOn` on or before / after `dueOn`.
- * - paused: `pausedSince` is set (and not done).
- * - overdue: today is after `dueOn`.
+ * - overdue: today is after `dueOn` (with the pause's reason when paused).
+ * - paused: `pausedSince` is set, not done, not yet overdue.
  * - due-soon: the due date falls within the next 5 working days counting today when today is a
  *   working day (so today plus 4 more); on a weekend or holiday, the next 5 working days.
  * - due: otherwise.
@@ -48,14 +49,19 @@ export function clockStatus(progress: ClockProgress, today: DateOnly, calendar: 
     return { state: compareDates(doneOn, dueOn) <= 0 ? 'done-on-time' : 'done-late' };
   }
 
+  const workingDaysLeft = daysLeft(today, dueOn, calendar);
+  // A pause never moves the due date: a paused clock past its due date is overdue, with its reason.
+  if (compareDates(today, dueOn) > 0) {
+    const overdue: ClockStatus = { state: 'overdue', workingDaysLeft };
+    if (pausedSince !== undefined && pauseReason !== undefined && pauseReason.trim() !== '') overdue.reason = pauseReason.trim();
+    return overdue;
+  }
+
   if (pausedSince !== undefined) {
-    const status: ClockStatus = { state: 'paused', workingDaysLeft: daysLeft(pausedSince, dueOn, calendar) };
+    const status: ClockStatus = { state: 'paused', workingDaysLeft };
     if (pauseReason !== undefined && pauseReason.trim() !== '') status.reason = pauseReason.trim();
     return status;
   }
-
-  const workingDaysLeft = daysLeft(today, dueOn, calendar);
-  if (compareDates(today, dueOn) > 0) return { state: 'overdue', workingDaysLeft };
 
   // Today counts as one of the five only when it is a working day.
   const window = calendar.isWorkingDay(today) ? DUE_SOON_WORKING_DAYS - 1 : DUE_SOON_WORKING_DAYS;

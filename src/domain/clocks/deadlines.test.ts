@@ -25,24 +25,24 @@ describe('computeDeadlines with the default rules', () => {
     ]);
   });
 
-  it('describes each rule with its key and version', () => {
+  it('describes each rule in words, without internal keys', () => {
     const rules = Object.fromEntries(computeDeadlines(
       { aware: '2024-12-20', notified: '2024-12-23', decision: '2025-01-31', publication: '2025-08-29' },
       DEFAULT_CLOCK_RULES, cal,
     ).map((d) => [d.key, d.rule]));
     expect(rules).toEqual({
-      'panel-notification': '5 working days after the local authority became aware (panel-notification v1)',
-      'partners-informed': '5 working days after the local authority became aware (partners-informed v1)',
-      'rapid-review': '15 working days after the Panel was notified (rapid-review v1)',
-      'review-completion': '6 calendar months after the decision to hold a local review (review-completion v1)',
-      'advance-copy': '7 working days before the planned publication date (advance-copy v1)',
-      'published-until': '12 calendar months after publication (published-until v1)',
+      'panel-notification': '5 working days after the local authority became aware',
+      'partners-informed': '5 working days after the local authority became aware',
+      'rapid-review': '15 working days after the Panel was notified',
+      'review-completion': '6 calendar months after the decision to hold a local review',
+      'advance-copy': '7 working days before the planned publication date',
+      'published-until': '12 calendar months after publication',
     });
   });
 
   it('carries version, title, recipients and statutory flag', () => {
     const [panel] = computeDeadlines({ aware: '2024-12-20' }, DEFAULT_CLOCK_RULES, cal);
-    expect(panel).toMatchObject({ key: 'panel-notification', version: 1, statutory: true, recipients: ['Child Safeguarding Practice Review Panel'] });
+    expect(panel).toMatchObject({ key: 'panel-notification', version: 1, statutory: false, recipients: ['Child Safeguarding Practice Review Panel'] });
     expect(panel.title).toMatch(/Panel/);
   });
 
@@ -84,7 +84,7 @@ describe('computeDeadlines with the default rules', () => {
     it('applies to a looked-after child death before WT2023 under v1', () => {
       const [d] = computeDeadlines({ aware: '2023-12-14', lookedAfterDeath: true }, DEFAULT_CLOCK_RULES, cal)
         .filter((x) => x.key === 'ofsted-sos-notification');
-      expect(d).toMatchObject({ dueOn: '2023-12-21', version: 1, rule: '5 working days after the local authority became aware (ofsted-sos-notification v1)' });
+      expect(d).toMatchObject({ dueOn: '2023-12-21', version: 1, rule: '5 working days after the local authority became aware' });
     });
 
     it('applies to a looked-after child death after WT2023 under v2', () => {
@@ -121,14 +121,14 @@ describe('computeDeadlines with the default rules', () => {
 describe('computeDeadlines with edited rules', () => {
   const base: ClockRule = {
     key: 'rapid-review', version: 1, title: 'Rapid review', runsFrom: 'notified', length: 15, unit: 'working-days',
-    direction: 'after', recipients: [], guidance: 'WT', appliesFrom: null, appliesUntil: '2024-03-31', condition: 'always', statutory: false,
+    direction: 'after', recipients: [], guidance: 'WT', appliesFrom: null, appliesUntil: '2024-03-31', condition: 'always', statutory: false, mayPause: false,
   };
   const relaxed: ClockRule = { ...base, version: 2, length: 20, appliesFrom: '2024-04-01', appliesUntil: null };
 
   it('picks the version whose window contains the aware date (inclusive)', () => {
     const at = (aware: string) => computeDeadlines({ aware, notified: aware }, [base, relaxed], cal)[0];
-    expect(at('2024-03-31')).toMatchObject({ version: 1, rule: '15 working days after the Panel was notified (rapid-review v1)' });
-    expect(at('2024-04-01')).toMatchObject({ version: 2, rule: '20 working days after the Panel was notified (rapid-review v2)' });
+    expect(at('2024-03-31')).toMatchObject({ version: 1, rule: '15 working days after the Panel was notified' });
+    expect(at('2024-04-01')).toMatchObject({ version: 2, rule: '20 working days after the Panel was notified' });
   });
 
   it('uses the higher version when overlapping versions both apply', () => {
@@ -145,10 +145,10 @@ describe('computeDeadlines with edited rules', () => {
 
   it('uses singular units for a length of 1', () => {
     const one = { ...base, appliesUntil: null, length: 1 };
-    expect(computeDeadlines({ aware: '2024-12-20', notified: '2024-12-20' }, [one], cal)[0].rule).toBe('1 working day after the Panel was notified (rapid-review v1)');
+    expect(computeDeadlines({ aware: '2024-12-20', notified: '2024-12-20' }, [one], cal)[0].rule).toBe('1 working day after the Panel was notified');
     const month = { ...one, unit: 'calendar-months' as const };
     expect(computeDeadlines({ aware: '2024-12-20', notified: '2024-12-20' }, [month], cal)[0]).toMatchObject({
-      dueOn: '2025-01-20', rule: '1 calendar month after the Panel was notified (rapid-review v1)',
+      dueOn: '2025-01-20', rule: '1 calendar month after the Panel was notified',
     });
   });
 

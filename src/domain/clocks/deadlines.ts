@@ -12,8 +12,13 @@ export type CaseFacts = {
   notified?: DateOnly;
   /** When the partners decided to hold a local review. */
   decision?: DateOnly;
-  /** Planned or actual publication date of the final report. */
+  /** The date the final report was published. */
   publication?: DateOnly;
+  /**
+   * The date publication is planned for. Clocks that count *before* publication (the advance copy)
+   * run from it until the report is published; clocks that count after publication wait for the real date.
+   */
+  plannedPublication?: DateOnly;
   lookedAfterDeath?: boolean;
   careLeaverDeath?: boolean;
 };
@@ -23,7 +28,7 @@ export type Deadline = {
   dueOn: DateOnly;
   /** The start date the clock ran from. */
   from: DateOnly;
-  /** e.g. "5 working days after the local authority became aware (panel-notification v1)". */
+  /** e.g. "5 working days after the local authority became aware" (no internal keys: people read it). */
   rule: string;
   version: number;
   title: string;
@@ -46,7 +51,7 @@ function describe(rule: ClockRule): string {
   const start = rule.direction === 'before' && rule.runsFrom === 'publication'
     ? 'the planned publication date'
     : START_PHRASE[rule.runsFrom];
-  return `${rule.length} ${unit} ${rule.direction} ${start} (${rule.key} v${rule.version})`;
+  return `${rule.length} ${unit} ${rule.direction} ${start}`;
 }
 
 function conditionHolds(condition: ClockCondition, facts: CaseFacts): boolean {
@@ -65,6 +70,17 @@ export function ruleGoverns(rule: ClockRule, facts: CaseFacts): boolean {
   if (rule.appliesFrom !== null && compareDates(facts.aware, rule.appliesFrom) < 0) return false;
   if (rule.appliesUntil !== null && compareDates(facts.aware, rule.appliesUntil) > 0) return false;
   return true;
+}
+
+/** The date a rule runs from: for a clock counting before publication, the planned date until the report is published. */
+function startOf(rule: ClockRule, facts: CaseFacts): DateOnly | undefined {
+  if (rule.runsFrom === 'publication' && rule.direction === 'before') return facts.publication ?? facts.plannedPublication;
+  return facts[rule.runsFrom];
+}
+
+/** The version of a clock that governs a case with these facts (the highest, if several would), or undefined. */
+export function governingRule(key: string, facts: CaseFacts, rules: readonly ClockRule[]): ClockRule | undefined {
+  return rules.filter((r) => r.key === key && ruleGoverns(r, facts)).sort((a, b) => b.version - a.version)[0];
 }
 
 /** The due date for one rule from one start date. */
@@ -87,14 +103,14 @@ export function computeDeadlines(facts: CaseFacts, rules: readonly ClockRule[], 
   const chosen = new Map<string, ClockRule>();
   const order: string[] = [];
   for (const rule of rules) {
-    if (facts[rule.runsFrom] === undefined || !ruleGoverns(rule, facts)) continue;
+    if (startOf(rule, facts) === undefined || !ruleGoverns(rule, facts)) continue;
     const existing = chosen.get(rule.key);
     if (!existing) order.push(rule.key);
     if (!existing || rule.version > existing.version) chosen.set(rule.key, rule);
   }
   return order.map((key) => {
     const rule = chosen.get(key) as ClockRule;
-    const from = facts[rule.runsFrom] as DateOnly;
+    const from = startOf(rule, facts) as DateOnly;
     return {
       key,
       dueOn: dueDate(rule, from, calendar),

@@ -25,14 +25,14 @@ describe('DEFAULT_CLOCK_RULES', () => {
   it('panel notification: 5 working days after aware, to the Panel', () => {
     expect(only('panel-notification')).toMatchObject({
       version: 1, runsFrom: 'aware', length: 5, unit: 'working-days', direction: 'after',
-      condition: 'always', statutory: true, appliesFrom: null, appliesUntil: null,
+      condition: 'always', statutory: false, mayPause: false, appliesFrom: null, appliesUntil: null,
       recipients: ['Child Safeguarding Practice Review Panel'],
     });
   });
 
   it('partners informed: 5 working days after aware, to police and ICB', () => {
     expect(only('partners-informed')).toMatchObject({
-      runsFrom: 'aware', length: 5, unit: 'working-days', direction: 'after', condition: 'always', statutory: true,
+      runsFrom: 'aware', length: 5, unit: 'working-days', direction: 'after', condition: 'always', statutory: false, mayPause: false,
     });
     expect(only('partners-informed').recipients).toEqual(['Chief officer of police', 'Integrated care board']);
   });
@@ -61,6 +61,22 @@ describe('DEFAULT_CLOCK_RULES', () => {
     expect(only('published-until')).toMatchObject({ runsFrom: 'publication', length: 12, unit: 'calendar-months', direction: 'after' });
   });
 
+  it('only the review may pause: the notification duties run whatever happens (Working Together 2023 ch.5)', () => {
+    expect(DEFAULT_CLOCK_RULES.filter((r) => r.mayPause).map((r) => r.key)).toEqual(['review-completion']);
+  });
+
+  it('marks statutory only timescales set in law: the 5 working days and 6 months are Working Together, the advance copy the 2018 Regulations', () => {
+    expect([...new Set(DEFAULT_CLOCK_RULES.filter((r) => r.statutory).map((r) => r.key))]).toEqual(['advance-copy', 'published-until']);
+    expect(only('review-completion').guidance).not.toMatch(/^Children Act 2004 s16F/);
+    expect(only('review-completion').statutory).toBe(false);
+  });
+
+  it('refuses a pausable notification duty', () => {
+    expect(validateClockRule({ ...only('panel-notification'), mayPause: true })).toEqual([
+      'A clock that runs from the date the local authority became aware is a notification duty and cannot be paused.',
+    ]);
+  });
+
   it('every rule cites its guidance', () => {
     for (const r of DEFAULT_CLOCK_RULES) expect(r.guidance, r.key).toMatch(/Working Together|Regulations|Children Act/);
   });
@@ -75,7 +91,7 @@ describe('DEFAULT_CLOCK_RULES', () => {
 const good: ClockRule = {
   key: 'rapid-review', version: 2, title: 'Send the rapid review', runsFrom: 'notified', length: 15,
   unit: 'working-days', direction: 'after', recipients: ['Panel'], guidance: 'Working Together 2023 ch.5',
-  appliesFrom: '2024-01-01', appliesUntil: null, condition: 'always', statutory: false,
+  appliesFrom: '2024-01-01', appliesUntil: null, condition: 'always', statutory: false, mayPause: false,
 };
 
 describe('validateClockRule', () => {

@@ -37,8 +37,19 @@ export type ClockRule = {
   appliesFrom: DateOnly | null;
   appliesUntil: DateOnly | null;
   condition: ClockCondition;
-  /** False for expectations that are good practice rather than a statutory requirement. */
+  /**
+   * True only when the timescale itself is set by statute or regulations (the advance copy: CSPR
+   * Regulations 2018). False for timescales set by statutory guidance or good practice (Working
+   * Together's 5 working days, 15 working days and 6 months), even where the duty is statutory.
+   */
   statutory: boolean;
+  /**
+   * May the clock be paused for good reason (parallel criminal proceedings, an inquest)? A pause
+   * never moves the due date: the original due date stays the measure of timeliness, and a pause
+   * records why the work is late and when the Panel and the Secretary of State were told. The
+   * notification duties (Panel, partners, Secretary of State and Ofsted) run whatever happens.
+   */
+  mayPause: boolean;
 };
 
 /** The date Working Together to Safeguard Children 2023 took effect. */
@@ -60,11 +71,12 @@ const DEFAULT_ROWS: ClockRule[] = [
     unit: 'working-days',
     direction: 'after',
     recipients: [PANEL],
-    guidance: `Children Act 2004 s16C; ${WT}`,
+    guidance: `${WT} (statutory guidance sets the 5 working days; the duty to notify is Children Act 2004 s16C)`,
     appliesFrom: null,
     appliesUntil: null,
     condition: 'always',
-    statutory: true,
+    statutory: false,
+    mayPause: false,
   },
   {
     key: 'partners-informed',
@@ -75,11 +87,12 @@ const DEFAULT_ROWS: ClockRule[] = [
     unit: 'working-days',
     direction: 'after',
     recipients: ['Chief officer of police', 'Integrated care board'],
-    guidance: WT,
+    guidance: `${WT} (statutory guidance)`,
     appliesFrom: null,
     appliesUntil: null,
     condition: 'always',
-    statutory: true,
+    statutory: false,
+    mayPause: false,
   },
   {
     key: 'ofsted-sos-notification',
@@ -90,11 +103,12 @@ const DEFAULT_ROWS: ClockRule[] = [
     unit: 'working-days',
     direction: 'after',
     recipients: [SECRETARY_OF_STATE, OFSTED],
-    guidance: 'Working Together to Safeguard Children 2018 ch.4',
+    guidance: 'Working Together to Safeguard Children 2018 ch.4 (statutory guidance)',
     appliesFrom: null,
     appliesUntil: '2023-12-14',
     condition: 'looked-after-death',
-    statutory: true,
+    statutory: false,
+    mayPause: false,
   },
   {
     key: 'ofsted-sos-notification',
@@ -105,11 +119,12 @@ const DEFAULT_ROWS: ClockRule[] = [
     unit: 'working-days',
     direction: 'after',
     recipients: [SECRETARY_OF_STATE, OFSTED],
-    guidance: 'Working Together to Safeguard Children 2023 ch.5 (from 15 December 2023)',
+    guidance: 'Working Together to Safeguard Children 2023 ch.5 (from 15 December 2023; statutory guidance)',
     appliesFrom: WORKING_TOGETHER_2023_FROM,
     appliesUntil: null,
     condition: 'looked-after-or-care-leaver-death',
-    statutory: true,
+    statutory: false,
+    mayPause: false,
   },
   {
     key: 'rapid-review',
@@ -125,6 +140,7 @@ const DEFAULT_ROWS: ClockRule[] = [
     appliesUntil: null,
     condition: 'always',
     statutory: false,
+    mayPause: false,
   },
   {
     key: 'review-completion',
@@ -135,11 +151,12 @@ const DEFAULT_ROWS: ClockRule[] = [
     unit: 'calendar-months',
     direction: 'after',
     recipients: [],
-    guidance: `Children Act 2004 s16F; ${WT}`,
+    guidance: `${WT} (statutory guidance: the 6 months is the expectation it sets; the duty to arrange reviews is Children Act 2004 s16F, which sets no timescale)`,
     appliesFrom: null,
     appliesUntil: null,
     condition: 'always',
-    statutory: true,
+    statutory: false,
+    mayPause: true,
   },
   {
     key: 'advance-copy',
@@ -155,6 +172,7 @@ const DEFAULT_ROWS: ClockRule[] = [
     appliesUntil: null,
     condition: 'always',
     statutory: true,
+    mayPause: false,
   },
   {
     key: 'published-until',
@@ -170,6 +188,7 @@ const DEFAULT_ROWS: ClockRule[] = [
     appliesUntil: null,
     condition: 'always',
     statutory: true,
+    mayPause: false,
   },
 ];
 
@@ -255,6 +274,11 @@ export function validateClockRule(rule: unknown): string[] {
   }
 
   if (typeof r.statutory !== 'boolean') errors.push('Say whether the rule is statutory (true or false).');
+  if (typeof r.mayPause !== 'boolean') errors.push('Say whether the clock may be paused (true or false).');
+  // The duty to notify runs from the day the local authority became aware, whatever happens after.
+  else if (r.mayPause && r.runsFrom === 'aware') {
+    errors.push('A clock that runs from the date the local authority became aware is a notification duty and cannot be paused.');
+  }
 
   return errors;
 }

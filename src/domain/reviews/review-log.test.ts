@@ -50,6 +50,10 @@ describe('the review log', () => {
     expect(milestoneOverdue({ kind: 'milestone', onDate: '2026-06-09', doneOn: null }, today)).toBe(true);
     expect(milestoneOverdue({ kind: 'milestone', onDate: '2026-06-09', doneOn: '2026-06-09' }, today)).toBe(false);
     expect(milestoneOverdue({ kind: 'milestone', onDate: today, doneOn: null }, today)).toBe(false);
-    expect(delaysNotReported([{ kind: 'delay', details: {} }, { kind: 'delay', details: { panelToldOn: '2026-05-02' } }, { kind: 'monitoring', details: {} }])).toBe(1);
+    // Both the Panel and the Secretary of State must be told of a delay (Working Together 2023 ch.5).
+    expect(delaysNotReported([{ kind: 'delay', details: {} }, { kind: 'delay', details: { panelToldOn: '2026-05-02' } }, { kind: 'monitoring', details: {} }])).toBe(2);
+    expect(delaysNotReported([{ kind: 'delay', details: { panelToldOn: '2026-05-02', sosToldOn: '2026-05-03' } }])).toBe(0);
+    expect(entryDetails(ENTRY_DEFINITIONS.delay, { ...input, sosToldOn: '2026-05-03' })).toEqual({ reason: 'inquest', panelToldOn: '2026-05-02', sosToldOn: '2026-05-03' });
+    expect(checkEntry(ENTRY_DEFINITIONS.delay, { ...input, sosToldOn: '2026-04-30' }, { today, decisionOn: null }).map((p) => p.message)).toContain('The Secretary of State cannot have been told before the delay started');
   });
 });

@@ -32,6 +32,8 @@ export type EntryDefinition = {
   doneDate?: { label: string; hint: string };
   /** A further date the entry records in its details (the Panel told of a delay). */
   extraDate?: { name: string; label: string; hint: string };
+  /** Another such date (the Secretary of State told of a delay). */
+  sosDate?: { name: string; label: string; hint: string };
   shortText?: ShortTextQuestion;
   choices: readonly ChoiceQuestion[];
   flags: readonly FlagQuestion[];
@@ -132,6 +134,7 @@ const DEFINITIONS: Record<EntryKind, EntryDefinition> = {
     date: { label: 'When did the delay start?', hint: 'For example 27 3 2026', future: 'refused', missing: 'Enter the date the delay started' },
     doneDate: { label: 'When did it end? (optional)', hint: 'Leave blank while it continues' },
     extraDate: { name: 'panelToldOn', label: 'When was the Panel told? (optional)', hint: 'The Panel must be told of delays and the reasons' },
+    sosDate: { name: 'sosToldOn', label: 'When was the Secretary of State told? (optional)', hint: 'The Secretary of State must be told of delays and the reasons too' },
     choices: [
       {
         name: 'reason',
@@ -148,7 +151,7 @@ const DEFINITIONS: Record<EntryKind, EntryDefinition> = {
       },
     ],
     flags: [],
-    notes: { label: 'Reasons in more detail', hint: 'To stop the 6 month clock while the delay lasts, pause the clock on the case page. ' + NOTES_HINT, required: true },
+    notes: { label: 'Reasons in more detail', hint: 'To record the delay on the 6 month clock, pause it on the case page: its original due date still measures timeliness. ' + NOTES_HINT, required: true },
   },
 };
 
@@ -159,6 +162,8 @@ export type EntryInput = {
   onDate: DateOnly | null;
   doneOn: DateOnly | null;
   extraDate: DateOnly | null;
+  /** The Secretary of State told (a delay). */
+  sosToldOn?: DateOnly | null;
   shortText: string;
   choices: Readonly<Record<string, string>>;
   flags: Readonly<Record<string, boolean>>;
@@ -174,6 +179,7 @@ export function entryDetails(definition: EntryDefinition, input: EntryInput): Re
   for (const c of definition.choices) if (input.choices[c.name]) details[c.name] = input.choices[c.name];
   for (const f of definition.flags) details[f.name] = Boolean(input.flags[f.name]);
   if (definition.extraDate && input.extraDate) details[definition.extraDate.name] = input.extraDate;
+  if (definition.sosDate && input.sosToldOn) details[definition.sosDate.name] = input.sosToldOn;
   return details;
 }
 
@@ -202,6 +208,10 @@ export function checkEntry(definition: EntryDefinition, input: EntryInput, conte
     if (compareDates(input.extraDate, today) > 0) problems.push({ field: definition.extraDate.name, message: 'The date the Panel was told cannot be in the future' });
     else if (input.onDate && compareDates(input.extraDate, input.onDate) < 0) problems.push({ field: definition.extraDate.name, message: 'The Panel cannot have been told before the delay started' });
   }
+  if (input.sosToldOn && definition.sosDate) {
+    if (compareDates(input.sosToldOn, today) > 0) problems.push({ field: definition.sosDate.name, message: 'The date the Secretary of State was told cannot be in the future' });
+    else if (input.onDate && compareDates(input.sosToldOn, input.onDate) < 0) problems.push({ field: definition.sosDate.name, message: 'The Secretary of State cannot have been told before the delay started' });
+  }
   const short = definition.shortText;
   if (short) {
     if (short.required && input.shortText.length === 0) problems.push({ field: short.name, message: `Enter ${short.label.toLowerCase()}` });
@@ -223,9 +233,9 @@ export function milestoneOverdue(entry: { kind: EntryKind; onDate: DateOnly; don
   return entry.kind === 'milestone' && entry.doneOn === null && compareDates(entry.onDate, today) < 0;
 }
 
-/** Delays not yet reported to the Panel: the partners must tell the Panel of every delay. */
+/** Delays not yet reported to the Panel or the Secretary of State: the partners must tell both of every delay. */
 export function delaysNotReported(entries: readonly { kind: EntryKind; details: Readonly<Record<string, unknown>> }[]): number {
-  return entries.filter((e) => e.kind === 'delay' && !e.details.panelToldOn).length;
+  return entries.filter((e) => e.kind === 'delay' && (!e.details.panelToldOn || !e.details.sosToldOn)).length;
 }
 
 /** How the case timeline names the review's events (written by the reviews feature). */

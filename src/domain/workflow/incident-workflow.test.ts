@@ -31,12 +31,10 @@ const EXPECTED: Record<string, { from: IncidentState[]; to: IncidentState; permi
   reopen: { from: ['not-notifiable'], to: 'recorded', permission: 'case:write' },
   'start-rapid-review': { from: ['notified'], to: 'rapid-review', permission: 'case:write' },
   'send-rapid-review': { from: ['rapid-review'], to: 'decision', permission: 'case:write' },
-  'decide-local-review': { from: ['decision'], to: 'local-review', permission: 'case:write' },
-  'decide-alternative-review': { from: ['decision'], to: 'alternative-review', permission: 'case:write' },
-  'decide-no-review': { from: ['decision'], to: 'no-review', permission: 'case:write' },
+  'below-threshold-review': { from: ['not-notifiable'], to: 'alternative-review', permission: 'case:write' },
   'complete-review': { from: ['local-review', 'alternative-review'], to: 'completed', permission: 'case:write' },
   publish: { from: ['completed'], to: 'published', permission: 'publication:manage' },
-  close: { from: ['notified', 'rapid-review', 'no-review', 'completed', 'published'], to: 'closed', permission: 'case:write' },
+  close: { from: ['notified', 'rapid-review', 'no-review', 'national-review', 'completed', 'published'], to: 'closed', permission: 'case:write' },
 };
 
 describe('incident states', () => {
@@ -76,7 +74,7 @@ describe('incident states', () => {
 describe.each(TRANSITIONS.map((t) => [t.key, t] as [string, TransitionDefinition]))('transition %s', (key, transition) => {
   it.each(INCIDENT_STATES.map((s) => [s]))('from %s', (state) => {
     // Every requirement met (all three partners signed off, a final report, a publication decision), so only the order is tested here.
-    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'], finalReports: 1, publicationDecision: 'full-report' });
+    const check = checkTransition(state, key, everyone, { aware: '2025-01-06', rapidReviewSignOffs: ['local-authority', 'police', 'icb'], finalReports: 1, publicationDecision: 'full-report', publicationChecked: true });
     if (transition.from.includes(state)) {
       expect(check).toEqual({ ok: true, definition: transition });
     } else {
@@ -128,28 +126,32 @@ describe('checking transitions', () => {
   });
 
   it('checks extra requirements later features add, with their message', () => {
-    const t = findTransition('decide-local-review') as TransitionDefinition;
+    const t = findTransition('complete-review') as TransitionDefinition;
     const withSignOff: TransitionDefinition = {
       ...t,
       requires: [{ key: 'signed-off', holds: (f) => f.signOffs === 3, message: 'All three safeguarding partners must sign off the decision first.' }],
     };
     const table = TRANSITIONS.map((x) => (x === t ? withSignOff : x));
-    expect(checkTransition('decision', 'decide-local-review', everyone, { signOffs: 2 }, table)).toEqual({
+    expect(checkTransition('local-review', 'complete-review', everyone, { signOffs: 2 }, table)).toEqual({
       ok: false,
       error: { code: 'requirement', message: 'All three safeguarding partners must sign off the decision first.' },
     });
-    expect(checkTransition('decision', 'decide-local-review', everyone, { signOffs: 3 }, table).ok).toBe(true);
-    expect(availableTransitions('decision', everyone, { signOffs: 2 }, table).map((x) => x.key)).toEqual(['decide-alternative-review', 'decide-no-review']);
+    expect(checkTransition('local-review', 'complete-review', everyone, { signOffs: 3 }, table).ok).toBe(true);
+    expect(availableTransitions('local-review', everyone, { signOffs: 2 }, table).map((x) => x.key)).toEqual([]);
     // The shipped table is unchanged.
-    expect(checkTransition('decision', 'decide-local-review', everyone, { signOffs: 2 }).ok).toBe(true);
+    expect(checkTransition('local-review', 'complete-review', everyone, { signOffs: 2, finalReports: 1 }).ok).toBe(true);
   });
 
   it('offers the transitions a person may take now', () => {
     expect(availableTransitions('recorded', everyone).map((t) => t.key)).toEqual(['notify', 'not-notifiable']);
-    expect(availableTransitions('decision', everyone).map((t) => t.key)).toEqual(['decide-local-review', 'decide-alternative-review', 'decide-no-review']);
-    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['publish', 'close']);
+    // One decision record: no separate unsigned "Decide" step; the signed-off rapid review decision moves the case.
+    expect(availableTransitions('decision', everyone).map((t) => t.key)).toEqual([]);
+    expect(TRANSITIONS.map((t) => t.key).filter((k) => k.startsWith('decide-'))).toEqual([]);
+    // Publishing is offered only to the checked publishing path, which vouches that its checks passed.
+    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['close']);
+    expect(availableTransitions('completed', everyone, { publicationDecision: 'full-report', publicationChecked: true }).map((t) => t.key)).toEqual(['publish', 'close']);
     // Publishing needs publication:manage: a person with case:write alone is not offered it.
-    expect(availableTransitions('completed', writerOnly, { publicationDecision: 'full-report' }).map((t) => t.key)).toEqual(['close']);
+    expect(availableTransitions('completed', writerOnly, { publicationDecision: 'full-report', publicationChecked: true }).map((t) => t.key)).toEqual(['close']);
     expect(availableTransitions('recorded', nobody)).toEqual([]);
     expect(availableTransitions('closed', everyone)).toEqual([]);
   });
@@ -167,7 +169,8 @@ describe('conducting and publishing a review', () => {
   it('publishes only once the publication decision is recorded', () => {
     expect(checkTransition('completed', 'publish', everyone, {}).ok).toBe(false);
     expect(availableTransitions('completed', everyone).map((t) => t.key)).toEqual(['close']);
-    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only' }).ok).toBe(true);
+    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only' })).toMatchObject({ ok: false, error: { code: 'requirement' } });
+    expect(checkTransition('completed', 'publish', everyone, { publicationDecision: 'improvements-only', publicationChecked: true }).ok).toBe(true);
   });
 });
 
@@ -198,7 +201,7 @@ describe('recorded dates', () => {
   const today = '2025-03-14';
   const notify = findTransition('notify')!.date!;
   const sent = findTransition('send-rapid-review')!.date!;
-  const decide = findTransition('decide-local-review')!.date!;
+  const decide = { field: 'decision', label: 'When did the partners decide?', notBefore: ['aware', 'notified'] } as const;
 
   it('uses the clocks’ own checks for the notification and decision dates', () => {
     expect(checkRecordedDate(notify, '2025-03-05', { aware: '2025-03-03' }, today)).toBeNull();

@@ -6,10 +6,14 @@
 //   recorded           --notify-->                    notified
 //   recorded           --not-notifiable-->            not-notifiable --reopen--> recorded
 //   notified           --start-rapid-review-->        rapid-review
-//   rapid-review       --send-rapid-review-->         decision
-//   decision           --decide-local-review-->       local-review
-//   decision           --decide-alternative-review--> alternative-review
-//   decision           --decide-no-review-->          no-review
+//   rapid-review       --send-rapid-review-->         the state of the signed-off decision:
+//                        local-review, alternative-review, no-review, or decision (a national
+//                        review recommended: the Panel decides)
+// There is one decision record: the one the three partners sign off in the rapid review
+// (src/domain/workflow/decision.ts). Changing it after sign-off returns a sent case to `decision`
+// until all three sign off again; then the case takes the new decision's state.
+//   decision           --the Panel's response: national review--> national-review (the Panel leads)
+//   not-notifiable     --below-threshold-review-->    alternative-review (a practice learning review or audit)
 //   local-review, alternative-review --complete-review--> completed --publish--> published
 //   notified, rapid-review, no-review, completed, published --close--> closed
 // Steps recorded alongside (they do not change the state): partners informed, Secretary of State
@@ -30,6 +34,7 @@ export const INCIDENT_STATES = [
   'local-review',
   'alternative-review',
   'no-review',
+  'national-review',
   'completed',
   'published',
   'not-notifiable',
@@ -64,10 +69,11 @@ export const STATES: Readonly<Record<IncidentState, StateDefinition>> = Object.f
   recorded: { state: 'recorded', label: 'Recorded', now: 'recorded and not yet notified to the Panel', tag: 'blue', finished: false },
   notified: { state: 'notified', label: 'Notified', now: 'notified to the Panel, with the rapid review not yet started', tag: 'light-blue', finished: false },
   'rapid-review': { state: 'rapid-review', label: 'Rapid review', now: 'in rapid review', tag: 'purple', finished: false },
-  decision: { state: 'decision', label: 'Awaiting decision', now: 'awaiting the decision on a local review', tag: 'pink', finished: false },
+  decision: { state: 'decision', label: 'Awaiting decision', now: 'sent to the Panel and awaiting a signed-off decision on a local review (or the Panel’s decision on a national review)', tag: 'pink', finished: false },
   'local-review': { state: 'local-review', label: 'Local review', now: 'in a local child safeguarding practice review', tag: 'turquoise', finished: false },
   'alternative-review': { state: 'alternative-review', label: 'Alternative review', now: 'in an alternative review (deep dive, practice learning review or audit)', tag: 'turquoise', finished: false },
   'no-review': { state: 'no-review', label: 'No review', now: 'decided as needing no further review', tag: 'grey', finished: false },
+  'national-review': { state: 'national-review', label: 'National review', now: 'the subject of a national review led by the Panel, which the partnership supports', tag: 'light-blue', finished: false },
   completed: { state: 'completed', label: 'Review completed', now: 'a completed review not yet published', tag: 'green', finished: false },
   published: { state: 'published', label: 'Published', now: 'published', tag: 'green', finished: false },
   'not-notifiable': { state: 'not-notifiable', label: 'Not notifiable', now: 'closed as not notifiable', tag: 'grey', finished: true },
@@ -79,24 +85,28 @@ export type WorkflowDate =
   | 'notified'
   | 'partnersInformed'
   | 'ofstedSosNotified'
+  | 'rapidReviewStarted'
   | 'rapidReviewSent'
   | 'decision'
   | 'completed'
   | 'advanceCopySent'
   | 'published'
-  | 'closed';
+  | 'closed'
+  | 'belowThresholdReview';
 
 export const WORKFLOW_DATE_LABELS: Readonly<Record<WorkflowDate | 'aware', string>> = Object.freeze({
   aware: 'the date the local authority became aware',
   notified: 'the date the Panel was notified',
   partnersInformed: 'the date the safeguarding partners were told',
   ofstedSosNotified: 'the date the Secretary of State and Ofsted were notified',
+  rapidReviewStarted: 'the date the rapid review started',
   rapidReviewSent: 'the date the rapid review was sent to the Panel',
   decision: 'the date of the decision',
   completed: 'the date the review was completed',
   advanceCopySent: 'the date the advance copy was sent',
   published: 'the publication date',
   closed: 'the date the case was closed',
+  belowThresholdReview: 'the date the partners decided to hold a practice learning review',
 });
 
 /** What is known about an incident when a transition is checked: its recorded dates and anything later features add. */
@@ -140,6 +150,11 @@ export type TransitionDefinition = Recorded & {
   precondition: string;
   /** Dates this transition clears (reopening a case clears its closing date). */
   clears?: readonly WorkflowDate[];
+  /**
+   * When the state reached depends on a recorded decision (sending the rapid review takes the case to
+   * the state of the partners' signed-off decision), every state it may reach; `to` is the default.
+   */
+  outcomes?: readonly IncidentState[];
 };
 
 export type StepDefinition = Recorded & {
@@ -189,6 +204,14 @@ export const PUBLICATION_REQUIREMENTS: readonly Requirement[] = Object.freeze([
     key: 'publication-decision',
     holds: (facts: WorkflowFacts) => typeof facts.publicationDecision === 'string',
     message: 'Record the publication decision (the full report, or only the improvements to be made) before publishing',
+  },
+  {
+    // One way to publish: the review's publishing page (or its API), which checks the decision, the
+    // advance copy (the clock rule's working days before publication, CSPR Regulations 2018) and that
+    // every anonymisation finding is resolved or overridden, then adds the public record.
+    key: 'publication-checked',
+    holds: (facts: WorkflowFacts) => facts.publicationChecked === true,
+    message: 'Publish from the review’s “Publish” page, which checks the publication decision, the advance copy and every anonymisation finding, and adds the public record',
   },
 ]);
 
@@ -245,6 +268,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     to: 'rapid-review',
     permission: 'case:write',
     precondition: 'A rapid review can only start once the notification to the Panel is recorded',
+    date: { field: 'rapidReviewStarted', label: 'When did the rapid review start?', hint: 'The day the work began, for example the day requests went to the agencies: it may be earlier than today. For example 27 3 2026', notBefore: ['aware', 'notified'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
   },
   {
@@ -257,48 +281,23 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     to: 'decision',
     permission: 'case:write',
     precondition: 'A rapid review can only be sent to the Panel once it has started',
-    date: { field: 'rapidReviewSent', label: 'When was the rapid review sent to the Panel?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified'] },
+    date: { field: 'rapidReviewSent', label: 'When was the rapid review sent to the Panel?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewStarted'] },
     note: { required: false, label: 'Note (optional)', hint: REASONS_HINT },
     requires: SIGN_OFF_REQUIREMENTS,
+    outcomes: ['local-review', 'alternative-review', 'no-review', 'decision'],
   },
   {
     kind: 'transition',
-    key: 'decide-local-review',
-    title: 'Record the decision to hold a local review',
-    action: 'Decide: local review',
-  done: 'Decided to hold a local review',
-    from: ['decision'],
-    to: 'local-review',
-    permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'The local review should be completed and published within 6 months of this date. For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision', hint: 'Which criteria the case meets. ' + REASONS_HINT },
-  },
-  {
-    kind: 'transition',
-    key: 'decide-alternative-review',
-    title: 'Record the decision to hold an alternative review',
-    action: 'Decide: alternative review',
-  done: 'Decided to hold an alternative review',
-    from: ['decision'],
+    key: 'below-threshold-review',
+    title: 'Record a practice learning review of a case that was not notifiable',
+    action: 'Hold a practice learning review or audit',
+    done: 'Practice learning review decided for a case that was not notifiable',
+    from: ['not-notifiable'],
     to: 'alternative-review',
     permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision, and the kind of review', hint: 'For example a local deep-dive review or a multi-agency practice learning review. ' + REASONS_HINT },
-  },
-  {
-    kind: 'transition',
-    key: 'decide-no-review',
-    title: 'Record the decision not to hold a review',
-    action: 'Decide: no review',
-  done: 'Decided not to hold a review',
-    from: ['decision'],
-    to: 'no-review',
-    permission: 'case:write',
-    precondition: 'The decision on a local review can only be recorded once the rapid review has been sent to the Panel',
-    date: { field: 'decision', label: 'When did the safeguarding partners decide?', hint: 'For example 27 3 2026', notBefore: ['aware', 'notified', 'rapidReviewSent'] },
-    note: { required: true, label: 'Reasons for the decision', hint: REASONS_HINT },
+    precondition: 'A practice learning review of a case below the threshold can only be recorded for a case closed as not notifiable',
+    date: { field: 'belowThresholdReview', label: 'When did the safeguarding partners decide to hold it?', hint: 'For example 27 3 2026', notBefore: ['aware', 'closed'] },
+    note: { required: true, label: 'Why, and which kind of review', hint: 'For example a multi-agency practice learning review, a deep dive or an audit: the case did not meet the criteria for a notification, but there is learning to draw. ' + REASONS_HINT },
   },
   {
     kind: 'transition',
@@ -334,7 +333,7 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
     title: 'Close the case',
     action: 'Close the case',
   done: 'Case closed',
-    from: ['notified', 'rapid-review', 'no-review', 'completed', 'published'],
+    from: ['notified', 'rapid-review', 'no-review', 'national-review', 'completed', 'published'],
     to: 'closed',
     permission: 'case:write',
     precondition: 'A case can only be closed once it has been notified, and not while a decision or review is under way',
@@ -466,7 +465,11 @@ export function availableSteps(state: IncidentState, may: May, facts: WorkflowFa
 
 /** The states reachable from `state` by any transition (whoever takes it). */
 export function nextStates(state: IncidentState): IncidentState[] {
-  return [...new Set(TRANSITIONS.filter((t) => t.from.includes(state)).map((t) => t.to))];
+  const byTransition = TRANSITIONS.filter((t) => t.from.includes(state)).flatMap((t) => [t.to, ...(t.outcomes ?? [])]);
+  // A case awaiting a (changed) decision moves on when the three partners sign it off, or when the
+  // Panel decides to hold a national review (from the rapid review's Panel response).
+  const bySignOff: IncidentState[] = state === 'decision' ? ['local-review', 'alternative-review', 'no-review', 'national-review'] : [];
+  return [...new Set([...byTransition, ...bySignOff])];
 }
 
 const CASE_DATE_FIELDS: Partial<Record<WorkflowDate | 'aware', CaseDateField>> = { aware: 'aware', notified: 'notified', decision: 'decision' };

@@ -12,9 +12,12 @@ import {
   referralCreateSchema,
   referralListSchema,
   transitionSchema,
+  clockChangeSchema,
+  deadlineSchema,
 } from './schemas.ts';
 import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/openapi-paths.ts';
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
+import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -65,6 +68,7 @@ const json = (name: string) => ({ 'application/json': { schema: ref(name) } });
 const problem = (description: string): Response => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
 
 const ID_PARAM: Parameter = { name: 'id', in: 'path', required: true, description: 'The incident’s id (a UUID).', schema: { type: 'string', format: 'uuid' } };
+const CLOCK_PARAM: Parameter = { name: 'clock', in: 'path', required: true, description: 'The clock, e.g. "review-completion".', schema: { type: 'string' } };
 const IF_MATCH: Parameter = {
   name: 'If-Match',
   in: 'header',
@@ -131,6 +135,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Referrals', description: 'Referrals of incidents for consideration.' },
       { name: 'Account', description: 'Who you are.' },
       { name: 'Documentation', description: 'This document.' },
+      RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
       PUBLIC_API_TAG,
     ],
@@ -227,6 +232,44 @@ export function buildOpenApiDocument(): OpenApiDocument {
           },
         },
       },
+      '/api/v1/incidents/{id}/clocks/{clock}/pause': {
+        post: {
+          operationId: 'pauseClock',
+          summary: 'Pause a clock for good reason',
+          description: 'Records a delay (e.g. parallel criminal proceedings, an inquest) on a clock whose rule allows a pause: today only the review’s 6 months. ' +
+            'A pause never moves the due date: the original due date stays the measure of timeliness. Record when the Panel and the Secretary of State were told. ' +
+            'The notification clocks (Panel, partners, Secretary of State and Ofsted) cannot pause: asking answers 409 saying why.',
+          tags: ['Incidents'],
+          'x-access': 'case:write',
+          parameters: [ID_PARAM, CLOCK_PARAM],
+          requestBody: body('ClockChange'),
+          responses: {
+            '200': { description: 'Paused: the clock as it is now.', content: json('Deadline') },
+            ...REFUSALS,
+            ...NOT_FOUND,
+            '409': problem('The clock cannot be paused: its rule does not allow it, or it is done, paused already or stopped. `detail` says why.'),
+            ...INVALID,
+          },
+        },
+      },
+      '/api/v1/incidents/{id}/clocks/{clock}/resume': {
+        post: {
+          operationId: 'resumeClock',
+          summary: 'End a clock’s pause',
+          description: 'Records the end of a delay, and when the Panel and the Secretary of State were told if not recorded before. The due date does not move.',
+          tags: ['Incidents'],
+          'x-access': 'case:write',
+          parameters: [ID_PARAM, CLOCK_PARAM],
+          requestBody: body('ClockChange'),
+          responses: {
+            '200': { description: 'Resumed: the clock as it is now.', content: json('Deadline') },
+            ...REFUSALS,
+            ...NOT_FOUND,
+            '409': problem('The clock is not paused.'),
+            ...INVALID,
+          },
+        },
+      },
       '/api/v1/referrals': {
         get: {
           operationId: 'listReferrals',
@@ -257,6 +300,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           responses: { '200': { description: 'The OpenAPI document.', content: { 'application/json': { schema: { type: 'object' } } } } },
         },
       },
+      ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...publicApiPaths(),
     },
@@ -279,10 +323,13 @@ export function buildOpenApiDocument(): OpenApiDocument {
         IncidentDetail: jsonSchema(incidentDetailSchema),
         IncidentPatch: jsonSchema(incidentPatchSchema, 'input'),
         DeadlineList: jsonSchema(deadlineListSchema),
+        Deadline: jsonSchema(deadlineSchema),
         Transition: jsonSchema(transitionSchema, 'input'),
+        ClockChange: jsonSchema(clockChangeSchema, 'input'),
         ReferralList: jsonSchema(referralListSchema),
         ReferralCreate: jsonSchema(referralCreateSchema, 'input'),
         Created: jsonSchema(createdSchema),
+        ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...publicApiSchemas(),
       },

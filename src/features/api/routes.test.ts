@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withTenant } from '../../platform/db/tenant.ts';
 import type { LightMyRequestResponse } from 'fastify';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
@@ -282,7 +283,7 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect(today).toBe(todayInLondon(new Date()));
     const byKey = Object.fromEntries(deadlines.map((d) => [d.key, d]));
     // 5 working days from Monday 14 April 2025 skip Good Friday and Easter Monday; notified on the day.
-    expect(byKey['panel-notification']).toMatchObject({ dueOn: '2025-04-23', from: '2025-04-14', state: 'done-on-time', doneOn: '2025-04-23', statutory: true });
+    expect(byKey['panel-notification']).toMatchObject({ dueOn: '2025-04-23', from: '2025-04-14', state: 'done-on-time', doneOn: '2025-04-23', statutory: false, mayPause: false, delays: [] });
     expect(byKey['panel-notification'].rule).toContain('5 working days after the local authority became aware');
     expect(byKey['rapid-review']).toMatchObject({ from: '2025-04-23', state: 'overdue' });
 
@@ -295,6 +296,59 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     }
     expect(page.match(/id="clock-/g)?.length).toBe(deadlines.length);
     expectProblem(await api('GET', `/api/v1/incidents/${id}/deadlines`, 'contributor'), 403);
+  });
+
+  it('refuses to pause a notification clock with 409 saying why, and checks a pause as the page does', async () => {
+    const id = await create('admin', incidentBody({ aware: '2026-11-16' }));
+    const refused = expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/pause`, 'admin', { date: '2026-11-17', reason: 'Waiting for the police' }), 409);
+    expect(refused.detail).toContain('cannot be paused: its rule does not allow a pause');
+    expect(refused.detail).toContain('The duty to notify the Panel');
+    expect(refused).toMatchObject({ clock: 'panel-notification' });
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/no-such-clock/pause`, 'admin', { date: '2026-11-17', reason: 'x' }), 404);
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/resume`, 'admin', { date: '2026-11-17' }), 409);
+    expectProblem(await api('POST', `/api/v1/incidents/${id}/clocks/panel-notification/pause`, 'admin', { reason: 'no date' }), 422);
+    expect(await db().selectFrom('clock_pauses').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
+    const audit = await db().selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', id).where('action', '=', 'clock-paused').execute();
+    expect(audit).toEqual([{ action: 'clock-paused', outcome: 'refused' }]);
+  });
+
+  it('publishes only through the checked path: the publish transition is refused, and the review’s publish answers 409 with every blocker', async () => {
+    const id = await create('admin', incidentBody({ aware: '2025-03-03' }));
+    await withTenant(db(), [northmoor.id], async (trx) => {
+      await trx.updateTable('incidents').set({ state: 'completed', review_decision: 'local-review', notified_on: '2025-03-04', rapid_review_sent_on: '2025-03-20', decision_on: '2025-03-18', completed_on: '2025-08-29' }).where('id', '=', id).execute();
+      await trx.insertInto('reviews').values({ incident_id: id, partnership_id: northmoor.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
+    });
+    const direct = expectProblem(await api('POST', `/api/v1/incidents/${id}/transitions`, 'admin', { transition: 'publish', date: '2025-09-12' }), 409);
+    expect(direct.detail).toContain('Publish from the review’s “Publish” page');
+    const checked = expectProblem(await api('POST', `/api/v1/incidents/${id}/review/publish`, 'admin'), 409);
+    expect(checked.blockers).toEqual(expect.arrayContaining([expect.stringMatching(/^Record the advance copy of the final report as sent first: .* at least 7 working days before publication$/)]));
+    expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('completed');
+  });
+
+  it('records the rapid review through the API with the pages’ checks: the decision, a sign-off, and sending refused until all three sign', async () => {
+    const id = await create('admin', incidentBody({ aware: '2025-03-03' }));
+    const transitions = `/api/v1/incidents/${id}/transitions`;
+    expect((await api('POST', transitions, 'admin', { transition: 'notify', date: '2025-03-05' })).statusCode).toBe(200);
+    // The rapid review started on the day it did, recorded later.
+    const started = await api('POST', transitions, 'admin', { transition: 'start-rapid-review', date: '2025-03-06' });
+    expect(started.statusCode, started.body).toBe(200);
+    const rr = `/api/v1/incidents/${id}/rapid-review`;
+    const early = expectProblem(await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria met', decidedOn: '2025-03-04' }), 422);
+    expect(early.errors).toEqual([{ field: 'decidedOn', message: expect.stringContaining('cannot be before the date the Panel was notified') }]);
+    const decided = await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria (a) and (c) are met.', criteria: ['improvements'], decidedOn: '2025-03-18' });
+    expect(decided.statusCode, decided.body).toBe(200);
+    expect(decided.json()).toMatchObject({ decision: { decision: 'local-review', decidedOn: '2025-03-18' }, allSignedOff: false });
+    const signed = await api('POST', `${rr}/sign-off`, 'lead', {});
+    expect(signed.statusCode, signed.body).toBe(200);
+    expect((signed.json() as { signOffs: { partner: string; signed: boolean }[] }).signOffs.find((s) => s.partner === 'police')).toMatchObject({ signed: true });
+    const send = expectProblem(await api('POST', `${rr}/send`, 'admin', { on: '2025-03-20' }), 409);
+    expect(send.detail).toContain('The local authority lead has not signed off yet');
+    expect(send.detail).toContain('The integrated care board lead has not signed off yet');
+    expectProblem(await api('POST', `${rr}/panel-response`, 'admin', { response: 'agree', on: '2025-03-21' }), 409);
+    const read = await api('GET', rr, 'admin');
+    expect(read.statusCode).toBe(200);
+    expect(read.json()).toMatchObject({ state: 'rapid-review', startedOn: '2025-03-06', sentOn: null });
+    expect((read.json() as { sendBlockers: string[] }).sendBlockers).toHaveLength(2);
   });
 
   it('moves an incident through the workflow: 409 out of order, 422 without the answers, 200 when sound', async () => {

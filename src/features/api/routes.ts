@@ -1,3 +1,4 @@
+import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, partnershipsWith, ROLE_PERMISSIONS, type Permission } from '../../platform/auth/policy.ts';
@@ -10,6 +11,7 @@ import { createReferral, listReferrals } from '../cases/referrals.ts';
 import { Problems, readChildren, readFacts, readReferral, readStep } from '../cases/schemas.ts';
 import {
   caseOverview,
+  changeClock,
   definitionFor,
   factsOf,
   incidentPartnership,
@@ -23,7 +25,7 @@ import {
 import { childrenForm, dateParts, factsForm, patchedFacts, problemsToErrors, type ApiError } from './convert.ts';
 import { buildOpenApiDocument, endpointsOf } from './openapi.ts';
 import { presentDeadline, presentDetail, presentReferral, presentSummary } from './presenter.ts';
-import { incidentCreateSchema, incidentPatchSchema, listIncidentsQuery, referralCreateSchema, transitionSchema, zodErrors } from './schemas.ts';
+import { clockChangeSchema, incidentCreateSchema, incidentPatchSchema, listIncidentsQuery, referralCreateSchema, transitionSchema, zodErrors } from './schemas.ts';
 
 const READ: Permission = 'case:read';
 const WRITE: Permission = 'case:write';
@@ -250,6 +252,52 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     if (!now) return notFound(req, reply, id, WRITE);
     return reply.header('etag', `"${now.json.version}"`).send(now.json);
   });
+
+  // ---- Pausing and resuming a clock --------------------------------------------------------------
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.post(`/api/v1/incidents/:id/clocks/:clock/${action}`, access(WRITE), async (req, reply) => {
+      const { id, clock: key } = req.params as { id: string; clock: string };
+      const scope = partnershipsWith(req.principal!, WRITE);
+      const incident = await loadIncident(db, cipher, scope, id);
+      if (!incident) return notFound(req, reply, id, WRITE);
+      const parsed = clockChangeSchema.safeParse(req.body);
+      if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
+      const { date, reason, panelToldOn, sosToldOn } = parsed.data;
+      const told = { panelToldOn: (panelToldOn ?? null) as DateOnly | null, sosToldOn: (sosToldOn ?? null) as DateOnly | null };
+      // The same service as the pause and resume pages, with the same checks (the clock's rule first).
+      const result = await req.change(
+        (trx) => changeClock(
+          trx, cipher, scope, actorOf(req), id, key,
+          action === 'pause' ? { action, on: date as DateOnly, reason: reason ?? '', ...told } : { action, on: date as DateOnly, ...told },
+          mayIn(req), today(),
+        ),
+        (r) => (r.ok
+          ? {
+              action: action === 'pause' ? 'clock-paused' : 'clock-resumed',
+              permission: WRITE,
+              partnershipId: r.partnershipId,
+              recordType: 'incident',
+              recordId: id,
+              changes: { via: 'api', clock: key, after: { [action === 'pause' ? 'pausedOn' : 'resumedOn']: date, ...told }, ...(action === 'pause' ? { reasonRecorded: true } : {}) },
+            }
+          : null),
+      );
+      if (!result.ok) {
+        if (result.reason === 'not-found') return sendProblem(reply, 404, 'Not found', 'There is no such clock on this incident.');
+        if (result.reason === 'workflow') {
+          if (result.error.code === 'not-permitted') return refuse(req, reply, WRITE);
+          await req.audit({ action: action === 'pause' ? 'clock-paused' : 'clock-resumed', permission: WRITE, partnershipId: incident.partnershipId, recordType: 'incident', recordId: id, outcome: 'refused', changes: { via: 'api', clock: key, reason: result.error.message } });
+          return sendProblem(reply, 409, 'Conflict', result.error.message, { clock: key });
+        }
+        return unprocessable(reply, merged([], result.problems.map((p) => (p.field === 'date' ? { ...p, field: 'date' } : p))));
+      }
+      const overview = await caseOverview(db, cipher, partnershipsWith(req.principal!, READ), id, mayIn(req), today());
+      const clock = overview?.clocks.find((c) => c.key === key);
+      if (!clock) return notFound(req, reply, id, WRITE);
+      return presentDeadline(clock);
+    });
+  }
 
   // ---- Referrals -------------------------------------------------------------------------------
 

@@ -91,6 +91,15 @@ export const transitionSchema = z
   })
   .describe('A workflow transition or step and its answers.');
 
+export const clockChangeSchema = z
+  .strictObject({
+    date: isoDate('The date the clock was paused (or resumed). Not in the future; not before the clock started (or was paused).'),
+    reason: z.string().max(2000).optional().describe('Why the clock is paused (required to pause), e.g. parallel criminal proceedings or an inquest.'),
+    panelToldOn: isoDate('When the Panel was told of the delay and its reasons.').optional(),
+    sosToldOn: isoDate('When the Secretary of State was told of the delay and its reasons.').optional(),
+  })
+  .describe('A pause (a delay for good reason) of a clock whose rule allows one, or its end. A pause never moves the due date.');
+
 export const referralCreateSchema = z
   .strictObject({
     partnership: z.string().max(100).optional().describe('The partnership (slug or id). May be left out when you refer to one partnership only.'),
@@ -125,18 +134,25 @@ export const deadlineSchema = z
   .object({
     key: z.string().describe('The clock, e.g. "panel-notification".'),
     title: z.string(),
-    dueOn: z.string().describe('The due date (YYYY-MM-DD), moved on by finished pauses.'),
-    originalDueOn: z.string().nullable().describe('The due date before pauses moved it.'),
+    dueOn: z.string().describe('The due date (YYYY-MM-DD). Pauses never move it: it stays the measure of timeliness.'),
     from: z.string().describe('The date the clock runs from.'),
-    rule: z.string().describe('The rule, in words, with its key and version.'),
+    rule: z.string().describe('The rule, in words.'),
     ruleVersion: z.int(),
-    statutory: z.boolean(),
+    statutory: z.boolean().describe('True only when the timescale is set by statute or regulations (not by statutory guidance).'),
+    mayPause: z.boolean().describe('The clock\'s rule allows a pause for good reason (never the notification duties).'),
+    delays: z.array(z.object({
+      pausedOn: z.string(),
+      resumedOn: z.string().nullable(),
+      reason: z.string(),
+      panelToldOn: z.string().nullable().describe('When the Panel was told of the delay.'),
+      sosToldOn: z.string().nullable().describe('When the Secretary of State was told of the delay.'),
+    })).describe('The recorded delays (pauses) of the clock, oldest first.'),
     recipients: z.array(z.string()),
     state: z.enum(['due', 'due-soon', 'overdue', 'done-on-time', 'done-late', 'paused', 'not-required', 'stopped', 'running']),
     stateLabel: z.string(),
     doneOn: z.string().nullable(),
     workingDaysLeft: z.int().nullable(),
-    reason: z.string().nullable().describe('Why the clock is paused, not required or stopped.'),
+    reason: z.string().nullable().describe('Why the clock is paused (also when a paused clock is overdue), not required or stopped.'),
     pausedSince: z.string().nullable(),
   })
   .describe('A statutory clock of an incident, as the case page shows it.');

@@ -40,19 +40,44 @@ describe('case clocks', () => {
     expect(summary(clocks)).toEqual(['panel-notification 2025-03-10 done-on-time', 'partners-informed 2025-03-10 done-late', 'rapid-review 2025-03-31 due 13']);
   });
 
-  it('moves a due date on by a finished pause, and shows an open one with its reason', () => {
-    const pauses = [{ clockKey: 'rapid-review', pausedOn: '2025-03-14', resumedOn: '2025-03-21', reason: 'Inquest' }];
-    const resumed = caseClocks(input({ state: 'rapid-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10' }, pauses }), calendar, '2025-03-24');
-    const rr = resumed.find((c) => c.key === 'rapid-review')!;
-    expect(rr).toMatchObject({ dueOn: '2025-04-07', originalDueOn: '2025-03-31', state: 'due' });
-    const open = caseClocks(input({ state: 'rapid-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10' }, pauses: [{ ...pauses[0], resumedOn: null }] }), calendar, '2025-04-30');
-    expect(open.find((c) => c.key === 'rapid-review')).toMatchObject({ state: 'paused', reason: 'Inquest', pausedSince: '2025-03-14', workingDaysLeft: 11, pausable: false });
+  it('never lets a notification clock pause or move: paused, resumed and notified late is done late', () => {
+    // Aware Mon 16 Nov 2026, due Mon 23 Nov; "paused" 17 Nov, resumed 1 Dec, notified 2 Dec: 7 working days late.
+    const pauses = [{ clockKey: 'panel-notification', pausedOn: '2026-11-17', resumedOn: '2026-12-01', reason: 'Waiting for police' }];
+    const clocks = caseClocks(input({ state: 'notified', aware: '2026-11-16', dates: { notified: '2026-12-02' }, pauses }), calendar, '2026-12-03');
+    const panel = clocks.find((c) => c.key === 'panel-notification')!;
+    expect(panel).toMatchObject({ dueOn: '2026-11-23', doneOn: '2026-12-02', state: 'done-late', mayPause: false, pausable: false });
+    const open = caseClocks(input({ state: 'recorded', aware: '2026-11-16' }), calendar, '2026-11-17');
+    expect(open.find((c) => c.key === 'panel-notification')).toMatchObject({ state: 'due-soon', pausable: false, mayPause: false });
   });
 
-  it('moves a six-month clock by calendar days', () => {
-    const pauses = [{ clockKey: 'review-completion', pausedOn: '2025-05-01', resumedOn: '2025-05-11', reason: 'Criminal trial' }];
-    const clocks = caseClocks(input({ state: 'local-review', reviewDecision: 'local-review', dates: { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04' }, pauses }), calendar, '2025-06-01');
-    expect(clocks.find((c) => c.key === 'review-completion')).toMatchObject({ dueOn: '2025-10-14', originalDueOn: '2025-10-04', state: 'due' });
+  it('keeps the original due date of a paused review: late is late, with its reasons and who was told', () => {
+    const pauses = [{ clockKey: 'review-completion', pausedOn: '2025-05-01', resumedOn: '2025-09-11', reason: 'Criminal trial', panelToldOn: '2025-05-02', sosToldOn: '2025-05-02' }];
+    const dates = { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04' };
+    const running = caseClocks(input({ state: 'local-review', reviewDecision: 'local-review', dates, pauses: [{ ...pauses[0], resumedOn: null }] }), calendar, '2025-06-02');
+    expect(running.find((c) => c.key === 'review-completion')).toMatchObject({ dueOn: '2025-10-04', state: 'paused', reason: 'Criminal trial', pausable: false, mayPause: true });
+    const overdue = caseClocks(input({ state: 'local-review', reviewDecision: 'local-review', dates, pauses: [{ ...pauses[0], resumedOn: null }] }), calendar, '2025-10-10');
+    expect(overdue.find((c) => c.key === 'review-completion')).toMatchObject({ dueOn: '2025-10-04', state: 'overdue', reason: 'Criminal trial' });
+    const late = caseClocks(input({ state: 'published', reviewDecision: 'local-review', dates: { ...dates, published: '2025-11-20' }, pauses }), calendar, '2025-12-01');
+    const review = late.find((c) => c.key === 'review-completion')!;
+    expect(review).toMatchObject({ dueOn: '2025-10-04', doneOn: '2025-11-20', state: 'done-late' });
+    expect(review.delays).toEqual(pauses);
+  });
+
+  it('offers a pause only where the rule allows it', () => {
+    const dates = { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04' };
+    const clocks = caseClocks(input({ state: 'local-review', reviewDecision: 'local-review', dates }), calendar, '2025-04-07');
+    expect(clocks.filter((c) => c.pausable).map((c) => c.key)).toEqual(['review-completion']);
+  });
+
+  it('runs the advance copy clock from the planned publication date, to the recipients chosen', () => {
+    const dates = { notified: '2025-03-10', partnersInformed: '2025-03-10', rapidReviewSent: '2025-03-28', decision: '2025-04-04', completed: '2025-08-29' };
+    const planned = caseClocks(input({ state: 'completed', reviewDecision: 'local-review', dates, plannedPublication: '2025-09-12', advanceCopyTo: ['panel', 'secretary-of-state'] }), calendar, '2025-09-01');
+    // 7 working days before Friday 12 September 2025 (CSPR Regulations 2018): Wednesday 3 September.
+    expect(planned.find((c) => c.key === 'advance-copy')).toMatchObject({ dueOn: '2025-09-03', state: 'due-soon', recipients: ['Child Safeguarding Practice Review Panel', 'Secretary of State for Education'] });
+    // Publication is still planned: the one-year period has not started.
+    expect(planned.map((c) => c.key)).not.toContain('published-until');
+    // With no plan there is nothing to remind anyone of yet.
+    expect(caseClocks(input({ state: 'completed', reviewDecision: 'local-review', dates }), calendar, '2025-09-01').map((c) => c.key)).not.toContain('advance-copy');
   });
 
   it('runs no six-month clock for an alternative review', () => {

@@ -1,14 +1,16 @@
-import { addDays, compareDates, daysBetween, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { compareDates, type DateOnly } from '../../domain/calendar/date-only.ts';
 import type { WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
 import { clockStatus, type ClockState } from '../../domain/clocks/clock-status.ts';
 import { computeDeadlines, type CaseFacts } from '../../domain/clocks/deadlines.ts';
-import type { ClockRule } from '../../domain/clocks/rules.ts';
+import { OFSTED, PANEL, SECRETARY_OF_STATE, type ClockRule } from '../../domain/clocks/rules.ts';
 import type { NotificationDuty } from '../../domain/notification/criteria.ts';
 import { STATES, type IncidentState, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
 
 /**
- * Every clock of a case as people see it: the due date from the rules the case is judged under,
- * moved on by any pauses, and where it stands today. Pure: the caller passes today and the calendar.
+ * Every clock of a case as people see it: the due date from the rules the case is judged under, and
+ * where it stands today. A pause (allowed only where the clock's rule says it may pause) never moves the
+ * due date: it records the delay, its reasons and when the Panel and the Secretary of State were told,
+ * and the original due date stays the measure of timeliness. Pure: the caller passes today and the calendar.
  */
 
 /** The recorded date that stops each clock. Clocks of rules added later have none until a step records them. */
@@ -45,28 +47,39 @@ export const CLOCK_STATE_LABELS: Readonly<Record<ClockViewState, { text: string;
   running: { text: 'Running', colour: 'blue' },
 });
 
-export type ClockPause = { clockKey: string; pausedOn: DateOnly; resumedOn: DateOnly | null; reason: string };
+export type ClockPause = {
+  clockKey: string;
+  pausedOn: DateOnly;
+  resumedOn: DateOnly | null;
+  reason: string;
+  /** When the Panel was told of the delay and its reasons. */
+  panelToldOn?: DateOnly | null;
+  /** When the Secretary of State was told. */
+  sosToldOn?: DateOnly | null;
+};
 
 export type ClockView = {
   key: string;
   title: string;
   recipients: string[];
   statutory: boolean;
-  /** e.g. "5 working days after the local authority became aware (panel-notification v1)" */
+  /** e.g. "5 working days after the local authority became aware" */
   rule: string;
   version: number;
   from: DateOnly;
-  /** The due date, moved on by any finished pauses. */
+  /** The due date: pauses never move it. */
   dueOn: DateOnly;
-  /** The due date before pauses moved it, when they did. */
-  originalDueOn: DateOnly | null;
+  /** The pauses (delays for good reason) of this clock, oldest first, with when the Panel and Secretary of State were told. */
+  delays: ClockPause[];
   doneOn: DateOnly | null;
   state: ClockViewState;
   workingDaysLeft: number | null;
   /** Why the clock is paused, or why it is not required or stopped. */
   reason: string | null;
   pausedSince: DateOnly | null;
-  /** May be paused now (open, not done, not paused). */
+  /** The clock's rule allows a pause for good reason (notification duties never do). */
+  mayPause: boolean;
+  /** May be paused now (its rule allows it; open, not done, not paused). */
   pausable: boolean;
 };
 
@@ -78,12 +91,16 @@ export type ClockInput = {
   careLeaver: boolean;
   reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
   dates: Partial<Record<WorkflowDate, DateOnly>>;
+  /** The planned publication date (the review's), from which the advance copy is due before publication. */
+  plannedPublication?: DateOnly | null;
+  /** Who the partners chose to send the advance copy to (the review's), by key; null when not chosen yet. */
+  advanceCopyTo?: readonly string[] | null;
   rules: readonly ClockRule[];
   pauses: readonly ClockPause[];
   duties: readonly NotificationDuty[];
 };
 
-export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedAfter' | 'careLeaver' | 'reviewDecision' | 'dates'>): CaseFacts {
+export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedAfter' | 'careLeaver' | 'reviewDecision' | 'dates' | 'plannedPublication'>): CaseFacts {
   const facts: CaseFacts = {
     aware: input.aware,
     lookedAfterDeath: input.lookedAfter && input.outcome === 'died',
@@ -93,19 +110,15 @@ export function caseFacts(input: Pick<ClockInput, 'aware' | 'outcome' | 'lookedA
   // The six-month clock runs only from a decision to hold a local review.
   if (input.reviewDecision === 'local-review' && input.dates.decision) facts.decision = input.dates.decision;
   if (input.dates.published) facts.publication = input.dates.published;
+  if (input.plannedPublication) facts.plannedPublication = input.plannedPublication;
   return facts;
 }
 
-/** Moves a due date on by the length of each finished pause: working days for working-day clocks, days for month clocks. */
-function afterPauses(dueOn: DateOnly, rule: ClockRule | undefined, pauses: readonly ClockPause[], calendar: WorkingDayCalendar): DateOnly {
-  let due = dueOn;
-  for (const p of pauses) {
-    if (!p.resumedOn) continue;
-    due = rule?.unit === 'calendar-months'
-      ? addDays(due, daysBetween(p.pausedOn, p.resumedOn))
-      : calendar.addWorkingDays(due, calendar.workingDaysBetween(p.pausedOn, p.resumedOn));
-  }
-  return due;
+/** The advance copy goes to whom the partners chose: a rule's recipient is kept when its key was chosen (recipients not named by a key are kept). */
+const RECIPIENT_KEYS: Readonly<Record<string, string>> = Object.freeze({ [PANEL]: 'panel', [SECRETARY_OF_STATE]: 'secretary-of-state', [OFSTED]: 'ofsted' });
+function chosenRecipient(recipient: string, chosen: readonly string[]): boolean {
+  const key = RECIPIENT_KEYS[recipient];
+  return key === undefined || chosen.includes(key);
 }
 
 export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
@@ -115,29 +128,33 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
     const rule = input.rules.find((r) => r.key === d.key && r.version === d.version);
     const pauses = input.pauses.filter((p) => p.clockKey === d.key);
     const open = pauses.find((p) => !p.resumedOn);
-    const dueOn = afterPauses(d.dueOn, rule, pauses, calendar);
+    const dueOn = d.dueOn;
+    const mayPause = rule?.mayPause === true;
     const doneField = CLOCK_DONE_BY[d.key];
     const doneOn = doneField ? (input.dates[doneField] ?? null) : null;
     const view: ClockView = {
       key: d.key,
       title: d.title,
-      recipients: d.recipients,
+      recipients: d.key === 'advance-copy' && input.advanceCopyTo ? d.recipients.filter((r) => chosenRecipient(r, input.advanceCopyTo as readonly string[])) : d.recipients,
       statutory: d.statutory,
       rule: d.rule,
       version: d.version,
       from: d.from,
       dueOn,
-      originalDueOn: dueOn === d.dueOn ? null : d.dueOn,
+      delays: [...pauses].sort((a, b) => compareDates(a.pausedOn, b.pausedOn)),
       doneOn,
       state: 'due',
       workingDaysLeft: null,
       reason: null,
       pausedSince: open?.pausedOn ?? null,
+      mayPause,
       pausable: false,
     };
 
     const duty = CLOCK_DUTY[d.key] ? input.duties.find((x) => x.duty === CLOCK_DUTY[d.key]) : undefined;
-    const notifiable = !(input.state === 'not-notifiable' && (d.key === 'panel-notification' || d.key === 'partners-informed'));
+    // A case found not notifiable never owed the Panel a notification, even when a practice learning review follows.
+    const notNotifiable = input.state === 'not-notifiable' || Boolean(input.dates.belowThresholdReview);
+    const notifiable = !(notNotifiable && (d.key === 'panel-notification' || d.key === 'partners-informed'));
     if (!doneOn && (!notifiable || (duty && !duty.applies))) {
       return { ...view, state: 'not-required', reason: notifiable ? (duty?.why ?? null) : 'The incident was recorded as not notifiable to the Panel.' };
     }
@@ -157,7 +174,7 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
       state: status.state,
       workingDaysLeft: status.workingDaysLeft ?? null,
       reason: status.reason ?? null,
-      pausable: !doneOn && !open && !finished,
+      pausable: mayPause && !doneOn && !open && !finished,
     };
   });
 }

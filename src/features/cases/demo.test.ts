@@ -22,19 +22,29 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     await t.drop();
   });
 
-  it('holds six incidents at different stages, with clocks relative to today', async () => {
+  it('holds eight incidents at different stages, with clocks relative to today', async () => {
     const incidents = await listIncidents(t.database.db, [partnershipId], todayInLondon(new Date()));
     const byChild = new Map(incidents.map((i) => [i.pseudonyms.join(' and '), i]));
-    expect([...byChild.keys()].sort()).toEqual(['Child A', 'Child B', 'Child C and Child D', 'Child E', 'Child F', 'Child G']);
+    expect([...byChild.keys()].sort()).toEqual(['Child A', 'Child B', 'Child C and Child D', 'Child E', 'Child F', 'Child G', 'Child H', 'Child J']);
     const at = (name: string) => byChild.get(name)!;
     expect(at('Child A')).toMatchObject({ state: 'recorded', next: { key: 'panel-notification', state: 'due-soon', workingDaysLeft: 2 } });
     expect(at('Child B')).toMatchObject({ state: 'notified', next: { key: 'rapid-review', state: 'due' } });
     expect(at('Child C and Child D')).toMatchObject({ state: 'rapid-review', next: { key: 'rapid-review', state: 'due-soon', workingDaysLeft: 2 } });
     expect(at('Child E')).toMatchObject({ state: 'rapid-review', next: { key: 'rapid-review', state: 'overdue' } });
-    expect(at('Child F')).toMatchObject({ state: 'local-review', next: { key: 'review-completion', state: 'paused' } });
+    // Delayed by criminal proceedings: past its original due date, so late — with its reasons, the Panel and Secretary of State told.
+    expect(at('Child F')).toMatchObject({ state: 'local-review', next: { key: 'review-completion', state: 'overdue' } });
+    expect(at('Child F').next?.delays[0]).toMatchObject({ panelToldOn: expect.any(String), sosToldOn: expect.any(String) });
     expect(at('Child F').next?.reason).toMatch(/^Parallel criminal proceedings/);
     expect(at('Child G')).toMatchObject({ state: 'not-notifiable', next: null });
-    expect(incidents.every((i) => /^NM-\d{4}-00[1-6]$/.test(i.reference))).toBe(true);
+    // Not notifiable, yet a practice learning review: no notification clock runs.
+    expect(at('Child H')).toMatchObject({ state: 'alternative-review' });
+    expect(at('Child H').clocks.find((c) => c.key === 'panel-notification')).toMatchObject({ state: 'not-required' });
+    // The Panel decided to hold a national review: the case follows, with no local 6-month clock.
+    expect(at('Child J')).toMatchObject({ state: 'national-review' });
+    expect(at('Child J').clocks.map((c) => c.key)).not.toContain('review-completion');
+    // A late notification, not excused: shown late.
+    expect(at('Child C and Child D').clocks.find((c) => c.key === 'panel-notification')).toMatchObject({ state: 'done-late' });
+    expect(incidents.every((i) => /^NM-\d{4}-00[1-8]$/.test(i.reference))).toBe(true);
 
     const late = await loadIncident(t.database.db, cipher, [partnershipId], at('Child C and Child D').id);
     expect(late?.events.map((e) => e.kind).reverse()).toEqual(['recorded', 'notify', 'partners-informed', 'start-rapid-review']);
@@ -53,6 +63,6 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     expect(referrals.map((r) => r.outcome).sort()).toEqual(['notify', null]);
     expect(referrals.find((r) => r.outcome === 'notify')?.incidentReference).toMatch(/^NM-/);
     await seedDemo(t.database, cipher);
-    expect(await listIncidents(t.database.db, [partnershipId], todayInLondon(new Date()))).toHaveLength(6);
+    expect(await listIncidents(t.database.db, [partnershipId], todayInLondon(new Date()))).toHaveLength(8);
   });
 });

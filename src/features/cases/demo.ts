@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
-import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { listAgencies } from '../partnerships/service.ts';
@@ -135,7 +135,7 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case3, 'notify', wd(aware3, 7), 'Sent late: the duty manager was on leave and the referral was not passed on.');
   await step(case3, 'partners-informed', wd(aware3, 7));
-  await step(case3, 'start-rapid-review', null);
+  await step(case3, 'start-rapid-review', wd(aware3, 8));
 
   // 4. A rapid review running past its 15 working days.
   const aware4 = wd(today, -30);
@@ -150,10 +150,11 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case4, 'notify', wd(aware4, 3), '', 'CSPRP-DEMO-0388');
   await step(case4, 'partners-informed', wd(aware4, 3));
-  await step(case4, 'start-rapid-review', null);
+  await step(case4, 'start-rapid-review', wd(aware4, 4));
 
-  // 5. A local review whose six-month clock is paused for parallel criminal proceedings.
-  const aware5 = wd(today, -110);
+  // 5. A local review delayed by parallel criminal proceedings: past its 6 months (the original due
+  // date stays the measure), paused with its reasons, the Panel and the Secretary of State told.
+  const aware5 = wd(today, -160);
   const case5 = await record(
     facts(aware5, {
       outcome: 'died',
@@ -165,19 +166,24 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   const notified5 = wd(aware5, 3);
   const sent5 = wd(notified5, 14);
+  const decided5 = wd(sent5, -1);
   await step(case5, 'notify', notified5, '', 'CSPRP-DEMO-0301');
   await step(case5, 'partners-informed', wd(aware5, 2));
-  await step(case5, 'start-rapid-review', null);
-  // The three partners' leads signed the decision off before it went to the Panel.
-  await withTenant(db, [partnershipId], (trx) =>
-    trx
+  await step(case5, 'start-rapid-review', wd(notified5, 1));
+  // One decision: the partners' decision in the rapid review, signed off by the three leads before it went to the Panel.
+  await withTenant(db, [partnershipId], async (trx) => {
+    await trx.insertInto('rapid_reviews').values({
+      incident_id: case5, partnership_id: partnershipId, decision: 'local-review', decided_on: decided5, criteria: JSON.stringify(['improvements', 'multi-agency']),
+      decision_reasons_enc: sealField(cipher, 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.'),
+      updated_by: actor.userId,
+    }).execute();
+    await trx
       .insertInto('rapid_review_sign_offs')
       .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case5, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
-      .execute(),
-  );
+      .execute();
+  });
   await step(case5, 'send-rapid-review', sent5);
-  await step(case5, 'decide-local-review', wd(sent5, 10), 'Criteria (a) and (c): the case may highlight improvements in recognising risk from new adults in the household, and concerns about agencies sharing information.');
-  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -20), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends. The Panel has been told.' }, everyone, today);
+  const paused = await changeClock(db, cipher, [partnershipId], actor, case5, 'review-completion', { action: 'pause', on: wd(today, -60), reason: 'Parallel criminal proceedings: practitioners and the family cannot be interviewed until the trial ends.', panelToldOn: wd(today, -58), sosToldOn: wd(today, -58) }, everyone, today);
   if (!paused.ok) throw new CaseError(`Demo clock not paused: ${JSON.stringify(paused)}`);
 
   // 6. Closed as not notifiable: an accident, with no abuse or neglect suspected.
@@ -192,6 +198,52 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   );
   await step(case6, 'not-notifiable', wd(aware6, 1), 'An accident: police and health found no concerns of abuse or neglect. Not a serious child safeguarding case.');
 
+  // 7. Not notifiable, yet worth learning from: a multi-agency practice learning review of a case below the threshold.
+  const aware7 = wd(today, -40);
+  const case7 = await record(
+    facts(aware7, {
+      abuseOrNeglect: 'not-suspected',
+      whatIsKnown: 'Child H, 15, was admitted after an overdose. No abuse or neglect is suspected; three agencies knew of self-harm and none had shared it.',
+      agencyIds: involved('Community Health', 'Academy Trust', 'Children’s Services'),
+    }),
+    [child('Child H', { name: 'Sam Fablemaker', nhsNumber: '9990000085', gender: 'male', ageAtIncident: 15, ageBand: '10-15', address: '7 Parable Close, Northmoor NM7 7GG (fictional)' })],
+  );
+  await step(case7, 'not-notifiable', wd(aware7, 2), 'No abuse or neglect known or suspected: not a serious child safeguarding case.');
+  await step(case7, 'below-threshold-review', wd(aware7, 12), 'A multi-agency practice learning review: three agencies knew of self-harm and none shared it (fictional).');
+
+  // 8. A national review: the partners recommended one, and the Panel decided to hold it. The Panel leads; no local 6-month clock runs.
+  const aware8 = wd(today, -45);
+  const case8 = await record(
+    facts(aware8, {
+      outcome: 'died',
+      abuseOrNeglect: 'suspected',
+      whatIsKnown: 'Child J, 16, died after being exploited by a county lines network operating across several areas.',
+      agencyIds: involved('Police', 'Children’s Services', 'Academy Trust'),
+    }),
+    [child('Child J', { name: 'Ash Yarnspinner', nhsNumber: '9990000093', gender: 'male', ageAtIncident: 16, ageBand: '16-17', address: '8 Saga Street, Northmoor NM8 8HH (fictional)' })],
+  );
+  const notified8 = wd(aware8, 2);
+  await step(case8, 'notify', notified8, '', 'CSPRP-DEMO-0412');
+  await step(case8, 'partners-informed', wd(aware8, 2));
+  await step(case8, 'start-rapid-review', wd(notified8, 1));
+  await withTenant(db, [partnershipId], async (trx) => {
+    await trx.insertInto('rapid_reviews').values({
+      incident_id: case8, partnership_id: partnershipId, decision: 'national-review', decided_on: wd(notified8, 12), criteria: JSON.stringify(['recurrent-themes']),
+      decision_reasons_enc: sealField(cipher, 'Exploitation across several areas: the Panel may be better placed to review it (fictional).'),
+      updated_by: actor.userId,
+    }).execute();
+    await trx
+      .insertInto('rapid_review_sign_offs')
+      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case8, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
+      .execute();
+  });
+  await step(case8, 'send-rapid-review', wd(notified8, 13));
+  const { loadRapidReview, recordPanelResponse } = await import('../rapid-reviews/service.ts');
+  const rr8 = await loadRapidReview(db, cipher, [partnershipId], case8, today);
+  if (!rr8) throw new CaseError('Demo rapid review not found');
+  const responded = await recordPanelResponse(db, rr8, actor, { response: 'national-review', on: wd(notified8, 25) }, today);
+  if (!responded.ok) throw new CaseError(`Demo Panel response not recorded: ${JSON.stringify(responded)}`);
+
   // A referral still to consider.
   const school = agency('Academy Trust');
   if (school) {
@@ -205,5 +257,5 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
     if (r.ok) referrals += 1;
   }
 
-  return { incidents: 6, referrals };
+  return { incidents: 8, referrals };
 }

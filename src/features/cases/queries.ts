@@ -60,7 +60,7 @@ export async function selectIncidentsForList(db: Db, scope: TenantScope, options
     .select((eb) => [
       'id', 'partnership_id', 'reference', 'reference_year', 'reference_number', 'state', 'outcome', 'abuse_or_neglect', 'location',
       'looked_after', 'care_leaver', 'incident_on', 'aware_on', 'what_is_known_enc', 'agency_ids', 'other_agencies', 'notified_on',
-      'panel_reference', 'partners_informed_on', 'ofsted_sos_notified_on', 'rapid_review_sent_on', 'review_decision', 'decision_on',
+      'panel_reference', 'partners_informed_on', 'ofsted_sos_notified_on', 'rapid_review_started_on', 'below_threshold_review_on', 'rapid_review_sent_on', 'review_decision', 'decision_on',
       'completed_on', 'advance_copy_sent_on', 'published_on', 'closed_on', 'version', 'created_by', 'created_at', 'updated_by', 'updated_at',
       sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'),
     ])
@@ -113,7 +113,7 @@ export async function selectPausesInScope(db: Db, scope: TenantScope, options: L
   const only = ids(scope);
   return db
     .selectFrom('clock_pauses')
-    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason'])
+    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason', 'panel_told_on', 'sos_told_on'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
     .orderBy('paused_on')
@@ -180,15 +180,15 @@ export async function updateIncident(db: Db, partnershipId: string, id: string, 
 
 export async function insertPause(
   db: Db,
-  values: { incident_id: string; partnership_id: string; clock_key: string; paused_on: string; reason: string; paused_by: string },
+  values: { incident_id: string; partnership_id: string; clock_key: string; paused_on: string; reason: string; panel_told_on: string | null; sos_told_on: string | null; paused_by: string },
 ): Promise<void> {
   await db.insertInto('clock_pauses').values(values).execute();
 }
 
-export async function resumePause(db: Db, partnershipId: string, pauseId: string, resumedOn: string, by: string): Promise<void> {
+export async function resumePause(db: Db, partnershipId: string, pauseId: string, resumedOn: string, by: string, told: { panel_told_on: string | null; sos_told_on: string | null }): Promise<void> {
   await db
     .updateTable('clock_pauses')
-    .set({ resumed_on: resumedOn, resumed_by: by })
+    .set({ resumed_on: resumedOn, resumed_by: by, ...told })
     .where('id', '=', pauseId)
     .where('partnership_id', '=', partnershipId)
     .where('resumed_on', 'is', null)
@@ -242,4 +242,20 @@ export async function updateReferral(db: Db, partnershipId: string, id: string, 
 
 export async function referralPartnershipOf(db: Db, id: string): Promise<string | undefined> {
   return (await db.selectFrom('referrals').select('partnership_id').where('id', '=', id).executeTakeFirst())?.partnership_id;
+}
+
+/**
+ * The publication plan of each incident's review (the reviews feature's record), for the clocks: the
+ * planned publication date starts the advance-copy clock; the chosen recipients name who it goes to.
+ */
+export async function selectPublicationPlans(db: Db, scope: TenantScope, incidentIds: string[] | null): Promise<Map<string, { planned: string | null; advanceCopyTo: string[] }>> {
+  if (incidentIds !== null && incidentIds.length === 0) return new Map();
+  const only = ids(scope);
+  const rows = await db
+    .selectFrom('reviews')
+    .select(['incident_id', 'planned_publication_on', 'advance_copy_to'])
+    .$if(incidentIds !== null, (q) => q.where('incident_id', 'in', incidentIds as string[]))
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .execute();
+  return new Map(rows.map((r) => [r.incident_id, { planned: r.planned_publication_on, advanceCopyTo: r.advance_copy_to ?? [] }]));
 }

@@ -85,7 +85,10 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))('row-level security of ca
       if (!made.ok) throw new Error('not recorded');
       const everyone = () => () => true;
       await recordWorkflowStep(db, [p.id], actor, made.id, 'notify', { date: '2025-03-05', reference: '', note: '' }, everyone, today);
-      await changeClock(db, cipher, [p.id], actor, made.id, 'rapid-review', { action: 'pause', on: '2025-03-06', reason: 'Inquest' }, everyone, today);
+      // Only the review's 6 months may pause (a notification or rapid review clock is refused): a stored pause row is enough here.
+      const refused = await changeClock(db, cipher, [p.id], actor, made.id, 'rapid-review', { action: 'pause', on: '2025-03-06', reason: 'Inquest' }, everyone, today);
+      expect(refused.ok).toBe(false);
+      await withTenant(db, [p.id], (trx) => trx.insertInto('clock_pauses').values({ incident_id: made.id, partnership_id: p.id, clock_key: 'review-completion', paused_on: '2025-03-06', reason: 'Inquest', panel_told_on: null, sos_told_on: null, paused_by: user.id }).execute());
       await createReferral(db, cipher, actor, { partnershipId: p.id, agencyId: agency.id, summary: `Referral ${key}`, details: 'd', receivedOn: '2025-03-03' }, today);
       ids[key] = { partnership: p.id, incident: made.id };
     }

@@ -39,6 +39,7 @@ import {
   FACT_LABELS,
   factsOf,
   findClock,
+  whyNotPausable,
   GENDER_LABELS,
   incidentPartnership,
   listIncidents,
@@ -454,8 +455,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const check = checkStep(found.incident.state, CLOCK_CHANGES.key, mayIn(req)(found.incident.partnershipId), workflowFacts(found.incident));
       if (!check.ok && check.error.code === 'not-permitted') return refuse(req, reply, CLOCK_CHANGES.permission);
       const blocked = !check.ok ? check.error.message
-        : action === 'pause' && !found.clock.pausable ? 'This clock cannot be paused now: it is done, paused already or no longer running.'
-          : action === 'resume' && found.clock.state !== 'paused' ? 'This clock cannot be resumed: it is not paused.' : null;
+        : action === 'pause' ? whyNotPausable(found.clock)
+          : !found.clock.pausedSince ? 'This clock cannot be resumed: it is not paused.' : null;
       return reply.code(blocked ? 422 : 200).render(template, {
         pageTitle: `${title} – ${found.incident.reference}`,
         action,
@@ -479,7 +480,9 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
         (trx) =>
           changeClock(
             trx, cipher, scope, actorOf(req), id, key,
-            action === 'pause' ? { action, on: input.on, reason: input.reason } : { action, on: input.on },
+            action === 'pause'
+              ? { action, on: input.on, reason: input.reason, panelToldOn: input.panelToldOn, sosToldOn: input.sosToldOn }
+              : { action, on: input.on, panelToldOn: input.panelToldOn, sosToldOn: input.sosToldOn },
             mayIn(req), today(),
           ),
         (r) =>
@@ -490,7 +493,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
                 partnershipId: r.partnershipId,
                 recordType: 'incident',
                 recordId: id,
-                changes: { clock: key, after: { [action === 'pause' ? 'pausedOn' : 'resumedOn']: input.on }, ...(action === 'pause' ? { reasonRecorded: true } : {}) },
+                changes: {
+                  clock: key,
+                  after: { [action === 'pause' ? 'pausedOn' : 'resumedOn']: input.on, panelToldOn: input.panelToldOn, sosToldOn: input.sosToldOn },
+                  ...(action === 'pause' ? { reasonRecorded: true } : {}),
+                },
               }
             : null,
       );

@@ -253,8 +253,13 @@ export function readChild(values: FormBody, n: number, problems: Problems): Chil
   });
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(at(String(issue.path[0])), issue.message);
   const dob = readDate(values, problems, at('dob'), `child ${n}’s date of birth`, false);
-  if (!parsed.success || problems.fieldErrors[at('dob')]) return null;
   const status = list(values, at('status'));
+  // A care leaver is no longer looked after (Children Act 1989 s23C): one or the other, as the command line says.
+  if (status.includes('looked-after') && status.includes('care-leaver')) {
+    problems.add(at('status'), `Select either looked after or care leaver for child ${n}, not both: a care leaver is no longer looked after`);
+    return null;
+  }
+  if (!parsed.success || problems.fieldErrors[at('dob')]) return null;
   const d = parsed.data;
   return {
     pseudonym: d.pseudonym,
@@ -309,9 +314,11 @@ export function readStep(body: FormBody, question: DateQuestion | undefined, pro
   return { date, reference: text(body, 'reference', 200), note: text(body, 'note', 6000) };
 }
 
-export function readClockChange(body: FormBody, problems: Problems, action: 'pause' | 'resume'): { on: DateOnly | null; reason: string } {
+export function readClockChange(body: FormBody, problems: Problems, action: 'pause' | 'resume'): { on: DateOnly | null; reason: string; panelToldOn: DateOnly | null; sosToldOn: DateOnly | null } {
   const on = readDate(body, problems, 'date', `the date the clock was ${action === 'pause' ? 'paused' : 'resumed'}`, true);
-  return { on, reason: text(body, 'reason', 3000) };
+  const panelToldOn = readDate(body, problems, 'panelToldOn', 'the date the Panel was told', false);
+  const sosToldOn = readDate(body, problems, 'sosToldOn', 'the date the Secretary of State was told', false);
+  return { on, reason: text(body, 'reason', 3000), panelToldOn, sosToldOn };
 }
 
 // ---- Referrals -------------------------------------------------------------------------------

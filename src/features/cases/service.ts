@@ -5,6 +5,7 @@ import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from 
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ClockRule } from '../../domain/clocks/rules.ts';
 import type { AbuseOrNeglect, IncidentLocation, IncidentOutcome } from '../../domain/notification/criteria.ts';
+import { caseDecisionOf, stateAfterSending, type SignedDecision } from '../../domain/workflow/decision.ts';
 import {
   availableSteps,
   availableTransitions,
@@ -33,7 +34,7 @@ import type { DB, IncidentsTable } from '../../platform/db/types.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
 import { currentCalendar, currentRules } from '../rules/service.ts';
-import { caseClocks, nextClock, nextClockTag, type ClockPause, type ClockView } from './clocks.ts';
+import { caseClocks, CLOCK_STATE_LABELS, nextClock, nextClockTag, type ClockPause, type ClockView } from './clocks.ts';
 import { dutiesForClocks, incidentDuties, type AgeBand, type IncidentDuty } from './duties.ts';
 import {
   incidentPartnershipOf,
@@ -53,6 +54,7 @@ import {
   selectEvents,
   selectIncident,
   selectPauses,
+  selectPublicationPlans,
   selectReferral,
   updateIncident,
   updateReferral,
@@ -160,15 +162,17 @@ const DATE_COLUMNS = {
   notified: 'notified_on',
   partnersInformed: 'partners_informed_on',
   ofstedSosNotified: 'ofsted_sos_notified_on',
+  rapidReviewStarted: 'rapid_review_started_on',
   rapidReviewSent: 'rapid_review_sent_on',
   decision: 'decision_on',
   completed: 'completed_on',
   advanceCopySent: 'advance_copy_sent_on',
   published: 'published_on',
   closed: 'closed_on',
+  belowThresholdReview: 'below_threshold_review_on',
 } as const satisfies Record<WorkflowDate, keyof IncidentsTable>;
 
-const REVIEW_DECISIONS = ['local-review', 'alternative-review', 'no-review'] as const;
+const SEND_RAPID_REVIEW = 'send-rapid-review';
 
 export class CaseError extends Error {}
 
@@ -191,6 +195,9 @@ export type IncidentRecord = {
   dates: Partial<Record<WorkflowDate, DateOnly>>;
   panelReference: string | null;
   reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
+  /** The review's planned publication date and chosen advance-copy recipients (none until the review records them). */
+  plannedPublication: DateOnly | null;
+  advanceCopyTo: string[] | null;
   clockRules: ClockRule[];
   version: number;
   createdAt: Date;
@@ -225,6 +232,8 @@ function record(row: IncidentRow): IncidentRecord {
     dates,
     panelReference: row.panel_reference,
     reviewDecision: row.review_decision,
+    plannedPublication: null,
+    advanceCopyTo: null,
     clockRules: (Array.isArray(row.clock_rules) ? row.clock_rules : []) as ClockRule[],
     version: row.version,
     createdAt: new Date(row.created_at),
@@ -347,16 +356,17 @@ export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: D
   if (noPartnerships(scope)) return [];
   const calendar = await currentCalendar(db);
   // Three queries for the whole scope (not one per case), joined here by incident.
-  const { rows, ruleSets, children, pauses } = await withTenant(db, scope, async (trx) => ({
+  const { rows, ruleSets, children, pauses, plans } = await withTenant(db, scope, async (trx) => ({
     rows: await selectIncidentsForList(trx, scope, options),
     ruleSets: await selectRuleSets(trx, scope, options),
     children: await selectChildFactsInScope(trx, scope, options),
     pauses: await selectPausesInScope(trx, scope, options),
+    plans: await selectPublicationPlans(trx, scope, null),
   }));
   const childrenOf = groupBy(children, (c) => c.incident_id);
   const pausesOf = groupBy(pauses, (p) => p.incident_id);
   return rows.map(({ rules_key, ...row }) => {
-    const incident = record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] });
+    const incident = withPlan(record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] }), plans.get(row.id));
     const mine = childrenOf.get(row.id) ?? [];
     const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), (pausesOf.get(row.id) ?? []).map(pauseOf), calendar, today);
     const next = nextClock(clocks);
@@ -403,12 +413,16 @@ function childFacts(c: ChildFactsRow | ChildDetail): ChildFacts {
   return { pseudonym: c.pseudonym, lookedAfter: c.looked_after, careLeaver: c.care_leaver, ageAtIncident: c.age_at_incident, ageBand: c.age_band as AgeBand | null };
 }
 
-function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string }): ClockPause & { id: string } {
-  return { id: p.id, clockKey: p.clock_key, pausedOn: p.paused_on, resumedOn: p.resumed_on, reason: p.reason };
+function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string; panel_told_on: string | null; sos_told_on: string | null }): ClockPause & { id: string } {
+  return { id: p.id, clockKey: p.clock_key, pausedOn: p.paused_on, resumedOn: p.resumed_on, reason: p.reason, panelToldOn: p.panel_told_on, sosToldOn: p.sos_told_on };
 }
 
 export function dutiesOf(incident: Pick<IncidentRecord, 'outcome' | 'abuseOrNeglect' | 'location' | 'aware'>, children: readonly ChildFacts[]): IncidentDuty[] {
   return incidentDuties({ outcome: incident.outcome, abuseOrNeglect: incident.abuseOrNeglect, location: incident.location, aware: incident.aware }, children);
+}
+
+function withPlan(incident: IncidentRecord, plan: { planned: string | null; advanceCopyTo: string[] } | undefined): IncidentRecord {
+  return plan ? { ...incident, plannedPublication: plan.planned, advanceCopyTo: plan.advanceCopyTo.length ? plan.advanceCopyTo : null } : incident;
 }
 
 function clocksOf(
@@ -427,6 +441,8 @@ function clocksOf(
       careLeaver: incident.careLeaver,
       reviewDecision: incident.reviewDecision,
       dates: incident.dates,
+      plannedPublication: incident.plannedPublication,
+      advanceCopyTo: incident.advanceCopyTo,
       rules: incident.clockRules,
       pauses,
       duties: dutiesForClocks(dutiesOf(incident, children)),
@@ -447,10 +463,11 @@ export async function loadIncident(db: Kysely<DB>, cipher: FieldCipher, scope: T
       children: await selectChildren(trx, scope, [id]),
       events: await selectEvents(trx, scope, id),
       pauses: await selectPauses(trx, scope, [id]),
+      plan: (await selectPublicationPlans(trx, scope, [id])).get(id),
     };
   });
   if (!found) return undefined;
-  const incident = record(found.row);
+  const incident = withPlan(record(found.row), found.plan);
   const [partnership] = await listPartnerships(db, [incident.partnershipId]);
   const agencies = await listAgencies(db, incident.partnershipId);
   return {
@@ -514,7 +531,7 @@ export async function caseOverview(
     // Offer a step until it is recorded, and only where it is a duty of this case.
     if (s.date && incident.dates[s.date.field]) return false;
     if (s.key === 'ofsted-sos-notified') return applies('ofsted-sos-notification');
-    if (s.key === 'partners-informed') return applies('partners-informed') && incident.state !== 'not-notifiable';
+    if (s.key === 'partners-informed') return applies('partners-informed') && incident.state !== 'not-notifiable' && !incident.dates.belowThresholdReview;
     return true;
   });
   return {
@@ -858,6 +875,8 @@ export async function recordWorkflowStep(
   input: StepInput,
   may: (partnershipId: string) => May,
   today: DateOnly,
+  /** Facts only the caller can vouch for: the publishing feature's `publicationChecked` after its checks. */
+  vouched: WorkflowFacts = {},
 ): Promise<StepResult> {
   if (noPartnerships(scope) || !isUuid(id)) return { ok: false, reason: 'not-found' };
   return withTenant(db, scope, async (trx): Promise<StepResult> => {
@@ -865,7 +884,7 @@ export async function recordWorkflowStep(
     if (!row) return { ok: false, reason: 'not-found' };
     const incident = record(row);
     // Sending the rapid review needs the three partners' sign-offs, which the rapid review feature keeps.
-    const facts = await fullWorkflowFacts(trx, scope, incident);
+    const facts = { ...(await fullWorkflowFacts(trx, scope, incident)), ...vouched };
     const check = findTransition(key)
       ? checkTransition(incident.state, key, may(incident.partnershipId), facts)
       : checkStep(incident.state, key, may(incident.partnershipId), facts);
@@ -874,13 +893,32 @@ export async function recordWorkflowStep(
     const problems = answerProblems(definition, input, incident, today);
     if (problems.length) return { ok: false, reason: 'invalid', problems };
 
-    const to = definition.kind === 'transition' ? definition.to : incident.state;
+    // One decision: sending the rapid review moves the case to the state of the decision the three
+    // partners signed off, and records that decision and its date (the 6-month clock's start).
+    const signed = definition.key === SEND_RAPID_REVIEW ? (facts.rapidReviewDecision as SignedDecision | null | undefined) ?? null : null;
+    if (definition.key === SEND_RAPID_REVIEW) {
+      if (!signed) return { ok: false, reason: 'workflow', error: { code: 'requirement', message: 'Record the decision in the rapid review, and have the three partners sign it off, before sending it to the Panel' } };
+      if (input.date && compareDates(input.date, signed.decidedOn) < 0) {
+        return { ok: false, reason: 'invalid', problems: [{ field: 'date', message: `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(signed.decidedOn)})` }] };
+      }
+    }
+    const to = signed ? stateAfterSending(signed.decision) : definition.kind === 'transition' ? definition.to : incident.state;
     const changes: Parameters<typeof updateIncident>[4] = { state: to, updated_by: actor.userId };
+    if (signed) {
+      const decided = caseDecisionOf(signed);
+      changes.review_decision = decided.reviewDecision;
+      changes.decision_on = decided.decisionOn;
+      await trx.updateTable('rapid_reviews').set({ sent_on: input.date, updated_by: actor.userId }).where('incident_id', '=', id).where('partnership_id', '=', incident.partnershipId).execute();
+    }
     if (definition.date && input.date) changes[DATE_COLUMNS[definition.date.field]] = input.date;
     if (definition.reference) changes.panel_reference = input.reference.trim() || null;
     if (definition.kind === 'transition') {
-      if ((REVIEW_DECISIONS as readonly string[]).includes(to)) changes.review_decision = to as (typeof REVIEW_DECISIONS)[number];
       for (const cleared of definition.clears ?? []) changes[DATE_COLUMNS[cleared]] = null;
+      // A practice learning review of a case below the threshold: the partnership's own decision (there was no rapid review).
+      if (definition.key === 'below-threshold-review' && input.date) {
+        changes.review_decision = 'alternative-review';
+        changes.decision_on = input.date;
+      }
     }
     const saved = await updateIncident(trx, incident.partnershipId, id, incident.version, changes);
     if (!saved) throw new CaseError('The incident changed while it was being saved.');
@@ -896,6 +934,7 @@ export async function recordWorkflowStep(
       details: JSON.stringify({
         ...(definition.date && input.date ? { date: input.date, dateLabel: WORKFLOW_DATE_LABELS[definition.date.field] } : {}),
         ...(definition.reference && input.reference.trim() ? { panelReference: input.reference.trim() } : {}),
+        ...(signed ? { decision: signed.decision, decidedOn: signed.decidedOn } : {}),
       }),
     });
     return { ok: true, reference: incident.reference, partnershipId: incident.partnershipId, from: incident.state, to, date: input.date, definition };
@@ -919,6 +958,23 @@ export async function findClock(db: Kysely<DB>, cipher: FieldCipher, scope: Tena
   return clock ? { incident, clock } : undefined;
 }
 
+/** A pause (a delay for good reason, where the clock's rule allows one) or its end, with when the Panel and the Secretary of State were told. */
+export type ClockChange =
+  | { action: 'pause'; on: DateOnly | null; reason: string; panelToldOn?: DateOnly | null; sosToldOn?: DateOnly | null }
+  | { action: 'resume'; on: DateOnly | null; panelToldOn?: DateOnly | null; sosToldOn?: DateOnly | null };
+
+/** Why a clock may not be paused now, in words for the person (and the API's 409). Null when it may. */
+export function whyNotPausable(clock: ClockView): string | null {
+  if (!clock.mayPause) {
+    return `The clock “${clock.title}” cannot be paused: its rule does not allow a pause. `
+      + 'The duty to notify the Panel, tell the safeguarding partners and notify the Secretary of State and Ofsted runs whatever happens; '
+      + 'record the date it was done, and it will show as late if it was.';
+  }
+  if (clock.pausable) return null;
+  const why = clock.pausedSince ? 'it is already paused' : clock.doneOn ? 'it is done' : `it is ${CLOCK_STATE_LABELS[clock.state].text.toLowerCase()}`;
+  return `This clock cannot be paused: ${why}.`;
+}
+
 export async function changeClock(
   db: Kysely<DB>,
   cipher: FieldCipher,
@@ -926,7 +982,7 @@ export async function changeClock(
   actor: Actor,
   id: string,
   clockKey: string,
-  change: { action: 'pause'; on: DateOnly | null; reason: string } | { action: 'resume'; on: DateOnly | null },
+  change: ClockChange,
   may: (partnershipId: string) => May,
   today: DateOnly,
 ): Promise<ClockChangeResult> {
@@ -938,9 +994,9 @@ export async function changeClock(
   const problems: FieldProblem[] = [];
   const openPause = incident.pauses.find((p) => p.clockKey === clockKey && !p.resumedOn);
   const verb = change.action === 'pause' ? 'paused' : 'resumed';
-  if (change.action === 'pause' && !clock.pausable) {
-    const why = clock.state === 'paused' ? 'it is already paused' : clock.doneOn ? 'it is done' : `it is ${clock.state.replace('-', ' ')}`;
-    return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: `This clock cannot be paused: ${why}.` } };
+  if (change.action === 'pause') {
+    const why = whyNotPausable(clock);
+    if (why) return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: why } };
   }
   if (change.action === 'resume' && !openPause) {
     return { ok: false, reason: 'workflow', error: { code: 'out-of-order', message: 'This clock cannot be resumed: it is not paused.' } };
@@ -951,6 +1007,13 @@ export async function changeClock(
     problems.push({ field: 'date', message: `The date the clock was paused cannot be before the clock started (${formatDate(clock.from)}).` });
   } else if (change.action === 'resume' && openPause && compareDates(change.on, openPause.pausedOn) < 0) {
     problems.push({ field: 'date', message: `The date the clock was resumed cannot be before it was paused (${formatDate(openPause.pausedOn)}).` });
+  }
+  const pausedOn = change.action === 'pause' ? change.on : openPause?.pausedOn ?? null;
+  for (const [field, who] of [['panelToldOn', 'the Panel'], ['sosToldOn', 'the Secretary of State']] as const) {
+    const told = change[field];
+    if (!told) continue;
+    if (compareDates(told, today) > 0) problems.push({ field, message: `The date ${who} was told cannot be in the future.` });
+    else if (pausedOn && compareDates(told, pausedOn) < 0) problems.push({ field, message: `The date ${who} was told cannot be before the clock was paused (${formatDate(pausedOn)}).` });
   }
   if (change.action === 'pause') {
     const reason = change.reason.trim();
@@ -964,9 +1027,15 @@ export async function changeClock(
     // Someone changed the case between reading its clocks and now: check again rather than guess.
     if (!row || row.version !== incident.version) return false;
     if (change.action === 'pause') {
-      await insertPause(trx, { incident_id: id, partnership_id: incident.partnershipId, clock_key: clockKey, paused_on: change.on as DateOnly, reason: change.reason.trim(), paused_by: actor.userId });
+      await insertPause(trx, {
+        incident_id: id, partnership_id: incident.partnershipId, clock_key: clockKey, paused_on: change.on as DateOnly, reason: change.reason.trim(),
+        panel_told_on: change.panelToldOn ?? null, sos_told_on: change.sosToldOn ?? null, paused_by: actor.userId,
+      });
     } else {
-      await resumePause(trx, incident.partnershipId, (openPause as { id: string }).id, change.on as DateOnly, actor.userId);
+      const open = openPause as ClockPause & { id: string };
+      await resumePause(trx, incident.partnershipId, open.id, change.on as DateOnly, actor.userId, {
+        panel_told_on: change.panelToldOn ?? open.panelToldOn ?? null, sos_told_on: change.sosToldOn ?? open.sosToldOn ?? null,
+      });
     }
     await updateIncident(trx, incident.partnershipId, id, incident.version, { updated_by: actor.userId });
     await insertEvent(trx, {
@@ -976,7 +1045,10 @@ export async function changeClock(
       actor_id: actor.userId,
       actor_name: actor.name,
       note: change.action === 'pause' ? change.reason.trim() : null,
-      details: JSON.stringify({ clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}` }),
+      details: JSON.stringify({
+        clock: clock.title, clockKey, date: change.on, dateLabel: `the date the clock was ${verb}`,
+        ...(change.panelToldOn ? { panelToldOn: change.panelToldOn } : {}), ...(change.sosToldOn ? { sosToldOn: change.sosToldOn } : {}),
+      }),
     });
     return true;
   });

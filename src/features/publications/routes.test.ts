@@ -189,7 +189,8 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     expect((await admin.get('/publications/00000000-0000-4000-8000-000000000000/withdraw')).statusCode).toBe(404);
 
     const page = await admin.get(url);
-    expect(textOf(page.body)).toContain('The report has not been public for a year yet');
+    expect(textOf(page.body)).toContain('Withdrawing it now breaks the expectation that a published report stays publicly available for at least a year');
+    expect(textOf(page.body)).toContain('Tell the Child Safeguarding Practice Review Panel that the report is withdrawn before the year is up');
     const noReason = await admin.post(url, { reason: '' });
     expect(noReason.statusCode).toBe(422);
     expect(textOf(noReason.body)).toContain('give the reason for withdrawing it');
@@ -205,7 +206,7 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     // Published more than a year ago: no reason needed.
     const old = await db().selectFrom('publications').select('id').where('title', '=', 'Child L: a serious case review').executeTakeFirstOrThrow();
     const oldPage = await admin.get(`/publications/${old.id}/withdraw`);
-    expect(textOf(oldPage.body)).not.toContain('has not been public for a year');
+    expect(textOf(oldPage.body)).not.toContain('breaks the expectation');
     expect(textOf(oldPage.body)).toContain('Reason for withdrawing it (optional)');
     expect((await admin.post(`/publications/${old.id}/withdraw`, { reason: '' })).statusCode).toBe(303);
   });

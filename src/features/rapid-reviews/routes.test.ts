@@ -74,7 +74,9 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     const id = /\/cases\/([0-9a-f-]{36})\//.exec(String(res.headers.location))?.[1] as string;
     expect((await admin.post(`/cases/${id}/steps/notify`, dateFields('date', addDays(today, -1)))).statusCode).toBe(303);
-    expect((await admin.post(`/cases/${id}/steps/start-rapid-review`, {})).statusCode).toBe(303);
+    // Started yesterday, recorded today: the date it happened, not the moment someone clicked.
+    const started = await admin.post(`/cases/${id}/steps/start-rapid-review`, dateFields('date', addDays(today, -1)));
+    expect(started.statusCode, errorSummary(started.body)).toBe(303);
     return id;
   }
 
@@ -271,9 +273,9 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     for (const m of ['Select the decision', 'Enter the reasons for the decision', 'Enter the date of the decision']) expect(errorSummary(empty.body)).toContain(m);
     const noKind = await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'alternative-review', reasons: 'Below threshold', ...dateFields('decided', today) });
     expect(errorSummary(noKind.body)).toContain('Select the kind of alternative local review');
-    const early = await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria met', ...dateFields('decided', addDays(today, -1)) });
+    const early = await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria met', ...dateFields('decided', addDays(today, -2)) });
     expect(early.statusCode).toBe(422);
-    expect(errorSummary(early.body)).toMatch(/The date of the decision cannot be before the date the rapid review started \(\d+ \w+ \d{4}\)/);
+    expect(errorSummary(early.body)).toMatch(/The date of the decision cannot be before the date the Panel was notified \(\d+ \w+ \d{4}\)/);
     const future = await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria met', ...dateFields('decided', addDays(today, 1)) });
     expect(errorSummary(future.body)).toContain('The date of the decision cannot be in the future');
 
@@ -334,21 +336,33 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const signed = textOf((await admin.get(`/cases/${id}/rapid-review`)).body);
     expect(signed).toMatch(/Police lead Signed off Pat Police/);
 
-    // Sent: dates checked, then the incident moves from rapid review to decision.
+    // Signed off by all three: it is the case's decision, dated the day the partners decided.
+    expect(await db().selectFrom('incidents').select(['state', 'review_decision', 'decision_on']).where('id', '=', id).executeTakeFirstOrThrow())
+      .toEqual({ state: 'rapid-review', review_decision: 'local-review', decision_on: today });
+
+    // Sent: dates checked, then the incident takes the state of the signed-off decision.
     const future = await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', addDays(today, 1)));
     expect(errorSummary(future.body)).toContain('The date the rapid review was sent to the Panel cannot be in the future');
     const sent = await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', today));
     expect(sent.statusCode, errorSummary(sent.body)).toBe(303);
     const incident = await db().selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-    expect(incident).toMatchObject({ state: 'decision', rapid_review_sent_on: today });
+    expect(incident).toMatchObject({ state: 'local-review', rapid_review_sent_on: today, review_decision: 'local-review', decision_on: today });
     const last = await db().selectFrom('case_events').selectAll().where('incident_id', '=', id).where('kind', '=', 'send-rapid-review').executeTakeFirstOrThrow();
-    expect(last).toMatchObject({ from_state: 'rapid-review', to_state: 'decision', actor_name: 'Alex Admin' });
+    expect(last).toMatchObject({ from_state: 'rapid-review', to_state: 'local-review', actor_name: 'Alex Admin' });
     const audit = await db().selectFrom('audit_events').selectAll().where('record_id', '=', id).where('action', '=', 'incident-transition').orderBy('seq', 'desc').executeTakeFirstOrThrow();
-    expect(audit.changes).toEqual({ step: 'send-rapid-review', before: { state: 'rapid-review' }, after: { state: 'decision', rapidReviewSent: today } });
-    // Out of order now: the decision is frozen.
-    const late = await decide('Another idea');
-    expect(late.statusCode).toBe(422);
-    expect(errorSummary(late.body)).toContain('The decision can be recorded or changed only while the incident is in rapid review: this incident is awaiting the decision on a local review.');
+    expect(audit.changes).toMatchObject({ step: 'send-rapid-review', before: { state: 'rapid-review' }, after: { state: 'local-review', rapidReviewSent: today } });
+
+    // Changing the decision after sign-off: the sign-offs are cleared, the case holds no decision and awaits them again.
+    const changedLate = await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'no-local-review', reasons: 'Learning already in hand.', ...dateFields('decided', today) });
+    expect(changedLate.statusCode, errorSummary(changedLate.body)).toBe(303);
+    expect(await db().selectFrom('incidents').select(['state', 'review_decision', 'decision_on']).where('id', '=', id).executeTakeFirstOrThrow())
+      .toEqual({ state: 'decision', review_decision: null, decision_on: null });
+    expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    expect(await db().selectFrom('incidents').select(['state', 'review_decision']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ state: 'no-review', review_decision: 'no-review' });
+    expect(await eventKinds(id)).toEqual(expect.arrayContaining(['rapid-review-decision-reopened', 'rapid-review-decision-signed']));
+    const decisionAudits = await db().selectFrom('audit_events').select('action').where('record_id', '=', id).where('action', '=', 'rapid-review-decision').execute();
+    expect(decisionAudits.length).toBeGreaterThanOrEqual(3);
 
     // The Panel's response.
     const noResponse = await admin.post(`/cases/${id}/rapid-review/panel-response`, dateFields('responded', addDays(today, -1)));
@@ -357,6 +371,20 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const response = await admin.post(`/cases/${id}/rapid-review/panel-response`, { response: 'agree', ...dateFields('responded', today) });
     expect(response.statusCode, errorSummary(response.body)).toBe(303);
     expect(textOf((await admin.get(`/cases/${id}/rapid-review`)).body)).toContain('The Panel agrees with the decision');
+  });
+
+  it('follows the Panel’s decision to hold a national review: the case moves to it, with no local 6-month clock', async () => {
+    const id = await incidentInRapidReview();
+    expect((await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'national-review', reasons: 'National significance: a pattern across areas.', ...dateFields('decided', today) })).statusCode).toBe(303);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', today))).statusCode).toBe(303);
+    expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('decision');
+    const response = await admin.post(`/cases/${id}/rapid-review/panel-response`, { response: 'national-review', ...dateFields('responded', today) });
+    expect(response.statusCode, errorSummary(response.body)).toBe(303);
+    expect(await db().selectFrom('incidents').select(['state', 'review_decision']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ state: 'national-review', review_decision: null });
+    const page = await admin.get(`/cases/${id}`);
+    expect(page.body).toContain('National review');
+    expect(page.body).not.toContain('id="clock-review-completion"');
   });
 
   it('refuses the Panel response before sending, and a sign-off from a lead of no statutory partner', async () => {

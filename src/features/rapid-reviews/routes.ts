@@ -69,7 +69,7 @@ const NOTICES: Record<string, string> = {
   decision: 'The decision was saved.',
   'decision-cleared': 'The decision was changed, so the sign-offs given before were cleared: each partner lead must sign off the new decision.',
   'signed-off': 'You signed off the decision.',
-  sent: 'The rapid review was recorded as sent to the Panel. The case now awaits the decision on a local review.',
+  sent: 'The rapid review was recorded as sent to the Panel. The case follows the decision the partners signed off.',
   response: 'The Panel’s response was recorded.',
   answered: 'Your answer was sent.',
 };

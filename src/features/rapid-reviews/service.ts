@@ -2,6 +2,16 @@ import type { Kysely } from 'kysely';
 import { compareDates, formatDateForDisplay as formatDate, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { LCSPR_CRITERIA } from '../../domain/notification/criteria.ts';
 import {
+  caseDecisionOf,
+  DECISION_CHANGEABLE_IN,
+  RAPID_REVIEW_DECISIONS,
+  SIGN_OFF_IN,
+  stateAfterDecisionChange,
+  stateAfterSending,
+  type RapidReviewDecision,
+  type SignedDecision,
+} from '../../domain/workflow/decision.ts';
+import {
   checkRecordedDate,
   checkTransition,
   findTransition,
@@ -21,7 +31,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { selectIncident, updateIncident } from '../cases/queries.ts';
-import { addCaseEvent as event, isUuid, loadIncident, workflowFacts, type IncidentDetail } from '../cases/service.ts';
+import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, workflowFacts, type IncidentDetail } from '../cases/service.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import type { FileType } from './files.ts';
@@ -54,8 +64,8 @@ export type Problem = { field: string; message: string };
 
 export const DEFAULT_DUE_WORKING_DAYS = 7;
 
-export const DECISIONS = ['local-review', 'no-local-review', 'national-review', 'alternative-review'] as const;
-export type Decision = (typeof DECISIONS)[number];
+export const DECISIONS = RAPID_REVIEW_DECISIONS;
+export type Decision = RapidReviewDecision;
 export const DECISION_LABELS: Readonly<Record<Decision, string>> = Object.freeze({
   'local-review': 'Hold a local child safeguarding practice review',
   'no-local-review': 'No local review',
@@ -75,6 +85,8 @@ export const PANEL_RESPONSE_LABELS: Readonly<Record<PanelResponse, string>> = Ob
   disagree: 'The Panel disagrees with the decision',
   'national-review': 'The Panel will hold a national review',
 });
+/** States from which the Panel's decision to hold a national review moves the case to it (sent, and no local review completed). */
+const NATIONAL_REVIEW_FROM: readonly IncidentState[] = ['decision', 'local-review', 'alternative-review', 'no-review'];
 export const CRITERIA_KEYS: readonly string[] = LCSPR_CRITERIA.map((c) => c.key);
 
 /** Labels for the case timeline (the case page may show these for the events this feature adds). */
@@ -150,8 +162,9 @@ function requestView(r: RequestListRow, today: DateOnly): RequestView {
   };
 }
 
-/** The date the rapid review started: the day of the workflow's start-rapid-review event (London). */
+/** The date the rapid review started, as recorded (for cases recorded before it was asked: the day of the start-rapid-review event, London). */
 function startedOnOf(incident: IncidentDetail): DateOnly | null {
+  if (incident.dates.rapidReviewStarted) return incident.dates.rapidReviewStarted;
   const started = incident.events.filter((e) => e.kind === 'start-rapid-review').sort((a, b) => b.seq - a.seq)[0];
   return started ? todayInLondon(started.at) : null;
 }
@@ -200,6 +213,10 @@ export async function loadRapidReview(db: Kysely<DB>, cipher: FieldCipher, scope
     panelResponse: review?.panel_response ?? null,
     panelResponseOn: review?.panel_response_on ?? null,
   };
+}
+
+function inStates(incident: IncidentDetail, states: readonly IncidentState[], what: string): Problem | null {
+  return states.includes(incident.state) ? null : { field: 'state', message: `${what}: this incident is ${STATES[incident.state].now}.` };
 }
 
 function inRapidReview(incident: IncidentDetail, what: string): Problem | null {
@@ -423,7 +440,7 @@ export async function saveDecision(
   input: DecisionInput,
   today: DateOnly,
 ): Promise<{ ok: true; changed: boolean; clearedSignOffs: number } | { ok: false; problems: Problem[] }> {
-  const blocked = inRapidReview(view.incident, 'The decision can be recorded or changed');
+  const blocked = inStates(view.incident, DECISION_CHANGEABLE_IN, 'The decision can be recorded or changed only from the rapid review until a review is completed');
   if (blocked) return { ok: false, problems: [blocked] };
   const problems: Problem[] = [];
   if (!input.decision) problems.push({ field: 'decision', message: 'Select the decision' });
@@ -431,7 +448,12 @@ export async function saveDecision(
   if (input.criteria.some((c) => !CRITERIA_KEYS.includes(c))) problems.push({ field: 'criteria', message: 'Select criteria from the list' });
   if (!input.reasons.trim()) problems.push({ field: 'reasons', message: 'Enter the reasons for the decision' });
   else if (input.reasons.length > 20_000) problems.push({ field: 'reasons', message: 'The reasons must be 20,000 characters or fewer' });
-  const d = dateProblem('decided', 'the date of the decision', input.decidedOn, today, [{ date: view.startedOn, label: 'the date the rapid review started' }]);
+  // The partners decide in the rapid review, which follows the notification; the decision may be recorded weeks later, with its true date.
+  const d = dateProblem('decided', 'the date of the decision', input.decidedOn, today, [
+    { date: view.incident.aware, label: 'the date the local authority became aware' },
+    { date: view.incident.dates.notified ?? null, label: 'the date the Panel was notified' },
+    { date: view.incident.dates.rapidReviewStarted ?? null, label: 'the date the rapid review started' },
+  ]);
   if (d) problems.push(d);
   if (problems.length) return { ok: false, problems };
   const values: DecisionInput = { ...input, alternative: input.decision === 'alternative-review' ? input.alternative : null };
@@ -455,6 +477,9 @@ export async function saveDecision(
     });
     const n = await deleteSignOffs(trx, incident.partnershipId, incident.id);
     if (n > 0) await event(trx, incident, actor, 'rapid-review-sign-offs-cleared', { cleared: n });
+    // A changed decision is not the partners' until all three sign it off again: the case no longer
+    // holds a decision (nor runs the 6-month clock from one), and a sent case awaits the new sign-offs.
+    await withdrawCaseDecision(trx, incident.partnershipId, incident.id, actor);
     return n;
   });
   return { ok: true, changed: true, clearedSignOffs: cleared };
@@ -475,7 +500,7 @@ export async function signOff(
   actor: Actor,
   partner: StatutoryPartner | null,
 ): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
-  const blocked = inRapidReview(view.incident, 'The decision can be signed off');
+  const blocked = inStates(view.incident, SIGN_OFF_IN, 'The decision can be signed off only in rapid review, or once sent while the decision awaits sign-off');
   if (blocked) return { ok: false, problems: [blocked] };
   if (!partner) return { ok: false, problems: [{ field: 'partner', message: 'Only the lead of a statutory partner (local authority, police or integrated care board) can sign off the decision' }] };
   if (!view.decision.decision) return { ok: false, problems: [{ field: 'decision', message: 'The decision has not been recorded yet: it can be signed off once it is' }] };
@@ -486,6 +511,10 @@ export async function signOff(
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name });
     await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner] });
+    const signed = (await selectSignOffs(trx, [incident.partnershipId], incident.id)).map((r) => r.partner);
+    if (STATUTORY_PARTNERS.every((p) => signed.includes(p)) && view.decision.decision && view.decision.decidedOn) {
+      await adoptCaseDecision(trx, incident.partnershipId, incident.id, actor, { decision: view.decision.decision, decidedOn: view.decision.decidedOn });
+    }
   });
   return { ok: true };
 }
@@ -495,8 +524,41 @@ export async function signOff(
  * send-rapid-review step) checks the transition: the partners who have signed off. Run inside the
  * caller's withTenant transaction.
  */
-export async function rapidReviewFacts(trx: Kysely<DB>, scope: TenantScope, incidentId: string): Promise<{ rapidReviewSignOffs: StatutoryPartner[] }> {
-  return { rapidReviewSignOffs: (await selectSignOffs(trx, scope, incidentId)).map((s) => s.partner) };
+export async function rapidReviewFacts(trx: Kysely<DB>, scope: TenantScope, incidentId: string): Promise<{ rapidReviewSignOffs: StatutoryPartner[]; rapidReviewDecision: SignedDecision | null }> {
+  const signOffs = (await selectSignOffs(trx, scope, incidentId)).map((s) => s.partner);
+  const review = await selectRapidReview(trx, scope, incidentId);
+  const allSigned = STATUTORY_PARTNERS.every((p) => signOffs.includes(p));
+  return {
+    rapidReviewSignOffs: signOffs,
+    rapidReviewDecision: allSigned && review?.decision && review.decided_on ? { decision: review.decision, decidedOn: review.decided_on } : null,
+  };
+}
+
+/**
+ * The three partners have signed the decision off: it becomes the case's decision, dated the day the
+ * partners decided (the 6-month clock's start). A case already sent to the Panel and awaiting a
+ * (changed) decision takes the decision's state now.
+ */
+async function adoptCaseDecision(trx: Kysely<DB>, partnershipId: string, incidentId: string, actor: Actor, signed: SignedDecision): Promise<void> {
+  const row = await selectIncident(trx, [partnershipId], incidentId, { forUpdate: true });
+  if (!row) return;
+  const decided = caseDecisionOf(signed);
+  const state = row.state as IncidentState;
+  const to = state === 'decision' ? stateAfterSending(signed.decision) : state;
+  await updateIncident(trx, partnershipId, incidentId, row.version, { state: to, review_decision: decided.reviewDecision, decision_on: decided.decisionOn, updated_by: actor.userId });
+  await event(trx, { id: incidentId, partnershipId }, actor, 'rapid-review-decision-signed', {
+    decision: DECISION_LABELS[signed.decision], date: signed.decidedOn, dateLabel: 'the date the partners decided',
+  }, to !== state ? { from: state, to } : {});
+}
+
+/** The decision changed after sign-off: the case holds no decision until the partners sign again. */
+async function withdrawCaseDecision(trx: Kysely<DB>, partnershipId: string, incidentId: string, actor: Actor): Promise<void> {
+  const row = await selectIncident(trx, [partnershipId], incidentId, { forUpdate: true });
+  if (!row || (row.review_decision === null && row.decision_on === null && row.state === 'rapid-review')) return;
+  const state = row.state as IncidentState;
+  const to = stateAfterDecisionChange(state);
+  await updateIncident(trx, partnershipId, incidentId, row.version, { state: to, review_decision: null, decision_on: null, updated_by: actor.userId });
+  if (to !== state) await event(trx, { id: incidentId, partnershipId }, actor, 'rapid-review-decision-reopened', {}, { from: state, to });
 }
 
 // ---- Sending to the Panel, and its response ---------------------------------------------------
@@ -533,18 +595,13 @@ export async function sendToPanel(
     problem = `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(view.decision.decidedOn)})`;
   }
   if (problem) return { ok: false, problems: [{ field: 'sent', message: problem.replace(/\.$/, '') }] };
+  // One path: the workflow's own send-rapid-review step, which takes the signed-off decision's state.
   const { incident } = view;
-  return withTenant(db, [incident.partnershipId], async (trx) => {
-    const row = await selectIncident(trx, [incident.partnershipId], incident.id, { forUpdate: true });
-    if (!row || row.version !== incident.version || row.state !== 'rapid-review') {
-      return { ok: false, problems: [{ field: 'state', message: 'The case changed while this was being saved: check it and try again' }] } as const;
-    }
-    const to = definition.to;
-    await updateIncident(trx, incident.partnershipId, incident.id, incident.version, { state: to, rapid_review_sent_on: sentOn, updated_by: actor.userId });
-    await upsertRapidReview(trx, incident.partnershipId, incident.id, { sent_on: sentOn, updated_by: actor.userId });
-    await event(trx, incident, actor, SEND_KEY, { date: sentOn, dateLabel: WORKFLOW_DATE_LABELS.rapidReviewSent }, { from: 'rapid-review', to });
-    return { ok: true, from: 'rapid-review', to } as const;
-  });
+  const result = await recordWorkflowStep(db, [incident.partnershipId], actor, incident.id, SEND_KEY, { date: sentOn, reference: '', note: '' }, () => may, today);
+  if (result.ok) return { ok: true, from: result.from, to: result.to };
+  if (result.reason === 'invalid') return { ok: false, problems: result.problems.map((p) => (p.field === 'date' ? { ...p, field: 'sent' } : p)) };
+  if (result.reason === 'workflow') return { ok: false, problems: [{ field: 'state', message: result.error.message }] };
+  return { ok: false, problems: [{ field: 'state', message: 'The case changed while this was being saved: check it and try again' }] };
 }
 
 export async function recordPanelResponse(
@@ -563,7 +620,16 @@ export async function recordPanelResponse(
   const { incident } = view;
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await upsertRapidReview(trx, incident.partnershipId, incident.id, { panel_response: input.response, panel_response_on: input.on, updated_by: actor.userId });
-    await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' });
+    // When the Panel decides to hold a national review, the case follows: the Panel leads, the
+    // partnership supports it, and no local 6-month clock runs.
+    const row = input.response === 'national-review' ? await selectIncident(trx, [incident.partnershipId], incident.id, { forUpdate: true }) : undefined;
+    const from = row?.state as IncidentState | undefined;
+    const moves = from !== undefined && NATIONAL_REVIEW_FROM.includes(from);
+    if (row && moves) {
+      await updateIncident(trx, incident.partnershipId, incident.id, row.version, { state: 'national-review', review_decision: null, updated_by: actor.userId });
+    }
+    await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' },
+      moves && from ? { from, to: 'national-review' } : {});
   });
   return { ok: true };
 }

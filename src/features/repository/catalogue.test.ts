@@ -25,6 +25,9 @@ const base: NewPublication = {
 describe('slugs', () => {
   it('is the year and the title in lowercase words', () => {
     expect(baseSlug('2024-03-01', 'Child Q: a Local Review')).toBe('2024-child-q-a-local-review');
+    // A title starting with the year (the repository's "year – area – pseudonym") does not double it.
+    expect(baseSlug('2026-09-12', '2026 – Northmoor Safeguarding Children Partnership – Child P')).toBe('2026-northmoor-safeguarding-children-partnership-child-p');
+    expect(baseSlug('2026-09-12', '20261 things')).toBe('2026-20261-things');
     expect(baseSlug('2023-12-31', '“Baby Zoë” – what we learned (2023)')).toBe('2023-baby-zoe-what-we-learned-2023');
     expect(baseSlug('2022-01-01', "Sam's story")).toBe('2022-sams-story');
   });

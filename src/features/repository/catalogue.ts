@@ -98,7 +98,8 @@ export function storableText(text: string): string {
  */
 export function baseSlug(publishedOn: DateOnly, title: string): string {
   const year = publishedOn.slice(0, 4);
-  const words = slugify(title);
+  // A title that already starts with the year ("2026 – Northmoor – Child P") does not repeat it.
+  const words = slugify(title).replace(new RegExp(`^${year}(?:-|$)`), '');
   const room = SLUG_MAX - year.length - 1 - 4;
   let cut = words;
   if (cut.length > room) {

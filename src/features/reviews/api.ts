@@ -6,7 +6,9 @@ import { REVIEW_TYPES } from '../../domain/reviews/review-types.ts';
 import type { Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { actorOf, today } from '../cases/request-context.ts';
+import { can } from '../../platform/auth/policy.ts';
+import { actorOf, mayIn, today } from '../cases/request-context.ts';
+import { checkPublishing, loadPublishing, publishBlockers, publishReview } from './publish.ts';
 import { addEntry, findReview, loadReview, mayAddEntry, reviewAccess, type ReviewView } from './service.ts';
 
 /**
@@ -25,6 +27,7 @@ export const entryCreateSchema = z
     onDate: dateString.describe('The entry’s date: a milestone’s due date, an event’s or a contact’s date, a delay’s start.'),
     doneOn: dateString.optional().describe('A milestone met, a delay ended.'),
     panelToldOn: dateString.optional().describe('For a delay: when the Panel was told.'),
+    sosToldOn: dateString.optional().describe('For a delay: when the Secretary of State was told.'),
     text: z.string().max(5_000).optional().describe('The short answer of the kind: a milestone’s title, who took part in an event, who the family contact was with.'),
     choices: z.record(z.string(), z.string().max(100)).optional().describe('Answers to the kind’s choice questions, e.g. { "time": "on-track", "quality": "good" } for monitoring.'),
     flags: z.record(z.string(), z.boolean()).optional().describe('Answers to yes/no questions, e.g. { "regulation14": true }.'),
@@ -78,7 +81,7 @@ function present(view: ReviewView): z.infer<typeof reviewSchema> {
 }
 
 export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher } = app.deps;
+  const { database, cipher, files, documents } = app.deps;
   const db = database.db;
 
   /** The review if this person may see it (and `contribute` when asked); otherwise a 404 or 403 problem, audited. */
@@ -101,6 +104,30 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
     if (!view) return reply;
     await req.audit({ action: 'view', permission: 'review:work', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { via: 'api' } });
     return present(view);
+  });
+
+  // The one way to publish, as on the review's "Publish" page: the publication decision, the advance
+  // copy by the case's clock rule, every anonymisation finding resolved or overridden, then the public record.
+  app.post('/api/v1/incidents/:id/review/publish', access('publication:manage'), async (req, reply) => {
+    const view = await reviewFor(req, reply, 'read');
+    if (!view) return reply;
+    if (!can(req.principal, 'publication:manage', { partnershipId: view.incident.partnershipId })) {
+      await req.audit({ action: 'access-refused', permission: 'publication:manage', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, outcome: 'refused' });
+      return sendProblem(reply, 403, 'Forbidden', 'Only the partnership’s administrators publish reviews.');
+    }
+    const publishing = await loadPublishing(db, cipher, view);
+    const check = await checkPublishing(db, files, view, publishing, today(), documents);
+    const blockers = publishBlockers(view, publishing, check);
+    if (blockers.length) {
+      await req.audit({ action: 'publication-published', permission: 'publication:manage', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, outcome: 'refused', changes: { via: 'api', blockers } });
+      return sendProblem(reply, 409, 'Conflict', `The review cannot be published now: ${blockers.join('; ')}.`, { blockers });
+    }
+    const result = await req.change(
+      (trx) => publishReview(trx, view, publishing, check, actorOf(req), mayIn(req), today()),
+      (r) => (r.ok ? { action: 'publication-published', permission: 'publication:manage', partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { via: 'api', after: { slug: r.slug, publishedOn: today() } } } : null),
+    );
+    if (!result.ok) return sendProblem(reply, 409, 'Conflict', `The review cannot be published now: ${result.problems.join('; ')}.`, { blockers: result.problems });
+    return reply.code(201).send({ slug: result.slug, publishedOn: today() });
   });
 
   app.post('/api/v1/incidents/:id/review/entries', access(WORK), async (req, reply) => {
@@ -128,6 +155,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
             onDate: body.onDate as DateOnly,
             doneOn: (body.doneOn as DateOnly | undefined) ?? null,
             extraDate: (body.panelToldOn as DateOnly | undefined) ?? null,
+            sosToldOn: (body.sosToldOn as DateOnly | undefined) ?? null,
             shortText: body.text?.trim() ?? '',
             choices: body.choices ?? {},
             flags: body.flags ?? {},
@@ -143,7 +171,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
     if (!result.ok) {
       const state = result.problems.find((p) => p.field === 'state');
       if (state) return sendProblem(reply, 409, 'Conflict', state.message);
-      const names: Record<string, string> = { [ENTRY_DEFINITIONS[kind].shortText?.name ?? 'text']: 'text', panelToldOn: 'panelToldOn' };
+      const names: Record<string, string> = { [ENTRY_DEFINITIONS[kind].shortText?.name ?? 'text']: 'text', panelToldOn: 'panelToldOn', sosToldOn: 'sosToldOn' };
       return sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', {
         errors: result.problems.map((p) => ({ field: names[p.field] ?? (ENTRY_DEFINITIONS[kind].choices.some((c) => c.name === p.field) ? `choices.${p.field}` : p.field), message: p.message })),
       });
@@ -182,6 +210,27 @@ export function reviewApiPaths() {
           '401': problem('No valid token or session.'),
           '403': problem('Your roles do not allow this.'),
           '404': problem('No review you may see for this incident.'),
+        },
+      },
+    },
+    '/api/v1/incidents/{id}/review/publish': {
+      post: {
+        operationId: 'publishReview',
+        summary: 'Publish the completed review (the checked path)',
+        description:
+          'Publishes as the review’s “Publish” page does, with the same checks: the review is completed with a publication decision, the texts are saved, ' +
+          'the advance copy was sent at least the working days the case’s clock rule asks before today (7 in the shipped rules, CSPR Regulations 2018), ' +
+          'and every finding of the anonymisation check is resolved or overridden with a reason. Then the public record is added. ' +
+          'Recording the "publish" transition directly is refused: this is the only way to publish.',
+        tags: [REVIEW_API_TAG.name],
+        'x-access': 'publication:manage',
+        parameters: [id],
+        responses: {
+          '201': { description: 'Published: the public record’s slug and the publication date.', content: { 'application/json': { schema: { type: 'object', properties: { slug: { type: 'string' }, publishedOn: { type: 'string' } }, required: ['slug', 'publishedOn'] } } } },
+          '401': problem('No valid token or session.'),
+          '403': problem('Your roles do not allow this.'),
+          '404': problem('No review you may see for this incident.'),
+          '409': problem('The review cannot be published now: `blockers` lists every reason.'),
         },
       },
     },

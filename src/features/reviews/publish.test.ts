@@ -9,7 +9,7 @@ import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { buildPdfWithOpenActionScript } from '../../platform/documents/test-fixtures.ts';
 import { currentCalendar } from '../rules/service.ts';
-import { errorSummary, textOf } from '../../../test/support/pages.ts';
+import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 
 const CHILD_NAME = 'Zebedee Fictitious';
 
@@ -137,6 +137,30 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
       expect(check).not.toContain('Publish the review');
     } finally {
       await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.deleteFrom('review_reports').where('incident_id', '=', caseId).where('version', '=', 2).execute());
+    }
+  });
+
+  it('counts the advance copy days by the clock rule the case is judged under, not a fixed 7', async () => {
+    const db = t.app.deps.database.db;
+    const calendar = await currentCalendar(db);
+    const setAdvanceLength = (length: number) => withTenant(db, [partnershipId], async (trx) => {
+      const row = await trx.selectFrom('incidents').select('clock_rules').where('id', '=', caseId).executeTakeFirstOrThrow();
+      const rules = (row.clock_rules as { key: string; length: number }[]).map((r) => (r.key === 'advance-copy' ? { ...r, length } : r));
+      await trx.updateTable('incidents').set({ clock_rules: JSON.stringify(rules) }).where('id', '=', caseId).execute();
+    });
+    await setAdvanceLength(10);
+    try {
+      await setAdvanceCopy(calendar.addWorkingDays(today, -8));
+      const blocked = textOf((await admin.get(`/cases/${caseId}/review/publish/check`)).body);
+      expect(blocked).toMatch(/the report can be published from .*, 10 working days later/);
+      const refused = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
+      expect(refused.statusCode).toBe(422);
+      // The case page's own step cannot publish around the checks either.
+      const step = await admin.post(`/cases/${caseId}/steps/publish`, dateFields('date', today), { from: `/cases/${caseId}/review/publish/check` });
+      expect(step.statusCode).toBe(422);
+      expect(errorSummary(step.body)).toContain('Publish from the review’s “Publish” page');
+    } finally {
+      await setAdvanceLength(7);
     }
   });
 

@@ -18,6 +18,9 @@ import type { DB } from '../../platform/db/types.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { DocumentError } from '../../platform/documents/extract.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
+import { governingRule } from '../../domain/clocks/deadlines.ts';
+import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
+import { caseFacts } from '../cases/clocks.ts';
 import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, listThemes, type NewPublication, type Theme } from '../repository/catalogue.ts';
@@ -160,6 +163,17 @@ export async function saveDraft(db: Kysely<DB>, cipher: FieldCipher, view: Revie
 }
 
 /**
+ * How many working days before publication the advance copy is due, by the clock rule in force for
+ * this case (the version the case is judged under: CSPR Regulations 2018; 7 in the shipped rules).
+ */
+export function advanceCopyDays(view: ReviewView, publishOn: DateOnly): number {
+  const { incident } = view;
+  const facts = caseFacts({ ...incident, plannedPublication: publishOn, lookedAfter: incident.lookedAfter, careLeaver: incident.careLeaver });
+  const rule = governingRule('advance-copy', facts, incident.clockRules) ?? DEFAULT_CLOCK_RULES.find((r) => r.key === 'advance-copy');
+  return rule?.length ?? 7;
+}
+
+/**
  * Runs the guard over everything that will be public, and checks the advance copy and the report.
  * The report's text is read from the stored file every time: what is checked is what is published
  * (and a report carrying active content, stored before uploads were checked for it, is refused).
@@ -191,7 +205,7 @@ export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: Re
   return {
     findings,
     unresolved: unresolvedFindings(findings, publishing.overrides),
-    advanceCopy: advanceCopyProblem(view.incident.dates.advanceCopySent, today, (d, n) => calendar.addWorkingDays(d, n)),
+    advanceCopy: advanceCopyProblem(view.incident.dates.advanceCopySent, today, (d, n) => calendar.addWorkingDays(d, n), advanceCopyDays(view, today)),
     report,
     reportPages,
   };
@@ -271,7 +285,8 @@ export async function publishReview(db: Kysely<DB>, view: ReviewView, publishing
     throw err;
   }
   return inTransaction(db, async (trx): Promise<PublishResult> => {
-    const step = await recordWorkflowStep(trx, [view.incident.partnershipId], actor, view.incident.id, 'publish', { date: today, note: '', reference: '' }, may, today);
+    // The one way to publish: the workflow's publish step is taken only from here, after every check above.
+    const step = await recordWorkflowStep(trx, [view.incident.partnershipId], actor, view.incident.id, 'publish', { date: today, note: '', reference: '' }, may, today, { publicationChecked: true });
     if (!step.ok) return { ok: false, problems: ['error' in step && step.error ? step.error.message : 'The review could not be recorded as published'] };
     const published = await addPublication(trx, input);
     return { ok: true, slug: published.slug };

@@ -102,7 +102,7 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     expect(seen).toContain('Who has viewed this record');
     expect(seen).not.toContain('No one has viewed this record yet');
     // The business unit's forms, each with its fields.
-    for (const [path, field] of [['terms', 'name="linesOfEnquiry"'], ['reviewer', 'Jordan Reviewer'], ['reports/new', 'name="file"'], ['publication', 'name="decision"'], ['log/delay', 'name="panelToldOn-day"']]) {
+    for (const [path, field] of [['terms', 'name="linesOfEnquiry"'], ['reviewer', 'Jordan Reviewer'], ['reports/new', 'name="file"'], ['publication', 'name="decision"'], ['log/delay', 'name="sosToldOn-day"']]) {
       const form = await admin.get(`/cases/${caseId}/review/${path}`);
       expect(form.statusCode, path).toBe(200);
       expect(form.body, path).toContain(field);
@@ -184,7 +184,7 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     expect(monitoring.statusCode, errorSummary(monitoring.body)).toBe(303);
     const early = await admin.post(`/cases/${caseId}/review/log/delay`, { ...dateFields('onDate', addDays(decided, -5)), reason: 'inquest', notes: 'Inquest listed.' });
     expect(errorSummary(early.body)).toContain('cannot be before the decision to hold the review');
-    const delay = await admin.post(`/cases/${caseId}/review/log/delay`, { ...dateFields('onDate', addDays(today, -3)), reason: 'criminal-proceedings', ...dateFields('panelToldOn', addDays(today, -2)), notes: 'Trial listed.' });
+    const delay = await admin.post(`/cases/${caseId}/review/log/delay`, { ...dateFields('onDate', addDays(today, -3)), reason: 'criminal-proceedings', ...dateFields('panelToldOn', addDays(today, -2)), ...dateFields('sosToldOn', addDays(today, -2)), notes: 'Trial listed.' });
     expect(delay.statusCode, errorSummary(delay.body)).toBe(303);
     const page = await admin.get(`/cases/${caseId}/review`);
     const text = textOf(page.body);

@@ -262,6 +262,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       onDate: readDate(body, problems, 'onDate', 'the date', false),
       doneOn: d.doneDate ? readDate(body, problems, 'doneOn', 'the end date', false) : null,
       extraDate: d.extraDate ? readDate(body, problems, d.extraDate.name, 'the date the Panel was told', false) : null,
+      sosToldOn: d.sosDate ? readDate(body, problems, d.sosDate.name, 'the date the Secretary of State was told', false) : null,
       shortText: d.shortText ? text(body, d.shortText.name, 5_000).trim() : '',
       choices: Object.fromEntries(d.choices.map((c) => [c.name, text(body, c.name, 100)])),
       flags: Object.fromEntries(d.flags.map((f) => [f.name, text(body, f.name, 10) === 'yes'])),
@@ -269,7 +270,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     };
   }
 
-  const dateIdsOf = (kind: EntryKind) => ['onDate', 'doneOn', ...(ENTRY_DEFINITIONS[kind].extraDate ? [ENTRY_DEFINITIONS[kind].extraDate.name] : [])];
+  const dateIdsOf = (kind: EntryKind) => ['onDate', 'doneOn', ...(ENTRY_DEFINITIONS[kind].extraDate ? [ENTRY_DEFINITIONS[kind].extraDate.name] : []), ...(ENTRY_DEFINITIONS[kind].sosDate ? [ENTRY_DEFINITIONS[kind].sosDate.name] : [])];
 
   app.get('/cases/:id/review/log/:kind', access(WORK), async (req, reply) => {
     const found = await reviewFor(req, reply, 'contribute');

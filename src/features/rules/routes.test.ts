@@ -23,6 +23,7 @@ function rapidReviewForm(changes: Record<string, string> = {}): Record<string, s
     appliesUntil: '',
     condition: 'always',
     statutory: 'no',
+    mayPause: 'no',
     ...changes,
   };
 }

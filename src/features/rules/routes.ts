@@ -122,6 +122,10 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
         { value: 'yes', text: 'Yes, a statutory requirement', checked: values.statutory === 'yes' },
         { value: 'no', text: 'No, an expectation or good practice', checked: values.statutory === 'no' },
       ],
+      mayPauseItems: [
+        { value: 'yes', text: 'Yes, it may be paused for good reason (the due date does not move)', checked: values.mayPause === 'yes' },
+        { value: 'no', text: 'No, it runs whatever happens', checked: values.mayPause === 'no' },
+      ],
       ...(errors ?? {}),
     });
   }

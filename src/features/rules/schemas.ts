@@ -20,6 +20,7 @@ export const ruleVersionForm = z.object({
   appliesUntil: text,
   condition: text,
   statutory: text,
+  mayPause: text,
 });
 
 export type RuleVersionFormValues = z.infer<typeof ruleVersionForm>;
@@ -49,6 +50,7 @@ export function ruleInputFromForm(values: RuleVersionFormValues): RuleVersionInp
     appliesUntil: date(values.appliesUntil),
     condition: values.condition,
     statutory: values.statutory === 'yes' ? true : values.statutory === 'no' ? false : undefined,
+    mayPause: values.mayPause === 'yes' ? true : values.mayPause === 'no' ? false : undefined,
   };
 }
 
@@ -67,6 +69,7 @@ export function ruleToFormValues(rule: ClockRule): RuleVersionFormValues {
     appliesUntil: rule.appliesUntil ?? '',
     condition: rule.condition,
     statutory: rule.statutory ? 'yes' : 'no',
+    mayPause: rule.mayPause ? 'yes' : 'no',
   };
 }
 
@@ -82,6 +85,7 @@ const FIELD_FOR_MESSAGE: [RegExp, keyof RuleVersionFormValues][] = [
   [/^Applies until/, 'appliesUntil'],
   [/^(Applies from|Enter the date this version applies from)|both apply to some cases/, 'appliesFrom'],
   [/^Say whether the rule is statutory/, 'statutory'],
+  [/^(Say whether the clock may be paused|A clock that runs from the date the local authority became aware)/, 'mayPause'],
 ];
 
 /** The domain validators' messages as a GOV.UK error summary, each linked to the field it is about. */

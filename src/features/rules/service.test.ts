@@ -100,6 +100,7 @@ describe.each(ENGINES)('rules service on %s', (engine) => {
       appliesUntil: r.applies_until,
       condition: r.condition,
       statutory: r.statutory,
+      mayPause: r.may_pause,
     }))).toEqual(expected);
     expect(rules.every((r) => r.created_by === null && r.created_at instanceof Date)).toBe(true);
 

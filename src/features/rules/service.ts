@@ -91,6 +91,7 @@ function toRule(row: Selectable<ClockRulesTable>): ClockRule {
     appliesUntil: row.applies_until,
     condition: row.condition,
     statutory: row.statutory,
+    mayPause: row.may_pause,
   };
 }
 
@@ -213,6 +214,8 @@ export async function addRuleVersion(
       appliesUntil: input.appliesUntil,
       condition: input.condition,
       statutory: input.statutory,
+      // Whether the clock may pause carries over from the version before unless the new version says.
+      mayPause: input.mayPause === undefined ? previous.mayPause : input.mayPause,
       key,
       version: previous.version + 1,
     };
@@ -257,6 +260,7 @@ export async function addRuleVersion(
         applies_until: rule.appliesUntil,
         condition: rule.condition,
         statutory: rule.statutory,
+        may_pause: rule.mayPause,
         created_by: createdBy,
       })
       .execute();

@@ -187,6 +187,7 @@ export interface ClockRulesTable {
   applies_until: string | null;
   condition: 'always' | 'looked-after-death' | 'care-leaver-death' | 'looked-after-or-care-leaver-death';
   statutory: boolean;
+  may_pause: Generated<boolean>;
   created_at: Generated<Date>;
   created_by: string | null;
 }
@@ -244,6 +245,8 @@ export interface IncidentsTable {
   panel_reference: string | null;
   partners_informed_on: string | null;
   ofsted_sos_notified_on: string | null;
+  rapid_review_started_on: string | null;
+  below_threshold_review_on: string | null;
   rapid_review_sent_on: string | null;
   review_decision: 'local-review' | 'alternative-review' | 'no-review' | null;
   decision_on: string | null;
@@ -301,6 +304,8 @@ export interface ClockPausesTable {
   paused_on: string;
   resumed_on: string | null;
   reason: string;
+  panel_told_on: string | null;
+  sos_told_on: string | null;
   paused_by: string | null;
   resumed_by: string | null;
   created_at: Generated<Date>;

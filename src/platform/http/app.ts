@@ -14,6 +14,7 @@ import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
+import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
 import { publicationRoutes } from '../../features/publications/routes.ts';
 import { repositoryRoutes } from '../../features/repository/routes.ts';
@@ -126,6 +127,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewRoutes);
   await app.register(reviewRoutes);
   await app.register(reviewApiRoutes);
+  await app.register(rapidReviewApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
