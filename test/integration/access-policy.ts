@@ -247,6 +247,16 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/incidents/:id/transitions': { who: [ADMIN], token: 'write' },
   'GET /api/v1/incidents/:id/review': { who: [ADMIN, LEAD, REVIEWER], token: 'read' },
   'POST /api/v1/incidents/:id/review/entries': { who: [ADMIN, REVIEWER], token: 'write' },
+  'POST /api/v1/incidents/:id/review/publish': { who: [ADMIN], token: 'write' },
+  // The rapid review and the clocks, as on the pages: the business unit runs it, the partners' leads read it and sign off.
+  'GET /api/v1/incidents/:id/rapid-review': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/incidents/:id/rapid-review/meetings': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/incidents/:id/rapid-review/decision': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/incidents/:id/rapid-review/sign-off': { who: [LEAD], token: 'write' },
+  'POST /api/v1/incidents/:id/rapid-review/send': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/incidents/:id/rapid-review/panel-response': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/incidents/:id/clocks/:clock/pause': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/incidents/:id/clocks/:clock/resume': { who: [ADMIN], token: 'write' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };
