@@ -476,7 +476,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       const body = bodyOf(req);
       const problems = new Problems();
       const input = readClockChange(body, problems, action);
-      const result = await req.change(
+      // A form with mistakes changes nothing: it is shown again with them.
+      const result = problems.any ? null : await req.change(
         (trx) =>
           changeClock(
             trx, cipher, scope, actorOf(req), id, key,
@@ -501,13 +502,13 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
               }
             : null,
       );
-      if (!result.ok && result.reason === 'not-found') return notFound(req, reply, id, WRITE);
-      if (!result.ok && result.reason === 'workflow' && result.error.code === 'not-permitted') return refuse(req, reply, CLOCK_CHANGES.permission);
-      if (!result.ok || problems.any) {
+      if (result && !result.ok && result.reason === 'not-found') return notFound(req, reply, id, WRITE);
+      if (result && !result.ok && result.reason === 'workflow' && result.error.code === 'not-permitted') return refuse(req, reply, CLOCK_CHANGES.permission);
+      if (!result || !result.ok || problems.any) {
         const found = await findClock(db, cipher, scope, id, key, today());
         if (!found) return notFound(req, reply, id, WRITE);
-        if (!result.ok && result.reason === 'invalid') problems.addAll(result.problems);
-        const blocked = !result.ok && result.reason === 'workflow' ? result.error.message : null;
+        if (result && !result.ok && result.reason === 'invalid') problems.addAll(result.problems);
+        const blocked = result && !result.ok && result.reason === 'workflow' ? result.error.message : null;
         return reply.code(422).render(template, {
           pageTitle: `${title} – ${found.incident.reference}`,
           action,

@@ -254,6 +254,9 @@ async function updateReview(
 ): Promise<boolean> {
   const { incident } = view;
   if (!view.started) {
+    // A page for a review not yet started carries version 0; anything else is a conflict, found
+    // before writing (a refused change must leave nothing behind).
+    if (version !== 0) return false;
     const inserted = await trx
       .insertInto('reviews')
       .values({ incident_id: incident.id, partnership_id: incident.partnershipId, review_type: view.terms.reviewType, updated_by: actor.userId, ...values })
@@ -261,7 +264,7 @@ async function updateReview(
       .returning('incident_id')
       .executeTakeFirst();
     // Someone else started the review in the meantime: their version wins; this one is a conflict.
-    return inserted !== undefined && version === 0;
+    return inserted !== undefined;
   }
   const result = await trx
     .updateTable('reviews')
