@@ -14,6 +14,8 @@ import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
+import { brandOf } from '../partnerships/brand.ts';
+import { publicBrand } from '../partnerships/brand-hosts.ts';
 import { findPartnershipBySlug, type PartnershipView } from '../partnerships/service.ts';
 import {
   BRIEFING_PARTS,
@@ -77,6 +79,17 @@ function paragraphs(text: string): string[] {
 }
 
 type Scope = { partnership: PartnershipView | null; basePath: string };
+
+/** The partnership whose own address the request came to, as a scope with its address at the root. */
+function hostScope(req: FastifyRequest): Scope {
+  const b = req.brand;
+  return b ? { partnership: { id: b.partnershipId, slug: b.slug, name: b.name, fictional: false }, basePath: '' } : { partnership: null, basePath: '' };
+}
+
+/** The brand host's own start of links (its host name is registered), else the deployment's. */
+function baseFor(req: FastifyRequest, config: Parameters<typeof linkBase>[1]): string {
+  return req.brand ? `${req.protocol}://${req.host}` : linkBase(req, config);
+}
 
 function labelOfTheme(themes: Map<string, Theme>, key: string): string {
   return themes.get(key)?.label ?? key;
@@ -200,6 +213,42 @@ function reviewView(p: Publication, themes: Map<string, Theme>) {
   };
 }
 
+/** On a partnership's own address, only its own publications are there. */
+function onThisHost(req: FastifyRequest, publication: Publication): boolean {
+  return !req.brand || req.brand.partnershipId === publication.partnership.id;
+}
+
+async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
+  const { params } = readSearchParams(req.query);
+  const action = `${scope.basePath}/${kind}`;
+  const [outcome, themes] = await Promise.all([
+    searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
+    themeMapOf(db),
+  ]);
+  const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
+  const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
+  return reply.render('repository/views/results.njk', {
+    pageTitle: `${outcome.mode === 'search' ? `Search results for ‘${outcome.q}’` : heading}${outcome.page > 1 ? ` (page ${outcome.page})` : ''}${where}`,
+    heading,
+    action,
+    kind,
+    scopePartnership: scope.partnership ? { name: scope.partnership.name, slug: scope.partnership.slug } : null,
+    feedHref: scope.partnership ? `${scope.basePath}/reviews.atom` : '/reviews.atom',
+    browseHref: scope.partnership && scope.basePath ? `${scope.basePath}/reviews` : '/search',
+    ...resultsView(outcome, params, themes, scope, action),
+  });
+}
+
+
+async function themeMapOf(db: FastifyInstance['deps']['database']['db']): Promise<Map<string, Theme>> {
+  return new Map((await listThemes(db, { includeRetired: true })).map((t) => [t.key, t]));
+}
+
+/** The start page of a partnership's own address: its published reviews, searchable. */
+export function partnershipHome(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return listPageOf(app.deps.database.db, req, reply, hostScope(req), 'search');
+}
+
 export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   const { database, config, files } = app.deps;
   const db = database.db;
@@ -215,48 +264,32 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return partnership;
   }
 
-  async function listPage(req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
-    const { params } = readSearchParams(req.query);
-    const action = `${scope.basePath}/${kind}`;
-    const [outcome, themes] = await Promise.all([
-      searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
-      themeMap(),
-    ]);
-    const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
-    const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
-    return reply.render('repository/views/results.njk', {
-      pageTitle: `${outcome.mode === 'search' ? `Search results for ‘${outcome.q}’` : heading}${outcome.page > 1 ? ` (page ${outcome.page})` : ''}${where}`,
-      heading,
-      action,
-      kind,
-      scopePartnership: scope.partnership ? { name: scope.partnership.name, slug: scope.partnership.slug } : null,
-      feedHref: scope.partnership ? `${scope.basePath}/reviews.atom` : '/reviews.atom',
-      browseHref: scope.partnership ? `${scope.basePath}/reviews` : '/search',
-      ...resultsView(outcome, params, themes, scope, action),
-    });
-  }
+  const listPage = (req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') => listPageOf(db, req, reply, scope, kind);
 
-  const everywhere: Scope = { partnership: null, basePath: '' };
   const scopeOf = async (req: FastifyRequest): Promise<Scope> => {
     const partnership = await partnershipOf(req);
+    // On a partnership's own address, another partnership's pages are not there.
+    if (req.brand && req.brand.partnershipId !== partnership.id) throw notFound();
     return { partnership, basePath: `/partnerships/${partnership.slug}` };
   };
 
-  // Everyone's list and search share /search (/reviews is the signed-in workspace of reviews in progress).
-  app.get('/search', PUBLIC, async (req, reply) => listPage(req, reply, everywhere, 'search'));
+  // Everyone's list and search share /search (/reviews is the signed-in workspace of reviews in progress);
+  // on a partnership's own address, /search (and its start page) are that partnership's alone.
+  app.get('/search', PUBLIC, async (req, reply) => listPage(req, reply, hostScope(req), 'search'));
   app.get('/partnerships/:slug/reviews', PUBLIC, async (req, reply) => listPage(req, reply, await scopeOf(req), 'reviews'));
   app.get('/partnerships/:slug/search', PUBLIC, async (req, reply) => listPage(req, reply, await scopeOf(req), 'search'));
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
-    if (!publication) throw notFound('There is no published review at this address.');
-    const view = reviewView(publication, await themeMap());
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view });
+    if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
+    const [themes, brand] = await Promise.all([themeMap(), brandOf(db, publication.partnership.id)]);
+    const view = reviewView(publication, themes);
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
-    if (!publication || !publication.file) throw notFound('There is no report to download at this address.');
+    if (!publication || !onThisHost(req, publication) || !publication.file) throw notFound('There is no report to download at this address.');
     if (publication.fileWithdrawnOn) {
       throw Object.assign(
         new Error(`The report was withdrawn on ${formatDateForDisplay(publication.fileWithdrawnOn)}. The summary and learning of the review are still published on its page.`),
@@ -270,8 +303,8 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- Learning library ------------------------------------------------------------------------
 
-  app.get('/learning', PUBLIC, async (_req, reply) => {
-    const [themes, counts] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db)]);
+  app.get('/learning', PUBLIC, async (req, reply) => {
+    const [themes, counts] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db, req.brand?.partnershipId)]);
     const items = themes
       .filter((t) => (counts.get(t.key) ?? 0) > 0)
       .map((t) => ({ href: `/learning/${t.key}`, label: t.label, count: counts.get(t.key) ?? 0 }));
@@ -284,7 +317,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     if (!theme) throw notFound('There is no theme with this name.');
     const { params } = readSearchParams({ page: (req.query as Record<string, unknown>).page });
     const perPage = 20;
-    const { total, items } = await learningForTheme(db, theme.key, params.page, perPage);
+    const { total, items } = await learningForTheme(db, theme.key, params.page, perPage, req.brand?.partnershipId);
     const pageCount = Math.max(1, Math.ceil(total / perPage));
     return reply.render('repository/views/learning-theme.njk', {
       pageTitle: `Learning about ${theme.label.toLowerCase()}${params.page > 1 ? ` (page ${params.page})` : ''}`,
@@ -314,7 +347,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   // ---- For machines --------------------------------------------------------------------------
 
   async function sendFeed(req: FastifyRequest, reply: FastifyReply, partnership: PartnershipView | null) {
-    const base = linkBase(req, config);
+    const base = baseFor(req, config);
     const [entries, themes] = await Promise.all([latestPublications(db, { limit: 50, partnershipId: partnership?.id }), themeMap()]);
     const path = partnership ? `/partnerships/${partnership.slug}/reviews` : '/reviews';
     const xml = atomFeed({
@@ -336,15 +369,16 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(xml);
   }
 
-  app.get('/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, null));
+  app.get('/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, hostScope(req).partnership));
   app.get('/partnerships/:slug/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, await partnershipOf(req)));
 
   app.get('/sitemap.xml', PUBLIC, async (req, reply) => {
-    const base = linkBase(req, config);
+    const base = baseFor(req, config);
+    const only = req.brand?.partnershipId;
     const [publications, partnerships, counts, themes] = await Promise.all([
-      publicationAddresses(db),
-      publishingPartnerships(db),
-      learningCountsByTheme(db),
+      publicationAddresses(db, only),
+      only ? Promise.resolve([]) : publishingPartnerships(db),
+      learningCountsByTheme(db, only),
       listThemes(db, { includeRetired: true }),
     ]);
     const urls: SitemapUrl[] = [
