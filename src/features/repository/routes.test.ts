@@ -124,8 +124,8 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(res.statusCode).toBe(200);
       const html = res.body;
       expect(html).toContain('2 reviews match ‘bruising’');
-      const first = html.indexOf('href="/reviews/2024-bruising-in-non-mobile-babies"');
-      const second = html.indexOf(`href="/reviews/${ids.ada.slug}"`);
+      const first = html.indexOf('href="/reviews/2024-bruising-in-non-mobile-babies?from=%2Fsearch%3Fq%3Dbruising"');
+      const second = html.indexOf(`href="/reviews/${ids.ada.slug}?from=%2Fsearch%3Fq%3Dbruising"`);
       expect(first).toBeGreaterThan(0);
       expect(second).toBeGreaterThan(first);
       expect(html).toContain('noticed <mark>bruising</mark> on the ear');
@@ -134,7 +134,7 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(html).toContain('From the summary');
       expect((await get('/search?q=protocol')).body).toContain('Page 5 of the report');
       // Each review once, whatever the number of matching chunks.
-      expect(html.split(`href="/reviews/${ids.ada.slug}"`).length - 1).toBe(1);
+      expect(html.split(`href="/reviews/${ids.ada.slug}?`).length - 1).toBe(1);
     });
 
     it('finds phrases, leaves out excluded words, and searches learning and briefings', async () => {
@@ -261,7 +261,7 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(index.body).not.toContain('href="/learning/young-carers"');
       const theme = await get('/learning/neglect');
       expect(theme.body).toContain('Practitioners should ask who else lives in the household.');
-      expect(theme.body).toContain(`href="/reviews/${ids.ada.slug}#briefing"`);
+      expect(theme.body).toContain(`href="/reviews/${ids.ada.slug}?from=%2Flearning%2Fneglect#briefing"`);
       expect((await get('/learning/no-such-theme')).statusCode).toBe(404);
     });
 

@@ -95,9 +95,10 @@ function labelOfTheme(themes: Map<string, Theme>, key: string): string {
   return themes.get(key)?.label ?? key;
 }
 
-function hitView(hit: SearchHit, themes: Map<string, Theme>) {
+function hitView(hit: SearchHit, themes: Map<string, Theme>, from: string | null) {
   return {
-    href: `/reviews/${hit.slug}`,
+    // The review page's back link returns to this very list: query, filters and page.
+    href: `/reviews/${hit.slug}${from ? `?from=${encodeURIComponent(from)}` : ''}`,
     title: hit.title,
     summary: hit.summary.length >= 400 ? `${hit.summary.replace(/\s+\S*$/, '')}…` : hit.summary,
     partnership: hit.partnership.name,
@@ -144,7 +145,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<s
     pageCount: outcome.pageCount,
     firstShown: outcome.total === 0 ? 0 : (outcome.page - 1) * outcome.perPage + 1,
     lastShown: (outcome.page - 1) * outcome.perPage + outcome.results.length,
-    results: outcome.results.map((h) => hitView(h, themes)),
+    results: outcome.results.map((h) => hitView(h, themes, link({}) === action ? null : link({}))),
     sortItems: (outcome.mode === 'search' ? (['relevance', 'newest', 'oldest'] as const) : (['newest', 'oldest'] as const)).map((s) => ({
       value: s,
       text: SORT_LABELS[s],
@@ -161,6 +162,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<s
           params.partnerships,
           (v) => facets.partnerships.find((p) => p.value === v)?.name ?? v,
         ),
+    filteredCount: params.types.length + params.themes.length + params.years.length + params.ageBands.length + (scope.partnership ? 0 : params.partnerships.length),
     filtered: params.types.length + params.themes.length + params.years.length + params.ageBands.length + (scope.partnership ? 0 : params.partnerships.length) > 0,
     clearHref: `${action}${params.q ? `?q=${encodeURIComponent(params.q)}` : ''}`,
     pagination:
@@ -211,6 +213,18 @@ function reviewView(p: Publication, themes: Map<string, Theme>) {
         }
       : null,
   };
+}
+
+/** The lists a review is reached from; the back link returns there only (never another site). */
+const BACK_TO = /^\/(search|partnerships\/[a-z0-9-]{2,63}\/(reviews|search)|learning(\/[a-z0-9-]{1,100})?)(\?[\x21-\x7e]{0,1500})?$/;
+
+export function backLinkFrom(from: unknown): { href: string; text: string } {
+  if (typeof from === 'string' && BACK_TO.test(from)) {
+    const path = from.split('?')[0];
+    const text = path.startsWith('/learning') ? 'Back to the learning' : from.includes('?') ? 'Back to your search results' : 'Published reviews';
+    return { href: from, text };
+  }
+  return { href: '/search', text: 'Published reviews' };
 }
 
 /** On a partnership's own address, only its own publications are there. */
@@ -284,7 +298,8 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
     const [themes, brand] = await Promise.all([themeMap(), brandOf(db, publication.partnership.id)]);
     const view = reviewView(publication, themes);
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null });
+    const back = backLinkFrom((req.query as Record<string, unknown>).from);
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
@@ -324,7 +339,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
       theme,
       total,
       items: items.map((i) => ({
-        href: `/reviews/${i.slug}`,
+        href: `/reviews/${i.slug}?from=${encodeURIComponent(`/learning/${theme.key}${params.page > 1 ? `?page=${params.page}` : ''}`)}`,
         title: i.title,
         partnership: i.partnership.name,
         publishedOn: formatDateForDisplay(i.publishedOn),
