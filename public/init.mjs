@@ -1,4 +1,5 @@
 // Progressive enhancement only: every page works without this script.
+/* global document, window */
 import { initAll } from '/govuk/govuk-frontend.min.js';
 
 initAll();
