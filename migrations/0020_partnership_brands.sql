@@ -25,3 +25,13 @@ create table partnership_hosts (
   created_at timestamptz not null default now()
 );
 create index partnership_hosts_partnership on partnership_hosts (partnership_id);
+
+-- Changes to a brand or its host names commit only with their audit entry (as in migration 0014).
+create constraint trigger audited_change after insert or update or delete on partnership_brands
+  deferrable initially deferred for each row
+  when (current_setting('cspr.audit_required', true) = 'on')
+  execute function cspr_require_audit();
+create constraint trigger audited_change after insert or update or delete on partnership_hosts
+  deferrable initially deferred for each row
+  when (current_setting('cspr.audit_required', true) = 'on')
+  execute function cspr_require_audit();

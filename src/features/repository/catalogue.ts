@@ -345,6 +345,8 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
       }
       // The publication's whole-text and ranking vectors, from the chunks just written.
       await sql`select cspr_index_publications(array[${row.id}]::uuid[])`.execute(trx);
+      // Its words, for spelling suggestions.
+      await sql`select cspr_index_words(array[${row.id}]::uuid[])`.execute(trx);
       return { id: row.id, slug: row.slug, created: true };
     });
     if (result.created) afterCommit(db, forgetSearches);

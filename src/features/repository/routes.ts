@@ -12,7 +12,7 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { brandOf } from '../partnerships/brand.ts';
 import { publicBrand } from '../partnerships/brand-hosts.ts';
@@ -233,12 +233,32 @@ function onThisHost(req: FastifyRequest, publication: Publication): boolean {
 }
 
 async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
-  const { params } = readSearchParams(req.query);
+  const read = readSearchParams(req.query);
+  let params = read.params;
   const action = `${scope.basePath}/${kind}`;
-  const [outcome, themes] = await Promise.all([
+  let [outcome, themes] = await Promise.all([
     searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
     themeMapOf(db),
   ]);
+  // A word no published text holds: suggest the nearest one that does, and when nothing was
+  // found, show what the suggestion finds.
+  let suggestion: { q: string; href: string; original: string; shown: boolean } | null = null;
+  if (outcome.mode === 'search') {
+    const suggested = await suggestQuery(db, outcome.q);
+    if (suggested) {
+      const original = outcome.q;
+      if (outcome.total === 0) {
+        const instead = await searchPublications(db, toSearchRequest({ ...params, q: suggested.q, page: 1 }, scope.partnership?.slug));
+        if (instead.total > 0) {
+          params = { ...params, q: suggested.q, page: 1 };
+          outcome = instead;
+          suggestion = { q: suggested.q, href: `${action}${searchQueryString(params, {}, { partnership: !scope.partnership })}`, original, shown: true };
+        }
+      } else {
+        suggestion = { q: suggested.q, href: `${action}${searchQueryString(params, { q: suggested.q, page: 1 }, { partnership: !scope.partnership })}`, original, shown: false };
+      }
+    }
+  }
   const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
   const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
   return reply.render('repository/views/results.njk', {
@@ -250,6 +270,7 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
     feedHref: scope.partnership ? `${scope.basePath}/reviews.atom` : '/reviews.atom',
     browseHref: scope.partnership && scope.basePath ? `${scope.basePath}/reviews` : '/search',
     ...resultsView(outcome, params, themes, scope, action),
+    suggestion,
   });
 }
 

@@ -540,6 +540,11 @@ export interface PartnershipHostsTable {
   created_at: Generated<Date>;
 }
 
+export interface SearchWordsTable {
+  word: string;
+  publications: Generated<number>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -581,4 +586,5 @@ export interface DB {
   encryption_keys: EncryptionKeysTable;
   partnership_brands: PartnershipBrandsTable;
   partnership_hosts: PartnershipHostsTable;
+  search_words: SearchWordsTable;
 }
