@@ -236,10 +236,11 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
   const read = readSearchParams(req.query);
   let params = read.params;
   const action = `${scope.basePath}/${kind}`;
-  let [outcome, themes] = await Promise.all([
+  const [first, themes] = await Promise.all([
     searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
     themeMapOf(db),
   ]);
+  let outcome = first;
   // A word no published text holds: suggest the nearest one that does, and when nothing was
   // found, show what the suggestion finds.
   let suggestion: { q: string; href: string; original: string; shown: boolean } | null = null;
