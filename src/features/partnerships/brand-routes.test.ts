@@ -98,7 +98,7 @@ describe.each(ENGINES)('a partnership’s own brand and address on %s', (engine)
     const other = await onHost('reviews.north.example', '/search?q=child');
     expect(other.body).toContain('Child Nell');
     expect(other.body).not.toContain('Child Sam');
-    const slug = /href="\/reviews\/(2024-[a-z0-9-]+)"/.exec((await onHost('cspr.example.org', '/search?q=sam')).body)![1];
+    const slug = /href="\/reviews\/(2024-[a-z0-9-]+)[?"]/.exec((await onHost('cspr.example.org', '/search?q=sam')).body)![1];
     expect((await onHost('reviews.north.example', `/reviews/${slug}`)).statusCode).toBe(404);
     expect((await onHost('reviews.north.example', '/partnerships/south/reviews')).statusCode).toBe(404);
     expect((await onHost('reviews.north.example', '/dashboard')).statusCode).toBe(404);
