@@ -46,6 +46,7 @@ describe.each(ENGINES)('a partnership’s own brand and address on %s', (engine)
     for (const mark of ['govuk-logo', 'govuk-header__logotype', 'Crown copyright', 'Open Government Licence', 'govuk-crest', '/assets/', 'favicon.ico', 'govuk-icon']) expect(page.body).not.toContain(mark);
     expect(page.body).toContain('<title>Child safeguarding practice reviews – Reviews Hub</title>');
     expect(page.body).toContain('href="/public/icon.svg"');
+    expect(page.body).toContain('<meta name="theme-color" content="#28333d">');
     const css = await t.app.inject({ url: '/public/govuk-frontend.min.css' });
     expect(css.statusCode).toBe(200);
     expect(css.body).not.toMatch(/GDS Transport|@font-face|govuk-crest/);
@@ -79,6 +80,7 @@ describe.each(ENGINES)('a partnership’s own brand and address on %s', (engine)
     expect(home.body).not.toContain('Child Sam');
     expect(home.body).toContain('class="cspr-brand-band"');
     expect(home.body).toContain('<span>North SCP</span>');
+    expect(home.body).toContain('<meta name="theme-color" content="#00703c">');
     expect(home.body).toContain('mailto:reviews@north.example');
     expect(home.body).toContain('https://creativecommons.org/licenses/by/4.0/');
     expect(home.body).not.toContain('href="/sign-in"');
