@@ -156,6 +156,7 @@ export function accentStylesheet(accent: string, text: string): string {
     `.cspr-brand-band{background-color:${accent};color:${text};border-bottom-color:${accent}}`,
     `.cspr-brand-band .cspr-brand-band__name:not(:focus){color:${text}}`,
     `.govuk-service-navigation__item--active{border-color:${accent}}`,
+    `.govuk-footer{border-top-color:${accent}}`,
     '',
   ].join('\n');
 }
