@@ -169,6 +169,7 @@ async function buildCorpus(database: Database): Promise<void> {
   // Each publication's whole-text and ranking vectors (addPublication does this one at a time).
   await sql`drop index publications_doc_tsv`.execute(database.db);
   await sql`select cspr_index_publications(array(select id from publications))`.execute(database.db);
+  await sql`select cspr_index_words(array(select id from publications))`.execute(database.db);
   await sql`create index publications_doc_tsv on publications using gin (doc_tsv)`.execute(database.db);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const vacuumStarted = performance.now();

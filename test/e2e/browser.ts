@@ -25,10 +25,12 @@ export function findChromium(): string | null {
   return found;
 }
 
-export function launchBrowser(executablePath: string): Promise<Browser> {
+/** `extraArgs`, e.g. --host-resolver-rules to reach the service under other host names. */
+export function launchBrowser(executablePath: string, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: [
+      ...extraArgs,
       '--headless',
       '--no-sandbox',
       '--disable-gpu',

@@ -52,6 +52,9 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /accessibility': anyone,
   'GET /privacy': anyone,
   'GET /cookies': anyone,
+  // A partnership's brand on its public pages: its accent colour and logo.
+  'GET /brand/:slug/:version/accent.css': anyone,
+  'GET /brand/:slug/:version/logo': anyone,
 
   // Signing in, out, invitations and password resets.
   'GET /sign-in': anyone,
@@ -115,6 +118,10 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /admin/partnerships/:slug/single-sign-on': only(ADMIN, SYSADMIN),
   'POST /admin/partnerships/:slug/single-sign-on': only(ADMIN, SYSADMIN),
   'POST /admin/partnerships/:slug/single-sign-on/approve': only(SYSADMIN),
+  // A partnership's brand and host names: its own administrators (and the deployment's).
+  'GET /admin/brand': only(ADMIN, SYSADMIN),
+  'GET /admin/partnerships/:slug/brand': only(ADMIN, SYSADMIN),
+  'POST /admin/partnerships/:slug/brand': only(ADMIN, SYSADMIN),
 
   // The audit trail.
   'GET /admin/audit': only(ADMIN, SYSADMIN),

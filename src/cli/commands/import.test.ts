@@ -150,6 +150,45 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     }
   }, 120_000);
 
+  it('is lenient with names: common review type names, labels in any case; unknown themes refused with a suggestion, added or left out on request', async () => {
+    const lenient = freshDir('lenient');
+    for (const [name, title] of [['m.pdf', 'Child M (fictional)'], ['n.pdf', 'Child N (fictional)']]) {
+      fs.writeFileSync(path.join(lenient, name), await renderReportPdf({ title, pages: [`${title} was known to the health visitor.`] }));
+    }
+    const manifest = (rows: string[]) => {
+      fs.writeFileSync(path.join(lenient, 'manifest.csv'), [HEADER, ...rows].join('\n'));
+      return path.join(lenient, 'manifest.csv');
+    };
+    const m = 'm.pdf,Child M,northmoor,2018-05-01,Serious case review,"NEGLECT;Neglekted babies",What happened to Child M.';
+    const refused = await cspr(env, 'import', '--manifest', manifest([m]));
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toContain("there is no theme 'Neglekted babies'");
+    await expect(cspr(env, 'import', '--manifest', manifest([m]), '--add-themes', '--without-unknown-themes')).resolves.toMatchObject({ code: 2 });
+
+    const without = await cspr(env, 'import', '--manifest', manifest([m]), '--without-unknown-themes');
+    expect(without.code).toBe(0);
+    expect(without.stdout).toContain('1 report was imported without themes the vocabulary does not hold (see below).');
+    expect(without.stdout).toMatch(/imported {10}m\.pdf \(1 page\) → \/reviews\/2018-child-m; without the theme 'Neglekted babies', not in the vocabulary/);
+
+    const n = 'n.pdf,Child N,northmoor,2022-05-01,LCSPR,"Neglect;Cost of living pressures",What happened to Child N.';
+    const added = await cspr(env, 'import', '--manifest', manifest([n]), '--add-themes');
+    expect(added.code).toBe(0);
+    expect(added.stdout).toContain('Added the theme: Cost of living pressures.');
+    const database = await openDatabase({ dataDir, databaseUrl: t.url });
+    try {
+      const rows = await database.db.selectFrom('publications').select(['slug', 'review_type', 'themes']).where('slug', 'in', ['2018-child-m', '2022-child-n']).orderBy('slug').execute();
+      expect(rows).toEqual([
+        { slug: '2018-child-m', review_type: 'scr', themes: ['neglect'] },
+        { slug: '2022-child-n', review_type: 'local-cspr', themes: ['neglect', 'cost-of-living-pressures'] },
+      ]);
+      expect(await database.db.selectFrom('themes').select(['key', 'label']).where('key', '=', 'cost-of-living-pressures').execute()).toEqual([{ key: 'cost-of-living-pressures', label: 'Cost of living pressures' }]);
+      const audit = await database.db.selectFrom('audit_events').select(['action', 'record_id']).where('action', '=', 'theme-added').execute();
+      expect(audit).toEqual([{ action: 'theme-added', record_id: 'cost-of-living-pressures' }]);
+    } finally {
+      await database.close();
+    }
+  }, 120_000);
+
   it('refuses a missing option, an unreadable manifest and a wrong header', async () => {
     // In this process: only the output matters here.
     const run = async (...argv: string[]) => {

@@ -2,14 +2,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { importReport, IMPORT_MAX_BYTES, type ImportOutcome } from '../../features/publications/import.ts';
-import { ManifestError, parseManifest, type ManifestRow } from '../../features/publications/manifest.ts';
+import { ManifestError, parseManifest, type ManifestRow, type UnknownThemes } from '../../features/publications/manifest.ts';
+import { addTheme, ThemeError } from '../../features/publications/themes.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { documentReadersFor, type DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 
-type Line = { file: string; line: number; outcome: ImportOutcome };
+type Line = { file: string; line: number; outcome: ImportOutcome; notes?: string[] };
 
 /** Far more than a manifest of every report a partnership has published. */
 const MANIFEST_MAX_BYTES = 10 * 1024 * 1024;
@@ -38,9 +40,10 @@ function progress(io: Output, total: number) {
 
 function describe(l: Line): string {
   const o = l.outcome;
+  const notes = l.notes?.length ? `; ${l.notes.join('; ')}` : '';
   if (o.status === 'imported') {
     const blank = o.pagesWithoutText.length ? `, ${o.pagesWithoutText.length} without text` : '';
-    return `  imported          ${l.file} (${o.pages} ${o.pages === 1 ? 'page' : 'pages'}${blank}) → /reviews/${o.slug}`;
+    return `  imported          ${l.file} (${o.pages} ${o.pages === 1 ? 'page' : 'pages'}${blank}) → /reviews/${o.slug}${notes}`;
   }
   if (o.status === 'already-imported') return `  already imported  ${l.file} (as /reviews/${o.slug})`;
   return `  failed            ${l.file}${l.line ? ` (line ${l.line})` : ''}: ${o.reason}`;
@@ -49,10 +52,19 @@ function describe(l: Line): string {
 export const importCommand: Command = {
   name: 'import',
   summary: 'Import published reports (PDF or .docx) into the public repository, from a CSV manifest.',
-  usage: 'cspr import --manifest FILE.csv   (columns: file,title,partnership,published_on,review_type,themes,summary)',
+  usage:
+    'cspr import --manifest FILE.csv [--add-themes | --without-unknown-themes]   (columns: file,title,partnership,published_on,review_type,themes,summary)\n' +
+    '  A theme the vocabulary does not hold fails its row (the closest theme is suggested), unless\n' +
+    '  --add-themes adds it to the vocabulary, or --without-unknown-themes imports the row without it.',
   async run(argv, io) {
-    const { values } = parseCommandArgs(argv, { manifest: { type: 'string' } }, { min: 0, max: 0, names: '' });
+    const { values } = parseCommandArgs(
+      argv,
+      { manifest: { type: 'string' }, 'add-themes': { type: 'boolean' }, 'without-unknown-themes': { type: 'boolean' } },
+      { min: 0, max: 0, names: '' },
+    );
     if (!values.manifest) throw new UsageError('Missing --manifest FILE.csv.');
+    if (values['add-themes'] && values['without-unknown-themes']) throw new UsageError('Choose one of --add-themes and --without-unknown-themes.');
+    const unknownThemes: UnknownThemes = values['add-themes'] ? 'add' : values['without-unknown-themes'] ? 'drop' : 'refuse';
     const manifestPath = path.resolve(values.manifest);
     let text: string;
     try {
@@ -75,7 +87,7 @@ export const importCommand: Command = {
       const themes = await db.selectFrom('themes').select(['key', 'label', 'retired']).execute();
       let manifest;
       try {
-        manifest = parseManifest(text, { partnerships, themes });
+        manifest = parseManifest(text, { partnerships, themes }, { unknownThemes });
       } catch (err) {
         if (err instanceof ManifestError) {
           io.err(`cspr import: ${err.message}`);
@@ -84,13 +96,31 @@ export const importCommand: Command = {
         throw err;
       }
       const lines: Line[] = manifest.problems.map((p) => ({ file: p.file || '(no file)', line: p.line, outcome: { status: 'failed', reason: p.message } }));
+      // Themes the manifest names that the vocabulary lacks, added once each (--add-themes), audited.
+      const added: string[] = [];
+      for (const theme of [...new Map(manifest.rows.flatMap((r) => r.newThemes).map((t) => [t.key, t])).values()]) {
+        try {
+          await inTransaction(db, async (trx) => {
+            const created = await addTheme(trx, theme.label);
+            await recordAudit(trx, { actor: null, action: 'theme-added', recordType: 'theme', recordId: created.key, changes: { after: created, via: 'cspr import' } });
+          });
+          added.push(theme.label);
+        } catch (err) {
+          if (!(err instanceof ThemeError)) throw err;
+          // Its rows fail below: the theme they need is not there.
+          for (const row of manifest.rows.filter((r) => r.newThemes.some((t) => t.key === theme.key))) {
+            lines.push({ file: row.file, line: row.line, outcome: { status: 'failed', reason: `the theme '${theme.label}' could not be added: ${err.message}` } });
+          }
+          manifest.rows = manifest.rows.filter((r) => !r.newThemes.some((t) => t.key === theme.key));
+        }
+      }
       const bar = progress(io, manifest.rows.length);
       const documents = documentReadersFor(config);
       try {
         const realFolder = fs.realpathSync(folder);
         for (const row of manifest.rows) {
           const outcome = await importRow(db, files, documents, realFolder, row);
-          lines.push({ file: row.file, line: row.line, outcome });
+          lines.push({ file: row.file, line: row.line, outcome, notes: row.notes });
           bar.step(row.file, outcome);
         }
       } finally {
@@ -103,6 +133,9 @@ export const importCommand: Command = {
       if (database.engine === 'embedded' && count('imported') > 0) await sql`vacuum analyze publications, publication_chunks`.execute(db);
 
       io.out(`Imported ${count('imported')}, already imported ${count('already-imported')}, failed ${count('failed')} (of ${lines.length} in the manifest).`);
+      if (added.length > 0) io.out(`Added ${added.length === 1 ? 'the theme' : `${added.length} themes`}: ${added.join(', ')}.`);
+      const left = lines.filter((l) => l.outcome.status === 'imported' && l.notes?.some((n) => n.startsWith('without'))).length;
+      if (left > 0) io.out(`${left} ${left === 1 ? 'report was' : 'reports were'} imported without themes the vocabulary does not hold (see below).`);
       for (const l of lines) io.out(describe(l));
       return count('failed') > 0 ? 1 : 0;
     });

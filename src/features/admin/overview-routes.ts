@@ -45,6 +45,11 @@ export async function overviewRoutes(app: FastifyInstance): Promise<void> {
         title: 'Publications',
         description: 'Your partnership’s published reviews: import past reports and withdraw a report file.',
       },
+      can(p, 'brand:manage') && {
+        href: '/admin/brand',
+        title: 'Public pages',
+        description: 'How your partnership’s published reviews look at its own address: name, logo, colour, contact details, licence and host names.',
+      },
       can(p, 'rules:manage') && {
         href: '/admin/clock-rules',
         title: 'Statutory clock rules',

@@ -63,9 +63,10 @@ describe.each(ENGINES)('web shell on %s', (engine) => {
   });
 
   it('serves GOV.UK Frontend assets with caching', async () => {
-    const css = await t.app.inject({ url: '/govuk/govuk-frontend.min.css' });
+    const css = await t.app.inject({ url: '/public/govuk-frontend.min.css' });
     expect(css.statusCode).toBe(200);
     expect(css.headers['cache-control']).toContain('max-age');
+    expect((await t.app.inject({ url: '/govuk/govuk-frontend.min.js' })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/govuk/package.json' })).statusCode).toBe(404);
     expect((await t.app.inject({ url: '/public/init.mjs' })).statusCode).toBe(200);
   });

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC } from '../../platform/http/access.ts';
 import { isDemoDeployment } from '../demo/service.ts';
-import { newestForStartPage } from '../repository/routes.ts';
+import { newestForStartPage, partnershipHome } from '../repository/routes.ts';
 
 /** The start page and the pages every GOV.UK service has in its footer. */
 export async function homeRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', PUBLIC, async (req, reply) => {
+    // A partnership's own address starts with its published reviews.
+    if (req.brand) return partnershipHome(app, req, reply);
     const demo = await isDemoDeployment(app.deps.database);
     // Fully signed in (password and second factor): offer the way to their work.
     const signedIn = Boolean(req.principal && req.session?.twoFactorAt);

@@ -71,6 +71,8 @@ describe('parseManifest', () => {
         reviewType: 'local-cspr',
         themes: ['neglect', 'domestic-abuse'],
         summary: 'A summary, with a comma\nand a second line',
+        newThemes: [],
+        notes: [],
       },
       expect.objectContaining({ line: 4, file: 'child-k.docx', partnershipId: 'p-south', reviewType: 'scr', themes: [] }),
     ]);
@@ -96,6 +98,48 @@ describe('parseManifest', () => {
       },
       { line: 4, file: 'short.pdf', message: 'the row has 2 fields where the header has 7' },
     ]);
+  });
+
+  it('matches labels whatever the case and punctuation, and the common names of review types', () => {
+    const text = [
+      HEADER,
+      'a.pdf,A,northmoor,2017-01-01,Serious case review,"domestic  abuse;NEGLECT.",S',
+      'b.pdf,B,northmoor,2021-01-01,lcspr,Domestic-Abuse,S',
+      'c.pdf,C,northmoor,2021-01-01,Multi-agency practice learning review,,S',
+    ].join('\n');
+    const { rows, problems } = parseManifest(text, context);
+    expect(problems).toEqual([]);
+    expect(rows.map((r) => [r.reviewType, r.themes])).toEqual([
+      ['scr', ['domestic-abuse', 'neglect']],
+      ['local-cspr', ['domestic-abuse']],
+      ['practice-learning', []],
+    ]);
+  });
+
+  it('suggests the closest theme for one the vocabulary lacks; adds it, or imports the row without it, when told to', () => {
+    const text = [HEADER, 'a.pdf,A,northmoor,2022-01-01,thematic,"Neglekt;Domestic abuse and violence;Online harm",S'].join('\n');
+    expect(parseManifest(text, context).problems[0].message).toBe(
+      "there is no theme 'Neglekt' (did you mean 'Neglect'?); there is no theme 'Domestic abuse and violence' (did you mean 'Domestic abuse'?); there is no theme 'Online harm'",
+    );
+    const added = parseManifest(text, context, { unknownThemes: 'add' });
+    expect(added.problems).toEqual([]);
+    expect(added.rows[0].themes).toEqual(['neglekt', 'domestic-abuse-and-violence', 'online-harm']);
+    expect(added.rows[0].newThemes).toEqual([
+      { key: 'neglekt', label: 'Neglekt' },
+      { key: 'domestic-abuse-and-violence', label: 'Domestic abuse and violence' },
+      { key: 'online-harm', label: 'Online harm' },
+    ]);
+    const dropped = parseManifest(text, context, { unknownThemes: 'drop' });
+    expect(dropped.rows[0].themes).toEqual([]);
+    expect(dropped.rows[0].notes).toEqual([
+      "without the theme 'Neglekt', not in the vocabulary (did you mean 'Neglect'?)",
+      "without the theme 'Domestic abuse and violence', not in the vocabulary (did you mean 'Domestic abuse'?)",
+      "without the theme 'Online harm', not in the vocabulary",
+    ]);
+    // A retired theme is still refused: it is known, and no longer used for new reviews.
+    expect(parseManifest([HEADER, 'a.pdf,A,northmoor,2022-01-01,thematic,impact of covid 19,S'].join('\n'), context, { unknownThemes: 'drop' }).problems[0].message).toBe(
+      "the theme 'Impact of Covid-19' is retired",
+    );
   });
 
   it('accepts the columns in any order, and refuses a wrong header as a whole', () => {

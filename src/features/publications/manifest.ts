@@ -1,5 +1,8 @@
 import { isDateOnly, type DateOnly } from '../../domain/calendar/date-only.ts';
-import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
+import { reviewTypeFromName, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
+import { matchKey } from '../../domain/text/match-key.ts';
+import { editDistance } from '../../platform/search/suggest.ts';
+import { themeKeyFromLabel } from './themes.ts';
 
 /**
  * The manifest of a bulk import: a CSV file (RFC 4180) with one published report a row.
@@ -10,8 +13,11 @@ import { REVIEW_TYPE_LABELS, REVIEW_TYPES, type ReviewType } from '../../domain/
  *   path or a `..` step is refused, so a manifest can only name files beside or below itself;
  * - partnership: the partnership's slug;
  * - published_on: YYYY-MM-DD;
- * - review_type and each theme: its key or its label, in any case;
- * - themes: separated by semicolons (may be empty).
+ * - review_type and each theme: its key or its label, whatever the case and punctuation; a review
+ *   type may also be given by a common name ("Serious case review", "LCSPR");
+ * - themes: separated by semicolons (may be empty). A theme not in the vocabulary fails its row,
+ *   with the closest theme suggested, unless the import is told to add it (`add`) or to import the
+ *   row without it (`drop`), which the row's notes then say.
  *
  * Pure: no file or database access. Every row is checked; each problem is reported with the
  * line it starts on, and the good rows can still be imported.
@@ -99,6 +105,9 @@ export type ManifestContext = {
   themes: ReadonlyArray<{ key: string; label: string; retired: boolean }>;
 };
 
+/** What to do with a theme the vocabulary does not hold. */
+export type UnknownThemes = 'refuse' | 'add' | 'drop';
+
 export type ManifestRow = {
   line: number;
   /** The path as written, with forward slashes. */
@@ -110,6 +119,10 @@ export type ManifestRow = {
   reviewType: ReviewType;
   themes: string[];
   summary: string;
+  /** Themes to add to the vocabulary before this row is imported (with `add`). */
+  newThemes: Array<{ key: string; label: string }>;
+  /** What was done leniently (themes left out), to report. */
+  notes: string[];
 };
 
 export type ManifestProblem = { line: number; file: string; message: string };
@@ -128,12 +141,30 @@ export function filePathProblem(file: string): string | null {
 }
 
 function lookupReviewType(value: string): ReviewType | null {
-  const v = value.trim().toLowerCase();
-  return REVIEW_TYPES.find((t) => t === v || REVIEW_TYPE_LABELS[t].toLowerCase() === v) ?? null;
+  return reviewTypeFromName(value);
+}
+
+type ThemeEntry = { key: string; label: string; retired: boolean };
+
+/** The theme whose name is closest to one the vocabulary does not hold, if any is close enough. */
+export function closestTheme(name: string, themes: readonly ThemeEntry[]): ThemeEntry | null {
+  const wanted = matchKey(name);
+  if (!wanted) return null;
+  let best: { theme: ThemeEntry; score: number } | null = null;
+  for (const theme of themes.filter((t) => !t.retired)) {
+    for (const candidate of [matchKey(theme.label), matchKey(theme.key)]) {
+      // One name inside the other ("domestic abuse" in "domestic abuse violence") is close;
+      // otherwise the share of letters to change.
+      const score = candidate.includes(wanted) || wanted.includes(candidate) ? 0.1 : editDistance(wanted, candidate) / Math.max(wanted.length, candidate.length);
+      if (!best || score < best.score) best = { theme, score };
+    }
+  }
+  return best && best.score <= 0.4 ? best.theme : null;
 }
 
 /** Reads and checks a manifest; throws ManifestError only when the file as a whole cannot be read (bad header, broken quoting). */
-export function parseManifest(text: string, context: ManifestContext): Manifest {
+export function parseManifest(text: string, context: ManifestContext, options: { unknownThemes?: UnknownThemes } = {}): Manifest {
+  const unknownThemes = options.unknownThemes ?? 'refuse';
   const records = parseCsv(text);
   if (records.length === 0) throw new ManifestError('The manifest is empty: its first line must be the header ' + MANIFEST_COLUMNS.join(','));
   const header = records[0].fields.map((h) => h.trim().toLowerCase());
@@ -149,10 +180,10 @@ export function parseManifest(text: string, context: ManifestContext): Manifest 
   }
   const index = Object.fromEntries(MANIFEST_COLUMNS.map((c) => [c, header.indexOf(c)])) as Record<Column, number>;
   const partnerships = new Map(context.partnerships.map((p) => [p.slug.toLowerCase(), p]));
-  const themesByName = new Map<string, { key: string; label: string; retired: boolean }>();
+  const themesByName = new Map<string, ThemeEntry>();
   for (const t of context.themes) {
-    themesByName.set(t.key.toLowerCase(), t);
-    themesByName.set(t.label.toLowerCase(), t);
+    themesByName.set(matchKey(t.key), t);
+    themesByName.set(matchKey(t.label), t);
   }
 
   const rows: ManifestRow[] = [];
@@ -180,11 +211,25 @@ export function parseManifest(text: string, context: ManifestContext): Manifest 
     if (!get('review_type')) messages.push('the review type is missing');
     else if (!reviewType) messages.push(`there is no review type '${get('review_type')}' (use one of ${REVIEW_TYPES.join(', ')})`);
     const themes: string[] = [];
+    const newThemes: ManifestRow['newThemes'] = [];
+    const notes: string[] = [];
     for (const name of get('themes').split(';').map((s) => s.trim()).filter(Boolean)) {
-      const theme = themesByName.get(name.toLowerCase());
-      if (!theme) messages.push(`there is no theme '${name}'`);
-      else if (theme.retired) messages.push(`the theme '${theme.label}' is retired`);
-      else if (!themes.includes(theme.key)) themes.push(theme.key);
+      const theme = themesByName.get(matchKey(name));
+      if (theme?.retired) messages.push(`the theme '${theme.label}' is retired`);
+      else if (theme) {
+        if (!themes.includes(theme.key)) themes.push(theme.key);
+      } else {
+        const closest = closestTheme(name, context.themes);
+        const hint = closest ? ` (did you mean '${closest.label}'?)` : '';
+        const key = themeKeyFromLabel(name);
+        if (unknownThemes === 'add' && key) {
+          const label = name.replace(/\s+/g, ' ');
+          if (!newThemes.some((t) => t.key === key)) newThemes.push({ key, label });
+          if (!themes.includes(key)) themes.push(key);
+          notes.push(`adds the theme '${label}'${hint}`);
+        } else if (unknownThemes === 'drop') notes.push(`without the theme '${name}', not in the vocabulary${hint}`);
+        else messages.push(`there is no theme '${name}'${hint}`);
+      }
     }
     const summary = get('summary');
     if (!summary) messages.push('the summary is missing');
@@ -202,6 +247,8 @@ export function parseManifest(text: string, context: ManifestContext): Manifest 
       reviewType: reviewType!,
       themes,
       summary,
+      newThemes,
+      notes,
     });
   }
   return { rows, problems };

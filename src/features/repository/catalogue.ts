@@ -346,6 +346,8 @@ export async function addPublication(db: Db, input: NewPublication): Promise<{ i
       }
       // The publication's whole-text and ranking vectors, from the chunks just written.
       await sql`select cspr_index_publications(array[${row.id}]::uuid[])`.execute(trx);
+      // Its words, for spelling suggestions.
+      await sql`select cspr_index_words(array[${row.id}]::uuid[])`.execute(trx);
       return { id: row.id, slug: row.slug, created: true };
     });
     if (result.created) afterCommit(db, forgetSearches);
@@ -547,8 +549,10 @@ export async function publicationsOf(db: Db, partnershipIds: readonly string[]):
 }
 
 /** Every publication's address and last change, for the sitemap. */
-export async function publicationAddresses(db: Db): Promise<{ slug: string; updatedAt: Date }[]> {
-  const rows = await db.selectFrom('publications').select(['slug', 'updated_at']).orderBy('published_on', 'desc').execute();
+export async function publicationAddresses(db: Db, partnershipId?: string): Promise<{ slug: string; updatedAt: Date }[]> {
+  let q = db.selectFrom('publications').select(['slug', 'updated_at']).orderBy('published_on', 'desc');
+  if (partnershipId) q = q.where('partnership_id', '=', partnershipId);
+  const rows = await q.execute();
   return rows.map((r) => ({ slug: r.slug, updatedAt: r.updated_at }));
 }
 
@@ -565,11 +569,12 @@ export async function publishingPartnerships(db: Db): Promise<{ slug: string; na
 }
 
 /** For each theme, how many publications have a Learning on a Page or a 7-minute briefing. */
-export async function learningCountsByTheme(db: Db): Promise<Map<string, number>> {
+export async function learningCountsByTheme(db: Db, partnershipId?: string): Promise<Map<string, number>> {
   const { rows } = await sql<{ key: string; count: number }>`
     select t.key, count(*)::int as count
     from publications p cross join lateral jsonb_array_elements_text(p.themes) as t(key)
-    where p.learning is not null or p.briefing is not null
+    where (p.learning is not null or p.briefing is not null)
+      and (${partnershipId ?? null}::uuid is null or p.partnership_id = ${partnershipId ?? null}::uuid)
     group by t.key`.execute(db);
   return new Map(rows.map((r) => [r.key, Number(r.count)]));
 }
@@ -584,12 +589,19 @@ export type LearningItem = {
 };
 
 /** Publications of a theme that have learning products, newest first, a page at a time. */
-export async function learningForTheme(db: Db, themeKey: string, page: number, perPage = 20): Promise<{ total: number; items: LearningItem[] }> {
-  const base = db
+export async function learningForTheme(
+  db: Db,
+  themeKey: string,
+  page: number,
+  perPage = 20,
+  partnershipId?: string,
+): Promise<{ total: number; items: LearningItem[] }> {
+  let base = db
     .selectFrom('publications as p')
     .innerJoin('partnerships as pt', 'pt.id', 'p.partnership_id')
     .where(sql<boolean>`p.themes @> ${JSON.stringify([themeKey])}::jsonb`)
     .where((eb) => eb.or([eb('p.learning', 'is not', null), eb('p.briefing', 'is not', null)]));
+  if (partnershipId) base = base.where('p.partnership_id', '=', partnershipId);
   const [{ total }, rows] = await Promise.all([
     base.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow(),
     base

@@ -124,17 +124,17 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(res.statusCode).toBe(200);
       const html = res.body;
       expect(html).toContain('2 reviews match ‘bruising’');
-      const first = html.indexOf('href="/reviews/2024-bruising-in-non-mobile-babies"');
-      const second = html.indexOf(`href="/reviews/${ids.ada.slug}"`);
+      const first = html.indexOf('href="/reviews/2024-bruising-in-non-mobile-babies?from=%2Fsearch%3Fq%3Dbruising"');
+      const second = html.indexOf(`href="/reviews/${ids.ada.slug}?from=%2Fsearch%3Fq%3Dbruising"`);
       expect(first).toBeGreaterThan(0);
       expect(second).toBeGreaterThan(first);
       expect(html).toContain('noticed <mark>bruising</mark> on the ear');
       expect(html).toContain('Page 2 of the report');
-      // The title matches too, but the snippet comes from other text (here the theme labels).
-      expect(html).toContain('From the summary');
+      // The title and theme list match too, but the snippet comes from the report's own words.
+      expect(html).not.toContain('From the summary');
       expect((await get('/search?q=protocol')).body).toContain('Page 5 of the report');
       // Each review once, whatever the number of matching chunks.
-      expect(html.split(`href="/reviews/${ids.ada.slug}"`).length - 1).toBe(1);
+      expect(html.split(`href="/reviews/${ids.ada.slug}?`).length - 1).toBe(1);
     });
 
     it('finds phrases, leaves out excluded words, and searches learning and briefings', async () => {
@@ -146,6 +146,48 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect((await get('/search?q=bruising+housing')).body).toContain('1 review matches');
       const learning = (await get('/search?q=supervision+curiosity')).body;
       expect(learning).toContain('From the Learning on a Page');
+    });
+
+    it('reads OR and AND as people mean them, with brackets', async () => {
+      // "ear" is only in Child Ada's report; "protocol" in hers and in the thematic review on bruising.
+      expect((await get('/search?q=ear+OR+protocol')).body).toContain('2 reviews match');
+      expect((await get('/search?q=ear+or+protocol')).body).toContain('2 reviews match');
+      expect((await get('/search?q=ear+AND+protocol')).body).toContain('1 review matches');
+      expect((await get('/search?q=ear+AND+fractures')).body).toContain('No reviews match');
+      expect((await get('/search?q=bruising+AND+housing')).body).toContain('1 review matches');
+      // OR binds closer than AND: (ear OR protocol) AND housing finds Ada's report only.
+      expect((await get('/search?q=ear+OR+protocol+housing')).body).toContain('1 review matches');
+      expect((await get('/search?q=%28ear+OR+protocol%29+AND+bruising')).body).toContain('2 reviews match');
+    });
+
+    it('suggests the nearest word for a misspelling and shows what it finds', async () => {
+      const res = (await get('/search?q=neglekt')).body;
+      expect(res).toContain('No reviews match ‘neglekt’. Showing reviews that match ‘<strong>neglect</strong>’ instead.');
+      expect(res).toMatch(/\d+ reviews? match(es)? ‘neglect’/);
+      expect(res).toContain('Child Ada: a local review');
+      const some = (await get('/search?q=bruising+OR+neglekt')).body;
+      expect(some).toContain('Did you mean <a class="govuk-link" href="/search?q=bruising+OR+neglect">bruising OR neglect</a>?');
+      expect((await get('/search?q=neglect')).body).not.toContain('Did you mean');
+      expect((await get('/search?q=zzzzqqq')).body).toContain('No reviews match ‘zzzzqqq’');
+    });
+
+    it('shows the passage with the words side by side, with its page, before a title or theme list', async () => {
+      // "visitor noticed" is on page 2 of Ada's report; the theme list and title do not hold it.
+      const res = (await get('/search?q=health+visitor+noticed')).body;
+      expect(res).toContain('Page 2 of the report');
+      const protocol = (await get('/search?q=bruising+protocol')).body;
+      expect(protocol).toContain('<mark>protocol</mark> for <mark>bruising</mark> was in place');
+      expect(protocol).toContain('Page 5 of the report');
+    });
+
+    it('gives the review page a back link to the same search, and to nowhere else', async () => {
+      const list = (await get('/search?q=bruising&type=thematic')).body;
+      const href = /href="(\/reviews\/2024-bruising-in-non-mobile-babies\?from=[^"]+)"/.exec(list)![1];
+      const review = (await get(href.replaceAll('&amp;', '&'))).body;
+      expect(review).toContain('href="/search?q=bruising&amp;type=thematic" class="govuk-back-link">Back to your search results</a>');
+      const elsewhere = (await get('/reviews/2024-bruising-in-non-mobile-babies?from=https%3A%2F%2Fevil.example%2F')).body;
+      expect(elsewhere).toContain('href="/search" class="govuk-back-link">Published reviews</a>');
+      expect((await get('/reviews/2024-bruising-in-non-mobile-babies?from=%2F%2Fevil.example')).body).not.toContain('evil.example');
     });
 
     it('filters, and counts each facet with the other filters applied', async () => {
@@ -261,7 +303,7 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(index.body).not.toContain('href="/learning/young-carers"');
       const theme = await get('/learning/neglect');
       expect(theme.body).toContain('Practitioners should ask who else lives in the household.');
-      expect(theme.body).toContain(`href="/reviews/${ids.ada.slug}#briefing"`);
+      expect(theme.body).toContain(`href="/reviews/${ids.ada.slug}?from=%2Flearning%2Fneglect#briefing"`);
       expect((await get('/learning/no-such-theme')).statusCode).toBe(404);
     });
 

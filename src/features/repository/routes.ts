@@ -12,8 +12,10 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { searchPublications, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
+import { brandOf } from '../partnerships/brand.ts';
+import { publicBrand } from '../partnerships/brand-hosts.ts';
 import { findPartnershipBySlug, type PartnershipView } from '../partnerships/service.ts';
 import {
   BRIEFING_PARTS,
@@ -78,13 +80,25 @@ function paragraphs(text: string): string[] {
 
 type Scope = { partnership: PartnershipView | null; basePath: string };
 
+/** The partnership whose own address the request came to, as a scope with its address at the root. */
+function hostScope(req: FastifyRequest): Scope {
+  const b = req.brand;
+  return b ? { partnership: { id: b.partnershipId, slug: b.slug, name: b.name, fictional: false }, basePath: '' } : { partnership: null, basePath: '' };
+}
+
+/** The brand host's own start of links (its host name is registered), else the deployment's. */
+function baseFor(req: FastifyRequest, config: Parameters<typeof linkBase>[1]): string {
+  return req.brand ? `${req.protocol}://${req.host}` : linkBase(req, config);
+}
+
 function labelOfTheme(themes: Map<string, Theme>, key: string): string {
   return themes.get(key)?.label ?? key;
 }
 
-function hitView(hit: SearchHit, themes: Map<string, Theme>) {
+function hitView(hit: SearchHit, themes: Map<string, Theme>, from: string | null) {
   return {
-    href: `/reviews/${hit.slug}`,
+    // The review page's back link returns to this very list: query, filters and page.
+    href: `/reviews/${hit.slug}${from ? `?from=${encodeURIComponent(from)}` : ''}`,
     title: hit.title,
     summary: hit.summary.length >= 400 ? `${hit.summary.replace(/\s+\S*$/, '')}…` : hit.summary,
     partnership: hit.partnership.name,
@@ -131,7 +145,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<s
     pageCount: outcome.pageCount,
     firstShown: outcome.total === 0 ? 0 : (outcome.page - 1) * outcome.perPage + 1,
     lastShown: (outcome.page - 1) * outcome.perPage + outcome.results.length,
-    results: outcome.results.map((h) => hitView(h, themes)),
+    results: outcome.results.map((h) => hitView(h, themes, link({}) === action ? null : link({}))),
     sortItems: (outcome.mode === 'search' ? (['relevance', 'newest', 'oldest'] as const) : (['newest', 'oldest'] as const)).map((s) => ({
       value: s,
       text: SORT_LABELS[s],
@@ -148,6 +162,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<s
           params.partnerships,
           (v) => facets.partnerships.find((p) => p.value === v)?.name ?? v,
         ),
+    filteredCount: params.types.length + params.themes.length + params.years.length + params.ageBands.length + (scope.partnership ? 0 : params.partnerships.length),
     filtered: params.types.length + params.themes.length + params.years.length + params.ageBands.length + (scope.partnership ? 0 : params.partnerships.length) > 0,
     clearHref: `${action}${params.q ? `?q=${encodeURIComponent(params.q)}` : ''}`,
     pagination:
@@ -200,6 +215,76 @@ function reviewView(p: Publication, themes: Map<string, Theme>) {
   };
 }
 
+/** The lists a review is reached from; the back link returns there only (never another site). */
+const BACK_TO = /^\/(search|partnerships\/[a-z0-9-]{2,63}\/(reviews|search)|learning(\/[a-z0-9-]{1,100})?)(\?[\x21-\x7e]{0,1500})?$/;
+
+export function backLinkFrom(from: unknown): { href: string; text: string } {
+  if (typeof from === 'string' && BACK_TO.test(from)) {
+    const path = from.split('?')[0];
+    const text = path.startsWith('/learning') ? 'Back to the learning' : from.includes('?') ? 'Back to your search results' : 'Published reviews';
+    return { href: from, text };
+  }
+  return { href: '/search', text: 'Published reviews' };
+}
+
+/** On a partnership's own address, only its own publications are there. */
+function onThisHost(req: FastifyRequest, publication: Publication): boolean {
+  return !req.brand || req.brand.partnershipId === publication.partnership.id;
+}
+
+async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
+  const read = readSearchParams(req.query);
+  let params = read.params;
+  const action = `${scope.basePath}/${kind}`;
+  const [first, themes] = await Promise.all([
+    searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
+    themeMapOf(db),
+  ]);
+  let outcome = first;
+  // A word no published text holds: suggest the nearest one that does, and when nothing was
+  // found, show what the suggestion finds.
+  let suggestion: { q: string; href: string; original: string; shown: boolean } | null = null;
+  if (outcome.mode === 'search') {
+    const suggested = await suggestQuery(db, outcome.q);
+    if (suggested) {
+      const original = outcome.q;
+      if (outcome.total === 0) {
+        const instead = await searchPublications(db, toSearchRequest({ ...params, q: suggested.q, page: 1 }, scope.partnership?.slug));
+        if (instead.total > 0) {
+          params = { ...params, q: suggested.q, page: 1 };
+          outcome = instead;
+          suggestion = { q: suggested.q, href: `${action}${searchQueryString(params, {}, { partnership: !scope.partnership })}`, original, shown: true };
+        }
+      } else {
+        suggestion = { q: suggested.q, href: `${action}${searchQueryString(params, { q: suggested.q, page: 1 }, { partnership: !scope.partnership })}`, original, shown: false };
+      }
+    }
+  }
+  const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
+  const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
+  return reply.render('repository/views/results.njk', {
+    pageTitle: `${outcome.mode === 'search' ? `Search results for ‘${outcome.q}’` : heading}${outcome.page > 1 ? ` (page ${outcome.page})` : ''}${where}`,
+    heading,
+    action,
+    kind,
+    scopePartnership: scope.partnership ? { name: scope.partnership.name, slug: scope.partnership.slug } : null,
+    feedHref: scope.partnership ? `${scope.basePath}/reviews.atom` : '/reviews.atom',
+    browseHref: scope.partnership && scope.basePath ? `${scope.basePath}/reviews` : '/search',
+    ...resultsView(outcome, params, themes, scope, action),
+    suggestion,
+  });
+}
+
+
+async function themeMapOf(db: FastifyInstance['deps']['database']['db']): Promise<Map<string, Theme>> {
+  return new Map((await listThemes(db, { includeRetired: true })).map((t) => [t.key, t]));
+}
+
+/** The start page of a partnership's own address: its published reviews, searchable. */
+export function partnershipHome(app: FastifyInstance, req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  return listPageOf(app.deps.database.db, req, reply, hostScope(req), 'search');
+}
+
 export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   const { database, config, files } = app.deps;
   const db = database.db;
@@ -215,48 +300,33 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return partnership;
   }
 
-  async function listPage(req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
-    const { params } = readSearchParams(req.query);
-    const action = `${scope.basePath}/${kind}`;
-    const [outcome, themes] = await Promise.all([
-      searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
-      themeMap(),
-    ]);
-    const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
-    const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
-    return reply.render('repository/views/results.njk', {
-      pageTitle: `${outcome.mode === 'search' ? `Search results for ‘${outcome.q}’` : heading}${outcome.page > 1 ? ` (page ${outcome.page})` : ''}${where}`,
-      heading,
-      action,
-      kind,
-      scopePartnership: scope.partnership ? { name: scope.partnership.name, slug: scope.partnership.slug } : null,
-      feedHref: scope.partnership ? `${scope.basePath}/reviews.atom` : '/reviews.atom',
-      browseHref: scope.partnership ? `${scope.basePath}/reviews` : '/search',
-      ...resultsView(outcome, params, themes, scope, action),
-    });
-  }
+  const listPage = (req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') => listPageOf(db, req, reply, scope, kind);
 
-  const everywhere: Scope = { partnership: null, basePath: '' };
   const scopeOf = async (req: FastifyRequest): Promise<Scope> => {
     const partnership = await partnershipOf(req);
+    // On a partnership's own address, another partnership's pages are not there.
+    if (req.brand && req.brand.partnershipId !== partnership.id) throw notFound();
     return { partnership, basePath: `/partnerships/${partnership.slug}` };
   };
 
-  // Everyone's list and search share /search (/reviews is the signed-in workspace of reviews in progress).
-  app.get('/search', PUBLIC, async (req, reply) => listPage(req, reply, everywhere, 'search'));
+  // Everyone's list and search share /search (/reviews is the signed-in workspace of reviews in progress);
+  // on a partnership's own address, /search (and its start page) are that partnership's alone.
+  app.get('/search', PUBLIC, async (req, reply) => listPage(req, reply, hostScope(req), 'search'));
   app.get('/partnerships/:slug/reviews', PUBLIC, async (req, reply) => listPage(req, reply, await scopeOf(req), 'reviews'));
   app.get('/partnerships/:slug/search', PUBLIC, async (req, reply) => listPage(req, reply, await scopeOf(req), 'search'));
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
-    if (!publication) throw notFound('There is no published review at this address.');
-    const view = reviewView(publication, await themeMap());
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view });
+    if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
+    const [themes, brand] = await Promise.all([themeMap(), brandOf(db, publication.partnership.id)]);
+    const view = reviewView(publication, themes);
+    const back = backLinkFrom((req.query as Record<string, unknown>).from);
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
-    if (!publication || !publication.file) throw notFound('There is no report to download at this address.');
+    if (!publication || !onThisHost(req, publication) || !publication.file) throw notFound('There is no report to download at this address.');
     if (publication.fileWithdrawnOn) {
       throw Object.assign(
         new Error(`The report was withdrawn on ${formatDateForDisplay(publication.fileWithdrawnOn)}. The summary and learning of the review are still published on its page.`),
@@ -270,8 +340,8 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 
   // ---- Learning library ------------------------------------------------------------------------
 
-  app.get('/learning', PUBLIC, async (_req, reply) => {
-    const [themes, counts] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db)]);
+  app.get('/learning', PUBLIC, async (req, reply) => {
+    const [themes, counts] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db, req.brand?.partnershipId)]);
     const items = themes
       .filter((t) => (counts.get(t.key) ?? 0) > 0)
       .map((t) => ({ href: `/learning/${t.key}`, label: t.label, count: counts.get(t.key) ?? 0 }));
@@ -284,14 +354,14 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     if (!theme) throw notFound('There is no theme with this name.');
     const { params } = readSearchParams({ page: (req.query as Record<string, unknown>).page });
     const perPage = 20;
-    const { total, items } = await learningForTheme(db, theme.key, params.page, perPage);
+    const { total, items } = await learningForTheme(db, theme.key, params.page, perPage, req.brand?.partnershipId);
     const pageCount = Math.max(1, Math.ceil(total / perPage));
     return reply.render('repository/views/learning-theme.njk', {
       pageTitle: `Learning about ${theme.label.toLowerCase()}${params.page > 1 ? ` (page ${params.page})` : ''}`,
       theme,
       total,
       items: items.map((i) => ({
-        href: `/reviews/${i.slug}`,
+        href: `/reviews/${i.slug}?from=${encodeURIComponent(`/learning/${theme.key}${params.page > 1 ? `?page=${params.page}` : ''}`)}`,
         title: i.title,
         partnership: i.partnership.name,
         publishedOn: formatDateForDisplay(i.publishedOn),
@@ -314,7 +384,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   // ---- For machines --------------------------------------------------------------------------
 
   async function sendFeed(req: FastifyRequest, reply: FastifyReply, partnership: PartnershipView | null) {
-    const base = linkBase(req, config);
+    const base = baseFor(req, config);
     const [entries, themes] = await Promise.all([latestPublications(db, { limit: 50, partnershipId: partnership?.id }), themeMap()]);
     const path = partnership ? `/partnerships/${partnership.slug}/reviews` : '/reviews';
     const xml = atomFeed({
@@ -336,15 +406,16 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     return reply.type('application/atom+xml; charset=utf-8').header('cache-control', 'public, max-age=300').send(xml);
   }
 
-  app.get('/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, null));
+  app.get('/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, hostScope(req).partnership));
   app.get('/partnerships/:slug/reviews.atom', PUBLIC, async (req, reply) => sendFeed(req, reply, await partnershipOf(req)));
 
   app.get('/sitemap.xml', PUBLIC, async (req, reply) => {
-    const base = linkBase(req, config);
+    const base = baseFor(req, config);
+    const only = req.brand?.partnershipId;
     const [publications, partnerships, counts, themes] = await Promise.all([
-      publicationAddresses(db),
-      publishingPartnerships(db),
-      learningCountsByTheme(db),
+      publicationAddresses(db, only),
+      only ? Promise.resolve([]) : publishingPartnerships(db),
+      learningCountsByTheme(db, only),
       listThemes(db, { includeRetired: true }),
     ]);
     const urls: SitemapUrl[] = [

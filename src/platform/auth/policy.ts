@@ -38,17 +38,18 @@ export const PERMISSIONS = [
   'partnerships:manage', // create partnerships and their agencies
   'audit:read', // search and export the audit trail
   'rules:manage', // statutory clock rules and bank holidays
+  'brand:manage', // the partnership's brand and host names on its public pages
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
-  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read'],
+  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read', 'brand:manage'],
   'partner-lead': ['account:own', 'case:read', 'case:sign-off', 'referral:create'],
   'agency-contributor': ['account:own', 'referral:create', 'agency-request:respond'],
   reviewer: ['account:own', 'review:work'],
   'panel-viewer': ['account:own', 'panel:read'],
-  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage'],
+  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage', 'brand:manage'],
 };
 
 /** Roles that can see identifying case data must pass a second factor. */

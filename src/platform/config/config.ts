@@ -13,6 +13,13 @@ const schema = z.object({
     .max(65535, 'PORT must be a whole number between 1 and 65535')
     .default(3000),
   HOST: z.string().min(1, 'HOST must not be empty').default('127.0.0.1'),
+  SERVICE_NAME: z
+    .string()
+    .trim()
+    .min(1, 'SERVICE_NAME must not be empty')
+    .max(80, 'SERVICE_NAME must be 80 characters or fewer')
+    .refine((v) => !/[<>\r\n\t]/.test(v), 'SERVICE_NAME must be plain text on one line')
+    .default('CSPR Hub'),
   DATA_DIR: z.string().min(1, 'DATA_DIR must not be empty').default('./data'),
   DATABASE_URL: z
     .string()
@@ -131,6 +138,8 @@ export type FileStoreConfig =
 export type Config = {
   port: number;
   host: string;
+  /** The deployment's own name, shown in its header and page titles. */
+  serviceName: string;
   dataDir: string;
   databaseUrl: string | undefined;
   migrationDatabaseUrl: string | undefined;
@@ -184,6 +193,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: c.PORT,
     host: c.HOST,
+    serviceName: c.SERVICE_NAME,
     dataDir: path.resolve(c.DATA_DIR),
     databaseUrl: c.DATABASE_URL,
     migrationDatabaseUrl: c.MIGRATION_DATABASE_URL,
@@ -221,6 +231,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export const CONFIG_DOC = [
   ['PORT', '3000', 'TCP port the web server listens on.'],
   ['HOST', '127.0.0.1', 'Address to listen on; use 0.0.0.0 behind a load balancer or in a container.'],
+  ['SERVICE_NAME', 'CSPR Hub', 'The deployment’s own name, shown in the header and page titles (each partnership’s public pages show its own name).'],
   ['DATA_DIR', './data', 'Folder for the embedded database, the key file and the outbox; created if missing. (Files once kept in DATA_DIR/files are moved into the file store on start.)'],
   ['DATABASE_URL', '(unset)', 'PostgreSQL 15+ connection string; when set, the embedded database is not used.'],
   ['MIGRATION_DATABASE_URL', '(unset)', 'PostgreSQL connection string of the owner role that runs migrations (and grants the DATABASE_URL role its rights); when unset, migrations run as DATABASE_URL.'],

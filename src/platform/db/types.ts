@@ -532,6 +532,32 @@ export interface EncryptionKeysTable {
   recorded_at: Generated<Date>;
 }
 
+export type ReportLicence = 'all-rights-reserved' | 'cc-by-4.0' | 'cc-by-nc-4.0' | 'cc-by-nc-nd-4.0';
+
+export interface PartnershipBrandsTable {
+  partnership_id: string;
+  display_name: string | null;
+  accent_colour: string | null;
+  contact_email: string | null;
+  contact_phone: string | null;
+  contact_url: string | null;
+  licence: Generated<ReportLicence>;
+  logo: Buffer | null;
+  logo_type: 'image/svg+xml' | 'image/png' | null;
+  updated_at: Generated<Date>;
+}
+
+export interface PartnershipHostsTable {
+  host: string;
+  partnership_id: string;
+  created_at: Generated<Date>;
+}
+
+export interface SearchWordsTable {
+  word: string;
+  publications: Generated<number>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -572,4 +598,7 @@ export interface DB {
   stored_file_chunks: StoredFileChunksTable;
   stored_file_moves: StoredFileMovesTable;
   encryption_keys: EncryptionKeysTable;
+  partnership_brands: PartnershipBrandsTable;
+  partnership_hosts: PartnershipHostsTable;
+  search_words: SearchWordsTable;
 }

@@ -20,6 +20,8 @@ import { publicationRoutes } from '../../features/publications/routes.ts';
 import { repositoryRoutes } from '../../features/repository/routes.ts';
 import { healthRoutes } from '../../features/health/routes.ts';
 import { homeRoutes } from '../../features/home/routes.ts';
+import { setUpPartnershipHosts } from '../../features/partnerships/brand-hosts.ts';
+import { brandRoutes } from '../../features/partnerships/brand-routes.ts';
 import { rulesRoutes } from '../../features/rules/routes.ts';
 import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
@@ -112,13 +114,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       Object.assign(new Error(`There have been too many attempts from your address. Wait ${context.after} and try again.`), { statusCode: 429 }),
   });
   await setUpStaticAssets(app);
-  setUpViews(app, { navigation: navigationFor });
+  setUpViews(app, { navigation: navigationFor, serviceName: config.serviceName });
+  // After the views: a partnership's host name sets the brand pages are drawn in.
+  setUpPartnershipHosts(app);
   await setUpAuthentication(app);
   // After the door: only people who may use a route learn what it refuses.
   setUpPlainTextGuard(app);
 
   await app.register(healthRoutes);
   await app.register(homeRoutes);
+  await app.register(brandRoutes);
   await app.register(ssoRoutes);
   await app.register(adminRoutes);
   await app.register(auditRoutes);

@@ -6,9 +6,18 @@ import type { NavItem } from './views.ts';
 export function navigationFor(req: FastifyRequest): NavItem[] {
   const p = req.principal;
   const fullySignedIn = p && (p.via === 'token' || req.session?.twoFactorAt);
+  // A partnership's own address: its published reviews and their learning, nothing else.
+  if (req.brand) {
+    return [
+      { href: '/search', text: 'Search' },
+      { href: '/learning', text: 'Learning' },
+    ];
+  }
   if (!p || !fullySignedIn) {
     return [
       { href: '/', text: 'Home' },
+      { href: '/search', text: 'Search' },
+      { href: '/learning', text: 'Learning' },
       { href: '/sign-in', text: 'Sign in' },
     ];
   }

@@ -5,6 +5,7 @@ import nunjucks from 'nunjucks';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
+/** The deployment's name when none is configured (SERVICE_NAME). */
 export const SERVICE_NAME = 'CSPR Hub';
 
 /**
@@ -50,7 +51,7 @@ declare module 'fastify' {
   }
 }
 
-export function setUpViews(app: FastifyInstance, options: { navigation: (req: FastifyRequest) => NavItem[] }): void {
+export function setUpViews(app: FastifyInstance, options: { navigation: (req: FastifyRequest) => NavItem[]; serviceName?: string }): void {
   const env = createViewEnvironment();
   app.decorateRequest('viewContext', null as unknown as Record<string, unknown>);
   app.addHook('onRequest', async (req) => {
@@ -64,7 +65,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       ...item,
       active: item.href === '/' ? req.url === '/' : req.url.startsWith(item.href),
     }));
-    const base = { serviceName: SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext, ...context };
+    const base = { serviceName: options.serviceName ?? SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext, ...context };
     // Pages for people not signed in are the same for everyone but for the CSP nonce:
     // they are rendered once with a placeholder and served from memory after that.
     const cacheable = req.principal === null && this.statusCode < 300;

@@ -2,6 +2,8 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/types.ts';
 import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } from './text.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
+import { maxDistanceFor, nearestWord } from './suggest.ts';
 
 /**
  * Full-text search of the public learning repository. The engine (PostgreSQL text search over
@@ -189,6 +191,51 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   return outcome;
 }
 
+/** The query tree as a tsquery built in SQL, each person's word or phrase passed as a parameter. */
+function tsqueryOf(node: QueryNode | null): RawBuilder<unknown> {
+  if (!node) return sql`websearch_to_tsquery('english', '')`;
+  switch (node.kind) {
+    case 'term':
+      return sql`websearch_to_tsquery('english', ${node.phrase ? `"${node.text.replace(/["“”]/gu, ' ')}"` : node.text.replace(/^-+/u, '')})`;
+    case 'not':
+      return sql`(!! ${tsqueryOf(node.item)})`;
+    case 'and':
+      return node.items.map(tsqueryOf).reduce((a, b) => sql`(${a} && ${b})`);
+    case 'or':
+      return node.items.map(tsqueryOf).reduce((a, b) => sql`(${a} || ${b})`);
+  }
+}
+
+export type Suggestion = { q: string; corrections: Array<{ from: string; to: string }> };
+
+/**
+ * "Did you mean": the query with each word that no published text holds replaced by the nearest
+ * word that one does (see suggest.ts). Null when every word is known or nothing is near.
+ */
+export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion | null> {
+  const q = guardQuery(rawQuery);
+  const words = [...new Set(wordsOf(parseQuery(q)).map((w) => w.toLowerCase()).filter((w) => /^[a-z]{3,40}$/.test(w)))].slice(0, 8);
+  if (words.length === 0) return null;
+  const known = new Set((await db.selectFrom('search_words').select('word').where('word', 'in', words).execute()).map((r) => r.word));
+  let corrected = q;
+  const corrections: Suggestion['corrections'] = [];
+  for (const word of words.filter((w) => !known.has(w))) {
+    const d = maxDistanceFor(word);
+    const candidates = await db
+      .selectFrom('search_words')
+      .select(['word', 'publications'])
+      .where(sql<boolean>`length(word) between ${word.length - d} and ${word.length + d}`)
+      .where(sql<boolean>`(left(word, 1) = ${word.slice(0, 1)} or right(word, 2) = ${word.slice(-2)})`)
+      .execute();
+    const near = nearestWord(word, candidates);
+    if (near) {
+      corrections.push({ from: word, to: near });
+      corrected = replaceWord(corrected, word, near);
+    }
+  }
+  return corrections.length > 0 ? { q: corrected, corrections } : null;
+}
+
 async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome> {
   const q = guardQuery(request.q ?? '');
   const mode: SearchOutcome['mode'] = q ? 'search' : 'list';
@@ -210,13 +257,16 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
   const fp = anyOf(sql`m.partnership_slug`, partnerships, 'text');
   const fixed = request.partnership ? sql`pt.slug = ${request.partnership}` : sql`true`;
 
+  // The words as a person means them (OR, AND, brackets, quotes, minus: see query.ts).
+  const tree = parseQuery(q);
+  const adjacent = plainWords(tree);
   const matched =
     mode === 'search'
       ? sql`
-        parsed as (select websearch_to_tsquery('english', ${q}) as tsq),
+        parsed as (select ${tsqueryOf(tree)} as tsq, ${adjacent ? sql`phraseto_tsquery('english', ${adjacent})` : sql`null::tsquery`} as adjacent),
         -- The query's lexemes, each as written in the query's text form ('bruis', 'it''s').
         query as (
-          select p.tsq, l.lexemes,
+          select p.tsq, p.adjacent, l.lexemes,
                  array_to_string(l.lexemes, ' | ')::tsquery as anyq,
                  array(select x::tsquery from unnest(l.lexemes) as x) as lexq,
                  -- AND and NOT are judged over the whole publication, not one chunk: "neglect housing"
@@ -257,7 +307,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
           where ${fixed}
         )`
       : sql`
-        query as (select null::tsquery as tsq, null::tsquery as anyq, false as phrase, null::text[] as lexemes),
+        query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, false as phrase, null::text[] as lexemes),
         m as materialized (
           select p.id, null::int as seq, null::real as rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type,
                  p.themes, p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
@@ -293,12 +343,15 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
         from shown s
         join publications p on p.id = s.id
         cross join query
-        -- The passage shown: the publication's best page or text for the query (its title only
-        -- when nothing else matches), read only for the results on this page.
+        -- The passage shown: the publication's best page or text for the query, read only for the
+        -- results on this page. Best is a passage with every word of the query, then one with the
+        -- words side by side as written ("not yet mobile"), then the report's own words before its
+        -- title and theme labels (which only name the subject), then the closest match.
         left join lateral (
           select c.kind, c.page, c.body from publication_chunks c
           where c.publication_id = s.id and (c.tsv @@ (case when query.phrase then query.tsq else query.anyq end)) is true
-          order by c.weight = 'A', ts_rank_cd(c.tsv, query.anyq) desc, c.seq
+          order by (c.tsv @@ query.tsq) is true desc, (query.adjacent is not null and c.tsv @@ query.adjacent) is true desc,
+                   c.weight in ('A', 'C'), ts_rank_cd(c.tsv, query.anyq) desc, c.seq
           limit 1
         ) c on true
       ) r) as results,

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { LOGO_MAX_BYTES, readLogo, sanitiseSvg } from './logo-image.ts';
+
+const svg = (inner: string, attrs = '') => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"${attrs}>${inner}</svg>`;
+
+describe('a partnership logo', () => {
+  it('keeps the drawing of an SVG', async () => {
+    const clean = await sanitiseSvg(svg('<title>Logo</title><circle cx="5" cy="5" r="4" fill="#1d70b8"/>'));
+    expect(clean).toContain('<circle');
+    expect(clean).toContain('<title>Logo</title>');
+  });
+
+  it('removes scripts, event handlers, links, external images and styles', async () => {
+    const clean = (await sanitiseSvg(
+      svg(
+        '<script>alert(1)</script><rect width="5" height="5" onclick="alert(2)"/><a href="javascript:alert(3)"><text>x</text></a>' +
+          '<image href="https://tracker.example/p.png"/><use href="https://evil.example/x.svg#a"/><foreignObject><iframe src="https://evil.example"></iframe></foreignObject>' +
+          '<style>@import url(https://evil.example/x.css)</style>',
+        ' onload="alert(4)" style="background:url(https://evil.example/y)"',
+      ),
+    ))!;
+    for (const bad of ['script', 'alert', 'onclick', 'onload', 'javascript:', 'href', 'https://', 'foreignObject', 'iframe', '<style', 'style=']) expect(clean).not.toContain(bad);
+    expect(clean).toContain('<rect');
+  });
+
+  it('accepts a PNG by its signature and refuses other files', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(20)]);
+    expect(await readLogo(png)).toMatchObject({ ok: true, logo: { type: 'image/png' } });
+    expect(await readLogo(Buffer.from('GIF89a....'))).toEqual({ ok: false, problem: 'The logo must be an SVG or a PNG image' });
+    expect(await readLogo(Buffer.from('<svg><script>alert(1)</script></svg>'))).toMatchObject({ ok: true });
+    expect(await readLogo(Buffer.alloc(0))).toEqual({ ok: false, problem: 'The selected file is empty' });
+  });
+
+  it('refuses a logo over the size limit', async () => {
+    expect(await readLogo(Buffer.alloc(LOGO_MAX_BYTES + 1, 0x20))).toMatchObject({ ok: false, problem: expect.stringContaining('KB or smaller') });
+  });
+});

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
+
+/** The tree in a short form: words, "phrases", -not, (a OR b), [a AND b]. */
+function show(n: QueryNode | null): string {
+  if (!n) return '∅';
+  switch (n.kind) {
+    case 'term':
+      return n.phrase ? `"${n.text}"` : n.text;
+    case 'not':
+      return `-${show(n.item)}`;
+    case 'or':
+      return `(${n.items.map(show).join(' OR ')})`;
+    case 'and':
+      return `[${n.items.map(show).join(' AND ')}]`;
+  }
+}
+
+describe('reading search words as people write them', () => {
+  it('needs every word, with or without AND', () => {
+    expect(show(parseQuery('neglect housing'))).toBe('[neglect AND housing]');
+    expect(show(parseQuery('neglect AND housing'))).toBe('[neglect AND housing]');
+    expect(show(parseQuery('neglect and housing'))).toBe('[neglect AND housing]');
+  });
+
+  it('takes OR, in any case, as either word; OR binds closer than AND', () => {
+    expect(show(parseQuery('neglect OR housing'))).toBe('(neglect OR housing)');
+    expect(show(parseQuery('neglect or housing'))).toBe('(neglect OR housing)');
+    expect(show(parseQuery('neglect OR abuse housing'))).toBe('[(neglect OR abuse) AND housing]');
+    expect(show(parseQuery('neglect | housing'))).toBe('(neglect OR housing)');
+  });
+
+  it('groups with brackets, and reads phrases and left-out words', () => {
+    expect(show(parseQuery('(neglect OR abuse) AND (housing OR school)'))).toBe('[(neglect OR abuse) AND (housing OR school)]');
+    expect(show(parseQuery('"not yet mobile" -bruising'))).toBe('["not yet mobile" AND -bruising]');
+    expect(show(parseQuery('neglect -"domestic abuse"'))).toBe('[neglect AND -"domestic abuse"]');
+    expect(show(parseQuery('co-sleeping'))).toBe('co-sleeping');
+  });
+
+  it('is lenient with what does not balance', () => {
+    expect(show(parseQuery('OR neglect AND'))).toBe('neglect');
+    expect(show(parseQuery('neglect OR OR abuse'))).toBe('(neglect OR abuse)');
+    expect(show(parseQuery('(neglect OR abuse'))).toBe('(neglect OR abuse)');
+    expect(show(parseQuery('neglect) housing'))).toBe('[neglect AND housing]');
+    expect(show(parseQuery('"not yet mobile'))).toBe('"not yet mobile"');
+    expect(parseQuery('  OR AND ( ) - ')).toBeNull();
+  });
+
+  it('gives the plain words in order, and the words to check the spelling of', () => {
+    expect(plainWords(parseQuery('not yet mobile'))).toBe('not yet mobile');
+    expect(plainWords(parseQuery('neglect -housing OR'))).toBe('neglect');
+    expect(wordsOf(parseQuery('neglekt "domestic abuse" -housing'))).toEqual(['neglekt', 'domestic', 'abuse']);
+  });
+
+  it('replaces a whole word whatever its case', () => {
+    expect(replaceWord('Neglekt and housing', 'neglekt', 'neglect')).toBe('neglect and housing');
+    expect(replaceWord('neglekts neglekt', 'neglekt', 'neglect')).toBe('neglekts neglect');
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { editDistance, nearestWord } from './suggest.ts';
+
+describe('spelling suggestions', () => {
+  it('counts edits, a swap of neighbours as one', () => {
+    expect(editDistance('neglekt', 'neglect')).toBe(1);
+    expect(editDistance('negelct', 'neglect')).toBe(1);
+    expect(editDistance('neglet', 'neglect')).toBe(1);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+  });
+
+  it('offers the nearest indexed word, the commoner one on a tie', () => {
+    const words = [
+      { word: 'neglect', publications: 40 },
+      { word: 'neglected', publications: 5 },
+      { word: 'housing', publications: 12 },
+      { word: 'bruising', publications: 9 },
+      { word: 'cruising', publications: 1 },
+    ];
+    expect(nearestWord('neglekt', words)).toBe('neglect');
+    expect(nearestWord('Neglekted', words)).toBe('neglected');
+    expect(nearestWord('hausing', words)).toBe('housing');
+    expect(nearestWord('truising', words)).toBe('bruising');
+  });
+
+  it('offers nothing for a word that is indexed, or when nothing is near', () => {
+    expect(nearestWord('neglect', [{ word: 'neglect', publications: 1 }, { word: 'neglects', publications: 1 }])).toBeNull();
+    expect(nearestWord('zebra', [{ word: 'neglect', publications: 1 }])).toBeNull();
+    expect(nearestWord('abd', [{ word: 'xyz', publications: 1 }])).toBeNull();
+  });
+});

@@ -1,0 +1,52 @@
+/**
+ * Spelling suggestions: the indexed word nearest to a word a person typed, by edit distance
+ * (insertions, deletions, substitutions and swaps of two neighbouring letters, each counting one).
+ */
+
+/** Optimal string alignment distance (Damerau–Levenshtein without repeated edits of a substring). */
+export function editDistance(a: string, b: string): number {
+  if (a === b) return 0;
+  const m = a.length;
+  const n = b.length;
+  let prev2: number[] = [];
+  let prev = Array.from({ length: n + 1 }, (_, j) => j);
+  for (let i = 1; i <= m; i++) {
+    const cur = [i];
+    for (let j = 1; j <= n; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, prev2[j - 2] + 1);
+      cur.push(d);
+    }
+    prev2 = prev;
+    prev = cur;
+  }
+  return prev[n];
+}
+
+/** How far a suggestion may be from the word typed: one edit for short words, up to three for long ones. */
+export function maxDistanceFor(word: string): number {
+  return word.length <= 4 ? 1 : word.length <= 7 ? 2 : 3;
+}
+
+export type IndexedWord = { word: string; publications: number };
+
+/**
+ * The nearest indexed word: fewest edits, then the word in most publications, then alphabetical.
+ * Null when the word is itself indexed or nothing is near enough.
+ */
+export function nearestWord(typed: string, candidates: readonly IndexedWord[]): string | null {
+  const word = typed.toLowerCase();
+  const limit = maxDistanceFor(word);
+  let best: { word: string; distance: number; publications: number } | null = null;
+  for (const c of candidates) {
+    if (c.word === word) return null;
+    if (Math.abs(c.word.length - word.length) > limit) continue;
+    const distance = editDistance(word, c.word);
+    if (distance > limit) continue;
+    if (!best || distance < best.distance || (distance === best.distance && (c.publications > best.publications || (c.publications === best.publications && c.word < best.word)))) {
+      best = { word: c.word, distance, publications: c.publications };
+    }
+  }
+  return best?.word ?? null;
+}
