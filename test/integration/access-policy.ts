@@ -43,7 +43,6 @@ const only = (...roles: RoleName[]): Rule => ({ who: roles });
 
 export const ACCESS_POLICY: Record<string, Rule> = {
   // Static files, health checks and the public pages.
-  'GET /assets/*': anyone,
   'GET /govuk/*': anyone,
   'GET /public/*': anyone,
   'GET /healthz': anyone,
