@@ -205,6 +205,21 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /cases/:id/review/publication': only(ADMIN),
   'POST /cases/:id/review/publication': only(ADMIN),
 
+  // Learning into practice: the business unit records a review's recommendations and their actions;
+  // the partners' leads read them and sign off (or send back) what agencies say they have done; an
+  // agency reads and updates only the actions its own agency owns (the record decides which).
+  'GET /cases/:id/review/recommendations': only(ADMIN, LEAD),
+  'GET /cases/:id/review/recommendations/new': only(ADMIN),
+  'POST /cases/:id/review/recommendations/new': only(ADMIN),
+  'GET /cases/:id/review/recommendations/:recId/edit': only(ADMIN),
+  'POST /cases/:id/review/recommendations/:recId/edit': only(ADMIN),
+  'GET /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
+  'POST /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
+  'GET /actions': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/:actionId': only(ADMIN, LEAD, AGENCY),
+  'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
+  'POST /actions/:actionId/sign-off': only(LEAD),
+
   // Publishing (the partnership publishes; the anonymisation check is theirs).
   'GET /cases/:id/review/publish': only(ADMIN),
   'POST /cases/:id/review/publish': only(ADMIN),

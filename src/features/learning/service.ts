@@ -199,7 +199,7 @@ export async function findRecommendation(db: Kysely<DB>, partnershipId: string, 
   return (await recommendationsOfIncident(db, partnershipId, incidentId, today)).find((r) => r.id === recommendationId);
 }
 
-async function checkRecommendation(db: Kysely<DB>, partnershipId: string, input: RecommendationDefinition): Promise<Problem[]> {
+export async function checkRecommendation(db: Kysely<DB>, partnershipId: string, input: RecommendationDefinition): Promise<Problem[]> {
   const [themes, agencies] = await Promise.all([themeOptions(db), agenciesOf(db, partnershipId)]);
   return recommendationProblems(
     input,

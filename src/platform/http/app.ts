@@ -13,6 +13,7 @@ import { dashboardRoutes } from '../../features/dashboard/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
+import { learningRoutes } from '../../features/learning/routes.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
 import { publicationRoutes } from '../../features/publications/routes.ts';
@@ -123,6 +124,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewRoutes);
   await app.register(reviewRoutes);
   await app.register(reviewApiRoutes);
+  await app.register(learningRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
