@@ -262,6 +262,13 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/incidents/:id/transitions': { who: [ADMIN], token: 'write' },
   'GET /api/v1/incidents/:id/review': { who: [ADMIN, LEAD, REVIEWER], token: 'read' },
   'POST /api/v1/incidents/:id/review/entries': { who: [ADMIN, REVIEWER], token: 'write' },
+  'GET /api/v1/incidents/:id/review/recommendations': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/incidents/:id/review/recommendations': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/recommendations/:id/actions': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/actions': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
+  'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

@@ -15,6 +15,7 @@ import {
 } from './schemas.ts';
 import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/openapi-paths.ts';
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
+import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -132,6 +133,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Account', description: 'Who you are.' },
       { name: 'Documentation', description: 'This document.' },
       REVIEW_API_TAG,
+      LEARNING_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -258,6 +260,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         },
       },
       ...reviewApiPaths(),
+      ...learningApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -284,6 +287,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ReferralCreate: jsonSchema(referralCreateSchema, 'input'),
         Created: jsonSchema(createdSchema),
         ...reviewApiSchemas(),
+        ...learningApiSchemas(),
         ...publicApiSchemas(),
       },
     },

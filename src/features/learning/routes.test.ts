@@ -142,6 +142,8 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     expect(list.body).toContain(`/actions/${schoolAction}`);
     expect(list.body).not.toContain(`/actions/${policeAction}`);
     expect((await school.get(`/actions/${policeAction}`)).statusCode).toBe(404);
+    expect((await police.get(`/actions/${schoolAction}`)).statusCode).toBe(404);
+    expect((await police.get(`/actions/${policeAction}`)).statusCode).toBe(200);
     const csrf = await school.csrfFrom(`/actions/${schoolAction}`);
     const before = await count('action_updates');
     const other = await school.post(`/actions/${policeAction}/updates`, { step: 'start', text: '', version: '1' }, { csrf });

@@ -454,3 +454,23 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
 }
 
 export { isOpen };
+
+/** A recommendation of a case's review by its id alone, if it is in `scope`. */
+export async function loadRecommendation(db: Kysely<DB>, scope: TenantScope, recommendationId: string, today: DateOnly): Promise<RecommendationView | undefined> {
+  if (!isUuid(recommendationId)) return undefined;
+  if (scope !== 'all' && scope.length === 0) return undefined;
+  const row = await withTenant(db, scope, (trx) => {
+    let q = trx.selectFrom('recommendations').select(['partnership_id', 'incident_id']).where('id', '=', recommendationId);
+    if (scope !== 'all') q = q.where('partnership_id', 'in', scope);
+    return q.executeTakeFirst();
+  });
+  if (!row?.incident_id) return undefined;
+  return findRecommendation(db, row.partnership_id, row.incident_id, recommendationId, today);
+}
+
+/** The partnership a recommendation belongs to, whoever asks (for the audit trail of a refusal). */
+export async function recommendationPartnership(db: Kysely<DB>, recommendationId: string): Promise<string | null> {
+  if (!isUuid(recommendationId)) return null;
+  const row = await withTenant(db, 'all', (trx) => trx.selectFrom('recommendations').select('partnership_id').where('id', '=', recommendationId).executeTakeFirst());
+  return row?.partnership_id ?? null;
+}

@@ -14,6 +14,7 @@ import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
+import { learningApiRoutes } from '../../features/learning/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
 import { publicationRoutes } from '../../features/publications/routes.ts';
@@ -125,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewRoutes);
   await app.register(reviewApiRoutes);
   await app.register(learningRoutes);
+  await app.register(learningApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
