@@ -141,6 +141,9 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     expect(list.statusCode).toBe(200);
     expect(list.body).toContain(`/actions/${schoolAction}`);
     expect(list.body).not.toContain(`/actions/${policeAction}`);
+    // The agency filter offers only the school's own agency.
+    expect(list.body).toContain(`value="${schoolId}"`);
+    expect(list.body).not.toContain(`value="${policeId}"`);
     expect((await school.get(`/actions/${policeAction}`)).statusCode).toBe(404);
     expect((await police.get(`/actions/${schoolAction}`)).statusCode).toBe(404);
     expect((await police.get(`/actions/${policeAction}`)).statusCode).toBe(200);

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actionProblems, ACTION_STATUS_LABELS, ACTION_STATUSES, isActionStatus, RAG_LABELS, RESPONSE_LABELS, RESPONSES, STEP_LABELS, stepsFrom, type ActionDefinition, type RecommendationDefinition } from '../../domain/learning/actions.ts';
-import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { agenciesWith, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
@@ -284,10 +284,13 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     const result = await listActions(db, req.principal!, filters, today());
     const scope = learningScope(req.principal!);
     const partnerships = scope === 'all' ? [] : scope;
-    const agencies = (await Promise.all(partnerships.map((p) => agenciesOf(db, p)))).flat();
-    const own = new Set(result.items.map((i) => i.agencyId));
+    const byPartnership = await Promise.all(partnerships.map(async (p) => ({ p, list: await agenciesOf(db, p) })));
+    const agencyPartnership = new Map(byPartnership.flatMap(({ p, list }) => list.map((a) => [a.id, p] as const)));
+    const agencies = byPartnership.flatMap(({ list }) => list);
     const wide = partnershipsWith(req.principal!, READ);
-    const visibleAgencies = wide === 'all' || wide.length ? agencies : agencies.filter((a) => own.has(a.id) || a.id === filters.agencyId);
+    // An agency contributor filters among their own agencies only; the partnership sees all of its agencies.
+    const own = new Set(agenciesWith(req.principal!, OWN_AGENCY));
+    const visibleAgencies = wide === 'all' ? agencies : agencies.filter((a) => own.has(a.id) || (wide.length > 0 && wide.includes(agencyPartnership.get(a.id) ?? '')));
     const query = (p: number) => {
       const params = new URLSearchParams();
       if (filters.agencyId) params.set('agency', filters.agencyId);
