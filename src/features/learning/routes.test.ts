@@ -219,7 +219,11 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     const inProgress = await admin.get('/actions?status=in-progress');
     expect(inProgress.body).toContain(`/actions/${schoolAction}`);
     expect(inProgress.body).not.toContain(`/actions/${policeAction}`);
+    const byTheme = await admin.get('/actions?theme=domestic-abuse');
+    expect(textOf(byTheme.body)).toContain('28 actions');
+    expect(textOf((await admin.get('/actions?theme=suicide')).body)).toContain('0 actions');
+    expect(textOf((await admin.get(`/actions?review=${caseId}&agency=${schoolId}`)).body)).toContain('1 action.');
     // Nonsense filters are ignored, never a 500.
-    expect((await admin.get('/actions?agency=nonsense&status=sideways&page=-4')).statusCode).toBe(200);
+    expect((await admin.get('/actions?agency=nonsense&status=sideways&page=-4&theme=%27%3B--&review=x')).statusCode).toBe(200);
   });
 });

@@ -21,6 +21,7 @@ import {
   loadAction,
   recommendationsOfIncident,
   recordStep,
+  reviewsWithActions,
   themeOptions,
   updateRecommendation,
   type ActionDetail,
@@ -279,6 +280,8 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       agencyId: str('agency') || undefined,
       status: isActionStatus(status) ? status : ('open' as const),
       overdue: str('overdue') === 'yes',
+      theme: str('theme') || undefined,
+      incidentId: str('review') || undefined,
       page,
     };
     const result = await listActions(db, req.principal!, filters, today());
@@ -296,6 +299,8 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       if (filters.agencyId) params.set('agency', filters.agencyId);
       if (status && isActionStatus(status)) params.set('status', status);
       if (filters.overdue) params.set('overdue', 'yes');
+      if (filters.theme) params.set('theme', filters.theme);
+      if (filters.incidentId) params.set('review', filters.incidentId);
       if (p > 1) params.set('page', String(p));
       const s = params.toString();
       return `/actions${s ? `?${s}` : ''}`;
@@ -304,8 +309,10 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('learning/views/actions.njk', {
       pageTitle: 'Actions from reviews',
       result,
-      filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue },
+      filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue, theme: filters.theme ?? '', review: filters.incidentId ?? '' },
       agencies: visibleAgencies,
+      themes: await themeOptions(db),
+      reviews: await reviewsWithActions(db, req.principal!),
       previous: page > 1 ? query(page - 1) : null,
       next: page < result.pages ? query(page + 1) : null,
       page,

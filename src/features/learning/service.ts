@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import {
   actionProblems,
@@ -403,7 +403,7 @@ export async function recordStep(
   });
 }
 
-export type ActionFilters = { agencyId?: string; status?: ActionStatus | 'open'; overdue?: boolean; page: number };
+export type ActionFilters = { agencyId?: string; status?: ActionStatus | 'open'; overdue?: boolean; theme?: string; incidentId?: string; page: number };
 export const PAGE_SIZE = 25;
 
 export type ActionListItem = ActionSummary & { recommendationNumber: string; incidentId: string | null; incidentReference: string | null };
@@ -435,6 +435,8 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
     if (filters.status === 'open' || !filters.status) q = q.where('recommendation_actions.status', '!=', 'closed');
     else q = q.where('recommendation_actions.status', '=', filters.status);
     if (filters.overdue) q = q.where('recommendation_actions.due_on', '<', today).where('recommendation_actions.status', 'in', ['not-started', 'in-progress']);
+    if (filters.theme && /^[a-z0-9-]{1,80}$/.test(filters.theme)) q = q.where(sql<boolean>`recommendations.themes @> ${JSON.stringify([filters.theme])}::jsonb`);
+    if (filters.incidentId && isUuid(filters.incidentId)) q = q.where('recommendations.incident_id', '=', filters.incidentId);
     const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await q
       .select(ACTION_COLUMNS)
@@ -473,4 +475,29 @@ export async function recommendationPartnership(db: Kysely<DB>, recommendationId
   if (!isUuid(recommendationId)) return null;
   const row = await withTenant(db, 'all', (trx) => trx.selectFrom('recommendations').select('partnership_id').where('id', '=', recommendationId).executeTakeFirst());
   return row?.partnership_id ?? null;
+}
+
+/** The reviews (cases) with recommendations whose actions the person may see, for the assurance view's filter. */
+export async function reviewsWithActions(db: Kysely<DB>, principal: Principal): Promise<{ id: string; reference: string }[]> {
+  const wide = partnershipsWith(principal, 'case:read');
+  const ownAgencies = agenciesWith(principal, 'agency-request:respond');
+  const scope = learningScope(principal);
+  if (scope !== 'all' && scope.length === 0) return [];
+  return withTenant(db, scope, (trx) =>
+    trx
+      .selectFrom('recommendation_actions')
+      .innerJoin('recommendations', 'recommendations.id', 'recommendation_actions.recommendation_id')
+      .innerJoin('incidents', 'incidents.id', 'recommendations.incident_id')
+      .select(['incidents.id', 'incidents.reference'])
+      .where((eb) => {
+        const ors = [];
+        if (wide === 'all') ors.push(eb.val(true));
+        else if (wide.length) ors.push(eb('recommendation_actions.partnership_id', 'in', wide));
+        if (ownAgencies.length) ors.push(eb('recommendation_actions.agency_id', 'in', ownAgencies));
+        return ors.length ? eb.or(ors) : eb.val(false);
+      })
+      .distinct()
+      .orderBy('incidents.reference')
+      .execute(),
+  );
 }
