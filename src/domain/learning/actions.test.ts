@@ -107,3 +107,14 @@ describe('defining actions and recommendations', () => {
     ]);
   });
 });
+
+describe('a recommendation’s published status', () => {
+  it('says how far its actions have got', async () => {
+    const { recommendationProgress } = await import('./actions.ts');
+    expect(recommendationProgress('accepted', []).label).toBe('Actions not yet agreed');
+    expect(recommendationProgress('not-accepted', []).label).toBe('Not accepted');
+    expect(recommendationProgress('accepted', ['closed', 'closed']).label).toBe('Completed and signed off');
+    expect(recommendationProgress('accepted-in-part', ['in-progress', 'completed', 'impact-evaluated']).label).toBe('In progress: 2 of 3 actions completed');
+    expect(recommendationProgress(null, ['not-started'])).toEqual({ label: 'In progress: 0 of 1 action completed', done: 0, total: 1 });
+  });
+});

@@ -207,3 +207,21 @@ export function recommendationProblems(input: RecommendationDefinition, knownThe
   problems.push(...responseProblems(input.response, input.responseReasons));
   return problems;
 }
+
+// ---- A recommendation's current status, as published -------------------------------------------
+
+export type RecommendationProgress = { label: string; done: number; total: number };
+
+/**
+ * The status a recommendation is published with (the partnership publishes "all reviews and their
+ * recommendations" and how they are acted on): not accepted; no actions agreed yet; how many of its
+ * actions are completed; or completed and signed off once every action is closed.
+ */
+export function recommendationProgress(response: Response | null, statuses: readonly ActionStatus[]): RecommendationProgress {
+  const total = statuses.length;
+  const done = statuses.filter((s) => s === 'completed' || s === 'impact-evaluated' || s === 'closed').length;
+  if (response === 'not-accepted') return { label: 'Not accepted', done, total };
+  if (total === 0) return { label: 'Actions not yet agreed', done, total };
+  if (statuses.every((s) => s === 'closed')) return { label: 'Completed and signed off', done, total };
+  return { label: `In progress: ${done} of ${total} ${total === 1 ? 'action' : 'actions'} completed`, done, total };
+}

@@ -199,6 +199,23 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     expect((await lead.post(`/actions/${schoolAction}/updates`, { step: 'note', text: 'x', version: '4' }, { from: `/actions/${schoolAction}` })).statusCode).toBe(403);
   });
 
+  it('publishes the recommendations with the review, each with its response and current status', async () => {
+    await t.app.deps.database.db
+      .insertInto('publications')
+      .values({ partnership_id: p.id, incident_id: caseId, source: 'review', slug: '2026-learning-child-l', title: '2026 – Learning – Child L', summary: 'A fictional review.', review_type: 'local-cspr', themes: '[]', published_on: today, withdrawable_on: addDays(today, 400) })
+      .execute();
+    const page = await outsider.get('/reviews/2026-learning-child-l');
+    expect(page.statusCode).toBe(200);
+    const text = textOf(page.body);
+    expect(text).toContain('Recommendations and what is being done');
+    expect(text).toContain('Schools should be told of domestic abuse call-outs');
+    expect(text).toContain('Accepted in part: Only for schools in the area');
+    expect(text).toContain('In progress: 0 of 2 actions completed');
+    // Who leads an action, and the evidence, are not published.
+    expect(text).not.toContain('Jo Patel');
+    expect(text).not.toContain('40 of 40 arrived');
+  });
+
   it('lists open actions across reviews with filters and pages', async () => {
     const db = t.app.deps.database.db;
     const rec = await findRecommendation(db, p.id, caseId, recId, today);

@@ -6,6 +6,7 @@ import {
   isOpen,
   ragOf,
   recommendationProblems,
+  recommendationProgress,
   type ActionDefinition,
   type ActionStatus,
   type ActionStep,
@@ -500,4 +501,28 @@ export async function reviewsWithActions(db: Kysely<DB>, principal: Principal): 
       .orderBy('incidents.reference')
       .execute(),
   );
+}
+
+export type PublishedRecommendation = { number: string; text: string; response: Response | null; responseReasons: string; status: string };
+
+/**
+ * The recommendations published with a review: those recorded on its case or on the publication
+ * itself, each with its response and current status. Public once the review is published.
+ */
+export async function publishedRecommendations(db: Kysely<DB>, publication: { id: string; partnershipId: string; incidentId: string | null }): Promise<PublishedRecommendation[]> {
+  const rows = await withTenant(db, [publication.partnershipId], async (trx) => {
+    const recs = await trx
+      .selectFrom('recommendations')
+      .select(['id', 'number', 'text', 'response', 'response_reasons'])
+      .where('partnership_id', '=', publication.partnershipId)
+      .where((eb) => (publication.incidentId ? eb.or([eb('publication_id', '=', publication.id), eb('incident_id', '=', publication.incidentId)]) : eb('publication_id', '=', publication.id)))
+      .execute();
+    const actions = recs.length
+      ? await trx.selectFrom('recommendation_actions').select(['recommendation_id', 'status']).where('partnership_id', '=', publication.partnershipId).where('recommendation_id', 'in', recs.map((r) => r.id)).execute()
+      : [];
+    return recs.map((r) => ({ ...r, statuses: actions.filter((a) => a.recommendation_id === r.id).map((a) => a.status) }));
+  });
+  return rows
+    .map((r) => ({ number: r.number, text: r.text, response: r.response, responseReasons: r.response_reasons, status: recommendationProgress(r.response, r.statuses).label }))
+    .sort((a, b) => a.number.localeCompare(b.number, 'en', { numeric: true }));
 }

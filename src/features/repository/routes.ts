@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RESPONSE_LABELS } from '../../domain/learning/actions.ts';
+import { publishedRecommendations } from '../learning/service.ts';
 import { formatDateForDisplay } from '../../domain/calendar/date-only.ts';
 import {
   AGE_BAND_LABELS,
@@ -251,7 +253,8 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
     if (!publication) throw notFound('There is no published review at this address.');
     const view = reviewView(publication, await themeMap());
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view });
+    const recommendations = await publishedRecommendations(db, { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId });
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, recommendations, responses: RESPONSE_LABELS });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
