@@ -484,23 +484,28 @@ export async function reviewsWithActions(db: Kysely<DB>, principal: Principal): 
   const ownAgencies = agenciesWith(principal, 'agency-request:respond');
   const scope = learningScope(principal);
   if (scope !== 'all' && scope.length === 0) return [];
-  return withTenant(db, scope, (trx) =>
-    trx
-      .selectFrom('recommendation_actions')
-      .innerJoin('recommendations', 'recommendations.id', 'recommendation_actions.recommendation_id')
-      .innerJoin('incidents', 'incidents.id', 'recommendations.incident_id')
-      .select(['incidents.id', 'incidents.reference'])
-      .where((eb) => {
-        const ors = [];
-        if (wide === 'all') ors.push(eb.val(true));
-        else if (wide.length) ors.push(eb('recommendation_actions.partnership_id', 'in', wide));
-        if (ownAgencies.length) ors.push(eb('recommendation_actions.agency_id', 'in', ownAgencies));
-        return ors.length ? eb.or(ors) : eb.val(false);
-      })
-      .distinct()
-      .orderBy('incidents.reference')
-      .execute(),
-  );
+  return withTenant(db, scope, async (trx) => {
+    // The whole partnership's reviews with recommendations: from the recommendations, not every action.
+    const whole = wide === 'all' || wide.length
+      ? await (() => {
+          let q = trx.selectFrom('recommendations').innerJoin('incidents', 'incidents.id', 'recommendations.incident_id').select(['incidents.id', 'incidents.reference']);
+          if (wide !== 'all') q = q.where('recommendations.partnership_id', 'in', wide);
+          return q.distinct().execute();
+        })()
+      : [];
+    const own = ownAgencies.length
+      ? await trx
+          .selectFrom('recommendation_actions')
+          .innerJoin('recommendations', 'recommendations.id', 'recommendation_actions.recommendation_id')
+          .innerJoin('incidents', 'incidents.id', 'recommendations.incident_id')
+          .select(['incidents.id', 'incidents.reference'])
+          .where('recommendation_actions.agency_id', 'in', ownAgencies)
+          .distinct()
+          .execute()
+      : [];
+    const byId = new Map([...whole, ...own].map((r) => [r.id, r]));
+    return [...byId.values()].sort((a, b) => a.reference.localeCompare(b.reference));
+  });
 }
 
 export type PublishedRecommendation = { number: string; text: string; response: Response | null; responseReasons: string; status: string };
