@@ -66,7 +66,8 @@ create table action_updates (
   id uuid primary key default gen_random_uuid(),
   partnership_id uuid not null references partnerships(id),
   action_id uuid not null,
-  step text not null check (step in ('created', 'note', 'start', 'complete', 'evaluate', 'close', 'send-back')),
+  -- 'changed': the business unit changed the action's owner, lead, due date, intended change or measure
+  step text not null check (step in ('created', 'changed', 'note', 'start', 'complete', 'evaluate', 'close', 'send-back')),
   from_status text check (from_status in ('not-started', 'in-progress', 'completed', 'impact-evaluated', 'closed')),
   to_status text not null check (to_status in ('not-started', 'in-progress', 'completed', 'impact-evaluated', 'closed')),
   text_enc text,

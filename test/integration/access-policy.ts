@@ -217,6 +217,8 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
   'GET /actions': only(ADMIN, LEAD, AGENCY),
   'GET /actions/:actionId': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/:actionId/edit': only(ADMIN),
+  'POST /actions/:actionId/edit': only(ADMIN),
   'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
   'POST /actions/:actionId/sign-off': only(LEAD),
 

@@ -199,6 +199,27 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     expect((await lead.post(`/actions/${schoolAction}/updates`, { step: 'note', text: 'x', version: '4' }, { from: `/actions/${schoolAction}` })).statusCode).toBe(403);
   });
 
+  it('lets the business unit change an action, keeping the date rule and the history; no one else', async () => {
+    const url = `/actions/${schoolAction}/edit`;
+    expect((await school.get(url)).statusCode).toBe(403);
+    expect((await lead.get(url)).statusCode).toBe(403);
+    expect((await outsider.get(url)).statusCode).toBe(404);
+    const form = await admin.get(url);
+    expect(form.statusCode).toBe(200);
+    const version = /name="version" value="(\d+)"/.exec(form.body)?.[1] ?? '';
+    const values = { agencyId: schoolId, leadName: 'Jo Patel', intendedChange: 'Schools told the next morning', measureOfSuccess: 'Termly check', version };
+    const early = await admin.post(url, { ...values, ...dateFields('dueOn', addDays(madeOn, -5)) });
+    expect(early.statusCode).toBe(422);
+    expect(errorSummary(early.body)).toContain('The due date cannot be before the date of the recommendation');
+    const ok = await admin.post(url, { ...values, leadName: 'Kim Osei', ...dateFields('dueOn', addDays(today, 45)) });
+    expect(ok.statusCode, errorSummary(ok.body)).toBe(303);
+    const page = textOf((await school.get(`/actions/${schoolAction}`)).body);
+    expect(page).toContain('Named lead: Jo Patel → Kim Osei');
+    // Status and evidence stay as they were.
+    expect(page).toContain('Sent back');
+    expect(page).toContain('40 of 40 arrived');
+  });
+
   it('publishes the recommendations with the review, each with its response and current status', async () => {
     await t.app.deps.database.db
       .insertInto('publications')
@@ -212,7 +233,7 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     expect(text).toContain('Accepted in part: Only for schools in the area');
     expect(text).toContain('In progress: 0 of 2 actions completed');
     // Who leads an action, and the evidence, are not published.
-    expect(text).not.toContain('Jo Patel');
+    expect(text).not.toContain('Kim Osei');
     expect(text).not.toContain('40 of 40 arrived');
   });
 

@@ -23,6 +23,7 @@ import {
   recordStep,
   reviewsWithActions,
   themeOptions,
+  updateAction,
   updateRecommendation,
   type ActionDetail,
   type RecommendationView,
@@ -47,6 +48,7 @@ const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, ra
 const NOTICES: Record<string, string> = {
   recommendation: 'The recommendation was saved.',
   action: 'The action was added.',
+  changed: 'The action was changed.',
   note: 'The progress update was added.',
   start: 'The action is now in progress.',
   complete: 'The action is marked as completed. A statutory partner’s lead will check the evidence.',
@@ -393,6 +395,73 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     const current = result.conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
     return renderAction(reply.code(result.conflict ? 409 : 422), req, current, { values: { ...body, form }, ...problems.view() });
   }
+
+  // ---- Changing an action (the business unit) ---------------------------------------------------
+
+  async function renderActionEdit(reply: FastifyReply, action: ActionDetail, values: FormBody, extra: Record<string, unknown> = {}) {
+    return reply.render('learning/views/action-form.njk', {
+      pageTitle: `Change the action for recommendation ${action.recommendation.number}`,
+      title: `Change the action for recommendation ${action.recommendation.number}`,
+      back: `/actions/${action.id}`,
+      action: `/actions/${action.id}/edit`,
+      button: 'Save the action',
+      incident: { reference: action.recommendation.incidentReference ?? '' },
+      recommendation: action.recommendation,
+      agencies: await agenciesOf(db, action.partnershipId),
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  async function actionToManage(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
+    const action = await actionFor(req, reply);
+    if (!action) return null;
+    if (actionAccess(req.principal, action).manage) return action;
+    await req.audit({ action: 'access-refused', permission: WRITE, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, outcome: 'refused' });
+    reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit can change an action.', status: 403 });
+    return null;
+  }
+
+  app.get('/actions/:actionId/edit', access(WRITE), async (req, reply) => {
+    const action = await actionToManage(req, reply);
+    if (!action) return reply;
+    return renderActionEdit(reply, action, { agencyId: action.agencyId, leadName: action.leadName, ...dateValues('dueOn', action.dueOn), intendedChange: action.intendedChange, measureOfSuccess: action.measureOfSuccess, version: String(action.version) });
+  });
+
+  app.post('/actions/:actionId/edit', access(WRITE), async (req, reply) => {
+    const action = await actionToManage(req, reply);
+    if (!action) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['dueOn']);
+    const input = readAction(body, problems);
+    let conflict = false;
+    if (problems.any) {
+      const agencies = await agenciesOf(db, action.partnershipId);
+      problems.addAll(actionProblems({ ...input, dueOn: action.recommendation.madeOn }, action.recommendation.madeOn, agencies.map((a) => a.id)));
+    } else {
+      const result = await req.change(
+        (trx) => updateAction(trx, cipher, action, actorOf(req), input, Number(text(body, 'version', 12))),
+        (r) =>
+          r.ok && r.changed.length
+            ? {
+                action: 'action-changed',
+                permission: WRITE,
+                partnershipId: action.partnershipId,
+                recordType: 'recommendation-action',
+                recordId: action.id,
+                changes: { before: { agencyId: action.agencyId, leadName: action.leadName, dueOn: action.dueOn }, after: { agencyId: input.agencyId, leadName: input.leadName, dueOn: input.dueOn }, changed: r.changed },
+              }
+            : null,
+      );
+      if (result.ok) return reply.redirect(`/actions/${action.id}?done=changed`, 303);
+      conflict = Boolean(result.conflict);
+      problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));
+    }
+    const current = conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
+    return renderActionEdit(reply.code(conflict ? 409 : 422), current, { ...body, version: String(current.version) }, problems.view());
+  });
 
   app.post('/actions/:actionId/updates', access([WRITE, OWN_AGENCY]), async (req, reply) => step(req, reply, 'owner'));
   app.post('/actions/:actionId/sign-off', access(SIGN_OFF), async (req, reply) => step(req, reply, 'lead'));

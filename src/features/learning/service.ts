@@ -301,6 +301,52 @@ export async function addAction(trx: Kysely<DB>, rec: RecommendationView, actor:
   });
 }
 
+/**
+ * Changes what an action is (owner, lead, due date, intended change, measure) if nobody has changed
+ * it since `version`; its status and evidence stay. The history records what changed.
+ */
+export async function updateAction(trx: Kysely<DB>, cipher: FieldCipher, action: ActionDetail, actor: Actor, input: ActionDefinition, version: number): Promise<Outcome<{ changed: string[] }>> {
+  if (action.status === 'closed') return { ok: false, problems: [{ field: 'state', message: 'This action is closed: it was signed off and can no longer be changed' }] };
+  const agencies = await agenciesOf(trx, action.partnershipId);
+  const problems = actionProblems(
+    input,
+    action.recommendation.madeOn,
+    agencies.map((a) => a.id),
+  );
+  if (problems.length) return { ok: false, problems };
+  const name = (id: string) => agencies.find((a) => a.id === id)?.name ?? 'another agency';
+  const changes: string[] = [];
+  if (input.agencyId !== action.agencyId) changes.push(`Owning agency: ${action.agencyName} → ${name(input.agencyId)}`);
+  if (input.leadName.trim() !== action.leadName) changes.push(`Named lead: ${action.leadName} → ${input.leadName.trim()}`);
+  if (input.dueOn !== action.dueOn) changes.push(`Due date: ${action.dueOn} → ${input.dueOn}`);
+  if (input.intendedChange.trim() !== action.intendedChange) changes.push('Intended change reworded');
+  if (input.measureOfSuccess.trim() !== action.measureOfSuccess) changes.push('Measure of success reworded');
+  if (changes.length === 0) return { ok: true, changed: [] };
+  return withTenant(trx, [action.partnershipId], async (t) => {
+    const result = await t
+      .updateTable('recommendation_actions')
+      .set((eb) => ({
+        agency_id: input.agencyId,
+        lead_name: input.leadName.trim(),
+        due_on: input.dueOn as DateOnly,
+        intended_change: input.intendedChange.trim(),
+        measure_of_success: input.measureOfSuccess.trim(),
+        version: eb('version', '+', 1),
+        updated_at: new Date(),
+      }))
+      .where('id', '=', action.id)
+      .where('partnership_id', '=', action.partnershipId)
+      .where('version', '=', version)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return { ok: false, problems: [CONFLICT], conflict: true };
+    await t
+      .insertInto('action_updates')
+      .values({ partnership_id: action.partnershipId, action_id: action.id, step: 'changed', from_status: action.status, to_status: action.status, text_enc: sealField(cipher, changes.join('\n')), created_by: actor.userId, created_by_name: actor.name })
+      .execute();
+    return { ok: true, changed: changes };
+  });
+}
+
 /** One action with its recommendation and history, if it is in `scope`. The caller checks `actionAccess`. */
 export async function loadAction(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, actionId: string, today: DateOnly): Promise<ActionDetail | undefined> {
   if (!isUuid(actionId)) return undefined;

@@ -572,7 +572,7 @@ export interface ActionUpdatesTable {
   id: Generated<string>;
   partnership_id: string;
   action_id: string;
-  step: 'created' | 'note' | 'start' | 'complete' | 'evaluate' | 'close' | 'send-back';
+  step: 'created' | 'changed' | 'note' | 'start' | 'complete' | 'evaluate' | 'close' | 'send-back';
   from_status: ActionStatusValue | null;
   to_status: ActionStatusValue;
   text_enc: string | null;
