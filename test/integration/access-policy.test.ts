@@ -210,6 +210,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
         entries: await trx.selectFrom('review_entries').select(['incident_id', 'id']).where('partnership_id', '=', b.id).execute(),
         reports: await trx.selectFrom('review_reports').select(['incident_id', 'id']).where('partnership_id', '=', b.id).execute(),
         referrals: (await trx.selectFrom('referrals').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
+        recommendations: await trx.selectFrom('recommendations').select(['incident_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is not', null).execute(),
+        actions: (await trx.selectFrom('recommendation_actions').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         publications: (await trx.selectFrom('publications').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
       }));
       const people = await db
@@ -232,7 +234,10 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           urls = list.map((r) => url.replace(':id', r.incident_id).replace(param, r.id));
           return true;
         };
-        if (!(pairs(':childId', rows.children) || pairs(':requestId', rows.requests) || pairs(':entryId', rows.entries) || pairs(':reportId', rows.reports))) {
+        if (!(pairs(':childId', rows.children) || pairs(':requestId', rows.requests) || pairs(':entryId', rows.entries) || pairs(':reportId', rows.reports) || pairs(':recId', rows.recommendations as { incident_id: string; id: string }[]))) {
+          if (url.startsWith('/actions/')) fill(':actionId', rows.actions);
+          if (url.startsWith('/api/v1/actions/')) fill(':id', rows.actions);
+          if (url.startsWith('/api/v1/recommendations/')) fill(':id', rows.recommendations.map((r) => r.id));
           if (url.startsWith('/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
           else if (url.startsWith('/referrals/')) fill(':id', rows.referrals);
           else if (url.startsWith('/publications/')) fill(':id', rows.publications);

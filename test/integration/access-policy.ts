@@ -211,6 +211,23 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /cases/:id/review/publication': only(ADMIN),
   'POST /cases/:id/review/publication': only(ADMIN),
 
+  // Learning into practice: the business unit records a review's recommendations and their actions;
+  // the partners' leads read them and sign off (or send back) what agencies say they have done; an
+  // agency reads and updates only the actions its own agency owns (the record decides which).
+  'GET /cases/:id/review/recommendations': only(ADMIN, LEAD),
+  'GET /cases/:id/review/recommendations/new': only(ADMIN),
+  'POST /cases/:id/review/recommendations/new': only(ADMIN),
+  'GET /cases/:id/review/recommendations/:recId/edit': only(ADMIN),
+  'POST /cases/:id/review/recommendations/:recId/edit': only(ADMIN),
+  'GET /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
+  'POST /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
+  'GET /actions': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/:actionId': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/:actionId/edit': only(ADMIN),
+  'POST /actions/:actionId/edit': only(ADMIN),
+  'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
+  'POST /actions/:actionId/sign-off': only(LEAD),
+
   // Publishing (the partnership publishes; the anonymisation check is theirs).
   'GET /cases/:id/review/publish': only(ADMIN),
   'POST /cases/:id/review/publish': only(ADMIN),
@@ -263,6 +280,13 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/incidents/:id/rapid-review/panel-response': { who: [ADMIN], token: 'write' },
   'POST /api/v1/incidents/:id/clocks/:clock/pause': { who: [ADMIN], token: 'write' },
   'POST /api/v1/incidents/:id/clocks/:clock/resume': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/incidents/:id/review/recommendations': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/incidents/:id/review/recommendations': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/recommendations/:id/actions': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/actions': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
+  'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

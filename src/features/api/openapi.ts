@@ -18,6 +18,7 @@ import {
 import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/openapi-paths.ts';
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
+import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -137,6 +138,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: 'Documentation', description: 'This document.' },
       RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
+      LEARNING_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -302,6 +304,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       },
       ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
+      ...learningApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -331,6 +334,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         Created: jsonSchema(createdSchema),
         ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
+        ...learningApiSchemas(),
         ...publicApiSchemas(),
       },
     },

@@ -13,6 +13,7 @@ function otherWork(req: FastifyRequest): { href: string; text: string; descripti
   if (can(p, 'review:work')) items.push({ href: '/cases/reviews', text: 'Your reviews', description: 'The reviews you lead: terms of reference, the review’s log and report versions.' });
   if (can(p, 'panel:read')) items.push({ href: '/panel', text: 'Sent to the Panel', description: 'Notifications, rapid reviews and advance copies of final reports that partnerships have sent to the Panel.' });
   if (can(p, 'agency-request:respond')) items.push({ href: '/agency-requests', text: 'Requests to your agency', description: 'Agency summaries and chronologies the partnership has asked your agency for.' });
+  if (can(p, 'agency-request:respond')) items.push({ href: '/actions', text: 'Your agency’s actions from reviews', description: 'Actions your agency owns from reviews’ recommendations: record progress and the evidence of what changed.' });
   if (can(p, 'referral:create')) items.push({ href: '/referrals/new', text: 'Refer an incident', description: 'Tell the partnership about a serious incident so that it can decide whether to notify the Panel.' });
   if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) {
     items.push({ href: '/admin', text: 'Administration', description: 'Manage partnerships, agencies, users, clock rules and the audit trail, as your role allows.' });

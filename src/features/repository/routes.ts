@@ -1,4 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RESPONSE_LABELS } from '../../domain/learning/actions.ts';
+import { publishedRecommendations } from '../learning/service.ts';
 import { formatDateForDisplay } from '../../domain/calendar/date-only.ts';
 import {
   AGE_BAND_LABELS,
@@ -318,10 +320,14 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   app.get(`/reviews/:slug(${SLUG_ROUTE})`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
     if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
-    const [themes, brand] = await Promise.all([themeMap(), brandOf(db, publication.partnership.id)]);
+    const [themes, brand, recommendations] = await Promise.all([
+      themeMap(),
+      brandOf(db, publication.partnership.id),
+      publishedRecommendations(db, { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId }),
+    ]);
     const view = reviewView(publication, themes);
     const back = backLinkFrom((req.query as Record<string, unknown>).from);
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back });
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back, recommendations, responses: RESPONSE_LABELS });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {

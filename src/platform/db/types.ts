@@ -558,6 +558,61 @@ export interface SearchWordsTable {
   publications: Generated<number>;
 }
 
+export interface RecommendationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  incident_id: string | null;
+  publication_id: string | null;
+  number: string;
+  text: string;
+  made_on: ColumnType<string, string, string>;
+  themes: ColumnType<string[], string, string>;
+  agency_ids: ColumnType<string[], string, string>;
+  response: 'accepted' | 'accepted-in-part' | 'not-accepted' | null;
+  response_reasons: Generated<string>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_by: string | null;
+  updated_at: Generated<Date>;
+}
+
+export type ActionStatusValue = 'not-started' | 'in-progress' | 'completed' | 'impact-evaluated' | 'closed';
+
+export interface RecommendationActionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  recommendation_id: string;
+  agency_id: string;
+  lead_name: string;
+  due_on: ColumnType<string, string, string>;
+  intended_change: string;
+  measure_of_success: string;
+  status: Generated<ActionStatusValue>;
+  completion_evidence_enc: string | null;
+  impact_what_changed_enc: string | null;
+  impact_evidence_enc: string | null;
+  sent_back: Generated<boolean>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ActionUpdatesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  action_id: string;
+  step: 'created' | 'changed' | 'note' | 'start' | 'complete' | 'evaluate' | 'close' | 'send-back';
+  from_status: ActionStatusValue | null;
+  to_status: ActionStatusValue;
+  text_enc: string | null;
+  what_changed_enc: string | null;
+  created_by: string | null;
+  created_by_name: string | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -601,4 +656,7 @@ export interface DB {
   partnership_brands: PartnershipBrandsTable;
   partnership_hosts: PartnershipHostsTable;
   search_words: SearchWordsTable;
+  recommendations: RecommendationsTable;
+  recommendation_actions: RecommendationActionsTable;
+  action_updates: ActionUpdatesTable;
 }

@@ -13,6 +13,8 @@ import { dashboardRoutes } from '../../features/dashboard/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
+import { learningRoutes } from '../../features/learning/routes.ts';
+import { learningApiRoutes } from '../../features/learning/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -133,6 +135,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewRoutes);
   await app.register(reviewApiRoutes);
   await app.register(rapidReviewApiRoutes);
+  await app.register(learningRoutes);
+  await app.register(learningApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);

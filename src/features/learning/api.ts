@@ -1,0 +1,363 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { isDateOnly, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { ACTION_STATUSES, ACTION_STEPS, isActionStatus, RESPONSES } from '../../domain/learning/actions.ts';
+import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import { sendProblem } from '../../platform/http/errors.ts';
+import type { Problem } from '../../platform/http/form-body.ts';
+import { actorOf, today } from '../cases/request-context.ts';
+import { incidentPartnership } from '../cases/service.ts';
+import { loadReview, type ReviewView } from '../reviews/service.ts';
+import {
+  actionAccess,
+  actionPartnership,
+  addAction,
+  addRecommendation,
+  learningScope,
+  listActions,
+  loadAction,
+  loadRecommendation,
+  recommendationPartnership,
+  recommendationsOfIncident,
+  recordStep,
+  type ActionDetail,
+  type ActionSummary,
+  type RecommendationView,
+} from './service.ts';
+
+/**
+ * Learning into practice in the JSON API, for agencies' own systems: a review's recommendations,
+ * their actions and updates on those actions. The same services and checks as the pages: an
+ * agency's token reaches only its own agency's actions; sign-off and sending back are the partner
+ * leads'.
+ */
+
+const READ: Permission = 'case:read';
+const WRITE: Permission = 'case:write';
+const OWN_AGENCY: Permission = 'agency-request:respond';
+const SIGN_OFF: Permission = 'case:sign-off';
+const SEE_ACTIONS: readonly Permission[] = [READ, OWN_AGENCY];
+const UPDATE_ACTIONS: readonly Permission[] = [WRITE, OWN_AGENCY, SIGN_OFF];
+
+const dateString = z.string().refine(isDateOnly, 'Use a date written YYYY-MM-DD');
+
+export const recommendationCreateSchema = z
+  .object({
+    number: z.string().max(20).describe('As in the report, e.g. "3" or "3a".'),
+    text: z.string().max(10_000).describe('As published with the review: no names or identifying details.'),
+    madeOn: dateString.describe('The date of the recommendation; no action may be due before it.'),
+    themes: z.array(z.string().max(80)).max(50).optional().describe('Theme keys of the repository’s vocabulary.'),
+    agencyIds: z.array(z.string().max(40)).max(50).describe('The partnership’s agencies it is for.'),
+    response: z.enum(RESPONSES).optional().describe('The partnership’s response.'),
+    responseReasons: z.string().max(10_000).optional().describe('Required unless accepted in full.'),
+  })
+  .strict();
+
+export const actionCreateSchema = z
+  .object({
+    agencyId: z.string().max(40).describe('The agency that owns the action; only its contributors update it.'),
+    leadName: z.string().max(200),
+    dueOn: dateString.describe('Not before the recommendation’s date.'),
+    intendedChange: z.string().max(10_000),
+    measureOfSuccess: z.string().max(10_000),
+  })
+  .strict();
+
+export const actionUpdateSchema = z
+  .object({
+    step: z.enum(ACTION_STEPS).describe('note, start, complete (evidence in text), evaluate (whatChanged and evidence in text): the owning agency or the business unit. close, send-back (reasons in text): a statutory partner’s lead.'),
+    text: z.string().max(10_000).optional().describe('The update, the evidence, or the reasons for sending back. Stored encrypted.'),
+    whatChanged: z.string().max(10_000).optional(),
+    version: z.number().int().positive().describe('The action’s version as last read: a change made since is a conflict (409).'),
+  })
+  .strict();
+
+const actionSchema = z.object({
+  id: z.uuid(),
+  recommendationId: z.uuid(),
+  agency: z.object({ id: z.uuid(), name: z.string() }),
+  leadName: z.string(),
+  dueOn: z.string(),
+  intendedChange: z.string(),
+  measureOfSuccess: z.string(),
+  status: z.enum(ACTION_STATUSES),
+  sentBack: z.boolean(),
+  rag: z.enum(['red', 'amber', 'green']).nullable(),
+  version: z.number().int(),
+});
+
+const actionDetailSchema = actionSchema.extend({
+  completionEvidence: z.string(),
+  impactWhatChanged: z.string(),
+  impactEvidence: z.string(),
+  updates: z.array(z.object({ step: z.string(), fromStatus: z.string().nullable(), toStatus: z.string(), text: z.string(), whatChanged: z.string(), by: z.string().nullable(), at: z.string() })),
+});
+
+const recommendationSchema = z.object({
+  id: z.uuid(),
+  incidentId: z.uuid().nullable(),
+  number: z.string(),
+  text: z.string(),
+  madeOn: z.string(),
+  themes: z.array(z.string()),
+  agencyIds: z.array(z.string()),
+  response: z.enum(RESPONSES).nullable(),
+  responseReasons: z.string(),
+  version: z.number().int(),
+  actions: z.array(actionSchema),
+});
+
+const recommendationListSchema = z.object({ recommendations: z.array(recommendationSchema) });
+const actionListSchema = z.object({ actions: z.array(actionSchema), total: z.number().int(), page: z.number().int(), pages: z.number().int() });
+
+function presentAction(a: ActionSummary): z.infer<typeof actionSchema> {
+  return { id: a.id, recommendationId: a.recommendationId, agency: { id: a.agencyId, name: a.agencyName }, leadName: a.leadName, dueOn: a.dueOn, intendedChange: a.intendedChange, measureOfSuccess: a.measureOfSuccess, status: a.status, sentBack: a.sentBack, rag: a.rag, version: a.version };
+}
+
+function presentDetail(a: ActionDetail): z.infer<typeof actionDetailSchema> {
+  return {
+    ...presentAction(a),
+    completionEvidence: a.completionEvidence,
+    impactWhatChanged: a.impactWhatChanged,
+    impactEvidence: a.impactEvidence,
+    updates: a.updates.map((u) => ({ step: u.step, fromStatus: u.fromStatus, toStatus: u.toStatus, text: u.text, whatChanged: u.whatChanged, by: u.by, at: u.atIso })),
+  };
+}
+
+function presentRecommendation(r: RecommendationView): z.infer<typeof recommendationSchema> {
+  return { id: r.id, incidentId: r.incidentId, number: r.number, text: r.text, madeOn: r.madeOn, themes: r.themes, agencyIds: r.agencyIds, response: r.response, responseReasons: r.responseReasons, version: r.version, actions: r.actions.map(presentAction) };
+}
+
+const invalid = (reply: FastifyReply, problems: Problem[]) => sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', { errors: problems });
+
+function parse<T>(schema: z.ZodType<T>, req: FastifyRequest, reply: FastifyReply): T | null {
+  const parsed = schema.safeParse(req.body ?? {});
+  if (parsed.success) return parsed.data;
+  invalid(
+    reply,
+    parsed.error.issues.map((i) => ({ field: i.path.map(String).join('.') || 'body', message: i.message })),
+  );
+  return null;
+}
+
+export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher } = app.deps;
+  const db = database.db;
+
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
+    const { id } = req.params as { id: string };
+    const view = await loadReview(db, cipher, partnershipsWith(req.principal!, permission), id, today());
+    if (view) return view;
+    const elsewhere = await incidentPartnership(db, id);
+    if (elsewhere) await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'recommendations', recordId: id, outcome: 'refused' });
+    sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
+    return null;
+  }
+
+  app.get('/api/v1/incidents/:id/review/recommendations', access(READ), async (req, reply) => {
+    const view = await reviewFor(req, reply, READ);
+    if (!view) return reply;
+    await req.audit({ action: 'view', permission: READ, partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { page: 'recommendations', via: 'api' } });
+    return { recommendations: (await recommendationsOfIncident(db, view.incident.partnershipId, view.incident.id, today())).map(presentRecommendation) };
+  });
+
+  app.post('/api/v1/incidents/:id/review/recommendations', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = parse(recommendationCreateSchema, req, reply);
+    if (!body) return reply;
+    const pid = view.incident.partnershipId;
+    const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
+    const result = await req.change(
+      (trx) => addRecommendation(trx, pid, view.incident.id, actorOf(req), input),
+      (r) => (r.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: pid, recordType: 'recommendation', recordId: r.id, changes: { after: { incidentId: view.incident.id, ...input }, via: 'api' } } : null),
+    );
+    if (!result.ok) return invalid(reply, result.problems);
+    const created = (await recommendationsOfIncident(db, pid, view.incident.id, today())).find((r) => r.id === result.id);
+    return reply.code(201).header('location', `/api/v1/incidents/${view.incident.id}/review/recommendations`).send(created ? presentRecommendation(created) : {});
+  });
+
+  app.post('/api/v1/recommendations/:id/actions', access(WRITE), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const rec = await loadRecommendation(db, partnershipsWith(req.principal!, WRITE), id, today());
+    if (!rec) {
+      const elsewhere = await recommendationPartnership(db, id);
+      if (elsewhere) await req.audit({ action: 'access-refused', permission: WRITE, partnershipId: elsewhere, recordType: 'recommendation', recordId: id, outcome: 'refused' });
+      return sendProblem(reply, 404, 'Not found', 'There is no recommendation with this id that you may change.');
+    }
+    const body = parse(actionCreateSchema, req, reply);
+    if (!body) return reply;
+    const input = { ...body, dueOn: body.dueOn as DateOnly };
+    const result = await req.change(
+      (trx) => addAction(trx, rec, actorOf(req), input),
+      (r) => (r.ok ? { action: 'action-added', permission: WRITE, partnershipId: rec.partnershipId, recordType: 'recommendation-action', recordId: r.id, changes: { after: { recommendationId: rec.id, ...input }, via: 'api' } } : null),
+    );
+    if (!result.ok) return invalid(reply, result.problems);
+    const created = await loadAction(db, cipher, [rec.partnershipId], result.id, today());
+    return reply.code(201).header('location', `/api/v1/actions/${result.id}`).send(created ? presentDetail(created) : {});
+  });
+
+  app.get('/api/v1/actions', access(SEE_ACTIONS), async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : '');
+    const page = Math.min(10_000, Math.max(1, Number.parseInt(str('page'), 10) || 1));
+    const status = str('status');
+    const result = await listActions(db, req.principal!, { agencyId: str('agency') || undefined, status: isActionStatus(status) ? status : 'open', overdue: str('overdue') === 'true' || str('overdue') === 'yes', theme: str('theme') || undefined, incidentId: str('review') || undefined, page }, today());
+    await req.audit({ action: 'view', permission: READ, recordType: 'recommendation-actions', changes: { page: 'actions', via: 'api' } });
+    return { actions: result.items.map(presentAction), total: result.total, page, pages: result.pages };
+  });
+
+  async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
+    const { id } = req.params as { id: string };
+    const action = await loadAction(db, cipher, learningScope(req.principal!), id, today());
+    if (action && actionAccess(req.principal, action).read) return action;
+    const from = action?.partnershipId ?? (await actionPartnership(db, id));
+    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: id, outcome: 'refused' });
+    sendProblem(reply, 404, 'Not found', 'There is no action with this id that you may see.');
+    return null;
+  }
+
+  app.get('/api/v1/actions/:id', access(SEE_ACTIONS), async (req, reply) => {
+    const action = await actionFor(req, reply);
+    if (!action) return reply;
+    await req.audit({ action: 'view', permission: READ, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, changes: { via: 'api' } });
+    return presentDetail(action);
+  });
+
+  app.post('/api/v1/actions/:id/updates', access(UPDATE_ACTIONS), async (req, reply) => {
+    const action = await actionFor(req, reply);
+    if (!action) return reply;
+    const body = parse(actionUpdateSchema, req, reply);
+    if (!body) return reply;
+    const role = body.step === 'close' || body.step === 'send-back' ? 'lead' : 'owner';
+    const may = actionAccess(req.principal, action);
+    const permission: Permission = role === 'lead' ? SIGN_OFF : may.manage ? WRITE : OWN_AGENCY;
+    if (role === 'lead' ? !may.lead : !may.owner) {
+      await req.audit({ action: 'access-refused', permission, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, outcome: 'refused' });
+      return sendProblem(reply, 403, 'Forbidden', role === 'lead' ? 'Only a statutory partner’s lead can sign off or send back an action.' : 'Only the agency that owns this action, or the business unit, can record its progress.');
+    }
+    const result = await req.change(
+      (trx) => recordStep(trx, cipher, action, actorOf(req), role, body.step, { text: body.text ?? '', whatChanged: body.whatChanged ?? '' }, body.version),
+      (r) => (r.ok ? { action: `action-${r.step}`, permission, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, changes: { before: { status: r.from }, after: { status: r.to }, via: 'api' } } : null),
+    );
+    if (!result.ok) {
+      if (result.conflict) return sendProblem(reply, 409, 'Conflict', 'The action changed since you read it: read it again and resend.');
+      return invalid(reply, result.problems);
+    }
+    const after = await loadAction(db, cipher, [action.partnershipId], action.id, today());
+    return reply.code(201).header('location', `/api/v1/actions/${action.id}`).send(after ? presentDetail(after) : {});
+  });
+}
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  delete out.$schema;
+  return out;
+}
+
+export const LEARNING_API_TAG = { name: 'Learning into practice', description: 'Recommendations of a review, the actions that carry them out, and updates on those actions. An agency reaches only its own agency’s actions.' };
+
+/** The learning part of the OpenAPI document, merged into it by api/openapi.ts. */
+export function learningApiPaths() {
+  const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+  const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
+  const path = (description: string) => ({ name: 'id', in: 'path' as const, required: true, description, schema: { type: 'string', format: 'uuid' } });
+  const common = { '401': problem('No valid token or session.'), '403': problem('Your roles do not allow this.') };
+  return {
+    '/api/v1/incidents/{id}/review/recommendations': {
+      get: {
+        operationId: 'listRecommendations',
+        summary: 'List a review’s recommendations',
+        description: 'The recommendations of an incident’s review with the partnership’s response and their actions (status, RAG by due date).',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': READ,
+        parameters: [path('The incident’s id.')],
+        responses: { '200': { description: 'The recommendations.', content: { 'application/json': { schema: ref('RecommendationList') } } }, ...common, '404': problem('No review you may see for this incident.') },
+      },
+      post: {
+        operationId: 'addRecommendation',
+        summary: 'Add a recommendation to a review',
+        description: 'Checked as the page checks it: number unique in the review, text, date, known themes and agencies, reasons unless accepted in full.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The incident’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationCreate') } } },
+        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No review you may change for this incident.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
+      },
+    },
+    '/api/v1/recommendations/{id}/actions': {
+      post: {
+        operationId: 'addAction',
+        summary: 'Add an action to a recommendation',
+        description: 'An owning agency, a named lead, a due date not before the recommendation’s, the intended change and how success will be measured.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The recommendation’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('ActionCreate') } } },
+        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Action') } } }, ...common, '404': problem('No recommendation you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
+      },
+    },
+    '/api/v1/actions': {
+      get: {
+        operationId: 'listActions',
+        summary: 'List open actions',
+        description: 'Every action you may see across reviews (an agency: its own agency’s), soonest due first, 25 a page. Closed actions only when asked for by status.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': [...SEE_ACTIONS],
+        parameters: [
+          { name: 'agency', in: 'query' as const, required: false, description: 'An agency’s id.', schema: { type: 'string', format: 'uuid' } },
+          { name: 'status', in: 'query' as const, required: false, description: 'One status; open ones when absent.', schema: { type: 'string', enum: [...ACTION_STATUSES] } },
+          { name: 'overdue', in: 'query' as const, required: false, description: '"true": only actions past their due date and not completed.', schema: { type: 'string', enum: ['true'] } },
+          { name: 'theme', in: 'query' as const, required: false, description: 'A theme key: actions of recommendations with that theme.', schema: { type: 'string' } },
+          { name: 'review', in: 'query' as const, required: false, description: 'An incident’s id: actions of its review’s recommendations.', schema: { type: 'string', format: 'uuid' } },
+          { name: 'page', in: 'query' as const, required: false, description: 'From 1.', schema: { type: 'integer', minimum: 1 } },
+        ],
+        responses: { '200': { description: 'The actions.', content: { 'application/json': { schema: ref('ActionList') } } }, ...common },
+      },
+    },
+    '/api/v1/actions/{id}': {
+      get: {
+        operationId: 'getAction',
+        summary: 'Get an action with its history',
+        description: 'The action, its latest evidence and every update: who, when, from which status to which, and what they said.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': [...SEE_ACTIONS],
+        parameters: [path('The action’s id.')],
+        responses: { '200': { description: 'The action.', content: { 'application/json': { schema: ref('Action') } } }, ...common, '404': problem('No action you may see.') },
+      },
+    },
+    '/api/v1/actions/{id}/updates': {
+      post: {
+        operationId: 'addActionUpdate',
+        summary: 'Record progress, sign off or send back an action',
+        description: 'Statuses run not-started → in-progress → completed (evidence required) → impact-evaluated (what changed and evidence) → closed; a partner lead may send a completed or evaluated action back to in-progress with reasons.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': [...UPDATE_ACTIONS],
+        parameters: [path('The action’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('ActionUpdate') } } },
+        responses: {
+          '201': { description: 'Recorded; the action as it is now.', content: { 'application/json': { schema: ref('Action') } } },
+          ...common,
+          '404': problem('No action you may see (another agency’s is not found).'),
+          '409': problem('The action changed since the version you sent.'),
+          '422': problem('Some answers need correcting: `errors` lists each one.'),
+        },
+      },
+    },
+  };
+}
+
+export function learningApiSchemas(): Record<string, JsonSchema> {
+  return {
+    Recommendation: schemaOf(recommendationSchema, 'output'),
+    RecommendationList: schemaOf(recommendationListSchema, 'output'),
+    RecommendationCreate: schemaOf(recommendationCreateSchema, 'input'),
+    Action: schemaOf(actionDetailSchema, 'output'),
+    ActionList: schemaOf(actionListSchema, 'output'),
+    ActionCreate: schemaOf(actionCreateSchema, 'input'),
+    ActionUpdate: schemaOf(actionUpdateSchema, 'input'),
+  };
+}

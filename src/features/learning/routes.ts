@@ -1,0 +1,468 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { actionProblems, ACTION_STATUS_LABELS, ACTION_STATUSES, isActionStatus, RAG_LABELS, RESPONSE_LABELS, RESPONSES, STEP_LABELS, stepsFrom, type ActionDefinition, type RecommendationDefinition } from '../../domain/learning/actions.ts';
+import { agenciesWith, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
+import { notFoundPage } from '../../platform/http/errors.ts';
+import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { actorOf, today } from '../cases/request-context.ts';
+import { incidentPartnership } from '../cases/service.ts';
+import { loadReview, type ReviewView } from '../reviews/service.ts';
+import {
+  actionAccess,
+  actionPartnership,
+  addAction,
+  addRecommendation,
+  agenciesOf,
+  checkRecommendation,
+  findRecommendation,
+  learningScope,
+  listActions,
+  loadAction,
+  recommendationsOfIncident,
+  recordStep,
+  reviewsWithActions,
+  themeOptions,
+  updateAction,
+  updateRecommendation,
+  type ActionDetail,
+  type RecommendationView,
+} from './service.ts';
+
+/**
+ * Learning into practice, on the pages. A case's review lists its recommendations with their
+ * actions (/cases/:id/review/recommendations): the business unit adds and changes them, the
+ * partners' leads read them. Every action has its page (/actions/:id), where the owning agency (or
+ * the business unit) records progress and evidence and a statutory partner's lead signs it off or
+ * sends it back. /actions is the assurance view: every open action the person may see, filtered
+ * and paged; an agency contributor sees only their own agency's.
+ */
+
+const READ: Permission = 'case:read';
+const WRITE: Permission = 'case:write';
+const OWN_AGENCY: Permission = 'agency-request:respond';
+const SIGN_OFF: Permission = 'case:sign-off';
+
+const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
+
+const NOTICES: Record<string, string> = {
+  recommendation: 'The recommendation was saved.',
+  action: 'The action was added.',
+  changed: 'The action was changed.',
+  note: 'The progress update was added.',
+  start: 'The action is now in progress.',
+  complete: 'The action is marked as completed. A statutory partner’s lead will check the evidence.',
+  evaluate: 'The impact of the action was recorded.',
+  close: 'The action was signed off and closed.',
+  'send-back': 'The action was sent back to the agency, with your reasons.',
+};
+
+function readRecommendation(body: FormBody, problems: Problems): RecommendationDefinition {
+  return {
+    number: text(body, 'number', 100),
+    text: text(body, 'text', 20_000),
+    madeOn: readDate(body, problems, 'madeOn', 'the date of the recommendation'),
+    themes: list(body, 'themes'),
+    agencyIds: list(body, 'agencyIds'),
+    response: text(body, 'response', 40) || null,
+    responseReasons: text(body, 'responseReasons', 20_000),
+  };
+}
+
+function readAction(body: FormBody, problems: Problems): ActionDefinition {
+  return {
+    agencyId: text(body, 'agencyId', 100),
+    leadName: text(body, 'leadName', 400),
+    dueOn: readDate(body, problems, 'dueOn', 'the due date'),
+    intendedChange: text(body, 'intendedChange', 20_000),
+    measureOfSuccess: text(body, 'measureOfSuccess', 20_000),
+  };
+}
+
+export async function learningRoutes(app: FastifyInstance): Promise<void> {
+  const { database, cipher } = app.deps;
+  const db = database.db;
+
+  // ---- A case's review and its recommendations -------------------------------------------------
+
+  /** The case's review if the person holds `permission` in its partnership; otherwise not found (audited when it exists). */
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
+    const { id } = req.params as { id: string };
+    const view = await loadReview(db, cipher, partnershipsWith(req.principal!, permission), id, today());
+    if (view) return view;
+    const elsewhere = await incidentPartnership(db, id);
+    if (elsewhere) await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'recommendations', recordId: id, outcome: 'refused' });
+    notFoundPage(reply);
+    return null;
+  }
+
+  function entry(partnershipId: string, permission: Permission, recordType: string, recordId: string, action: string, changes: Record<string, unknown>): AuditFields {
+    return { action, permission, partnershipId, recordType, recordId, changes };
+  }
+
+  const base = (view: ReviewView) => `/cases/${view.incident.id}/review/recommendations`;
+
+  app.get('/cases/:id/review/recommendations', access(READ), async (req, reply) => {
+    const view = await reviewFor(req, reply, READ);
+    if (!view) return reply;
+    const pid = view.incident.partnershipId;
+    await req.audit(entry(pid, READ, 'review', view.incident.id, 'view', { page: 'recommendations' }));
+    const [recommendations, agencies, themes] = await Promise.all([recommendationsOfIncident(db, pid, view.incident.id, today()), agenciesOf(db, pid), themeOptions(db)]);
+    const q = req.query as Record<string, unknown>;
+    return reply.render('learning/views/recommendations.njk', {
+      pageTitle: `Recommendations – ${view.incident.reference}`,
+      incident: view.incident,
+      recommendations,
+      agencyNames: Object.fromEntries(agencies.map((a) => [a.id, a.name])),
+      themeLabels: Object.fromEntries(themes.map((t) => [t.key, t.label])),
+      mayManage: actionAccess(req.principal, { partnershipId: pid, agencyId: '' }).manage,
+      notice: typeof q.done === 'string' ? (NOTICES[q.done] ?? null) : null,
+      labels: LABELS,
+    });
+  });
+
+  async function renderRecommendationForm(reply: FastifyReply, view: ReviewView, rec: RecommendationView | null, values: FormBody, extra: Record<string, unknown> = {}) {
+    const pid = view.incident.partnershipId;
+    const [agencies, themes] = await Promise.all([agenciesOf(db, pid), themeOptions(db)]);
+    return reply.render('learning/views/recommendation-form.njk', {
+      pageTitle: `${rec ? 'Change' : 'Add'} a recommendation – ${view.incident.reference}`,
+      title: rec ? `Change recommendation ${rec.number}` : 'Add a recommendation',
+      action: rec ? `${base(view)}/${rec.id}/edit` : `${base(view)}/new`,
+      back: base(view),
+      incident: view.incident,
+      agencies,
+      themes,
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      labels: LABELS,
+      ...extra,
+    });
+  }
+
+  const recommendationValues = (r: RecommendationView): FormBody => ({
+    number: r.number,
+    text: r.text,
+    ...dateValues('madeOn', r.madeOn),
+    themes: r.themes,
+    agencyIds: r.agencyIds,
+    response: r.response ?? '',
+    responseReasons: r.responseReasons,
+    version: String(r.version),
+  });
+
+  app.get('/cases/:id/review/recommendations/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    return renderRecommendationForm(reply, view, null, { ...dateValues('madeOn', today()), themes: [], agencyIds: [] });
+  });
+
+  app.post('/cases/:id/review/recommendations/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['madeOn']);
+    const input = readRecommendation(body, problems);
+    // A date that cannot be read is reported with everything else that is missing; nothing is saved.
+    if (problems.any) problems.addAll(await checkRecommendation(db, view.incident.partnershipId, { ...input, madeOn: today() }));
+    else {
+      const pid = view.incident.partnershipId;
+      const result = await req.change(
+        (trx) => addRecommendation(trx, pid, view.incident.id, actorOf(req), input),
+        (r) => (r.ok ? entry(pid, WRITE, 'recommendation', r.id, 'recommendation-added', { after: { incidentId: view.incident.id, ...input } }) : null),
+      );
+      if (result.ok) return reply.redirect(`${base(view)}?done=recommendation`, 303);
+      problems.addAll(result.problems);
+    }
+    return renderRecommendationForm(reply.code(422), view, null, { ...body, themes: input.themes, agencyIds: input.agencyIds }, problems.view());
+  });
+
+  async function recommendationFor(req: FastifyRequest, reply: FastifyReply, view: ReviewView): Promise<RecommendationView | null> {
+    const { recId } = req.params as { recId: string };
+    const rec = await findRecommendation(db, view.incident.partnershipId, view.incident.id, recId, today());
+    if (!rec) notFoundPage(reply);
+    return rec ?? null;
+  }
+
+  app.get('/cases/:id/review/recommendations/:recId/edit', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const rec = await recommendationFor(req, reply, view);
+    if (!rec) return reply;
+    return renderRecommendationForm(reply, view, rec, recommendationValues(rec));
+  });
+
+  app.post('/cases/:id/review/recommendations/:recId/edit', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const rec = await recommendationFor(req, reply, view);
+    if (!rec) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['madeOn']);
+    const input = readRecommendation(body, problems);
+    let conflict = false;
+    if (problems.any) problems.addAll(await checkRecommendation(db, rec.partnershipId, { ...input, madeOn: today() }));
+    else {
+      const result = await req.change(
+        (trx) => updateRecommendation(trx, rec, actorOf(req), input, Number(text(body, 'version', 12))),
+        (r) =>
+          r.ok
+            ? entry(rec.partnershipId, WRITE, 'recommendation', rec.id, 'recommendation-changed', {
+                before: { number: rec.number, text: rec.text, madeOn: rec.madeOn, themes: rec.themes, agencyIds: rec.agencyIds, response: rec.response, responseReasons: rec.responseReasons },
+                after: input,
+              })
+            : null,
+      );
+      if (result.ok) return reply.redirect(`${base(view)}?done=recommendation`, 303);
+      conflict = Boolean(result.conflict);
+      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
+    }
+    const current = conflict ? ((await findRecommendation(db, rec.partnershipId, view.incident.id, rec.id, today())) ?? rec) : rec;
+    const values = conflict ? recommendationValues(current) : { ...body, themes: input.themes, agencyIds: input.agencyIds, version: String(rec.version) };
+    return renderRecommendationForm(reply.code(conflict ? 409 : 422), view, current, values, problems.view());
+  });
+
+  async function renderActionForm(reply: FastifyReply, view: ReviewView, rec: RecommendationView, values: FormBody, extra: Record<string, unknown> = {}) {
+    return reply.render('learning/views/action-form.njk', {
+      pageTitle: `Add an action to recommendation ${rec.number} – ${view.incident.reference}`,
+      title: `Add an action to recommendation ${rec.number}`,
+      back: base(view),
+      action: `${base(view)}/${rec.id}/actions/new`,
+      incident: view.incident,
+      recommendation: rec,
+      agencies: await agenciesOf(db, rec.partnershipId),
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  app.get('/cases/:id/review/recommendations/:recId/actions/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const rec = await recommendationFor(req, reply, view);
+    if (!rec) return reply;
+    return renderActionForm(reply, view, rec, { agencyId: rec.agencyIds.length === 1 ? rec.agencyIds[0] : '' });
+  });
+
+  app.post('/cases/:id/review/recommendations/:recId/actions/new', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const rec = await recommendationFor(req, reply, view);
+    if (!rec) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['dueOn']);
+    const input = readAction(body, problems);
+    if (problems.any) {
+      // The date could not be read: say so, with whatever else is missing, before anything is saved.
+      const agencies = await agenciesOf(db, rec.partnershipId);
+      problems.addAll(actionProblems({ ...input, dueOn: rec.madeOn }, rec.madeOn, agencies.map((a) => a.id)));
+    } else {
+      const result = await req.change(
+        (trx) => addAction(trx, rec, actorOf(req), input),
+        (r) => (r.ok ? entry(rec.partnershipId, WRITE, 'recommendation-action', r.id, 'action-added', { after: { recommendationId: rec.id, ...input } }) : null),
+      );
+      if (result.ok) return reply.redirect(`${base(view)}?done=action`, 303);
+      problems.addAll(result.problems);
+    }
+    return renderActionForm(reply.code(422), view, rec, body, problems.view());
+  });
+
+  // ---- Actions: the assurance view and each action's page --------------------------------------
+
+  const SEE_ACTIONS: readonly Permission[] = [READ, OWN_AGENCY];
+
+  app.get('/actions', access(SEE_ACTIONS), async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : '');
+    const status = str('status');
+    const page = Math.min(10_000, Math.max(1, Number.parseInt(str('page'), 10) || 1));
+    const filters = {
+      agencyId: str('agency') || undefined,
+      status: isActionStatus(status) ? status : ('open' as const),
+      overdue: str('overdue') === 'yes',
+      theme: str('theme') || undefined,
+      incidentId: str('review') || undefined,
+      page,
+    };
+    const result = await listActions(db, req.principal!, filters, today());
+    const scope = learningScope(req.principal!);
+    const partnerships = scope === 'all' ? [] : scope;
+    const byPartnership = await Promise.all(partnerships.map(async (p) => ({ p, list: await agenciesOf(db, p) })));
+    const agencyPartnership = new Map(byPartnership.flatMap(({ p, list }) => list.map((a) => [a.id, p] as const)));
+    const agencies = byPartnership.flatMap(({ list }) => list);
+    const wide = partnershipsWith(req.principal!, READ);
+    // An agency contributor filters among their own agencies only; the partnership sees all of its agencies.
+    const own = new Set(agenciesWith(req.principal!, OWN_AGENCY));
+    const visibleAgencies = wide === 'all' ? agencies : agencies.filter((a) => own.has(a.id) || (wide.length > 0 && wide.includes(agencyPartnership.get(a.id) ?? '')));
+    const query = (p: number) => {
+      const params = new URLSearchParams();
+      if (filters.agencyId) params.set('agency', filters.agencyId);
+      if (status && isActionStatus(status)) params.set('status', status);
+      if (filters.overdue) params.set('overdue', 'yes');
+      if (filters.theme) params.set('theme', filters.theme);
+      if (filters.incidentId) params.set('review', filters.incidentId);
+      if (p > 1) params.set('page', String(p));
+      const s = params.toString();
+      return `/actions${s ? `?${s}` : ''}`;
+    };
+    await req.audit({ action: 'view', permission: wide === 'all' || wide.length ? READ : OWN_AGENCY, partnershipId: partnerships.length === 1 ? partnerships[0] : null, recordType: 'recommendation-actions', changes: { page: 'actions', filters } });
+    return reply.render('learning/views/actions.njk', {
+      pageTitle: 'Actions from reviews',
+      result,
+      filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue, theme: filters.theme ?? '', review: filters.incidentId ?? '' },
+      agencies: visibleAgencies,
+      themes: await themeOptions(db),
+      reviews: await reviewsWithActions(db, req.principal!),
+      previous: page > 1 ? query(page - 1) : null,
+      next: page < result.pages ? query(page + 1) : null,
+      page,
+      labels: LABELS,
+    });
+  });
+
+  /** The action at :actionId if the person may see it; otherwise not found (a refusal audited). */
+  async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
+    const { actionId } = req.params as { actionId: string };
+    const action = await loadAction(db, cipher, learningScope(req.principal!), actionId, today());
+    if (action && actionAccess(req.principal, action).read) return action;
+    const from = action?.partnershipId ?? (await actionPartnership(db, actionId));
+    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: actionId, outcome: 'refused' });
+    notFoundPage(reply);
+    return null;
+  }
+
+  function renderAction(reply: FastifyReply, req: FastifyRequest, action: ActionDetail, extra: Record<string, unknown> = {}) {
+    const may = actionAccess(req.principal, action);
+    return reply.render('learning/views/action.njk', {
+      pageTitle: `Action for recommendation ${action.recommendation.number}`,
+      action,
+      may,
+      ownerSteps: may.owner ? stepsFrom(action.status, 'owner') : [],
+      leadSteps: may.lead ? stepsFrom(action.status, 'lead') : [],
+      values: {},
+      fieldErrors: {},
+      labels: LABELS,
+      ...extra,
+    });
+  }
+
+  app.get('/actions/:actionId', access(SEE_ACTIONS), async (req, reply) => {
+    const action = await actionFor(req, reply);
+    if (!action) return reply;
+    const may = actionAccess(req.principal, action);
+    await req.audit({ action: 'view', permission: may.manage || !may.owner ? READ : OWN_AGENCY, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id });
+    const q = req.query as Record<string, unknown>;
+    return renderAction(reply, req, action, { notice: typeof q.done === 'string' ? (NOTICES[q.done] ?? null) : null });
+  });
+
+  /** Records a step from the action page's forms: progress by the owner, sign-off by a lead. */
+  async function step(req: FastifyRequest, reply: FastifyReply, role: 'owner' | 'lead') {
+    const action = await actionFor(req, reply);
+    if (!action) return reply;
+    const may = actionAccess(req.principal, action);
+    const permission: Permission = role === 'lead' ? SIGN_OFF : may.manage ? WRITE : OWN_AGENCY;
+    if (role === 'lead' ? !may.lead : !may.owner) {
+      await req.audit({ action: 'access-refused', permission, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, outcome: 'refused' });
+      return reply.code(403).render('error-pages/client-error.njk', {
+        pageTitle: 'You cannot do this',
+        detail: role === 'lead' ? 'Only a statutory partner’s lead can sign off or send back an action.' : 'Only the agency that owns this action, or the business unit, can record its progress.',
+        status: 403,
+      });
+    }
+    const body = bodyOf(req);
+    const stepName = text(body, 'step', 40);
+    const input = { text: text(body, 'text', 20_000), whatChanged: text(body, 'whatChanged', 20_000) };
+    const result = await req.change(
+      (trx) => recordStep(trx, cipher, action, actorOf(req), role, stepName, input, Number(text(body, 'version', 12))),
+      (r) =>
+        r.ok
+          ? {
+              action: `action-${r.step}`,
+              permission,
+              partnershipId: action.partnershipId,
+              recordType: 'recommendation-action',
+              recordId: action.id,
+              changes: { before: { status: r.from }, after: { status: r.to } },
+            }
+          : null,
+    );
+    if (result.ok) return reply.redirect(`/actions/${action.id}?done=${result.step}`, 303);
+    const problems = new Problems();
+    const form = role === 'lead' ? 'lead' : 'owner';
+    problems.addAll(result.problems, (f) => (f === 'version' ? null : `${form}-${f}`));
+    const current = result.conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
+    return renderAction(reply.code(result.conflict ? 409 : 422), req, current, { values: { ...body, form }, ...problems.view() });
+  }
+
+  // ---- Changing an action (the business unit) ---------------------------------------------------
+
+  async function renderActionEdit(reply: FastifyReply, action: ActionDetail, values: FormBody, extra: Record<string, unknown> = {}) {
+    return reply.render('learning/views/action-form.njk', {
+      pageTitle: `Change the action for recommendation ${action.recommendation.number}`,
+      title: `Change the action for recommendation ${action.recommendation.number}`,
+      back: `/actions/${action.id}`,
+      action: `/actions/${action.id}/edit`,
+      button: 'Save the action',
+      incident: { reference: action.recommendation.incidentReference ?? '' },
+      recommendation: action.recommendation,
+      agencies: await agenciesOf(db, action.partnershipId),
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  async function actionToManage(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
+    const action = await actionFor(req, reply);
+    if (!action) return null;
+    if (actionAccess(req.principal, action).manage) return action;
+    await req.audit({ action: 'access-refused', permission: WRITE, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, outcome: 'refused' });
+    reply.code(403).render('error-pages/client-error.njk', { pageTitle: 'You cannot do this', detail: 'Only the partnership’s business unit can change an action.', status: 403 });
+    return null;
+  }
+
+  app.get('/actions/:actionId/edit', access(WRITE), async (req, reply) => {
+    const action = await actionToManage(req, reply);
+    if (!action) return reply;
+    return renderActionEdit(reply, action, { agencyId: action.agencyId, leadName: action.leadName, ...dateValues('dueOn', action.dueOn), intendedChange: action.intendedChange, measureOfSuccess: action.measureOfSuccess, version: String(action.version) });
+  });
+
+  app.post('/actions/:actionId/edit', access(WRITE), async (req, reply) => {
+    const action = await actionToManage(req, reply);
+    if (!action) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['dueOn']);
+    const input = readAction(body, problems);
+    let conflict = false;
+    if (problems.any) {
+      const agencies = await agenciesOf(db, action.partnershipId);
+      problems.addAll(actionProblems({ ...input, dueOn: action.recommendation.madeOn }, action.recommendation.madeOn, agencies.map((a) => a.id)));
+    } else {
+      const result = await req.change(
+        (trx) => updateAction(trx, cipher, action, actorOf(req), input, Number(text(body, 'version', 12))),
+        (r) =>
+          r.ok && r.changed.length
+            ? {
+                action: 'action-changed',
+                permission: WRITE,
+                partnershipId: action.partnershipId,
+                recordType: 'recommendation-action',
+                recordId: action.id,
+                changes: { before: { agencyId: action.agencyId, leadName: action.leadName, dueOn: action.dueOn }, after: { agencyId: input.agencyId, leadName: input.leadName, dueOn: input.dueOn }, changed: r.changed },
+              }
+            : null,
+      );
+      if (result.ok) return reply.redirect(`/actions/${action.id}?done=changed`, 303);
+      conflict = Boolean(result.conflict);
+      problems.addAll(result.problems, (f) => (f === 'version' || f === 'state' ? null : f));
+    }
+    const current = conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
+    return renderActionEdit(reply.code(conflict ? 409 : 422), current, { ...body, version: String(current.version) }, problems.view());
+  });
+
+  app.post('/actions/:actionId/updates', access([WRITE, OWN_AGENCY]), async (req, reply) => step(req, reply, 'owner'));
+  app.post('/actions/:actionId/sign-off', access(SIGN_OFF), async (req, reply) => step(req, reply, 'lead'));
+}
