@@ -25,6 +25,7 @@ import {
   type ActionSummary,
   type RecommendationView,
 } from './service.ts';
+import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
 
 /**
  * Learning into practice in the JSON API, for agencies' own systems: a review's recommendations,
@@ -33,10 +34,6 @@ import {
  * leads'.
  */
 
-const READ: Permission = 'case:read';
-const WRITE: Permission = 'case:write';
-const OWN_AGENCY: Permission = 'agency-request:respond';
-const SIGN_OFF: Permission = 'case:sign-off';
 const SEE_ACTIONS: readonly Permission[] = [READ, OWN_AGENCY];
 const UPDATE_ACTIONS: readonly Permission[] = [WRITE, OWN_AGENCY, SIGN_OFF];
 

@@ -28,6 +28,7 @@ import {
   type ActionDetail,
   type RecommendationView,
 } from './service.ts';
+import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
 
 /**
  * Learning into practice, on the pages. A case's review lists its recommendations with their
@@ -38,10 +39,6 @@ import {
  * and paged; an agency contributor sees only their own agency's.
  */
 
-const READ: Permission = 'case:read';
-const WRITE: Permission = 'case:write';
-const OWN_AGENCY: Permission = 'agency-request:respond';
-const SIGN_OFF: Permission = 'case:sign-off';
 
 const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
 
