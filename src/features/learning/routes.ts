@@ -4,7 +4,7 @@ import { agenciesWith, partnershipsWith, type Permission } from '../../platform/
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
-import { bodyOf, dateValues, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { incidentPartnership } from '../cases/service.ts';
 import { loadReview, type ReviewView } from '../reviews/service.ts';
@@ -201,7 +201,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     if (problems.any) problems.addAll(await checkRecommendation(db, rec.partnershipId, { ...input, madeOn: today() }));
     else {
       const result = await req.change(
-        (trx) => updateRecommendation(trx, rec, actorOf(req), input, Number(text(body, 'version', 12))),
+        (trx) => updateRecommendation(trx, rec, actorOf(req), input, formVersion(body)),
         (r) =>
           r.ok
             ? entry(rec.partnershipId, WRITE, 'recommendation', rec.id, 'recommendation-changed', {
@@ -372,7 +372,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     const stepName = text(body, 'step', 40);
     const input = { text: text(body, 'text', 20_000), whatChanged: text(body, 'whatChanged', 20_000) };
     const result = await req.change(
-      (trx) => recordStep(trx, cipher, action, actorOf(req), role, stepName, input, Number(text(body, 'version', 12))),
+      (trx) => recordStep(trx, cipher, action, actorOf(req), role, stepName, input, formVersion(body)),
       (r) =>
         r.ok
           ? {
@@ -439,7 +439,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       problems.addAll(actionProblems({ ...input, dueOn: action.recommendation.madeOn }, action.recommendation.madeOn, agencies.map((a) => a.id)));
     } else {
       const result = await req.change(
-        (trx) => updateAction(trx, cipher, action, actorOf(req), input, Number(text(body, 'version', 12))),
+        (trx) => updateAction(trx, cipher, action, actorOf(req), input, formVersion(body)),
         (r) =>
           r.ok && r.changed.length
             ? {
