@@ -53,13 +53,13 @@ describe.each(ENGINES)('control characters in fields on %s', (engine) => {
 
   it('answers an upload form (multipart) the same way, and stores nothing', async () => {
     const page = await lead.get('/publications/import');
-    const action = /action="(\/publications\/import\?_csrf=[^"]+)"/.exec(page.body)?.[1]?.replaceAll('&amp;', '&');
-    expect(action).toBeDefined();
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
+    expect(token).toBeDefined();
     const before = await rowCounts(t.app.deps.database.db);
-    const body = multipartBody({ partnership: partnershipId, title: 'A review\u0000', summary: 'Fine' }, { name: 'report.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    const body = multipartBody({ _csrf: token as string, partnership: partnershipId, title: 'A review\u0000', summary: 'Fine' }, { name: 'report.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF-1.4\n%%EOF\n') });
     const res = await t.app.inject({
       method: 'POST',
-      url: action as string,
+      url: '/publications/import',
       headers: { cookie: [...lead.cookies].map(([k, v]) => `${k}=${v}`).join('; '), 'content-type': body.contentType },
       payload: body.payload,
     });

@@ -44,12 +44,13 @@ class Visitor {
   /** Sends the file upload form on `page` to `action`, as the browser would. */
   async upload(page: string, action: string, fields: Record<string, string | string[]>, file: { name: string; bytes: Buffer }): Promise<Response> {
     const html = await (await this.get(page)).text();
-    const token = /_csrf=([^"&]+)"/.exec(html)?.[1] ?? /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+    const token = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
     if (!token) throw new Error(`no CSRF token on ${page}`);
     const form = new FormData();
+    form.append('_csrf', token);
     for (const [k, v] of Object.entries(fields)) for (const one of [v].flat()) form.append(k, one);
     form.append('file', new Blob([new Uint8Array(file.bytes)], { type: 'application/pdf' }), file.name);
-    return fetch(`${action}?_csrf=${token}`, { method: 'POST', body: form, headers: { cookie: this.header() }, redirect: 'manual' });
+    return fetch(action, { method: 'POST', body: form, headers: { cookie: this.header() }, redirect: 'manual' });
   }
 }
 

@@ -50,10 +50,11 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
 
   async function upload(client: TestClient, fields: Fields, file?: { name: string; type: string; bytes: Buffer }): Promise<LightMyRequestResponse> {
     const page = await client.get('/publications/import');
-    const token = /_csrf=([^"]+)"/.exec(page.body)?.[1] ?? '';
-    const { payload, contentType } = multipart(fields, file);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    // The token is one of the form's fields, as the browser sends it (never in the address).
+    const { payload, contentType } = multipart({ _csrf: token, ...fields }, file);
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    return client.app.inject({ method: 'POST', url: `/publications/import?_csrf=${token}`, headers: { cookie, 'content-type': contentType }, payload });
+    return client.app.inject({ method: 'POST', url: '/publications/import', headers: { cookie, 'content-type': contentType }, payload });
   }
 
   const good = (over: Fields = {}): Fields => ({

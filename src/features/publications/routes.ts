@@ -123,13 +123,13 @@ export async function publicationRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/publications/import', access(PERMISSION), async (req, reply) => renderImport(req, reply, {}));
 
-  app.post('/publications/import', access(PERMISSION), async (req, reply) => {
+  app.post('/publications/import', access(PERMISSION, { uploads: true }), async (req, reply) => {
     const found = problems();
     if (!req.isMultipart()) {
       found.add('file', 'Send the form from the page: it must be sent as a file upload form');
       return renderImport(req, reply.code(415), {}, found);
     }
-    const { fields, file } = await readMultipart(req);
+    const { fields, file } = await readMultipart(req, reply);
     const values: Fields = { ...fields, themes: many(fields.themes) };
     const partnerships = await partnershipsFor(req);
     const partnership = partnerships.length === 1 ? partnerships[0] : partnerships.find((p) => p.id === one(fields.partnership));

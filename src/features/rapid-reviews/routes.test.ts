@@ -86,11 +86,11 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
 
   async function postAnswer(client: TestClient, requestId: string, fields: Record<string, string>, file?: { name: string; type: string; bytes: Buffer }, options: { csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
     const page = await client.get(`/agency-requests/${requestId}`);
-    const token = /_csrf=([^"]+)"/.exec(page.body)?.[1] ?? '';
-    const { payload, contentType } = multipart(fields, file);
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    // The token is one of the form's fields, as the browser sends it (never in the address).
+    const { payload, contentType } = multipart(options.csrf === false ? fields : { _csrf: token, ...fields }, file);
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const url = options.csrf === false ? `/agency-requests/${requestId}` : `/agency-requests/${requestId}?_csrf=${token}`;
-    return t.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': contentType }, payload });
+    return t.app.inject({ method: 'POST', url: `/agency-requests/${requestId}`, headers: { cookie, 'content-type': contentType }, payload });
   }
 
   it('shows the rapid review page to the partnership only, and refuses the others', async () => {
@@ -157,11 +157,11 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const wrong = await schoolUser.get(`/agency-requests/${collegeRequest.id}`);
     expect(wrong.statusCode).toBe(404);
     // Answering another agency's request: not found, nothing stored, the refusal audited.
-    const { payload, contentType } = multipart({ involvement: 'Not ours to answer' });
     const page = await schoolUser.get(`/agency-requests/${schoolRequest.id}`);
-    const token = /_csrf=([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const { payload, contentType } = multipart({ _csrf: token, involvement: 'Not ours to answer' });
     const cookie = [...schoolUser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const forged = await t.app.inject({ method: 'POST', url: `/agency-requests/${collegeRequest.id}?_csrf=${token}`, headers: { cookie, 'content-type': contentType }, payload });
+    const forged = await t.app.inject({ method: 'POST', url: `/agency-requests/${collegeRequest.id}`, headers: { cookie, 'content-type': contentType }, payload });
     expect(forged.statusCode).toBe(404);
     expect((await requestRow(id, college.id)).responded_at).toBeNull();
     const refused = await db().selectFrom('audit_events').selectAll().where('action', '=', 'access-refused').where('record_id', '=', collegeRequest.id).execute();

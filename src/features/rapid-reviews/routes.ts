@@ -402,7 +402,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     return renderAnswer(reply, request, request);
   });
 
-  app.post('/agency-requests/:id', access(RESPOND), async (req, reply) => {
+  app.post('/agency-requests/:id', access(RESPOND, { uploads: true }), async (req, reply) => {
     const request = await ownRequest(req, reply);
     if (!request) return reply;
     const problems = new Problems();
@@ -410,7 +410,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
       problems.add('file', 'Send the form from the page: it must be sent as a file upload form');
       return renderAnswer(reply.code(415), request, request, problems.view());
     }
-    const { fields, file } = await readMultipart(req);
+    const { fields, file } = await readMultipart(req, reply);
     const values = readAnswer(fields);
     if (request.incidentState !== 'rapid-review') problems.addAll([{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }], () => null);
     problems.addAll(answerProblems(values));

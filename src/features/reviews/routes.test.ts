@@ -206,8 +206,8 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
   it('takes draft and final report versions (PDF or Word only) and completes the review only with a final report', async () => {
     const csrf = await reviewer.csrfFrom(`/cases/${caseId}/review/terms`);
     const send = (client: TestClient, fields: Record<string, string>, file?: { name: string; bytes: Buffer }) => {
-      const body = multipart(fields, file);
-      return client.app.inject({ method: 'POST', url: `/cases/${caseId}/review/reports/new?_csrf=${encodeURIComponent(csrf)}`, payload: body.payload, headers: { 'content-type': body.contentType, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+      const body = multipart({ _csrf: csrf, ...fields }, file);
+      return client.app.inject({ method: 'POST', url: `/cases/${caseId}/review/reports/new`, payload: body.payload, headers: { 'content-type': body.contentType, cookie: [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
     };
     const notPdf = await send(reviewer, { kind: 'draft' }, { name: 'report.exe', bytes: Buffer.from('MZ not a report') });
     expect(notPdf.statusCode).toBe(422);

@@ -339,14 +339,14 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     return render(reply, 'report', 'Add a version of the report', found.view, found.may);
   });
 
-  app.post('/cases/:id/review/reports/new', access(WORK), async (req, reply) => {
+  app.post('/cases/:id/review/reports/new', access(WORK, { uploads: true }), async (req, reply) => {
     const found = await reviewFor(req, reply, 'contribute');
     if (!found) return reply;
     const { view, may } = found;
     if (!req.isMultipart()) {
       return render(reply.code(422), 'report', 'Add a version of the report', view, may, { errors: [{ text: 'Select the report file', href: '#file' }], fieldErrors: { file: { text: 'Select the report file' } } });
     }
-    const { fields, file } = await readMultipart(req);
+    const { fields, file } = await readMultipart(req, reply);
     const kindValue = text(fields, 'kind', 10);
     const kind = kindValue === 'draft' || kindValue === 'final' ? kindValue : null;
     // The file is read before the transaction opens: nothing waits on it.

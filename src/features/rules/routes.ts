@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { PROVISIONAL_BANK_HOLIDAY_YEARS } from '../../domain/calendar/bank-holidays.ts';
 import { dayOfWeek, formatDateForDisplay, isDateOnly, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { CLOCK_CONDITIONS, CLOCK_DIRECTIONS, CLOCK_STARTS, CLOCK_UNITS } from '../../domain/clocks/rules.ts';
+import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { access } from '../../platform/http/access.ts';
 import type { ErrorItem } from '../../platform/http/forms.ts';
 import { noticeFor } from '../admin/notices.ts';
@@ -202,7 +203,7 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/admin/bank-holidays?year=${result.holiday.date.slice(0, 4)}&added=1`, 303);
   });
 
-  app.post('/admin/bank-holidays/import', access(PERMISSION), async (req, reply) => {
+  app.post('/admin/bank-holidays/import', access(PERMISSION, { uploads: true }), async (req, reply) => {
     let json = '';
     let field: 'file' | 'json';
     const invalid = (status: number, f: 'file' | 'json', message: string) =>
@@ -210,10 +211,10 @@ export async function rulesRoutes(app: FastifyInstance): Promise<void> {
     if (req.isMultipart()) {
       field = 'file';
       try {
-        const part = await req.file();
-        const content = part ? await part.toBuffer() : undefined;
-        if (!part || !content || part.filename === '' || content.length === 0) return invalid(422, field, 'Choose the bank-holidays.json file to upload');
-        json = content.toString('utf8');
+        const { file } = await readMultipart(req, reply);
+        if (!file || file.bytes.length === 0) return invalid(422, field, 'Choose the bank-holidays.json file to upload');
+        if (file.truncated) return invalid(413, field, `The file must be ${UPLOAD_LIMIT_BYTES / 1024} KB or smaller: the GOV.UK bank-holidays.json is about 20 KB`);
+        json = file.bytes.toString('utf8');
       } catch (err) {
         const code = (err as { code?: string }).code;
         if (code === 'FST_REQ_FILE_TOO_LARGE') return invalid(413, field, `The file must be ${UPLOAD_LIMIT_BYTES / 1024} KB or smaller: the GOV.UK bank-holidays.json is about 20 KB`);

@@ -102,7 +102,8 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
     getToken: (req) => {
       const body = req.body as Record<string, unknown> | undefined;
       const fromBody = body && typeof body._csrf === 'string' ? body._csrf : undefined;
-      return fromBody ?? (req.headers['x-csrf-token'] as string | undefined) ?? (req.query as Record<string, string>)?._csrf;
+      // Never from the address: a token there is kept in browser history and access logs.
+      return fromBody ?? (req.headers['x-csrf-token'] as string | undefined);
     },
   });
 
@@ -176,6 +177,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
   // bearer token carry no cookies, so they cannot be forged by another site.
   app.addHook('preHandler', (req, reply, done) => {
     if (!STATE_CHANGING.has(req.method) || bearer(req)) return done();
+    // An upload form's token is among its fields, read by the route with readMultipart, which
+    // checks it before anything is done with the form. Only routes that say they take uploads.
+    if ((req.routeOptions.config as { uploads?: boolean }).uploads && req.isMultipart()) return done();
     app.csrfProtection(req, reply, done);
   });
 

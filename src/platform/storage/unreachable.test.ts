@@ -31,14 +31,14 @@ describe.each(ENGINES)('an unreachable file store on %s', (engine) => {
 
   it('answers an upload with a 503 page and keeps nothing of it', async () => {
     const page = await admin.get('/publications/import');
-    const token = /_csrf=([^"]+)"/.exec(page.body)?.[1] ?? '';
+    const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     const report = await renderReportPdf({ title: 'Child U (fictional)', pages: ['Nothing of this is kept.'] });
     const { payload, contentType } = multipartBody(
-      { title: 'Child U: a review that could not be stored', 'published_on-day': '1', 'published_on-month': '2', 'published_on-year': '2024', review_type: 'local-cspr', themes: 'neglect', summary: 'A fictional review.' },
+      { _csrf: token, title: 'Child U: a review that could not be stored', 'published_on-day': '1', 'published_on-month': '2', 'published_on-year': '2024', review_type: 'local-cspr', themes: 'neglect', summary: 'A fictional review.' },
       { name: 'child-u.pdf', type: 'application/pdf', bytes: report },
     );
     const cookie = [...admin.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const res = await t.app.inject({ method: 'POST', url: `/publications/import?_csrf=${token}`, headers: { cookie, 'content-type': contentType }, payload });
+    const res = await t.app.inject({ method: 'POST', url: '/publications/import', headers: { cookie, 'content-type': contentType }, payload });
     expect(res.statusCode).toBe(503);
     expect(res.body).toContain('Sorry, there is a problem with the service');
     const api = await t.app.inject({ method: 'GET', url: '/api/v1/public/search?q=Child+U' });
