@@ -59,8 +59,10 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     await expectAccessible(lead.page);
     const caseRef = (await lead.page.textContent('.govuk-caption-l')) ?? '';
     expect(caseRef).toMatch(/Case NM-/);
+    // The review the recommendations belong to, from the list of reviews (the demo has several).
+    const reference = caseRef.replace(/^Case\s+/, '').trim().split(/\s/)[0];
     await lead.page.goto(`${live.server.url}/cases/reviews`);
-    await lead.page.getByRole('link', { name: /^NM-/ }).first().click();
+    await lead.page.getByRole('link', { name: reference, exact: true }).click();
     await lead.page.waitForURL(/\/cases\/[0-9a-f-]{36}\/review$/);
     await lead.page.getByRole('link', { name: /See the review’s recommendations/ }).click();
     await lead.page.waitForURL(/\/review\/recommendations$/);

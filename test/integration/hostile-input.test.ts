@@ -1,3 +1,4 @@
+import { withTenant } from '../../src/platform/db/tenant.ts';
 import { createRequire } from 'node:module';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
@@ -429,6 +430,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/rapid-review/meetings', '/api/v1/incidents/:id/rapid-review/decision', '/api/v1/incidents/:id/rapid-review/sign-off',
       '/api/v1/incidents/:id/rapid-review/send', '/api/v1/incidents/:id/rapid-review/panel-response',
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
+      '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -445,6 +447,11 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, payload: JSON.stringify(incident) });
     expect(created.statusCode, created.body).toBe(201);
     const id = (created.json() as { id: string }).id;
+    // A demo recommendation and one of its actions (learning into practice).
+    const recommendation = await withTenant(db(), 'all', (trx) =>
+      trx.selectFrom('recommendations').select(['id', 'incident_id as incidentId']).where('incident_id', 'is not', null).executeTakeFirstOrThrow(),
+    );
+    const recommendationAction = await withTenant(db(), 'all', (trx) => trx.selectFrom('recommendation_actions').select(['id', 'version']).executeTakeFirstOrThrow());
     const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },
@@ -452,6 +459,9 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/referrals', url: '/api/v1/referrals', body: { partnership: DEMO_PARTNERSHIP.slug, agency: agencyId, summary: 'A summary', details: 'The details', receivedOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/review/entries', url: `/api/v1/incidents/${reviewIncident}/review/entries`, body: { kind: ENTRY_KINDS[0], onDate: today, text: 'A milestone', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/review/publish', url: `/api/v1/incidents/${reviewIncident}/review/publish`, body: { confirm: true } },
+      { method: 'POST', route: '/api/v1/incidents/:id/review/recommendations', url: `/api/v1/incidents/${recommendation.incidentId}/review/recommendations`, body: { number: '9', text: 'Share information sooner.', madeOn: today, themes: ['information-sharing'], agencyIds: [agencyId], response: 'accepted-in-part', responseReasons: 'Reasons.' } },
+      { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
+      { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/meetings', url: `/api/v1/incidents/${id}/rapid-review/meetings`, body: { heldOn: today, attendeeRoles: 'Chair, police lead', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/decision', url: `/api/v1/incidents/${id}/rapid-review/decision`, body: { decision: 'local-review', criteria: ['improvements'], reasons: 'The reasons.', decidedOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/sign-off', url: `/api/v1/incidents/${id}/rapid-review/sign-off`, body: {} },

@@ -15,11 +15,11 @@ import { changeClock, listIncidents, recordIncident, recordWorkflowStep, type Fa
 const TABLES = ['incidents', 'incident_children', 'case_events', 'clock_pauses', 'referrals'] as const;
 
 /**
- * Tables with a partnership_id that hold no case data: the partnership's set-up and its people's roles (held or offered), the audit trail
+ * Tables with a partnership_id that hold no case data: the partnership's set-up (its public brand and host names too) and its people's roles (held or offered), the audit trail
  * (append-only, scoped by its own queries) and what is published to everyone. Every other table
  * with a partnership_id holds case data and must carry the tenant policy.
  */
-const NOT_CASE_DATA = ['agencies', 'role_assignments', 'role_offers', 'sso_providers', 'audit_events', 'publications'];
+const NOT_CASE_DATA = ['agencies', 'role_assignments', 'role_offers', 'sso_providers', 'audit_events', 'publications', 'partnership_brands', 'partnership_hosts'];
 
 describe.each(ENGINES)('the cases tables on %s', (engine) => {
   let t: TestDatabase;

@@ -162,10 +162,12 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
 
   // A kept form sent again (see features/account/unsent-forms.ts) and accepted — the route answered
   // with its redirect, as every form here does when it has saved — is kept no longer.
-  app.addHook('onResponse', async (req, reply) => {
+  // Before the answer goes, so that the page it leads to no longer offers the kept form.
+  app.addHook('onSend', async (req, reply, payload) => {
     const id = req.method === 'POST' ? (req.body as Record<string, unknown> | undefined)?._unsent : undefined;
-    if (typeof id !== 'string' || reply.statusCode !== 303 || !req.principal || !req.session?.twoFactorAt) return;
+    if (typeof id !== 'string' || reply.statusCode !== 303 || !req.principal || !req.session?.twoFactorAt) return payload;
     await discardHeldForm(database.db, req.principal.userId, id, req.ip).catch((err: unknown) => req.log.error({ err }, 'a kept form could not be discarded'));
+    return payload;
   });
 
   // Everything a route does runs in an audited scope: a change it commits without an audit
