@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * Builds GOV.UK Frontend's stylesheet for this service: every component, in a neutral typeface
- * (Arial), without GOV.UK's identity (no GDS Transport @font-face, no crest). The output is kept
+ * (Arial), without GOV.UK's identity (no web font of GOV.UK's own, no crest). The output is kept
  * in public/ so that serving needs no build step; a test checks that it is up to date.
  *
  *     npm run build:css
@@ -13,8 +13,11 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const SOURCE = path.join(root, 'src/styles/govuk-frontend.scss');
 export const OUTPUT = path.join(root, 'public/govuk-frontend.min.css');
 
-/** Marks of GOV.UK's identity that must never reach a page of this service. */
-export const GOVUK_IDENTITY = [/GDS Transport/i, /@font-face/i, /govuk-crest/i, /\/assets\/(fonts|images)\//i];
+/**
+ * Marks of GOV.UK's identity that must never reach a page of this service: its typeface (this
+ * service loads no web font at all, so any @font-face is one too many), its crest, its asset files.
+ */
+export const GOVUK_IDENTITY = [/@font-face/i, /govuk-crest/i, /\/assets\/(fonts|images)\//i];
 
 export async function buildGovukCss(): Promise<string> {
   const sass = await import('sass');

@@ -101,7 +101,7 @@ describe.skipIf(!chromiumPath)('each partnership’s own front door, on two host
     expect(titles).not.toContain('Child Rowan: a local review in Southfield');
     expect(await page.textContent('footer')).toContain('reviews@northmoor.example');
     expect(await page.textContent('footer')).toContain('Creative Commons Attribution 4.0');
-    expect(await page.textContent('body')).not.toMatch(/Crown copyright|Open Government Licence/);
+    expect(await page.textContent('body')).not.toMatch(/copyright|Open Government Licence/i);
     expect((await page.getByRole('navigation', { name: 'Menu' }).getByRole('link').allTextContents()).map((s) => s.trim())).toEqual(['Search', 'Learning']);
     await expectAccessible(page);
 

@@ -9,7 +9,7 @@ const govuk = path.join(root, 'node_modules/govuk-frontend/dist/govuk');
 /**
  * GOV.UK Frontend's JavaScript, and the service's own files: GOV.UK Frontend's CSS as built for this
  * service (public/govuk-frontend.min.css: Arial, no GOV.UK fonts or images) and its icon. GOV.UK's
- * fonts, crown, crest and icons are not served: they are for services on GOV.UK only.
+ * fonts, crest and icons are not served: they are for services on GOV.UK only.
  */
 export async function setUpStaticAssets(parent: FastifyInstance): Promise<void> {
   await parent.register(staticRoutes);
