@@ -7,8 +7,7 @@ import { access } from '../../platform/http/access.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { incidentPartnership } from '../cases/service.ts';
-import { loadReview, type ReviewView } from '../reviews/service.ts';
+import type { ReviewView } from '../reviews/service.ts';
 import {
   actionAccess,
   actionPartnership,
@@ -26,6 +25,7 @@ import {
   type RecommendationView,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
+import { reviewForRecommendations } from './review-access.ts';
 
 /**
  * Learning into practice in the JSON API, for agencies' own systems: a review's recommendations,
@@ -143,11 +143,8 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   const db = database.db;
 
   async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
-    const { id } = req.params as { id: string };
-    const view = await loadReview(db, cipher, partnershipsWith(req.principal!, permission), id, today());
+    const view = await reviewForRecommendations(req, db, cipher, permission);
     if (view) return view;
-    const elsewhere = await incidentPartnership(db, id);
-    if (elsewhere) await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'recommendations', recordId: id, outcome: 'refused' });
     sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
     return null;
   }

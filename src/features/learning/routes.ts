@@ -6,8 +6,7 @@ import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import { incidentPartnership } from '../cases/service.ts';
-import { loadReview, type ReviewView } from '../reviews/service.ts';
+import type { ReviewView } from '../reviews/service.ts';
 import {
   actionAccess,
   actionPartnership,
@@ -29,6 +28,7 @@ import {
   type RecommendationView,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
+import { reviewForRecommendations } from './review-access.ts';
 
 /**
  * Learning into practice, on the pages. A case's review lists its recommendations with their
@@ -84,11 +84,8 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
 
   /** The case's review if the person holds `permission` in its partnership; otherwise not found (audited when it exists). */
   async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
-    const { id } = req.params as { id: string };
-    const view = await loadReview(db, cipher, partnershipsWith(req.principal!, permission), id, today());
+    const view = await reviewForRecommendations(req, db, cipher, permission);
     if (view) return view;
-    const elsewhere = await incidentPartnership(db, id);
-    if (elsewhere) await req.audit({ action: 'access-refused', permission, partnershipId: elsewhere, recordType: 'recommendations', recordId: id, outcome: 'refused' });
     notFoundPage(reply);
     return null;
   }
