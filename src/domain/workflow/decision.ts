@@ -17,7 +17,8 @@ export type RapidReviewDecision = (typeof RAPID_REVIEW_DECISIONS)[number];
 /** The decision as the case keeps it (the national review is the Panel's to decide: none until it has). */
 export type CaseReviewDecision = 'local-review' | 'alternative-review' | 'no-review';
 
-export type SignedDecision = { decision: RapidReviewDecision; decidedOn: DateOnly };
+/** signedOn: the day the last of the three partners signed it off (sending cannot come before it). */
+export type SignedDecision = { decision: RapidReviewDecision; decidedOn: DateOnly; signedOn?: DateOnly | null };
 
 /** The case's own record of the decision: its kind and the date the partners decided (the 6-month clock's start). */
 export function caseDecisionOf(signed: SignedDecision): { reviewDecision: CaseReviewDecision | null; decisionOn: DateOnly | null } {

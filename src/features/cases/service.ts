@@ -6,6 +6,7 @@ import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ClockRule } from '../../domain/clocks/rules.ts';
 import type { AbuseOrNeglect, IncidentLocation, IncidentOutcome } from '../../domain/notification/criteria.ts';
 import { caseDecisionOf, stateAfterSending, type SignedDecision } from '../../domain/workflow/decision.ts';
+import { sentToPanelProblem } from '../../domain/workflow/step-dates.ts';
 import {
   availableSteps,
   availableTransitions,
@@ -898,9 +899,8 @@ export async function recordWorkflowStep(
     const signed = definition.key === SEND_RAPID_REVIEW ? (facts.rapidReviewDecision as SignedDecision | null | undefined) ?? null : null;
     if (definition.key === SEND_RAPID_REVIEW) {
       if (!signed) return { ok: false, reason: 'workflow', error: { code: 'requirement', message: 'Record the decision in the rapid review, and have the three partners sign it off, before sending it to the Panel' } };
-      if (input.date && compareDates(input.date, signed.decidedOn) < 0) {
-        return { ok: false, reason: 'invalid', problems: [{ field: 'date', message: `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(signed.decidedOn)})` }] };
-      }
+      const early = input.date ? sentToPanelProblem(input.date, today, { decidedOn: signed.decidedOn, signedOn: [signed.signedOn ?? null] }) : null;
+      if (early) return { ok: false, reason: 'invalid', problems: [{ field: 'date', message: early }] };
     }
     const to = signed ? stateAfterSending(signed.decision) : definition.kind === 'transition' ? definition.to : incident.state;
     const changes: Parameters<typeof updateIncident>[4] = { state: to, updated_by: actor.userId };

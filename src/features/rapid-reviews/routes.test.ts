@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
-import { addDays, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { addDays, formatDateForDisplay, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { MAX_FILE_BYTES } from './files.ts';
@@ -65,17 +65,17 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
   const db = () => t.app.deps.database.db;
   const storedFiles = async () => (await db().selectFrom('stored_files').select('sha256').orderBy('sha256').execute()).map((r) => r.sha256);
 
-  /** An incident in rapid review, started today. */
-  async function incidentInRapidReview(): Promise<string> {
+  /** An incident in rapid review, started yesterday (or `daysAgo` days ago, for a case recorded after the fact). */
+  async function incidentInRapidReview(daysAgo = 1): Promise<string> {
     const res = await admin.post('/cases/new', {
       action: 'save', childCount: '1', outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area',
-      ...dateFields('aware', addDays(today, -3)), whatIsKnown: SECRET, 'child-1-pseudonym': 'Child K', agencies: [school.id, police.id],
+      ...dateFields('aware', addDays(today, -daysAgo - 2)), whatIsKnown: SECRET, 'child-1-pseudonym': 'Child K', agencies: [school.id, police.id],
     });
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     const id = /\/cases\/([0-9a-f-]{36})\//.exec(String(res.headers.location))?.[1] as string;
-    expect((await admin.post(`/cases/${id}/steps/notify`, dateFields('date', addDays(today, -1)))).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/steps/notify`, dateFields('date', addDays(today, -daysAgo)))).statusCode).toBe(303);
     // Started yesterday, recorded today: the date it happened, not the moment someone clicked.
-    const started = await admin.post(`/cases/${id}/steps/start-rapid-review`, dateFields('date', addDays(today, -1)));
+    const started = await admin.post(`/cases/${id}/steps/start-rapid-review`, dateFields('date', addDays(today, -daysAgo)));
     expect(started.statusCode, errorSummary(started.body)).toBe(303);
     return id;
   }
@@ -88,7 +88,8 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const page = await client.get(`/agency-requests/${requestId}`);
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
     // The token is one of the form's fields, as the browser sends it (never in the address).
-    const { payload, contentType } = multipart(options.csrf === false ? fields : { _csrf: token, ...fields }, file);
+    const withDate = { ...dateFields('answered', today), ...fields };
+    const { payload, contentType } = multipart(options.csrf === false ? withDate : { _csrf: token, ...withDate }, file);
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     return t.app.inject({ method: 'POST', url: `/agency-requests/${requestId}`, headers: { cookie, 'content-type': contentType }, payload });
   }
@@ -129,14 +130,14 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(errorSummary(badDate.body)).toContain('The due date must be a real date');
 
     const due = addDays(today, 20);
-    const res = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id, college.id], ...dateFields(`due-${school.id}`, due) });
+    const res = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id, college.id], ...dateFields('sent', today), ...dateFields(`due-${school.id}`, due) });
     expect(res.statusCode, errorSummary(res.body)).toBe(303);
     expect(res.headers.location).toBe(`/cases/${id}/rapid-review?done=requests`);
     const calendar = await currentCalendar(db());
     expect(await requestRow(id, school.id)).toMatchObject({ due_on: due, requested_on: today, responded_at: null });
     expect(await requestRow(id, college.id)).toMatchObject({ due_on: calendar.addWorkingDays(today, 7) });
     expect(await eventKinds(id)).toContain('agency-requests-sent');
-    const again = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id] });
+    const again = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) });
     expect(again.statusCode).toBe(422);
 
     const overview = await admin.get(`/cases/${id}/rapid-review?done=requests`);
@@ -172,7 +173,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
 
   it('takes an agency answer with a PDF or Word file, refusing other files and oversized ones with nothing stored', async () => {
     const id = await incidentInRapidReview();
-    expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
     const request = await requestRow(id, school.id);
     const before = await storedFiles();
 
@@ -238,7 +239,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
 
   it('refuses a zip bomb Word document and a PDF that runs JavaScript, saying why, with nothing stored', async () => {
     const id = await incidentInRapidReview();
-    expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
     const request = await requestRow(id, school.id);
     const before = storedFiles();
 
@@ -297,17 +298,17 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
   it('needs all three partner leads to sign off before sending; a changed decision clears the sign-offs', async () => {
     const id = await incidentInRapidReview();
     // Nothing to sign off before there is a decision.
-    const early = await policeLead.post(`/cases/${id}/rapid-review/sign-off`, {});
+    const early = await policeLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today));
     expect(early.statusCode).toBe(422);
     expect(errorSummary(early.body)).toContain('The decision has not been recorded yet');
     const decide = (reasons: string) => admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'local-review', reasons, criteria: ['improvements'], ...dateFields('decided', today) });
     expect((await decide('Criteria (a) met.')).statusCode).toBe(303);
 
     // The business unit cannot sign off; a lead signs for their own partner only, once.
-    expect((await admin.post(`/cases/${id}/rapid-review/sign-off`, {}, { from: `/cases/${id}/rapid-review/decision` })).statusCode).toBe(403);
-    const la = await laLead.post(`/cases/${id}/rapid-review/sign-off`, {});
+    expect((await admin.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today), { from: `/cases/${id}/rapid-review/decision` })).statusCode).toBe(403);
+    const la = await laLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today));
     expect(la.statusCode, errorSummary(la.body)).toBe(303);
-    const twice = await laLead.post(`/cases/${id}/rapid-review/sign-off`, {});
+    const twice = await laLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today));
     expect(errorSummary(twice.body)).toContain('The local authority lead has already signed off this decision');
 
     // Two missing: sending is refused with both named.
@@ -321,7 +322,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(errorSummary(refused.body)).toContain('The police lead has not signed off yet');
     expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('rapid-review');
 
-    expect((await policeLead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    expect((await policeLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today))).statusCode).toBe(303);
     // Changing the decision now clears both sign-offs, and says so.
     const changed = await decide('Criteria (a) met; also (b).');
     expect(changed.headers.location).toBe(`/cases/${id}/rapid-review?done=decision-cleared`);
@@ -330,7 +331,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(notice.body).toContain('the sign-offs given before were cleared');
     expect(await eventKinds(id)).toContain('rapid-review-sign-offs-cleared');
     // Saving the same decision again clears nothing.
-    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today))).statusCode).toBe(303);
     expect((await decide('Criteria (a) met; also (b).')).headers.location).toBe(`/cases/${id}/rapid-review?done=decision`);
     expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toHaveLength(3);
     const signed = textOf((await admin.get(`/cases/${id}/rapid-review`)).body);
@@ -358,7 +359,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(await db().selectFrom('incidents').select(['state', 'review_decision', 'decision_on']).where('id', '=', id).executeTakeFirstOrThrow())
       .toEqual({ state: 'decision', review_decision: null, decision_on: null });
     expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
-    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today))).statusCode).toBe(303);
     expect(await db().selectFrom('incidents').select(['state', 'review_decision']).where('id', '=', id).executeTakeFirstOrThrow()).toEqual({ state: 'no-review', review_decision: 'no-review' });
     expect(await eventKinds(id)).toEqual(expect.arrayContaining(['rapid-review-decision-reopened', 'rapid-review-decision-signed']));
     const decisionAudits = await db().selectFrom('audit_events').select('action').where('record_id', '=', id).where('action', '=', 'rapid-review-decision').execute();
@@ -376,7 +377,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
   it('follows the Panel’s decision to hold a national review: the case moves to it, with no local 6-month clock', async () => {
     const id = await incidentInRapidReview();
     expect((await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'national-review', reasons: 'National significance: a pattern across areas.', ...dateFields('decided', today) })).statusCode).toBe(303);
-    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, {})).statusCode).toBe(303);
+    for (const lead of [laLead, policeLead, icbLead]) expect((await lead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today))).statusCode).toBe(303);
     expect((await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', today))).statusCode).toBe(303);
     expect((await db().selectFrom('incidents').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state).toBe('decision');
     const response = await admin.post(`/cases/${id}/rapid-review/panel-response`, { response: 'national-review', ...dateFields('responded', today) });
@@ -385,6 +386,81 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const page = await admin.get(`/cases/${id}`);
     expect(page.body).toContain('National review');
     expect(page.body).not.toContain('id="clock-review-completion"');
+  });
+
+  it('records every step of a rapid review held weeks ago on the day it happened, refusing dates out of order', async () => {
+    // Started 30 days ago; the partnership records it all today.
+    const id = await incidentInRapidReview(30);
+    const startedOn = addDays(today, -30);
+    const calendar = await currentCalendar(db());
+
+    // The requests: the day they were sent, today unless changed; not before the rapid review started.
+    const form = await admin.get(`/cases/${id}/rapid-review/requests`);
+    expect(form.body).toContain('When were the requests sent?');
+    expect(form.body).toMatch(new RegExp(`name="sent-year" type="text" value="${today.slice(0, 4)}"`));
+    const early = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', addDays(startedOn, -1)) });
+    expect(early.statusCode).toBe(422);
+    expect(errorSummary(early.body)).toContain(`The date the requests were sent cannot be before the date the rapid review started (${formatDateForDisplay(startedOn)})`);
+    expect(early.body).toContain('href="#sent-day"');
+    const sentOn = addDays(startedOn, 1);
+    const dueBefore = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id, college.id], ...dateFields('sent', sentOn), ...dateFields(`due-${college.id}`, addDays(sentOn, -1)) });
+    expect(errorSummary(dueBefore.body)).toContain(`The due date for Northmoor College cannot be before the date the requests were sent (${formatDateForDisplay(sentOn)})`);
+    const sent = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id, college.id], ...dateFields('sent', sentOn), ...dateFields(`due-${college.id}`, addDays(sentOn, 20)) });
+    expect(sent.statusCode, errorSummary(sent.body)).toBe(303);
+    // The default due date counts from the day they were sent, not from today: already passed.
+    const schoolDue = calendar.addWorkingDays(sentOn, 7);
+    expect(await requestRow(id, school.id)).toMatchObject({ requested_on: sentOn, due_on: schoolDue });
+    expect(textOf((await admin.get(`/cases/${id}/rapid-review`)).body)).toMatch(/Northmoor Academy .* Overdue/);
+
+    // The answer: the day it was received; not before the request, not in the future.
+    const request = await requestRow(id, school.id);
+    const tooEarly = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', addDays(sentOn, -1)) });
+    expect(tooEarly.statusCode).toBe(422);
+    expect(errorSummary(tooEarly.body)).toContain(`The date the answer was received cannot be before the date the request was sent (${formatDateForDisplay(sentOn)})`);
+    const future = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', addDays(today, 1)) });
+    expect(errorSummary(future.body)).toContain('The date the answer was received cannot be in the future');
+    const answeredOn = addDays(schoolDue, 2);
+    const answered = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', answeredOn) });
+    expect(answered.statusCode, errorSummary(answered.body)).toBe(303);
+    const row = await requestRow(id, school.id);
+    expect(row.answered_on).toBe(answeredOn);
+    // Who recorded it and when stays the real moment.
+    expect(todayInLondon(new Date(row.responded_at as Date))).toBe(today);
+    expect(textOf((await admin.get(`/cases/${id}/rapid-review`)).body)).toMatch(/Northmoor Academy .* Answered late/);
+
+    // The decision, then the sign-offs: each on the day the partner signed, not before the decision.
+    const decidedOn = addDays(startedOn, 10);
+    expect((await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria (a) met.', criteria: ['improvements'], ...dateFields('decided', decidedOn) })).statusCode).toBe(303);
+    const signForm = await laLead.get(`/cases/${id}/rapid-review/sign-off`);
+    expect(signForm.body).toContain('When did you sign off the decision?');
+    expect(signForm.body).toMatch(new RegExp(`name="signed-day" type="text" value="${Number(today.slice(8))}"`));
+    const beforeDecision = await laLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', addDays(decidedOn, -1)));
+    expect(beforeDecision.statusCode).toBe(422);
+    expect(errorSummary(beforeDecision.body)).toContain(`The date you signed off the decision cannot be before the date of the decision (${formatDateForDisplay(decidedOn)})`);
+    expect(beforeDecision.body).toContain('href="#signed-day"');
+    const inFuture = await laLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', addDays(today, 1)));
+    expect(errorSummary(inFuture.body)).toContain('The date you signed off the decision cannot be in the future');
+    expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
+    const signedOn = [addDays(decidedOn, 1), addDays(decidedOn, 2), addDays(decidedOn, 3)];
+    for (const [i, lead] of [laLead, policeLead, icbLead].entries()) {
+      const res = await lead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', signedOn[i]));
+      expect(res.statusCode, errorSummary(res.body)).toBe(303);
+    }
+    const signOffs = await db().selectFrom('rapid_review_sign_offs').select(['partner', 'signed_on', 'signed_at']).where('incident_id', '=', id).orderBy('signed_on').execute();
+    expect(signOffs.map((r) => r.signed_on)).toEqual(signedOn);
+    expect(signOffs.every((r) => todayInLondon(new Date(r.signed_at)) === today)).toBe(true);
+    expect(textOf((await admin.get(`/cases/${id}/rapid-review`)).body)).toContain(`Pat Police, ${formatDateForDisplay(signedOn[1])}`);
+    const audit = await db().selectFrom('audit_events').select(['changes', 'at']).where('record_id', '=', id).where('action', '=', 'rapid-review-signed-off').orderBy('seq').execute();
+    expect(audit.map((a) => (a.changes as { after: { signedOn: string } }).after.signedOn)).toEqual(signedOn);
+
+    // Sending: not before the last partner signed off; then the rapid review clock counts from the dates entered.
+    const beforeLast = await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', signedOn[1]));
+    expect(beforeLast.statusCode).toBe(422);
+    expect(errorSummary(beforeLast.body)).toContain(`The date the rapid review was sent to the Panel cannot be before the date the last partner signed off the decision (${formatDateForDisplay(signedOn[2])})`);
+    const sentToPanel = await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', signedOn[2]));
+    expect(sentToPanel.statusCode, errorSummary(sentToPanel.body)).toBe(303);
+    expect(await db().selectFrom('incidents').select(['state', 'rapid_review_sent_on', 'decision_on']).where('id', '=', id).executeTakeFirstOrThrow())
+      .toEqual({ state: 'local-review', rapid_review_sent_on: signedOn[2], decision_on: decidedOn });
   });
 
   it('refuses the Panel response before sending, and a sign-off from a lead of no statutory partner', async () => {
@@ -397,7 +473,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(post.statusCode).toBe(422);
     expect((await admin.post(`/cases/${id}/rapid-review/decision`, { decision: 'national-review', reasons: 'National significance', ...dateFields('decided', today) })).statusCode).toBe(303);
     const { client: schoolLead } = await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: northmoor.id, agencyId: school.id }]);
-    const res = await schoolLead.post(`/cases/${id}/rapid-review/sign-off`, {}, { from: '/account/api-tokens' });
+    const res = await schoolLead.post(`/cases/${id}/rapid-review/sign-off`, dateFields('signed', today), { from: '/account/api-tokens' });
     expect(res.statusCode).toBe(422);
     expect(errorSummary(res.body)).toContain('Only the lead of a statutory partner');
     expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toEqual([]);

@@ -142,9 +142,10 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const asked = new Set(view.requests.map((r) => r.agencyId));
     return render(reply, 'requests', 'Send requests to agencies', view, {
       agencies: agencies.filter((a) => !asked.has(a.id)),
-      chosen: values.agencies === undefined && !('sent' in values) ? view.incident.agencyIds.filter((a) => !asked.has(a)) : list(values, 'agencies'),
+      chosen: values.agencies === undefined && !('posted' in values) ? view.incident.agencyIds.filter((a) => !asked.has(a)) : list(values, 'agencies'),
       defaultDue: await defaultDueDate(db, today()),
-      values,
+      // The day the requests were sent: today unless changed (GOV.UK date input, filled in).
+      values: 'posted' in values ? values : { ...dateValues('sent', today()), ...values },
       ...extra,
     });
   }
@@ -159,15 +160,18 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.post('/cases/:id/rapid-review/requests', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
-    const body = { ...bodyOf(req), sent: '1' };
-    const problems = new Problems();
+    const body = { ...bodyOf(req), posted: '1' };
+    const problems = new Problems(['sent']);
     const chosen = list(body, 'agencies');
-    const fallback = await defaultDueDate(db, today());
+    const sentOn = readDate(body, problems, 'sent', 'the date the requests were sent');
+    if (chosen.length === 0) problems.add('agencies', 'Select at least one agency to send a request to');
+    // A blank due date: 7 working days after the day the requests were really sent.
+    const fallback = await defaultDueDate(db, sentOn ?? today());
     const items = chosen.map((agencyId) => ({ agencyId, dueOn: readDate(body, problems, `due-${agencyId}`, 'the due date', false) ?? fallback }));
     if (!problems.any) {
       const result = await req.change(
-        (trx) => sendRequests(trx, view, actorOf(req), items, today()),
-        (r) => (r.ok ? entry(view, 'agency-requests-sent', WRITE, { after: { requests: items.map((i) => ({ agencyId: i.agencyId, dueOn: i.dueOn })) } }) : null),
+        (trx) => sendRequests(trx, view, actorOf(req), sentOn, items, today()),
+        (r) => (r.ok ? entry(view, 'agency-requests-sent', WRITE, { after: { sentOn, requests: items.map((i) => ({ agencyId: i.agencyId, dueOn: i.dueOn })) } }) : null),
       );
       if (result.ok) {
         return reply.redirect(`${base(view)}?done=requests`, 303);
@@ -289,21 +293,23 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const view = await reviewFor(req, reply, SIGN);
     if (!view) return reply;
     await audit(req, view, 'view', SIGN, { page: 'rapid-review-sign-off' });
-    return render(reply, 'sign-off', 'Sign off the decision', view, { myPartner: await partnerOf(db, req.principal!, view.incident.partnershipId) });
+    return render(reply, 'sign-off', 'Sign off the decision', view, { myPartner: await partnerOf(db, req.principal!, view.incident.partnershipId), values: dateValues('signed', today()) });
   });
 
   app.post('/cases/:id/rapid-review/sign-off', access(SIGN), async (req, reply) => {
     const view = await reviewFor(req, reply, SIGN);
     if (!view) return reply;
     const partner = await partnerOf(db, req.principal!, view.incident.partnershipId);
+    const body = bodyOf(req);
+    const problems = new Problems(['signed']);
+    const signedOn = readDate(body, problems, 'signed', 'the date you signed off the decision');
     const result = await req.change(
-      (trx) => signOff(trx, view, actorOf(req), partner),
-      (r) => (r.ok ? entry(view, 'rapid-review-signed-off', SIGN, { after: { partner, decision: view.decision.decision } }) : null),
+      (trx) => signOff(trx, view, actorOf(req), partner, signedOn, today()),
+      (r) => (r.ok ? entry(view, 'rapid-review-signed-off', SIGN, { after: { partner, decision: view.decision.decision, signedOn } }) : null),
     );
-    if (!result.ok) {
-      const problems = new Problems();
-      problems.addAll(result.problems, () => null);
-      return render(reply.code(422), 'sign-off', 'Sign off the decision', view, { myPartner: partner, ...problems.view() });
+    if (!result.ok) problems.addAll(result.problems, (f) => (f === 'signed' ? 'signed' : null));
+    if (problems.any) {
+      return render(reply.code(422), 'sign-off', 'Sign off the decision', view, { myPartner: partner, values: body, ...problems.view() });
     }
     return reply.redirect(`${base(view)}?done=signed-off`, 303);
   });
@@ -381,7 +387,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     return null;
   }
 
-  function renderAnswer(reply: FastifyReply, request: NonNullable<Awaited<ReturnType<typeof ownRequest>>>, values: RequestAnswer, extra: Record<string, unknown> = {}) {
+  function renderAnswer(reply: FastifyReply, request: NonNullable<Awaited<ReturnType<typeof ownRequest>>>, values: FormBody, extra: Record<string, unknown> = {}) {
     const blocked = request.incidentState !== 'rapid-review';
     return reply.render('rapid-reviews/views/agency-request.njk', {
       pageTitle: `Request for ${request.incidentReference}`,
@@ -390,41 +396,45 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
       blocked,
       maxMb: MAX_FILE_BYTES / 1024 / 1024,
       fieldErrors: {},
+      dateParts: {},
       labels: LABELS,
       ...extra,
     });
   }
 
+  /** The answer as saved, its date as the boxes show it: the day it was received, or today for a new answer. */
+  const answerValues = (request: RequestAnswer): FormBody => ({ ...request, ...dateValues('answered', request.answeredOn ?? today()) });
+
   app.get('/agency-requests/:id', access(RESPOND), async (req, reply) => {
     const request = await ownRequest(req, reply);
     if (!request) return reply;
     await req.audit({ action: 'view', permission: RESPOND, partnershipId: request.partnershipId, recordType: 'agency-request', recordId: request.id });
-    return renderAnswer(reply, request, request);
+    return renderAnswer(reply, request, answerValues(request));
   });
 
   app.post('/agency-requests/:id', access(RESPOND, { uploads: true }), async (req, reply) => {
     const request = await ownRequest(req, reply);
     if (!request) return reply;
-    const problems = new Problems();
+    const problems = new Problems(['answered']);
     if (!req.isMultipart()) {
       problems.add('file', 'Send the form from the page: it must be sent as a file upload form');
-      return renderAnswer(reply.code(415), request, request, problems.view());
+      return renderAnswer(reply.code(415), request, answerValues(request), problems.view());
     }
     const { fields, file } = await readMultipart(req, reply);
-    const values = readAnswer(fields);
+    const values = readAnswer(fields, problems);
     if (request.incidentState !== 'rapid-review') problems.addAll([{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }], () => null);
-    problems.addAll(answerProblems(values));
+    problems.addAll(answerProblems(values, request, today()));
     const problem = file ? await uploadProblem(documents, file) : null;
     if (problem) problems.add('file', problem);
     const type = file && !problem ? detectFileType(file.bytes) : null;
     if (problems.any) {
       // Nothing is stored when anything is wrong, the file least of all.
       if (problem) await req.audit({ action: 'file-refused', permission: RESPOND, partnershipId: request.partnershipId, recordType: 'agency-request', recordId: request.id, outcome: 'failed', changes: { reason: problem } });
-      return renderAnswer(reply.code(422), request, values, problems.view());
+      return renderAnswer(reply.code(422), request, fields, problems.view());
     }
     const upload = file && type ? { bytes: file.bytes, name: cleanFileName(file.name, type), type } : null;
     const result = await req.change(
-      (trx) => answerRequest(trx, cipher, request, actorOf(req), values, upload, files),
+      (trx) => answerRequest(trx, cipher, request, actorOf(req), values, upload, files, today()),
       (r) =>
         r.ok
           ? {
@@ -433,13 +443,13 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
               partnershipId: request.partnershipId,
               recordType: 'agency-request',
               recordId: request.id,
-              changes: { after: { answered: true, file: r.file } },
+              changes: { after: { answered: true, answeredOn: values.answeredOn, file: r.file } },
             }
           : null,
     );
     if (!result.ok) {
       problems.addAll(result.problems, (f) => (f === 'state' ? null : f));
-      return renderAnswer(reply.code(422), request, values, problems.view());
+      return renderAnswer(reply.code(422), request, fields, problems.view());
     }
     return reply.redirect('/agency-requests?done=answered', 303);
   });

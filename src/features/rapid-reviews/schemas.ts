@@ -32,6 +32,11 @@ export function readPanelResponse(body: FormBody, problems: Problems): { respons
   return { response: response.success ? response.data : null, on: readDate(body, problems, 'responded', 'the date of the Panel’s response') };
 }
 
-export function readAnswer(body: FormBody): RequestAnswer {
-  return { involvement: text(body, 'involvement'), episodes: text(body, 'episodes'), answer: text(body, 'answer') };
+export function readAnswer(body: FormBody, problems: Problems): RequestAnswer {
+  return {
+    involvement: text(body, 'involvement'),
+    episodes: text(body, 'episodes'),
+    answer: text(body, 'answer'),
+    answeredOn: readDate(body, problems, 'answered', 'the date the answer was received'),
+  };
 }

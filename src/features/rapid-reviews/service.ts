@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { compareDates, formatDateForDisplay as formatDate, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { compareDates, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { LCSPR_CRITERIA } from '../../domain/notification/criteria.ts';
 import {
   caseDecisionOf,
@@ -11,6 +11,16 @@ import {
   type RapidReviewDecision,
   type SignedDecision,
 } from '../../domain/workflow/decision.ts';
+import {
+  answeredLate,
+  latestDate,
+  requestAnsweredProblem,
+  requestDueProblem,
+  requestSentProblem,
+  sentToPanelProblem,
+  signOffProblem,
+  stepDateProblem,
+} from '../../domain/workflow/step-dates.ts';
 import {
   checkRecordedDate,
   checkTransition,
@@ -105,13 +115,17 @@ export type RequestView = {
   requestedOn: DateOnly;
   dueOn: DateOnly;
   answered: boolean;
+  /** The day the answer was received (as entered); answeredAt: when it was recorded. */
+  answeredOn: DateOnly | null;
   answeredAt: string | null;
   overdue: boolean;
+  /** Answered after its due date. */
+  late: boolean;
   status: { text: string; colour: string };
   file: { name: string; type: FileType; size: number; sha256: string } | null;
 };
 
-export type RequestAnswer = { involvement: string; episodes: string; answer: string };
+export type RequestAnswer = { involvement: string; episodes: string; answer: string; answeredOn: DateOnly | null };
 
 export type RecordText = { safetyActions: string; learning: string; racism: string; inequalities: string; disability: string };
 export const RECORD_FIELDS = ['safetyActions', 'learning', 'racism', 'inequalities', 'disability'] as const;
@@ -125,7 +139,8 @@ export const RECORD_LABELS: Readonly<Record<keyof RecordText, string>> = Object.
 
 export type DecisionInput = { decision: Decision | null; alternative: Alternative | null; criteria: string[]; reasons: string; decidedOn: DateOnly | null };
 
-export type SignOffView = { partner: StatutoryPartner; label: string; signed: boolean; signerName: string | null; signedAt: string | null };
+/** signedOn: the day the partner signed (as entered); signedAt: when it was recorded. */
+export type SignOffView = { partner: StatutoryPartner; label: string; signed: boolean; signerName: string | null; signedOn: DateOnly | null; signedAt: string | null };
 
 export type RapidReviewView = {
   incident: IncidentDetail;
@@ -144,6 +159,7 @@ export type RapidReviewView = {
 function requestView(r: RequestListRow, today: DateOnly): RequestView {
   const answered = r.responded_at !== null;
   const overdue = !answered && compareDates(r.due_on, today) < 0;
+  const late = answered && answeredLate(r.answered_on, r.due_on);
   return {
     id: r.id,
     incidentId: r.incident_id,
@@ -155,9 +171,11 @@ function requestView(r: RequestListRow, today: DateOnly): RequestView {
     requestedOn: r.requested_on,
     dueOn: r.due_on,
     answered,
+    answeredOn: r.answered_on,
     answeredAt: r.responded_at ? formatDateTime(new Date(r.responded_at)) : null,
     overdue,
-    status: answered ? { text: 'Answered', colour: 'green' } : overdue ? { text: 'Overdue', colour: 'red' } : { text: 'Waiting', colour: 'yellow' },
+    late,
+    status: late ? { text: 'Answered late', colour: 'orange' } : answered ? { text: 'Answered', colour: 'green' } : overdue ? { text: 'Overdue', colour: 'red' } : { text: 'Waiting', colour: 'yellow' },
     file: r.file_sha256 && r.file_type && r.file_name && r.file_size ? { name: r.file_name, type: r.file_type, size: r.file_size, sha256: r.file_sha256 } : null,
   };
 }
@@ -169,10 +187,10 @@ function startedOnOf(incident: IncidentDetail): DateOnly | null {
   return started ? todayInLondon(started.at) : null;
 }
 
-function signOffViews(rows: { partner: StatutoryPartner; signer_name: string; signed_at: Date }[]): SignOffView[] {
+function signOffViews(rows: { partner: StatutoryPartner; signer_name: string; signed_on: DateOnly; signed_at: Date }[]): SignOffView[] {
   return STATUTORY_PARTNERS.map((partner) => {
     const row = rows.find((r) => r.partner === partner);
-    return { partner, label: PARTNER_LEAD_LABELS[partner], signed: !!row, signerName: row?.signer_name ?? null, signedAt: row ? formatDateTime(new Date(row.signed_at)) : null };
+    return { partner, label: PARTNER_LEAD_LABELS[partner], signed: !!row, signerName: row?.signer_name ?? null, signedOn: row?.signed_on ?? null, signedAt: row ? formatDateTime(new Date(row.signed_at)) : null };
   });
 }
 
@@ -223,33 +241,40 @@ function inRapidReview(incident: IncidentDetail, what: string): Problem | null {
   return incident.state === 'rapid-review' ? null : { field: 'state', message: `${what} only while the incident is in rapid review: this incident is ${STATES[incident.state].now}.` };
 }
 
+/** The domain's rule for the date a step happened (step-dates.ts), as a problem on a field. */
 function dateProblem(field: string, label: string, value: DateOnly | null, today: DateOnly, notBefore: { date: DateOnly | null; label: string }[]): Problem | null {
-  if (!value) return { field, message: `Enter ${label}` };
-  const sentence = label.charAt(0).toUpperCase() + label.slice(1);
-  if (compareDates(value, today) > 0) return { field, message: `${sentence} cannot be in the future` };
-  for (const earlier of notBefore) {
-    if (earlier.date && compareDates(value, earlier.date) < 0) return { field, message: `${sentence} cannot be before ${earlier.label} (${formatDate(earlier.date)})` };
-  }
-  return null;
+  const message = stepDateProblem(label, value, today, notBefore);
+  return message ? { field, message } : null;
+}
+
+const asProblem = (field: string, message: string | null): Problem | null => (message ? { field, message } : null);
+
+/** The case's dates the rapid review's steps depend on (the start as recorded, or as first recorded for older cases). */
+function caseDates(view: RapidReviewView) {
+  return { aware: view.incident.aware, notified: view.incident.dates.notified ?? null, rapidReviewStarted: view.startedOn };
 }
 
 
 // ---- Requests to agencies --------------------------------------------------------------------
 
-/** The due date a request gets when none is given: 7 working days after today. */
-export async function defaultDueDate(db: Kysely<DB>, today: DateOnly): Promise<DateOnly> {
-  return (await currentCalendar(db)).addWorkingDays(today, DEFAULT_DUE_WORKING_DAYS);
+/** The due date a request gets when none is given: 7 working days after the day it was sent. */
+export async function defaultDueDate(db: Kysely<DB>, sentOn: DateOnly): Promise<DateOnly> {
+  return (await currentCalendar(db)).addWorkingDays(sentOn, DEFAULT_DUE_WORKING_DAYS);
 }
 
 export async function agenciesOf(db: Kysely<DB>, partnershipId: string): Promise<AgencyView[]> {
   return listAgencies(db, partnershipId);
 }
 
-/** Sends a request to each chosen agency, each with its own due date. */
+/**
+ * Sends a request to each chosen agency, each with its own due date, on the day they were sent
+ * (it may be earlier than today: a rapid review is often recorded after the fact).
+ */
 export async function sendRequests(
   db: Kysely<DB>,
   view: RapidReviewView,
   actor: Actor,
+  sentOn: DateOnly | null,
   items: { agencyId: string; dueOn: DateOnly }[],
   today: DateOnly,
 ): Promise<{ ok: true; agencies: string[] } | { ok: false; problems: Problem[] }> {
@@ -258,25 +283,30 @@ export async function sendRequests(
   if (blocked) return { ok: false, problems: [blocked] };
   const agencies = await listAgencies(db, incident.partnershipId);
   const problems: Problem[] = [];
+  const sent = asProblem('sent', requestSentProblem(sentOn, today, caseDates(view)));
+  if (sent) problems.push(sent);
   if (items.length === 0) problems.push({ field: 'agencies', message: 'Select at least one agency to send a request to' });
   for (const item of items) {
     const agency = agencies.find((a) => a.id === item.agencyId);
     if (!agency) problems.push({ field: 'agencies', message: 'Select agencies of this partnership' });
     else if (view.requests.some((r) => r.agencyId === item.agencyId)) problems.push({ field: `due-${item.agencyId}`, message: `${agency.name} has already been sent a request` });
-    else if (compareDates(item.dueOn, today) < 0) problems.push({ field: `due-${item.agencyId}`, message: `The due date for ${agency.name} cannot be in the past` });
+    else if (sentOn && !sent) {
+      const due = asProblem(`due-${item.agencyId}`, requestDueProblem(item.dueOn, sentOn, agency.name));
+      if (due) problems.push(due);
+    }
   }
-  if (problems.length) return { ok: false, problems };
+  if (problems.length || !sentOn) return { ok: false, problems };
   const names = items.map((i) => agencies.find((a) => a.id === i.agencyId)?.name ?? '');
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await insertRequests(trx, items.map((i) => ({
       incident_id: incident.id,
       partnership_id: incident.partnershipId,
       agency_id: i.agencyId,
-      requested_on: today,
+      requested_on: sentOn,
       due_on: i.dueOn,
       requested_by: actor.userId,
     })));
-    await event(trx, incident, actor, 'agency-requests-sent', { agencies: names, dueDates: items.map((i) => i.dueOn) });
+    await event(trx, incident, actor, 'agency-requests-sent', { agencies: names, dueDates: items.map((i) => i.dueOn), date: sentOn, dateLabel: 'the date the requests were sent' });
   });
   return { ok: true, agencies: names };
 }
@@ -311,6 +341,7 @@ export async function loadRequest(
         involvement: openField(cipher, row.involvement_enc),
         episodes: openField(cipher, row.episodes_enc),
         answer: openField(cipher, row.answer_enc),
+        answeredOn: row.answered_on,
       },
     };
   }
@@ -318,8 +349,11 @@ export async function loadRequest(
   return { refusedFrom: owner ? { partnershipId: owner.partnership_id } : null };
 }
 
-export function answerProblems(answer: RequestAnswer): Problem[] {
+/** What is wrong with an answer: its texts, and the day it was received (not in the future, not before the request was sent). */
+export function answerProblems(answer: RequestAnswer, request: { requestedOn: DateOnly }, today: DateOnly): Problem[] {
   const problems: Problem[] = [];
+  const when = asProblem('answered', requestAnsweredProblem(answer.answeredOn, today, request.requestedOn));
+  if (when) problems.push(when);
   if (!answer.involvement.trim()) problems.push({ field: 'involvement', message: 'Enter a summary of your agency’s involvement' });
   else if (answer.involvement.length > 20_000) problems.push({ field: 'involvement', message: 'The summary of involvement must be 20,000 characters or fewer' });
   if (answer.episodes.length > 20_000) problems.push({ field: 'episodes', message: 'The key practice episodes must be 20,000 characters or fewer' });
@@ -336,11 +370,12 @@ export async function answerRequest(
   answer: RequestAnswer,
   file: { bytes: Buffer; name: string; type: FileType } | null,
   files: FileStore,
+  today: DateOnly,
 ): Promise<{ ok: true; file: { sha256: string; type: FileType; size: number } | null } | { ok: false; problems: Problem[] }> {
   if (request.incidentState !== 'rapid-review') {
     return { ok: false, problems: [{ field: 'state', message: `This request can no longer be answered: the incident is ${STATES[request.incidentState].now}.` }] };
   }
-  const problems = answerProblems(answer);
+  const problems = answerProblems(answer, request, today);
   if (problems.length) return { ok: false, problems };
   const stored = await withTenant(db, [request.partnershipId], async (trx) => {
     // The file is kept (encrypted) in the same transaction as the answer that names it.
@@ -352,8 +387,11 @@ export async function answerRequest(
       ...(file && sha256 ? { file_sha256: sha256, file_name: file.name, file_type: file.type, file_size: file.bytes.length } : {}),
       responded_by: actor.userId,
       responded_at: new Date(),
+      answered_on: answer.answeredOn,
     });
-    await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', { agency: request.agencyName, fileSent: !!file });
+    await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', {
+      agency: request.agencyName, fileSent: !!file, date: answer.answeredOn, dateLabel: 'the date the answer was received',
+    });
     return file && sha256 ? { sha256, type: file.type, size: file.bytes.length } : null;
   });
   return { ok: true, file: stored };
@@ -499,6 +537,8 @@ export async function signOff(
   view: RapidReviewView,
   actor: Actor,
   partner: StatutoryPartner | null,
+  signedOn: DateOnly | null,
+  today: DateOnly,
 ): Promise<{ ok: true } | { ok: false; problems: Problem[] }> {
   const blocked = inStates(view.incident, SIGN_OFF_IN, 'The decision can be signed off only in rapid review, or once sent while the decision awaits sign-off');
   if (blocked) return { ok: false, problems: [blocked] };
@@ -507,10 +547,12 @@ export async function signOff(
   if (view.signOffs.find((s) => s.partner === partner)?.signed) {
     return { ok: false, problems: [{ field: 'partner', message: `The ${PARTNER_LEAD_LABELS[partner]} has already signed off this decision` }] };
   }
+  const when = asProblem('signed', signOffProblem(signedOn, today, view.decision.decidedOn));
+  if (when || !signedOn) return { ok: false, problems: when ? [when] : [] };
   const { incident } = view;
   await withTenant(db, [incident.partnershipId], async (trx) => {
-    await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name });
-    await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner] });
+    await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name, signed_on: signedOn });
+    await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner], date: signedOn, dateLabel: 'the date the partner signed off' });
     const signed = (await selectSignOffs(trx, [incident.partnershipId], incident.id)).map((r) => r.partner);
     if (STATUTORY_PARTNERS.every((p) => signed.includes(p)) && view.decision.decision && view.decision.decidedOn) {
       await adoptCaseDecision(trx, incident.partnershipId, incident.id, actor, { decision: view.decision.decision, decidedOn: view.decision.decidedOn });
@@ -525,12 +567,15 @@ export async function signOff(
  * caller's withTenant transaction.
  */
 export async function rapidReviewFacts(trx: Kysely<DB>, scope: TenantScope, incidentId: string): Promise<{ rapidReviewSignOffs: StatutoryPartner[]; rapidReviewDecision: SignedDecision | null }> {
-  const signOffs = (await selectSignOffs(trx, scope, incidentId)).map((s) => s.partner);
+  const rows = await selectSignOffs(trx, scope, incidentId);
+  const signOffs = rows.map((s) => s.partner);
   const review = await selectRapidReview(trx, scope, incidentId);
   const allSigned = STATUTORY_PARTNERS.every((p) => signOffs.includes(p));
   return {
     rapidReviewSignOffs: signOffs,
-    rapidReviewDecision: allSigned && review?.decision && review.decided_on ? { decision: review.decision, decidedOn: review.decided_on } : null,
+    rapidReviewDecision: allSigned && review?.decision && review.decided_on
+      ? { decision: review.decision, decidedOn: review.decided_on, signedOn: latestDate(rows.map((r) => r.signed_on)) }
+      : null,
   };
 }
 
@@ -591,9 +636,8 @@ export async function sendToPanel(
   if (!definition?.date) throw new Error('The workflow has no dated send-rapid-review transition.');
   const question = definition.date;
   let problem: string | null = sentOn ? checkRecordedDate(question, sentOn, workflowFacts(view.incident), today) : `Enter ${WORKFLOW_DATE_LABELS.rapidReviewSent}`;
-  if (!problem && sentOn && view.decision.decidedOn && compareDates(sentOn, view.decision.decidedOn) < 0) {
-    problem = `The date the rapid review was sent to the Panel cannot be before the date of the decision (${formatDate(view.decision.decidedOn)})`;
-  }
+  // Sent with the decision the three partners signed off: not before the decision, nor before the last sign-off.
+  if (!problem) problem = sentToPanelProblem(sentOn, today, { decidedOn: view.decision.decidedOn, signedOn: view.signOffs.map((s) => s.signedOn) });
   if (problem) return { ok: false, problems: [{ field: 'sent', message: problem.replace(/\.$/, '') }] };
   // One path: the workflow's own send-rapid-review step, which takes the signed-off decision's state.
   const { incident } = view;

@@ -366,6 +366,8 @@ export interface RapidReviewSignOffsTable {
   user_id: string | null;
   signer_name: string;
   signed_at: Generated<Date>;
+  /** The day the partner signed the decision off (signed_at: when it was recorded). */
+  signed_on: ColumnType<string, string | undefined, string>;
 }
 
 export interface AgencyRequestsTable {
@@ -385,6 +387,8 @@ export interface AgencyRequestsTable {
   file_size: number | null;
   responded_by: string | null;
   responded_at: Date | null;
+  /** The day the answer was received (responded_at: when it was recorded). */
+  answered_on: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
 }
 
