@@ -11,12 +11,12 @@ update agency_requests set answered_on = greatest((responded_at at time zone 'Eu
   where responded_at is not null and answered_on is null;
 update rapid_review_sign_offs set signed_on = (signed_at at time zone 'Europe/London')::date where signed_on is null;
 
--- A sign-off always has its day (recorded now unless given, as older callers did).
-alter table rapid_review_sign_offs alter column signed_on set default ((now() at time zone 'Europe/London')::date);
-alter table rapid_review_sign_offs alter column signed_on set not null;
+-- The service always records the day a partner signed. No default: a sign-off written without its
+-- day (by an import) holds none rather than a day that may be untrue, and then binds nothing.
 
--- An answer has its day exactly when it has been answered, and it cannot come before the request.
+-- Only an answer has its day (the service always records it; an answer imported without it holds
+-- none), and it cannot come before the request.
 alter table agency_requests add constraint agency_requests_answered_on_with_answer
-  check ((answered_on is null) = (responded_at is null));
+  check (answered_on is null or responded_at is not null);
 alter table agency_requests add constraint agency_requests_answered_after_requested
   check (answered_on is null or answered_on >= requested_on);

@@ -238,7 +238,7 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           if (url.startsWith('/actions/')) fill(':actionId', rows.actions);
           if (url.startsWith('/api/v1/actions/')) fill(':id', rows.actions);
           if (url.startsWith('/api/v1/recommendations/')) fill(':id', rows.recommendations.map((r) => r.id));
-          if (url.startsWith('/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
+          if (url.startsWith('/agency-requests/') || url.startsWith('/api/v1/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
           else if (url.startsWith('/referrals/')) fill(':id', rows.referrals);
           else if (url.startsWith('/publications/')) fill(':id', rows.publications);
           else if (url.startsWith('/admin/users/')) {

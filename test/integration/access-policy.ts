@@ -278,6 +278,13 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/incidents/:id/rapid-review/sign-off': { who: [LEAD], token: 'write' },
   'POST /api/v1/incidents/:id/rapid-review/send': { who: [ADMIN], token: 'write' },
   'POST /api/v1/incidents/:id/rapid-review/panel-response': { who: [ADMIN], token: 'write' },
+  // Requests to agencies: the business unit sends them and reads the answers; an agency reads and
+  // answers only its own agency's requests (the record decides, as on the pages).
+  'POST /api/v1/incidents/:id/rapid-review/requests': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/incidents/:id/rapid-review/requests/:requestId': { who: [ADMIN, LEAD], token: 'read' },
+  'GET /api/v1/agency-requests': { who: [AGENCY], token: 'read' },
+  'GET /api/v1/agency-requests/:id': { who: [AGENCY], token: 'read' },
+  'POST /api/v1/agency-requests/:id/answer': { who: [AGENCY], token: 'write' },
   'POST /api/v1/incidents/:id/clocks/:clock/pause': { who: [ADMIN], token: 'write' },
   'POST /api/v1/incidents/:id/clocks/:clock/resume': { who: [ADMIN], token: 'write' },
   'GET /api/v1/incidents/:id/review/recommendations': { who: [ADMIN, LEAD], token: 'read' },

@@ -431,6 +431,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/rapid-review/send', '/api/v1/incidents/:id/rapid-review/panel-response',
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
+      '/api/v1/incidents/:id/rapid-review/requests', '/api/v1/agency-requests/:id/answer',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -452,7 +453,19 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       trx.selectFrom('recommendations').select(['id', 'incident_id as incidentId']).where('incident_id', 'is not', null).executeTakeFirstOrThrow(),
     );
     const recommendationAction = await withTenant(db(), 'all', (trx) => trx.selectFrom('recommendation_actions').select(['id', 'version']).executeTakeFirstOrThrow());
-    const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean }[] = [
+    // A request to the demonstration school on a case, answered by the school's own contributor (the answer's file as base64).
+    const school = await db().selectFrom('users').innerJoin('role_assignments', 'role_assignments.user_id', 'users.id')
+      .select(['users.id', 'role_assignments.partnership_id', 'role_assignments.agency_id']).where('users.email', '=', 'school@northmoor.example').executeTakeFirstOrThrow();
+    const schoolToken = (await createApiToken(db(), school.id, { name: 'hostile agency', scope: 'write' })).token;
+    const requestId = await withTenant(db(), 'all', async (trx) => {
+      const rr = await trx.selectFrom('incidents').select('id').where('partnership_id', '=', school.partnership_id as string).where('state', '=', 'rapid-review').executeTakeFirst()
+        ?? await trx.selectFrom('incidents').select('id').where('partnership_id', '=', school.partnership_id as string).executeTakeFirstOrThrow();
+      const existing = await trx.selectFrom('agency_requests').select('id').where('incident_id', '=', rr.id).where('agency_id', '=', school.agency_id as string).executeTakeFirst();
+      if (existing) return existing.id;
+      return (await trx.insertInto('agency_requests').values({ incident_id: rr.id, partnership_id: school.partnership_id as string, agency_id: school.agency_id as string, requested_on: today, due_on: today }).returning('id').executeTakeFirstOrThrow()).id;
+    });
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(64, 0x20), Buffer.from('\n%%EOF\n')]).toString('base64');
+    const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean; token?: string }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },
       { method: 'POST', route: '/api/v1/incidents/:id/transitions', url: `/api/v1/incidents/${id}/transitions`, body: { transition: 'notify', date: today, reference: 'NP-1', note: 'Told the Panel.' } },
@@ -469,6 +482,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/panel-response', url: `/api/v1/incidents/${id}/rapid-review/panel-response`, body: { response: 'agree', on: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/clocks/:clock/pause', url: `/api/v1/incidents/${reviewIncident}/clocks/review/pause`, body: { date: today, reason: 'Criminal proceedings.', panelToldOn: today, sosToldOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/clocks/:clock/resume', url: `/api/v1/incidents/${reviewIncident}/clocks/review/resume`, body: { date: today, panelToldOn: today, sosToldOn: today } },
+      { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/requests', url: `/api/v1/incidents/${id}/rapid-review/requests`, body: { sentOn: today, agencies: [{ agencyId, dueOn: today }] } },
+      { method: 'POST', route: '/api/v1/agency-requests/:id/answer', url: `/api/v1/agency-requests/${requestId}/answer`, token: schoolToken, body: { involvement: 'Seen twice.', episodes: 'Two visits.', answer: 'A chronology.', answeredOn: today, file: { name: 'chronology.pdf', contentBase64: pdf } } },
     ];
     const leaves = (value: Json, path: (string | number)[] = []): (string | number)[][] =>
       value !== null && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => leaves(v, [...path, Array.isArray(value) ? Number(k) : k])) : [path];
@@ -484,7 +499,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     for (const b of bodies) {
       const send = async (body: unknown, label: string, inputs: string[]) => {
         apiRequests++;
-        let headers: Record<string, string> = {};
+        let headers: Record<string, string> = b.token ? { authorization: `Bearer ${b.token}` } : {};
         if (b.ifMatch) {
           const current = await t.app.inject({ method: 'GET', url: b.url, headers: { authorization: `Bearer ${apiToken}` } });
           headers = { 'if-match': `"${(current.json() as { version: number }).version}"` };

@@ -179,7 +179,7 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
     }).execute();
     await trx
       .insertInto('rapid_review_sign_offs')
-      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case5, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
+      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case5, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)`, signed_on: decided5 })))
       .execute();
   });
   await step(case5, 'send-rapid-review', sent5);
@@ -234,7 +234,7 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
     }).execute();
     await trx
       .insertInto('rapid_review_sign_offs')
-      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case8, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)` })))
+      .values((['local-authority', 'police', 'icb'] as const).map((partner) => ({ incident_id: case8, partnership_id: partnershipId, partner, signer_name: `Northmoor ${partner} lead (fictional)`, signed_on: wd(notified8, 12) })))
       .execute();
   });
   await step(case8, 'send-rapid-review', wd(notified8, 13));

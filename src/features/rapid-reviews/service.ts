@@ -187,7 +187,7 @@ function startedOnOf(incident: IncidentDetail): DateOnly | null {
   return started ? todayInLondon(started.at) : null;
 }
 
-function signOffViews(rows: { partner: StatutoryPartner; signer_name: string; signed_on: DateOnly; signed_at: Date }[]): SignOffView[] {
+function signOffViews(rows: { partner: StatutoryPartner; signer_name: string; signed_on: DateOnly | null; signed_at: Date }[]): SignOffView[] {
   return STATUTORY_PARTNERS.map((partner) => {
     const row = rows.find((r) => r.partner === partner);
     return { partner, label: PARTNER_LEAD_LABELS[partner], signed: !!row, signerName: row?.signer_name ?? null, signedOn: row?.signed_on ?? null, signedAt: row ? formatDateTime(new Date(row.signed_at)) : null };

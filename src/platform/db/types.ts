@@ -367,7 +367,7 @@ export interface RapidReviewSignOffsTable {
   signer_name: string;
   signed_at: Generated<Date>;
   /** The day the partner signed the decision off (signed_at: when it was recorded). */
-  signed_on: ColumnType<string, string | undefined, string>;
+  signed_on: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AgencyRequestsTable {
