@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkEntry, delaysNotReported, ENTRY_DEFINITIONS, ENTRY_KINDS, entryDetails, isEntryKind, milestoneOverdue, type EntryInput } from './review-log.ts';
+import { checkEntry, delaysNotReported, doneDateProblem, ENTRY_DEFINITIONS, ENTRY_KINDS, entryDetails, isEntryKind, milestoneOverdue, type EntryInput } from './review-log.ts';
 
 const today = '2026-06-10';
 const blank: EntryInput = { onDate: null, doneOn: null, extraDate: null, shortText: '', choices: {}, flags: {}, notes: '' };
@@ -39,9 +39,21 @@ describe('the review log', () => {
     const delay = { ...blank, onDate: '2026-05-01', doneOn: '2026-04-30', extraDate: '2026-04-29', choices: { reason: 'inquest' }, notes: 'Inquest' };
     expect(checkEntry(ENTRY_DEFINITIONS.delay, delay, { today, decisionOn: '2026-05-02' }).map((p) => p.message)).toEqual([
       'The date cannot be before the decision to hold the review (2 May 2026)',
-      'The end date cannot be before the start date',
+      'The date the delay ended cannot be before the date of the decision to hold the review (2 May 2026)',
       'The Panel cannot have been told before the delay started',
     ]);
+  });
+
+  it('takes the day a milestone was met or a delay ended as it happened, naming the date it cannot precede', () => {
+    const dates = { onDate: '2026-05-10', decisionOn: '2026-05-02' };
+    expect(doneDateProblem('delay', '2026-05-12', today, dates)).toBeNull();
+    expect(doneDateProblem('delay', '2026-05-09', today, dates)).toBe('The date the delay ended cannot be before the date the delay started (10 May 2026)');
+    expect(doneDateProblem('delay', '2026-06-11', today, dates)).toBe('The date the delay ended cannot be in the future');
+    expect(doneDateProblem('delay', null, today, dates)).toBe('Enter the date the delay ended');
+    // A milestone may be met before it was due, never before the review was decided.
+    expect(doneDateProblem('milestone', '2026-05-05', today, dates)).toBeNull();
+    expect(doneDateProblem('milestone', '2026-05-01', today, dates)).toBe('The date the milestone was met cannot be before the date of the decision to hold the review (2 May 2026)');
+    expect(doneDateProblem('milestone', '2026-06-11', today, dates)).toBe('The date the milestone was met cannot be in the future');
   });
 
   it('stores only non-identifying details, and finds overdue milestones and unreported delays', () => {

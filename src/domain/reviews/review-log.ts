@@ -4,6 +4,7 @@
 // kind is a new entry here. Pure: no I/O.
 
 import { compareDates, formatDateForDisplay, type DateOnly } from '../calendar/date-only.ts';
+import { stepDateProblem } from '../workflow/step-dates.ts';
 
 export const ENTRY_KINDS = ['milestone', 'practitioner-event', 'family-contact', 'monitoring', 'delay'] as const;
 export type EntryKind = (typeof ENTRY_KINDS)[number];
@@ -200,9 +201,10 @@ export function checkEntry(definition: EntryDefinition, input: EntryInput, conte
   }
   if (input.doneOn) {
     if (!definition.doneDate) problems.push({ field: 'doneOn', message: 'This entry has no end date' });
-    else if (compareDates(input.doneOn, today) > 0) problems.push({ field: 'doneOn', message: 'The end date cannot be in the future' });
-    // A milestone may be met before it is due; a delay cannot end before it began.
-    else if (definition.kind === 'delay' && input.onDate && compareDates(input.doneOn, input.onDate) < 0) problems.push({ field: 'doneOn', message: 'The end date cannot be before the start date' });
+    else {
+      const done = doneDateProblem(definition.kind, input.doneOn, today, { onDate: input.onDate, decisionOn });
+      if (done) problems.push({ field: 'doneOn', message: done });
+    }
   }
   if (input.extraDate && definition.extraDate) {
     if (compareDates(input.extraDate, today) > 0) problems.push({ field: definition.extraDate.name, message: 'The date the Panel was told cannot be in the future' });
@@ -226,6 +228,18 @@ export function checkEntry(definition: EntryDefinition, input: EntryInput, conte
   if (definition.notes.required && input.notes.length === 0) problems.push({ field: 'notes', message: `Enter ${definition.notes.label.toLowerCase()}` });
   else if (input.notes.length > 10_000) problems.push({ field: 'notes', message: 'Notes must be 10,000 characters or fewer' });
   return problems;
+}
+
+/**
+ * The day a milestone was met or a delay ended, as it happened: not in the future, not before the
+ * decision to hold the review (there was no review to meet milestones of), and a delay not before
+ * it started. A milestone may be met before it was due. Null when the day is sound.
+ */
+export function doneDateProblem(kind: EntryKind, doneOn: DateOnly | null, today: DateOnly, dates: { onDate: DateOnly | null; decisionOn: DateOnly | null }): string | null {
+  return stepDateProblem(kind === 'delay' ? 'the date the delay ended' : 'the date the milestone was met', doneOn, today, [
+    { date: dates.decisionOn, label: 'the date of the decision to hold the review' },
+    ...(kind === 'delay' ? [{ date: dates.onDate, label: 'the date the delay started' }] : []),
+  ]);
 }
 
 /** A milestone still to come whose due date has passed. */

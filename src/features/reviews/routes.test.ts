@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
-import { addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
+import { addDays, formatDateForDisplay, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { recordIncident } from '../cases/service.ts';
@@ -201,6 +201,36 @@ describe.each(ENGINES)('reviews on %s', (engine) => {
     expect(textOf((await admin.get(`/cases/${caseId}/review`)).body)).not.toContain('Overdue');
     const timeline = textOf((await admin.get(`/cases/${caseId}`)).body);
     expect(timeline).toContain('Review log entry added');
+  });
+
+  it('records the day a delay ended or a milestone was met as it happened, today unless changed, refusing days out of order', async () => {
+    const rows = await withTenant(t.app.deps.database.db, [northmoor.id], (trx) => trx.selectFrom('review_entries').select(['id', 'kind', 'on_date']).where('incident_id', '=', caseId).where('done_on', 'is', null).execute());
+    const delay = rows.find((r) => r.kind === 'delay');
+    expect(delay).toBeDefined();
+    const page = await admin.get(`/cases/${caseId}/review`);
+    // The end date is filled in with today: the GOV.UK date input, changed when it ended earlier.
+    expect(page.body).toMatch(new RegExp(`name="done-${delay!.id}-year" type="text" value="${today.slice(0, 4)}"`));
+    expect((await admin.get(`/cases/${caseId}/review/log/delay`)).body).toMatch(new RegExp(`name="onDate-day" type="text" value="${Number(today.slice(8))}"`));
+    const early = await admin.post(`/cases/${caseId}/review/log/entries/${delay!.id}/done`, dateFields(`done-${delay!.id}`, addDays(delay!.on_date, -1)), { from: `/cases/${caseId}/review` });
+    expect(early.statusCode).toBe(422);
+    expect(errorSummary(early.body)).toContain(`The date the delay ended cannot be before the date the delay started (${formatDateForDisplay(delay!.on_date)})`);
+    expect(early.body).toContain(`href="#done-${delay!.id}-day"`);
+    const future = await admin.post(`/cases/${caseId}/review/log/entries/${delay!.id}/done`, dateFields(`done-${delay!.id}`, addDays(today, 1)), { from: `/cases/${caseId}/review` });
+    expect(errorSummary(future.body)).toContain('The date the delay ended cannot be in the future');
+    // A milestone met before the review was decided cannot be.
+    const ms = await reviewer.post(`/cases/${caseId}/review/log/milestone`, { title: 'Terms agreed', ...dateFields('onDate', addDays(today, 10)), notes: '' });
+    expect(ms.statusCode, errorSummary(ms.body)).toBe(303);
+    const milestone = await withTenant(t.app.deps.database.db, [northmoor.id], (trx) => trx.selectFrom('review_entries').select('id').where('incident_id', '=', caseId).where('kind', '=', 'milestone').where('done_on', 'is', null).executeTakeFirstOrThrow());
+    const beforeDecision = await reviewer.post(`/cases/${caseId}/review/log/entries/${milestone.id}/done`, dateFields(`done-${milestone.id}`, addDays(decided, -1)), { from: `/cases/${caseId}/review` });
+    expect(beforeDecision.statusCode).toBe(422);
+    expect(errorSummary(beforeDecision.body)).toContain(`The date the milestone was met cannot be before the date of the decision to hold the review (${formatDateForDisplay(decided)})`);
+    // Met early, on the day it was: kept as entered.
+    const met = await reviewer.post(`/cases/${caseId}/review/log/entries/${milestone.id}/done`, dateFields(`done-${milestone.id}`, addDays(today, -2)), { from: `/cases/${caseId}/review` });
+    expect(met.statusCode, errorSummary(met.body)).toBe(303);
+    const ended = await admin.post(`/cases/${caseId}/review/log/entries/${delay!.id}/done`, dateFields(`done-${delay!.id}`, delay!.on_date), { from: `/cases/${caseId}/review` });
+    expect(ended.statusCode, errorSummary(ended.body)).toBe(303);
+    const done = await withTenant(t.app.deps.database.db, [northmoor.id], (trx) => trx.selectFrom('review_entries').select(['id', 'done_on']).where('id', 'in', [milestone.id, delay!.id]).execute());
+    expect(Object.fromEntries(done.map((d) => [d.id, d.done_on]))).toEqual({ [milestone.id]: addDays(today, -2), [delay!.id]: delay!.on_date });
   });
 
   it('takes draft and final report versions (PDF or Word only) and completes the review only with a final report', async () => {

@@ -160,6 +160,8 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
       byKind,
       addable,
       viewedBy: may.manage ? await recordViews(db, 'review', view.incident.id) : [],
+      // The day a milestone was met or a delay ended: today unless changed (GOV.UK date input, filled in).
+      values: Object.assign({}, ...view.entries.filter((e) => ENTRY_DEFINITIONS[e.kind].doneDate && !e.doneOn).map((e) => dateValues(`done-${e.id}`, today()))),
     });
   });
 
@@ -278,7 +280,9 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const kind = kindOf(req);
     if (!kind) return notFoundPage(reply);
     if (!mayAddEntry(kind, found.may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
-    return render(reply, 'entry', ENTRY_DEFINITIONS[kind].add, found.view, found.may, { definition: ENTRY_DEFINITIONS[kind] });
+    // Something that has happened (a contact, a check, a delay): today unless changed. Planned things (milestones, events) are asked.
+    const values = ENTRY_DEFINITIONS[kind].date.future === 'refused' ? dateValues('onDate', today()) : {};
+    return render(reply, 'entry', ENTRY_DEFINITIONS[kind].add, found.view, found.may, { definition: ENTRY_DEFINITIONS[kind], values });
   });
 
   app.post('/cases/:id/review/log/:kind', access(WORK), async (req, reply) => {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { compareDates, type DateOnly } from '../../domain/calendar/date-only.ts';
-import { checkEntry, ENTRY_DEFINITIONS, entryDetails, milestoneOverdue, type EntryInput, type EntryKind } from '../../domain/reviews/review-log.ts';
+import { checkEntry, doneDateProblem, ENTRY_DEFINITIONS, entryDetails, milestoneOverdue, type EntryInput, type EntryKind } from '../../domain/reviews/review-log.ts';
 import { isReviewType, REVIEW_TYPE_LABELS, type ReviewType } from '../../domain/reviews/review-types.ts';
 import { STATES, type IncidentState } from '../../domain/workflow/incident-workflow.ts';
 import { can, partnershipsWith, type Principal } from '../../platform/auth/policy.ts';
@@ -376,9 +376,9 @@ export async function finishEntry(db: Kysely<DB>, view: ReviewView, actor: Actor
   if (blocked) return { ok: false, problems: [blocked] };
   const entry = view.entries.find((e) => e.id === entryId);
   if (!entry || !ENTRY_DEFINITIONS[entry.kind].doneDate) return { ok: false, problems: [{ field: 'entry', message: 'There is no such milestone or delay on this review' }] };
-  if (!doneOn) return { ok: false, problems: [{ field: 'doneOn', message: entry.kind === 'milestone' ? 'Enter the date the milestone was met' : 'Enter the date the delay ended' }] };
-  if (compareDates(doneOn, today) > 0) return { ok: false, problems: [{ field: 'doneOn', message: 'The date cannot be in the future' }] };
-  if (compareDates(doneOn, entry.onDate) < 0 && entry.kind === 'delay') return { ok: false, problems: [{ field: 'doneOn', message: 'A delay cannot end before it started' }] };
+  // The day it happened, not the day it is recorded (the case timeline and audit keep that).
+  const problem = doneDateProblem(entry.kind, doneOn, today, { onDate: entry.onDate, decisionOn: view.incident.dates.decision ?? null });
+  if (problem || !doneOn) return { ok: false, problems: [{ field: 'doneOn', message: problem ?? 'Enter the date' }] };
   await withTenant(db, [view.incident.partnershipId], async (trx) => {
     await trx.updateTable('review_entries').set({ done_on: doneOn }).where('id', '=', entryId).where('partnership_id', '=', view.incident.partnershipId).execute();
     await addCaseEvent(trx, view.incident, actor, 'review-entry-done', { entry: entry.kind, date: doneOn });
