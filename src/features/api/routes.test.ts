@@ -334,7 +334,8 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect(started.statusCode, started.body).toBe(200);
     const rr = `/api/v1/incidents/${id}/rapid-review`;
     const early = expectProblem(await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria met', decidedOn: '2025-03-04' }), 422);
-    expect(early.errors).toEqual([{ field: 'decidedOn', message: expect.stringContaining('cannot be before the date the Panel was notified') }]);
+    // Before the notification and the rapid review's start: the later of the two binds, and is named.
+    expect(early.errors).toEqual([{ field: 'decidedOn', message: 'The date of the decision cannot be before the date the rapid review started (6 March 2025)' }]);
     const decided = await api('POST', `${rr}/decision`, 'admin', { decision: 'local-review', reasons: 'Criteria (a) and (c) are met.', criteria: ['improvements'], decidedOn: '2025-03-18' });
     expect(decided.statusCode, decided.body).toBe(200);
     expect(decided.json()).toMatchObject({ decision: { decision: 'local-review', decidedOn: '2025-03-18' }, allSignedOff: false });
