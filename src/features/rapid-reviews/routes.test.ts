@@ -399,6 +399,10 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const form = await admin.get(`/cases/${id}/rapid-review/requests`);
     expect(form.body).toContain('When were the requests sent?');
     expect(form.body).toMatch(new RegExp(`name="sent-year" type="text" value="${today.slice(0, 4)}"`));
+    // Every dated step's form starts at today (GOV.UK date input), to be changed when it happened earlier.
+    for (const [page, id2] of [['meetings/new', 'held'], ['decision', 'decided']]) {
+      expect((await admin.get(`/cases/${id}/rapid-review/${page}`)).body).toMatch(new RegExp(`name="${id2}-month" type="text" value="${Number(today.slice(5, 7))}"`));
+    }
     const early = await admin.post(`/cases/${id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', addDays(startedOn, -1)) });
     expect(early.statusCode).toBe(422);
     expect(errorSummary(early.body)).toContain(`The date the requests were sent cannot be before the date the rapid review started (${formatDateForDisplay(startedOn)})`);
@@ -455,6 +459,7 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(audit.map((a) => (a.changes as { after: { signedOn: string } }).after.signedOn)).toEqual(signedOn);
 
     // Sending: not before the last partner signed off; then the rapid review clock counts from the dates entered.
+    expect((await admin.get(`/cases/${id}/rapid-review/send`)).body).toMatch(new RegExp(`name="sent-day" type="text" value="${Number(today.slice(8))}"`));
     const beforeLast = await admin.post(`/cases/${id}/rapid-review/send`, dateFields('sent', signedOn[1]));
     expect(beforeLast.statusCode).toBe(422);
     expect(errorSummary(beforeLast.body)).toContain(`The date the rapid review was sent to the Panel cannot be before the date the last partner signed off the decision (${formatDateForDisplay(signedOn[2])})`);

@@ -209,7 +209,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/rapid-review/meetings/new', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
-    return render(reply, 'meeting', 'Record a rapid review meeting', view);
+    return render(reply, 'meeting', 'Record a rapid review meeting', view, { values: dateValues('held', today()) });
   });
 
   app.post('/cases/:id/rapid-review/meetings/new', access(WRITE), async (req, reply) => {
@@ -256,7 +256,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
 
   function decisionValues(view: RapidReviewView): FormBody {
     const d = view.decision;
-    return { decision: d.decision ?? '', alternative: d.alternative ?? '', criteria: d.criteria, reasons: d.reasons, ...dateValues('decided', d.decidedOn) };
+    return { decision: d.decision ?? '', alternative: d.alternative ?? '', criteria: d.criteria, reasons: d.reasons, ...dateValues('decided', d.decidedOn ?? today()) };
   }
 
   app.get('/cases/:id/rapid-review/decision', access(WRITE), async (req, reply) => {
@@ -322,7 +322,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const blockers = sendProblems(view, mayIn(req, view.incident.partnershipId));
     const problems = new Problems(['sent']);
     problems.addAll(blockers, () => null);
-    return render(reply.code(blockers.length ? 422 : 200), 'send', 'Record the rapid review as sent to the Panel', view, { blocked: blockers.length > 0, ...problems.view() });
+    return render(reply.code(blockers.length ? 422 : 200), 'send', 'Record the rapid review as sent to the Panel', view, { blocked: blockers.length > 0, values: dateValues('sent', today()), ...problems.view() });
   });
 
   app.post('/cases/:id/rapid-review/send', access(WRITE), async (req, reply) => {
@@ -346,7 +346,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/rapid-review/panel-response', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
-    const values = { response: view.panelResponse ?? '', ...dateValues('responded', view.panelResponseOn) };
+    const values = { response: view.panelResponse ?? '', ...dateValues('responded', view.panelResponseOn ?? today()) };
     if (!view.sentOn) {
       return render(reply.code(422), 'panel-response', 'Record the Panel’s response', view, { values, blocked: true, errors: [{ text: 'The Panel’s response can only be recorded once the rapid review has been sent to the Panel', href: '#main-content' }] });
     }
