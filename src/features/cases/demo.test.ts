@@ -50,6 +50,9 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     expect(late?.events.map((e) => e.kind).reverse()).toEqual(['recorded', 'notify', 'partners-informed', 'start-rapid-review']);
     const b = await loadIncident(t.database.db, cipher, [partnershipId], at('Child B').id);
     expect(b?.children[0].identifying.name).toBe('Jordan Pretend');
+    // What the national notification form asks is filled in, as a partnership would.
+    expect(b).toMatchObject({ perpetratorRelationship: 'carer', policeInvestigation: 'yes', mediaInterest: 'not-known' });
+    expect(b?.children[0]).toMatchObject({ lookedAfter: true, careLeaver: false, identifying: { ethnicity: 'white-british', disability: 'yes' } });
     // The local review is under way, led by the demo reviewer, with its log.
     const review = await loadReview(t.database.db, cipher, [partnershipId], at('Child F').id, todayInLondon(new Date()));
     expect(review?.leadReviewer?.name).toBe('Jordan Ellis');

@@ -5,6 +5,18 @@ import { compareDates, formatDateForDisplay as formatDate, type DateOnly } from 
 import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ClockRule } from '../../domain/clocks/rules.ts';
 import type { AbuseOrNeglect, IncidentLocation, IncidentOutcome } from '../../domain/notification/criteria.ts';
+import {
+  ETHNICITY_LABELS,
+  isEthnicity,
+  isPerpetratorRelationship,
+  PERPETRATOR_RELATIONSHIP_LABELS,
+  socialCareStatusProblem,
+  YES_NO_NOT_KNOWN,
+  YES_NO_NOT_KNOWN_LABELS,
+  type Ethnicity,
+  type PerpetratorRelationship,
+  type YesNoNotKnown,
+} from '../../domain/notification/form-facts.ts';
 import { caseDecisionOf, stateAfterSending, type SignedDecision } from '../../domain/workflow/decision.ts';
 import {
   availableSteps,
@@ -110,6 +122,11 @@ export type ChildInput = {
   ageBand: AgeBand | null;
   lookedAfter: boolean;
   careLeaver: boolean;
+  /** What the national notification form asks (left out: not recorded). Ethnicity and disability are stored encrypted. */
+  ethnicity?: Ethnicity | null;
+  disability?: YesNoNotKnown | null;
+  childInNeed?: boolean;
+  childProtectionPlan?: boolean;
 };
 
 /** The facts of an incident that people record and edit. */
@@ -122,9 +139,16 @@ export type Facts = {
   whatIsKnown: string;
   agencyIds: string[];
   otherAgencies: string;
+  /** What the national notification form asks (left out: not recorded). The relationship is stored encrypted. */
+  perpetratorRelationship?: PerpetratorRelationship | null;
+  policeInvestigation?: YesNoNotKnown | null;
+  mediaInterest?: YesNoNotKnown | null;
 };
 
-export const FACT_FIELDS = ['outcome', 'abuseOrNeglect', 'location', 'incidentOn', 'aware', 'whatIsKnown', 'agencyIds', 'otherAgencies'] as const;
+export const FACT_FIELDS = [
+  'outcome', 'abuseOrNeglect', 'location', 'incidentOn', 'aware', 'whatIsKnown', 'agencyIds', 'otherAgencies',
+  'perpetratorRelationship', 'policeInvestigation', 'mediaInterest',
+] as const;
 export type FactField = (typeof FACT_FIELDS)[number];
 
 export const FACT_LABELS: Readonly<Record<FactField, string>> = Object.freeze({
@@ -136,10 +160,13 @@ export const FACT_LABELS: Readonly<Record<FactField, string>> = Object.freeze({
   whatIsKnown: 'What is known so far',
   agencyIds: 'Agencies involved',
   otherAgencies: 'Other agencies involved',
+  perpetratorRelationship: 'The alleged perpetrator’s relationship to the child',
+  policeInvestigation: 'Police investigation',
+  mediaInterest: 'Media interest',
 });
 
-/** Free-text facts that may hold identifying details: stored encrypted, never written to the audit trail. */
-export const SENSITIVE_FACTS: ReadonlySet<FactField> = new Set(['whatIsKnown']);
+/** Facts that may identify people (free text, who the alleged perpetrator is): stored encrypted, never written to the audit trail. */
+export const SENSITIVE_FACTS: ReadonlySet<FactField> = new Set(['whatIsKnown', 'perpetratorRelationship']);
 
 export const OUTCOME_LABELS: Readonly<Record<IncidentOutcome, string>> = Object.freeze({
   died: 'The child died',
@@ -192,6 +219,8 @@ export type IncidentRecord = {
   aware: DateOnly;
   agencyIds: string[];
   otherAgencies: string;
+  policeInvestigation: YesNoNotKnown | null;
+  mediaInterest: YesNoNotKnown | null;
   dates: Partial<Record<WorkflowDate, DateOnly>>;
   panelReference: string | null;
   reviewDecision: 'local-review' | 'alternative-review' | 'no-review' | null;
@@ -229,6 +258,8 @@ function record(row: IncidentRow): IncidentRecord {
     aware: row.aware_on,
     agencyIds: Array.isArray(row.agency_ids) ? row.agency_ids : [],
     otherAgencies: row.other_agencies,
+    policeInvestigation: row.police_investigation ?? null,
+    mediaInterest: row.media_interest ?? null,
     dates,
     panelReference: row.panel_reference,
     reviewDecision: row.review_decision,
@@ -264,7 +295,20 @@ export async function fullWorkflowFacts(db: Kysely<DB>, scope: TenantScope, inci
   return workflowFacts(incident);
 }
 
-export type ChildIdentifying = { name: string; dateOfBirth: DateOnly | null; nhsNumber: string; address: string; familyNames: string };
+/** A child's identifying and special category details, decrypted. */
+export type ChildIdentifying = {
+  name: string;
+  dateOfBirth: DateOnly | null;
+  nhsNumber: string;
+  address: string;
+  familyNames: string;
+  ethnicity: Ethnicity | null;
+  disability: YesNoNotKnown | null;
+};
+
+function isYesNoNotKnown(value: unknown): value is YesNoNotKnown {
+  return typeof value === 'string' && (YES_NO_NOT_KNOWN as readonly string[]).includes(value);
+}
 
 export type ChildDetail = {
   id: string;
@@ -275,6 +319,8 @@ export type ChildDetail = {
   ageBand: AgeBand | null;
   lookedAfter: boolean;
   careLeaver: boolean;
+  childInNeed: boolean;
+  childProtectionPlan: boolean;
   identifying: ChildIdentifying;
 };
 
@@ -288,14 +334,30 @@ function child(row: ChildRow, cipher: FieldCipher): ChildDetail {
     ageBand: row.age_band as AgeBand | null,
     lookedAfter: row.looked_after,
     careLeaver: row.care_leaver,
+    childInNeed: row.child_in_need,
+    childProtectionPlan: row.child_protection_plan,
     identifying: {
       name: openField(cipher, row.name_enc),
       dateOfBirth: openField(cipher, row.date_of_birth_enc) || null,
       nhsNumber: openField(cipher, row.nhs_number_enc),
       address: openField(cipher, row.address_enc),
       familyNames: openField(cipher, row.family_names_enc),
+      ethnicity: ethnicityOf(openField(cipher, row.ethnicity_enc)),
+      disability: yesNoNotKnownOf(openField(cipher, row.disability_enc)),
     },
   };
+}
+
+function ethnicityOf(value: string): Ethnicity | null {
+  return isEthnicity(value) ? value : null;
+}
+
+function yesNoNotKnownOf(value: string): YesNoNotKnown | null {
+  return isYesNoNotKnown(value) ? value : null;
+}
+
+function perpetratorRelationshipOf(value: string): PerpetratorRelationship | null {
+  return isPerpetratorRelationship(value) ? value : null;
 }
 
 export type CaseEvent = {
@@ -326,6 +388,7 @@ const EVENT_LABELS: Record<string, string> = {
 export type IncidentDetail = IncidentRecord & {
   partnershipName: string;
   whatIsKnown: string;
+  perpetratorRelationship: PerpetratorRelationship | null;
   agencies: { id: string; name: string }[];
   children: ChildDetail[];
   events: CaseEvent[];
@@ -474,6 +537,7 @@ export async function loadIncident(db: Kysely<DB>, cipher: FieldCipher, scope: T
     ...incident,
     partnershipName: partnership?.name ?? '',
     whatIsKnown: openField(cipher, found.row.what_is_known_enc),
+    perpetratorRelationship: perpetratorRelationshipOf(openField(cipher, found.row.perpetrator_relationship_enc)),
     agencies: incident.agencyIds.map((a) => ({ id: a, name: agencies.find((x) => x.id === a)?.name ?? 'An agency no longer listed' })),
     children: found.children.map((c) => child(c, cipher)),
     events: found.events.map((e) => eventOf(e)),
@@ -609,7 +673,10 @@ function childProblems(children: readonly ChildInput[], facts: Facts, today: Dat
       const p = nhsNumberProblem(c.nhsNumber);
       if (p) problems.push({ field: `${at}.nhsNumber`, message: p });
     }
-    if (c.lookedAfter && c.careLeaver) problems.push({ field: `${at}.status`, message: 'A child cannot be both looked after and a care leaver: choose one' });
+    const status = socialCareStatusProblem(c);
+    if (status) problems.push({ field: `${at}.status`, message: `${c.pseudonym || `Child ${i + 1}`}: ${status}` });
+    if (c.ethnicity != null && !isEthnicity(c.ethnicity)) problems.push({ field: `${at}.ethnicity`, message: `Select ${c.pseudonym || `child ${i + 1}`}’s ethnicity from the list` });
+    if (c.disability != null && !isYesNoNotKnown(c.disability)) problems.push({ field: `${at}.disability`, message: `Select whether ${c.pseudonym || `child ${i + 1}`} has a disability` });
   });
   const names = children.map((c) => c.pseudonym.trim().toLowerCase());
   names.forEach((n, i) => {
@@ -667,6 +734,9 @@ export async function recordIncident(
       incident_on: facts.incidentOn,
       aware_on: facts.aware,
       what_is_known_enc: sealField(cipher, facts.whatIsKnown),
+      perpetrator_relationship_enc: sealField(cipher, facts.perpetratorRelationship),
+      police_investigation: facts.policeInvestigation ?? null,
+      media_interest: facts.mediaInterest ?? null,
       agency_ids: JSON.stringify(facts.agencyIds),
       other_agencies: facts.otherAgencies.trim(),
       clock_rules: JSON.stringify(rules),
@@ -690,6 +760,10 @@ export async function recordIncident(
         age_band: c.ageBand,
         looked_after: c.lookedAfter,
         care_leaver: c.careLeaver,
+        ethnicity_enc: sealField(cipher, c.ethnicity),
+        disability_enc: sealField(cipher, c.disability),
+        child_in_need: c.childInNeed ?? false,
+        child_protection_plan: c.childProtectionPlan ?? false,
       })),
     );
     await insertEvent(trx, {
@@ -718,12 +792,13 @@ export type UpdateResult =
 
 function sameFact(field: FactField, a: Facts, b: Facts): boolean {
   if (field === 'agencyIds') return [...a.agencyIds].sort().join(',') === [...b.agencyIds].sort().join(',');
-  const x = a[field];
-  const y = b[field];
+  const x = a[field] ?? null;
+  const y = b[field] ?? null;
   return (typeof x === 'string' ? x.trim() : x) === (typeof y === 'string' ? y.trim() : y);
 }
 
-export function factsOf(incident: IncidentRecord, whatIsKnown: string): Facts {
+/** The facts of an incident as the forms show them; the perpetrator's relationship comes decrypted with a loaded incident. */
+export function factsOf(incident: IncidentRecord & { perpetratorRelationship?: PerpetratorRelationship | null }, whatIsKnown: string): Facts {
   return {
     outcome: incident.outcome,
     abuseOrNeglect: incident.abuseOrNeglect,
@@ -733,6 +808,9 @@ export function factsOf(incident: IncidentRecord, whatIsKnown: string): Facts {
     whatIsKnown,
     agencyIds: incident.agencyIds,
     otherAgencies: incident.otherAgencies,
+    perpetratorRelationship: incident.perpetratorRelationship ?? null,
+    policeInvestigation: incident.policeInvestigation,
+    mediaInterest: incident.mediaInterest,
   };
 }
 
@@ -747,6 +825,12 @@ export function describeFact(field: FactField, facts: Facts, agencies: { id: str
     case 'agencyIds': return facts.agencyIds.map((a) => agencies.find((x) => x.id === a)?.name ?? 'An agency no longer listed').join(', ') || 'None';
     case 'whatIsKnown':
     case 'otherAgencies': return facts[field].trim() || 'Not given';
+    case 'perpetratorRelationship': return facts.perpetratorRelationship ? PERPETRATOR_RELATIONSHIP_LABELS[facts.perpetratorRelationship] : 'Not recorded';
+    case 'policeInvestigation':
+    case 'mediaInterest': {
+      const v = facts[field];
+      return v ? YES_NO_NOT_KNOWN_LABELS[v] : 'Not recorded';
+    }
   }
 }
 
@@ -770,7 +854,7 @@ export async function updateFacts(
     const row = await selectIncident(trx, scope, id, { forUpdate: true });
     if (!row) return { status: 'not-found' } as const;
     const incident = record(row);
-    const current = factsOf(incident, openField(cipher, row.what_is_known_enc));
+    const current = factsOf({ ...incident, perpetratorRelationship: perpetratorRelationshipOf(openField(cipher, row.perpetrator_relationship_enc)) }, openField(cipher, row.what_is_known_enc));
     const agencyList = await listAgencies(trx, incident.partnershipId);
     const agencies = agencyList.map((a) => ({ id: a.id, name: a.name }));
 
@@ -799,6 +883,9 @@ export async function updateFacts(
       incident_on: v.incidentOn,
       aware_on: v.aware,
       what_is_known_enc: sealField(cipher, v.whatIsKnown),
+      perpetrator_relationship_enc: sealField(cipher, v.perpetratorRelationship),
+      police_investigation: v.policeInvestigation ?? null,
+      media_interest: v.mediaInterest ?? null,
       agency_ids: JSON.stringify(v.agencyIds),
       other_agencies: v.otherAgencies.trim(),
       updated_by: actor.userId,
@@ -1060,7 +1147,10 @@ export async function changeClock(
 
 // ---- Editing a child, with optimistic locking ------------------------------------------------
 
-export const CHILD_FIELDS = ['pseudonym', 'name', 'dateOfBirth', 'nhsNumber', 'gender', 'ageAtIncident', 'ageBand', 'lookedAfter', 'careLeaver', 'address', 'familyNames'] as const;
+export const CHILD_FIELDS = [
+  'pseudonym', 'name', 'dateOfBirth', 'nhsNumber', 'gender', 'ageAtIncident', 'ageBand', 'lookedAfter', 'careLeaver', 'address', 'familyNames',
+  'ethnicity', 'disability', 'childInNeed', 'childProtectionPlan',
+] as const;
 export type ChildField = (typeof CHILD_FIELDS)[number];
 
 export const CHILD_LABELS: Readonly<Record<ChildField, string>> = Object.freeze({
@@ -1075,10 +1165,14 @@ export const CHILD_LABELS: Readonly<Record<ChildField, string>> = Object.freeze(
   careLeaver: 'Care leaver',
   address: 'Address',
   familyNames: 'Parents, carers and family',
+  ethnicity: 'Ethnicity',
+  disability: 'Disability',
+  childInNeed: 'Child in need',
+  childProtectionPlan: 'Child protection plan',
 });
 
-/** A child's identifying details: stored encrypted; the audit trail names them as changed, never their values. */
-export const IDENTIFYING_CHILD_FIELDS: ReadonlySet<ChildField> = new Set(['name', 'dateOfBirth', 'nhsNumber', 'address', 'familyNames']);
+/** A child's identifying and special category details: stored encrypted; the audit trail names them as changed, never their values. */
+export const IDENTIFYING_CHILD_FIELDS: ReadonlySet<ChildField> = new Set(['name', 'dateOfBirth', 'nhsNumber', 'address', 'familyNames', 'ethnicity', 'disability']);
 
 export function childInputOf(c: ChildDetail): ChildInput {
   return {
@@ -1093,11 +1187,17 @@ export function childInputOf(c: ChildDetail): ChildInput {
     ageBand: c.ageBand,
     lookedAfter: c.lookedAfter,
     careLeaver: c.careLeaver,
+    ethnicity: c.identifying.ethnicity,
+    disability: c.identifying.disability,
+    childInNeed: c.childInNeed,
+    childProtectionPlan: c.childProtectionPlan,
   };
 }
 
+const CHILD_FLAGS: ReadonlySet<ChildField> = new Set(['lookedAfter', 'careLeaver', 'childInNeed', 'childProtectionPlan']);
+
 function sameChildField(field: ChildField, a: ChildInput, b: ChildInput): boolean {
-  const norm = (v: unknown) => (typeof v === 'string' ? (field === 'nhsNumber' ? v.replace(/\s+/g, '') : v.trim()) : v ?? null);
+  const norm = (v: unknown) => (typeof v === 'string' ? (field === 'nhsNumber' ? v.replace(/\s+/g, '') : v.trim()) : v ?? (CHILD_FLAGS.has(field) ? false : null));
   return norm(a[field]) === norm(b[field]);
 }
 
@@ -1105,6 +1205,9 @@ function describeChildField(field: ChildField, c: ChildInput): string {
   const v = c[field];
   if (field === 'dateOfBirth') return c.dateOfBirth ? formatDate(c.dateOfBirth) : 'Not given';
   if (field === 'gender') return c.gender ? GENDER_LABELS[c.gender] : 'Not given';
+  if (field === 'ethnicity') return c.ethnicity ? ETHNICITY_LABELS[c.ethnicity] ?? 'Not given' : 'Not given';
+  if (field === 'disability') return c.disability ? YES_NO_NOT_KNOWN_LABELS[c.disability] : 'Not given';
+  if (CHILD_FLAGS.has(field)) return v ? 'Yes' : 'No';
   if (typeof v === 'boolean') return v ? 'Yes' : 'No';
   if (v === null || v === '') return 'Not given';
   return String(v);
@@ -1177,6 +1280,10 @@ export async function updateChild(
         age_band: v.ageBand,
         looked_after: v.lookedAfter,
         care_leaver: v.careLeaver,
+        ethnicity_enc: sealField(cipher, v.ethnicity),
+        disability_enc: sealField(cipher, v.disability),
+        child_in_need: v.childInNeed ?? false,
+        child_protection_plan: v.childProtectionPlan ?? false,
         updated_at: new Date(),
       })
       .where('id', '=', childId)
