@@ -5,8 +5,8 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { listAgencies } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
-import { createReferral, recordReferralOutcome } from './referrals.ts';
-import { changeClock, CaseError, recordIncident, recordWorkflowStep, type Actor, type ChildInput, type Facts } from './service.ts';
+import { createReferral, recordReferralOutcome } from '../cases/referrals.ts';
+import { changeClock, CaseError, recordIncident, recordWorkflowStep, type Actor, type ChildInput, type Facts } from '../cases/service.ts';
 
 /**
  * Fictional demonstration cases for the Northmoor partnership, at different stages of the

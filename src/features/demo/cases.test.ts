@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { createFieldCipher } from '../../platform/crypto/field-encryption.ts';
-import { DEMO_PARTNERSHIP, seedDemo } from '../demo/service.ts';
-import { listReferrals } from './referrals.ts';
-import { listIncidents, loadIncident } from './service.ts';
+import { DEMO_PARTNERSHIP, seedDemo } from './service.ts';
+import { listReferrals } from '../cases/referrals.ts';
+import { listIncidents, loadIncident } from '../cases/service.ts';
 import { loadReview } from '../reviews/service.ts';
 
 describe.each(ENGINES)('demonstration cases on %s', (engine) => {
