@@ -549,7 +549,7 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(view.changes).toEqual({ page: 'edit' });
   });
 
-  it('prepares a printable notification summary with everything the national form asks', async () => {
+  it('prepares a printable notification summary with what the national form asks', async () => {
     const id = await record(admin, incidentForm({ childCount: '2', ...childFields(2, CHILD_L), agencies: [police.id], otherAgencies: 'Fictional Youth Service' }));
     const res = await admin.get(`/cases/${id}/notification-summary`);
     expect(res.statusCode).toBe(200);
