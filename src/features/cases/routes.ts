@@ -1,6 +1,8 @@
 import { actorOf, mayIn, today } from './request-context.ts';
+import { caseActions } from '../../domain/workflow/next-step.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
+import { describeSocialCareStatus, ETHNICITY_GROUPS, ETHNICITY_LABELS, PERPETRATOR_RELATIONSHIP_LABELS, YES_NO_NOT_KNOWN_LABELS } from '../../domain/notification/form-facts.ts';
 import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { refuse } from '../../platform/http/authentication.ts';
@@ -72,6 +74,12 @@ export const CASE_LABELS = {
   clockState: CLOCK_STATE_LABELS,
   states: STATES,
   facts: FACT_LABELS,
+  ethnicityGroups: ETHNICITY_GROUPS,
+  ethnicity: ETHNICITY_LABELS,
+  perpetrator: PERPETRATOR_RELATIONSHIP_LABELS,
+  yesNo: YES_NO_NOT_KNOWN_LABELS,
+  /** A child's social care status at the time, in words. */
+  socialCare: describeSocialCareStatus,
 };
 const LABELS = CASE_LABELS;
 
@@ -214,9 +222,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const q = req.query as Record<string, unknown>;
     const done = typeof q.done === 'string' ? definitionFor(q.done)?.done : undefined;
     const notice = done ?? Object.entries(NOTICES).find(([k]) => q[k] === '1')?.[1] ?? null;
+    const p = { partnershipId: incident.partnershipId };
     return reply.render('cases/views/case.njk', {
       pageTitle: `Case ${incident.reference}`,
       ...overview,
+      actions: caseActions(incident.state, overview.transitions, can(req.principal, WRITE, p) || can(req.principal, 'case:sign-off', p)),
       notice,
       mayEdit: can(req.principal, WRITE, { partnershipId: incident.partnershipId }),
       viewedBy: await recordViews(db, 'incident', id),
