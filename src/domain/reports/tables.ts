@@ -4,6 +4,7 @@
 import { formatDateForDisplay, type DateOnly } from '../calendar/date-only.ts';
 import { ACTION_STATUSES, ACTION_STATUS_LABELS } from '../learning/actions.ts';
 import { DECISION_LABELS, DECISION_OUTCOMES, type ByBucket, type Figures, type TimelinessCounts } from './figures.ts';
+import type { Period } from './period.ts';
 
 /** A cell keeps its kind so that a spreadsheet gets a real date or number, never text that looks like one. */
 export type ColumnType = 'text' | 'number' | 'percent' | 'date';
@@ -11,7 +12,7 @@ export type Column = { key: string; label: string; type: ColumnType };
 export type Cell = string | number | null;
 export type Table = { key: TableKey; title: string; description: string; columns: Column[]; rows: Cell[][] };
 
-export const TABLE_KEYS = ['notifications', 'rapid-reviews', 'decisions', 'review-completion', 'late-reviews', 'publications', 'actions', 'themes'] as const;
+export const TABLE_KEYS = ['by-partnership', 'notifications', 'rapid-reviews', 'decisions', 'review-completion', 'late-reviews', 'publications', 'actions', 'themes'] as const;
 export type TableKey = (typeof TABLE_KEYS)[number];
 
 export function isTableKey(value: unknown): value is TableKey {
@@ -124,6 +125,39 @@ export function figureTables(f: Figures, names: TableNames): Table[] {
       rows: f.themes.map((t): Cell[] => [names.themes[t.key] ?? t.key, ...t.byBucket.buckets.map((b) => b.value), t.byBucket.total]),
     },
   ];
+}
+
+/** One row a partnership, for those who see several (the national Panel, a deployment's administrators). */
+export function partnershipTable(each: readonly { name: string; figures: Figures }[], period: Period): Table {
+  return {
+    key: 'by-partnership',
+    title: 'By partnership',
+    description: `The main figures of each partnership, ${formatDateForDisplay(period.from)} to ${formatDateForDisplay(period.to)}: timeliness against the original due dates.`,
+    columns: [
+      txt('partnership', 'Partnership'),
+      num('notifications', 'Notifications'),
+      { key: 'notificationsOnTime', label: 'Notifications on time (%)', type: 'percent' },
+      num('rapidReviews', 'Rapid reviews'),
+      { key: 'rapidReviewsOnTime', label: 'Rapid reviews on time (%)', type: 'percent' },
+      num('started', 'Local reviews started'),
+      num('completed', 'Local reviews published'),
+      { key: 'completedOnTime', label: 'Reviews on time (%)', type: 'percent' },
+      num('published', 'Publications'),
+      num('overdueActions', 'Overdue actions'),
+    ],
+    rows: each.map(({ name, figures: f }): Cell[] => [
+      name,
+      f.notifications.total.total,
+      f.notifications.total.percentOnTime,
+      f.rapidReviews.total.total,
+      f.rapidReviews.total.percentOnTime,
+      f.reviewsStarted.total,
+      f.reviewCompletion.total.onTime + f.reviewCompletion.total.late,
+      f.reviewCompletion.total.percentOnTime,
+      f.publications.total,
+      f.actions.total.overdue,
+    ]),
+  };
 }
 
 /** A cell as people read it on the page. */

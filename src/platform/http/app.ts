@@ -15,6 +15,8 @@ import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { reportRoutes } from '../../features/reports/routes.ts';
+import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -137,6 +139,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
   await app.register(learningApiRoutes);
+  await app.register(reportRoutes);
+  await app.register(reportApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
