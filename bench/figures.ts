@@ -10,18 +10,12 @@
  * The rows are inserted directly (fixtures, not a person's changes): what is measured is reading.
  * One incident is recorded through the service so the others carry the same stored clock rules.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { addCalendarMonths, addDays, todayInLondon, type DateOnly } from '../src/domain/calendar/date-only.ts';
 import { ACTION_STATUSES } from '../src/domain/learning/actions.ts';
 import { defaultPeriod } from '../src/domain/reports/period.ts';
 import { createSession } from '../src/platform/auth/sessions.ts';
-import { loadConfig } from '../src/platform/config/config.ts';
 import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
-import { openDatabase } from '../src/platform/db/database.ts';
-import { migrate } from '../src/platform/db/migrate.ts';
 import { withTenant } from '../src/platform/db/tenant.ts';
 import { xlsxBuffer } from '../src/platform/export/xlsx.ts';
 import { buildApp } from '../src/platform/http/app.ts';
@@ -30,6 +24,8 @@ import { listIncidents, recordIncident } from '../src/features/cases/service.ts'
 import { figuresFor } from '../src/features/reports/service.ts';
 import { currentCalendar } from '../src/features/rules/service.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
+import { openBenchDatabase } from './support/bench-database.ts';
+import { figure, percentile } from './support/figures.ts';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 200);
@@ -38,13 +34,10 @@ const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 100);
 const XLSX_ROWS = Number(process.env.BENCH_XLSX_ROWS ?? 10_000);
 const PORT = 3941;
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-bench-figures-'));
+const bench = await openBenchDatabase('figures');
 try {
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATA_DIR: dir });
-  const database = await openDatabase(config);
-  await migrate(database);
+  const { config, database } = bench;
+  console.log(`on the ${bench.engine} engine (the machine may be shared and busy: compare with the anchor of the same run)`);
   const cipher = cipherFor(config);
   await seedDemo(database, cipher);
   const db = database.db;
@@ -166,7 +159,7 @@ try {
   const cookie = `${SESSION_COOKIE}=${await createSession(db, admin.id, { twoFactor: true })}`;
   const base = `http://127.0.0.1:${PORT}`;
 
-  async function time(label: string, url: string, headers: Record<string, string> = {}) {
+  async function time(label: string, url: string, headers: Record<string, string> = {}, anchor?: string) {
     for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`, { headers })).arrayBuffer();
     const times: number[] = [];
     for (let i = 0; i < SEQUENTIAL; i += 1) {
@@ -177,16 +170,14 @@ try {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    console.log(`${label}: median ${percentile(times, 50).toFixed(1)} ms, p95 ${percentile(times, 95).toFixed(1)} ms over ${SEQUENTIAL} requests`);
-    return percentile(times, 95);
+    console.log(`${label}: median ${percentile(times, 50).toFixed(1)} ms over ${SEQUENTIAL} requests`);
+    figure({ label: `${label} p95`, value: percentile(times, 95), unit: 'ms', ...(anchor ? { anchor, target: { value: 150, better: 'lower' as const } } : {}) });
   }
   const fy = defaultPeriod(addDays(today, -365));
-  await time('anonymous start page /', '/');
-  const quarter = await time(`figures page, ${fy.from} to ${fy.to} by quarter`, `/reports/figures?from=${fy.from}&to=${fy.to}&by=quarter`, { cookie });
-  const years = await time('figures page, three years by year', `/reports/figures?from=${addDays(fy.from, -730)}&to=${fy.to}&by=year`, { cookie });
-  console.log(`target: p95 under 150 ms — ${Math.max(quarter, years) < 150 ? 'met' : 'NOT met'}`);
+  await time('start page (anchor)', '/');
+  await time(`figures page, a year by quarter (${n.incidents} cases, ${n.actions} actions)`, `/reports/figures?from=${fy.from}&to=${fy.to}&by=quarter`, { cookie }, 'start page (anchor) p95');
+  await time('figures page, three years by year', `/reports/figures?from=${addDays(fy.from, -730)}&to=${fy.to}&by=year`, { cookie }, 'start page (anchor) p95');
   await app.close();
-  await database.close();
 
   // ---- Excel export of 10,000 rows ----
   global.gc?.();
@@ -206,7 +197,9 @@ try {
   const took = performance.now() - started;
   clearInterval(sampler);
   const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
-  console.log(`Excel export of ${XLSX_ROWS} rows: ${took.toFixed(0)} ms, ${(bytes.length / 1024).toFixed(0)} KB; peak RSS ${mb(peakRss)} MB (+${mb(peakRss - before.rss)}), peak heap ${mb(peakHeap)} MB (+${mb(peakHeap - before.heapUsed)})`);
+  console.log(`Excel export of ${XLSX_ROWS} rows: ${(bytes.length / 1024).toFixed(0)} KB; peak RSS ${mb(peakRss)} MB (+${mb(peakRss - before.rss)}), peak heap ${mb(peakHeap)} MB (+${mb(peakHeap - before.heapUsed)})`);
+  figure({ label: `Excel export of ${XLSX_ROWS} rows`, value: took, unit: 'ms' });
+  figure({ label: `Excel export of ${XLSX_ROWS} rows, heap growth`, value: (peakHeap - before.heapUsed) / 1024 / 1024, unit: 'MB' });
 } finally {
-  fs.rmSync(dir, { recursive: true, force: true });
+  await bench.close();
 }
