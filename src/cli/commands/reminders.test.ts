@@ -57,7 +57,7 @@ describe('cspr reminders run', () => {
     for (const m of outbox(dataDir)) for (const secret of IDENTIFYING) expect(m.raw).not.toContain(secret);
 
     const second = await cspr('reminders', 'run');
-    expect(second.out).toBe('Reminders sent: 0 before due, 0 on the day, 0 overdue, 0 weekly digests.');
+    expect(second.out).toBe('Reminders sent: 0 before due, 0 on the day, 0 overdue, 0 weekly digests.\nTask emails sent: 0 at once, 0 daily digests.');
     expect(outbox(dataDir).length).toBe(mail.length + (first.out.includes('1 weekly') ? 1 : 0));
   }, 60_000);
 

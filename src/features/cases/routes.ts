@@ -1,3 +1,4 @@
+import { tasksFor } from '../tasks/service.ts';
 import { actorOf, mayIn, today } from './request-context.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
@@ -220,6 +221,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       notice,
       mayEdit: can(req.principal, WRITE, { partnershipId: incident.partnershipId }),
       viewedBy: await recordViews(db, 'incident', id),
+      yourTasks: await tasksFor(db, req.principal!, { incidentId: id }),
       labels: LABELS,
     });
   });
