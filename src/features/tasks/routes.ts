@@ -22,14 +22,14 @@ export async function taskRoutes(app: FastifyInstance): Promise<void> {
     });
   }
 
-  app.get('/account/task-emails', access('account:own'), async (req, reply) => {
+  app.get('/account/task-emails', access('signed-in'), async (req, reply) => {
     const chosen = await preferencesOf(db, req.principal!.userId);
     const kinds = kindsOf(req);
     const q = req.query as Record<string, unknown>;
     return render(reply, kinds, Object.fromEntries(kinds.map((k) => [k, chosen[k]])), { saved: q.saved === '1' });
   });
 
-  app.post('/account/task-emails', access('account:own'), async (req, reply) => {
+  app.post('/account/task-emails', access('signed-in'), async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const kinds = kindsOf(req);
     const chosen: Partial<Record<TaskKind, DeliveryMode>> = {};
