@@ -21,7 +21,9 @@ export const remindersCommand: Command = {
       } finally {
         mailer.close();
       }
-    });
+      // Sending what is due is work for nobody in particular, as `cspr serve`'s own schedule does it:
+      // it changes only the record of what was sent, never case data.
+    }, { audited: false });
     const s = result.sent;
     io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests.`);
     io.out(`Task emails sent: ${result.tasks.immediate} at once, ${result.tasks.digests} daily digests.`);

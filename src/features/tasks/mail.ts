@@ -34,8 +34,11 @@ async function claim(db: Kysely<DB>, mode: 'immediate' | 'digest', userId?: stri
     const ids = await trx
       .selectFrom('task_emails as e')
       .innerJoin('tasks as t', (j) => j.onRef('t.id', '=', 'e.task_id').onRef('t.partnership_id', '=', 'e.partnership_id'))
+      .innerJoin('users as u', 'u.id', 'e.user_id')
       .leftJoin('task_preferences as p', (j) => j.onRef('p.user_id', '=', 'e.user_id').onRef('p.kind', '=', 't.kind'))
       .select('e.id')
+      // A disabled account gets nothing (its rows wait, unclaimed, should it be enabled again).
+      .where('u.disabled_at', 'is', null)
       .where('e.sent_at', 'is', null)
       .where('e.dropped_at', 'is', null)
       .where('t.done_at', 'is', null)
@@ -56,7 +59,6 @@ async function claim(db: Kysely<DB>, mode: 'immediate' | 'digest', userId?: stri
       .leftJoin('incidents as i', (j) => j.onRef('i.id', '=', 't.incident_id').onRef('i.partnership_id', '=', 't.partnership_id'))
       .select(['e.id', 'e.user_id', 'u.email', 't.kind', 't.subject_id', 't.incident_id', 't.due_on', 'i.reference'])
       .where('e.id', 'in', ids.map((i) => i.id))
-      .where('u.disabled_at', 'is', null)
       .orderBy('e.created_at')
       .execute();
     return rows as Claimed[];
