@@ -160,20 +160,24 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
 
   it('asks each statutory partner’s lead to sign the decision off, shows it on the case page, and ends it when their partner signs', async () => {
     const caseBefore = textOf((await who.laLead.client.get(`/cases/${rr.id}`)).body);
-    expect(caseBefore).toContain('There is nothing for you to record on this case now.');
+    expect(caseBefore).not.toContain('Sign off the rapid review decision');
     const decided = await who.admin.client.post(`/cases/${rr.id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria met', criteria: ['improvements'], ...dateFields('decided', today) });
     expect(decided.statusCode, errorSummary(decided.body)).toBe(303);
     for (const key of ['laLead', 'policeLead', 'icbLead']) {
       expect(await dashboard(key), key).toContain('Sign off the rapid review decision');
+      // On the case page, the sign-off awaited is the lead's main action.
       const casePage = await who[key].client.get(`/cases/${rr.id}`);
       expect(textOf(casePage.body)).not.toContain('There is nothing for you to record on this case now.');
-      expect(casePage.body).toContain(`href="/cases/${rr.id}/rapid-review/sign-off"`);
+      const actions = /<div class="govuk-button-group">([\s\S]*?)<\/div>/.exec(casePage.body)?.[1] ?? '';
+      const first = /<a [^>]*>/.exec(actions)?.[0] ?? '';
+      expect(first).toContain(`href="/cases/${rr.id}/rapid-review/sign-off"`);
+      expect(first).not.toContain('govuk-button--secondary');
     }
     expect(await dashboard('admin')).not.toContain('Sign off the rapid review decision');
     const signed = await who.laLead.client.post(`/cases/${rr.id}/rapid-review/sign-off`, {});
     expect(signed.statusCode, errorSummary(signed.body)).toBe(303);
     expect(await dashboard('laLead')).not.toContain('Sign off the rapid review decision');
-    expect(textOf((await who.laLead.client.get(`/cases/${rr.id}`)).body)).toContain('There is nothing for you to record on this case now.');
+    expect((await who.laLead.client.get(`/cases/${rr.id}`)).body).not.toContain(`href="/cases/${rr.id}/rapid-review/sign-off"`);
     expect(await dashboard('policeLead')).toContain('Sign off the rapid review decision');
     // Changing the decision clears the sign-offs: the local authority's lead is asked again, once.
     const changed = await who.admin.client.post(`/cases/${rr.id}/rapid-review/decision`, { decision: 'local-review', reasons: 'Criteria met, and more', criteria: ['improvements'], ...dateFields('decided', today) });
