@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awaitedPartners, digestEmail, digestTime, isTaskFor, kindsForRoles, TASK_KINDS, taskEmail, taskLink } from './hand-offs.ts';
+import { actionableIn, awaitedPartners, digestEmail, digestTime, isTaskFor, kindsForRoles, TASK_KINDS, taskEmail, taskLink } from './hand-offs.ts';
 
 const P = '11111111-1111-1111-1111-111111111111';
 const Q = '22222222-2222-2222-2222-222222222222';
@@ -33,6 +33,13 @@ describe('the hand-offs', () => {
   it('waits for the sign-off of each partner who has not given it', () => {
     expect(awaitedPartners(['local-authority', 'police', 'icb'], ['police'])).toEqual(['local-authority', 'icb']);
     expect(awaitedPartners(['local-authority', 'police', 'icb'], ['local-authority', 'police', 'icb'])).toEqual([]);
+  });
+  it('leaves nothing to do once the case has moved past the step', () => {
+    expect(actionableIn('agency-request-sent', 'rapid-review')).toBe(true);
+    expect(actionableIn('agency-request-sent', 'decision')).toBe(false);
+    expect(actionableIn('sign-off-awaited', 'decision')).toBe(true);
+    expect(actionableIn('sign-off-awaited', 'closed')).toBe(false);
+    expect(actionableIn('action-assigned', null)).toBe(true);
   });
   it('links each kind to the page where its work is done', () => {
     expect(taskLink({ kind: 'agency-request-sent', subjectId: 'r', incidentId: 'i' })).toBe('/agency-requests/r');

@@ -1,4 +1,5 @@
 import { formatDateForDisplay, type DateOnly } from '../calendar/date-only.ts';
+import { SIGN_OFF_IN } from '../workflow/decision.ts';
 
 /**
  * Hand-offs: the moments a piece of work passes from one person to another during a review, each
@@ -151,6 +152,17 @@ export function isTaskFor(
   return person.grants.some(
     (g) => g.role === task.forRole && g.partnershipId === task.partnershipId && (task.forAgencyId === null || g.agencyId === task.forAgencyId),
   );
+}
+
+/**
+ * Can the task's work still be done in the case's state? A request can be answered only while the
+ * rapid review runs, and a decision signed off only then or once sent while it awaits sign-off: a
+ * case that moved on (closed, say) leaves nothing to do, so its task is no longer shown nor emailed.
+ */
+export function actionableIn(kind: TaskKind, state: string | null): boolean {
+  if (kind === 'agency-request-sent') return state === 'rapid-review';
+  if (kind === 'sign-off-awaited') return state !== null && (SIGN_OFF_IN as readonly string[]).includes(state);
+  return true;
 }
 
 /** The statutory partners whose sign-off is still awaited (WT 2023 chapter 5: the three partners decide together, so each signs the decision off). */

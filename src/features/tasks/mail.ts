@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
-import { digestEmail, digestTime, taskEmail, taskLink, type TaskKind } from '../../domain/tasks/hand-offs.ts';
+import { actionableIn, digestEmail, digestTime, taskEmail, taskLink, type TaskKind } from '../../domain/tasks/hand-offs.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { ReminderDeps } from '../reminders/service.ts';
@@ -25,7 +25,7 @@ export const TASK_MAIL_EVERY_MS = 60_000;
 const CLAIM_MINUTES = 10;
 const BATCH = 50;
 
-type Claimed = { id: string; user_id: string; email: string; kind: TaskKind; subject_id: string; incident_id: string | null; due_on: string | null; reference: string | null };
+type Claimed = { id: string; user_id: string; email: string; kind: TaskKind; subject_id: string; incident_id: string | null; due_on: string | null; reference: string | null; state: string | null };
 
 /** Claims up to BATCH unsent emails of open tasks, of people who want them at once (or of one person's digest). */
 async function claim(db: Kysely<DB>, mode: 'immediate' | 'digest', userId?: string): Promise<Claimed[]> {
@@ -57,11 +57,14 @@ async function claim(db: Kysely<DB>, mode: 'immediate' | 'digest', userId?: stri
       .innerJoin('tasks as t', (j) => j.onRef('t.id', '=', 'e.task_id').onRef('t.partnership_id', '=', 'e.partnership_id'))
       .innerJoin('users as u', 'u.id', 'e.user_id')
       .leftJoin('incidents as i', (j) => j.onRef('i.id', '=', 't.incident_id').onRef('i.partnership_id', '=', 't.partnership_id'))
-      .select(['e.id', 'e.user_id', 'u.email', 't.kind', 't.subject_id', 't.incident_id', 't.due_on', 'i.reference'])
+      .select(['e.id', 'e.user_id', 'u.email', 't.kind', 't.subject_id', 't.incident_id', 't.due_on', 'i.reference', 'i.state'])
       .where('e.id', 'in', ids.map((i) => i.id))
       .orderBy('e.created_at')
       .execute();
-    return rows as Claimed[];
+    // The case moved past the step (closed, say): nothing is left to ask of anyone.
+    const moot = rows.filter((r) => !actionableIn(r.kind as TaskKind, r.state ?? null)).map((r) => r.id);
+    if (moot.length) await trx.updateTable('task_emails').set({ dropped_at: new Date() }).where('id', 'in', moot).execute();
+    return (rows as Claimed[]).filter((r) => !moot.includes(r.id));
   });
 }
 

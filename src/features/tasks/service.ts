@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
-import { isTaskFor, KIND_ROLES, TASK_DEFINITIONS, taskLink, type Audience, type AudienceRole, type TaskKind } from '../../domain/tasks/hand-offs.ts';
+import { actionableIn, isTaskFor, KIND_ROLES, TASK_DEFINITIONS, taskLink, type Audience, type AudienceRole, type TaskKind } from '../../domain/tasks/hand-offs.ts';
 import type { Principal } from '../../platform/auth/policy.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -195,12 +195,13 @@ export async function tasksFor(db: Kysely<DB>, principal: Principal, options: { 
     let q = trx
       .selectFrom('tasks')
       .leftJoin('incidents', (j) => j.onRef('incidents.id', '=', 'tasks.incident_id').onRef('incidents.partnership_id', '=', 'tasks.partnership_id'))
-      .select(['tasks.id', 'tasks.kind', 'tasks.partnership_id', 'tasks.subject_id', 'tasks.incident_id', 'tasks.for_user_id', 'tasks.for_role', 'tasks.for_agency_id', 'tasks.due_on', 'tasks.created_at', 'incidents.reference'])
+      .select(['tasks.id', 'tasks.kind', 'tasks.partnership_id', 'tasks.subject_id', 'tasks.incident_id', 'tasks.for_user_id', 'tasks.for_role', 'tasks.for_agency_id', 'tasks.due_on', 'tasks.created_at', 'incidents.reference', 'incidents.state'])
       .where('tasks.partnership_id', 'in', scope)
       .where('tasks.done_at', 'is', null)
       .where((eb) => eb.or([eb('tasks.for_user_id', '=', principal.userId), ...(roles.length ? [eb('tasks.for_role', 'in', roles)] : [])]));
     if (options.incidentId) q = q.where('tasks.incident_id', '=', options.incidentId);
     const rows = (await q.orderBy('tasks.due_on', (ob) => ob.asc().nullsLast()).orderBy('tasks.created_at').limit(500).execute()).filter((r) =>
+      actionableIn(r.kind as TaskKind, r.state ?? null) &&
       isTaskFor({ partnershipId: r.partnership_id, forUserId: r.for_user_id, forRole: r.for_role, forAgencyId: r.for_agency_id }, { userId: principal.userId, grants: principal.grants }),
     );
     const incidentIds = [...new Set(rows.map((r) => r.incident_id).filter((i): i is string => i !== null))];

@@ -307,6 +307,18 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     expect(next[1].text).toContain(fourth.reference);
   });
 
+  it('shows and sends nothing more of a request once the case has moved past the rapid review', async () => {
+    const c = await caseInRapidReview('Child Q');
+    expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    expect(await dashboard('school2')).toContain(c.reference);
+    const closed = await who.admin.client.post(`/cases/${c.id}/steps/close`, { ...dateFields('date', today), note: 'Does not meet the criteria after all.' });
+    expect(closed.statusCode, errorSummary(closed.body)).toBe(303);
+    expect(await dashboard('school2')).not.toContain(c.reference);
+    const before = outbox(mailDir).length;
+    await runTaskMail({ db: db(), mailer, config }, new Date(`${today}T05:00:00Z`));
+    expect(outbox(mailDir).slice(before).filter((m) => m.subject.includes(c.reference))).toEqual([]);
+  });
+
   it('sends one email when two instances share the database', async () => {
     if (engine !== 'postgres' || !t.db.url) return;
     const second: Database = await openDatabase({ dataDir: freshDir('second-instance'), databaseUrl: t.db.url });
