@@ -68,8 +68,8 @@ describe('cspr reminders run', () => {
   it('sends the email of a task handed to someone, once', async () => {
     const database = await openDatabase({ dataDir });
     try {
-      const lead = await createUser(database.db, { email: 'lead@example.org', name: 'Lead', grants: [{ role: 'partner-lead', partnershipId: task.partnershipId }] });
-      await openTask(database.db, { userId: task.adminId }, { partnershipId: task.partnershipId, kind: 'sign-off-awaited', subjectId: task.incidentId, incidentId: task.incidentId, audience: { userId: lead.id } });
+      const lead = await createUser(database.db, { email: 'lead@example.org', name: 'Lead', grants: [{ role: 'reviewer', partnershipId: task.partnershipId }] });
+      await openTask(database.db, { userId: task.adminId }, { partnershipId: task.partnershipId, kind: 'reviewer-chosen', subjectId: task.incidentId, incidentId: task.incidentId, audience: { userId: lead.id } });
     } finally {
       await database.close();
     }
@@ -77,8 +77,8 @@ describe('cspr reminders run', () => {
     expect(first.code).toBe(0);
     expect(first.out).toContain('Task emails sent: 1 at once, 0 daily digests.');
     const mail = outbox(dataDir).filter((m) => m.to === 'lead@example.org');
-    expect(mail.map((m) => m.subject)).toEqual([`Sign off the rapid review decision: ${reference}`]);
-    expect(mail[0].text).toContain(`https://cspr.example.org/cases/${task.incidentId}/rapid-review/sign-off`);
+    expect(mail.map((m) => m.subject)).toEqual([`Start the review you lead: ${reference}`]);
+    expect(mail[0].text).toContain(`https://cspr.example.org/cases/${task.incidentId}/review`);
     expect((await cspr('reminders', 'run')).out).toContain('Task emails sent: 0 at once, 0 daily digests.');
   }, 60_000);
 
