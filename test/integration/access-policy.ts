@@ -85,6 +85,9 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens/:id/revoke': { who: 'signed-in' },
+  // How a person hears of the tasks handed to them (at once or in a daily digest): their own choice.
+  'GET /account/task-emails': { who: 'signed-in' },
+  'POST /account/task-emails': { who: 'signed-in' },
   // Staying signed in when warned, and one's own forms kept after a session ended.
   'POST /account/stay-signed-in': { who: 'signed-in' },
   'GET /account/unsent-forms/:id': { who: 'signed-in' },

@@ -10,6 +10,7 @@ import { auditRoutes } from '../../features/audit/routes.ts';
 import { calendarRoutes } from '../../features/calendar/routes.ts';
 import { caseRoutes } from '../../features/cases/routes.ts';
 import { dashboardRoutes } from '../../features/dashboard/routes.ts';
+import { taskRoutes } from '../../features/tasks/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
@@ -148,6 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes);
   await app.register(unsentFormRoutes);
   await app.register(dashboardRoutes);
+  await app.register(taskRoutes);
   await app.register(calendarRoutes);
   await app.register(apiRoutes);
 
