@@ -44,6 +44,7 @@ import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, type I
 import { workflowFacts } from '../workflow-facts/facts.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
+import { requestAnswered, requestsSent, signedOff, signOffAwaited } from '../tasks/service.ts';
 import type { FileType } from './files.ts';
 import {
   deleteSignOffs,
@@ -283,14 +284,14 @@ export async function sendRequests(
   if (blocked) return { ok: false, problems: [blocked] };
   const agencies = await listAgencies(db, incident.partnershipId);
   const problems: Problem[] = [];
-  const sent = asProblem('sent', requestSentProblem(sentOn, today, caseDates(view)));
-  if (sent) problems.push(sent);
+  const sentProblem = asProblem('sent', requestSentProblem(sentOn, today, caseDates(view)));
+  if (sentProblem) problems.push(sentProblem);
   if (items.length === 0) problems.push({ field: 'agencies', message: 'Select at least one agency to send a request to' });
   for (const item of items) {
     const agency = agencies.find((a) => a.id === item.agencyId);
     if (!agency) problems.push({ field: 'agencies', message: 'Select agencies of this partnership' });
     else if (view.requests.some((r) => r.agencyId === item.agencyId)) problems.push({ field: `due-${item.agencyId}`, message: `${agency.name} has already been sent a request` });
-    else if (sentOn && !sent) {
+    else if (sentOn && !sentProblem) {
       const due = asProblem(`due-${item.agencyId}`, requestDueProblem(item.dueOn, sentOn, agency.name));
       if (due) problems.push(due);
     }
@@ -298,7 +299,7 @@ export async function sendRequests(
   if (problems.length || !sentOn) return { ok: false, problems };
   const names = items.map((i) => agencies.find((a) => a.id === i.agencyId)?.name ?? '');
   await withTenant(db, [incident.partnershipId], async (trx) => {
-    await insertRequests(trx, items.map((i) => ({
+    const sent = await insertRequests(trx, items.map((i) => ({
       incident_id: incident.id,
       partnership_id: incident.partnershipId,
       agency_id: i.agencyId,
@@ -307,6 +308,7 @@ export async function sendRequests(
       requested_by: actor.userId,
     })));
     await event(trx, incident, actor, 'agency-requests-sent', { agencies: names, dueDates: items.map((i) => i.dueOn), date: sentOn, dateLabel: 'the date the requests were sent' });
+    await requestsSent(trx, actor, incident, sent);
   });
   return { ok: true, agencies: names };
 }
@@ -392,6 +394,7 @@ export async function answerRequest(
     await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', {
       agency: request.agencyName, fileSent: !!file, date: answer.answeredOn, dateLabel: 'the date the answer was received',
     });
+    await requestAnswered(trx, actor, request);
     return file && sha256 ? { sha256, type: file.type, size: file.bytes.length } : null;
   });
   return { ok: true, file: stored };
@@ -518,6 +521,8 @@ export async function saveDecision(
     // A changed decision is not the partners' until all three sign it off again: the case no longer
     // holds a decision (nor runs the 6-month clock from one), and a sent case awaits the new sign-offs.
     await withdrawCaseDecision(trx, incident.partnershipId, incident.id, actor);
+    // Every sign-off given before was cleared: each statutory partner's lead must sign this decision.
+    await signOffAwaited(trx, actor, incident, STATUTORY_PARTNERS);
     return n;
   });
   return { ok: true, changed: true, clearedSignOffs: cleared };
@@ -553,6 +558,7 @@ export async function signOff(
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name, signed_on: signedOn });
     await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner], date: signedOn, dateLabel: 'the date the partner signed off' });
+    await signedOff(trx, actor, incident, partner);
     const signed = (await selectSignOffs(trx, [incident.partnershipId], incident.id)).map((r) => r.partner);
     if (STATUTORY_PARTNERS.every((p) => signed.includes(p)) && view.decision.decision && view.decision.decidedOn) {
       await adoptCaseDecision(trx, incident.partnershipId, incident.id, actor, { decision: view.decision.decision, decidedOn: view.decision.decidedOn });
