@@ -90,7 +90,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     const client = who[key].client;
     const page = await client.get(`/agency-requests/${requestId}`);
     const token = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? '';
-    const { payload, contentType } = multipart({ _csrf: token, involvement: 'Attended school every day; one concern logged.', episodes: '', answer: '' });
+    const { payload, contentType } = multipart({ _csrf: token, involvement: 'Attended school every day; one concern logged.', episodes: '', answer: '', ...dateFields('answered', today) });
     const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     return t.app.inject({ method: 'POST', url: `/agency-requests/${requestId}`, headers: { cookie, 'content-type': contentType }, payload });
   }
@@ -101,7 +101,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
 
   it('tells an agency of a request sent to it, and the request page says what it is about and whom to ask', async () => {
     rr = await caseInRapidReview('Child T');
-    const sent = await who.admin.client.post(`/cases/${rr.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields(`due-${school.id}`, due) });
+    const sent = await who.admin.client.post(`/cases/${rr.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today), ...dateFields(`due-${school.id}`, due) });
     expect(sent.statusCode, errorSummary(sent.body)).toBe(303);
     requestId = (await withTenant(db(), [p.id], (trx) => trx.selectFrom('agency_requests').select('id').where('incident_id', '=', rr.id).executeTakeFirstOrThrow())).id;
 
@@ -174,7 +174,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
       expect(first).not.toContain('govuk-button--secondary');
     }
     expect(await dashboard('admin')).not.toContain('Sign off the rapid review decision');
-    const signed = await who.laLead.client.post(`/cases/${rr.id}/rapid-review/sign-off`, {});
+    const signed = await who.laLead.client.post(`/cases/${rr.id}/rapid-review/sign-off`, dateFields('signed', today));
     expect(signed.statusCode, errorSummary(signed.body)).toBe(303);
     expect(await dashboard('laLead')).not.toContain('Sign off the rapid review decision');
     expect((await who.laLead.client.get(`/cases/${rr.id}`)).body).not.toContain(`href="/cases/${rr.id}/rapid-review/sign-off"`);
@@ -278,7 +278,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     // Two new requests to the school: Sam waits for the digest, Sol (no choice made) hears at once.
     const second = await caseInRapidReview('Child W');
     const third = await caseInRapidReview('Child X');
-    for (const c of [second, third]) expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    for (const c of [second, third]) expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
     const before = outbox(mailDir).length;
     const early = new Date(`${today}T05:00:00Z`); // before 07:00 in London, winter or summer
     await runTaskMail({ db: db(), mailer, config }, early);
@@ -297,7 +297,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     expect(digest[0].raw).not.toContain('Child W');
     // Once a day: a request later that day waits for tomorrow's digest.
     const fourth = await caseInRapidReview('Child Y');
-    expect((await who.admin.client.post(`/cases/${fourth.id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    expect((await who.admin.client.post(`/cases/${fourth.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
     await runTaskMail({ db: db(), mailer, config }, new Date(`${today}T15:00:00Z`));
     expect(outbox(mailDir).slice(before).filter((m) => m.to === 'school1@example.org').length).toBe(1);
     await runTaskMail({ db: db(), mailer, config }, new Date(`${addDays(today, 1)}T09:00:00Z`));
@@ -309,7 +309,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
 
   it('shows and sends nothing more of a request once the case has moved past the rapid review', async () => {
     const c = await caseInRapidReview('Child Q');
-    expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+    expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
     expect(await dashboard('school2')).toContain(c.reference);
     const closed = await who.admin.client.post(`/cases/${c.id}/steps/close`, { ...dateFields('date', today), note: 'Does not meet the criteria after all.' });
     expect(closed.statusCode, errorSummary(closed.body)).toBe(303);
@@ -324,7 +324,7 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     const second: Database = await openDatabase({ dataDir: freshDir('second-instance'), databaseUrl: t.db.url });
     try {
       const c = await caseInRapidReview('Child Z');
-      expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id] })).statusCode).toBe(303);
+      expect((await who.admin.client.post(`/cases/${c.id}/rapid-review/requests`, { agencies: [school.id], ...dateFields('sent', today) })).statusCode).toBe(303);
       const before = outbox(mailDir).length;
       const runs = await Promise.all([runTaskMail({ db: db(), mailer, config }), runTaskMail({ db: second.db, mailer, config }), runTaskMail({ db: second.db, mailer, config })]);
       const mails = outbox(mailDir).slice(before).filter((m) => m.subject.includes(c.reference));
