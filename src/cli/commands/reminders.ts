@@ -19,7 +19,7 @@ export const remindersCommand: Command = {
       }
     });
     const s = result.sent;
-    io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests.`);
+    io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests; overdue actions: ${s['action-overdue']} to the owning agency, ${s['action-escalated']} escalated to the partnership.`);
     if (result.failed > 0) {
       io.err(`cspr reminders: ${result.failed} could not be sent; they will be tried again on the next run.`);
       return 1;
