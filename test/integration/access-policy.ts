@@ -231,7 +231,7 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   // action downloads them; the business unit schedules and records assurance checks, the leads read them.
   'GET /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
   'POST /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
-  'GET /actions/:actionId/evidence/:fileId': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/:actionId/files/:fileId': only(ADMIN, LEAD, AGENCY),
   'GET /actions/checks': only(ADMIN, LEAD),
   'GET /actions/checks/new': only(ADMIN),
   'POST /actions/checks/new': only(ADMIN),

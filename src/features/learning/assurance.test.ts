@@ -131,7 +131,7 @@ describe.each(ENGINES)('learning assurance on %s', (engine) => {
 
   it('lets the partnership download the file (audited); another agency and another partnership find nothing', async () => {
     const row = await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('action_evidence_files').select('id').executeTakeFirstOrThrow());
-    const url = `/actions/${schoolAction}/evidence/${row.id}`;
+    const url = `/actions/${schoolAction}/files/${row.id}`;
     const download = await lead.get(url);
     expect(download.statusCode).toBe(200);
     expect(download.headers['content-type']).toBe('application/pdf');

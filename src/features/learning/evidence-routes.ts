@@ -27,7 +27,7 @@ import { actionAccess, actionPartnership, learningScope, loadAction, type Action
 /**
  * Evidence files on the pages: the owning agency (or the business unit) attaches files to an action
  * (/actions/:id/evidence/new) as evidence of its completion or of its impact; everyone who may see
- * the action lists them on its page and downloads them (/actions/:id/evidence/:fileId), each
+ * the action lists them on its page and downloads them (/actions/:id/files/:fileId), each
  * download audited. Another agency's contributor finds neither the action nor its files.
  */
 
@@ -117,7 +117,7 @@ export async function evidenceRoutes(app: FastifyInstance): Promise<void> {
     return reply.redirect(`/actions/${action.id}?done=evidence#evidence`, 303);
   });
 
-  app.get('/actions/:actionId/evidence/:fileId', access(SEE_ACTIONS), async (req, reply) => {
+  app.get('/actions/:actionId/files/:fileId', access(SEE_ACTIONS), async (req, reply) => {
     const action = await actionFor(req, reply);
     if (!action) return reply;
     const { fileId } = req.params as { fileId: string };
