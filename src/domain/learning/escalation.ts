@@ -1,4 +1,4 @@
-import { addDays, compareDates, type DateOnly } from '../calendar/date-only.ts';
+import { addDays, type DateOnly } from '../calendar/date-only.ts';
 import type { WorkingDayCalendar } from '../calendar/working-days.ts';
 import { isOverdue, type ActionStatus } from './actions.ts';
 
@@ -41,9 +41,4 @@ export function escalationsDue(status: ActionStatus, dueOn: DateOnly, today: Dat
 /** The first day each level falls due for an action due on `dueOn` (shown on the action's page). */
 export function escalationDates(dueOn: DateOnly, calendar: WorkingDayCalendar, afterWorkingDays = ESCALATE_AFTER_WORKING_DAYS): Record<EscalationLevel, DateOnly> {
   return { 1: addDays(dueOn, 1), 2: calendar.addWorkingDays(dueOn, afterWorkingDays) };
-}
-
-/** True when `today` is on or after `date`. */
-export function reached(date: DateOnly, today: DateOnly): boolean {
-  return compareDates(today, date) >= 0;
 }

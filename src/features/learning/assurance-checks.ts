@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { formatDateForDisplay, type DateOnly } from '../../domain/calendar/date-only.ts';
+import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { checkRecordProblems, CHECK_RESULT_LABELS, isCheckOverdue, scheduleProblems, type CheckRecordInput, type CheckResult, type ScheduleInput } from '../../domain/learning/assurance.ts';
 import { openField, sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
@@ -205,8 +205,4 @@ export async function recordCheck(trx: Kysely<DB>, cipher: FieldCipher, check: C
       .executeTakeFirstOrThrow();
     return { ok: true, nextId: next.id, actionIds };
   });
-}
-
-export function describeCheck(c: CheckView): string {
-  return `${c.status === 'scheduled' ? 'Due' : 'Checked'} ${formatDateForDisplay(c.checkedOn ?? c.dueOn)}`;
 }
