@@ -20,6 +20,7 @@ import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 import { ASSURANCE_API_TAG, assuranceApiPaths, assuranceApiSchemas } from '../learning/assurance-api.ts';
+import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -141,6 +142,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       REVIEW_API_TAG,
       LEARNING_API_TAG,
       ASSURANCE_API_TAG,
+      REPORTS_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -308,6 +310,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...reviewApiPaths(),
       ...learningApiPaths(),
       ...assuranceApiPaths(),
+      ...reportApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -339,6 +342,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
         ...assuranceApiSchemas(),
+        ...reportApiSchemas(),
         ...publicApiSchemas(),
       },
     },

@@ -10,6 +10,7 @@ import { auditRoutes } from '../../features/audit/routes.ts';
 import { calendarRoutes } from '../../features/calendar/routes.ts';
 import { caseRoutes } from '../../features/cases/routes.ts';
 import { dashboardRoutes } from '../../features/dashboard/routes.ts';
+import { taskRoutes } from '../../features/tasks/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
@@ -18,6 +19,8 @@ import { assuranceApiRoutes } from '../../features/learning/assurance-api.ts';
 import { assuranceRoutes } from '../../features/learning/assurance-routes.ts';
 import { evidenceRoutes } from '../../features/learning/evidence-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { reportRoutes } from '../../features/reports/routes.ts';
+import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -143,6 +146,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(evidenceRoutes);
   await app.register(assuranceRoutes);
   await app.register(assuranceApiRoutes);
+  await app.register(reportRoutes);
+  await app.register(reportApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
@@ -150,6 +155,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes);
   await app.register(unsentFormRoutes);
   await app.register(dashboardRoutes);
+  await app.register(taskRoutes);
   await app.register(calendarRoutes);
   await app.register(apiRoutes);
 
