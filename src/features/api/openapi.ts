@@ -19,6 +19,7 @@ import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
+import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -305,6 +306,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...learningApiPaths(),
+      ...recurringApiPaths(LEARNING_API_TAG.name),
       ...publicApiPaths(),
     },
     components: {
@@ -335,6 +337,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
+        ...recurringApiSchemas(),
         ...publicApiSchemas(),
       },
     },
