@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LABELLED_SET } from './recurring-labelled-set.ts';
+import { HELD_OUT_SET, LABELLED_SET, syntheticRecommendations } from './recurring-labelled-set.ts';
 import { findRecurring, pairwiseScores, stem, termsOf, type RecurringItem } from './recurring.ts';
 
 const labels = new Map(LABELLED_SET.map((r) => [r.id, r.label]));
@@ -125,6 +125,26 @@ describe('the quality of the grouping on a labelled set', () => {
     expect(LABELLED_SET.filter((r) => r.label === 'other' && grouped.has(r.id)).map((r) => r.id)).toEqual([]);
   });
 
+  it('reports the honest figures on a held-out set written after the method was chosen', () => {
+    const score = (set: typeof LABELLED_SET) =>
+      pairwiseScores(
+        findRecurring(set, [], { minReviews: 1 }).map((g) => g.memberIds),
+        new Map(set.map((r) => [r.id, r.label])),
+      );
+    const alone = score(HELD_OUT_SET);
+    const together = score([...LABELLED_SET, ...HELD_OUT_SET]);
+    console.log(
+      `recurring learning, held-out set of ${HELD_OUT_SET.length}: precision ${alone.precision.toFixed(2)}, recall ${alone.recall.toFixed(2)} (${alone.correctPairs}/${alone.foundPairs} found pairs correct, ${alone.truePairs} true pairs); ` +
+        `both sets together (${LABELLED_SET.length + HELD_OUT_SET.length}): precision ${together.precision.toFixed(2)}, recall ${together.recall.toFixed(2)}`,
+    );
+    // Precise, but the same lesson in other words ("dads", "the build-up of neglect") is missed on its
+    // own; among more recommendations the rarer shared words carry it further.
+    expect(alone.precision).toBeGreaterThanOrEqual(0.8);
+    expect(alone.recall).toBeGreaterThanOrEqual(0.2);
+    expect(together.precision).toBeGreaterThanOrEqual(0.9);
+    expect(together.recall).toBeGreaterThanOrEqual(0.75);
+  });
+
   it('without the theme boost, words alone still do most of the work', () => {
     const scores = pairwiseScores(
       findRecurring(LABELLED_SET, [], { minReviews: 1, themeBoost: 0 }).map((g) => g.memberIds),
@@ -143,29 +163,19 @@ describe('the quality of the grouping on a labelled set', () => {
 });
 
 describe('grouping at scale', () => {
-  it('groups 10,000 recommendations in seconds (the target is under 5 s on a quiet machine: bench/recurring.ts)', () => {
-    // Variations of the labelled set's lessons (words dropped, a case's own words added from a
-    // vocabulary of 4,000 with a few common and many rare, as in real reports), over 1,400 reviews.
-    let seed = 42;
-    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    const letters = 'bcdfghjklmnprstvz';
-    const vocabulary = Array.from({ length: 4000 }, (_, i) => `w${[...i.toString(17)].map((c) => letters[Number.parseInt(c, 17)]).join('')}o`);
-    const zipf = () => vocabulary[Math.min(vocabulary.length - 1, Math.floor(Math.exp(random() * Math.log(vocabulary.length))) - 1)];
-    const items: RecurringItem[] = [];
-    for (let i = 0; i < 10_000; i++) {
-      const base = LABELLED_SET[Math.floor(random() * LABELLED_SET.length)];
-      const words = base.text.split(' ').filter(() => random() > 0.3);
-      for (let k = 0; k < 10; k++) words.splice(Math.floor(random() * words.length), 0, zipf());
-      items.push({ id: `s${i}`, reviewKey: `review-${Math.floor(random() * 1400)}`, text: words.join(' '), themes: random() > 0.5 ? base.themes : [] });
-    }
+  it('groups 10,000 recommendations in under 5 seconds of processor time', () => {
+    const items = syntheticRecommendations(10_000);
     const heapBefore = process.memoryUsage().heapUsed;
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
     const groups = findRecurring(items);
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const heapMb = (process.memoryUsage().heapUsed - heapBefore) / 1e6;
-    console.log(`recurring learning: 10,000 recommendations grouped in ${Math.round(ms)} ms into ${groups.length} groups (heap grew ${heapMb.toFixed(0)} MB)`);
-    // Generous here, where other work shares the processor; the benchmark measures it.
-    expect(ms).toBeLessThan(20_000);
+    console.log(`recurring learning: 10,000 recommendations grouped in ${Math.round(cpuMs)} ms of processor time (${Math.round(ms)} ms elapsed) into ${groups.length} groups (heap grew ${heapMb.toFixed(0)} MB)`);
+    // Processor time: elapsed time depends on what else shares the machine.
+    expect(cpuMs).toBeLessThan(5_000);
     expect(groups.length).toBeGreaterThan(5);
   }, 60_000);
 });

@@ -196,11 +196,11 @@ function normalise(v: Vector): Vector {
   return v;
 }
 
-function themeShare(a: readonly string[], b: readonly string[]): number {
-  if (a.length === 0 || b.length === 0) return 0;
-  const set = new Set(a);
-  const common = b.filter((t) => set.has(t)).length;
-  return common / (a.length + b.length - common);
+function themeShare(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 || b.size === 0) return 0;
+  let common = 0;
+  for (const t of a) if (b.has(t)) common++;
+  return common / (a.size + b.size - common);
 }
 
 class UnionFind {
@@ -272,6 +272,9 @@ export function findRecurring(items: readonly RecurringItem[], decisions: readon
     return Math.sqrt(mass);
   });
   const heavy = commonMass.map((m) => m * m >= floor);
+  // Each text's common stems, to add what the candidate search left out when a pair may matter.
+  const commonTerms = vectors.map((v) => [...v].filter(([k]) => common[k] === 1));
+  const themeSets = items.map((it) => new Set(it.themes));
   const sequence = [...Array(n).keys()].filter((i) => !excluded.has(i)).sort((a, b) => Number(heavy[b]) - Number(heavy[a]) || a - b);
   const rank = new Int32Array(n).fill(-1);
   sequence.forEach((i, r) => (rank[i] = r));
@@ -311,8 +314,14 @@ export function findRecurring(items: readonly RecurringItem[], decisions: readon
       // A light text's common stems were not followed: at most this much is missing.
       const missing = heavy[i] ? 0 : commonMass[i] * commonMass[j];
       if (s + missing + themeBoost < threshold) continue;
-      if (missing > 0) s = cosine(vectors[i], vectors[j]);
-      if (themeBoost > 0) s += themeBoost * themeShare(items[i].themes, items[j].themes);
+      if (missing > 0) {
+        const vj = vectors[j];
+        for (const [k, w] of commonTerms[i]) {
+          const wj = vj.get(k);
+          if (wj !== undefined) s += w * wj;
+        }
+      }
+      if (themeBoost > 0 && themeSets[i].size && themeSets[j].size) s += themeBoost * themeShare(themeSets[i], themeSets[j]);
       if (s >= threshold) {
         edgeA.push(Math.min(i, j));
         edgeB.push(Math.max(i, j));
@@ -407,7 +416,7 @@ function readableTerm(s: string, items: readonly RecurringItem[], members: numbe
   const seen = new Map<string, number>();
   for (const i of members) {
     for (const word of items[i].text.toLowerCase().split(/[^a-z]+/)) {
-      if (word.length >= 3 && !STOP_WORDS.has(word) && stem(word) === s) seen.set(word, (seen.get(word) ?? 0) + 1);
+      if (word.length >= 3 && !STOP_WORDS.has(word) && termsOf(word)[0] === s) seen.set(word, (seen.get(word) ?? 0) + 1);
     }
   }
   return [...seen].sort((a, b) => b[1] - a[1] || a[0].length - b[0].length || a[0].localeCompare(b[0]))[0]?.[0] ?? s;
