@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { sql, type ColumnType, type Generated, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { recommendationProgress, type ActionStatus, type Response } from '../../domain/learning/actions.ts';
-import { findRecurring, type RecurringDecision } from '../../domain/learning/recurring.ts';
+import { findRecurring, type RecurringDecision, type RecurringGroup, type RecurringItem } from '../../domain/learning/recurring.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
@@ -134,11 +135,34 @@ export async function recurringDecisions(db: Kysely<DB>, view: RecurringView): P
   });
 }
 
+/**
+ * The grouping of the last few sets of recommendations and decisions, by a digest of exactly what
+ * the rule reads: the rule runs in the request's thread (seconds for the whole country's
+ * recommendations), so it runs again only when a text, a theme, a review or a decision changed.
+ * Statuses and titles are read fresh on every request.
+ */
+const GROUPINGS = new Map<string, RecurringGroup[]>();
+const GROUPINGS_KEPT = 16;
+
+function grouping(items: RecurringItem[], decisions: RecurringDecision[]): RecurringGroup[] {
+  const key = createHash('sha256').update(JSON.stringify([items, decisions])).digest('hex');
+  const kept = GROUPINGS.get(key);
+  if (kept) {
+    GROUPINGS.delete(key);
+    GROUPINGS.set(key, kept);
+    return kept;
+  }
+  const found = findRecurring(items, decisions);
+  GROUPINGS.set(key, found);
+  if (GROUPINGS.size > GROUPINGS_KEPT) GROUPINGS.delete(GROUPINGS.keys().next().value as string);
+  return found;
+}
+
 /** The recurring groups of the view: only those whose recommendations come from two reviews or more. */
 export async function recurringGroups(db: Kysely<DB>, view: RecurringView): Promise<{ groups: RecurringGroupView[]; decisions: DecisionView[]; recommendations: number }> {
   const [recs, decisions] = await Promise.all([recurringRecommendations(db, view), recurringDecisions(db, view)]);
   const byId = new Map(recs.map((r) => [r.id, r]));
-  const found = findRecurring(
+  const found = grouping(
     recs.map((r) => ({ id: r.id, reviewKey: r.review.key, text: r.text, themes: r.themes })),
     decisions.map((d): RecurringDecision => ({ kind: d.kind, recommendationIds: d.recommendationIds })),
   );
