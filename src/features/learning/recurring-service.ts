@@ -223,6 +223,7 @@ export function checkDecision(
   else if (reason.length > REASON_MAX) problems.push({ field: 'reason', message: `The reason must be ${REASON_MAX} characters or fewer` });
   if (problems.length || !group || !other) return { ok: false, problems };
   const members = [...group.recommendations, ...other.recommendations];
+  if (members.length > 5000) return { ok: false, problems: [{ field: 'withGroupOf', message: 'These groups are too large to merge: together they hold more than 5,000 recommendations' }] };
   const partnerships = [...new Set(members.map((m) => m.partnershipId))];
   if (!partnerships.every(mayChange)) return { ok: false, problems: [{ field: 'withGroupOf', message: 'Only the partnership’s administrators can change how its recommendations are grouped' }] };
   return { ok: true, partnershipId: partnerships[0], recommendationIds: members.map((m) => m.id) };
