@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { addDays, type DateOnly } from '../../domain/calendar/date-only.ts';
 import type { ActionStatus } from '../../domain/learning/actions.ts';
 import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
@@ -80,7 +80,9 @@ export async function seedDemoRecurringLearning(db: Kysely<DB>, cipher: FieldCip
           .returning('id')
           .executeTakeFirstOrThrow();
         const status = statusFor(year, thisYear);
-        const dueYear = Math.min(year + 1, thisYear + 1);
+        // Done actions were due a year after the recommendation; open ones are due in the months
+        // ahead, so the demo's one overdue action stays the one its own review shows.
+        const dueOn = status === 'in-progress' || status === 'not-started' ? addDays(today, 90 + 30 * i) : (`${year + 1}-${madeOn.slice(5, 10)}` as DateOnly);
         const action = await trx
           .insertInto('recommendation_actions')
           .values({
@@ -88,7 +90,7 @@ export async function seedDemoRecurringLearning(db: Kysely<DB>, cipher: FieldCip
             recommendation_id: rec.id,
             agency_id: agency.id,
             lead_name: 'Named lead (fictional)',
-            due_on: `${dueYear}-${madeOn.slice(5, 10)}` as DateOnly,
+            due_on: dueOn,
             intended_change: text.replace(/ should | must /, ' will '),
             measure_of_success: 'An audit of cases a year on shows the change held (fictional).',
             status,
