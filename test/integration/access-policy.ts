@@ -246,6 +246,12 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /publications/:id/withdraw': only(ADMIN),
   'POST /publications/:id/withdraw': only(ADMIN),
 
+  // Figures (counts and timeliness, no case's details): the business unit and the partners' leads
+  // for their own partnership; the national Panel and the deployment's administrators across
+  // partnerships. Agencies, reviewers and the public do not see them.
+  'GET /reports/figures': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/figures/export': only(ADMIN, LEAD, PANEL, SYSADMIN),
+
   // The national Panel.
   'GET /panel': only(PANEL),
   'GET /panel/cases/:id': only(PANEL),
@@ -295,5 +301,6 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
   'GET /api/v1/learning/recurring': { who: [ADMIN, LEAD, PANEL], token: 'read' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
+  'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

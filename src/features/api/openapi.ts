@@ -20,6 +20,7 @@ import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
+import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -140,6 +141,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
       LEARNING_API_TAG,
+      REPORTS_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -307,6 +309,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...reviewApiPaths(),
       ...learningApiPaths(),
       ...recurringApiPaths(LEARNING_API_TAG.name),
+      ...reportApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -338,6 +341,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
         ...recurringApiSchemas(),
+        ...reportApiSchemas(),
         ...publicApiSchemas(),
       },
     },

@@ -16,6 +16,8 @@ import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
 import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
+import { reportRoutes } from '../../features/reports/routes.ts';
+import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -139,6 +141,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(learningRoutes);
   await app.register(learningApiRoutes);
   await app.register(recurringLearningRoutes);
+  await app.register(reportRoutes);
+  await app.register(reportApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
