@@ -16,6 +16,7 @@ import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
 import { reportRoutes } from '../../features/reports/routes.ts';
 import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
@@ -140,6 +141,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
   await app.register(learningApiRoutes);
+  await app.register(recurringLearningRoutes);
   await app.register(reportRoutes);
   await app.register(reportApiRoutes);
   await app.register(panelRoutes);
