@@ -20,6 +20,7 @@ import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 import { ASSURANCE_API_TAG, assuranceApiPaths, assuranceApiSchemas } from '../learning/assurance-api.ts';
+import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
 import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
 
 /**
@@ -310,6 +311,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...reviewApiPaths(),
       ...learningApiPaths(),
       ...assuranceApiPaths(),
+      ...recurringApiPaths(LEARNING_API_TAG.name),
       ...reportApiPaths(),
       ...publicApiPaths(),
     },
@@ -342,6 +344,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
         ...assuranceApiSchemas(),
+        ...recurringApiSchemas(),
         ...reportApiSchemas(),
         ...publicApiSchemas(),
       },

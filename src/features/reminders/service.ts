@@ -9,6 +9,7 @@ import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { incidentCreators, openDeadlines, type Deadline } from '../dashboard/deadlines.ts';
 import { runActionEscalations } from '../learning/escalation-job.ts';
 import { sendReminderOnce } from './send-once.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
 
 /**
  * Reminder emails about statutory clocks, run every 15 minutes by `cspr serve` and by
@@ -41,12 +42,6 @@ type Recipient = { id: string; email: string };
 
 /** The reminders about a case's statutory clock. */
 type ClockKind = 'before-due' | 'on-the-day' | 'overdue';
-
-/** The start of links in emails sent outside a request: PUBLIC_URL, or this machine's own address. */
-export function jobLinkBase(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
-  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
-  return `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
-}
 
 async function partnershipAdmins(db: Kysely<DB>): Promise<Map<string, Recipient[]>> {
   const rows = await db

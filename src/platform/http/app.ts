@@ -19,6 +19,7 @@ import { assuranceApiRoutes } from '../../features/learning/assurance-api.ts';
 import { assuranceRoutes } from '../../features/learning/assurance-routes.ts';
 import { evidenceRoutes } from '../../features/learning/evidence-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
 import { reportRoutes } from '../../features/reports/routes.ts';
 import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
@@ -146,6 +147,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(evidenceRoutes);
   await app.register(assuranceRoutes);
   await app.register(assuranceApiRoutes);
+  await app.register(recurringLearningRoutes);
   await app.register(reportRoutes);
   await app.register(reportApiRoutes);
   await app.register(panelRoutes);
