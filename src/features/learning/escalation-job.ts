@@ -9,7 +9,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { sendReminderOnce } from '../reminders/send-once.ts';
+import { sendReminderOnce } from '../../platform/mail/send-once.ts';
 
 /**
  * Escalation of overdue actions (the rule: domain/learning/escalation.ts), run with the reminder

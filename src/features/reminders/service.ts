@@ -8,7 +8,7 @@ import type { DB, ReminderKind } from '../../platform/db/types.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { incidentCreators, openDeadlines, type Deadline } from '../dashboard/deadlines.ts';
 import { runActionEscalations } from '../learning/escalation-job.ts';
-import { sendReminderOnce } from './send-once.ts';
+import { sendReminderOnce } from '../../platform/mail/send-once.ts';
 import { jobLinkBase } from '../../platform/config/link-base.ts';
 
 /**
@@ -23,7 +23,7 @@ import { jobLinkBase } from '../../platform/config/link-base.ts';
  * The person who recorded the case is replaced by the partnership's administrators when they no
  * longer may read the partnership's cases (or are unknown).
  *
- * Each reminder goes once (send-once.ts): a row in reminder_sends is inserted first (on conflict do
+ * Each reminder goes once (src/platform/mail/send-once.ts): a row in reminder_sends is inserted first (on conflict do
  * nothing), and only the run whose insert took sends the email, so any number of instances may run
  * the job at once. A failed send removes its row, so a later run tries again. Emails carry the case
  * reference, the clock, the due date and a link: never a child's name or identifying details.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
-import type { DB, ReminderKind } from '../../platform/db/types.ts';
-import type { MailMessage } from '../../platform/mail/mailer.ts';
+import type { DB, ReminderKind } from '../db/types.ts';
+import type { MailMessage } from './mailer.ts';
 
 /** What makes a reminder one reminder: its kind, what it is about, the date it concerns and who is told. */
 export type ReminderKey = { kind: ReminderKind; incidentId: string; clockKey: string; dueOn: DateOnly; recipientUserId: string };
