@@ -7,7 +7,7 @@ import { access } from '../../platform/http/access.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import type { ReviewView } from '../reviews/service.ts';
+import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
   actionPartnership,
@@ -142,7 +142,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher } = app.deps;
   const db = database.db;
 
-  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<CaseReview | null> {
     const view = await reviewForRecommendations(req, db, cipher, permission);
     if (view) return view;
     sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
