@@ -106,6 +106,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('learning/views/recommendations.njk', {
       pageTitle: `Recommendations – ${view.incident.reference}`,
       incident: view.incident,
+      kind: view.kind,
       recommendations,
       agencyNames: Object.fromEntries(agencies.map((a) => [a.id, a.name])),
       themeLabels: Object.fromEntries(themes.map((t) => [t.key, t.label])),

@@ -14,6 +14,7 @@ import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
+import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
@@ -136,6 +137,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewApiRoutes);
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
+  await app.register(trackerRoutes);
   await app.register(learningApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
