@@ -40,9 +40,9 @@ import { reviewForRecommendations } from './review-access.ts';
  */
 
 
-const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
+export const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
 
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   recommendation: 'The recommendation was saved.',
   action: 'The action was added.',
   changed: 'The action was changed.',
@@ -54,7 +54,7 @@ const NOTICES: Record<string, string> = {
   'send-back': 'The action was sent back to the agency, with your reasons.',
 };
 
-function readRecommendation(body: FormBody, problems: Problems): RecommendationDefinition {
+export function readRecommendation(body: FormBody, problems: Problems): RecommendationDefinition {
   return {
     number: text(body, 'number', 100),
     text: text(body, 'text', 20_000),
@@ -66,7 +66,7 @@ function readRecommendation(body: FormBody, problems: Problems): RecommendationD
   };
 }
 
-function readAction(body: FormBody, problems: Problems): ActionDefinition {
+export function readAction(body: FormBody, problems: Problems): ActionDefinition {
   return {
     agencyId: text(body, 'agencyId', 100),
     leadName: text(body, 'leadName', 400),

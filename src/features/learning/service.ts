@@ -58,6 +58,7 @@ export type RecommendationView = {
   id: string;
   partnershipId: string;
   incidentId: string | null;
+  publicationId: string | null;
   number: string;
   text: string;
   madeOn: DateOnly;
@@ -158,9 +159,23 @@ const ACTION_COLUMNS = [
 
 /** The recommendations of a case's review, each with its actions, in number order. */
 export async function recommendationsOfIncident(db: Kysely<DB>, partnershipId: string, incidentId: string, today: DateOnly): Promise<RecommendationView[]> {
-  if (!isUuid(incidentId)) return [];
+  return recommendationsOfReview(db, partnershipId, { incidentId }, today);
+}
+
+/** A review whose recommendations are recorded: a case's, or a published review's in the repository (held by no case). */
+export type ReviewRef = { incidentId: string } | { publicationId: string };
+
+/** The recommendations of a case's review or of a published review, each with its actions, in number order. */
+export async function recommendationsOfReview(db: Kysely<DB>, partnershipId: string, review: ReviewRef, today: DateOnly): Promise<RecommendationView[]> {
+  if (!isUuid('incidentId' in review ? review.incidentId : review.publicationId)) return [];
   return withTenant(db, [partnershipId], async (trx) => {
-    const recs = await trx.selectFrom('recommendations').selectAll().where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).execute();
+    const recs = await trx
+      .selectFrom('recommendations')
+      .selectAll()
+      .where('partnership_id', '=', partnershipId)
+      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
+      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .execute();
     const actions = recs.length
       ? await trx
           .selectFrom('recommendation_actions')
@@ -181,6 +196,7 @@ export async function recommendationsOfIncident(db: Kysely<DB>, partnershipId: s
         id: r.id,
         partnershipId: r.partnership_id,
         incidentId: r.incident_id,
+        publicationId: r.publication_id,
         number: r.number,
         text: r.text,
         madeOn: r.made_on,
@@ -212,18 +228,27 @@ export async function checkRecommendation(db: Kysely<DB>, partnershipId: string,
 const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review already has a recommendation with that number' };
 const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
 
-/** Adds a recommendation to a case's review. */
-export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
+/** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */
+export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
   const problems = await checkRecommendation(trx, partnershipId, input);
   if (problems.length) return { ok: false, problems };
+  const review: ReviewRef = typeof incidentId === 'string' ? { incidentId } : incidentId;
   return withTenant(trx, [partnershipId], async (t) => {
-    const taken = await t.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).where('number', '=', input.number.trim()).executeTakeFirst();
+    const taken = await t
+      .selectFrom('recommendations')
+      .select('id')
+      .where('partnership_id', '=', partnershipId)
+      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
+      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .where('number', '=', input.number.trim())
+      .executeTakeFirst();
     if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     const row = await t
       .insertInto('recommendations')
       .values({
         partnership_id: partnershipId,
-        incident_id: incidentId,
+        incident_id: 'incidentId' in review ? review.incidentId : null,
+        publication_id: 'publicationId' in review ? review.publicationId : null,
         number: input.number.trim(),
         text: input.text.trim(),
         made_on: input.madeOn as DateOnly,
@@ -248,6 +273,11 @@ export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationV
   return withTenant(trx, [rec.partnershipId], async (t) => {
     if (rec.incidentId && input.number.trim() !== rec.number) {
       const taken = await t.selectFrom('recommendations').select('id').where('incident_id', '=', rec.incidentId).where('number', '=', input.number.trim()).executeTakeFirst();
+      if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
+    }
+    // A published review's own recommendations are numbered once in it too (migration 0032).
+    if (!rec.incidentId && rec.publicationId && input.number.trim() !== rec.number) {
+      const taken = await t.selectFrom('recommendations').select('id').where('incident_id', 'is', null).where('publication_id', '=', rec.publicationId).where('number', '=', input.number.trim()).executeTakeFirst();
       if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     }
     const result = await t

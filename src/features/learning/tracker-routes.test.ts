@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
-import { errorSummary as summaryOf, textOf } from '../../../test/support/pages.ts';
+import { dateFields, errorSummary as summaryOf, textOf } from '../../../test/support/pages.ts';
 
 const errorSummary = (body: string) => summaryOf(body).replaceAll('&#39;', "'");
 import { withTenant } from '../../platform/db/tenant.ts';
@@ -142,5 +142,37 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(casePage.statusCode).toBe(200);
     expect(textOf(casePage.body)).toContain('National review');
     expect(textOf(casePage.body)).toContain('Share information sooner.');
+  });
+
+  it('lets the business unit record recommendations and actions on a published review no case holds, published with its status', async () => {
+    const pub = await db().selectFrom('publications').select('id').where('slug', '=', '2015-upload-child-b').executeTakeFirstOrThrow();
+    const base = `/publications/${pub.id}/recommendations`;
+    const police = await db().selectFrom('agencies').select('id').where('name', '=', 'Upload Police').executeTakeFirstOrThrow();
+    expect((await outsider.get(base)).statusCode).toBe(404);
+    expect((await lead.get(base)).statusCode).toBe(200);
+    expect((await lead.get(`${base}/new`)).statusCode).toBe(403);
+    expect((await admin.get('/publications')).body).toContain(`href="${base}"`);
+
+    const form = { number: '7', text: 'Ask about men in the household.', ...dateFields('madeOn', '2015-09-01'), agencyIds: police.id, response: 'accepted', responseReasons: '' };
+    const bad = await admin.post(`${base}/new`, { ...form, response: 'not-accepted' });
+    expect(bad.statusCode).toBe(422);
+    expect(errorSummary(bad.body)).toContain('Say why the recommendation is not accepted');
+    const added = await admin.post(`${base}/new`, form);
+    expect(added.statusCode, errorSummary(added.body)).toBe(303);
+    const twice = await admin.post(`${base}/new`, form);
+    expect(errorSummary(twice.body)).toContain('already has a recommendation with that number');
+    const list = await admin.get(base);
+    expect(textOf(list.body)).toContain('Ask about men in the household.');
+    const recId = /\/recommendations\/([0-9a-f-]{36})\/edit/.exec(list.body.split('Ask about men')[1])?.[1] ?? '';
+    const taken = await admin.post(`${base}/${recId}/edit`, { ...form, number: '4', version: '1' });
+    expect(errorSummary(taken.body)).toContain('already has a recommendation with that number');
+    const early = await admin.post(`${base}/${recId}/actions/new`, { agencyId: police.id, leadName: 'Kim Lead', ...dateFields('dueOn', '2015-01-01'), intendedChange: 'Ask at every visit.', measureOfSuccess: 'Case audit.' });
+    expect(errorSummary(early.body)).toContain('The due date cannot be before the date of the recommendation');
+    const action = await admin.post(`${base}/${recId}/actions/new`, { agencyId: police.id, leadName: 'Kim Lead', ...dateFields('dueOn', '2030-01-01'), intendedChange: 'Ask at every visit.', measureOfSuccess: 'Case audit.' });
+    expect(action.statusCode, errorSummary(action.body)).toBe(303);
+    const publicPage = textOf((await outsider.get('/reviews/2015-upload-child-b')).body);
+    expect(publicPage).toContain('Ask about men in the household.');
+    expect(publicPage).toContain('In progress: 0 of 1 action completed');
+    expect(publicPage).not.toContain('Kim Lead');
   });
 });

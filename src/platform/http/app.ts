@@ -15,6 +15,7 @@ import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
+import { publicationRecommendationRoutes } from '../../features/learning/publication-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
   await app.register(trackerRoutes);
+  await app.register(publicationRecommendationRoutes);
   await app.register(learningApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
