@@ -221,6 +221,17 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /cases/:id/review/recommendations/:recId/edit': only(ADMIN),
   'GET /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
   'POST /cases/:id/review/recommendations/:recId/actions/new': only(ADMIN),
+  // The same for a published review no case holds (an imported serious case review, a national or
+  // thematic review), and a tracker spreadsheet brought in by the business unit.
+  'GET /publications/:id/recommendations': only(ADMIN, LEAD),
+  'GET /publications/:id/recommendations/new': only(ADMIN),
+  'POST /publications/:id/recommendations/new': only(ADMIN),
+  'GET /publications/:id/recommendations/:recId/edit': only(ADMIN),
+  'POST /publications/:id/recommendations/:recId/edit': only(ADMIN),
+  'GET /publications/:id/recommendations/:recId/actions/new': only(ADMIN),
+  'POST /publications/:id/recommendations/:recId/actions/new': only(ADMIN),
+  'GET /recommendations/import': only(ADMIN),
+  'POST /recommendations/import': only(ADMIN),
   'GET /actions': only(ADMIN, LEAD, AGENCY),
   'GET /actions/:actionId': only(ADMIN, LEAD, AGENCY),
   'GET /actions/:actionId/edit': only(ADMIN),
