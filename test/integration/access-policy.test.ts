@@ -243,6 +243,7 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           if (url.startsWith('/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
           else if (url.startsWith('/referrals/')) fill(':id', rows.referrals);
           else if (url.startsWith('/publications/')) fill(':id', rows.publications);
+          else if (url.startsWith('/api/v1/publications/')) fill(':id', rows.publications);
           else if (url.startsWith('/admin/users/')) {
             urls = people.map((p) => url.replace(':id', p.userId).replace(':grantId', p.grantId));
           } else fill(':id', rows.incidents);

@@ -293,6 +293,8 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/incidents/:id/clocks/:clock/resume': { who: [ADMIN], token: 'write' },
   'GET /api/v1/incidents/:id/review/recommendations': { who: [ADMIN, LEAD], token: 'read' },
   'POST /api/v1/incidents/:id/review/recommendations': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/publications/:id/recommendations': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/publications/:id/recommendations': { who: [ADMIN], token: 'write' },
   'POST /api/v1/recommendations/:id/actions': { who: [ADMIN], token: 'write' },
   'GET /api/v1/actions': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },

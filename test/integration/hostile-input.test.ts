@@ -431,6 +431,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/rapid-review/send', '/api/v1/incidents/:id/rapid-review/panel-response',
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
+      '/api/v1/publications/:id/recommendations',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -452,6 +453,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       trx.selectFrom('recommendations').select(['id', 'incident_id as incidentId']).where('incident_id', 'is not', null).executeTakeFirstOrThrow(),
     );
     const recommendationAction = await withTenant(db(), 'all', (trx) => trx.selectFrom('recommendation_actions').select(['id', 'version']).executeTakeFirstOrThrow());
+    // A published review no case holds (an archived serious case review), for its own recommendations.
+    const archived = await db().selectFrom('publications').select('id').where('incident_id', 'is', null).executeTakeFirstOrThrow();
     const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },
@@ -460,6 +463,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/incidents/:id/review/entries', url: `/api/v1/incidents/${reviewIncident}/review/entries`, body: { kind: ENTRY_KINDS[0], onDate: today, text: 'A milestone', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/review/publish', url: `/api/v1/incidents/${reviewIncident}/review/publish`, body: { confirm: true } },
       { method: 'POST', route: '/api/v1/incidents/:id/review/recommendations', url: `/api/v1/incidents/${recommendation.incidentId}/review/recommendations`, body: { number: '9', text: 'Share information sooner.', madeOn: today, themes: ['information-sharing'], agencyIds: [agencyId], response: 'accepted-in-part', responseReasons: 'Reasons.' } },
+      { method: 'POST', route: '/api/v1/publications/:id/recommendations', url: `/api/v1/publications/${archived.id}/recommendations`, body: { number: '12', text: 'Ask who visits the home.', madeOn: today, themes: ['professional-curiosity'], agencyIds: [agencyId], response: 'not-accepted', responseReasons: 'Reasons.' } },
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/meetings', url: `/api/v1/incidents/${id}/rapid-review/meetings`, body: { heldOn: today, attendeeRoles: 'Chair, police lead', notes: 'Notes' } },

@@ -534,15 +534,17 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
 
 export { isOpen };
 
-/** A recommendation of a case's review by its id alone, if it is in `scope`. */
+/** A recommendation of a case's review or of a published review by its id alone, if it is in `scope`. */
 export async function loadRecommendation(db: Kysely<DB>, scope: TenantScope, recommendationId: string, today: DateOnly): Promise<RecommendationView | undefined> {
   if (!isUuid(recommendationId)) return undefined;
   if (scope !== 'all' && scope.length === 0) return undefined;
   const row = await withTenant(db, scope, (trx) => {
-    let q = trx.selectFrom('recommendations').select(['partnership_id', 'incident_id']).where('id', '=', recommendationId);
+    let q = trx.selectFrom('recommendations').select(['partnership_id', 'incident_id', 'publication_id']).where('id', '=', recommendationId);
     if (scope !== 'all') q = q.where('partnership_id', 'in', scope);
     return q.executeTakeFirst();
   });
+  // A published review's own recommendation (no case holds it) is found through its publication.
+  if (row && !row.incident_id && row.publication_id) return (await recommendationsOfReview(db, row.partnership_id, { publicationId: row.publication_id }, today)).find((r) => r.id === recommendationId);
   if (!row?.incident_id) return undefined;
   return findRecommendation(db, row.partnership_id, row.incident_id, recommendationId, today);
 }
