@@ -8,7 +8,9 @@ import { dateFields, errorSummary as summaryOf, textOf } from '../../../test/sup
 
 const errorSummary = (body: string) => summaryOf(body).replaceAll('&#39;', "'");
 import { withTenant } from '../../platform/db/tenant.ts';
+import { createApiToken } from '../account/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
+import { createUser } from '../users/service.ts';
 
 function multipart(fields: Record<string, string>, file?: { name: string; type: string; bytes: Buffer }): { payload: Buffer; contentType: string } {
   const boundary = `----cspr${Math.random().toString(16).slice(2)}`;
@@ -174,5 +176,38 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(publicPage).toContain('Ask about men in the household.');
     expect(publicPage).toContain('In progress: 0 of 1 action completed');
     expect(publicPage).not.toContain('Kim Lead');
+  });
+
+  it('offers a published review’s recommendations in the JSON API, checked as on the page', async () => {
+    const pub = await db().selectFrom('publications').select('id').where('slug', '=', '2015-upload-child-b').executeTakeFirstOrThrow();
+    const police = await db().selectFrom('agencies').select('id').where('name', '=', 'Upload Police').executeTakeFirstOrThrow();
+    const tokenOf = async (email: string, grant: { role: 'partnership-admin' | 'partner-lead'; partnershipId: string }, scope: 'read' | 'write') => {
+      const user = await createUser(db(), { email, name: email, password: 'correct horse battery staple 42', grants: [{ ...grant, agencyId: null }] });
+      return (await createApiToken(db(), user.id, { name: 'test', scope })).token;
+    };
+    const write = await tokenOf('api-tracker-admin@example.org', { role: 'partnership-admin', partnershipId: pid }, 'write');
+    const other = await db().selectFrom('partnerships').select('id').where('slug', '=', 'upload-south').executeTakeFirstOrThrow();
+    const outsiderToken = await tokenOf('api-tracker-outsider@example.org', { role: 'partnership-admin', partnershipId: other.id }, 'write');
+    const call = (token: string, method: 'GET' | 'POST', payload?: unknown) =>
+      t.app.inject({ method, url: `/api/v1/publications/${pub.id}/recommendations`, headers: { authorization: `Bearer ${token}`, ...(payload ? { 'content-type': 'application/json' } : {}) }, payload: payload ? JSON.stringify(payload) : undefined });
+    const list = await call(write, 'GET');
+    expect(list.statusCode).toBe(200);
+    const recs = (list.json() as { recommendations: { number: string; publicationId: string; incidentId: string | null }[] }).recommendations;
+    expect(recs.map((r) => r.number)).toEqual(['4', '7']);
+    expect(recs.every((r) => r.publicationId === pub.id && r.incidentId === null)).toBe(true);
+    expect((await call(outsiderToken, 'GET')).statusCode).toBe(404);
+    const bad = await call(write, 'POST', { number: '8', text: 'Text.', madeOn: '2015-09-01', agencyIds: [police.id], response: 'accepted-in-part' });
+    expect(bad.statusCode).toBe(422);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    const added = await call(write, 'POST', { number: '8', text: 'Visit unannounced.', madeOn: '2015-09-01', agencyIds: [police.id], response: 'accepted' });
+    expect(added.statusCode, added.body).toBe(201);
+    const recId = (added.json() as { id: string }).id;
+    const action = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/recommendations/${recId}/actions`,
+      headers: { authorization: `Bearer ${write}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ agencyId: police.id, leadName: 'Kim Lead', dueOn: '2030-01-01', intendedChange: 'Unannounced visits.', measureOfSuccess: 'Audit.' }),
+    });
+    expect(action.statusCode, action.body).toBe(201);
   });
 });
