@@ -86,13 +86,16 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
     expect(check).toContain('the local authority must notify the Panel within 5 working days');
     await expectAccessible(page);
 
-    await page.getByRole('button', { name: 'Record the notification to the Panel' }).click();
+    // The check says plainly that the Panel is notified through the national form, and lists the steps in order.
+    expect(check).toContain('This service does not notify the Panel for you');
+    expect(check.indexOf('Prepare the content of the national notification form')).toBeLessThan(check.indexOf('Record here the date you sent it'));
+    await page.getByRole('button', { name: 'Record that the Panel was notified' }).click();
     await page.waitForURL(/\/steps\/notify$/);
-    expect(await heading(page)).toBe('Record the notification to the Panel');
+    expect(await heading(page)).toBe('Record that the Panel was notified');
     await expectAccessible(page);
     await fillDate(page, 'date', today);
     await page.getByLabel('Panel reference (optional)').fill('CSPRP-E2E-1');
-    await page.getByRole('button', { name: 'Record the notification to the Panel' }).click();
+    await page.getByRole('button', { name: 'Record that the Panel was notified' }).click();
     await page.waitForURL(/\/cases\/[0-9a-f-]{36}\?done=notify$/);
     expect(await heading(page)).toMatch(/^Case NM-\d{4}-\d{3} Notified$/);
     expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Notification to the Panel recorded');

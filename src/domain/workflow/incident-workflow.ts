@@ -221,8 +221,9 @@ export const TRANSITIONS: readonly TransitionDefinition[] = Object.freeze([
   {
     kind: 'transition',
     key: 'notify',
-    title: 'Record the notification to the Panel',
-    action: 'Record the notification to the Panel',
+    // The Panel is notified through its national form, not by this service: the step records that it was done.
+    title: 'Record that the Panel was notified',
+    action: 'Record that the Panel was notified',
   done: 'Notification to the Panel recorded',
     from: ['recorded'],
     to: 'notified',

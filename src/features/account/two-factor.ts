@@ -1,5 +1,4 @@
 import { generateSecret, generateURI, verifySync } from 'otplib';
-import QRCode from 'qrcode';
 import { randomToken, sha256 } from '../../platform/auth/secrets.ts';
 
 /**
@@ -18,6 +17,8 @@ export function totpUri(secret: string, email: string): string {
 
 /** An accessible inline SVG of the set-up QR code (the secret is also shown as text). */
 export async function totpQrSvg(secret: string, email: string): Promise<string> {
+  // Loaded when someone sets up two-factor sign-in, not held by every running service.
+  const { default: QRCode } = await import('qrcode');
   const svg = await QRCode.toString(totpUri(secret, email), { type: 'svg', margin: 2, width: 200 });
   return svg.replace('<svg ', '<svg role="img" aria-label="QR code for your authenticator app" focusable="false" ');
 }

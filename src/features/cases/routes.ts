@@ -1,4 +1,5 @@
 import { actorOf, mayIn, today } from './request-context.ts';
+import { caseActions } from '../../domain/workflow/next-step.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
 import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
@@ -214,9 +215,11 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const q = req.query as Record<string, unknown>;
     const done = typeof q.done === 'string' ? definitionFor(q.done)?.done : undefined;
     const notice = done ?? Object.entries(NOTICES).find(([k]) => q[k] === '1')?.[1] ?? null;
+    const p = { partnershipId: incident.partnershipId };
     return reply.render('cases/views/case.njk', {
       pageTitle: `Case ${incident.reference}`,
       ...overview,
+      actions: caseActions(incident.state, overview.transitions, can(req.principal, WRITE, p) || can(req.principal, 'case:sign-off', p)),
       notice,
       mayEdit: can(req.principal, WRITE, { partnershipId: incident.partnershipId }),
       viewedBy: await recordViews(db, 'incident', id),

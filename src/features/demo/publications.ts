@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, type LearningOnAPage, type SevenMinuteBriefing } from '../repository/catalogue.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
@@ -199,6 +198,8 @@ export const DEMO_PUBLICATIONS: DemoPublication[] = [
  */
 export async function renderDemoReport(d: DemoPublication): Promise<{ bytes: Buffer; pages: string[] }> {
   const pages = fictionalReportPages(d.title, d.pages, d.child);
+  // Loaded only when demonstration reports are made: a running service need not hold the PDF library.
+  const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
   const bytes = await renderReportPdf({ title: d.title, pages });
   return { bytes, pages: pages.map((p, i) => (i === 0 ? `${d.title}\n${p}` : p)) };
 }

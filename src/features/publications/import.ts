@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
-import { DocumentError } from '../../platform/documents/extract.ts';
+import { DocumentError } from '../../platform/documents/document-error.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { cleanFileName, detectFileType } from '../rapid-reviews/files.ts';

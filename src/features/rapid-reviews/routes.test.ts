@@ -285,7 +285,10 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(row).toMatchObject({ decision: 'no-local-review', decided_on: today, criteria: ['improvements', 'multi-agency'] });
     const page = textOf((await admin.get(`/cases/${id}/rapid-review`)).body);
     expect(page).toContain('No local review');
-    expect(page).toContain('(a), (c)');
+    // The criteria in their own words, not only their letters.
+    expect(page).toContain('(a) The case highlights or may highlight improvements needed');
+    expect(page).toContain('(c) The case highlights or may highlight concerns regarding two or more organisations');
+    expect(page).not.toContain('(b) The case');
     expect(page).toContain('Siblings seen the same day.');
     expect(await eventKinds(id)).toEqual(expect.arrayContaining(['rapid-review-meeting', 'rapid-review-record', 'rapid-review-decision']));
     const audits = await db().selectFrom('audit_events').select(['action', 'changes']).where('record_id', '=', id).where('action', 'like', 'rapid-review%').execute();
@@ -401,5 +404,27 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     expect(res.statusCode).toBe(422);
     expect(errorSummary(res.body)).toContain('Only the lead of a statutory partner');
     expect(await db().selectFrom('rapid_review_sign_offs').selectAll().where('incident_id', '=', id).execute()).toEqual([]);
+  });
+  it('leads the case page to the rapid review (never "Close the case" first), and shows the rapid review its own overdue clock', async () => {
+    // Notified 30 days ago: more than 15 working days (Working Together 2023 ch.5), so the rapid review is overdue.
+    const res = await admin.post('/cases/new', {
+      action: 'save', childCount: '1', outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area',
+      ...dateFields('aware', addDays(today, -32)), whatIsKnown: 'Fictional', 'child-1-pseudonym': 'Child O', agencies: [school.id],
+    });
+    const id = /\/cases\/([0-9a-f-]{36})\//.exec(String(res.headers.location))?.[1] as string;
+    expect((await admin.post(`/cases/${id}/steps/notify`, dateFields('date', addDays(today, -30)))).statusCode).toBe(303);
+    expect((await admin.post(`/cases/${id}/steps/start-rapid-review`, dateFields('date', addDays(today, -29)))).statusCode).toBe(303);
+
+    const casePage = (await admin.get(`/cases/${id}`)).body;
+    const buttons = [...casePage.matchAll(/<a href="([^"]+)"[^>]*class="govuk-button([^"]*)"[^>]*>\s*([^<]+?)\s*</g)].map((m) => ({ href: m[1], secondary: m[2].includes('secondary'), text: m[3] }));
+    expect(buttons[0]).toEqual({ href: `/cases/${id}/rapid-review`, secondary: false, text: 'Continue the rapid review' });
+    expect(buttons.find((b) => b.text === 'Close the case')).toMatchObject({ secondary: true });
+
+    const page = await admin.get(`/cases/${id}/rapid-review`);
+    const clock = textOf(/<div class="govuk-inset-text" id="rapid-review-clock">([\s\S]*?)<\/div>/.exec(page.body)?.[1] ?? '');
+    expect(clock).toContain('Overdue');
+    expect(clock).toMatch(/\d+ working days overdue/);
+    // A partner lead sees the same clock (read access), with no button to record the work.
+    expect(textOf((await laLead.get(`/cases/${id}/rapid-review`)).body)).toContain('working days overdue');
   });
 });

@@ -9,7 +9,8 @@ import type { AuditFields } from '../../platform/http/authentication.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
-import { incidentPartnership } from '../cases/service.ts';
+import { findClock, incidentPartnership } from '../cases/service.ts';
+import { CLOCK_STATE_LABELS } from '../cases/clocks.ts';
 import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, uploadProblem } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
 import {
@@ -126,8 +127,12 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const q = req.query as Record<string, unknown>;
     const notice = Object.entries(NOTICES).find(([k]) => q.done === k)?.[1] ?? null;
     const p = view.incident.partnershipId;
+    // The rapid review's own clock (15 working days from the notification), so the page shows when it is overdue.
+    const clock = await findClock(db, cipher, partnershipsWith(req.principal!, READ), view.incident.id, 'rapid-review', today());
     return render(reply, 'overview', 'Rapid review', view, {
       notice,
+      clock: clock?.clock ?? null,
+      clockLabels: CLOCK_STATE_LABELS,
       mayWrite: can(req.principal, WRITE, { partnershipId: p }),
       maySignOff: can(req.principal, SIGN, { partnershipId: p }),
       myPartner: await partnerOf(db, req.principal!, p),

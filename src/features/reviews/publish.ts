@@ -16,7 +16,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
-import { DocumentError } from '../../platform/documents/extract.ts';
+import { DocumentError } from '../../platform/documents/document-error.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { governingRule } from '../../domain/clocks/deadlines.ts';
 import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import v8 from 'node:v8';
+import type { PGlite } from '@electric-sql/pglite';
 
 /**
  * The embedded engine's own thread (see embedded-engine.ts). PostgreSQL compiled to WebAssembly
@@ -14,12 +15,24 @@ export type EngineRequest = { id: number; bytes: Uint8Array } | { id: number; cl
 export type EngineReply = { id: number; bytes: Uint8Array } | { id: number; error: string } | { id: number; closed: true };
 export type EngineStart = { ready: true } | { failed: string };
 
+/**
+ * PostgreSQL's defaults size it for a server with many connections: 128 MB of shared buffers and
+ * 100 connections' worth of shared tables, all inside the engine's WebAssembly memory, which never
+ * shrinks. One connection and a small buffer pool (the operating system's file cache holds the data
+ * folder anyway) take the idle service from about 450 MB to about 320 MB with the demonstration data.
+ */
+const MEMORY_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=3'];
+
+if (process.env.CSPR_WASM_FLAGS) v8.setFlagsFromString(process.env.CSPR_WASM_FLAGS);
+
 const port = parentPort!;
 const { dataDir } = workerData as { dataDir: string };
 
 let pglite: PGlite;
 try {
-  pglite = await PGlite.create(dataDir);
+  const { PGlite: Engine } = await import('@electric-sql/pglite');
+  const defaults = (Engine as unknown as { defaultStartParams: readonly string[] }).defaultStartParams;
+  pglite = await Engine.create(dataDir, { startParams: [...defaults, ...MEMORY_SETTINGS] });
   port.postMessage({ ready: true } satisfies EngineStart);
 } catch (err) {
   port.postMessage({ failed: err instanceof Error ? err.message : String(err) } satisfies EngineStart);

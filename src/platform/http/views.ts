@@ -2,6 +2,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
+import { paragraphsOf } from '../../domain/text/paragraphs.ts';
+import { escapeHtml } from '../search/text.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,6 +21,7 @@ export function createViewEnvironment(): nunjucks.Environment {
   );
   const env = new nunjucks.Environment(loader, { autoescape: true, throwOnUndefined: false });
   env.addFilter('date', (value: unknown) => formatDate(value));
+  env.addFilter('prose', (value: unknown) => new nunjucks.runtime.SafeString(proseHtml(value)));
   return env;
 }
 
@@ -112,4 +115,15 @@ class PageCache {
     this.entries.set(key, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }
+}
+
+/**
+ * Free text people typed, as escaped HTML paragraphs with their line breaks (the `prose` filter):
+ * no stray indents or blank lines from `white-space: pre-wrap`, and no mid-word breaks.
+ */
+export function proseHtml(value: unknown): string {
+  const text = value === null || value === undefined ? '' : String(value);
+  return paragraphsOf(text)
+    .map((lines) => `<p class="govuk-body">${lines.map((l) => escapeHtml(l)).join('<br>')}</p>`)
+    .join('');
 }
