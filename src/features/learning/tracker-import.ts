@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
@@ -74,7 +74,9 @@ export async function readTrackerFile(name: string, bytes: Buffer): Promise<Trac
     if (records.length - 1 > TRACKER_MAX_ROWS) throw new TrackerFileError(`The file has more than ${TRACKER_MAX_ROWS.toLocaleString('en-GB')} rows: split it.`);
     return { header: records[0].fields, records: records.slice(1).map((r) => ({ line: r.line, cells: r.fields })) };
   }
-  const workbook = new ExcelJS.Workbook();
+  // The workbook library is loaded when a workbook comes, not with every running service.
+  const { default: Excel } = await import('exceljs');
+  const workbook = new Excel.Workbook();
   try {
     await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
   } catch {
