@@ -62,7 +62,7 @@ describe.each(ENGINES)('cspr import --recommendations on %s', (engine) => {
     dataDir = engine === 'embedded' ? t.dataDir : freshDir('cli-tracker');
     url = t.url;
     env = engine === 'embedded' ? { DATA_DIR: dataDir } : { DATABASE_URL: t.url as string, DATA_DIR: dataDir };
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => t.drop());
 
   it('refuses a tracker with a bad row: every bad line is reported, nothing is imported, exit 1', async () => {
@@ -81,7 +81,7 @@ describe.each(ENGINES)('cspr import --recommendations on %s', (engine) => {
     expect(run.stderr).toContain("line 5: the due date '2025-13-01' must be a real date");
     expect(run.stderr).not.toContain('line 2');
     expect(await counts()).toEqual({ recommendations: 0, actions: 0, updates: 0, audited: 0 });
-  }, 60_000);
+  }, 180_000);
 
   it('imports a good tracker on a rapid review and an imported serious case review, audited, and adds nothing twice', async () => {
     const file = write('good.csv', [
@@ -100,7 +100,7 @@ describe.each(ENGINES)('cspr import --recommendations on %s', (engine) => {
     expect(again.code).toBe(0);
     expect(again.stdout.trim()).toBe('Read 3 rows: added 0 recommendations (2 already there) and 0 actions (2 already there).');
     expect(await counts()).toEqual({ recommendations: 2, actions: 2, updates: 2, audited: 4 });
-  }, 60_000);
+  }, 180_000);
 
   it('reads a workbook with real date and number cells, and a partnership limits what rows may name', async () => {
     const workbook = new ExcelJS.Workbook();
@@ -136,7 +136,7 @@ describe.each(ENGINES)('cspr import --recommendations on %s', (engine) => {
     } finally {
       await database.close();
     }
-  }, 60_000);
+  }, 180_000);
 
   it('refuses a file that is neither CSV nor a workbook, and a workbook in disguise', async () => {
     const pdf = path.join(folder, 'tracker.pdf');
@@ -147,5 +147,5 @@ describe.each(ENGINES)('cspr import --recommendations on %s', (engine) => {
     const fake = write('fake.xlsx', [HEADER]);
     expect((await cspr('import', '--recommendations', fake)).stderr).toContain('must be a CSV file (.csv) or an Excel workbook (.xlsx)');
     expect((await cspr('import', '--recommendations', fake, '--manifest', 'x.csv')).code).toBe(2);
-  }, 60_000);
+  }, 180_000);
 });

@@ -3,6 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
 import type { AuditEntry } from '../../platform/audit/audit.ts';
+import { DocumentError } from '../../platform/documents/document-error.ts';
+import { readZip, writeZip, type ZipLimits } from '../../platform/documents/zip-archive.ts';
 import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -23,6 +25,9 @@ import { CASE_REVIEW_STATES } from './case-reviews.ts';
 export const TRACKER_MAX_BYTES = 5 * 1024 * 1024;
 /** Rows of one tracker: a partnership with 200 reviews and 3,000 actions fits many times over. */
 export const TRACKER_MAX_ROWS = 20_000;
+
+/** What a tracker workbook may hold: far more than any tracker, far less than a "zip bomb" expands to. */
+const WORKBOOK_LIMITS: ZipLimits = Object.freeze({ maxEntries: 1_000, maxUncompressedBytes: 50 * 1024 * 1024 });
 
 export class TrackerFileError extends Error {}
 
@@ -74,11 +79,21 @@ export async function readTrackerFile(name: string, bytes: Buffer): Promise<Trac
     if (records.length - 1 > TRACKER_MAX_ROWS) throw new TrackerFileError(`The file has more than ${TRACKER_MAX_ROWS.toLocaleString('en-GB')} rows: split it.`);
     return { header: records[0].fields, records: records.slice(1).map((r) => ({ line: r.line, cells: r.fields })) };
   }
+  // A workbook is a zip archive: its table of contents and sizes are checked before anything is
+  // inflated (a small file can expand to gigabytes), and the workbook library reads only a copy
+  // rebuilt from the checked entries, as Word documents are read (platform/documents/zip-archive.ts).
+  let checked: Buffer;
+  try {
+    checked = writeZip(readZip(bytes, WORKBOOK_LIMITS));
+  } catch (err) {
+    if (err instanceof DocumentError) throw new TrackerFileError(`The workbook cannot be read: it is damaged, or would expand to more than ${WORKBOOK_LIMITS.maxUncompressedBytes / 1024 / 1024} MB when opened. Save it again from Excel as an .xlsx workbook.`);
+    throw err;
+  }
   // The workbook library is loaded when a workbook comes, not with every running service.
   const { default: Excel } = await import('exceljs');
   const workbook = new Excel.Workbook();
   try {
-    await workbook.xlsx.load(bytes as unknown as ArrayBuffer);
+    await workbook.xlsx.load(checked as unknown as ArrayBuffer);
   } catch {
     throw new TrackerFileError('The workbook cannot be read: save it again from Excel as an .xlsx workbook.');
   }

@@ -7,6 +7,7 @@ import { ENGINES } from '../../../test/support/database.ts';
 import { dateFields, errorSummary as summaryOf, textOf } from '../../../test/support/pages.ts';
 
 const errorSummary = (body: string) => summaryOf(body).replaceAll('&#39;', "'");
+import { buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { createApiToken } from '../account/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
@@ -109,6 +110,10 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(broken.statusCode).toBe(422);
     expect(errorSummary(broken.body)).toContain('The workbook cannot be read');
     expect(errorSummary((await upload(admin, csv('x.csv', ['review,number']))).body)).toContain('The first line must name the columns');
+    // A small file that would expand to gigabytes is refused before it is opened.
+    const bomb = await upload(admin, { name: 'bomb.xlsx', type: XLSX, bytes: buildZipBombDocx(80) });
+    expect(bomb.statusCode).toBe(422);
+    expect(errorSummary(bomb.body)).toContain('would expand to more than 50 MB');
   });
 
   it('imports a workbook with real date cells, audited, and the same file again adds nothing', async () => {
