@@ -85,6 +85,9 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens/:id/revoke': { who: 'signed-in' },
+  // How a person hears of the tasks handed to them (at once or in a daily digest): their own choice.
+  'GET /account/task-emails': { who: 'signed-in' },
+  'POST /account/task-emails': { who: 'signed-in' },
   // Staying signed in when warned, and one's own forms kept after a session ended.
   'POST /account/stay-signed-in': { who: 'signed-in' },
   'GET /account/unsent-forms/:id': { who: 'signed-in' },
@@ -251,6 +254,12 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /publications/:id/withdraw': only(ADMIN),
   'POST /publications/:id/withdraw': only(ADMIN),
 
+  // Figures (counts and timeliness, no case's details): the business unit and the partners' leads
+  // for their own partnership; the national Panel and the deployment's administrators across
+  // partnerships. Agencies, reviewers and the public do not see them.
+  'GET /reports/figures': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/figures/export': only(ADMIN, LEAD, PANEL, SYSADMIN),
+
   // The national Panel.
   'GET /panel': only(PANEL),
   'GET /panel/cases/:id': only(PANEL),
@@ -301,5 +310,6 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
   'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
+  'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

@@ -369,7 +369,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       [await signIn('partnership admin', 'admin@northmoor.example'), ['/', '/dashboard', '/account', '/account/api-tokens', '/admin/users', `/admin/users/${target.id}`, `/admin/users/${invited.id}`, `/admin/users/${disabled.id}`, '/referrals/new', '/cases/new']],
       [await signIn('system admin', 'sysadmin@cspr.example'), ['/', '/admin', '/admin/partnerships', '/admin/users']],
       [await signIn('partner lead', 'la.lead@northmoor.example'), ['/', '/dashboard']],
-      [await signIn('agency contributor', 'school@northmoor.example'), ['/', '/dashboard', '/referrals/new']],
+      [await signIn('agency contributor', 'school@northmoor.example'), ['/', '/dashboard', '/referrals/new', '/account/task-emails']],
       [await signIn('reviewer', 'reviewer@reviewers.example'), ['/', '/dashboard']],
       [await signIn('half signed in', 'health.lead@northmoor.example', false), ['/sign-in/two-factor', '/sign-in/recovery-code']],
       [await signIn('setting up codes', 'new@northmoor.example', false), ['/account/two-factor/set-up']],

@@ -622,6 +622,49 @@ export interface ActionUpdatesTable {
   created_at: Generated<Date>;
 }
 
+/** Tasks handed to people, their emails and each person's choice (migrations/0034_tasks.sql). */
+export type TaskKind = 'agency-request-sent' | 'agency-request-answered' | 'sign-off-awaited' | 'reviewer-chosen' | 'action-assigned';
+
+export interface TasksTable {
+  id: Generated<string>;
+  partnership_id: string;
+  kind: TaskKind;
+  subject_id: string;
+  incident_id: string | null;
+  for_user_id: string | null;
+  for_role: 'partnership-admin' | 'partner-lead' | 'agency-contributor' | 'reviewer' | null;
+  for_agency_id: string | null;
+  due_on: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  done_at: Date | null;
+  done_by: string | null;
+}
+
+export interface TaskEmailsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  task_id: string;
+  user_id: string;
+  claimed_at: Date | null;
+  sent_at: Date | null;
+  dropped_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface TaskPreferencesTable {
+  user_id: string;
+  kind: TaskKind;
+  mode: 'immediate' | 'digest';
+  updated_at: Generated<Date>;
+}
+
+export interface TaskDigestSendsTable {
+  user_id: string;
+  sent_on: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -668,4 +711,8 @@ export interface DB {
   recommendations: RecommendationsTable;
   recommendation_actions: RecommendationActionsTable;
   action_updates: ActionUpdatesTable;
+  tasks: TasksTable;
+  task_emails: TaskEmailsTable;
+  task_preferences: TaskPreferencesTable;
+  task_digest_sends: TaskDigestSendsTable;
 }

@@ -10,6 +10,7 @@ import { auditRoutes } from '../../features/audit/routes.ts';
 import { calendarRoutes } from '../../features/calendar/routes.ts';
 import { caseRoutes } from '../../features/cases/routes.ts';
 import { dashboardRoutes } from '../../features/dashboard/routes.ts';
+import { taskRoutes } from '../../features/tasks/routes.ts';
 import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
@@ -17,6 +18,8 @@ import { learningRoutes } from '../../features/learning/routes.ts';
 import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
 import { publicationRecommendationRoutes } from '../../features/learning/publication-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { reportRoutes } from '../../features/reports/routes.ts';
+import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -141,6 +144,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackerRoutes);
   await app.register(publicationRecommendationRoutes);
   await app.register(learningApiRoutes);
+  await app.register(reportRoutes);
+  await app.register(reportApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
@@ -148,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(accountRoutes);
   await app.register(unsentFormRoutes);
   await app.register(dashboardRoutes);
+  await app.register(taskRoutes);
   await app.register(calendarRoutes);
   await app.register(apiRoutes);
 
