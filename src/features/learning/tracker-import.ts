@@ -9,6 +9,7 @@ import { sealField, type FieldCipher } from '../../platform/crypto/field-encrypt
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Actor } from '../cases/service.ts';
+import { actionAssigned } from '../tasks/service.ts';
 import { closestTheme, ManifestError, parseCsv } from '../publications/manifest.ts';
 import { CASE_REVIEW_STATES } from './case-reviews.ts';
 
@@ -266,6 +267,8 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
             created_by_name: actor?.name ?? 'Import',
           })
           .execute();
+        // Work still to do is the owning agency's task, as when the action is added on its page.
+        if (!done) await actionAssigned(t, actor ?? { userId: null as unknown as string, name: 'Import' }, { id: row.id, partnershipId: pid, agencyId: action.agencyId, incidentId: rec.review.incidentId, dueOn: action.dueOn });
         known.add(actionIdentity(action.agencyId, action.intendedChange));
         counts.actionsAdded++;
         entries.push({

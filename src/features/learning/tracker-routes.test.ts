@@ -135,6 +135,9 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(rows.map((r) => [String(r.due_on).slice(0, 10), r.status])).toEqual([['2016-01-31', 'completed'], ['2026-06-30', 'in-progress']]);
     const audited = await db().selectFrom('audit_events').select('action').where('partnership_id', '=', pid).where('action', 'in', ['recommendation-added', 'action-added', 'recommendations-imported']).execute();
     expect(audited.map((a) => a.action).sort()).toEqual(['action-added', 'action-added', 'recommendation-added', 'recommendation-added', 'recommendations-imported']);
+    // The action still to do is the owning agency's task; the completed one is not.
+    const tasks = await withTenant(db(), [pid], (trx) => trx.selectFrom('tasks').select(['kind', 'due_on']).where('partnership_id', '=', pid).where('kind', '=', 'action-assigned').execute());
+    expect(tasks.map((x) => String(x.due_on).slice(0, 10))).toEqual(['2026-06-30']);
 
     const again = await upload(admin, file);
     expect(again.statusCode).toBe(200);
