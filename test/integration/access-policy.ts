@@ -241,6 +241,12 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /actions/:actionId/edit': only(ADMIN),
   'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
   'POST /actions/:actionId/sign-off': only(LEAD),
+  // Recurring learning: a partnership's business unit and partner leads see their partnership's
+  // lessons, the national Panel every partnership's published ones; only the business unit splits
+  // and merges groups (the record decides: its own partnership's recommendations).
+  'GET /learning/recurring': only(ADMIN, LEAD, PANEL),
+  'POST /learning/recurring/split': only(ADMIN),
+  'POST /learning/recurring/merge': only(ADMIN),
 
   // Publishing (the partnership publishes; the anonymisation check is theirs).
   'GET /cases/:id/review/publish': only(ADMIN),
@@ -309,6 +315,7 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
   'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
+  'GET /api/v1/learning/recurring': { who: [ADMIN, LEAD, PANEL], token: 'read' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },

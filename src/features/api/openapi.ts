@@ -19,6 +19,7 @@ import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
+import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
 import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
 
 /**
@@ -307,6 +308,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...learningApiPaths(),
+      ...recurringApiPaths(LEARNING_API_TAG.name),
       ...reportApiPaths(),
       ...publicApiPaths(),
     },
@@ -338,6 +340,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
+        ...recurringApiSchemas(),
         ...reportApiSchemas(),
         ...publicApiSchemas(),
       },

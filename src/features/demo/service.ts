@@ -6,6 +6,7 @@ import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoTracker } from '../learning/demo-tracker.ts';
+import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { seedDemoPublications } from './publications.ts';
@@ -122,9 +123,14 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     return { userId: u.id, name: u.name };
   };
   await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
-  if (files) await seedDemoPublications(db, files, partnership.id, admin.id);
-  // An old tracker brought in: recommendations of an archived serious case review and of a rapid review.
-  if (files) await seedDemoTracker(db, cipher, partnership.id, todayInLondon(new Date()));
+  if (files) {
+    await seedDemoPublications(db, files, partnership.id, admin.id);
+    // Lessons that recur across the published reviews' years (recurring learning).
+    await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
+    // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
+    // (what the recurring learning already recorded is left as it is, as any re-import would).
+    await seedDemoTracker(db, cipher, partnership.id, todayInLondon(new Date()));
+  }
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };

@@ -25,9 +25,9 @@ export async function seedDemoTracker(db: Kysely<DB>, cipher: FieldCipher, partn
     const after = (days: number) => addDays(String(scr.published_on).slice(0, 10), days);
     const who = q('Practitioners should ask who else lives in or visits the household, and record it, at every assessment.');
     rows.push(
-      `${scr.slug},1,${who},Northmoor Council Children’s Services; Northmoor Police,Professional curiosity,accepted,,${q('Assessment forms ask who lives in and visits the home')},Northmoor Council Children’s Services,Head of Service (Assessment),${after(120)},closed,${q('New assessment form in use; audit of 30 assessments found the household recorded in 27 (fictional).')}`,
-      `${scr.slug},1,${who},Northmoor Police,,accepted,,${q('Officers attending a domestic incident record every adult present')},Northmoor Police,Detective Inspector (Safeguarding),${after(180)},completed,${q('Briefing to all response officers; dip sample of 20 incident logs (fictional).')}`,
-      `${scr.slug},2,${q('Agencies should escalate professional disagreements in writing when a plan is not working.')},Northmoor Integrated Care Board,Escalation and challenge,accepted in part,${q('The escalation policy is agreed across agencies; a separate health policy is not needed.')},,,,,,`,
+      `${scr.slug},10,${who},Northmoor Council Children’s Services; Northmoor Police,Professional curiosity,accepted,,${q('Assessment forms ask who lives in and visits the home')},Northmoor Council Children’s Services,Head of Service (Assessment),${after(120)},closed,${q('New assessment form in use; audit of 30 assessments found the household recorded in 27 (fictional).')}`,
+      `${scr.slug},10,${who},Northmoor Police,,accepted,,${q('Officers attending a domestic incident record every adult present')},Northmoor Police,Detective Inspector (Safeguarding),${after(180)},completed,${q('Briefing to all response officers; dip sample of 20 incident logs (fictional).')}`,
+      `${scr.slug},11,${q('Agencies should escalate professional disagreements in writing when a plan is not working.')},Northmoor Integrated Care Board,Escalation and challenge,accepted in part,${q('The escalation policy is agreed across agencies; a separate health policy is not needed.')},,,,,,`,
     );
   }
   if (rapid) {

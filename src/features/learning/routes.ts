@@ -314,6 +314,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       next: page < result.pages ? query(page + 1) : null,
       page,
       labels: LABELS,
+      mayReadLearning: wide === 'all' || wide.length > 0,
     });
   });
 

@@ -7,6 +7,7 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { DB, ReminderKind } from '../../platform/db/types.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { incidentCreators, openDeadlines, type Deadline } from '../dashboard/deadlines.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
 
 /**
  * Reminder emails about statutory clocks, run every 15 minutes by `cspr serve` and by
@@ -34,12 +35,6 @@ export type ReminderDeps = {
 export type ReminderResult = { sent: Record<ReminderKind, number>; failed: number };
 
 type Recipient = { id: string; email: string };
-
-/** The start of links in emails sent outside a request: PUBLIC_URL, or this machine's own address. */
-export function jobLinkBase(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
-  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
-  return `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
-}
 
 async function partnershipAdmins(db: Kysely<DB>): Promise<Map<string, Recipient[]>> {
   const rows = await db

@@ -3,8 +3,9 @@ import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { actionableIn, digestEmail, digestTime, taskEmail, taskLink, type TaskKind } from '../../domain/tasks/hand-offs.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
-import type { ReminderDeps } from '../reminders/service.ts';
-import { jobLinkBase } from '../reminders/service.ts';
+import type { Config } from '../../platform/config/config.ts';
+import type { MailMessage } from '../../platform/mail/mailer.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
 
 /**
  * Sends the emails that tasks queued (task_emails), run every minute by `cspr serve` on the
@@ -17,7 +18,12 @@ import { jobLinkBase } from '../reminders/service.ts';
  * Emails name the case by its reference and carry a link: never a name or a pseudonym.
  */
 
-export type TaskMailDeps = Pick<ReminderDeps, 'db' | 'mailer' | 'config'>;
+/** What sending task emails needs (the reminders' schedule passes its own, which has these). */
+export type TaskMailDeps = {
+  db: Kysely<DB>;
+  mailer: { sendMail(message: MailMessage): Promise<unknown> };
+  config: Pick<Config, 'publicUrl' | 'host' | 'port'>;
+};
 export type TaskMailResult = { immediate: number; digests: number; failed: number };
 
 /** How often `cspr serve` sends the emails of tasks. */

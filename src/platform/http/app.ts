@@ -18,6 +18,7 @@ import { learningRoutes } from '../../features/learning/routes.ts';
 import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
 import { publicationRecommendationRoutes } from '../../features/learning/publication-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
 import { reportRoutes } from '../../features/reports/routes.ts';
 import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
@@ -144,6 +145,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackerRoutes);
   await app.register(publicationRecommendationRoutes);
   await app.register(learningApiRoutes);
+  await app.register(recurringLearningRoutes);
   await app.register(reportRoutes);
   await app.register(reportApiRoutes);
   await app.register(panelRoutes);
