@@ -241,6 +241,17 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /actions/:actionId/edit': only(ADMIN),
   'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
   'POST /actions/:actionId/sign-off': only(LEAD),
+  // Assurance: the owning agency (or the business unit) adds evidence files, everyone who sees the
+  // action downloads them; the business unit schedules and records assurance checks, the leads read them.
+  'GET /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
+  'POST /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
+  'GET /actions/:actionId/files/:fileId': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/checks': only(ADMIN, LEAD),
+  'GET /actions/checks/new': only(ADMIN),
+  'POST /actions/checks/new': only(ADMIN),
+  'GET /actions/checks/:checkId': only(ADMIN, LEAD),
+  'GET /actions/checks/:checkId/record': only(ADMIN),
+  'POST /actions/checks/:checkId/record': only(ADMIN),
   // Recurring learning: a partnership's business unit and partner leads see their partnership's
   // lessons, the national Panel every partnership's published ones; only the business unit splits
   // and merges groups (the record decides: its own partnership's recommendations).
@@ -315,6 +326,13 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
   'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
+  // Assurance, as on the pages: evidence files of an action, and the partnership's assurance checks.
+  'GET /api/v1/actions/:id/evidence': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'POST /api/v1/actions/:id/evidence': { who: [ADMIN, AGENCY], token: 'write' },
+  'GET /api/v1/actions/:id/evidence/:fileId': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'GET /api/v1/assurance-checks': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/assurance-checks': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/assurance-checks/:id/record': { who: [ADMIN], token: 'write' },
   'GET /api/v1/learning/recurring': { who: [ADMIN, LEAD, PANEL], token: 'read' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },

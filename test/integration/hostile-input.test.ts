@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { todayInLondon } from '../../src/domain/calendar/date-only.ts';
+import { addDays, todayInLondon } from '../../src/domain/calendar/date-only.ts';
 import { ENTRY_KINDS } from '../../src/domain/reviews/review-log.ts';
 import { createApiToken } from '../../src/features/account/service.ts';
 import { issueEmailToken } from '../../src/features/admin/email-tokens.ts';
@@ -433,6 +433,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
       '/api/v1/publications/:id/recommendations',
+      '/api/v1/actions/:id/evidence', '/api/v1/assurance-checks', '/api/v1/assurance-checks/:id/record',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -459,6 +460,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     const recommendationAction = await withTenant(db(), 'all', (trx) => trx.selectFrom('recommendation_actions').select(['id', 'version']).executeTakeFirstOrThrow());
     // A published review no case holds (an archived serious case review), for its own recommendations.
     const archived = await db().selectFrom('publications').select('id').where('incident_id', 'is', null).executeTakeFirstOrThrow();
+    // A demo assurance check still to be recorded (learning assurance).
+    const dueCheck = await withTenant(db(), 'all', (trx) => trx.selectFrom('assurance_checks').select('id').where('status', '=', 'scheduled').executeTakeFirstOrThrow());
     const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },
@@ -470,6 +473,10 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/publications/:id/recommendations', url: `/api/v1/publications/${archived.id}/recommendations`, body: { number: '12', text: 'Ask who visits the home.', madeOn: today, themes: ['professional-curiosity'], agencyIds: [agencyId], response: 'not-accepted', responseReasons: 'Reasons.' } },
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
+      // Evidence files are sent as multipart/form-data: a JSON body of any shape is refused (415).
+      { method: 'POST', route: '/api/v1/actions/:id/evidence', url: `/api/v1/actions/${recommendationAction.id}/evidence`, body: { stage: 'completion' } },
+      { method: 'POST', route: '/api/v1/assurance-checks', url: '/api/v1/assurance-checks', body: { dueOn: today, focus: 'Every open action.' } },
+      { method: 'POST', route: '/api/v1/assurance-checks/:id/record', url: `/api/v1/assurance-checks/${dueCheck.id}/record`, body: { checkedOn: today, agencyIds: [agencyId], result: 'partly-assured', findings: 'Two actions lack evidence.', nextDueOn: addDays(today, 91) } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/meetings', url: `/api/v1/incidents/${id}/rapid-review/meetings`, body: { heldOn: today, attendeeRoles: 'Chair, police lead', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/decision', url: `/api/v1/incidents/${id}/rapid-review/decision`, body: { decision: 'local-review', criteria: ['improvements'], reasons: 'The reasons.', decidedOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/sign-off', url: `/api/v1/incidents/${id}/rapid-review/sign-off`, body: {} },

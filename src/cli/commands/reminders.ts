@@ -25,7 +25,7 @@ export const remindersCommand: Command = {
       // it changes only the record of what was sent, never case data.
     }, { audited: false });
     const s = result.sent;
-    io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests.`);
+    io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests; overdue actions: ${s['action-overdue']} to the owning agency, ${s['action-escalated']} escalated to the partnership.`);
     io.out(`Task emails sent: ${result.tasks.immediate} at once, ${result.tasks.digests} daily digests.`);
     if (result.failed > 0) {
       io.err(`cspr reminders: ${result.failed} could not be sent; they will be tried again on the next run.`);

@@ -6,6 +6,7 @@ import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoTracker } from '../learning/demo-tracker.ts';
+import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
@@ -123,6 +124,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     return { userId: u.id, name: u.name };
   };
   await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
+  await seedDemoAssurance(db, cipher, files, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
   if (files) {
     await seedDemoPublications(db, files, partnership.id, admin.id);
     // Lessons that recur across the published reviews' years (recurring learning).
