@@ -204,7 +204,7 @@ describe.each(ENGINES)('cspr import on %s', (engine) => {
     };
     const none = await run('import');
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain('cspr import: Missing --manifest FILE.csv.');
+    expect(none.stderr).toContain('cspr import: Missing --manifest FILE.csv or --recommendations FILE.csv|FILE.xlsx.');
     const missing = await run('import', '--manifest', path.join(folder, 'nothing.csv'));
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('cannot read the manifest') });
     const notAFile = await run('import', '--manifest', path.join(folder, '2019'));

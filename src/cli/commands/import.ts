@@ -9,6 +9,7 @@ import { recordAudit } from '../../platform/audit/audit.ts';
 import { documentReadersFor, type DocumentReaders } from '../../platform/documents/document-readers.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
+import { importRecommendations } from './import-recommendations.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 
 type Line = { file: string; line: number; outcome: ImportOutcome; notes?: string[] };
@@ -51,18 +52,27 @@ function describe(l: Line): string {
 
 export const importCommand: Command = {
   name: 'import',
-  summary: 'Import published reports (PDF or .docx) into the public repository, from a CSV manifest.',
+  summary: 'Import published reports (PDF or .docx) from a CSV manifest, or a recommendation tracker (CSV or XLSX).',
   usage:
     'cspr import --manifest FILE.csv [--add-themes | --without-unknown-themes]   (columns: file,title,partnership,published_on,review_type,themes,summary)\n' +
     '  A theme the vocabulary does not hold fails its row (the closest theme is suggested), unless\n' +
-    '  --add-themes adds it to the vocabulary, or --without-unknown-themes imports the row without it.',
+    '  --add-themes adds it to the vocabulary, or --without-unknown-themes imports the row without it.\n' +
+    'cspr import --recommendations FILE.csv|FILE.xlsx [--partnership SLUG]   (columns: review,number,text,agencies\n' +
+    '  and optionally themes,response,reasons,made_on,action,owner_agency,lead,due_on,status,measure,evidence)\n' +
+    '  Every row is checked first: one bad row is reported with its line and nothing is imported.\n' +
+    '  Importing the same rows again adds nothing twice.',
   async run(argv, io) {
     const { values } = parseCommandArgs(
       argv,
-      { manifest: { type: 'string' }, 'add-themes': { type: 'boolean' }, 'without-unknown-themes': { type: 'boolean' } },
+      { manifest: { type: 'string' }, recommendations: { type: 'string' }, partnership: { type: 'string' }, 'add-themes': { type: 'boolean' }, 'without-unknown-themes': { type: 'boolean' } },
       { min: 0, max: 0, names: '' },
     );
-    if (!values.manifest) throw new UsageError('Missing --manifest FILE.csv.');
+    if (values.recommendations !== undefined) {
+      if (values.manifest || values['add-themes'] || values['without-unknown-themes']) throw new UsageError('--recommendations imports a tracker on its own: leave out --manifest and its options.');
+      return importRecommendations(values.recommendations, values.partnership, io);
+    }
+    if (values.partnership !== undefined) throw new UsageError('--partnership goes with --recommendations.');
+    if (!values.manifest) throw new UsageError('Missing --manifest FILE.csv or --recommendations FILE.csv|FILE.xlsx.');
     if (values['add-themes'] && values['without-unknown-themes']) throw new UsageError('Choose one of --add-themes and --without-unknown-themes.');
     const unknownThemes: UnknownThemes = values['add-themes'] ? 'add' : values['without-unknown-themes'] ? 'drop' : 'refuse';
     const manifestPath = path.resolve(values.manifest);

@@ -5,6 +5,7 @@ import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
 import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
+import { seedDemoTracker } from '../learning/demo-tracker.ts';
 import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
@@ -128,6 +129,9 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     await seedDemoPublications(db, files, partnership.id, admin.id);
     // Lessons that recur across the published reviews' years (recurring learning).
     await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
+    // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
+    // (what the recurring learning already recorded is left as it is, as any re-import would).
+    await seedDemoTracker(db, cipher, partnership.id, todayInLondon(new Date()));
   }
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });

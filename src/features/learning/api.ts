@@ -7,7 +7,8 @@ import { access } from '../../platform/http/access.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import type { ReviewView } from '../reviews/service.ts';
+import { getPublicationById } from '../repository/catalogue.ts';
+import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
   actionPartnership,
@@ -19,6 +20,7 @@ import {
   loadRecommendation,
   recommendationPartnership,
   recommendationsOfIncident,
+  recommendationsOfReview,
   recordStep,
   type ActionDetail,
   type ActionSummary,
@@ -94,6 +96,7 @@ const actionDetailSchema = actionSchema.extend({
 const recommendationSchema = z.object({
   id: z.uuid(),
   incidentId: z.uuid().nullable(),
+  publicationId: z.uuid().nullable(),
   number: z.string(),
   text: z.string(),
   madeOn: z.string(),
@@ -123,7 +126,7 @@ function presentDetail(a: ActionDetail): z.infer<typeof actionDetailSchema> {
 }
 
 function presentRecommendation(r: RecommendationView): z.infer<typeof recommendationSchema> {
-  return { id: r.id, incidentId: r.incidentId, number: r.number, text: r.text, madeOn: r.madeOn, themes: r.themes, agencyIds: r.agencyIds, response: r.response, responseReasons: r.responseReasons, version: r.version, actions: r.actions.map(presentAction) };
+  return { id: r.id, incidentId: r.incidentId, publicationId: r.incidentId ? null : r.publicationId, number: r.number, text: r.text, madeOn: r.madeOn, themes: r.themes, agencyIds: r.agencyIds, response: r.response, responseReasons: r.responseReasons, version: r.version, actions: r.actions.map(presentAction) };
 }
 
 const invalid = (reply: FastifyReply, problems: Problem[]) => sendProblem(reply, 422, 'Unprocessable content', 'Some answers need correcting: see errors.', { errors: problems });
@@ -142,7 +145,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher } = app.deps;
   const db = database.db;
 
-  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<CaseReview | null> {
     const view = await reviewForRecommendations(req, db, cipher, permission);
     if (view) return view;
     sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
@@ -170,6 +173,39 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
     if (!result.ok) return invalid(reply, result.problems);
     const created = (await recommendationsOfIncident(db, pid, view.incident.id, today())).find((r) => r.id === result.id);
     return reply.code(201).header('location', `/api/v1/incidents/${view.incident.id}/review/recommendations`).send(created ? presentRecommendation(created) : {});
+  });
+
+  // A published review no case holds (an imported serious case review, a national or thematic review).
+  async function publicationFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<{ id: string; partnershipId: string } | null> {
+    const { id } = req.params as { id: string };
+    const publication = await getPublicationById(db, id);
+    const scope = partnershipsWith(req.principal!, permission);
+    if (publication && !publication.incidentId && (scope === 'all' || scope.includes(publication.partnership.id))) return { id: publication.id, partnershipId: publication.partnership.id };
+    if (publication) await req.audit({ action: 'access-refused', permission, partnershipId: publication.partnership.id, recordType: 'recommendations', recordId: publication.id, outcome: 'refused' });
+    sendProblem(reply, 404, 'Not found', publication?.incidentId ? 'This review was published from a case: its recommendations are the case’s (/api/v1/incidents/{id}/review/recommendations).' : 'There is no published review with this id that you may see.');
+    return null;
+  }
+
+  app.get('/api/v1/publications/:id/recommendations', access(READ), async (req, reply) => {
+    const p = await publicationFor(req, reply, READ);
+    if (!p) return reply;
+    await req.audit({ action: 'view', permission: READ, partnershipId: p.partnershipId, recordType: 'publication', recordId: p.id, changes: { page: 'recommendations', via: 'api' } });
+    return { recommendations: (await recommendationsOfReview(db, p.partnershipId, { publicationId: p.id }, today())).map(presentRecommendation) };
+  });
+
+  app.post('/api/v1/publications/:id/recommendations', access(WRITE), async (req, reply) => {
+    const p = await publicationFor(req, reply, WRITE);
+    if (!p) return reply;
+    const body = parse(recommendationCreateSchema, req, reply);
+    if (!body) return reply;
+    const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
+    const result = await req.change(
+      (trx) => addRecommendation(trx, p.partnershipId, { publicationId: p.id }, actorOf(req), input),
+      (r) => (r.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: p.partnershipId, recordType: 'recommendation', recordId: r.id, changes: { after: { publicationId: p.id, ...input }, via: 'api' } } : null),
+    );
+    if (!result.ok) return invalid(reply, result.problems);
+    const created = (await recommendationsOfReview(db, p.partnershipId, { publicationId: p.id }, today())).find((r) => r.id === result.id);
+    return reply.code(201).header('location', `/api/v1/publications/${p.id}/recommendations`).send(created ? presentRecommendation(created) : {});
   });
 
   app.post('/api/v1/recommendations/:id/actions', access(WRITE), async (req, reply) => {
@@ -280,6 +316,27 @@ export function learningApiPaths() {
         parameters: [path('The incident’s id.')],
         requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationCreate') } } },
         responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No review you may change for this incident.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
+      },
+    },
+    '/api/v1/publications/{id}/recommendations': {
+      get: {
+        operationId: 'listPublicationRecommendations',
+        summary: 'List a published review’s recommendations',
+        description: 'The recommendations of a published review no case holds (an imported serious case review, a national or thematic review), with the response and their actions.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': READ,
+        parameters: [path('The publication’s id.')],
+        responses: { '200': { description: 'The recommendations.', content: { 'application/json': { schema: ref('RecommendationList') } } }, ...common, '404': problem('No published review you may see, or one published from a case (its recommendations are the case’s).') },
+      },
+      post: {
+        operationId: 'addPublicationRecommendation',
+        summary: 'Add a recommendation to a published review',
+        description: 'Checked as on a case’s review: number unique in the review, text, date, known themes and agencies, reasons unless accepted in full.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The publication’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationCreate') } } },
+        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No published review you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
       },
     },
     '/api/v1/recommendations/{id}/actions': {

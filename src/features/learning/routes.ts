@@ -6,7 +6,7 @@ import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
-import type { ReviewView } from '../reviews/service.ts';
+import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
   actionPartnership,
@@ -41,9 +41,9 @@ import { actionAssurance, actionsAssurance } from './assurance-view.ts';
  */
 
 
-const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
+export const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATUSES, rag: RAG_LABELS, responses: RESPONSE_LABELS, responseKeys: RESPONSES, steps: STEP_LABELS };
 
-const NOTICES: Record<string, string> = {
+export const NOTICES: Record<string, string> = {
   recommendation: 'The recommendation was saved.',
   action: 'The action was added.',
   changed: 'The action was changed.',
@@ -56,7 +56,7 @@ const NOTICES: Record<string, string> = {
   'send-back': 'The action was sent back to the agency, with your reasons.',
 };
 
-function readRecommendation(body: FormBody, problems: Problems): RecommendationDefinition {
+export function readRecommendation(body: FormBody, problems: Problems): RecommendationDefinition {
   return {
     number: text(body, 'number', 100),
     text: text(body, 'text', 20_000),
@@ -68,7 +68,7 @@ function readRecommendation(body: FormBody, problems: Problems): RecommendationD
   };
 }
 
-function readAction(body: FormBody, problems: Problems): ActionDefinition {
+export function readAction(body: FormBody, problems: Problems): ActionDefinition {
   return {
     agencyId: text(body, 'agencyId', 100),
     leadName: text(body, 'leadName', 400),
@@ -85,7 +85,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
   // ---- A case's review and its recommendations -------------------------------------------------
 
   /** The case's review if the person holds `permission` in its partnership; otherwise not found (audited when it exists). */
-  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewView | null> {
+  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<CaseReview | null> {
     const view = await reviewForRecommendations(req, db, cipher, permission);
     if (view) return view;
     notFoundPage(reply);
@@ -96,7 +96,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return { action, permission, partnershipId, recordType, recordId, changes };
   }
 
-  const base = (view: ReviewView) => `/cases/${view.incident.id}/review/recommendations`;
+  const base = (view: CaseReview) => `/cases/${view.incident.id}/review/recommendations`;
 
   app.get('/cases/:id/review/recommendations', access(READ), async (req, reply) => {
     const view = await reviewFor(req, reply, READ);
@@ -108,6 +108,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('learning/views/recommendations.njk', {
       pageTitle: `Recommendations – ${view.incident.reference}`,
       incident: view.incident,
+      kind: view.kind,
       recommendations,
       agencyNames: Object.fromEntries(agencies.map((a) => [a.id, a.name])),
       themeLabels: Object.fromEntries(themes.map((t) => [t.key, t.label])),
@@ -117,7 +118,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  async function renderRecommendationForm(reply: FastifyReply, view: ReviewView, rec: RecommendationView | null, values: FormBody, extra: Record<string, unknown> = {}) {
+  async function renderRecommendationForm(reply: FastifyReply, view: CaseReview, rec: RecommendationView | null, values: FormBody, extra: Record<string, unknown> = {}) {
     const pid = view.incident.partnershipId;
     const [agencies, themes] = await Promise.all([agenciesOf(db, pid), themeOptions(db)]);
     return reply.render('learning/views/recommendation-form.njk', {
@@ -173,7 +174,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return renderRecommendationForm(reply.code(422), view, null, { ...body, themes: input.themes, agencyIds: input.agencyIds }, problems.view());
   });
 
-  async function recommendationFor(req: FastifyRequest, reply: FastifyReply, view: ReviewView): Promise<RecommendationView | null> {
+  async function recommendationFor(req: FastifyRequest, reply: FastifyReply, view: CaseReview): Promise<RecommendationView | null> {
     const { recId } = req.params as { recId: string };
     const rec = await findRecommendation(db, view.incident.partnershipId, view.incident.id, recId, today());
     if (!rec) notFoundPage(reply);
@@ -218,7 +219,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return renderRecommendationForm(reply.code(conflict ? 409 : 422), view, current, values, problems.view());
   });
 
-  async function renderActionForm(reply: FastifyReply, view: ReviewView, rec: RecommendationView, values: FormBody, extra: Record<string, unknown> = {}) {
+  async function renderActionForm(reply: FastifyReply, view: CaseReview, rec: RecommendationView, values: FormBody, extra: Record<string, unknown> = {}) {
     return reply.render('learning/views/action-form.njk', {
       pageTitle: `Add an action to recommendation ${rec.number} – ${view.incident.reference}`,
       title: `Add an action to recommendation ${rec.number}`,

@@ -59,6 +59,7 @@ export type RecommendationView = {
   id: string;
   partnershipId: string;
   incidentId: string | null;
+  publicationId: string | null;
   number: string;
   text: string;
   madeOn: DateOnly;
@@ -159,9 +160,23 @@ const ACTION_COLUMNS = [
 
 /** The recommendations of a case's review, each with its actions, in number order. */
 export async function recommendationsOfIncident(db: Kysely<DB>, partnershipId: string, incidentId: string, today: DateOnly): Promise<RecommendationView[]> {
-  if (!isUuid(incidentId)) return [];
+  return recommendationsOfReview(db, partnershipId, { incidentId }, today);
+}
+
+/** A review whose recommendations are recorded: a case's, or a published review's in the repository (held by no case). */
+export type ReviewRef = { incidentId: string } | { publicationId: string };
+
+/** The recommendations of a case's review or of a published review, each with its actions, in number order. */
+export async function recommendationsOfReview(db: Kysely<DB>, partnershipId: string, review: ReviewRef, today: DateOnly): Promise<RecommendationView[]> {
+  if (!isUuid('incidentId' in review ? review.incidentId : review.publicationId)) return [];
   return withTenant(db, [partnershipId], async (trx) => {
-    const recs = await trx.selectFrom('recommendations').selectAll().where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).execute();
+    const recs = await trx
+      .selectFrom('recommendations')
+      .selectAll()
+      .where('partnership_id', '=', partnershipId)
+      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
+      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .execute();
     const actions = recs.length
       ? await trx
           .selectFrom('recommendation_actions')
@@ -182,6 +197,7 @@ export async function recommendationsOfIncident(db: Kysely<DB>, partnershipId: s
         id: r.id,
         partnershipId: r.partnership_id,
         incidentId: r.incident_id,
+        publicationId: r.publication_id,
         number: r.number,
         text: r.text,
         madeOn: r.made_on,
@@ -213,18 +229,27 @@ export async function checkRecommendation(db: Kysely<DB>, partnershipId: string,
 const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review already has a recommendation with that number' };
 const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
 
-/** Adds a recommendation to a case's review. */
-export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
+/** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */
+export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
   const problems = await checkRecommendation(trx, partnershipId, input);
   if (problems.length) return { ok: false, problems };
+  const review: ReviewRef = typeof incidentId === 'string' ? { incidentId } : incidentId;
   return withTenant(trx, [partnershipId], async (t) => {
-    const taken = await t.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).where('number', '=', input.number.trim()).executeTakeFirst();
+    const taken = await t
+      .selectFrom('recommendations')
+      .select('id')
+      .where('partnership_id', '=', partnershipId)
+      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
+      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .where('number', '=', input.number.trim())
+      .executeTakeFirst();
     if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     const row = await t
       .insertInto('recommendations')
       .values({
         partnership_id: partnershipId,
-        incident_id: incidentId,
+        incident_id: 'incidentId' in review ? review.incidentId : null,
+        publication_id: 'publicationId' in review ? review.publicationId : null,
         number: input.number.trim(),
         text: input.text.trim(),
         made_on: input.madeOn as DateOnly,
@@ -249,6 +274,11 @@ export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationV
   return withTenant(trx, [rec.partnershipId], async (t) => {
     if (rec.incidentId && input.number.trim() !== rec.number) {
       const taken = await t.selectFrom('recommendations').select('id').where('incident_id', '=', rec.incidentId).where('number', '=', input.number.trim()).executeTakeFirst();
+      if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
+    }
+    // A published review's own recommendations are numbered once in it too (migration 0032).
+    if (!rec.incidentId && rec.publicationId && input.number.trim() !== rec.number) {
+      const taken = await t.selectFrom('recommendations').select('id').where('incident_id', 'is', null).where('publication_id', '=', rec.publicationId).where('number', '=', input.number.trim()).executeTakeFirst();
       if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     }
     const result = await t
@@ -511,15 +541,17 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
 
 export { isOpen };
 
-/** A recommendation of a case's review by its id alone, if it is in `scope`. */
+/** A recommendation of a case's review or of a published review by its id alone, if it is in `scope`. */
 export async function loadRecommendation(db: Kysely<DB>, scope: TenantScope, recommendationId: string, today: DateOnly): Promise<RecommendationView | undefined> {
   if (!isUuid(recommendationId)) return undefined;
   if (scope !== 'all' && scope.length === 0) return undefined;
   const row = await withTenant(db, scope, (trx) => {
-    let q = trx.selectFrom('recommendations').select(['partnership_id', 'incident_id']).where('id', '=', recommendationId);
+    let q = trx.selectFrom('recommendations').select(['partnership_id', 'incident_id', 'publication_id']).where('id', '=', recommendationId);
     if (scope !== 'all') q = q.where('partnership_id', 'in', scope);
     return q.executeTakeFirst();
   });
+  // A published review's own recommendation (no case holds it) is found through its publication.
+  if (row && !row.incident_id && row.publication_id) return (await recommendationsOfReview(db, row.partnership_id, { publicationId: row.publication_id }, today)).find((r) => r.id === recommendationId);
   if (!row?.incident_id) return undefined;
   return findRecommendation(db, row.partnership_id, row.incident_id, recommendationId, today);
 }

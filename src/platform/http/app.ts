@@ -15,6 +15,8 @@ import { referralRoutes } from '../../features/cases/referral-routes.ts';
 import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
+import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
+import { publicationRecommendationRoutes } from '../../features/learning/publication-routes.ts';
 import { assuranceApiRoutes } from '../../features/learning/assurance-api.ts';
 import { assuranceRoutes } from '../../features/learning/assurance-routes.ts';
 import { evidenceRoutes } from '../../features/learning/evidence-routes.ts';
@@ -143,6 +145,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(reviewApiRoutes);
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
+  await app.register(trackerRoutes);
+  await app.register(publicationRecommendationRoutes);
   await app.register(learningApiRoutes);
   await app.register(evidenceRoutes);
   await app.register(assuranceRoutes);
