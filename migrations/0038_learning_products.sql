@@ -103,6 +103,8 @@ create table learning_recipients (
   reflection_enc text,
   follow_up_due_at timestamptz not null,
   follow_up_sent_at timestamptz,
+  -- the follow-up email carries a link of its own (the first link's token is kept only as a hash)
+  follow_up_token_hash text unique,
   follow_up_answer_enc text,
   follow_up_answered_at timestamptz,
   foreign key (send_id, partnership_id) references learning_sends(id, partnership_id) on delete cascade,

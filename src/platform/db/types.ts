@@ -690,6 +690,7 @@ export interface LearningRecipientsTable {
   reflection_enc: string | null;
   follow_up_due_at: Date;
   follow_up_sent_at: Date | null;
+  follow_up_token_hash: string | null;
   follow_up_answer_enc: string | null;
   follow_up_answered_at: Date | null;
 }

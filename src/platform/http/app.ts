@@ -15,6 +15,7 @@ import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { learningProductRoutes } from '../../features/learning-products/routes.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -60,7 +61,7 @@ declare module 'fastify' {
  * single-use tokens in invitation and password-reset links, nor calendar feed tokens.
  */
 export function loggablePath(url: string): string {
-  return url.split('?')[0].replace(/\/(invitation|password-reset|calendar)\/[^/]+/, '/$1/[token]');
+  return url.split('?')[0].replace(/\/(invitation|password-reset|calendar|read)\/[^/]+/, '/$1/[token]');
 }
 
 /**
@@ -137,6 +138,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
   await app.register(learningApiRoutes);
+  await app.register(learningProductRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
