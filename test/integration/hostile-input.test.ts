@@ -75,6 +75,10 @@ const NOT_SHOWN = new Set([
   // Clocks that may pause are the review's only (notification clocks never pause), and a brand's own page is reached from /admin/brand by a partnership's administrator.
   '/cases/:id/clocks/:clock/pause',
   '/admin/partnerships/:slug/brand',
+  // A recipient's own page of a learning product is reached only from the link in their email
+  // (a token no page shows); src/features/learning-products/routes.test.ts drives its forms.
+  '/read/:token',
+  '/read/:token/follow-up',
 ]);
 const DANGER = /<script>alert|<img src=x onerror|<svg onload/i;
 
@@ -431,6 +435,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/rapid-review/send', '/api/v1/incidents/:id/rapid-review/panel-response',
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
+      '/api/v1/learning-products',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -462,6 +467,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/incidents/:id/review/recommendations', url: `/api/v1/incidents/${recommendation.incidentId}/review/recommendations`, body: { number: '9', text: 'Share information sooner.', madeOn: today, themes: ['information-sharing'], agencyIds: [agencyId], response: 'accepted-in-part', responseReasons: 'Reasons.' } },
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
+      { method: 'POST', route: '/api/v1/learning-products', url: '/api/v1/learning-products', body: { kind: 'seven-minute-briefing', title: 'Neglect: a thematic briefing', slug: 'neglect-hostile', sections: { background: 'Background.', questions: 'A question?' }, publicationIds: [], public: false } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/meetings', url: `/api/v1/incidents/${id}/rapid-review/meetings`, body: { heldOn: today, attendeeRoles: 'Chair, police lead', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/decision', url: `/api/v1/incidents/${id}/rapid-review/decision`, body: { decision: 'local-review', criteria: ['improvements'], reasons: 'The reasons.', decidedOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/sign-off', url: `/api/v1/incidents/${id}/rapid-review/sign-off`, body: {} },

@@ -19,6 +19,7 @@ import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
+import { LEARNING_PRODUCTS_API_TAG, learningProductApiPaths, learningProductApiSchemas } from '../learning-products/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -139,6 +140,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
       LEARNING_API_TAG,
+      LEARNING_PRODUCTS_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -305,6 +307,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...learningApiPaths(),
+      ...learningProductApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -335,6 +338,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
+        ...learningProductApiSchemas(),
         ...publicApiSchemas(),
       },
     },

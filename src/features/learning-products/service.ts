@@ -302,9 +302,9 @@ function cleanSections(kind: string, sections: Record<string, string>): Record<s
 
 /** Writes a new draft product. */
 export async function addProduct(trx: Kysely<DB>, partnershipId: string, actor: Actor, input: ProductInput): Promise<Outcome<{ id: string; slug: string }>> {
+  const { problems, sources, slug } = await checkInput(trx, partnershipId, input, null);
+  if (problems.length) return { ok: false, problems };
   return withTenant(trx, [partnershipId], async (t) => {
-    const { problems, sources, slug } = await checkInput(t, partnershipId, input, null);
-    if (problems.length) return { ok: false, problems };
     const row = await t
       .insertInto('learning_products')
       .values({
@@ -329,9 +329,9 @@ const CONFLICT: Problem = { field: 'version', message: 'Someone else changed thi
 /** Changes a product that is a draft, if nobody else has since `version`. */
 export async function updateProduct(trx: Kysely<DB>, product: ProductView, input: ProductInput, version: number): Promise<Outcome> {
   if (product.status !== 'draft') return { ok: false, problems: [{ field: 'state', message: 'Only a draft can be changed. Ask for it to be sent back, or take it down first.' }] };
+  const { problems, sources, slug } = await checkInput(trx, product.partnershipId, input, product.id);
+  if (problems.length) return { ok: false, problems };
   return withTenant(trx, [product.partnershipId], async (t) => {
-    const { problems, sources, slug } = await checkInput(t, product.partnershipId, input, product.id);
-    if (problems.length) return { ok: false, problems };
     const result = await t
       .updateTable('learning_products')
       .set((eb) => ({

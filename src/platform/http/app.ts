@@ -16,6 +16,7 @@ import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
 import { learningProductRoutes } from '../../features/learning-products/routes.ts';
+import { learningProductApiRoutes } from '../../features/learning-products/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
 import { panelRoutes } from '../../features/panel/routes.ts';
@@ -139,6 +140,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(learningRoutes);
   await app.register(learningApiRoutes);
   await app.register(learningProductRoutes);
+  await app.register(learningProductApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);
   await app.register(repositoryRoutes);
