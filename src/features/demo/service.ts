@@ -5,6 +5,7 @@ import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
 import { seedDemoCases } from '../cases/demo.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
+import { seedDemoLearningProducts } from '../learning-products/demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { seedDemoPublications } from './publications.ts';
@@ -122,6 +123,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   };
   await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
   if (files) await seedDemoPublications(db, files, partnership.id, admin.id);
+  await seedDemoLearningProducts(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('la.lead@northmoor.example'));
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
