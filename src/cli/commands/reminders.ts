@@ -1,4 +1,6 @@
-import { runReminders } from '../../features/reminders/service.ts';
+import { jobLinkBase, runReminders } from '../../features/reminders/service.ts';
+import { sendDueFollowUps } from '../../features/learning-products/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
 import { createMailer } from '../../platform/mail/mailer.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
@@ -13,13 +15,17 @@ export const remindersCommand: Command = {
     const result = await withDatabase(async (database, config, cipher) => {
       const mailer = createMailer(config);
       try {
-        return await runReminders({ db: database.db, cipher, mailer, config });
+        const reminders = await runReminders({ db: database.db, cipher, mailer, config });
+        // Learning products' follow-up questions that are due go in the same run (each once).
+        const followUps = await sendDueFollowUps(database.db, mailer, jobLinkBase(config), (trx, entry) => recordAudit(trx, { ...entry, actor: null }));
+        return { ...reminders, failed: reminders.failed + followUps.failed, followUps: followUps.sent };
       } finally {
         mailer.close();
       }
     });
     const s = result.sent;
     io.out(`Reminders sent: ${s['before-due']} before due, ${s['on-the-day']} on the day, ${s.overdue} overdue, ${s['weekly-digest']} weekly digests.`);
+    if (result.followUps > 0) io.out(`Learning follow-up questions sent: ${result.followUps}.`);
     if (result.failed > 0) {
       io.err(`cspr reminders: ${result.failed} could not be sent; they will be tried again on the next run.`);
       return 1;

@@ -1,5 +1,8 @@
 import { seedDemoIfEmpty } from '../../features/demo/service.ts';
 import { scheduleReminders } from '../../features/reminders/schedule.ts';
+import { jobLinkBase, runReminders } from '../../features/reminders/service.ts';
+import { sendDueFollowUps } from '../../features/learning-products/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { checkpointKeyFor, scheduleCheckpoints, type CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
@@ -50,7 +53,17 @@ export const serveCommand: Command = {
       const log = app.log;
       reminders = scheduleReminders(
         { db: database.db, cipher, mailer, config },
-        { onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'), onError: (err) => log.error({ err }, 'reminders run failed') },
+        {
+          onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'),
+          onError: (err) => log.error({ err }, 'reminders run failed'),
+          // The same run sends the learning products' follow-up questions that are due (each once, whatever the instances).
+          run: async (d) => {
+            const result = await runReminders(d);
+            const followUps = await sendDueFollowUps(d.db, d.mailer, jobLinkBase(config), (trx, entry) => recordAudit(trx, { ...entry, actor: null }));
+            if (followUps.sent || followUps.failed) log.info({ learningFollowUps: followUps }, 'learning follow-up questions sent');
+            return result;
+          },
+        },
       );
       // Signed checkpoints of the audit trail, to the log and the database (numbers, hashes and a signature: nothing identifying).
       checkpoints = scheduleCheckpoints(

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import { checkStep, contentProblems, isKind, slugify, type Kind, type Problem, type Role, type Status } from '../../domain/learning-products/products.ts';
 import { followUpDueAt, linkExpiresAt, reachByAgency, readMembers, type LineProblem, type Member, type ReachRow } from '../../domain/learning-products/reach.ts';
 import { can, partnershipsWith, type Principal } from '../../platform/auth/policy.ts';
