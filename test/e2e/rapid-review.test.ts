@@ -51,11 +51,22 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     }
     const base = `${live.server.url}/cases/${id}/rapid-review`;
 
-    // The business unit sends a request to the school.
+    // The case page's main action is the next statutory step, not closing the case; it leads to the
+    // rapid review, which shows its own clock.
     const bu = await signedIn('admin@northmoor.example');
-    await bu.page.goto(base);
-    expect(await heading(bu.page)).toBe('Rapid review');
+    await bu.page.goto(`${live.server.url}/cases/${id}`);
+    const buttons = bu.page.locator('#actions ~ .govuk-button-group .govuk-button');
+    expect((await buttons.first().textContent())?.trim()).toBe('Continue the rapid review');
+    expect(await buttons.first().getAttribute('class')).not.toContain('govuk-button--secondary');
+    expect(await bu.page.getByRole('button', { name: 'Close the case' }).getAttribute('class')).toContain('govuk-button--secondary');
     await expectAccessible(bu.page);
+    await buttons.first().click();
+    await bu.page.waitForURL(base);
+    expect(await heading(bu.page)).toBe('Rapid review');
+    expect(((await bu.page.locator('#rapid-review-clock').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/Send the rapid review to the Panel: due .* Due \d+ working days left/);
+    await expectAccessible(bu.page);
+
+    // The business unit sends a request to the school.
     await bu.page.getByRole('button', { name: 'Send requests to agencies' }).click();
     await bu.page.waitForURL(`${base}/requests`);
     await expectAccessible(bu.page);
@@ -112,6 +123,8 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
       await expectAccessible(lead.page);
       await lead.page.getByRole('button', { name: 'Sign off the decision' }).click();
       await lead.page.waitForURL(`${base}/sign-off`);
+      // The criteria that apply, in their words, not only their letters.
+      expect(await lead.page.textContent('main')).toMatch(/\([a-d]\) The (case highlights|Child Safeguarding Practice Review Panel)/);
       await expectAccessible(lead.page);
       await lead.page.getByRole('button', { name: 'Sign off the decision' }).click();
       await lead.page.waitForURL(`${base}?done=signed-off`);

@@ -80,6 +80,23 @@ describe.skipIf(!chromiumPath)('the public learning repository in a browser', ()
     expect(await page.textContent('h1')).toBe('Baby Wren: bruising in a non-mobile baby');
     expect(await page.textContent('#learning')).toBe('Learning on a Page');
     expect(await page.textContent('#briefing')).toBe('7-minute briefing');
+    // The side column's words are never broken mid-word: each word of its keys and values lies on one line.
+    const brokenWords = await page.locator('.cspr-review-meta').evaluate((list) => {
+      const broken: string[] = [];
+      const walker = document.createTreeWalker(list, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        const text = node.textContent ?? '';
+        for (const m of text.matchAll(/\S+/g)) {
+          const range = document.createRange();
+          range.setStart(node, m.index);
+          range.setEnd(node, m.index + m[0].length);
+          const lines = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (lines.size > 1) broken.push(m[0]);
+        }
+      }
+      return broken;
+    });
+    expect(brokenWords).toEqual([]);
     await expectAccessible(page);
 
     await page.goto(`${live.server.url}/learning`);

@@ -447,8 +447,11 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
   it('answers every API body fed hostile values with a problem body, never a server error, storing nothing it refused', async () => {
     problems.length = 0;
     const today = todayInLondon(new Date());
-    const child = { pseudonym: 'Child Q', name: 'Quinn Fictitious', dateOfBirth: '2019-05-04', nhsNumber: '999 000 0085', address: '9 Invented Way', familyNames: 'Pat Fictitious', gender: 'male', ageAtIncident: 5, ageBand: '5-9' };
-    const incident = { partnership: DEMO_PARTNERSHIP.slug, outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', aware: today, whatIsKnown: 'Known so far.', otherAgencies: 'None', children: [child] };
+    const child = { pseudonym: 'Child Q', name: 'Quinn Fictitious', dateOfBirth: '2019-05-04', nhsNumber: '999 000 0085', address: '9 Invented Way', familyNames: 'Pat Fictitious', gender: 'male', ageAtIncident: 5, ageBand: '5-9', ethnicity: 'white-irish', disability: 'no', childInNeed: true, childProtectionPlan: false };
+    const incident = {
+      partnership: DEMO_PARTNERSHIP.slug, outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', aware: today, whatIsKnown: 'Known so far.', otherAgencies: 'None',
+      perpetratorRelationship: 'parent', policeInvestigation: 'yes', mediaInterest: 'not-known', children: [child],
+    };
     const created = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' }, payload: JSON.stringify(incident) });
     expect(created.statusCode, created.body).toBe(201);
     const id = (created.json() as { id: string }).id;

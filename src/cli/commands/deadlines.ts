@@ -1,5 +1,6 @@
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { computeDeadlines, validateCaseDates, type CaseFacts } from '../../domain/clocks/deadlines.ts';
+import { socialCareStatusProblem } from '../../domain/notification/form-facts.ts';
 import { parseCommandArgs, UsageError, type Command } from '../command.ts';
 import { parseDateArgument, rulesAndCalendar, warnAboutYearsWithoutHolidays } from './working-days.ts';
 
@@ -32,7 +33,8 @@ export const deadlinesCommand: Command = {
       const given = values[name];
       if (given !== undefined) dates[name] = parseDateArgument(given, `--${name}`);
     }
-    if (values['looked-after-death'] && values['care-leaver-death']) {
+    // The same rule as the pages and the API: a care leaver is no longer looked after.
+    if (socialCareStatusProblem({ lookedAfter: values['looked-after-death'] === true, careLeaver: values['care-leaver-death'] === true })) {
       throw new UsageError('Give --looked-after-death or --care-leaver-death, not both: a care leaver is no longer looked after.');
     }
     const problems = validateCaseDates(dates, NO_LIMIT_TODAY);

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { FormBody, Problems } from '../cases/schemas.ts';
+import { statusValues, type FormBody, type Problems } from '../cases/schemas.ts';
 import type { Facts } from '../cases/service.ts';
 import type { childInputSchema, incidentPatchSchema } from './schemas.ts';
 
@@ -30,6 +30,9 @@ export function factsForm(facts: Partial<Omit<Facts, 'incidentOn'>> & { incident
     whatIsKnown: facts.whatIsKnown ?? '',
     agencies: facts.agencyIds ?? [],
     otherAgencies: facts.otherAgencies ?? '',
+    perpetratorRelationship: facts.perpetratorRelationship ?? '',
+    policeInvestigation: facts.policeInvestigation ?? '',
+    mediaInterest: facts.mediaInterest ?? '',
   };
 }
 
@@ -47,7 +50,9 @@ export function childrenForm(children: readonly ChildJson[]): FormBody {
       [at('gender')]: c.gender ?? '',
       [at('age')]: c.ageAtIncident === null || c.ageAtIncident === undefined ? '' : String(c.ageAtIncident),
       [at('ageBand')]: c.ageBand ?? '',
-      [at('status')]: [...(c.lookedAfter ? ['looked-after'] : []), ...(c.careLeaver ? ['care-leaver'] : [])],
+      [at('status')]: statusValues({ lookedAfter: c.lookedAfter ?? false, careLeaver: c.careLeaver ?? false, childInNeed: c.childInNeed, childProtectionPlan: c.childProtectionPlan }),
+      [at('ethnicity')]: c.ethnicity ?? '',
+      [at('disability')]: c.disability ?? '',
     });
   });
   return form;
@@ -64,6 +69,9 @@ export function patchedFacts(current: Facts, patch: PatchJson): Facts {
     whatIsKnown: patch.whatIsKnown ?? current.whatIsKnown,
     agencyIds: patch.agencyIds ?? current.agencyIds,
     otherAgencies: patch.otherAgencies ?? current.otherAgencies,
+    perpetratorRelationship: patch.perpetratorRelationship === undefined ? current.perpetratorRelationship : patch.perpetratorRelationship,
+    policeInvestigation: patch.policeInvestigation === undefined ? current.policeInvestigation : patch.policeInvestigation,
+    mediaInterest: patch.mediaInterest === undefined ? current.mediaInterest : patch.mediaInterest,
   };
 }
 

@@ -81,6 +81,9 @@ export function presentDetail(
       ...(options.identifying ? { whatIsKnown: incident.whatIsKnown } : {}),
       agencyIds: [...incident.agencyIds],
       otherAgencies: incident.otherAgencies,
+      ...(options.identifying ? { perpetratorRelationship: incident.perpetratorRelationship } : {}),
+      policeInvestigation: incident.policeInvestigation,
+      mediaInterest: incident.mediaInterest,
     },
     agencies: incident.agencies.map((a) => ({ id: a.id, name: a.name })),
     dates: Object.fromEntries(Object.entries(incident.dates).filter((e): e is [string, string] => typeof e[1] === 'string')),
@@ -95,6 +98,8 @@ export function presentDetail(
       ageBand: c.ageBand,
       lookedAfter: c.lookedAfter,
       careLeaver: c.careLeaver,
+      childInNeed: c.childInNeed,
+      childProtectionPlan: c.childProtectionPlan,
       ...(options.identifying
         ? {
             identifying: {
@@ -103,6 +108,8 @@ export function presentDetail(
               nhsNumber: c.identifying.nhsNumber,
               address: c.identifying.address,
               familyNames: c.identifying.familyNames,
+              ethnicity: c.identifying.ethnicity,
+              disability: c.identifying.disability,
             },
           }
         : {}),

@@ -194,6 +194,37 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
     expect(await db().selectFrom('incidents').select('id').where('partnership_id', '=', northmoor.id).where('aware_on', '=', future).execute()).toEqual([]);
   });
 
+  it('records, shows and changes what the national notification form asks, with the same checks as the pages', async () => {
+    const refused = expectProblem(await api('POST', '/api/v1/incidents', 'admin', incidentBody({ children: [{ ...CHILD_K, lookedAfter: true, careLeaver: true }] })), 422);
+    expect(refused.errors).toEqual([{ field: 'children.0.status', message: 'Select either looked after or care leaver for child 1, not both: a care leaver is no longer looked after' }]);
+    const unknown = expectProblem(await api('POST', '/api/v1/incidents', 'admin', incidentBody({ policeInvestigation: 'maybe', children: [{ ...CHILD_K, ethnicity: 'martian' }] })), 422);
+    expect((unknown.errors as { field: string }[]).map((e) => e.field)).toEqual(expect.arrayContaining(['policeInvestigation', 'children.0.ethnicity']));
+
+    const res = await api('POST', '/api/v1/incidents', 'admin', incidentBody({
+      perpetratorRelationship: 'parent', policeInvestigation: 'yes', mediaInterest: 'no',
+      children: [{ ...CHILD_K, ethnicity: 'asian-pakistani', disability: 'no', childInNeed: true, childProtectionPlan: true }],
+    }));
+    expect(res.statusCode, res.body).toBe(201);
+    const { id, location } = res.json() as { id: string; location: string };
+    const row = await db().selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect(t.app.deps.cipher.decrypt(row.perpetrator_relationship_enc as string)).toBe('parent');
+    const child = await db().selectFrom('incident_children').selectAll().where('incident_id', '=', id).executeTakeFirstOrThrow();
+    expect(child.ethnicity_enc).not.toContain('pakistani');
+    expect(child).toMatchObject({ child_in_need: true, child_protection_plan: true });
+
+    const json = incidentDetailSchema.parse((await api('GET', location, 'admin')).json());
+    expect(json.facts).toMatchObject({ perpetratorRelationship: 'parent', policeInvestigation: 'yes', mediaInterest: 'no' });
+    expect(json.children[0]).toMatchObject({ childInNeed: true, childProtectionPlan: true, lookedAfter: false, identifying: { ethnicity: 'asian-pakistani', disability: 'no' } });
+
+    // PATCH changes only what is sent; null clears an answer.
+    const patched = await api('PATCH', location, 'admin', { mediaInterest: 'yes', perpetratorRelationship: null }, { 'if-match': '"1"' });
+    expect(patched.statusCode, patched.body).toBe(200);
+    expect(incidentDetailSchema.parse(patched.json()).facts).toMatchObject({ perpetratorRelationship: null, policeInvestigation: 'yes', mediaInterest: 'yes' });
+    const audit = await db().selectFrom('audit_events').selectAll().where('action', '=', 'incident-updated').where('record_id', '=', id).executeTakeFirstOrThrow();
+    expect(audit.changes).toEqual({ via: 'api', changed: ['The alleged perpetrator’s relationship to the child', 'Media interest'], before: { mediaInterest: 'no' }, after: { mediaInterest: 'yes' }, version: 2 });
+    expectProblem(await api('PATCH', location, 'admin', { mediaInterest: 'lots' }, { 'if-match': '"2"' }), 422);
+  });
+
   it('lists only the incidents of the partnerships one works for, with filters, and never shows another partnership’s data', async () => {
     const mine = await create('admin');
     const list = incidentListSchema.parse((await api('GET', '/api/v1/incidents', 'admin')).json());

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { INCIDENT_STATES, STEPS, TRANSITIONS } from '../../domain/workflow/incident-workflow.ts';
+import { ETHNICITIES, PERPETRATOR_RELATIONSHIPS, YES_NO_NOT_KNOWN } from '../../domain/notification/form-facts.ts';
 import { AGE_BANDS } from '../cases/duties.ts';
 import { REFERRAL_OUTCOMES } from '../cases/referrals.ts';
 import { MAX_CHILDREN } from '../cases/schemas.ts';
@@ -37,7 +38,11 @@ export const childInputSchema = z
     ageAtIncident: z.int().min(0).max(24).nullable().optional().describe('Age in whole years at the incident.'),
     ageBand: z.enum(AGE_BANDS).nullable().optional().describe('Age band at the incident.'),
     lookedAfter: z.boolean().optional().describe('The child was looked after by a local authority.'),
-    careLeaver: z.boolean().optional().describe('The child was a care leaver.'),
+    careLeaver: z.boolean().optional().describe('The child was a care leaver (not together with lookedAfter: a care leaver is no longer looked after).'),
+    childInNeed: z.boolean().optional().describe('The child was a child in need (Children Act 1989 s17) at the time.'),
+    childProtectionPlan: z.boolean().optional().describe('The child was subject to a child protection plan at the time.'),
+    ethnicity: z.enum(ETHNICITIES as [string, ...string[]]).nullable().optional().describe('The child’s ethnic group, from the ONS 2021 categories for England, or "refused" / "not-known" (special category data; stored encrypted).'),
+    disability: z.enum(YES_NO_NOT_KNOWN).nullable().optional().describe('Whether the child has a disability (special category data; stored encrypted).'),
   })
   .describe('A child the incident concerns.');
 
@@ -50,6 +55,9 @@ const factFields = {
   whatIsKnown: z.string().max(10_000).optional().describe('What is known so far (may identify the child; stored encrypted).'),
   agencyIds: z.array(uuid('An agency of the partnership.')).max(50).optional().describe('Agencies involved, by id.'),
   otherAgencies: z.string().max(1000).optional().describe('Other agencies involved, in words.'),
+  perpetratorRelationship: z.enum(PERPETRATOR_RELATIONSHIPS).nullable().optional().describe('The alleged perpetrator’s relationship to the child, as the national notification form asks (may identify people; stored encrypted).'),
+  policeInvestigation: z.enum(YES_NO_NOT_KNOWN).nullable().optional().describe('Whether there is a police investigation.'),
+  mediaInterest: z.enum(YES_NO_NOT_KNOWN).nullable().optional().describe('Whether there is media interest in the incident.'),
 };
 
 export const incidentCreateSchema = z
@@ -79,6 +87,9 @@ export const incidentPatchSchema = z
     whatIsKnown: factFields.whatIsKnown,
     agencyIds: factFields.agencyIds,
     otherAgencies: factFields.otherAgencies,
+    perpetratorRelationship: factFields.perpetratorRelationship,
+    policeInvestigation: factFields.policeInvestigation,
+    mediaInterest: factFields.mediaInterest,
   })
   .describe('The facts to change; facts left out keep their values. Send the version you read in If-Match.');
 
@@ -171,8 +182,16 @@ export const incidentSummarySchema = z.object({
 export const incidentListSchema = z.object({ incidents: z.array(incidentSummarySchema) });
 
 const identifyingSchema = z
-  .object({ name: z.string(), dateOfBirth: z.string().nullable(), nhsNumber: z.string(), address: z.string(), familyNames: z.string() })
-  .describe('Identifying details, decrypted: only for holders of case:read in the partnership.');
+  .object({
+    name: z.string(),
+    dateOfBirth: z.string().nullable(),
+    nhsNumber: z.string(),
+    address: z.string(),
+    familyNames: z.string(),
+    ethnicity: z.enum(ETHNICITIES as [string, ...string[]]).nullable(),
+    disability: z.enum(YES_NO_NOT_KNOWN).nullable(),
+  })
+  .describe('Identifying and special category details, decrypted: only for holders of case:read in the partnership.');
 
 export const incidentDetailSchema = z.object({
   id: z.string(),
@@ -190,6 +209,9 @@ export const incidentDetailSchema = z.object({
     whatIsKnown: z.string().optional(),
     agencyIds: z.array(z.string()),
     otherAgencies: z.string(),
+    perpetratorRelationship: z.enum(PERPETRATOR_RELATIONSHIPS).nullable().optional().describe('Only for holders of case:read in the partnership.'),
+    policeInvestigation: z.enum(YES_NO_NOT_KNOWN).nullable(),
+    mediaInterest: z.enum(YES_NO_NOT_KNOWN).nullable(),
   }),
   agencies: z.array(z.object({ id: z.string(), name: z.string() })),
   dates: z.record(z.string(), z.string()).describe('Dates recorded by the workflow, e.g. { "notified": "2026-03-05" }.'),
@@ -205,6 +227,8 @@ export const incidentDetailSchema = z.object({
       ageBand: z.enum(AGE_BANDS).nullable(),
       lookedAfter: z.boolean(),
       careLeaver: z.boolean(),
+      childInNeed: z.boolean(),
+      childProtectionPlan: z.boolean(),
       identifying: identifyingSchema.optional(),
     }),
   ),

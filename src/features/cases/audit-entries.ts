@@ -21,7 +21,12 @@ export function childrenForAudit(children: ChildInput[]) {
     pseudonym: c.pseudonym,
     lookedAfter: c.lookedAfter,
     careLeaver: c.careLeaver,
-    identifyingDetailsRecorded: [c.name && 'name', c.dateOfBirth && 'date of birth', c.nhsNumber && 'NHS number', c.address && 'address', c.familyNames && 'family names'].filter(Boolean),
+    childInNeed: c.childInNeed ?? false,
+    childProtectionPlan: c.childProtectionPlan ?? false,
+    identifyingDetailsRecorded: [
+      c.name && 'name', c.dateOfBirth && 'date of birth', c.nhsNumber && 'NHS number', c.address && 'address', c.familyNames && 'family names',
+      c.ethnicity && 'ethnicity', c.disability && 'disability',
+    ].filter(Boolean),
   }));
 }
 
@@ -42,6 +47,7 @@ export function incidentCreatedEntry(
         state: 'recorded',
         ...factsForAudit(recorded.facts),
         whatIsKnownRecorded: recorded.facts.whatIsKnown.trim() !== '',
+        perpetratorRelationshipRecorded: Boolean(recorded.facts.perpetratorRelationship),
         children: childrenForAudit(recorded.children),
         ...(recorded.referralId ? { fromReferral: recorded.referralId } : {}),
       },

@@ -59,7 +59,7 @@ export async function selectIncidentsForList(db: Db, scope: TenantScope, options
     .selectFrom('incidents')
     .select((eb) => [
       'id', 'partnership_id', 'reference', 'reference_year', 'reference_number', 'state', 'outcome', 'abuse_or_neglect', 'location',
-      'looked_after', 'care_leaver', 'incident_on', 'aware_on', 'what_is_known_enc', 'agency_ids', 'other_agencies', 'notified_on',
+      'looked_after', 'care_leaver', 'incident_on', 'aware_on', 'what_is_known_enc', 'perpetrator_relationship_enc', 'police_investigation', 'media_interest', 'agency_ids', 'other_agencies', 'notified_on',
       'panel_reference', 'partners_informed_on', 'ofsted_sos_notified_on', 'rapid_review_started_on', 'below_threshold_review_on', 'rapid_review_sent_on', 'review_decision', 'decision_on',
       'completed_on', 'advance_copy_sent_on', 'published_on', 'closed_on', 'version', 'created_by', 'created_at', 'updated_by', 'updated_at',
       sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'),

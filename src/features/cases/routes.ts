@@ -2,6 +2,7 @@ import { actorOf, mayIn, today } from './request-context.ts';
 import { caseActions } from '../../domain/workflow/next-step.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { checkStep, checkTransition, CLOCK_CHANGES, STATES, type TransitionDefinition, type StepDefinition, type WorkflowError } from '../../domain/workflow/incident-workflow.ts';
+import { describeSocialCareStatus, ETHNICITY_GROUPS, ETHNICITY_LABELS, PERPETRATOR_RELATIONSHIP_LABELS, YES_NO_NOT_KNOWN_LABELS } from '../../domain/notification/form-facts.ts';
 import { can, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { refuse } from '../../platform/http/authentication.ts';
@@ -73,6 +74,12 @@ export const CASE_LABELS = {
   clockState: CLOCK_STATE_LABELS,
   states: STATES,
   facts: FACT_LABELS,
+  ethnicityGroups: ETHNICITY_GROUPS,
+  ethnicity: ETHNICITY_LABELS,
+  perpetrator: PERPETRATOR_RELATIONSHIP_LABELS,
+  yesNo: YES_NO_NOT_KNOWN_LABELS,
+  /** A child's social care status at the time, in words. */
+  socialCare: describeSocialCareStatus,
 };
 const LABELS = CASE_LABELS;
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { ETHNICITIES, PERPETRATOR_RELATIONSHIPS, socialCareStatusProblem, YES_NO_NOT_KNOWN } from '../../domain/notification/form-facts.ts';
 import { WORKFLOW_DATE_LABELS, type DateQuestion } from '../../domain/workflow/incident-workflow.ts';
 import { parseDateInput, type DatePart } from '../../platform/http/date-input.ts';
 import type { ErrorItem } from '../../platform/http/forms.ts';
@@ -24,6 +25,9 @@ const FIELD_IDS: Record<string, string> = {
   whatIsKnown: 'whatIsKnown',
   agencyIds: 'agencies',
   otherAgencies: 'otherAgencies',
+  perpetratorRelationship: 'perpetratorRelationship',
+  policeInvestigation: 'policeInvestigation',
+  mediaInterest: 'mediaInterest',
   children: 'child-1-pseudonym',
   partnership: 'partnership',
   referral: 'outcome',
@@ -39,6 +43,8 @@ const CHILD_IDS: Record<string, string> = {
   ageAtIncident: 'age',
   ageBand: 'ageBand',
   status: 'status',
+  ethnicity: 'ethnicity',
+  disability: 'disability',
 };
 const DATE_IDS = new Set(['incident', 'aware', 'date', 'received', 'dob']);
 
@@ -116,7 +122,17 @@ const factsSchema = z.object({
   location: z.enum(['in-area', 'outside-england-normally-resident', 'elsewhere-in-england'], { error: 'Select where the incident happened' }),
   whatIsKnown: z.string().max(10_000, 'What is known so far must be 10,000 characters or fewer').default(''),
   otherAgencies: z.string().max(1000, 'Other agencies must be 1,000 characters or fewer').default(''),
+  // Asked by the national notification form; may be left unanswered until known.
+  perpetratorRelationship: z.enum([...PERPETRATOR_RELATIONSHIPS, ''], { error: 'Select the alleged perpetrator’s relationship to the child from the list' }),
+  policeInvestigation: z.enum([...YES_NO_NOT_KNOWN, ''], { error: 'Select whether there is a police investigation' }),
+  mediaInterest: z.enum([...YES_NO_NOT_KNOWN, ''], { error: 'Select whether there is media interest' }),
 });
+
+/** An optional answer (radios left unticked, a select left on "Not given") as the form sends it. */
+function optional(body: FormBody, key: string): unknown {
+  const v = body[key];
+  return v === undefined ? '' : v;
+}
 
 /** Reads the facts; returns them only when every answer is sound (problems are added otherwise). */
 export function readFacts(body: FormBody, problems: Problems): Facts | null {
@@ -126,12 +142,24 @@ export function readFacts(body: FormBody, problems: Problems): Facts | null {
     location: body.location,
     whatIsKnown: text(body, 'whatIsKnown'),
     otherAgencies: text(body, 'otherAgencies', 5000),
+    perpetratorRelationship: optional(body, 'perpetratorRelationship'),
+    policeInvestigation: optional(body, 'policeInvestigation'),
+    mediaInterest: optional(body, 'mediaInterest'),
   });
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(fieldId(String(issue.path[0])), issue.message);
   const incidentOn = readDate(body, problems, 'incident', 'the date of the incident', false);
   const aware = readDate(body, problems, 'aware', 'the date the local authority became aware', true);
   if (!parsed.success || !aware || problems.fieldErrors.incident) return null;
-  return { ...parsed.data, incidentOn, aware, agencyIds: list(body, 'agencies') };
+  const d = parsed.data;
+  return {
+    ...d,
+    incidentOn,
+    aware,
+    agencyIds: list(body, 'agencies'),
+    perpetratorRelationship: d.perpetratorRelationship || null,
+    policeInvestigation: d.policeInvestigation || null,
+    mediaInterest: d.mediaInterest || null,
+  };
 }
 
 /** Facts as form values (for the edit form and its hidden copy of the values it was opened with). */
@@ -151,6 +179,9 @@ export function factsToValues(facts: Facts): FormBody {
     whatIsKnown: facts.whatIsKnown,
     agencies: facts.agencyIds,
     otherAgencies: facts.otherAgencies,
+    perpetratorRelationship: facts.perpetratorRelationship ?? '',
+    policeInvestigation: facts.policeInvestigation ?? '',
+    mediaInterest: facts.mediaInterest ?? '',
   };
 }
 
@@ -179,7 +210,7 @@ export function childCount(body: FormBody): number {
   return Number.isInteger(n) && n >= 1 ? Math.min(n, MAX_CHILDREN) : 1;
 }
 
-const CHILD_KEYS = ['pseudonym', 'name', 'dob-day', 'dob-month', 'dob-year', 'nhs', 'address', 'familyNames', 'gender', 'age', 'ageBand', 'status'];
+const CHILD_KEYS = ['pseudonym', 'name', 'dob-day', 'dob-month', 'dob-year', 'nhs', 'address', 'familyNames', 'gender', 'age', 'ageBand', 'status', 'ethnicity', 'disability'];
 
 /**
  * The child blocks of the record form, without those marked "remove", renumbered from 1, so the
@@ -224,7 +255,12 @@ const childSchema = (n: number) =>
       .refine((v) => v === '' || /^\d{1,2}$/.test(v), `Child ${n}’s age at the incident must be a whole number of years, like 7`)
       .refine((v) => v === '' || Number(v) <= 24, `Child ${n}’s age at the incident must be 24 or under`),
     ageBand: z.enum([...AGE_BANDS, ''], { error: `Select child ${n}’s age band from the list` }),
+    ethnicity: z.enum(['', ...ETHNICITIES] as [string, ...string[]], { error: `Select child ${n}’s ethnicity from the list` }),
+    disability: z.enum([...YES_NO_NOT_KNOWN, ''], { error: `Select whether child ${n} has a disability` }),
   });
+
+/** The social care statuses a child's checkboxes can send, by value. */
+const STATUS_VALUES = ['child-in-need', 'child-protection-plan', 'looked-after', 'care-leaver'] as const;
 
 /** Reads the child blocks (already renumbered by keptChildValues). */
 export function readChildren(values: FormBody, count: number, problems: Problems): ChildInput[] | null {
@@ -250,12 +286,18 @@ export function readChild(values: FormBody, n: number, problems: Problems): Chil
     gender: text(values, at('gender')),
     age: text(values, at('age')),
     ageBand: text(values, at('ageBand')),
+    ethnicity: optional(values, at('ethnicity')),
+    disability: optional(values, at('disability')),
   });
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(at(String(issue.path[0])), issue.message);
   const dob = readDate(values, problems, at('dob'), `child ${n}’s date of birth`, false);
   const status = list(values, at('status'));
-  // A care leaver is no longer looked after (Children Act 1989 s23C): one or the other, as the command line says.
-  if (status.includes('looked-after') && status.includes('care-leaver')) {
+  if (status.some((s) => !(STATUS_VALUES as readonly string[]).includes(s))) {
+    problems.add(at('status'), `Select child ${n}’s social care status from the list`);
+    return null;
+  }
+  // The domain's rule (a care leaver is no longer looked after), the same on the command line and in the API.
+  if (socialCareStatusProblem({ lookedAfter: status.includes('looked-after'), careLeaver: status.includes('care-leaver') })) {
     problems.add(at('status'), `Select either looked after or care leaver for child ${n}, not both: a care leaver is no longer looked after`);
     return null;
   }
@@ -273,6 +315,10 @@ export function readChild(values: FormBody, n: number, problems: Problems): Chil
     ageBand: d.ageBand === '' ? null : d.ageBand,
     lookedAfter: status.includes('looked-after'),
     careLeaver: status.includes('care-leaver'),
+    ethnicity: d.ethnicity || null,
+    disability: d.disability || null,
+    childInNeed: status.includes('child-in-need'),
+    childProtectionPlan: status.includes('child-protection-plan'),
   };
 }
 
@@ -292,8 +338,20 @@ export function childToValues(child: ChildInput, n: number): FormBody {
     [`${p}gender`]: child.gender ?? '',
     [`${p}age`]: child.ageAtIncident === null ? '' : String(child.ageAtIncident),
     [`${p}ageBand`]: child.ageBand ?? '',
-    [`${p}status`]: [...(child.lookedAfter ? ['looked-after'] : []), ...(child.careLeaver ? ['care-leaver'] : [])],
+    [`${p}status`]: statusValues(child),
+    [`${p}ethnicity`]: child.ethnicity ?? '',
+    [`${p}disability`]: child.disability ?? '',
   };
+}
+
+/** A child's social care status as the checkboxes' values. */
+export function statusValues(child: Pick<ChildInput, 'lookedAfter' | 'careLeaver' | 'childInNeed' | 'childProtectionPlan'>): string[] {
+  return [
+    ...(child.childInNeed ? ['child-in-need'] : []),
+    ...(child.childProtectionPlan ? ['child-protection-plan'] : []),
+    ...(child.lookedAfter ? ['looked-after'] : []),
+    ...(child.careLeaver ? ['care-leaver'] : []),
+  ];
 }
 
 /** The hidden copy of a child as the edit form was opened; null when missing or malformed. */

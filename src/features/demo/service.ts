@@ -2,7 +2,7 @@ import { recordAudit } from '../../platform/audit/audit.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { AgencyKind, RoleName } from '../../platform/db/types.ts';
-import { seedDemoCases } from '../cases/demo.ts';
+import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoLearningProducts } from '../learning-products/demo.ts';

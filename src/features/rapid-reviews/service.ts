@@ -31,7 +31,8 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { selectIncident, updateIncident } from '../cases/queries.ts';
-import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, workflowFacts, type IncidentDetail } from '../cases/service.ts';
+import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, type IncidentDetail } from '../cases/service.ts';
+import { workflowFacts } from '../workflow-facts/facts.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import type { FileType } from './files.ts';
@@ -517,21 +518,6 @@ export async function signOff(
     }
   });
   return { ok: true };
-}
-
-/**
- * What the workflow needs to know of the rapid review when another feature (the case page's own
- * send-rapid-review step) checks the transition: the partners who have signed off. Run inside the
- * caller's withTenant transaction.
- */
-export async function rapidReviewFacts(trx: Kysely<DB>, scope: TenantScope, incidentId: string): Promise<{ rapidReviewSignOffs: StatutoryPartner[]; rapidReviewDecision: SignedDecision | null }> {
-  const signOffs = (await selectSignOffs(trx, scope, incidentId)).map((s) => s.partner);
-  const review = await selectRapidReview(trx, scope, incidentId);
-  const allSigned = STATUTORY_PARTNERS.every((p) => signOffs.includes(p));
-  return {
-    rapidReviewSignOffs: signOffs,
-    rapidReviewDecision: allSigned && review?.decision && review.decided_on ? { decision: review.decision, decidedOn: review.decided_on } : null,
-  };
 }
 
 /**

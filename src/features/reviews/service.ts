@@ -482,15 +482,6 @@ export async function savePublicationDecision(db: Kysely<DB>, cipher: FieldCiphe
   return saved ? { ok: true } : { ok: false, problems: [CONFLICT] };
 }
 
-/** What the workflow needs to know of a review: completing it needs a final report; publishing needs the decision. */
-export async function reviewFacts(trx: Kysely<DB>, partnershipId: string, incidentId: string): Promise<{ finalReports: number; publicationDecision: string | null }> {
-  const [row, finals] = await Promise.all([
-    trx.selectFrom('reviews').select('publication_decision').where('incident_id', '=', incidentId).where('partnership_id', '=', partnershipId).executeTakeFirst(),
-    trx.selectFrom('review_reports').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId).where('partnership_id', '=', partnershipId).where('kind', '=', 'final').executeTakeFirst(),
-  ]);
-  return { finalReports: Number(finals?.n ?? 0), publicationDecision: row?.publication_decision ?? null };
-}
-
 export type ReviewListItem = {
   incidentId: string;
   reference: string;

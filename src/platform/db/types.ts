@@ -239,6 +239,10 @@ export interface IncidentsTable {
   incident_on: string | null;
   aware_on: string;
   what_is_known_enc: string | null;
+  /** migrations/0036: what the national notification form asks of the incident. */
+  perpetrator_relationship_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  police_investigation: ColumnType<'yes' | 'no' | 'not-known' | null, 'yes' | 'no' | 'not-known' | null | undefined, 'yes' | 'no' | 'not-known' | null>;
+  media_interest: ColumnType<'yes' | 'no' | 'not-known' | null, 'yes' | 'no' | 'not-known' | null | undefined, 'yes' | 'no' | 'not-known' | null>;
   agency_ids: ColumnType<string[], string | undefined, string>;
   other_agencies: Generated<string>;
   notified_on: string | null;
@@ -278,6 +282,11 @@ export interface IncidentChildrenTable {
   age_band: string | null;
   looked_after: Generated<boolean>;
   care_leaver: Generated<boolean>;
+  /** migrations/0036: the child's ethnicity and disability (encrypted) and social care status at the time. */
+  ethnicity_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  disability_enc: ColumnType<string | null, string | null | undefined, string | null>;
+  child_in_need: Generated<boolean>;
+  child_protection_plan: Generated<boolean>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

@@ -5,8 +5,8 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { listAgencies } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
-import { createReferral, recordReferralOutcome } from './referrals.ts';
-import { changeClock, CaseError, recordIncident, recordWorkflowStep, type Actor, type ChildInput, type Facts } from './service.ts';
+import { createReferral, recordReferralOutcome } from '../cases/referrals.ts';
+import { changeClock, CaseError, recordIncident, recordWorkflowStep, type Actor, type ChildInput, type Facts } from '../cases/service.ts';
 
 /**
  * Fictional demonstration cases for the Northmoor partnership, at different stages of the
@@ -100,8 +100,11 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
     facts(aware1, {
       whatIsKnown: 'Child A, 4 months old, was admitted with a skull fracture. The explanation given does not fit the injury. Police and children’s social care are making enquiries.',
       agencyIds: involved('Community Health', 'Police', 'Children’s Services'),
+      perpetratorRelationship: 'not-known',
+      policeInvestigation: 'yes',
+      mediaInterest: 'no',
     }),
-    [child('Child A', { name: 'Poppy Imaginary', dateOfBirth: null, nhsNumber: '9990000018', gender: 'female', ageBand: 'under-1', ageAtIncident: 0, address: '1 Makebelieve Row, Northmoor NM1 1AA (fictional)', familyNames: 'Dana Imaginary (mother), Lee Imaginary (father) — fictional' })],
+    [child('Child A', { ethnicity: 'mixed-white-black-caribbean', disability: 'no', name: 'Poppy Imaginary', dateOfBirth: null, nhsNumber: '9990000018', gender: 'female', ageBand: 'under-1', ageAtIncident: 0, address: '1 Makebelieve Row, Northmoor NM1 1AA (fictional)', familyNames: 'Dana Imaginary (mother), Lee Imaginary (father) — fictional' })],
     referral1,
   );
 
@@ -113,8 +116,11 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
       abuseOrNeglect: 'suspected',
       whatIsKnown: 'Child B, 15, looked after by Northmoor Council, died after being found unwell at a friend’s address. Neglect by the placement is suspected.',
       agencyIds: involved('Children’s Services', 'Police', 'Academy Trust'),
+      perpetratorRelationship: 'carer',
+      policeInvestigation: 'yes',
+      mediaInterest: 'not-known',
     }),
-    [child('Child B', { name: 'Jordan Pretend', nhsNumber: '9990000026', gender: 'male', ageAtIncident: 15, ageBand: '10-15', lookedAfter: true, address: '22 Storybook Close, Northmoor NM2 2BB (fictional)', familyNames: 'Sam Pretend (mother) — fictional' })],
+    [child('Child B', { ethnicity: 'white-british', disability: 'yes', name: 'Jordan Pretend', nhsNumber: '9990000026', gender: 'male', ageAtIncident: 15, ageBand: '10-15', lookedAfter: true, address: '22 Storybook Close, Northmoor NM2 2BB (fictional)', familyNames: 'Sam Pretend (mother) — fictional' })],
   );
   await step(case2, 'notify', wd(aware2, 4), '', 'CSPRP-DEMO-0402');
   await step(case2, 'partners-informed', wd(aware2, 4));
@@ -161,8 +167,11 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
       abuseOrNeglect: 'known',
       whatIsKnown: 'Child F, 2, died of injuries inflicted at home. A parent’s partner has been charged.',
       agencyIds: involved('Police', 'Community Health', 'Children’s Services', 'Integrated Care Board'),
+      perpetratorRelationship: 'parents-partner',
+      policeInvestigation: 'yes',
+      mediaInterest: 'yes',
     }),
-    [child('Child F', { name: 'Bo Example', nhsNumber: '9990000069', gender: 'not-known', ageAtIncident: 2, ageBand: '1-4', address: '5 Fable Street, Northmoor NM5 5EE (fictional)', familyNames: 'Alex Example (mother), Casey Sample (mother’s partner) — fictional' })],
+    [child('Child F', { ethnicity: 'white-gypsy-irish-traveller', disability: 'not-known', childInNeed: true, childProtectionPlan: true, name: 'Bo Example', nhsNumber: '9990000069', gender: 'not-known', ageAtIncident: 2, ageBand: '1-4', address: '5 Fable Street, Northmoor NM5 5EE (fictional)', familyNames: 'Alex Example (mother), Casey Sample (mother’s partner) — fictional' })],
   );
   const notified5 = wd(aware5, 3);
   const sent5 = wd(notified5, 14);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { createFieldCipher } from '../../platform/crypto/field-encryption.ts';
-import { DEMO_PARTNERSHIP, seedDemo } from '../demo/service.ts';
-import { listReferrals } from './referrals.ts';
-import { listIncidents, loadIncident } from './service.ts';
+import { DEMO_PARTNERSHIP, seedDemo } from './service.ts';
+import { listReferrals } from '../cases/referrals.ts';
+import { listIncidents, loadIncident } from '../cases/service.ts';
 import { loadReview } from '../reviews/service.ts';
 
 describe.each(ENGINES)('demonstration cases on %s', (engine) => {
@@ -50,6 +50,9 @@ describe.each(ENGINES)('demonstration cases on %s', (engine) => {
     expect(late?.events.map((e) => e.kind).reverse()).toEqual(['recorded', 'notify', 'partners-informed', 'start-rapid-review']);
     const b = await loadIncident(t.database.db, cipher, [partnershipId], at('Child B').id);
     expect(b?.children[0].identifying.name).toBe('Jordan Pretend');
+    // What the national notification form asks is filled in, as a partnership would.
+    expect(b).toMatchObject({ perpetratorRelationship: 'carer', policeInvestigation: 'yes', mediaInterest: 'not-known' });
+    expect(b?.children[0]).toMatchObject({ lookedAfter: true, careLeaver: false, identifying: { ethnicity: 'white-british', disability: 'yes' } });
     // The local review is under way, led by the demo reviewer, with its log.
     const review = await loadReview(t.database.db, cipher, [partnershipId], at('Child F').id, todayInLondon(new Date()));
     expect(review?.leadReviewer?.name).toBe('Jordan Ellis');
