@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isKind, KIND_LABELS, KINDS, SECTIONS, STATUS_LABELS, STEP_LABELS, stepsFrom, type Kind } from '../../domain/learning-products/products.ts';
+import { isKind, isStep, KIND_LABELS, KINDS, SECTIONS, STATUS_LABELS, STEP_LABELS, stepsFrom, type Kind } from '../../domain/learning-products/products.ts';
 import { FOLLOW_UP_DEFAULT_DAYS, followUpDaysProblem } from '../../domain/learning-products/reach.ts';
 import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
@@ -265,8 +265,11 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
     const body = bodyOf(req);
     const step = text(body, 'step', 40);
     const role = step === 'approve' || step === 'send-back' ? 'approver' : 'writer';
-    if (role === 'approver' ? !may.approve : !may.write) {
-      return refuse(req, reply, product, role === 'approver' ? APPROVE : WRITE, role === 'approver' ? 'Only a statutory partner’s lead can approve or send back a learning product.' : 'Only the partnership’s business unit can do this.');
+    if (isStep(step) && (role === 'approver' ? !may.approve : !may.write)) {
+      // Both the business unit and the leads use this form; which step is whose is told on the page, like any other mistake.
+      await req.audit({ action: 'access-refused', permission: role === 'approver' ? APPROVE : WRITE, partnershipId: product.partnershipId, recordType: 'learning-product', recordId: product.id, outcome: 'refused', changes: { step: step.slice(0, 40) } });
+      const message = role === 'approver' ? 'Only a statutory partner’s lead can approve or send back a learning product' : 'Only the partnership’s business unit can send a product for review or take it down';
+      return renderProduct(req, reply.code(403), product, { errors: [{ text: message, href: '#main-content' }] });
     }
     const result = await req.change(
       (trx) => takeStep(trx, product, actorOf(req), role, step, formVersion(body)),
