@@ -140,6 +140,10 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
     const res = await admin.post(`/learning-products/${productId}/send`, { listIds: listId, others: 'ok@example.org\nbroken@', followUpDays: '30' }, { from: `/learning-products/${productId}/send` });
     expect(res.statusCode).toBe(422);
     expect(errorSummary(res.body)).toContain('Line 2: “broken@” is not an email address');
+    // A list that is not there (or not an id) is refused the same way.
+    const notAList = await admin.post(`/learning-products/${productId}/send`, { listIds: 'Ｔｈｅ ｑｕｉｃｋ', others: '', followUpDays: '30' }, { from: `/learning-products/${productId}/send` });
+    expect(notAList.statusCode).toBe(422);
+    expect(errorSummary(notAList.body)).toContain('Select lists from the list');
     expect(mail).toHaveLength(0);
     expect(await count('learning_recipients')).toBe(0);
     expect(await count('learning_sends')).toBe(0);

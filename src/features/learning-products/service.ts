@@ -480,9 +480,9 @@ export async function recordSend(
     const agencies = await agenciesOf(t, product.partnershipId);
     const others = input.others.trim() ? readMembers(input.others, agencies) : { members: [], problems: [] };
     for (const p of others.problems) problems.push({ field: 'others', message: p.message });
-    const lists = input.listIds.length
-      ? await t.selectFrom('distribution_lists').select(['id', 'name']).where('partnership_id', '=', product.partnershipId).where('id', 'in', input.listIds.filter(isUuid)).execute()
-      : [];
+    // Only well-formed ids are looked up (an empty "in" list is not SQL); any other value is a list that is not there.
+    const wellFormed = [...new Set(input.listIds.filter(isUuid))];
+    const lists = wellFormed.length ? await t.selectFrom('distribution_lists').select(['id', 'name']).where('partnership_id', '=', product.partnershipId).where('id', 'in', wellFormed).execute() : [];
     if (lists.length !== new Set(input.listIds).size) problems.push({ field: 'listIds', message: 'Select lists from the list' });
     if (!input.listIds.length && !input.others.trim()) problems.push({ field: 'listIds', message: 'Select a distribution list or enter the people to send it to' });
     if (problems.length) return { ok: false, problems, lines: others.problems };
