@@ -74,8 +74,23 @@ export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCiph
   const nurse = await open('named.nurse@northmoor.example');
   must(await acknowledge(db, cipher, nurse.recipient, { confirmed: true, reflection: '' }), 'acknowledgement');
   await open('mash.police@northmoor.example');
-  // The follow-up question went to those who acknowledged; one answered.
-  await withTenant(db, [partnershipId], (trx) => trx.updateTable('learning_recipients').set({ follow_up_sent_at: new Date(Date.now() - 8 * 86_400_000) }).where('acknowledged_at', 'is not', null).where('partnership_id', '=', partnershipId).execute());
+  // The follow-up question went to the first who acknowledged, who answered; the other's is due now
+  // (the reminders run sends it, or the business unit from the reach page).
+  await withTenant(db, [partnershipId], (trx) => trx.updateTable('learning_recipients').set({ follow_up_sent_at: new Date(Date.now() - 8 * 86_400_000) }).where('id', '=', one.recipient.id).where('partnership_id', '=', partnershipId).execute());
   const again = await checkLink(db, cipher, byEmail.get('dsl.one@northmoor.example')!);
   if (again.status === 'valid') must(await answerFollowUp(db, cipher, again.recipient, 'We added the bruising protocol to the induction for all new staff, and two referrals were made this term (fictional).'), 'answer');
+
+  // A Learning on a Page still being written: a draft of the business unit.
+  must(
+    await addProduct(db, partnershipId, admin, {
+      kind: 'learning-on-a-page',
+      title: 'Neglect: learning from local and national reviews',
+      slug: 'northmoor-neglect-learning-on-a-page',
+      theme: 'neglect',
+      public: false,
+      sources,
+      sections: { 'key-learning': 'Neglect was seen in every review, but its effect on the children built up over years before anyone named it (fictional).' },
+    }),
+    'draft',
+  );
 }
