@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { FIGURE_PREFIX, met, round, type Figure } from './support/figures.ts';
 
-const BENCHES = ['start-page', 'dashboard', 'learning', 'search'] as const;
+const BENCHES = ['start-page', 'dashboard', 'learning', 'figures', 'search'] as const;
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
 const chosen = BENCHES.filter((b) => !only || only.includes(b));
 const serverUrl = process.env.DATABASE_URL;

@@ -80,4 +80,42 @@ describe.skipIf(!chromiumPath)('the dashboard and calendar feed in a browser', (
     await expectAccessible(page);
     await context.close();
   }, 60_000);
+
+  it('an agency contributor finds the work handed to their agency under “Your tasks”, acts on it, and chooses a daily email; every page passes axe', async () => {
+    const context = await signedInContext('school@northmoor.example');
+    const page = await context.newPage();
+    const errors = collectConsoleErrors(page);
+    await page.goto(`${live.server.url}/dashboard`);
+    expect((await page.getByRole('heading', { name: 'Your tasks' }).count())).toBe(1);
+    // The demonstration's school owns two actions from a review: one sent back, one not started.
+    const table = page.locator('#tasks-table');
+    const text = (await table.textContent()) ?? '';
+    expect(text).toContain('Record progress on your agency’s action');
+    expect(text).toMatch(/[A-Z]{1,6}-\d{4}-\d{3}/);
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    await expectAccessible(page);
+    // At 320 px the list still reads without sideways scrolling of the page.
+    await page.setViewportSize({ width: 320, height: 800 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(320);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    const first = table.locator('tbody a').first();
+    const href = (await first.getAttribute('href')) as string;
+    expect(href).toMatch(/^\/actions\/[0-9a-f-]{36}$/);
+    await first.click();
+    await page.waitForURL(`${live.server.url}${href}`);
+    await expectAccessible(page);
+
+    await page.goto(`${live.server.url}/dashboard`);
+    await page.getByRole('link', { name: 'Choose how you hear of new tasks' }).click();
+    await page.waitForURL(`${live.server.url}/account/task-emails`);
+    await expectAccessible(page);
+    await page.getByRole('group', { name: 'An action from a review assigned to your agency' }).getByLabel('In one email a day').check();
+    await page.getByRole('button', { name: 'Save your choices' }).click();
+    await page.waitForURL(`${live.server.url}/account/task-emails?saved=1`);
+    expect(await page.getByRole('group', { name: 'An action from a review assigned to your agency' }).getByLabel('In one email a day').isChecked()).toBe(true);
+    await expectAccessible(page);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 120_000);
 });

@@ -51,7 +51,8 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     await lead.page.getByLabel('Overdue only').check();
     await lead.page.getByRole('button', { name: 'Filter the actions' }).click();
     await lead.page.waitForURL(/overdue=yes/);
-    expect(await lead.page.textContent('main')).toContain('1 action.');
+    // The police's action, and the school's training action escalated to the partnership.
+    expect(await lead.page.textContent('main')).toContain('2 actions.');
     expect(await lead.page.textContent('main')).toContain('Overdue');
     await expectAccessible(lead.page);
     await lead.page.getByRole('link', { name: /Police share the names/ }).click();
@@ -70,5 +71,49 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     await expectAccessible(lead.page);
     expect(lead.errors).toEqual([]);
     await lead.context.close();
+  }, 120_000);
+
+  it('the business unit sees an overdue assurance check, records it with an error first, and finds an action’s escalations and evidence; every page passes axe', async () => {
+    const admin = await signedIn('admin@northmoor.example');
+    const { page } = admin;
+    await page.goto(`${live.server.url}/actions`);
+    expect(await page.textContent('main')).toContain('An assurance check of the action plans is overdue');
+    await page.getByRole('link', { name: 'Assurance checks of the action plans' }).click();
+    await page.waitForURL(`${live.server.url}/actions/checks`);
+    expect(await page.textContent('main')).toContain('Partly assured');
+    await expectAccessible(page);
+    await page.getByRole('link', { name: 'Record this check' }).click();
+    await page.waitForURL(/\/actions\/checks\/[0-9a-f-]{36}\/record$/);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Record the check' }).click();
+    await page.waitForSelector('.govuk-error-summary');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Select the result of the check');
+    await expectAccessible(page);
+    await page.getByLabel('Assured', { exact: true }).check();
+    await page.getByLabel('Findings').fill('Every open action has a named lead and a plan (fictional).');
+    await page.getByRole('button', { name: 'Record the check' }).click();
+    await page.waitForURL(/\/actions\/checks\?done=recorded$/);
+    expect(await page.textContent('.govuk-notification-banner')).toContain('next one scheduled');
+    await expectAccessible(page);
+
+    // The school's overdue training action: told to the school, then escalated to the partnership.
+    await page.goto(`${live.server.url}/actions?overdue=yes`);
+    await page.getByRole('link', { name: /trained in what to do with a notification/ }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    expect(await page.textContent('main')).toContain('Escalated to the partnership’s administrators');
+    expect(await page.textContent('main')).toContain('Sam Lewis (Owning agency)');
+    await expectAccessible(page);
+    // An action waiting for sign-off, with its evidence file to download.
+    await page.goto(`${live.server.url}/actions?status=completed`);
+    await page.getByRole('link', { name: /Police send Operation Encompass notifications/ }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    const download = page.waitForEvent('download');
+    await page.getByRole('link', { name: 'Completion evidence (fictional).pdf' }).click();
+    expect((await download).suggestedFilename()).toBe('Completion evidence (fictional).pdf');
+    await page.getByRole('link', { name: 'Add an evidence file' }).click();
+    await page.waitForURL(/\/evidence\/new$/);
+    await expectAccessible(page);
+    expect(admin.errors).toEqual([]);
+    await admin.context.close();
   }, 120_000);
 });

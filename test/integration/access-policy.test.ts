@@ -215,6 +215,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
         publications: (await trx.selectFrom('publications').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         learningProducts: (await trx.selectFrom('learning_products').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         distributionLists: (await trx.selectFrom('distribution_lists').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
+        evidence: await trx.selectFrom('action_evidence_files').select(['action_id', 'id']).where('partnership_id', '=', b.id).execute(),
+        checks: (await trx.selectFrom('assurance_checks').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
       }));
       const people = await db
         .selectFrom('role_assignments')
@@ -236,6 +238,9 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           urls = list.map((r) => url.replace(':id', r.incident_id).replace(param, r.id));
           return true;
         };
+        if (url.includes(':fileId')) urls = rows.evidence.map((r) => url.replace(':actionId', r.action_id).replace(':id', r.action_id).replace(':fileId', r.id));
+        fill(':checkId', rows.checks);
+        if (url.startsWith('/api/v1/assurance-checks/')) fill(':id', rows.checks);
         if (!(pairs(':childId', rows.children) || pairs(':requestId', rows.requests) || pairs(':entryId', rows.entries) || pairs(':reportId', rows.reports) || pairs(':recId', rows.recommendations as { incident_id: string; id: string }[]))) {
           if (url.startsWith('/actions/')) fill(':actionId', rows.actions);
           if (url.startsWith('/api/v1/actions/')) fill(':id', rows.actions);

@@ -85,6 +85,9 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens': { who: 'signed-in' },
   'POST /account/api-tokens/:id/revoke': { who: 'signed-in' },
+  // How a person hears of the tasks handed to them (at once or in a daily digest): their own choice.
+  'GET /account/task-emails': { who: 'signed-in' },
+  'POST /account/task-emails': { who: 'signed-in' },
   // Staying signed in when warned, and one's own forms kept after a session ended.
   'POST /account/stay-signed-in': { who: 'signed-in' },
   'GET /account/unsent-forms/:id': { who: 'signed-in' },
@@ -227,6 +230,23 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /actions/:actionId/edit': only(ADMIN),
   'POST /actions/:actionId/updates': only(ADMIN, AGENCY),
   'POST /actions/:actionId/sign-off': only(LEAD),
+  // Assurance: the owning agency (or the business unit) adds evidence files, everyone who sees the
+  // action downloads them; the business unit schedules and records assurance checks, the leads read them.
+  'GET /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
+  'POST /actions/:actionId/evidence/new': only(ADMIN, AGENCY),
+  'GET /actions/:actionId/files/:fileId': only(ADMIN, LEAD, AGENCY),
+  'GET /actions/checks': only(ADMIN, LEAD),
+  'GET /actions/checks/new': only(ADMIN),
+  'POST /actions/checks/new': only(ADMIN),
+  'GET /actions/checks/:checkId': only(ADMIN, LEAD),
+  'GET /actions/checks/:checkId/record': only(ADMIN),
+  'POST /actions/checks/:checkId/record': only(ADMIN),
+  // Recurring learning: a partnership's business unit and partner leads see their partnership's
+  // lessons, the national Panel every partnership's published ones; only the business unit splits
+  // and merges groups (the record decides: its own partnership's recommendations).
+  'GET /learning/recurring': only(ADMIN, LEAD, PANEL),
+  'POST /learning/recurring/split': only(ADMIN),
+  'POST /learning/recurring/merge': only(ADMIN),
 
   // Learning products (thematic briefings, Learning on a Page): the business unit writes, sends and
   // keeps distribution lists; a partner's lead approves or sends back; agencies read published ones
@@ -265,6 +285,12 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /publications/import': only(ADMIN),
   'GET /publications/:id/withdraw': only(ADMIN),
   'POST /publications/:id/withdraw': only(ADMIN),
+
+  // Figures (counts and timeliness, no case's details): the business unit and the partners' leads
+  // for their own partnership; the national Panel and the deployment's administrators across
+  // partnerships. Agencies, reviewers and the public do not see them.
+  'GET /reports/figures': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/figures/export': only(ADMIN, LEAD, PANEL, SYSADMIN),
 
   // The national Panel.
   'GET /panel': only(PANEL),
@@ -320,6 +346,15 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /api/v1/learning-products': { who: [ADMIN], token: 'write' },
   'GET /api/v1/learning-products/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   'GET /api/v1/learning-products/:id/reach': { who: [ADMIN, LEAD], token: 'read' },
+  // Assurance, as on the pages: evidence files of an action, and the partnership's assurance checks.
+  'GET /api/v1/actions/:id/evidence': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'POST /api/v1/actions/:id/evidence': { who: [ADMIN, AGENCY], token: 'write' },
+  'GET /api/v1/actions/:id/evidence/:fileId': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'GET /api/v1/assurance-checks': { who: [ADMIN, LEAD], token: 'read' },
+  'POST /api/v1/assurance-checks': { who: [ADMIN], token: 'write' },
+  'POST /api/v1/assurance-checks/:id/record': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/learning/recurring': { who: [ADMIN, LEAD, PANEL], token: 'read' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
+  'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

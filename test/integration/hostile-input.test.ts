@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { LightMyRequestResponse } from 'fastify';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { todayInLondon } from '../../src/domain/calendar/date-only.ts';
+import { addDays, todayInLondon } from '../../src/domain/calendar/date-only.ts';
 import { ENTRY_KINDS } from '../../src/domain/reviews/review-log.ts';
 import { createApiToken } from '../../src/features/account/service.ts';
 import { issueEmailToken } from '../../src/features/admin/email-tokens.ts';
@@ -301,7 +301,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       const queue = [...seeds, ...new Set(pages)];
       const visited = new Set<string>();
       const shapes = new Map<string, number>();
-      while (queue.length && visited.size < 200) {
+      // Enough pages for every form to be reached as the service grows (the assurance pages added some).
+      while (queue.length && visited.size < 250) {
         const url = queue.shift() as string;
         if (visited.has(url)) continue;
         visited.add(url);
@@ -372,7 +373,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       [await signIn('partnership admin', 'admin@northmoor.example'), ['/', '/dashboard', '/account', '/account/api-tokens', '/admin/users', `/admin/users/${target.id}`, `/admin/users/${invited.id}`, `/admin/users/${disabled.id}`, '/referrals/new', '/cases/new']],
       [await signIn('system admin', 'sysadmin@cspr.example'), ['/', '/admin', '/admin/partnerships', '/admin/users']],
       [await signIn('partner lead', 'la.lead@northmoor.example'), ['/', '/dashboard']],
-      [await signIn('agency contributor', 'school@northmoor.example'), ['/', '/dashboard', '/referrals/new']],
+      [await signIn('agency contributor', 'school@northmoor.example'), ['/', '/dashboard', '/referrals/new', '/account/task-emails']],
       [await signIn('reviewer', 'reviewer@reviewers.example'), ['/', '/dashboard']],
       [await signIn('half signed in', 'health.lead@northmoor.example', false), ['/sign-in/two-factor', '/sign-in/recovery-code']],
       [await signIn('setting up codes', 'new@northmoor.example', false), ['/account/two-factor/set-up']],
@@ -436,6 +437,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
       '/api/v1/learning-products',
+      '/api/v1/actions/:id/evidence', '/api/v1/assurance-checks', '/api/v1/assurance-checks/:id/record',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
     console.log(`hostile input: ${forms.length} forms attacked; not found: ${missing.join(', ') || 'none'}`);
@@ -460,6 +462,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       trx.selectFrom('recommendations').select(['id', 'incident_id as incidentId']).where('incident_id', 'is not', null).executeTakeFirstOrThrow(),
     );
     const recommendationAction = await withTenant(db(), 'all', (trx) => trx.selectFrom('recommendation_actions').select(['id', 'version']).executeTakeFirstOrThrow());
+    // A demo assurance check still to be recorded (learning assurance).
+    const dueCheck = await withTenant(db(), 'all', (trx) => trx.selectFrom('assurance_checks').select('id').where('status', '=', 'scheduled').executeTakeFirstOrThrow());
     const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },
@@ -471,6 +475,10 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
       { method: 'POST', route: '/api/v1/learning-products', url: '/api/v1/learning-products', body: { kind: 'seven-minute-briefing', title: 'Neglect: a thematic briefing', slug: 'neglect-hostile', sections: { background: 'Background.', questions: 'A question?' }, publicationIds: [], public: false } },
+      // Evidence files are sent as multipart/form-data: a JSON body of any shape is refused (415).
+      { method: 'POST', route: '/api/v1/actions/:id/evidence', url: `/api/v1/actions/${recommendationAction.id}/evidence`, body: { stage: 'completion' } },
+      { method: 'POST', route: '/api/v1/assurance-checks', url: '/api/v1/assurance-checks', body: { dueOn: today, focus: 'Every open action.' } },
+      { method: 'POST', route: '/api/v1/assurance-checks/:id/record', url: `/api/v1/assurance-checks/${dueCheck.id}/record`, body: { checkedOn: today, agencyIds: [agencyId], result: 'partly-assured', findings: 'Two actions lack evidence.', nextDueOn: addDays(today, 91) } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/meetings', url: `/api/v1/incidents/${id}/rapid-review/meetings`, body: { heldOn: today, attendeeRoles: 'Chair, police lead', notes: 'Notes' } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/decision', url: `/api/v1/incidents/${id}/rapid-review/decision`, body: { decision: 'local-review', criteria: ['improvements'], reasons: 'The reasons.', decidedOn: today } },
       { method: 'POST', route: '/api/v1/incidents/:id/rapid-review/sign-off', url: `/api/v1/incidents/${id}/rapid-review/sign-off`, body: {} },

@@ -1,8 +1,10 @@
 import { seedDemoIfEmpty } from '../../features/demo/service.ts';
-import { scheduleReminders } from '../../features/reminders/schedule.ts';
-import { jobLinkBase, runReminders } from '../../features/reminders/service.ts';
+import { runReminders } from '../../features/reminders/service.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
 import { sendDueFollowUps } from '../../features/learning-products/service.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
+import { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
+import { runTaskMail, TASK_MAIL_EVERY_MS } from '../../features/tasks/mail.ts';
 import { loadConfig } from '../../platform/config/config.ts';
 import { openDatabase } from '../../platform/db/database.ts';
 import { checkpointKeyFor, scheduleCheckpoints, type CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
@@ -28,6 +30,7 @@ export const serveCommand: Command = {
     const database = await openDatabase(config);
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
+    let taskMail: ReturnType<typeof scheduleJob> | undefined;
     let lock: ServiceLock | undefined;
     let checkpoints: CheckpointSchedule | undefined;
     try {
@@ -65,6 +68,13 @@ export const serveCommand: Command = {
           },
         },
       );
+      // Emails of tasks handed to people: every minute (each goes once, whatever the instances).
+      taskMail = scheduleJob(() => runTaskMail({ db: database.db, mailer, config }), {
+        everyMs: TASK_MAIL_EVERY_MS,
+        firstAfterMs: TASK_MAIL_EVERY_MS,
+        onResult: (r) => (r.immediate || r.digests || r.failed ? log.info({ taskMail: r }, 'task emails run') : undefined),
+        onError: (err) => log.error({ err }, 'task emails run failed'),
+      });
       // Signed checkpoints of the audit trail, to the log and the database (numbers, hashes and a signature: nothing identifying).
       checkpoints = scheduleCheckpoints(
         database.db,
@@ -95,6 +105,7 @@ export const serveCommand: Command = {
           app.server.closeAllConnections();
         }, config.shutdownGraceMs);
         await reminders?.stop().catch(() => {});
+        await taskMail?.stop().catch(() => {});
         await app.close().catch(() => {});
         clearTimeout(timer);
         // The last checkpoint anchors every request that finished.

@@ -20,6 +20,9 @@ import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
 import { LEARNING_PRODUCTS_API_TAG, learningProductApiPaths, learningProductApiSchemas } from '../learning-products/api.ts';
+import { ASSURANCE_API_TAG, assuranceApiPaths, assuranceApiSchemas } from '../learning/assurance-api.ts';
+import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
+import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
 
 /**
  * The OpenAPI 3.1 document of the JSON API, generated from the same zod schemas the routes use
@@ -141,6 +144,8 @@ export function buildOpenApiDocument(): OpenApiDocument {
       REVIEW_API_TAG,
       LEARNING_API_TAG,
       LEARNING_PRODUCTS_API_TAG,
+      ASSURANCE_API_TAG,
+      REPORTS_API_TAG,
       PUBLIC_API_TAG,
     ],
     paths: {
@@ -308,6 +313,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...reviewApiPaths(),
       ...learningApiPaths(),
       ...learningProductApiPaths(),
+      ...assuranceApiPaths(),
+      ...recurringApiPaths(LEARNING_API_TAG.name),
+      ...reportApiPaths(),
       ...publicApiPaths(),
     },
     components: {
@@ -339,6 +347,9 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
         ...learningProductApiSchemas(),
+        ...assuranceApiSchemas(),
+        ...recurringApiSchemas(),
+        ...reportApiSchemas(),
         ...publicApiSchemas(),
       },
     },

@@ -2,7 +2,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import type { Kysely } from 'kysely';
 import { ROLE_LABELS } from '../../platform/auth/policy.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { csvRow } from './csv.ts';
+import { csvRow } from '../../platform/export/csv.ts';
 import { formatDateTime } from './format.ts';
 import { anyBeyond, countEvents, latestSeq, selectEvents, selectRecordViews, type AuditEventRow, type AuditScope } from './queries.ts';
 import type { AuditFilters } from './schemas.ts';

@@ -1,3 +1,4 @@
+import { tasksFor } from '../tasks/service.ts';
 import { actorOf, mayIn, today } from './request-context.ts';
 import { caseActions } from '../../domain/workflow/next-step.ts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -230,6 +231,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       notice,
       mayEdit: can(req.principal, WRITE, { partnershipId: incident.partnershipId }),
       viewedBy: await recordViews(db, 'incident', id),
+      yourTasks: await tasksFor(db, req.principal!, { incidentId: id }),
       labels: LABELS,
     });
   });

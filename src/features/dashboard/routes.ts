@@ -4,6 +4,7 @@ import { can, partnershipsWith } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import { linkBase } from '../admin/links.ts';
 import { activeFeed, createFeed, revokeFeed } from '../calendar/service.ts';
+import { tasksFor } from '../tasks/service.ts';
 import { workQueues } from './service.ts';
 
 /** What a person without case access may do here, by permission. */
@@ -29,8 +30,13 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   async function renderDashboard(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
     const p = req.principal!;
     const mayReadCases = can(p, 'case:read');
+    const tasks = await tasksFor(db, p);
+    // Tasks name cases by reference and pseudonym: a view of case data, recorded per partnership.
+    for (const partnershipId of new Set(tasks.map((t) => t.partnershipId))) {
+      await req.audit({ action: 'tasks-viewed', partnershipId, recordType: 'tasks', recordId: p.userId, changes: { tasks: tasks.filter((t) => t.partnershipId === partnershipId).map((t) => t.id) } });
+    }
     if (!mayReadCases) {
-      return reply.render('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, otherWork: otherWork(req) });
+      return reply.render('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, tasks, otherWork: otherWork(req) });
     }
     const partnerships = await workQueues(db, cipher, partnershipsWith(p, 'case:read'), p.userId, todayInLondon(new Date()));
     // The queues show case references, states and clocks (pseudonyms only): a view of case data all the same.
@@ -40,6 +46,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
     return reply.render('dashboard/views/dashboard.njk', {
       pageTitle: 'Your dashboard',
       mayReadCases,
+      tasks,
       partnerships,
       feed: await activeFeed(db, p.userId),
       ...extra,

@@ -6,6 +6,8 @@ import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoLearningProducts } from '../learning-products/demo.ts';
+import { seedDemoAssurance } from '../learning/demo-assurance.ts';
+import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { seedDemoPublications } from './publications.ts';
@@ -122,7 +124,13 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     return { userId: u.id, name: u.name };
   };
   await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
-  if (files) await seedDemoPublications(db, files, partnership.id, admin.id);
+  await seedDemoAssurance(db, cipher, files, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
+  if (files) {
+    await seedDemoPublications(db, files, partnership.id, admin.id);
+    // Lessons that recur across the published reviews' years (recurring learning).
+    await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
+  }
+  // A thematic briefing drawing on two of the published reviews, with its reach.
   await seedDemoLearningProducts(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('la.lead@northmoor.example'));
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });

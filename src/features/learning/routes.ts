@@ -29,6 +29,7 @@ import {
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
 import { reviewForRecommendations } from './review-access.ts';
+import { actionAssurance, actionsAssurance } from './assurance-view.ts';
 
 /**
  * Learning into practice, on the pages. A case's review lists its recommendations with their
@@ -51,6 +52,7 @@ const NOTICES: Record<string, string> = {
   complete: 'The action is marked as completed. A statutory partner’s lead will check the evidence.',
   evaluate: 'The impact of the action was recorded.',
   close: 'The action was signed off and closed.',
+  evidence: 'The evidence file was added.',
   'send-back': 'The action was sent back to the agency, with your reasons.',
 };
 
@@ -304,6 +306,8 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     await req.audit({ action: 'view', permission: wide === 'all' || wide.length ? READ : OWN_AGENCY, partnershipId: partnerships.length === 1 ? partnerships[0] : null, recordType: 'recommendation-actions', changes: { page: 'actions', filters } });
     return reply.render('learning/views/actions.njk', {
       pageTitle: 'Actions from reviews',
+      // Overdue assurance checks, for those who see the whole partnership's actions.
+      ...(await actionsAssurance(db, wide === 'all' ? partnerships : wide, today())),
       result,
       filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue, theme: filters.theme ?? '', review: filters.incidentId ?? '' },
       agencies: visibleAgencies,
@@ -313,6 +317,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       next: page < result.pages ? query(page + 1) : null,
       page,
       labels: LABELS,
+      mayReadLearning: wide === 'all' || wide.length > 0,
     });
   });
 
@@ -327,9 +332,11 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return null;
   }
 
-  function renderAction(reply: FastifyReply, req: FastifyRequest, action: ActionDetail, extra: Record<string, unknown> = {}) {
+  async function renderAction(reply: FastifyReply, req: FastifyRequest, action: ActionDetail, extra: Record<string, unknown> = {}) {
     const may = actionAccess(req.principal, action);
     return reply.render('learning/views/action.njk', {
+      // Its evidence files and the escalations sent while it was overdue (assurance).
+      ...(await actionAssurance(db, cipher, action)),
       pageTitle: `Action for recommendation ${action.recommendation.number}`,
       action,
       may,

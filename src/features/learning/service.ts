@@ -23,6 +23,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
+import { actionAssigned, actionTakenUp } from '../tasks/service.ts';
 
 /**
  * Learning into practice: a review's recommendations, the partnership's response, the actions
@@ -297,6 +298,7 @@ export async function addAction(trx: Kysely<DB>, rec: RecommendationView, actor:
       .returning('id')
       .executeTakeFirstOrThrow();
     await t.insertInto('action_updates').values({ partnership_id: rec.partnershipId, action_id: row.id, step: 'created', from_status: null, to_status: 'not-started', created_by: actor.userId, created_by_name: actor.name }).execute();
+    await actionAssigned(t, actor, { id: row.id, partnershipId: rec.partnershipId, agencyId: input.agencyId, incidentId: rec.incidentId, dueOn: input.dueOn as DateOnly });
     return { ok: true, id: row.id };
   });
 }
@@ -343,6 +345,8 @@ export async function updateAction(trx: Kysely<DB>, cipher: FieldCipher, action:
       .insertInto('action_updates')
       .values({ partnership_id: action.partnershipId, action_id: action.id, step: 'changed', from_status: action.status, to_status: action.status, text_enc: sealField(cipher, changes.join('\n')), created_by: actor.userId, created_by_name: actor.name })
       .execute();
+    // Passed to another agency: it is theirs to take up now.
+    if (input.agencyId !== action.agencyId) await actionAssigned(t, actor, { id: action.id, partnershipId: action.partnershipId, agencyId: input.agencyId, incidentId: action.recommendation.incidentId, dueOn: input.dueOn as DateOnly });
     return { ok: true, changed: changes };
   });
 }
@@ -446,6 +450,9 @@ export async function recordStep(
         created_by_name: actor.name,
       })
       .execute();
+    // Sent back by a partner lead, the action is the agency's again; any other step takes it up.
+    if (s === 'send-back') await actionAssigned(t, actor, { id: action.id, partnershipId: action.partnershipId, agencyId: action.agencyId, incidentId: action.recommendation.incidentId, dueOn: action.dueOn });
+    else await actionTakenUp(t, actor, action);
     return { ok: true, from: action.status, to: checked.to, step: s };
   });
 }

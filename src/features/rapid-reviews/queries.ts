@@ -112,8 +112,10 @@ export async function selectRequest(db: Db, scope: TenantScope, id: string, opti
     .executeTakeFirst();
 }
 
-export async function insertRequests(db: Db, rows: Insertable<AgencyRequestsTable>[]): Promise<void> {
-  if (rows.length) await db.insertInto('agency_requests').values(rows).execute();
+export async function insertRequests(db: Db, rows: Insertable<AgencyRequestsTable>[]): Promise<{ id: string; agencyId: string; dueOn: string }[]> {
+  if (!rows.length) return [];
+  const inserted = await db.insertInto('agency_requests').values(rows).returning(['id', 'agency_id', 'due_on']).execute();
+  return inserted.map((r) => ({ id: r.id, agencyId: r.agency_id, dueOn: r.due_on }));
 }
 
 export async function updateRequest(db: Db, partnershipId: string, id: string, values: Updateable<AgencyRequestsTable>): Promise<void> {

@@ -11,6 +11,8 @@ import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { findClock, incidentPartnership } from '../cases/service.ts';
 import { CLOCK_STATE_LABELS } from '../cases/clocks.ts';
+import { answerRead } from '../tasks/service.ts';
+import { requestAbout } from './request-about.ts';
 import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, uploadProblem } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
 import {
@@ -188,7 +190,9 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const { requestId } = req.params as { requestId: string };
     const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
     if (!('request' in found) || found.request.incidentId !== view.incident.id) return notFoundPage(reply);
-    await audit(req, view, 'view', READ, { page: 'agency-request', requestId });
+    // The business unit reading an answer is the work its task asked for: the task ends with the view.
+    const reads = found.request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId });
+    await req.change((trx) => (reads ? answerRead(trx, actorOf(req), found.request) : Promise.resolve(0)), () => entry(view, 'view', READ, { page: 'agency-request', requestId }));
     return render(reply, 'request', `Answer from ${found.request.agencyName}`, view, { request: found.request });
   });
 
@@ -386,11 +390,12 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     return null;
   }
 
-  function renderAnswer(reply: FastifyReply, request: NonNullable<Awaited<ReturnType<typeof ownRequest>>>, values: RequestAnswer, extra: Record<string, unknown> = {}) {
+  async function renderAnswer(reply: FastifyReply, request: NonNullable<Awaited<ReturnType<typeof ownRequest>>>, values: RequestAnswer, extra: Record<string, unknown> = {}) {
     const blocked = request.incidentState !== 'rapid-review';
     return reply.render('rapid-reviews/views/agency-request.njk', {
       pageTitle: `Request for ${request.incidentReference}`,
       request,
+      about: await requestAbout(db, request),
       values,
       blocked,
       maxMb: MAX_FILE_BYTES / 1024 / 1024,

@@ -35,6 +35,7 @@ import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, type I
 import { workflowFacts } from '../workflow-facts/facts.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
+import { requestAnswered, requestsSent, signedOff, signOffAwaited } from '../tasks/service.ts';
 import type { FileType } from './files.ts';
 import {
   deleteSignOffs,
@@ -269,7 +270,7 @@ export async function sendRequests(
   if (problems.length) return { ok: false, problems };
   const names = items.map((i) => agencies.find((a) => a.id === i.agencyId)?.name ?? '');
   await withTenant(db, [incident.partnershipId], async (trx) => {
-    await insertRequests(trx, items.map((i) => ({
+    const sent = await insertRequests(trx, items.map((i) => ({
       incident_id: incident.id,
       partnership_id: incident.partnershipId,
       agency_id: i.agencyId,
@@ -278,6 +279,7 @@ export async function sendRequests(
       requested_by: actor.userId,
     })));
     await event(trx, incident, actor, 'agency-requests-sent', { agencies: names, dueDates: items.map((i) => i.dueOn) });
+    await requestsSent(trx, actor, incident, sent);
   });
   return { ok: true, agencies: names };
 }
@@ -355,6 +357,7 @@ export async function answerRequest(
       responded_at: new Date(),
     });
     await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', { agency: request.agencyName, fileSent: !!file });
+    await requestAnswered(trx, actor, request);
     return file && sha256 ? { sha256, type: file.type, size: file.bytes.length } : null;
   });
   return { ok: true, file: stored };
@@ -481,6 +484,8 @@ export async function saveDecision(
     // A changed decision is not the partners' until all three sign it off again: the case no longer
     // holds a decision (nor runs the 6-month clock from one), and a sent case awaits the new sign-offs.
     await withdrawCaseDecision(trx, incident.partnershipId, incident.id, actor);
+    // Every sign-off given before was cleared: each statutory partner's lead must sign this decision.
+    await signOffAwaited(trx, actor, incident, STATUTORY_PARTNERS);
     return n;
   });
   return { ok: true, changed: true, clearedSignOffs: cleared };
@@ -512,6 +517,7 @@ export async function signOff(
   await withTenant(db, [incident.partnershipId], async (trx) => {
     await insertSignOff(trx, { incident_id: incident.id, partnership_id: incident.partnershipId, partner, user_id: actor.userId, signer_name: actor.name });
     await event(trx, incident, actor, 'rapid-review-signed-off', { partner: PARTNER_LEAD_LABELS[partner] });
+    await signedOff(trx, actor, incident, partner);
     const signed = (await selectSignOffs(trx, [incident.partnershipId], incident.id)).map((r) => r.partner);
     if (STATUTORY_PARTNERS.every((p) => signed.includes(p)) && view.decision.decision && view.decision.decidedOn) {
       await adoptCaseDecision(trx, incident.partnershipId, incident.id, actor, { decision: view.decision.decision, decidedOn: view.decision.decidedOn });

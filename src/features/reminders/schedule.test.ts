@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReminderDeps, ReminderResult } from './service.ts';
 import { REMINDER_EVERY_MS, REMINDER_FIRST_AFTER_MS, scheduleReminders } from './schedule.ts';
 
-const RESULT: ReminderResult = { sent: { 'before-due': 0, 'on-the-day': 0, overdue: 0, 'weekly-digest': 0 }, failed: 0 };
+const RESULT: ReminderResult = { sent: { 'before-due': 0, 'on-the-day': 0, overdue: 0, 'weekly-digest': 0, 'action-overdue': 0, 'action-escalated': 0 }, failed: 0 };
 const deps = {} as ReminderDeps;
 
 describe('the in-process reminder schedule', () => {

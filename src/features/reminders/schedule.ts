@@ -21,12 +21,25 @@ export function scheduleReminders(
     run?: (deps: ReminderDeps) => Promise<ReminderResult>;
   } = {},
 ): ReminderSchedule {
+  const run = options.run ?? runReminders;
+  return scheduleJob(() => run(deps), { ...options, everyMs: options.everyMs ?? REMINDER_EVERY_MS, firstAfterMs: options.firstAfterMs ?? REMINDER_FIRST_AFTER_MS });
+}
+
+/**
+ * Runs a background job on a timer (the reminders; the emails of tasks): first after
+ * `firstAfterMs`, then every `everyMs`. Runs never overlap; the timers do not keep the process
+ * alive; `stop` waits for a run in flight. Each job makes its own work go once across instances.
+ */
+export function scheduleJob<R>(
+  job: () => Promise<R>,
+  options: { everyMs: number; firstAfterMs: number; onResult?: (r: R) => void; onError?: (err: unknown) => void },
+): ReminderSchedule {
   let running: Promise<void> | null = null;
   let stopped = false;
   let interval: NodeJS.Timeout | undefined;
   const tick = () => {
     if (stopped || running) return;
-    running = (options.run ?? runReminders)(deps)
+    running = job()
       .then((r) => options.onResult?.(r), (err: unknown) => options.onError?.(err))
       .finally(() => {
         running = null;
@@ -35,10 +48,10 @@ export function scheduleReminders(
   const first = setTimeout(() => {
     tick();
     if (!stopped) {
-      interval = setInterval(tick, options.everyMs ?? REMINDER_EVERY_MS);
+      interval = setInterval(tick, options.everyMs);
       interval.unref();
     }
-  }, options.firstAfterMs ?? REMINDER_FIRST_AFTER_MS);
+  }, options.firstAfterMs);
   first.unref();
   return {
     async stop() {

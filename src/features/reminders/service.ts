@@ -7,6 +7,9 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { DB, ReminderKind } from '../../platform/db/types.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { incidentCreators, openDeadlines, type Deadline } from '../dashboard/deadlines.ts';
+import { runActionEscalations } from '../learning/escalation-job.ts';
+import { sendReminderOnce } from './send-once.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
 
 /**
  * Reminder emails about statutory clocks, run every 15 minutes by `cspr serve` and by
@@ -14,13 +17,15 @@ import { incidentCreators, openDeadlines, type Deadline } from '../dashboard/dea
  * - before-due: a clock due in 1 or 2 working days, to the person who recorded the case;
  * - on-the-day: a clock due today, to the same person;
  * - overdue: escalated to the partnership's administrators;
- * - weekly-digest: on Mondays, each partnership administrator gets the partnership's overdue and due-soon clocks.
+ * - weekly-digest: on Mondays, each partnership administrator gets the partnership's overdue and due-soon clocks;
+ * - action-overdue, action-escalated: overdue actions of reviews' recommendations, to the owning
+ *   agency and then to the partnership's administrators (see learning/escalation-job.ts).
  * The person who recorded the case is replaced by the partnership's administrators when they no
  * longer may read the partnership's cases (or are unknown).
  *
- * Each reminder goes once: a row in reminder_sends is inserted first (on conflict do nothing), and
- * only the run whose insert took sends the email, so any number of instances may run the job at
- * once. A failed send removes its row, so a later run tries again. Emails carry the case
+ * Each reminder goes once (send-once.ts): a row in reminder_sends is inserted first (on conflict do
+ * nothing), and only the run whose insert took sends the email, so any number of instances may run
+ * the job at once. A failed send removes its row, so a later run tries again. Emails carry the case
  * reference, the clock, the due date and a link: never a child's name or identifying details.
  */
 
@@ -35,11 +40,8 @@ export type ReminderResult = { sent: Record<ReminderKind, number>; failed: numbe
 
 type Recipient = { id: string; email: string };
 
-/** The start of links in emails sent outside a request: PUBLIC_URL, or this machine's own address. */
-export function jobLinkBase(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
-  if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
-  return `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
-}
+/** The reminders about a case's statutory clock. */
+type ClockKind = 'before-due' | 'on-the-day' | 'overdue';
 
 async function partnershipAdmins(db: Kysely<DB>): Promise<Map<string, Recipient[]>> {
   const rows = await db
@@ -70,7 +72,7 @@ function left(days: number | null): string {
   return n === 0 ? 'due today' : `${n} working ${n === 1 ? 'day' : 'days'} left`;
 }
 
-function clockMessage(kind: Exclude<ReminderKind, 'weekly-digest'>, d: Deadline, base: string, to: string): MailMessage {
+function clockMessage(kind: ClockKind, d: Deadline, base: string, to: string): MailMessage {
   const due = formatDateForDisplay(d.clock.dueOn);
   const link = `${base}/cases/${d.incidentId}`;
   const heading = {
@@ -127,7 +129,7 @@ export async function runReminders(deps: ReminderDeps, now = new Date()): Promis
   const { db } = deps;
   const today = todayInLondon(now);
   const base = jobLinkBase(deps.config);
-  const result: ReminderResult = { sent: { 'before-due': 0, 'on-the-day': 0, overdue: 0, 'weekly-digest': 0 }, failed: 0 };
+  const result: ReminderResult = { sent: { 'before-due': 0, 'on-the-day': 0, overdue: 0, 'weekly-digest': 0, 'action-overdue': 0, 'action-escalated': 0 }, failed: 0 };
 
   const { deadlines } = await openDeadlines(db, deps.cipher, 'all', today);
   const admins = await partnershipAdmins(db);
@@ -145,34 +147,15 @@ export async function runReminders(deps: ReminderDeps, now = new Date()): Promis
   }
 
   async function sendOnce(kind: ReminderKind, key: { incidentId: string; clockKey: string; dueOn: DateOnly }, to: Recipient, message: MailMessage): Promise<void> {
-    const claimed = await db
-      .insertInto('reminder_sends')
-      .values({ kind, incident_id: key.incidentId, clock_key: key.clockKey, due_on: key.dueOn, recipient_user_id: to.id, sent_on: today })
-      .onConflict((oc) => oc.columns(['kind', 'incident_id', 'clock_key', 'due_on', 'recipient_user_id']).doNothing())
-      .returning('kind')
-      .executeTakeFirst();
-    if (!claimed) return; // sent already, by this or another instance
-    try {
-      await deps.mailer.sendMail(message);
-      result.sent[kind] += 1;
-    } catch {
-      // Give the reminder back, so that a later run sends it.
-      result.failed += 1;
-      await db
-        .deleteFrom('reminder_sends')
-        .where('kind', '=', kind)
-        .where('incident_id', '=', key.incidentId)
-        .where('clock_key', '=', key.clockKey)
-        .where('due_on', '=', key.dueOn)
-        .where('recipient_user_id', '=', to.id)
-        .execute();
-    }
+    const outcome = await sendReminderOnce(db, deps.mailer, { kind, ...key, recipientUserId: to.id }, today, message);
+    if (outcome === 'sent') result.sent[kind] += 1;
+    if (outcome === 'failed') result.failed += 1;
   }
 
   for (const d of deadlines) {
     const key = { incidentId: d.incidentId, clockKey: d.clock.key, dueOn: d.clock.dueOn };
     const days = d.clock.workingDaysLeft;
-    let kind: Exclude<ReminderKind, 'weekly-digest'> | null = null;
+    let kind: ClockKind | null = null;
     if (d.clock.state === 'overdue') kind = 'overdue';
     else if (d.clock.dueOn === today) kind = 'on-the-day';
     else if (days !== null && days >= 1 && days <= 2) kind = 'before-due';
@@ -189,5 +172,10 @@ export async function runReminders(deps: ReminderDeps, now = new Date()): Promis
       }
     }
   }
+  // Overdue actions of reviews' recommendations, through the same once-only sending.
+  const escalations = await runActionEscalations({ db, mailer: deps.mailer, base }, today);
+  result.sent['action-overdue'] += escalations.sent[1];
+  result.sent['action-escalated'] += escalations.sent[2];
+  result.failed += escalations.failed;
   return result;
 }

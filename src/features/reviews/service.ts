@@ -10,6 +10,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
+import { reviewerChosen, reviewStarted } from '../tasks/service.ts';
 import { cleanFileName, detectFileType, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
@@ -290,6 +291,7 @@ export async function assignReviewer(db: Kysely<DB>, view: ReviewView, actor: Ac
   const saved = await withTenant(db, [view.incident.partnershipId], async (trx) => {
     if (!(await updateReview(trx, view, version, { lead_reviewer_id: chosen.id }, actor))) return false;
     await addCaseEvent(trx, view.incident, actor, 'review-reviewer-assigned', { reviewer: chosen.name });
+    await reviewerChosen(trx, actor, view.incident, chosen.id);
     return true;
   });
   return saved ? { ok: true } : { ok: false, problems: [CONFLICT] };
@@ -366,6 +368,8 @@ export async function addEntry(db: Kysely<DB>, cipher: FieldCipher, view: Review
       })
       .execute();
     await addCaseEvent(trx, view.incident, actor, 'review-entry', { entry: kind, date: input.onDate });
+    // The reviewer's own record (an interview, a learning event...) shows the review under way.
+    if (definition.reviewerMayAdd) await reviewStarted(trx, actor, view.incident);
   });
   return { ok: true };
 }
@@ -434,6 +438,7 @@ export async function addReport(db: Kysely<DB>, files: FileStore, view: ReviewVi
       })
       .execute();
     await addCaseEvent(trx, view.incident, actor, 'review-report', { report: kind, version: next });
+    await reviewStarted(trx, actor, view.incident);
     return next;
   });
   return { ok: true, version };

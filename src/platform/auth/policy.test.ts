@@ -4,12 +4,12 @@ import type { RoleName } from '../db/types.ts';
 
 /** The whole matrix, written out so that any change to who may do what shows up here. */
 const EXPECTED: Record<RoleName, Permission[]> = {
-  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read', 'brand:manage'],
-  'partner-lead': ['account:own', 'case:read', 'case:sign-off', 'referral:create'],
+  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read', 'brand:manage', 'figures:read'],
+  'partner-lead': ['account:own', 'case:read', 'case:sign-off', 'referral:create', 'figures:read'],
   'agency-contributor': ['account:own', 'referral:create', 'agency-request:respond'],
   reviewer: ['account:own', 'review:work'],
-  'panel-viewer': ['account:own', 'panel:read'],
-  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage', 'brand:manage'],
+  'panel-viewer': ['account:own', 'panel:read', 'figures:read'],
+  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage', 'brand:manage', 'figures:read'],
 };
 
 const P1 = '11111111-1111-1111-1111-111111111111';

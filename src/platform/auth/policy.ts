@@ -39,17 +39,19 @@ export const PERMISSIONS = [
   'audit:read', // search and export the audit trail
   'rules:manage', // statutory clock rules and bank holidays
   'brand:manage', // the partnership's brand and host names on its public pages
+  'figures:read', // counts and timeliness of the partnership's cases, reviews and actions (no case's details)
 ] as const;
 
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<RoleName, readonly Permission[]> = {
-  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read', 'brand:manage'],
-  'partner-lead': ['account:own', 'case:read', 'case:sign-off', 'referral:create'],
+  'partnership-admin': ['account:own', 'case:read', 'case:write', 'referral:create', 'publication:manage', 'users:manage', 'audit:read', 'brand:manage', 'figures:read'],
+  'partner-lead': ['account:own', 'case:read', 'case:sign-off', 'referral:create', 'figures:read'],
   'agency-contributor': ['account:own', 'referral:create', 'agency-request:respond'],
   reviewer: ['account:own', 'review:work'],
-  'panel-viewer': ['account:own', 'panel:read'],
-  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage', 'brand:manage'],
+  // The Panel and a deployment's administrators see the figures across partnerships (national roles).
+  'panel-viewer': ['account:own', 'panel:read', 'figures:read'],
+  'system-admin': ['account:own', 'users:manage', 'partnerships:manage', 'audit:read', 'rules:manage', 'brand:manage', 'figures:read'],
 };
 
 /** Roles that can see identifying case data must pass a second factor. */

@@ -211,7 +211,7 @@ export interface CalendarFeedsTable {
   revoked_at: Date | null;
 }
 
-export type ReminderKind = 'before-due' | 'on-the-day' | 'overdue' | 'weekly-digest';
+export type ReminderKind = 'before-due' | 'on-the-day' | 'overdue' | 'weekly-digest' | 'action-overdue' | 'action-escalated';
 
 export interface ReminderSendsTable {
   kind: ReminderKind;
@@ -704,6 +704,96 @@ export interface LearningRecipientsTable {
   follow_up_answered_at: Date | null;
 }
 
+/** Learning assurance (migrations/0035_learning_assurance.sql). */
+export interface ActionEvidenceFilesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  action_id: string;
+  stage: 'completion' | 'impact';
+  sha256: string;
+  name_enc: string;
+  type: 'pdf' | 'docx' | 'xlsx' | 'png' | 'jpeg';
+  size: number | string;
+  uploaded_by: string | null;
+  uploaded_by_name: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ActionEscalationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  action_id: string;
+  level: 1 | 2;
+  due_on: string;
+  recipient_user_id: string | null;
+  recipient_name: string;
+  recipient_role: 'agency-contributor' | 'partnership-admin';
+  sent_at: Generated<Date>;
+}
+
+export interface AssuranceChecksTable {
+  id: Generated<string>;
+  partnership_id: string;
+  due_on: string;
+  focus: Generated<string>;
+  status: Generated<'scheduled' | 'recorded'>;
+  checked_on: string | null;
+  checked_by: string | null;
+  checked_by_name: string | null;
+  incident_ids: ColumnType<string[], string | undefined, string>;
+  agency_ids: ColumnType<string[], string | undefined, string>;
+  action_ids: ColumnType<string[], string | undefined, string>;
+  result: 'assured' | 'partly-assured' | 'not-assured' | null;
+  findings_enc: string | null;
+  next_due_on: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  recorded_at: Date | null;
+}
+
+/** Tasks handed to people, their emails and each person's choice (migrations/0034_tasks.sql). */
+export type TaskKind = 'agency-request-sent' | 'agency-request-answered' | 'sign-off-awaited' | 'reviewer-chosen' | 'action-assigned';
+
+export interface TasksTable {
+  id: Generated<string>;
+  partnership_id: string;
+  kind: TaskKind;
+  subject_id: string;
+  incident_id: string | null;
+  for_user_id: string | null;
+  for_role: 'partnership-admin' | 'partner-lead' | 'agency-contributor' | 'reviewer' | null;
+  for_agency_id: string | null;
+  due_on: string | null;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  done_at: Date | null;
+  done_by: string | null;
+}
+
+export interface TaskEmailsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  task_id: string;
+  user_id: string;
+  claimed_at: Date | null;
+  sent_at: Date | null;
+  dropped_at: Date | null;
+  created_at: Generated<Date>;
+}
+
+export interface TaskPreferencesTable {
+  user_id: string;
+  kind: TaskKind;
+  mode: 'immediate' | 'digest';
+  updated_at: Generated<Date>;
+}
+
+export interface TaskDigestSendsTable {
+  user_id: string;
+  sent_on: string;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   schema_migrations: SchemaMigrationsTable;
   partnerships: PartnershipsTable;
@@ -756,4 +846,11 @@ export interface DB {
   distribution_list_members: DistributionListMembersTable;
   learning_sends: LearningSendsTable;
   learning_recipients: LearningRecipientsTable;
+  action_evidence_files: ActionEvidenceFilesTable;
+  action_escalations: ActionEscalationsTable;
+  assurance_checks: AssuranceChecksTable;
+  tasks: TasksTable;
+  task_emails: TaskEmailsTable;
+  task_preferences: TaskPreferencesTable;
+  task_digest_sends: TaskDigestSendsTable;
 }
