@@ -215,6 +215,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
         publicationRecommendations: (await trx.selectFrom('recommendations').select(['publication_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is', null).execute()).map((r) => ({ incident_id: r.publication_id as string, id: r.id })),
         actions: (await trx.selectFrom('recommendation_actions').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         publications: (await trx.selectFrom('publications').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
+        learningProducts: (await trx.selectFrom('learning_products').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
+        distributionLists: (await trx.selectFrom('distribution_lists').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         evidence: await trx.selectFrom('action_evidence_files').select(['action_id', 'id']).where('partnership_id', '=', b.id).execute(),
         checks: (await trx.selectFrom('assurance_checks').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
       }));
@@ -246,6 +248,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           if (url.startsWith('/api/v1/actions/')) fill(':id', rows.actions);
           if (url.startsWith('/api/v1/recommendations/')) fill(':id', rows.recommendations.map((r) => r.id));
           if (url.startsWith('/agency-requests/') || url.startsWith('/api/v1/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
+          else if (url.startsWith('/learning-products/') || url.startsWith('/api/v1/learning-products/')) fill(':id', rows.learningProducts);
+          else if (url.startsWith('/distribution-lists/')) fill(':listId', rows.distributionLists);
           else if (url.startsWith('/referrals/')) fill(':id', rows.referrals);
           else if (url.startsWith('/publications/')) fill(':id', rows.publications);
           else if (url.startsWith('/api/v1/publications/')) fill(':id', rows.publications);

@@ -259,6 +259,32 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /learning/recurring/split': only(ADMIN),
   'POST /learning/recurring/merge': only(ADMIN),
 
+  // Learning products (thematic briefings, Learning on a Page): the business unit writes, sends and
+  // keeps distribution lists; a partner's lead approves or sends back; agencies read published ones
+  // (the record decides: a draft is not found for them). Reach is the business unit's and the leads'.
+  'GET /learning-products': only(ADMIN, LEAD, AGENCY),
+  'GET /learning-products/new': only(ADMIN),
+  'POST /learning-products/new': only(ADMIN),
+  'GET /learning-products/:id': only(ADMIN, LEAD, AGENCY),
+  'GET /learning-products/:id/pdf': only(ADMIN, LEAD, AGENCY),
+  'GET /learning-products/:id/edit': only(ADMIN),
+  'POST /learning-products/:id/edit': only(ADMIN),
+  // Sending for review or taking down is the business unit's, approving the lead's: the step decides.
+  'POST /learning-products/:id/steps': only(ADMIN, LEAD),
+  'GET /learning-products/:id/send': only(ADMIN),
+  'POST /learning-products/:id/send': only(ADMIN),
+  'GET /learning-products/:id/reach': only(ADMIN, LEAD),
+  'POST /learning-products/:id/follow-ups': only(ADMIN),
+  'GET /distribution-lists': only(ADMIN),
+  'GET /distribution-lists/new': only(ADMIN),
+  'POST /distribution-lists/new': only(ADMIN),
+  'GET /distribution-lists/:listId/edit': only(ADMIN),
+  'POST /distribution-lists/:listId/edit': only(ADMIN),
+  // A recipient's own page: their emailed link (a random token) is the key, no sign-in.
+  'GET /read/:token': anyone,
+  'POST /read/:token': anyone,
+  'POST /read/:token/follow-up': anyone,
+
   // Publishing (the partnership publishes; the anonymisation check is theirs).
   'GET /cases/:id/review/publish': only(ADMIN),
   'POST /cases/:id/review/publish': only(ADMIN),
@@ -290,6 +316,9 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /reviews/:slug(^\\d{4}-[a-z0-9-]+$)/report': anyone,
   'GET /learning': anyone,
   'GET /learning/:themeKey': anyone,
+  // Published learning products marked public.
+  'GET /learning/products/:slug': anyone,
+  'GET /learning/products/:slug/pdf': anyone,
   'GET /reviews.atom': anyone,
   'GET /partnerships/:slug/reviews.atom': anyone,
   'GET /sitemap.xml': anyone,
@@ -333,6 +362,10 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /api/v1/actions/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   // Progress by the owning agency (or the business unit), sign-off by a partner lead: the record and the step decide.
   'POST /api/v1/actions/:id/updates': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
+  'GET /api/v1/learning-products': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'POST /api/v1/learning-products': { who: [ADMIN], token: 'write' },
+  'GET /api/v1/learning-products/:id': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
+  'GET /api/v1/learning-products/:id/reach': { who: [ADMIN, LEAD], token: 'read' },
   // Assurance, as on the pages: evidence files of an action, and the partnership's assurance checks.
   'GET /api/v1/actions/:id/evidence': { who: [ADMIN, LEAD, AGENCY], token: 'read' },
   'POST /api/v1/actions/:id/evidence': { who: [ADMIN, AGENCY], token: 'write' },

@@ -75,6 +75,10 @@ const NOT_SHOWN = new Set([
   // Clocks that may pause are the review's only (notification clocks never pause), and a brand's own page is reached from /admin/brand by a partnership's administrator.
   '/cases/:id/clocks/:clock/pause',
   '/admin/partnerships/:slug/brand',
+  // A recipient's own page of a learning product is reached only from the link in their email
+  // (a token no page shows); src/features/learning-products/routes.test.ts drives its forms.
+  '/read/:token',
+  '/read/:token/follow-up',
 ]);
 const DANGER = /<script>alert|<img src=x onerror|<svg onload/i;
 
@@ -433,7 +437,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/clocks/:clock/pause', '/api/v1/incidents/:id/clocks/:clock/resume',
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
       '/api/v1/incidents/:id/rapid-review/requests', '/api/v1/agency-requests/:id/answer',
-      '/api/v1/publications/:id/recommendations',
+      '/api/v1/publications/:id/recommendations', '/api/v1/learning-products',
       '/api/v1/actions/:id/evidence', '/api/v1/assurance-checks', '/api/v1/assurance-checks/:id/record',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
@@ -486,6 +490,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/publications/:id/recommendations', url: `/api/v1/publications/${archived.id}/recommendations`, body: { number: '12', text: 'Ask who visits the home.', madeOn: today, themes: ['professional-curiosity'], agencyIds: [agencyId], response: 'not-accepted', responseReasons: 'Reasons.' } },
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
+      { method: 'POST', route: '/api/v1/learning-products', url: '/api/v1/learning-products', body: { kind: 'seven-minute-briefing', title: 'Neglect: a thematic briefing', slug: 'neglect-hostile', sections: { background: 'Background.', questions: 'A question?' }, publicationIds: [], public: false } },
       // Evidence files are sent as multipart/form-data: a JSON body of any shape is refused (415).
       { method: 'POST', route: '/api/v1/actions/:id/evidence', url: `/api/v1/actions/${recommendationAction.id}/evidence`, body: { stage: 'completion' } },
       { method: 'POST', route: '/api/v1/assurance-checks', url: '/api/v1/assurance-checks', body: { dueOn: today, focus: 'Every open action.' } },

@@ -1,4 +1,8 @@
 import { seedDemoIfEmpty } from '../../features/demo/service.ts';
+import { runReminders } from '../../features/reminders/service.ts';
+import { jobLinkBase } from '../../platform/config/link-base.ts';
+import { sendDueFollowUps } from '../../features/learning-products/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
 import { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
 import { runTaskMail, TASK_MAIL_EVERY_MS } from '../../features/tasks/mail.ts';
 import { loadConfig } from '../../platform/config/config.ts';
@@ -52,7 +56,17 @@ export const serveCommand: Command = {
       const log = app.log;
       reminders = scheduleReminders(
         { db: database.db, cipher, mailer, config },
-        { onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'), onError: (err) => log.error({ err }, 'reminders run failed') },
+        {
+          onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'),
+          onError: (err) => log.error({ err }, 'reminders run failed'),
+          // The same run sends the learning products' follow-up questions that are due (each once, whatever the instances).
+          run: async (d) => {
+            const result = await runReminders(d);
+            const followUps = await sendDueFollowUps(d.db, d.mailer, jobLinkBase(config), (trx, entry) => recordAudit(trx, { ...entry, actor: null }));
+            if (followUps.sent || followUps.failed) log.info({ learningFollowUps: followUps }, 'learning follow-up questions sent');
+            return result;
+          },
+        },
       );
       // Emails of tasks handed to people: every minute (each goes once, whatever the instances).
       taskMail = scheduleJob(() => runTaskMail({ db: database.db, mailer, config }), {

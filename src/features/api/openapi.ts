@@ -19,6 +19,7 @@ import { PUBLIC_API_TAG, publicApiPaths, publicApiSchemas } from '../repository/
 import { REVIEW_API_TAG, reviewApiPaths, reviewApiSchemas } from '../reviews/api.ts';
 import { RAPID_REVIEW_API_TAG, rapidReviewApiPaths, rapidReviewApiSchemas } from '../rapid-reviews/api.ts';
 import { LEARNING_API_TAG, learningApiPaths, learningApiSchemas } from '../learning/api.ts';
+import { LEARNING_PRODUCTS_API_TAG, learningProductApiPaths, learningProductApiSchemas } from '../learning-products/api.ts';
 import { ASSURANCE_API_TAG, assuranceApiPaths, assuranceApiSchemas } from '../learning/assurance-api.ts';
 import { recurringApiPaths, recurringApiSchemas } from '../learning/recurring-routes.ts';
 import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/api.ts';
@@ -142,6 +143,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       RAPID_REVIEW_API_TAG,
       REVIEW_API_TAG,
       LEARNING_API_TAG,
+      LEARNING_PRODUCTS_API_TAG,
       ASSURANCE_API_TAG,
       REPORTS_API_TAG,
       PUBLIC_API_TAG,
@@ -310,6 +312,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       ...rapidReviewApiPaths(),
       ...reviewApiPaths(),
       ...learningApiPaths(),
+      ...learningProductApiPaths(),
       ...assuranceApiPaths(),
       ...recurringApiPaths(LEARNING_API_TAG.name),
       ...reportApiPaths(),
@@ -343,6 +346,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
         ...rapidReviewApiSchemas(),
         ...reviewApiSchemas(),
         ...learningApiSchemas(),
+        ...learningProductApiSchemas(),
         ...assuranceApiSchemas(),
         ...recurringApiSchemas(),
         ...reportApiSchemas(),

@@ -6,6 +6,7 @@ import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoTracker } from '../learning/demo-tracker.ts';
+import { seedDemoLearningProducts } from '../learning-products/demo.ts';
 import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
@@ -133,6 +134,8 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     // (what the recurring learning already recorded is left as it is, as any re-import would).
     await seedDemoTracker(db, cipher, partnership.id, todayInLondon(new Date()));
   }
+  // A thematic briefing drawing on two of the published reviews, with its reach.
+  await seedDemoLearningProducts(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('la.lead@northmoor.example'));
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };

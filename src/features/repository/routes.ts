@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RESPONSE_LABELS } from '../../domain/learning/actions.ts';
 import { publishedRecommendations } from '../learning/service.ts';
+import { publicProducts } from '../learning-products/service.ts';
+import { KIND_LABELS } from '../../domain/learning-products/products.ts';
 import { formatDateForDisplay } from '../../domain/calendar/date-only.ts';
 import {
   AGE_BAND_LABELS,
@@ -320,14 +322,15 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   app.get(`/reviews/:slug(${SLUG_ROUTE})`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
     if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
-    const [themes, brand, recommendations] = await Promise.all([
+    const [themes, brand, recommendations, products] = await Promise.all([
       themeMap(),
       brandOf(db, publication.partnership.id),
       publishedRecommendations(db, { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId }),
+      publicProducts(db, { publicationId: publication.id }),
     ]);
     const view = reviewView(publication, themes);
     const back = backLinkFrom((req.query as Record<string, unknown>).from);
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back, recommendations, responses: RESPONSE_LABELS });
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back, recommendations, responses: RESPONSE_LABELS, products: products.map((x) => ({ href: `/learning/products/${x.slug}`, title: x.title, kind: KIND_LABELS[x.kind], partnership: x.partnershipName })) });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
@@ -347,11 +350,16 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   // ---- Learning library ------------------------------------------------------------------------
 
   app.get('/learning', PUBLIC, async (req, reply) => {
-    const [themes, counts] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db, req.brand?.partnershipId)]);
+    const [themes, counts, products] = await Promise.all([listThemes(db, { includeRetired: true }), learningCountsByTheme(db, req.brand?.partnershipId), publicProducts(db, { partnershipId: req.brand?.partnershipId })]);
     const items = themes
       .filter((t) => (counts.get(t.key) ?? 0) > 0)
       .map((t) => ({ href: `/learning/${t.key}`, label: t.label, count: counts.get(t.key) ?? 0 }));
-    return reply.render('repository/views/learning.njk', { pageTitle: 'Learning from reviews', themes: items });
+    return reply.render('repository/views/learning.njk', {
+      pageTitle: 'Learning from reviews',
+      themes: items,
+      // Thematic briefings and Learning on a Page documents drawing on several reviews.
+      products: products.map((x) => ({ href: `/learning/products/${x.slug}`, title: x.title, kind: KIND_LABELS[x.kind], partnership: x.partnershipName, publishedAt: x.publishedAt })),
+    });
   });
 
   app.get('/learning/:themeKey', PUBLIC, async (req, reply) => {

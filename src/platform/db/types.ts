@@ -626,6 +626,88 @@ export interface ActionUpdatesTable {
   created_at: Generated<Date>;
 }
 
+export type LearningProductKind = 'seven-minute-briefing' | 'learning-on-a-page';
+export type LearningProductStatus = 'draft' | 'in-review' | 'published';
+
+export interface LearningProductsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  kind: LearningProductKind;
+  title: string;
+  slug: string;
+  theme: string | null;
+  sections: ColumnType<Record<string, string>, string, string>;
+  status: Generated<LearningProductStatus>;
+  public: Generated<boolean>;
+  submitted_by: string | null;
+  submitted_at: Date | null;
+  approved_by: string | null;
+  approved_by_name: string | null;
+  approved_at: Date | null;
+  published_at: Date | null;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface LearningProductSourcesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  product_id: string;
+  publication_id: string | null;
+  incident_id: string | null;
+}
+
+export interface DistributionListsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  name: string;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface DistributionListMembersTable {
+  id: Generated<string>;
+  partnership_id: string;
+  list_id: string;
+  email: string;
+  agency_id: string | null;
+}
+
+export interface LearningSendsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  product_id: string;
+  list_id: string | null;
+  list_name: string;
+  follow_up_days: number;
+  sent_by: string | null;
+  sent_at: Generated<Date>;
+}
+
+export interface LearningRecipientsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  send_id: string;
+  product_id: string;
+  email: string;
+  agency_id: string | null;
+  token_hash: string;
+  expires_at: Date;
+  emailed_at: Date | null;
+  first_opened_at: Date | null;
+  opens: Generated<number>;
+  acknowledged_at: Date | null;
+  reflection_enc: string | null;
+  follow_up_due_at: Date;
+  follow_up_sent_at: Date | null;
+  follow_up_token_hash: string | null;
+  follow_up_answer_enc: string | null;
+  follow_up_answered_at: Date | null;
+}
+
 /** Learning assurance (migrations/0035_learning_assurance.sql). */
 export interface ActionEvidenceFilesTable {
   id: Generated<string>;
@@ -762,6 +844,12 @@ export interface DB {
   recommendations: RecommendationsTable;
   recommendation_actions: RecommendationActionsTable;
   action_updates: ActionUpdatesTable;
+  learning_products: LearningProductsTable;
+  learning_product_sources: LearningProductSourcesTable;
+  distribution_lists: DistributionListsTable;
+  distribution_list_members: DistributionListMembersTable;
+  learning_sends: LearningSendsTable;
+  learning_recipients: LearningRecipientsTable;
   action_evidence_files: ActionEvidenceFilesTable;
   action_escalations: ActionEscalationsTable;
   assurance_checks: AssuranceChecksTable;

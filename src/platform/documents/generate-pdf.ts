@@ -136,3 +136,65 @@ export async function renderImageOnlyPdf(pageCount: number, textPages: number[] 
   }
   return Buffer.from(await doc.save());
 }
+
+export type OnePagePdf = {
+  title: string;
+  /** A line under the title: the kind of document and who published it. */
+  subtitle: string;
+  sections: { heading: string; text: string }[];
+  /** The last line: where to read it online, and when it was published. */
+  footer: string;
+};
+
+/**
+ * A one-page document for team meetings and noticeboards (a 7-minute briefing, a Learning on a
+ * Page): title, subtitle, then each section's heading and paragraphs. The body's type shrinks
+ * (11 pt down to 7 pt) until it all fits on one A4 page; what still does not fit ends with a note
+ * to read the rest online. pdf-lib writes no structure tree, so the document carries what it
+ * can for assistive technology: its title (shown as the window title), language and subject.
+ */
+export async function renderOnePagePdf(input: OnePagePdf): Promise<Buffer> {
+  const { doc, fonts } = await newDocument(input.title);
+  doc.setLanguage('en-GB');
+  doc.setSubject(input.subtitle);
+  doc.setAuthor(input.subtitle);
+  doc.catalog.set(doc.context.obj('ViewerPreferences'), doc.context.obj({ DisplayDocTitle: true }));
+  const width = A4[0] - 2 * MARGIN - 6;
+  type Line = { text: string; bold: boolean; size: number; gap: number };
+  const layout = (size: number): Line[] => {
+    const lines: Line[] = [];
+    const add = (text: string, bold: boolean, s: number, gapAfter: number) => {
+      const font = bold ? fonts.bold : fonts.regular;
+      const wrapped = wrapText(encodableText(fonts, text), width, (x) => font.widthOfTextAtSize(x, s));
+      wrapped.forEach((t, i) => lines.push({ text: t, bold, size: s, gap: i === wrapped.length - 1 ? gapAfter : 0 }));
+    };
+    add(input.title, true, TITLE_SIZE, 4);
+    add(input.subtitle, false, size, size);
+    for (const s of input.sections) {
+      add(s.heading, true, size + 2, 2);
+      for (const para of s.text.split(/\n+/)) if (para.trim()) add(para.trim(), false, size, size * 0.4);
+      lines[lines.length - 1].gap += size * 0.6;
+    }
+    return lines;
+  };
+  const heightOf = (lines: Line[]) => lines.reduce((h, l) => h + l.size * 1.3 + l.gap, 0);
+  const available = A4[1] - 2 * MARGIN - 30;
+  let size = BODY_SIZE;
+  let lines = layout(size);
+  while (heightOf(lines) > available && size > 7) lines = layout((size -= 0.5));
+  const page = doc.addPage(A4);
+  let y = A4[1] - MARGIN;
+  const footerLines = wrapText(encodableText(fonts, input.footer), width, (x) => fonts.regular.widthOfTextAtSize(x, 8));
+  for (const l of lines) {
+    const h = l.size * 1.3;
+    if (y - h < MARGIN + 30) {
+      page.drawText(encodableText(fonts, 'This does not all fit on one page: read the rest online.'), { x: MARGIN, y: y - 10, size: 8, font: fonts.bold, color: rgb(0.1, 0.1, 0.1) });
+      break;
+    }
+    y -= h;
+    page.drawText(l.text, { x: MARGIN, y, size: l.size, font: l.bold ? fonts.bold : fonts.regular, color: rgb(0.1, 0.1, 0.1) });
+    y -= l.gap;
+  }
+  footerLines.forEach((t, i) => page.drawText(t, { x: MARGIN, y: MARGIN - i * 10, size: 8, font: fonts.regular, color: rgb(0.2, 0.2, 0.2) }));
+  return Buffer.from(await doc.save({ useObjectStreams: true }));
+}

@@ -21,6 +21,8 @@ import { assuranceApiRoutes } from '../../features/learning/assurance-api.ts';
 import { assuranceRoutes } from '../../features/learning/assurance-routes.ts';
 import { evidenceRoutes } from '../../features/learning/evidence-routes.ts';
 import { learningApiRoutes } from '../../features/learning/api.ts';
+import { learningProductRoutes } from '../../features/learning-products/routes.ts';
+import { learningProductApiRoutes } from '../../features/learning-products/api.ts';
 import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
 import { reportRoutes } from '../../features/reports/routes.ts';
 import { reportApiRoutes } from '../../features/reports/api.ts';
@@ -69,7 +71,7 @@ declare module 'fastify' {
  * single-use tokens in invitation and password-reset links, nor calendar feed tokens.
  */
 export function loggablePath(url: string): string {
-  return url.split('?')[0].replace(/\/(invitation|password-reset|calendar)\/[^/]+/, '/$1/[token]');
+  return url.split('?')[0].replace(/\/(invitation|password-reset|calendar|read)\/[^/]+/, '/$1/[token]');
 }
 
 /**
@@ -148,6 +150,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(trackerRoutes);
   await app.register(publicationRecommendationRoutes);
   await app.register(learningApiRoutes);
+  await app.register(learningProductRoutes);
+  await app.register(learningProductApiRoutes);
   await app.register(evidenceRoutes);
   await app.register(assuranceRoutes);
   await app.register(assuranceApiRoutes);

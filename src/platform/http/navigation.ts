@@ -29,6 +29,7 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
   if (can(p, 'review:work') || can(p, 'case:read')) items.push({ href: '/cases/reviews', text: 'Reviews' });
   if (can(p, 'agency-request:respond')) items.push({ href: '/agency-requests', text: 'Requests to your agency' });
   if (can(p, 'case:read') || can(p, 'agency-request:respond')) items.push({ href: '/actions', text: 'Actions' });
+  if (can(p, 'case:read') || can(p, 'agency-request:respond')) items.push({ href: '/learning-products', text: 'Briefings' });
   if (can(p, 'case:read') || can(p, 'panel:read')) items.push({ href: '/learning/recurring', text: 'Recurring learning' });
   if (can(p, 'publication:manage')) items.push({ href: '/publications', text: 'Publications' });
   if (can(p, 'figures:read')) items.push({ href: '/reports/figures', text: 'Figures' });
