@@ -52,7 +52,7 @@ describe('cspr reminders run', () => {
   it('sends the overdue escalation once, to the outbox, and says what it sent', async () => {
     const first = await cspr('reminders', 'run');
     expect(first.code).toBe(0);
-    expect(first.out).toMatch(/Reminders sent: 0 before due, 0 on the day, [1-9]\d* overdue, [01] weekly digests\./);
+    expect(first.out).toMatch(/Reminders sent: 0 before due, 0 on the day, [1-9]\d* overdue, [01] weekly digests; overdue actions: 0 to the owning agency, 0 escalated to the partnership\./);
     const mail = outbox(dataDir).filter((m) => m.subject.startsWith('Overdue: '));
     expect(mail.length).toBeGreaterThan(0);
     expect(mail[0].to).toBe('admin@example.org');
@@ -61,7 +61,7 @@ describe('cspr reminders run', () => {
     for (const m of outbox(dataDir)) for (const secret of IDENTIFYING) expect(m.raw).not.toContain(secret);
 
     const second = await cspr('reminders', 'run');
-    expect(second.out).toBe('Reminders sent: 0 before due, 0 on the day, 0 overdue, 0 weekly digests.\nTask emails sent: 0 at once, 0 daily digests.');
+    expect(second.out).toBe('Reminders sent: 0 before due, 0 on the day, 0 overdue, 0 weekly digests; overdue actions: 0 to the owning agency, 0 escalated to the partnership.\nTask emails sent: 0 at once, 0 daily digests.');
     expect(outbox(dataDir).length).toBe(mail.length + (first.out.includes('1 weekly') ? 1 : 0));
   }, 60_000);
 
