@@ -25,11 +25,26 @@ export type ServeProcess = { url: string; output(): string; stop(): Promise<numb
 
 /** A free TCP port on loopback. */
 export async function freePort(): Promise<number> {
+  // A port below the kernel's ephemeral range (32768 and up on Linux): a port the kernel handed out
+  // with listen(0) could be handed again, to another test's socket or an outgoing connection, in
+  // the seconds a server takes to start (seen as EADDRINUSE when npm start seeded the demo data).
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    if (await canListen(port)) return port;
+  }
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
 }
 
 /** `cspr serve` on a free port, as an operator starts it, once it says it is ready; stop() sends SIGTERM. */
