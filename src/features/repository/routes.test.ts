@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addPartnership } from '../partnerships/service.ts';
+import { forgetSearches } from '../../platform/search/search.ts';
+import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addPublication, CatalogueError, getPublication, withdrawPublicationFile, type NewPublication } from './catalogue.ts';
 
 const LEARNING = {
@@ -311,6 +313,22 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       const home = (await get('/')).body;
       expect(home).toContain('action="/search"');
       expect(home).toContain('Bruising in non-mobile babies');
+    });
+
+    it('shows a review published a moment ago among the newest at once, though the list is kept between visits', async () => {
+      expect((await get('/')).body).not.toContain('Published a moment ago (fictional)');
+      const db = t.app.deps.database.db;
+      const added = await addPublication(db, {
+        source: 'import', partnershipId: south, title: 'Published a moment ago (fictional)', summary: 'A fictional review.',
+        reviewType: 'thematic', themes: [], publishedOn: todayInLondon(new Date()),
+      });
+      try {
+        expect((await get('/')).body).toContain('Published a moment ago (fictional)');
+      } finally {
+        await db.deleteFrom('publication_chunks').where('publication_id', '=', added.id).execute();
+        await db.deleteFrom('publications').where('id', '=', added.id).execute();
+        forgetSearches();
+      }
     });
   });
 

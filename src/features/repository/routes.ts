@@ -16,7 +16,7 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { catalogueGeneration, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { brandOf } from '../partnerships/brand.ts';
 import { publicBrand } from '../partnerships/brand-hosts.ts';
@@ -509,8 +509,28 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 }
 
 /** The newest publications, for the start page. */
-export async function newestForStartPage(app: FastifyInstance, limit = 5) {
-  const rows = await latestPublications(app.deps.database.db, { limit });
+type NewestReview = { href: string; title: string; partnership: string; publishedOn: string; reviewType: string };
+
+/**
+ * The start page's newest reviews, kept like the searches (see search.ts): read once and kept for a
+ * minute, and read again at once when this process changes the catalogue. Read on every visit, they
+ * were the one query behind each anonymous start page.
+ */
+const NEWEST_MS = 60_000;
+const newestKept = new WeakMap<object, { at: number; generation: number; limit: number; reviews: NewestReview[] }>();
+
+export async function newestForStartPage(app: FastifyInstance, limit = 5): Promise<NewestReview[]> {
+  const db = app.deps.database.db;
+  const kept = newestKept.get(db);
+  if (kept && kept.limit === limit && kept.generation === catalogueGeneration() && Date.now() - kept.at < NEWEST_MS) return kept.reviews;
+  const generation = catalogueGeneration();
+  const reviews = await readNewest(db, limit);
+  newestKept.set(db, { at: Date.now(), generation, limit, reviews });
+  return reviews;
+}
+
+async function readNewest(db: FastifyInstance['deps']['database']['db'], limit: number): Promise<NewestReview[]> {
+  const rows = await latestPublications(db, { limit });
   return rows.map((r) => ({
     href: `/reviews/${r.slug}`,
     title: r.title,

@@ -151,6 +151,11 @@ const cache = new Map<string, { at: number; outcome: SearchOutcome }>();
 const inFlight = new Map<string, Promise<SearchOutcome>>();
 let generation = 0;
 
+/** Counts the catalogue's changes in this process: a value kept beside it is stale once this moves. */
+export function catalogueGeneration(): number {
+  return generation;
+}
+
 /** Call after the catalogue changes: the next searches see the change. */
 export function forgetSearches(): void {
   generation++;
