@@ -1,4 +1,7 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
+
+export { jsonSchema, type JsonSchema };
 import {
   createdSchema,
   deadlineListSchema,
@@ -30,7 +33,6 @@ import { REPORTS_API_TAG, reportApiPaths, reportApiSchemas } from '../reports/ap
  * checks that every /api/v1 route in the app's route table is described here.
  */
 
-export type JsonSchema = Record<string, unknown>;
 
 type Parameter = { name: string; in: 'path' | 'query' | 'header'; required: boolean; description: string; schema: JsonSchema };
 
@@ -61,12 +63,6 @@ export type OpenApiDocument = {
   components: { securitySchemes: Record<string, Record<string, string>>; schemas: Record<string, JsonSchema> };
 };
 
-/** A zod schema as JSON Schema (2020-12, the dialect of OpenAPI 3.1), without the $schema key. */
-export function jsonSchema(schema: z.ZodType, io: 'input' | 'output' = 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
 const json = (name: string) => ({ 'application/json': { schema: ref(name) } });

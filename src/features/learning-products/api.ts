@@ -8,6 +8,7 @@ import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf } from '../cases/request-context.ts';
 import { AGENCY, READ, WRITE } from './routes.ts';
 import { addProduct, listProducts, loadProduct, productAccess, productPartnership, productScope, reachOf, type ProductSummary, type ProductView } from './service.ts';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * Learning products and their reach in the JSON API, for partnerships' and agencies' own
@@ -137,13 +138,7 @@ export async function learningProductApiRoutes(app: FastifyInstance): Promise<vo
   });
 }
 
-type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 export const LEARNING_PRODUCTS_API_TAG = {
   name: 'Learning products',
@@ -204,9 +199,9 @@ export function learningProductApiPaths() {
 
 export function learningProductApiSchemas(): Record<string, JsonSchema> {
   return {
-    LearningProduct: schemaOf(productSchema, 'output'),
-    LearningProductList: schemaOf(productListSchema, 'output'),
-    LearningProductCreate: schemaOf(productCreateSchema, 'input'),
-    LearningProductReach: schemaOf(reachSchema, 'output'),
+    LearningProduct: jsonSchema(productSchema, 'output'),
+    LearningProductList: jsonSchema(productListSchema, 'output'),
+    LearningProductCreate: jsonSchema(productCreateSchema, 'input'),
+    LearningProductReach: jsonSchema(reachSchema, 'output'),
   };
 }

@@ -11,10 +11,10 @@ import { getPublicationById } from '../repository/catalogue.ts';
 import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
-  actionPartnership,
+  
   addAction,
   addRecommendation,
-  learningScope,
+  
   listActions,
   loadAction,
   loadRecommendation,
@@ -27,7 +27,8 @@ import {
   type RecommendationView,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
-import { reviewForRecommendations } from './review-access.ts';
+import { reviewForRecommendations, visibleAction } from './review-access.ts';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * Learning into practice in the JSON API, for agencies' own systems: a review's recommendations,
@@ -239,13 +240,9 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   });
 
   async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
-    const { id } = req.params as { id: string };
-    const action = await loadAction(db, cipher, learningScope(req.principal!), id, today());
-    if (action && actionAccess(req.principal, action).read) return action;
-    const from = action?.partnershipId ?? (await actionPartnership(db, id));
-    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: id, outcome: 'refused' });
-    sendProblem(reply, 404, 'Not found', 'There is no action with this id that you may see.');
-    return null;
+    const action = await visibleAction(req, db, cipher, (req.params as { id: string }).id);
+    if (!action) sendProblem(reply, 404, 'Not found', 'There is no action with this id that you may see.');
+    return action;
   }
 
   app.get('/api/v1/actions/:id', access(SEE_ACTIONS), async (req, reply) => {
@@ -280,13 +277,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 export const LEARNING_API_TAG = { name: 'Learning into practice', description: 'Recommendations of a review, the actions that carry them out, and updates on those actions. An agency reaches only its own agency’s actions.' };
 
@@ -403,12 +394,12 @@ export function learningApiPaths() {
 
 export function learningApiSchemas(): Record<string, JsonSchema> {
   return {
-    Recommendation: schemaOf(recommendationSchema, 'output'),
-    RecommendationList: schemaOf(recommendationListSchema, 'output'),
-    RecommendationCreate: schemaOf(recommendationCreateSchema, 'input'),
-    Action: schemaOf(actionDetailSchema, 'output'),
-    ActionList: schemaOf(actionListSchema, 'output'),
-    ActionCreate: schemaOf(actionCreateSchema, 'input'),
-    ActionUpdate: schemaOf(actionUpdateSchema, 'input'),
+    Recommendation: jsonSchema(recommendationSchema, 'output'),
+    RecommendationList: jsonSchema(recommendationListSchema, 'output'),
+    RecommendationCreate: jsonSchema(recommendationCreateSchema, 'input'),
+    Action: jsonSchema(actionDetailSchema, 'output'),
+    ActionList: jsonSchema(actionListSchema, 'output'),
+    ActionCreate: jsonSchema(actionCreateSchema, 'input'),
+    ActionUpdate: jsonSchema(actionUpdateSchema, 'input'),
   };
 }

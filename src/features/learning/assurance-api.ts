@@ -26,7 +26,9 @@ import {
   type EvidenceFile,
 } from './evidence.ts';
 import { OWN_AGENCY, READ, WRITE } from './permissions.ts';
-import { actionAccess, actionPartnership, learningScope, loadAction, type ActionDetail } from './service.ts';
+import { actionAccess, type ActionDetail } from './service.ts';
+import { visibleAction } from './review-access.ts';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * Assurance in the JSON API, with the same checks as the pages: an action's evidence files (list,
@@ -105,13 +107,9 @@ export async function assuranceApiRoutes(app: FastifyInstance): Promise<void> {
   await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: EVIDENCE_MAX_BYTES, files: 1, fields: 10, fieldSize: 10_000, parts: 12 } });
 
   async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
-    const { id } = req.params as { id: string };
-    const action = await loadAction(db, cipher, learningScope(req.principal!), id, today());
-    if (action && actionAccess(req.principal, action).read) return action;
-    const from = action?.partnershipId ?? (await actionPartnership(db, id));
-    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: id, outcome: 'refused' });
-    sendProblem(reply, 404, 'Not found', 'There is no action with this id that you may see.');
-    return null;
+    const action = await visibleAction(req, db, cipher, (req.params as { id: string }).id);
+    if (!action) sendProblem(reply, 404, 'Not found', 'There is no action with this id that you may see.');
+    return action;
   }
 
   app.get('/api/v1/actions/:id/evidence', access(SEE_ACTIONS), async (req, reply) => {
@@ -231,13 +229,7 @@ export async function assuranceApiRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 export const ASSURANCE_API_TAG = { name: 'Learning assurance', description: 'Evidence files of actions, escalations of overdue actions, and the partnership’s scheduled assurance checks of its action plans.' };
 
@@ -332,11 +324,11 @@ export function assuranceApiPaths() {
 
 export function assuranceApiSchemas(): Record<string, JsonSchema> {
   return {
-    ActionEvidence: schemaOf(evidenceSchema, 'output'),
-    ActionEvidenceList: schemaOf(evidenceListSchema, 'output'),
-    AssuranceCheck: schemaOf(checkSchema, 'output'),
-    AssuranceCheckList: schemaOf(checkListSchema, 'output'),
-    AssuranceCheckSchedule: schemaOf(checkScheduleSchema, 'input'),
-    AssuranceCheckRecord: schemaOf(checkRecordSchema, 'input'),
+    ActionEvidence: jsonSchema(evidenceSchema, 'output'),
+    ActionEvidenceList: jsonSchema(evidenceListSchema, 'output'),
+    AssuranceCheck: jsonSchema(checkSchema, 'output'),
+    AssuranceCheckList: jsonSchema(checkListSchema, 'output'),
+    AssuranceCheckSchedule: jsonSchema(checkScheduleSchema, 'input'),
+    AssuranceCheckRecord: jsonSchema(checkRecordSchema, 'input'),
   };
 }

@@ -6,7 +6,7 @@ import { sendDownload } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { Problems, text, type FormBody } from '../../platform/http/form-body.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
-import { actorOf, today } from '../cases/request-context.ts';
+import { actorOf } from '../cases/request-context.ts';
 import {
   addEvidenceFile,
   cleanEvidenceName,
@@ -22,7 +22,8 @@ import {
   type EvidenceStage,
 } from './evidence.ts';
 import { OWN_AGENCY, READ, WRITE } from './permissions.ts';
-import { actionAccess, actionPartnership, learningScope, loadAction, type ActionDetail } from './service.ts';
+import { actionAccess, type ActionDetail } from './service.ts';
+import { visibleAction } from './review-access.ts';
 
 /**
  * Evidence files on the pages: the owning agency (or the business unit) attaches files to an action
@@ -41,13 +42,9 @@ export async function evidenceRoutes(app: FastifyInstance): Promise<void> {
 
   /** The action at :actionId if the person may see it; otherwise not found (a refusal audited). */
   async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
-    const { actionId } = req.params as { actionId: string };
-    const action = await loadAction(db, cipher, learningScope(req.principal!), actionId, today());
-    if (action && actionAccess(req.principal, action).read) return action;
-    const from = action?.partnershipId ?? (await actionPartnership(db, actionId));
-    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: actionId, outcome: 'refused' });
-    notFoundPage(reply);
-    return null;
+    const action = await visibleAction(req, db, cipher, (req.params as { actionId: string }).actionId);
+    if (!action) notFoundPage(reply);
+    return action;
   }
 
   /** The action if the person may add evidence to it (its owning agency or the business unit); otherwise a refusal. */

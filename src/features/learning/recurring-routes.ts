@@ -9,6 +9,7 @@ import { actorOf } from '../cases/request-context.ts';
 import { themeOptions } from './service.ts';
 import { READ, WRITE } from './permissions.ts';
 import { checkDecision, recordDecision, recurringGroups, type DecisionInput, type RecurringGroupView, type RecurringView } from './recurring-service.ts';
+import { jsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * Recurring learning, on a page and in the API: recommendations that say much the same thing
@@ -197,7 +198,5 @@ export function recurringApiPaths(tag: string) {
 }
 
 export function recurringApiSchemas(): Record<string, Record<string, unknown>> {
-  const out = z.toJSONSchema(recurringSchema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete out.$schema;
-  return { RecurringLearning: out };
+  return { RecurringLearning: jsonSchema(recurringSchema) };
 }

@@ -9,7 +9,7 @@ import { actorOf, today } from '../cases/request-context.ts';
 import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
-  actionPartnership,
+  
   addAction,
   addRecommendation,
   agenciesOf,
@@ -28,7 +28,7 @@ import {
   type RecommendationView,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
-import { reviewForRecommendations } from './review-access.ts';
+import { reviewForRecommendations, visibleAction } from './review-access.ts';
 import { actionAssurance, actionsAssurance } from './assurance-view.ts';
 
 /**
@@ -324,13 +324,9 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
 
   /** The action at :actionId if the person may see it; otherwise not found (a refusal audited). */
   async function actionFor(req: FastifyRequest, reply: FastifyReply): Promise<ActionDetail | null> {
-    const { actionId } = req.params as { actionId: string };
-    const action = await loadAction(db, cipher, learningScope(req.principal!), actionId, today());
-    if (action && actionAccess(req.principal, action).read) return action;
-    const from = action?.partnershipId ?? (await actionPartnership(db, actionId));
-    if (from) await req.audit({ action: 'access-refused', permission: OWN_AGENCY, partnershipId: from, recordType: 'recommendation-action', recordId: actionId, outcome: 'refused' });
-    notFoundPage(reply);
-    return null;
+    const action = await visibleAction(req, db, cipher, (req.params as { actionId: string }).actionId);
+    if (!action) notFoundPage(reply);
+    return action;
   }
 
   async function renderAction(reply: FastifyReply, req: FastifyRequest, action: ActionDetail, extra: Record<string, unknown> = {}) {

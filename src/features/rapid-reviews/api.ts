@@ -7,6 +7,7 @@ import { sendProblem } from '../../platform/http/errors.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { STATES, type May } from '../../domain/workflow/incident-workflow.ts';
 import { incidentPartnership } from '../cases/service.ts';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 import { cleanFileName, detectFileType, MAX_FILE_BYTES, uploadProblem } from './files.ts';
 import {
   addMeeting,
@@ -392,13 +393,7 @@ export async function rapidReviewApiRoutes(app: FastifyInstance): Promise<void> 
   });
 }
 
-type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 export const RAPID_REVIEW_API_TAG = {
   name: 'Rapid reviews',
@@ -525,14 +520,14 @@ export function rapidReviewApiPaths() {
 
 export function rapidReviewApiSchemas(): Record<string, JsonSchema> {
   return {
-    RapidReview: schemaOf(rapidReviewSchema, 'output'),
-    RapidReviewDecision: schemaOf(rapidReviewDecisionSchema, 'input'),
-    RapidReviewDate: schemaOf(rapidReviewDateSchema, 'input'),
-    RapidReviewResponse: schemaOf(rapidReviewResponseSchema, 'input'),
-    RapidReviewMeeting: schemaOf(rapidReviewMeetingSchema, 'input'),
-    RapidReviewSignOff: schemaOf(rapidReviewSignOffSchema, 'input'),
-    AgencyRequestsSend: schemaOf(agencyRequestsSendSchema, 'input'),
-    AgencyAnswer: schemaOf(agencyAnswerSchema, 'input'),
-    AgencyRequest: schemaOf(agencyRequestSchema, 'output'),
+    RapidReview: jsonSchema(rapidReviewSchema, 'output'),
+    RapidReviewDecision: jsonSchema(rapidReviewDecisionSchema, 'input'),
+    RapidReviewDate: jsonSchema(rapidReviewDateSchema, 'input'),
+    RapidReviewResponse: jsonSchema(rapidReviewResponseSchema, 'input'),
+    RapidReviewMeeting: jsonSchema(rapidReviewMeetingSchema, 'input'),
+    RapidReviewSignOff: jsonSchema(rapidReviewSignOffSchema, 'input'),
+    AgencyRequestsSend: jsonSchema(agencyRequestsSendSchema, 'input'),
+    AgencyAnswer: jsonSchema(agencyAnswerSchema, 'input'),
+    AgencyRequest: jsonSchema(agencyRequestSchema, 'output'),
   };
 }

@@ -9,6 +9,7 @@ import { today } from '../cases/request-context.ts';
 import { auditedScope, FIGURES } from './routes.ts';
 import { parseFiguresQuery } from './schemas.ts';
 import { figuresFor } from './service.ts';
+import { jsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * The figures in the JSON API, for agencies' and the Panel's own reporting tools: the same
@@ -84,11 +85,6 @@ export async function reportApiRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-function schemaOf(schema: z.ZodType): Record<string, unknown> {
-  const out = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
-  delete out.$schema;
-  return out;
-}
 
 export const REPORTS_API_TAG = { name: 'Reports', description: 'Figures of partnerships’ reviews for a period: counts and timeliness only, never a child’s details.' };
 
@@ -124,5 +120,5 @@ export function reportApiPaths() {
 }
 
 export function reportApiSchemas(): Record<string, Record<string, unknown>> {
-  return { Figures: schemaOf(figuresSchema) };
+  return { Figures: jsonSchema(figuresSchema) };
 }

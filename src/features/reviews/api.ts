@@ -10,6 +10,7 @@ import { can } from '../../platform/auth/policy.ts';
 import { actorOf, mayIn, today } from '../cases/request-context.ts';
 import { checkPublishing, loadPublishing, publishBlockers, publishReview } from './publish.ts';
 import { addEntry, findReview, loadReview, mayAddEntry, reviewAccess, type ReviewView } from './service.ts';
+import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
  * The review of a case in the JSON API: read it, and add to its log. The same services and checks
@@ -181,13 +182,7 @@ export async function reviewApiRoutes(app: FastifyInstance): Promise<void> {
   });
 }
 
-type JsonSchema = Record<string, unknown>;
 
-function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
-  delete out.$schema;
-  return out;
-}
 
 export const REVIEW_API_TAG = { name: 'Reviews', description: 'A case’s review once the partners decided to hold one: read it, add to its log. Reviewers reach only the reviews they lead.' };
 
@@ -261,5 +256,5 @@ export function reviewApiPaths() {
 }
 
 export function reviewApiSchemas(): Record<string, JsonSchema> {
-  return { Review: schemaOf(reviewSchema, 'output'), ReviewEntryCreate: schemaOf(entryCreateSchema, 'input') };
+  return { Review: jsonSchema(reviewSchema, 'output'), ReviewEntryCreate: jsonSchema(entryCreateSchema, 'input') };
 }
