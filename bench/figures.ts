@@ -25,7 +25,7 @@ import { figuresFor } from '../src/features/reports/service.ts';
 import { currentCalendar } from '../src/features/rules/service.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
 import { openBenchDatabase } from './support/bench-database.ts';
-import { figure, percentile } from './support/figures.ts';
+import { figure, timeSequential } from './support/figures.ts';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 200);
@@ -159,20 +159,8 @@ try {
   const cookie = `${SESSION_COOKIE}=${await createSession(db, admin.id, { twoFactor: true })}`;
   const base = `http://127.0.0.1:${PORT}`;
 
-  async function time(label: string, url: string, headers: Record<string, string> = {}, anchor?: string) {
-    for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`, { headers })).arrayBuffer();
-    const times: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i += 1) {
-      const t = performance.now();
-      const res = await fetch(`${base}${url}`, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.log(`${label}: median ${percentile(times, 50).toFixed(1)} ms over ${SEQUENTIAL} requests`);
-    figure({ label: `${label} p95`, value: percentile(times, 95), unit: 'ms', ...(anchor ? { anchor, target: { value: 150, better: 'lower' as const } } : {}) });
-  }
+  const time = (label: string, url: string, headers: Record<string, string> = {}, anchor?: string) =>
+    timeSequential(base, label, url, { requests: SEQUENTIAL, headers, anchor, target: 150 });
   const fy = defaultPeriod(addDays(today, -365));
   await time('start page (anchor)', '/');
   await time(`figures page, a year by quarter (${n.incidents} cases, ${n.actions} actions)`, `/reports/figures?from=${fy.from}&to=${fy.to}&by=quarter`, { cookie }, 'start page (anchor) p95');

@@ -13,7 +13,7 @@ import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
 import { withTenant } from '../src/platform/db/tenant.ts';
 import { buildApp } from '../src/platform/http/app.ts';
 import { SESSION_COOKIE } from '../src/platform/http/authentication.ts';
-import { figure, percentile } from './support/figures.ts';
+import { timeSequential } from './support/figures.ts';
 import { openBenchDatabase } from './support/bench-database.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
 
@@ -95,20 +95,8 @@ try {
   const cookie = `${SESSION_COOKIE}=${await createSession(db, admin.id, { twoFactor: true })}`;
   const base = `http://127.0.0.1:${PORT}`;
 
-  async function time(label: string, url: string, headers: Record<string, string> = {}, anchor?: string) {
-    for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`, { headers })).arrayBuffer();
-    const times: number[] = [];
-    for (let i = 0; i < SEQUENTIAL; i += 1) {
-      const t = performance.now();
-      const res = await fetch(`${base}${url}`, { headers });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    console.log(`${label}: median ${percentile(times, 50).toFixed(1)} ms over ${SEQUENTIAL} requests`);
-    figure({ label: `${label} p95`, value: percentile(times, 95), unit: 'ms', ...(anchor ? { anchor, target: { value: 100, better: 'lower' as const } } : {}) });
-  }
+  const time = (label: string, url: string, headers: Record<string, string> = {}, anchor?: string) =>
+    timeSequential(base, label, url, { requests: SEQUENTIAL, headers, anchor, target: 100 });
   await time('start page (anchor)', '/');
   await time(`assurance view /actions (${REVIEWS} reviews)`, '/actions', { cookie }, 'start page (anchor) p95');
   await time('assurance view /actions?overdue=yes', '/actions?overdue=yes', { cookie }, 'start page (anchor) p95');

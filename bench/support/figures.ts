@@ -33,3 +33,24 @@ export function round(value: number): string {
 }
 
 export const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+
+/**
+ * p95 of `requests` sequential GETs of `url` (after 5 to warm up), printed as a figure; with an
+ * anchor, the figure is compared with it and held to `target` milliseconds.
+ */
+export async function timeSequential(base: string, label: string, url: string, options: { requests: number; headers?: Record<string, string>; anchor?: string; target?: number }): Promise<void> {
+  const headers = options.headers ?? {};
+  for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`, { headers })).arrayBuffer();
+  const times: number[] = [];
+  for (let i = 0; i < options.requests; i += 1) {
+    const t = performance.now();
+    const res = await fetch(`${base}${url}`, { headers });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  console.log(`${label}: median ${percentile(times, 50).toFixed(1)} ms over ${options.requests} requests`);
+  const held = options.anchor && options.target !== undefined ? { anchor: options.anchor, target: { value: options.target, better: 'lower' as const } } : {};
+  figure({ label: `${label} p95`, value: percentile(times, 95), unit: 'ms', ...held });
+}
