@@ -283,6 +283,7 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   // A recipient's own page: their emailed link (a random token) is the key, no sign-in.
   'GET /read/:token': anyone,
   'POST /read/:token': anyone,
+  'POST /read/:token/open': anyone,
   'POST /read/:token/follow-up': anyone,
 
   // Publishing (the partnership publishes; the anonymisation check is theirs).

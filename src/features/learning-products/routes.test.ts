@@ -171,17 +171,40 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
   it('records the opening click and the acknowledgement from the link, without signing in', async () => {
     const samToken = tokens[mail.findIndex((m) => m.to === 'sam@school.example.org')];
     const visitor = new TestClient(t.app);
+    const opens = async () => (await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('learning_recipients').select(['opens', 'first_opened_at']).where('partnership_id', '=', p.id).execute())).reduce((n, r) => n + r.opens, 0);
+    // A mail filter fetching the link (twice) records nothing and sees only the invitation to open it.
+    for (const fetcher of [new TestClient(t.app), new TestClient(t.app)]) {
+      const scanned = await fetcher.get(`/read/${samToken}`);
+      expect(scanned.statusCode).toBe(200);
+      expect(textOf(scanned.body)).toContain('Open the learning');
+      expect(textOf(scanned.body)).not.toContain('Have you read and discussed it?');
+    }
+    expect(await opens()).toBe(0);
+    const start = await visitor.get(`/read/${samToken}`);
+    expect(start.headers['referrer-policy']).toBe('no-referrer');
+    const opened = await visitor.post(`/read/${samToken}/open`, {}, { from: `/read/${samToken}` });
+    expect(opened.statusCode).toBe(303);
+    expect(opened.headers.location).toBe(`/read/${samToken}`);
+    expect(await opens()).toBe(1);
     const page = await visitor.get(`/read/${samToken}`);
     expect(page.statusCode).toBe(200);
     expect(page.headers['referrer-policy']).toBe('no-referrer');
     expect(page.body).not.toMatch(/<img[^>]+(pixel|track)/i);
+    expect(textOf(page.body)).toContain('Have you read and discussed it?');
+    // Reading it again is not another open.
+    await visitor.get(`/read/${samToken}`);
+    expect(await opens()).toBe(1);
     const missing = await visitor.post(`/read/${samToken}`, { reflection: 'x' });
     expect(missing.statusCode).toBe(422);
     expect(errorSummary(missing.body)).toContain('Confirm that you have read this and discussed it with your team');
     const ok = await visitor.post(`/read/${samToken}`, { confirmed: 'yes', reflection: 'We now check the protocol at every handover.' });
     expect(ok.statusCode).toBe(303);
     // Kim opens but does not acknowledge; a made-up token is not found.
-    await new TestClient(t.app).get(`/read/${tokens[mail.findIndex((m) => m.to === 'kim@example.org')]}`);
+    const kim = new TestClient(t.app);
+    const kimToken = tokens[mail.findIndex((m) => m.to === 'kim@example.org')];
+    await kim.get(`/read/${kimToken}`);
+    expect((await kim.post(`/read/${kimToken}/open`, {}, { from: `/read/${kimToken}` })).statusCode).toBe(303);
+    expect((await new TestClient(t.app).post(`/read/${'A'.repeat(43)}/open`, {}, { from: `/read/${kimToken}` })).statusCode).toBe(404);
     expect((await new TestClient(t.app).get(`/read/${'A'.repeat(43)}`)).statusCode).toBe(404);
     expect((await new TestClient(t.app).get('/read/<script>')).statusCode).toBe(404);
   });

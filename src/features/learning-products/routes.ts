@@ -483,13 +483,30 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
     const check = await checkLink(db, cipher, token);
     if (check.status !== 'valid') return linkProblem(reply, check.status);
     const r = check.recipient;
+    // A GET records nothing: mail filters fetch links in emails before the person ever sees them, so a
+    // first visit asks for the person's own click (a POST, which no scanner sends) and that is the open.
+    if (!r.openedBefore) {
+      const product = await loadProduct(db, [r.partnershipId], r.productId);
+      if (!product) return linkProblem(reply, 'unknown');
+      return noReferrer(reply)
+        .header('cache-control', 'no-store')
+        .render('learning-products/views/read-start.njk', { pageTitle: product.title, product, token, labels: LABELS });
+    }
+    const done = (req.query as Record<string, unknown>).done;
+    return renderRead(reply, r, token, { notice: done === 'acknowledged' ? 'Thank you: your acknowledgement was recorded.' : done === 'answered' ? 'Thank you: your answer was recorded.' : null });
+  });
+
+  app.post('/read/:token/open', access('public', LINK_LIMIT), async (req, reply) => {
+    const { token } = req.params as { token: string };
+    const check = await checkLink(db, cipher, token);
+    if (check.status !== 'valid') return linkProblem(reply, check.status);
+    const r = check.recipient;
     // The person's own click is the record of an open: no tracking pixels, nothing else.
     await req.change(
       (trx) => recordOpen(trx, r),
       () => ({ action: 'learning-link-opened', partnershipId: r.partnershipId, recordType: 'learning-recipient', recordId: r.id }),
     );
-    const done = (req.query as Record<string, unknown>).done;
-    return renderRead(reply, r, token, { notice: done === 'acknowledged' ? 'Thank you: your acknowledgement was recorded.' : done === 'answered' ? 'Thank you: your answer was recorded.' : null });
+    return reply.redirect(`/read/${token}`, 303);
   });
 
   app.post('/read/:token', access('public', LINK_LIMIT), async (req, reply) => {
