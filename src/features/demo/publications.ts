@@ -205,9 +205,16 @@ export async function renderDemoReport(d: DemoPublication): Promise<{ bytes: Buf
 }
 
 /** Publishes the demo reviews (their PDFs generated, stored and indexed); returns how many were added. */
-export async function seedDemoPublications(db: Kysely<DB>, files: FileStore, partnershipId: string, publishedBy: string | null): Promise<number> {
-  // The reports are rendered concurrently (pdf-lib is CPU-bound but yields between pages).
-  const rendered = await Promise.all(DEMO_PUBLICATIONS.map(async (d) => ({ d, ...(await renderDemoReport(d)) })));
+export type RenderedDemoReport = { d: DemoPublication; bytes: Buffer; pages: string[] };
+
+/** Every demo review's PDF and page text, rendered concurrently (pdf-lib is CPU-bound but yields between pages). */
+export function renderDemoReports(): Promise<RenderedDemoReport[]> {
+  return Promise.all(DEMO_PUBLICATIONS.map(async (d) => ({ d, ...(await renderDemoReport(d)) })));
+}
+
+/** `rendered` may be made beforehand (seeding starts them early, so they are made while other data is written). */
+export async function seedDemoPublications(db: Kysely<DB>, files: FileStore, partnershipId: string, publishedBy: string | null, rendered?: RenderedDemoReport[]): Promise<number> {
+  rendered ??= await renderDemoReports();
   let added = 0;
   for (const { d, bytes, pages } of rendered) {
     // Published reports: kept plain, with their record, in one transaction.

@@ -11,7 +11,7 @@ import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
-import { seedDemoPublications } from './publications.ts';
+import { renderDemoReports, seedDemoPublications } from './publications.ts';
 import { createUser } from '../users/service.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 
@@ -104,18 +104,24 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   const partnership = await addPartnership(db, { ...DEMO_PARTNERSHIP, fictional: true });
   const agencies = new Map<string, string>();
   for (const a of DEMO_AGENCIES) agencies.set(a.name, (await addAgency(db, { partnershipId: partnership.id, ...a })).id);
+  // The reports' PDFs are made (on this thread) while the engine's thread writes everything before them.
+  const reports = files ? renderDemoReports() : null;
+  reports?.catch(() => {}); // awaited below; a failure is reported there, not as an unhandled rejection
   const secret = cipher.encrypt(DEMO_TOTP_SECRET);
-  for (const u of DEMO_USERS) {
-    const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
-    if (existingUser) continue;
-    const user = await createUser(db, {
-      email: u.email,
-      name: u.name,
-      password: DEMO_PASSWORD,
-      grants: [{ role: u.role, partnershipId: u.national ? null : partnership.id, agencyId: u.agency ? agencies.get(u.agency) : null }],
-    });
-    await db.updateTable('users').set({ totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
-  }
+  // Side by side: each password hash takes a thread of its own, so the people are added in the time of one or two.
+  await Promise.all(
+    DEMO_USERS.map(async (u) => {
+      const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
+      if (existingUser) return;
+      const user = await createUser(db, {
+        email: u.email,
+        name: u.name,
+        password: DEMO_PASSWORD,
+        grants: [{ role: u.role, partnershipId: u.national ? null : partnership.id, agencyId: u.agency ? agencies.get(u.agency) : null }],
+      });
+      await db.updateTable('users').set({ totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
+    }),
+  );
   const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
   await seedDemoCases(db, cipher, partnership.id, admin.id);
   const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
@@ -127,7 +133,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
   await seedDemoAssurance(db, cipher, files, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
   if (files) {
-    await seedDemoPublications(db, files, partnership.id, admin.id);
+    await seedDemoPublications(db, files, partnership.id, admin.id, await reports!);
     // Lessons that recur across the published reviews' years (recurring learning).
     await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
     // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
