@@ -2,7 +2,7 @@
  * Start-up, memory and the start page (`npm run bench:start`), on the embedded engine or, with
  * DATABASE_URL, on a PostgreSQL database of its own:
  *  1. first start with demo seeding on an empty database, then starts on the seeded one (as `npm start`
- *     runs it: `node --liftoff-only bin/cspr.js serve --seed-if-empty`), with the server's resident
+ *     runs it: `node --liftoff-only --max-semi-space-size=2 bin/cspr.js serve --seed-if-empty`), with the server's resident
  *     memory when idle and its peak;
  *  2. start page throughput (autocannon, 10 connections) beside a bare Fastify route in the same run.
  */
@@ -29,7 +29,7 @@ type Started = { ms: number; stop(): Promise<void>; memory(): { rssMb: number; p
 
 async function startServer(env: Record<string, string>): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--liftoff-only', path.join(root, 'bin/cspr.js'), 'serve', '--seed-if-empty'], {
+  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=2', path.join(root, 'bin/cspr.js'), 'serve', '--seed-if-empty'], {
     env: { ...process.env, ...env, PORT: String(PORT) },
     stdio: 'ignore',
   });

@@ -5,7 +5,6 @@ import { escalationDates } from '../../domain/learning/escalation.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import type { Actor } from '../cases/service.ts';
 import { loadCheck, recordCheck, scheduleCheck } from './assurance-checks.ts';
@@ -40,6 +39,8 @@ export async function seedDemoAssurance(db: Kysely<DB>, cipher: FieldCipher, fil
     for (const a of actions.filter((x) => x.status === 'completed' || x.status === 'impact-evaluated')) {
       const action = await loadAction(db, cipher, [partnershipId], a.id, today);
       if (!action) continue;
+      // Loaded only when demonstration data is made: a running service need not hold the PDF library.
+      const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
       const pdf = await renderReportPdf({ title: 'Evidence of completion (fictional)', pages: [`Recommendation ${a.number}: what was done.\n\nTeam briefings held and attendance recorded; the new procedure was published to all staff. Every name and figure in this document is invented for the demonstration.`] });
       must(await addEvidenceFile(db, cipher, files, action, admin, { stage: 'completion', bytes: pdf, name: 'Completion evidence (fictional).pdf', type: 'pdf' }), 'completion evidence');
       if (a.status === 'impact-evaluated') {

@@ -19,7 +19,7 @@ export class EmbeddedEngine {
   #stopped: Error | undefined;
 
   constructor(dataDir: string) {
-    this.#worker = new Worker(WORKER, { workerData: { dataDir } });
+    this.#worker = new Worker(WORKER, { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.waitReady = new Promise((resolve, reject) => {
       this.#worker.once('message', (start: EngineStart) => ('ready' in start ? resolve() : reject(new Error(start.failed))));
       this.#worker.once('error', reject);

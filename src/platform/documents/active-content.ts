@@ -1,4 +1,8 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFStream, ParseSpeeds, type PDFObject } from 'pdf-lib';
+// The PDF library is loaded when a PDF is first checked: a service that never receives one does not hold it.
+import type * as PdfLibModule from 'pdf-lib';
+import type { PDFDocument, PDFName, PDFObject } from 'pdf-lib';
+
+type PdfLib = typeof PdfLibModule;
 import { DocumentError, PDF_PASSWORD_PROTECTED } from './document-error.ts';
 import type { ZipEntry } from './zip-archive.ts';
 
@@ -58,7 +62,7 @@ function nameOf(name: PDFName): string {
 }
 
 /** Every kind of active content in the parsed objects. */
-function walkObjects(doc: PDFDocument): Set<Kind> {
+function walkObjects({ PDFArray, PDFDict, PDFName, PDFStream }: PdfLib, doc: PDFDocument): Set<Kind> {
   const found = new Set<Kind>();
   // An explicit stack: a hostile file can nest arrays deeper than the call stack goes.
   const stack: PDFObject[] = doc.context.enumerateIndirectObjects().map(([, object]) => object);
@@ -122,14 +126,15 @@ function listed(kinds: Iterable<string>): string {
 
 /** The kinds of active content a PDF carries (none: an empty list); throws DocumentError when it cannot be checked. */
 export async function pdfActiveContent(bytes: Uint8Array): Promise<string[]> {
+  const pdfLib = await import('pdf-lib');
   let doc: PDFDocument;
   try {
-    doc = await PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false, parseSpeed: ParseSpeeds.Fastest });
+    doc = await pdfLib.PDFDocument.load(bytes, { ignoreEncryption: true, updateMetadata: false, throwOnInvalidObject: false, parseSpeed: pdfLib.ParseSpeeds.Fastest });
   } catch {
     throw new DocumentError('the file is damaged or not a PDF: open it and save or export it again as a PDF, then try again');
   }
   if (doc.isEncrypted) throw new DocumentError(PDF_PASSWORD_PROTECTED);
-  return [...new Set([...walkObjects(doc), ...scanBytes(bytes)])].sort();
+  return [...new Set([...walkObjects(pdfLib, doc), ...scanBytes(bytes)])].sort();
 }
 
 /** Refuses a PDF that carries active content, naming what it carries. */

@@ -1,5 +1,3 @@
-import mammoth from 'mammoth';
-import { getDocumentProxy } from 'unpdf';
 import { refuseDocxActiveContent, refusePdfActiveContent } from './active-content.ts';
 import { DOCX_DAMAGED, DocumentError, PDF_PASSWORD_PROTECTED } from './document-error.ts';
 import { DOCX_LIMITS, readZip, writeZip, type ZipEntry } from './zip-archive.ts';
@@ -82,6 +80,8 @@ type TextItem = { str?: string; hasEOL?: boolean };
 const PDF_READERS = 4;
 
 async function extractPdf(bytes: Buffer): Promise<string[]> {
+  // pdf.js and mammoth are large: loaded with the first document read, not with the service.
+  const { getDocumentProxy } = await import('unpdf');
   let pdf;
   try {
     // A copy: pdf.js takes ownership of the buffer it is given.
@@ -156,6 +156,7 @@ async function extractDocx(entries: ZipEntry[]): Promise<string[]> {
   let text: string;
   try {
     // Mammoth reads a copy made of the checked parts, stored uncompressed: it sees only what was checked.
+    const { default: mammoth } = await import('mammoth');
     text = (await mammoth.extractRawText({ buffer: writeZip(entries, { deflate: false }) })).value;
   } catch {
     throw new DocumentError(DOCX_DAMAGED);

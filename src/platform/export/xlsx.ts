@@ -1,5 +1,6 @@
 import { PassThrough, type Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+// The spreadsheet library (a large one) is loaded with the first export, not with the service.
+import type ExcelJS from 'exceljs';
 
 /**
  * A spreadsheet (XLSX) of one or more tables, written as a stream so that a large table never sits
@@ -37,10 +38,11 @@ function cellValue(value: SheetCell, type: SheetColumn['type']): string | number
 /** Writes the sheets to a stream of XLSX bytes. */
 export function xlsxStream(sheets: readonly Sheet[]): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  workbook.creator = 'CSPR Hub';
   const taken = new Set<string>();
   (async () => {
+    const { default: Excel } = await import('exceljs');
+    const workbook: ExcelJS.stream.xlsx.WorkbookWriter = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    workbook.creator = 'CSPR Hub';
     for (const sheet of sheets) {
       const ws = workbook.addWorksheet(sheetName(sheet.name, taken));
       ws.columns = sheet.columns.map((c) => ({ header: c.label, width: c.type === 'text' ? 40 : 14, ...(NUMBER_FORMATS[c.type] ? { style: { numFmt: NUMBER_FORMATS[c.type] } } : {}) }));
