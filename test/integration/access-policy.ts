@@ -303,6 +303,13 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   // partnerships. Agencies, reviewers and the public do not see them.
   'GET /reports/figures': only(ADMIN, LEAD, PANEL, SYSADMIN),
   'GET /reports/figures/export': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  // The yearly report: seen by whoever sees the partnership's figures; its narrative written by the
+  // partnership's business unit only (its partners' leads read it and agree it outside the service).
+  'GET /reports/yearly': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/yearly/pdf': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/yearly/sections/:section/versions': only(ADMIN, LEAD, PANEL, SYSADMIN),
+  'GET /reports/yearly/sections/:section': only(ADMIN),
+  'POST /reports/yearly/sections/:section': only(ADMIN),
 
   // The national Panel.
   'GET /panel': only(PANEL),
@@ -377,5 +384,6 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'GET /api/v1/learning/recurring': { who: [ADMIN, LEAD, PANEL], token: 'read' },
   'GET /api/v1/referrals': { who: [ADMIN], token: 'read' },
   'GET /api/v1/reports/figures': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
+  'GET /api/v1/reports/yearly': { who: [ADMIN, LEAD, PANEL, SYSADMIN], token: 'read' },
   'POST /api/v1/referrals': { who: [ADMIN, LEAD, AGENCY], token: 'write' },
 };

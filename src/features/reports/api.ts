@@ -10,6 +10,9 @@ import { auditedScope, FIGURES } from './routes.ts';
 import { parseFiguresQuery } from './schemas.ts';
 import { figuresFor } from './service.ts';
 import { jsonSchema } from '../../platform/http/json-schema.ts';
+import { OUTLINE, SECTION_KEYS, SECTIONS } from '../../domain/reports/yearly.ts';
+import { parseYearlyQuery } from './yearly-schemas.ts';
+import { choosePartnership, yearlyReportFor, type YearlyReport } from './yearly-service.ts';
 
 /**
  * The figures in the JSON API, for agencies' and the Panel's own reporting tools: the same
@@ -47,6 +50,36 @@ export const figuresSchema = z.object({
   themes: z.array(z.object({ key: z.string(), label: z.string(), byBucket: byBucket(z.number().int()) })),
 });
 
+const sectionVersion = z.object({
+  key: z.enum(SECTION_KEYS),
+  title: z.string(),
+  text: z.string().nullable().describe('The current version’s text (paragraphs separated by a blank line); null while nothing is written.'),
+  version: z.number().int().nullable().describe('The current version: each save makes a new one, earlier ones are kept.'),
+  writtenBy: z.string().nullable(),
+  writtenAt: z.string().nullable().describe('When the current version was saved (ISO 8601).'),
+});
+
+export const yearlySchema = z.object({
+  partnership: z.object({ id: z.uuid(), name: z.string() }),
+  period: z.object({ from: z.string().describe('The first day of the 12 months.'), to: z.string().describe('Their last day.') }),
+  outline: z.array(z.object({ id: z.string(), heading: z.string(), tables: z.array(z.string()), narrative: z.enum(SECTION_KEYS).nullable() })).describe('The report’s parts in order: the figures’ tables each shows and its narrative section.'),
+  figures: figuresSchema.describe('The figures for the 12 months, by financial quarter: the same as GET /api/v1/reports/figures.'),
+  narrative: z.array(sectionVersion),
+});
+
+function presentYearly(report: YearlyReport) {
+  return {
+    partnership: report.partnership,
+    period: report.period,
+    outline: OUTLINE.map((p) => ({ id: p.id, heading: p.heading, tables: [...p.tables], narrative: p.narrative })),
+    figures: present(report.view.figures, report.view.covered, report.view.themeLabels),
+    narrative: SECTION_KEYS.map((key) => {
+      const v = report.narrative[key];
+      return { key, title: SECTIONS[key].title, text: v?.body ?? null, version: v?.version ?? null, writtenBy: v?.writtenBy ?? null, writtenAt: v ? v.writtenAt.toISOString() : null };
+    }),
+  };
+}
+
 function present(f: Figures, partnerships: { id: string; name: string }[], themeLabels: Record<string, string>) {
   const timely = (b: ByBucket<TimelinessCounts>) => b;
   return {
@@ -83,6 +116,20 @@ export async function reportApiRoutes(app: FastifyInstance): Promise<void> {
     await req.audit({ action: 'figures-viewed', permission: FIGURES, recordType: 'figures', partnershipId: scope.partnershipId, changes: { ...scope.changes, via: 'api' } });
     return present(view.figures, view.covered, view.themeLabels);
   });
+
+  app.get('/api/v1/reports/yearly', access(FIGURES), async (req, reply) => {
+    const parsed = parseYearlyQuery(req.query, today());
+    if (!parsed.ok) return sendProblem(reply, 422, 'Unprocessable content', 'The period or the partnership needs correcting: see errors.', { errors: parsed.problems });
+    const choice = await choosePartnership(db, partnershipsWith(req.principal!, FIGURES), parsed.query.partnershipId);
+    if (!choice.ok) {
+      if (choice.reason === 'choose') return sendProblem(reply, 422, 'Unprocessable content', 'You see several partnerships’ figures: say which partnership’s report with `partnership`.', { errors: [{ field: 'partnership', message: 'Choose a partnership' }] });
+      await req.audit({ action: 'access-refused', permission: FIGURES, recordType: 'yearly-report', recordId: parsed.query.partnershipId ?? undefined, outcome: 'refused' });
+      return sendProblem(reply, 404, 'Not found', 'There is no partnership with this id whose figures you may see.');
+    }
+    const report = await yearlyReportFor(db, choice.partnership, parsed.query.period, today());
+    await req.audit({ action: 'yearly-report-viewed', permission: FIGURES, partnershipId: choice.partnership.id, recordType: 'yearly-report', changes: { from: parsed.query.startMonth, to: report.period.to, via: 'api' } });
+    return presentYearly(report);
+  });
 }
 
 
@@ -116,9 +163,32 @@ export function reportApiPaths() {
         },
       },
     },
+    '/api/v1/reports/yearly': {
+      get: {
+        operationId: 'getYearlyReport',
+        summary: 'A partnership’s yearly report',
+        description:
+          'For 12 months from the month given: the figures of the partnership’s review activity by financial quarter (as GET /api/v1/reports/figures), the order of the report’s parts, and the current version of each narrative section the partnership wrote (introduction, what was learned, evidence of impact, what it will do next). ' +
+          'The same people as the figures: a partnership’s business unit and partners’ leads, the national Panel and a deployment’s administrators.',
+        tags: [REPORTS_API_TAG.name],
+        'x-access': FIGURES,
+        parameters: [
+          q('from', 'The first month of the 12, YYYY-MM (not after this month). Absent: the last whole April to March year.', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }),
+          q('to', 'The last month, YYYY-MM: optional, and when given it must make exactly 12 months.', { type: 'string', pattern: '^\\d{4}-\\d{2}$' }),
+          q('partnership', 'The partnership’s id; may be left out by someone who sees one partnership only.', { type: 'string', format: 'uuid' }),
+        ],
+        responses: {
+          '200': { description: 'The report.', content: { 'application/json': { schema: { $ref: '#/components/schemas/YearlyReport' } } } },
+          '401': problem('No valid token or session.'),
+          '403': problem('Your roles do not allow this.'),
+          '404': problem('No partnership with this id whose figures you may see.'),
+          '422': problem('The month is missing or not real, has not begun, the period is not 12 months, or no partnership was named by someone who sees several: `errors` lists each.'),
+        },
+      },
+    },
   };
 }
 
 export function reportApiSchemas(): Record<string, Record<string, unknown>> {
-  return { Figures: jsonSchema(figuresSchema) };
+  return { Figures: jsonSchema(figuresSchema), YearlyReport: jsonSchema(yearlySchema) };
 }

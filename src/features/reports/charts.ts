@@ -37,6 +37,14 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
+const UNESCAPE: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+
+/** A chart's title and description, read back from the SVG this module drew (the PDF's alternative text). */
+export function chartText(svg: string): { title: string; description: string } {
+  const read = (tag: string) => (new RegExp(`<${tag} id="[^"]*">([^<]*)</${tag}>`).exec(svg)?.[1] ?? '').replace(/&(amp|lt|gt|quot|#39);/g, (m) => UNESCAPE[m]);
+  return { title: read('title'), description: read('desc') };
+}
+
 const round = (n: number) => Math.round(n * 10) / 10;
 
 function patternDef(id: string, pattern: Pattern, colour: string): string {

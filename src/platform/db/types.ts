@@ -651,6 +651,19 @@ export interface LearningProductsTable {
   updated_at: Generated<Date>;
 }
 
+/** One saved version of a narrative section of a partnership's yearly report (never changed once saved). */
+export interface YearlyReportSectionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  period_from: string;
+  section: string;
+  version: number;
+  body: string;
+  written_by: string | null;
+  written_by_name: string;
+  written_at: Generated<Date>;
+}
+
 export interface LearningProductSourcesTable {
   id: Generated<string>;
   partnership_id: string;
@@ -857,4 +870,5 @@ export interface DB {
   task_emails: TaskEmailsTable;
   task_preferences: TaskPreferencesTable;
   task_digest_sends: TaskDigestSendsTable;
+  yearly_report_sections: YearlyReportSectionsTable;
 }

@@ -25,6 +25,7 @@ import { learningProductRoutes } from '../../features/learning-products/routes.t
 import { learningProductApiRoutes } from '../../features/learning-products/api.ts';
 import { recurringLearningRoutes } from '../../features/learning/recurring-routes.ts';
 import { reportRoutes } from '../../features/reports/routes.ts';
+import { yearlyReportRoutes } from '../../features/reports/yearly-routes.ts';
 import { reportApiRoutes } from '../../features/reports/api.ts';
 import { reviewApiRoutes } from '../../features/reviews/api.ts';
 import { rapidReviewApiRoutes } from '../../features/rapid-reviews/api.ts';
@@ -157,6 +158,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(assuranceApiRoutes);
   await app.register(recurringLearningRoutes);
   await app.register(reportRoutes);
+  await app.register(yearlyReportRoutes);
   await app.register(reportApiRoutes);
   await app.register(panelRoutes);
   await app.register(publicationRoutes);

@@ -32,7 +32,7 @@ export function navigationFor(req: FastifyRequest): NavItem[] {
   if (can(p, 'case:read') || can(p, 'agency-request:respond')) items.push({ href: '/learning-products', text: 'Briefings' });
   if (can(p, 'case:read') || can(p, 'panel:read')) items.push({ href: '/learning/recurring', text: 'Recurring learning' });
   if (can(p, 'publication:manage')) items.push({ href: '/publications', text: 'Publications' });
-  if (can(p, 'figures:read')) items.push({ href: '/reports/figures', text: 'Figures' });
+  if (can(p, 'figures:read')) items.push({ href: '/reports/figures', text: 'Figures' }, { href: '/reports/yearly', text: 'Yearly report' });
   if (can(p, 'users:manage') || can(p, 'partnerships:manage') || can(p, 'audit:read')) items.push({ href: '/admin', text: 'Administration' });
   items.push({ href: '/account', text: 'Your account' });
   // Sign out is a form button in the layout (it needs the CSRF token), not a link here.
