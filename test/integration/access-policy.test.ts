@@ -19,6 +19,7 @@ import { TEST_PASSWORD, TestClient } from '../support/client.ts';
 import { ENGINES } from '../support/database.ts';
 import { startTestProvider, type TestProvider } from '../support/oidc-test-provider.ts';
 import { ACCESS_POLICY, type Rule } from './access-policy.ts';
+import { SECTION_KEYS } from '../../src/domain/reports/yearly.ts';
 
 /**
  * The access policy (access-policy.ts, written apart from the routes) against the running service:
@@ -240,6 +241,8 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
           urls = list.map((r) => url.replace(':id', r.incident_id).replace(param, r.id));
           return true;
         };
+        // A yearly report's section is named by its key, the report by its month and partnership (B's).
+        if (url.startsWith('/reports/yearly/sections/')) return SECTION_KEYS.map((k) => `${url.replace(':section', k)}?from=2024-04&partnership=${b.id}`);
         if (url.includes(':fileId')) urls = rows.evidence.map((r) => url.replace(':actionId', r.action_id).replace(':id', r.action_id).replace(':fileId', r.id));
         fill(':checkId', rows.checks);
         if (url.startsWith('/api/v1/assurance-checks/')) fill(':id', rows.checks);

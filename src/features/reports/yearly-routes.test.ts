@@ -164,7 +164,7 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
   });
 
   it('keeps every version of a section: the business unit writes, changes, and reads them all; nothing is overwritten', async () => {
-    const first = await admin.post('/reports/yearly/sections/introduction', { from: '2024-04', partnership: partnershipId, version: '0', body: 'The partnership reviewed three serious incidents.\n\nIt published one local review.' }, { from: section('introduction') });
+    const first = await admin.post(section('introduction'), { version: '0', body: 'The partnership reviewed three serious incidents.\n\nIt published one local review.' }, {});
     expect(first.statusCode, first.body).toBe(303);
     expect(first.headers.location).toBe(`/reports/yearly?from=2024-04&partnership=${partnershipId}&saved=introduction#introduction`);
     const page = await admin.get(first.headers.location as string);
@@ -175,7 +175,7 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
     const form = await admin.get(section('introduction'));
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain('name="version" value="1"');
-    const second = await admin.post('/reports/yearly/sections/introduction', { from: '2024-04', partnership: partnershipId, version: '1', body: 'The partnership reviewed three serious incidents in the year.' }, { from: section('introduction') });
+    const second = await admin.post(section('introduction'), { version: '1', body: 'The partnership reviewed three serious incidents in the year.' }, {});
     expect(second.statusCode).toBe(303);
 
     const versions = await lead.get(`/reports/yearly/sections/introduction/versions?${FY}&partnership=${partnershipId}`);
@@ -187,19 +187,19 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
     expect(v).toContain('in the year.');
 
     // A writer who started from version 1 after version 2 was saved: told, and nothing saved.
-    const stale = await admin.post('/reports/yearly/sections/introduction', { from: '2024-04', partnership: partnershipId, version: '1', body: 'An older draft.' }, { from: section('introduction') });
+    const stale = await admin.post(section('introduction'), { version: '1', body: 'An older draft.' }, {});
     expect(stale.statusCode).toBe(409);
     expect(errorSummary(stale.body)).toContain('Someone saved a new version of this section after you opened it');
-    const same = await admin.post('/reports/yearly/sections/introduction', { from: '2024-04', partnership: partnershipId, version: '2', body: 'The partnership reviewed three serious incidents in the year.' }, { from: section('introduction') });
+    const same = await admin.post(section('introduction'), { version: '2', body: 'The partnership reviewed three serious incidents in the year.' }, {});
     expect(same.statusCode).toBe(422);
     expect(errorSummary(same.body)).toContain('The text is the same as the current version');
-    const empty = await admin.post('/reports/yearly/sections/learning', { from: '2024-04', partnership: partnershipId, version: '0', body: '   ' }, { from: section('learning') });
+    const empty = await admin.post(section('learning'), { version: '0', body: '   ' }, {});
     expect(empty.statusCode).toBe(422);
     expect(errorSummary(empty.body)).toContain('Enter the text of the section');
-    const long = await admin.post('/reports/yearly/sections/learning', { from: '2024-04', partnership: partnershipId, version: '0', body: 'x'.repeat(20_001) }, { from: section('learning') });
+    const long = await admin.post(section('learning'), { version: '0', body: 'x'.repeat(20_001) }, {});
     expect(long.statusCode).toBe(422);
     expect(errorSummary(long.body)).toContain('20,000 characters or fewer');
-    const noCsrf = await admin.post('/reports/yearly/sections/learning', { from: '2024-04', partnership: partnershipId, version: '0', body: 'Sneaky.' }, { csrf: null });
+    const noCsrf = await admin.post(section('learning'), { version: '0', body: 'Sneaky.' }, { csrf: null });
     expect(noCsrf.statusCode).toBe(403);
     expect((await admin.get(`/reports/yearly/sections/nonsense?${FY}&partnership=${partnershipId}`)).statusCode).toBe(404);
 
@@ -216,7 +216,7 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
     expect(leads.statusCode).toBe(200);
     expect(leads.body).not.toContain('/reports/yearly/sections/introduction?');
     expect((await lead.get(section('learning'))).statusCode).toBe(403);
-    expect((await lead.post('/reports/yearly/sections/learning', { from: '2024-04', partnership: partnershipId, version: '0', body: 'A lead writes.' }, { from: `/reports/yearly?${FY}` })).statusCode).toBe(403);
+    expect((await lead.post(section('learning'), { version: '0', body: 'A lead writes.' }, { from: `/reports/yearly?${FY}` })).statusCode).toBe(403);
 
     const choose = await panel.get(`/reports/yearly?${FY}`);
     expect(choose.statusCode).toBe(200);
@@ -234,7 +234,7 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
     expect(elsewhere.body).not.toContain('Yearly SCP');
     expect((await outsider.get(section('introduction'))).statusCode).toBe(404);
     expect((await outsider.get(`/reports/yearly/sections/introduction/versions?${FY}&partnership=${partnershipId}`)).statusCode).toBe(404);
-    expect((await outsider.post('/reports/yearly/sections/learning', { from: '2024-04', partnership: partnershipId, version: '0', body: 'Not mine.' }, { from: '/reports/yearly' })).statusCode).toBe(404);
+    expect((await outsider.post(section('learning'), { version: '0', body: 'Not mine.' }, { from: '/reports/yearly' })).statusCode).toBe(404);
   });
 
   it('refuses an empty, unreal, future or over-long period with an error summary, never a 500', async () => {

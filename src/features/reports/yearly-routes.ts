@@ -146,7 +146,7 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
       max: SECTION_MAX,
       errors: errors.map((e) => ({ text: e.message, href: e.field === 'body' ? '#body' : '#main-content' })),
       fieldErrors: Object.fromEntries(errors.filter((e) => e.field === 'body').map((e) => [e.field, { text: e.message }])),
-      action: `/reports/yearly/sections/${s.key}`,
+      action: `/reports/yearly/sections/${s.key}${here}`,
       back: `/reports/yearly${here}#${s.key === 'impact' ? 'actions' : s.key}`,
       versionsHref: `/reports/yearly/sections/${s.key}/versions${here}`,
     });
@@ -163,7 +163,8 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
 
   app.post('/reports/yearly/sections/:section', access(WRITE_NARRATIVE), async (req, reply) => {
     const body = bodyOf(req);
-    const s = await sectionOf(req, reply, { from: text(body, 'from', 20), partnership: text(body, 'partnership', 100) });
+    // The report is named in the address, as for the form's page: one source for which report it is.
+    const s = await sectionOf(req, reply, req.query);
     if (!s) return reply;
     if (!mayWrite(req.principal!, s.partnership.id)) return refuseWrite(req, reply, s.partnership.id);
     // Longer than allowed is read whole (up to a bound) so the writer is told, never silently cut.
