@@ -1,7 +1,7 @@
 import { JSDOM } from 'jsdom';
 import { describe, expect, it } from 'vitest';
 import { contrastRatio, parseHexColour } from '../../domain/brand/colour-contrast.ts';
-import { CHART_COLOURS, lineChart, stackedBarChart } from './charts.ts';
+import { CHART_COLOURS, chartText, lineChart, stackedBarChart } from './charts.ts';
 
 const spec = {
   id: 'chart-t',
@@ -53,5 +53,12 @@ describe('charts', () => {
   it('use colours with at least 3:1 contrast against white (WCAG 1.4.11)', () => {
     const white = parseHexColour('#ffffff')!;
     for (const c of CHART_COLOURS) expect(contrastRatio(parseHexColour(c)!, white), c).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('a chart’s text read back', () => {
+  it('gives the title and description the chart was drawn with, unescaped (the PDF’s alternative text)', () => {
+    const svg = stackedBarChart({ id: 'c', title: 'Actions & "status" <today>', description: 'Agencies’ actions: 3 overdue', categories: ['A'], series: [{ key: 'k', label: 'K', values: [1] }] });
+    expect(chartText(svg)).toEqual({ title: 'Actions & "status" <today>', description: 'Agencies’ actions: 3 overdue' });
   });
 });
