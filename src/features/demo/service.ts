@@ -7,6 +7,7 @@ import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoTracker } from '../learning/demo-tracker.ts';
 import { seedDemoLearningProducts } from '../learning-products/demo.ts';
+import { seedDemoYearlyReport } from '../reports/demo.ts';
 import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
@@ -142,6 +143,8 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   }
   // A thematic briefing drawing on two of the published reviews, with its reach.
   await seedDemoLearningProducts(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('la.lead@northmoor.example'));
+  // The narrative of last year's yearly report, part written.
+  await seedDemoYearlyReport(db, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, todayInLondon(new Date()));
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
   await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
