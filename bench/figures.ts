@@ -5,7 +5,9 @@
  *     local reviews (decided, most published, some late with a recorded delay), and 3,000 actions:
  *     median and 95th percentile render time over sequential requests, beside the anonymous start
  *     page in the same run (target p95 < 150 ms);
- *  2. an Excel export of 10,000 rows through the same writer the exports use: time and peak memory
+ *  2. the yearly report of that financial year for the same partnership: its page, and the time to
+ *     produce its tagged PDF (95th percentile of sequential downloads; target < 3 s);
+ *  3. an Excel export of 10,000 rows through the same writer the exports use: time and peak memory
  *     (resident set size and heap, sampled while it runs).
  * The rows are inserted directly (fixtures, not a person's changes): what is measured is reading.
  * One incident is recorded through the service so the others carry the same stored clock rules.
@@ -32,6 +34,7 @@ const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 200);
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 3000);
 const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 100);
 const XLSX_ROWS = Number(process.env.BENCH_XLSX_ROWS ?? 10_000);
+const PDF_REQUESTS = Number(process.env.BENCH_PDF_REQUESTS ?? 20);
 const PORT = 3941;
 
 const bench = await openBenchDatabase('figures');
@@ -165,6 +168,9 @@ try {
   await time('start page (anchor)', '/');
   await time(`figures page, a year by quarter (${n.incidents} cases, ${n.actions} actions)`, `/reports/figures?from=${fy.from}&to=${fy.to}&by=quarter`, { cookie }, 'start page (anchor) p95');
   await time('figures page, three years by year', `/reports/figures?from=${addDays(fy.from, -730)}&to=${fy.to}&by=year`, { cookie }, 'start page (anchor) p95');
+  // The yearly report of the same year: its page (the figures and the narrative), and its tagged PDF.
+  await time('yearly report page', `/reports/yearly?from=${fy.from.slice(0, 7)}`, { cookie }, 'start page (anchor) p95');
+  await timeSequential(base, `yearly report PDF (${n.incidents} cases, ${n.actions} actions)`, `/reports/yearly/pdf?from=${fy.from.slice(0, 7)}`, { requests: PDF_REQUESTS, headers: { cookie }, anchor: 'start page (anchor) p95', target: 3000 });
   await app.close();
 
   // ---- Excel export of 10,000 rows ----
