@@ -94,7 +94,6 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
   const entries: { id: string; heading: string; page: number }[] = [];
 
   let sect: PDFKit.PDFStructureElement | null = null;
-  let figureNo = 0;
   for (const block of model.blocks) {
     switch (block.kind) {
       case 'part': {
@@ -124,7 +123,6 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
         const height = Math.min(svgHeight(block.svg, WIDTH), A4.height - MARGIN.top - MARGIN.bottom - 40);
         const width = height < svgHeight(block.svg, WIDTH) ? (height / svgHeight(block.svg, WIDTH)) * WIDTH : WIDTH;
         room(height + 10);
-        figureNo += 1;
         const x = MARGIN.left;
         const y = doc.y;
         add('Figure', () => SVGtoPDF(doc, block.svg, x, y, { width, height, assumePt: true, fontCallback: (_family, bold) => (bold ? 'Helvetica-Bold' : 'Helvetica') }), { alt: printable(block.alt) });
@@ -182,7 +180,6 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
     doc.endMarkedContent();
     doc.page.margins.bottom = bottom;
   }
-  void figureNo;
   doc.end();
   return done;
 }
