@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionProblems, checkStep, isOverdue, ragOf, recommendationProblems, responseProblems, stepsFrom, type ActionDefinition } from './actions.ts';
+import { actionProblems, checkStep, COMPLETION_FILE_REQUIRED, isOverdue, ragOf, recommendationProblems, responseProblems, stepsFrom, type ActionDefinition } from './actions.ts';
 
 // Expected outcomes follow Working Together 2023 chapter 5 as the issue quotes it: recommendations
 // say how and by when they will be acted on and what should change; partners audit progress.
@@ -9,7 +9,7 @@ const messages = (o: ReturnType<typeof checkStep>) => (o.ok ? [] : o.problems.ma
 describe('the action status machine', () => {
   it('runs not started → in progress → completed → impact evaluated → closed', () => {
     expect(checkStep('not-started', 'start', 'owner', none)).toEqual({ ok: true, to: 'in-progress' });
-    expect(checkStep('in-progress', 'complete', 'owner', { text: 'New protocol issued to all health visitors; audit attached', whatChanged: '' })).toEqual({ ok: true, to: 'completed' });
+    expect(checkStep('in-progress', 'complete', 'owner', { text: 'New protocol issued to all health visitors; audit attached', whatChanged: '', evidenceFiles: 1 })).toEqual({ ok: true, to: 'completed' });
     expect(checkStep('completed', 'evaluate', 'owner', { text: 'Audit of 40 cases: 38 compliant', whatChanged: 'Fathers are now recorded at first contact' })).toEqual({ ok: true, to: 'impact-evaluated' });
     expect(checkStep('impact-evaluated', 'close', 'lead', none)).toEqual({ ok: true, to: 'closed' });
   });
@@ -23,11 +23,24 @@ describe('the action status machine', () => {
   });
 
   it('needs evidence to complete, what changed and its evidence to evaluate the impact', () => {
-    expect(messages(checkStep('in-progress', 'complete', 'owner', { text: '  ', whatChanged: '' }))).toEqual(['Enter the evidence that the action is completed']);
+    expect(messages(checkStep('in-progress', 'complete', 'owner', { text: '  ', whatChanged: '', evidenceFiles: 2 }))).toEqual(['Enter the evidence that the action is completed']);
     expect(messages(checkStep('completed', 'evaluate', 'owner', none))).toEqual([
       'Say what changed as a result of the action',
       'Enter the evidence of the impact: audit results, figures, what practitioners and families say',
     ]);
+  });
+
+  it('needs at least one file as evidence to complete, already attached or sent with the step: words alone are not enough', () => {
+    const words = { text: 'New protocol issued; training records kept', whatChanged: '' };
+    expect(messages(checkStep('in-progress', 'complete', 'owner', words))).toEqual([COMPLETION_FILE_REQUIRED]);
+    expect(messages(checkStep('in-progress', 'complete', 'owner', { ...words, evidenceFiles: 0 }))).toEqual([COMPLETION_FILE_REQUIRED]);
+    expect(COMPLETION_FILE_REQUIRED).toMatch(/^Attach at least one file as evidence/);
+    expect(messages(checkStep('in-progress', 'complete', 'owner', { text: '', whatChanged: '' }))).toEqual(['Enter the evidence that the action is completed', COMPLETION_FILE_REQUIRED]);
+    expect(checkStep('in-progress', 'complete', 'owner', { ...words, evidenceFiles: 1 })).toEqual({ ok: true, to: 'completed' });
+  });
+
+  it('records the impact with evidence in words; files are welcome there but not required', () => {
+    expect(checkStep('completed', 'evaluate', 'owner', { text: 'Families told us they were asked about every adult', whatChanged: 'Fathers are seen at first contact' })).toEqual({ ok: true, to: 'impact-evaluated' });
   });
 
   it('lets a partner lead send back a completed or evaluated action to in progress, with reasons', () => {

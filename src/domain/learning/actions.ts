@@ -101,7 +101,14 @@ export type StepInput = {
   text: string;
   /** What changed for children and families, for an impact evaluation. */
   whatChanged: string;
+  /**
+   * Files kept as evidence of completion: those already attached to the action and any uploaded
+   * with this step. Absent counts as none, so a caller that forgets them cannot complete an action.
+   */
+  evidenceFiles?: number;
 };
+
+export const COMPLETION_FILE_REQUIRED = 'Attach at least one file as evidence that the action is completed: a PDF, Word document (.docx), Excel spreadsheet (.xlsx), or PNG or JPEG image, up to 10 MB';
 
 export type StepOutcome = { ok: true; to: ActionStatus } | { ok: false; problems: Problem[] };
 
@@ -109,8 +116,11 @@ const MAX_TEXT = 10_000;
 
 /**
  * Whether `step` may be taken on an action at `status` by someone acting as `role`, and the status
- * it leads to. Completion needs its evidence, an impact evaluation both what changed and the evidence
- * of it, and sending back the lead's reasons: an agency's word alone does not close a recommendation.
+ * it leads to. Completion needs its evidence in words and at least one file ("completed (evidence
+ * required: text and files)"); an impact evaluation needs what changed and the evidence of it in
+ * words (files there are welcome but not required: much of that evidence is what practitioners and
+ * families say); sending back needs the lead's reasons. An agency's word alone does not close a
+ * recommendation.
  */
 export function checkStep(status: ActionStatus, step: string, role: StepRole, input: StepInput): StepOutcome {
   if (!isActionStep(step)) return { ok: false, problems: [{ field: 'step', message: 'Select what you are recording' }] };
@@ -125,6 +135,7 @@ export function checkStep(status: ActionStatus, step: string, role: StepRole, in
   const text = input.text.trim();
   if (step === 'note' && !text) problems.push({ field: 'text', message: 'Enter the progress update' });
   if (step === 'complete' && !text) problems.push({ field: 'text', message: 'Enter the evidence that the action is completed' });
+  if (step === 'complete' && !((input.evidenceFiles ?? 0) > 0)) problems.push({ field: 'file', message: COMPLETION_FILE_REQUIRED });
   if (step === 'evaluate') {
     if (!input.whatChanged.trim()) problems.push({ field: 'whatChanged', message: 'Say what changed as a result of the action' });
     if (!text) problems.push({ field: 'text', message: 'Enter the evidence of the impact: audit results, figures, what practitioners and families say' });

@@ -606,9 +606,27 @@ export interface RecommendationActionsTable {
   impact_what_changed_enc: string | null;
   impact_evidence_enc: string | null;
   sent_back: Generated<boolean>;
+  completion_imported: Generated<boolean>;
   version: Generated<number>;
   created_by: string | null;
   created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface ReviewFindingsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  incident_id: string | null;
+  publication_id: string | null;
+  number: string;
+  text: string;
+  found_on: ColumnType<string, string, string>;
+  themes: ColumnType<string[], string, string>;
+  recommendation_ids: ColumnType<string[], string, string>;
+  version: Generated<number>;
+  created_by: string | null;
+  created_at: Generated<Date>;
+  updated_by: string | null;
   updated_at: Generated<Date>;
 }
 
@@ -856,6 +874,7 @@ export interface DB {
   search_words: SearchWordsTable;
   recommendations: RecommendationsTable;
   recommendation_actions: RecommendationActionsTable;
+  review_findings: ReviewFindingsTable;
   action_updates: ActionUpdatesTable;
   learning_products: LearningProductsTable;
   learning_product_sources: LearningProductSourcesTable;
