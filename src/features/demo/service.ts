@@ -1,3 +1,4 @@
+import { createFileStore } from '../../platform/storage/file-store.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
@@ -131,8 +132,10 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     const u = await db.selectFrom('users').select(['id', 'name']).where('email', '=', email).executeTakeFirstOrThrow();
     return { userId: u.id, name: u.name };
   };
-  await seedDemoLearning(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
-  await seedDemoAssurance(db, cipher, files, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
+  // Completing an action needs a file of evidence: without a file store given, the database keeps them.
+  const evidenceStore = files ?? createFileStore({ db, cipher, config: { backend: 'database' } });
+  await seedDemoLearning(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
+  await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
   if (files) {
     await seedDemoPublications(db, files, partnership.id, admin.id, await reports!);
     // Lessons that recur across the published reviews' years (recurring learning).

@@ -12,8 +12,8 @@ import { addEvidenceFile } from './evidence.ts';
 import { addAction, findRecommendation, loadAction, recordStep } from './service.ts';
 
 /**
- * Fictional assurance for the demo partnership (after seedDemoLearning): evidence files on the
- * actions waiting for sign-off, an action overdue long enough to have been escalated to the
+ * Fictional assurance for the demo partnership (after seedDemoLearning): evidence of impact on the
+ * actions evaluated and waiting for sign-off, an action overdue long enough to have been escalated to the
  * partnership (its emails recorded as sent), a past assurance check and the next one, now overdue.
  * Goes through the feature's own services; the escalations are recorded as the job records them,
  * with their once-only marks, so the job does not send them again.
@@ -34,19 +34,15 @@ export async function seedDemoAssurance(db: Kysely<DB>, cipher: FieldCipher, fil
     return result as T & { ok: true };
   };
 
-  // Evidence files on the actions that are completed or evaluated (a closed action's record is final).
+  // Evidence of impact on the evaluated actions (their files of completion came with completion).
   if (files) {
-    for (const a of actions.filter((x) => x.status === 'completed' || x.status === 'impact-evaluated')) {
+    for (const a of actions.filter((x) => x.status === 'impact-evaluated')) {
       const action = await loadAction(db, cipher, [partnershipId], a.id, today);
       if (!action) continue;
       // Loaded only when demonstration data is made: a running service need not hold the PDF library.
       const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
-      const pdf = await renderReportPdf({ title: 'Evidence of completion (fictional)', pages: [`Recommendation ${a.number}: what was done.\n\nTeam briefings held and attendance recorded; the new procedure was published to all staff. Every name and figure in this document is invented for the demonstration.`] });
-      must(await addEvidenceFile(db, cipher, files, action, admin, { stage: 'completion', bytes: pdf, name: 'Completion evidence (fictional).pdf', type: 'pdf' }), 'completion evidence');
-      if (a.status === 'impact-evaluated') {
-        const audit = await renderReportPdf({ title: 'Audit of records (fictional)', pages: ['Audit of 50 records in the last quarter: 44 recorded every adult in the household (88%), up from 61% before the change.\n\nSurvey of 31 health visitors: 27 said the new prompt helps them ask. Invented for the demonstration.'] });
-        must(await addEvidenceFile(db, cipher, files, action, admin, { stage: 'impact', bytes: audit, name: 'Audit of records, last quarter (fictional).pdf', type: 'pdf' }), 'impact evidence');
-      }
+      const audit = await renderReportPdf({ title: 'Audit of records (fictional)', pages: ['Audit of 50 records in the last quarter: 44 recorded every adult in the household (88%), up from 61% before the change.\n\nSurvey of 31 health visitors: 27 said the new prompt helps them ask. Invented for the demonstration.'] });
+      must(await addEvidenceFile(db, cipher, files, action, admin, { stage: 'impact', bytes: audit, name: 'Audit of records, last quarter (fictional).pdf', type: 'pdf' }), 'impact evidence');
     }
   }
 

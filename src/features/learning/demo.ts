@@ -4,15 +4,18 @@ import type { StepRole } from '../../domain/learning/actions.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
+import type { FileStore } from '../../platform/storage/file-store.ts';
 import type { Actor } from '../cases/service.ts';
+import { addEvidenceFile } from './evidence.ts';
 import { addAction, addRecommendation, findRecommendation, loadAction, recordStep } from './service.ts';
 
 /**
  * Fictional recommendations for the demo partnership's review, with actions at every status: one
  * not started, one overdue, one completed and waiting for sign-off, one sent back by a partner
- * lead, one with its impact evaluated and one closed. Goes through the feature's own services.
+ * lead, one with its impact evaluated and one closed. Goes through the feature's own services;
+ * every completion carries a file of evidence, as the pages require.
  */
-export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, partnershipId: string, admin: Actor, people: { school: Actor; lead: Actor }, today: DateOnly): Promise<void> {
+export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, files: FileStore, partnershipId: string, admin: Actor, people: { school: Actor; lead: Actor }, today: DateOnly): Promise<void> {
   const incident = await withTenant(db, [partnershipId], (trx) =>
     trx.selectFrom('incidents').select('id').where('partnership_id', '=', partnershipId).where('state', '=', 'local-review').orderBy('aware_on').executeTakeFirst(),
   );
@@ -70,8 +73,16 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, part
   const action = async (i: number, agencyId: string, leadName: string, dueOn: DateOnly, intendedChange: string, measureOfSuccess: string) =>
     must(await addAction(db, await rec(i), admin, { agencyId, leadName, dueOn, intendedChange, measureOfSuccess }), 'action').id;
   const step = async (id: string, by: Actor, role: StepRole, name: string, text = '', whatChanged = '') => {
-    const current = await loadAction(db, cipher, [partnershipId], id, today);
+    let current = await loadAction(db, cipher, [partnershipId], id, today);
     if (!current) throw new Error('Demo learning: action not found');
+    // Completion needs a file of evidence, as on the pages.
+    if (name === 'complete') {
+      // Loaded only when demonstration data is made: a running service need not hold the PDF library.
+      const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
+      const pdf = await renderReportPdf({ title: 'Evidence of completion (fictional)', pages: [`Recommendation ${current.recommendation.number}: what was done.\n\n${text}\n\nEvery name and figure in this document is invented for the demonstration.`] });
+      must(await addEvidenceFile(db, cipher, files, current, by, { stage: 'completion', bytes: pdf, name: 'Completion evidence (fictional).pdf', type: 'pdf' }), 'completion evidence');
+      current = (await loadAction(db, cipher, [partnershipId], id, today)) ?? current;
+    }
     must(await recordStep(db, cipher, current, by, role, name, { text, whatChanged }, current.version), `${name} on an action`);
   };
 

@@ -95,6 +95,8 @@ export async function seedDemoRecurringLearning(db: Kysely<DB>, cipher: FieldCip
             measure_of_success: 'An audit of cases a year on shows the change held (fictional).',
             status,
             completion_evidence_enc: status === 'in-progress' || status === 'not-started' ? null : sealField(cipher, 'Briefings held and the procedure changed; attendance and the new procedure kept (fictional).'),
+            // Historic actions come from the partnership's old tracker: their completion is the tracker's record.
+            completion_imported: status !== 'in-progress' && status !== 'not-started',
             impact_what_changed_enc: status === 'impact-evaluated' || status === 'closed' ? sealField(cipher, 'An audit a year on found the change in most cases (fictional).') : null,
             created_by: adminId,
           })

@@ -1,3 +1,4 @@
+import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actionProblems, ACTION_STATUS_LABELS, ACTION_STATUSES, isActionStatus, RAG_LABELS, RESPONSE_LABELS, RESPONSES, STEP_LABELS, stepsFrom, type ActionDefinition, type RecommendationDefinition } from '../../domain/learning/actions.ts';
 import { agenciesWith, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
@@ -5,7 +6,10 @@ import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { unlessUndone, Undone } from '../../platform/db/undo.ts';
+import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { actorOf, today } from '../cases/request-context.ts';
+import { addEvidenceFile, cleanEvidenceName, detectEvidenceType, EVIDENCE_MAX_BYTES, evidenceProblem } from './evidence.ts';
 import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
@@ -32,9 +36,9 @@ import { reviewForRecommendations, visibleAction } from './review-access.ts';
 import { actionAssurance, actionsAssurance } from './assurance-view.ts';
 
 /**
- * Learning into practice, on the pages. A case's review lists its recommendations with their
- * actions (/cases/:id/review/recommendations): the business unit adds and changes them, the
- * partners' leads read them. Every action has its page (/actions/:id), where the owning agency (or
+ * Learning into practice, on the pages. A review's findings, recommendations and their actions
+ * have their pages in review-routes.ts (one module for a case's review and a published review).
+ * Every action has its page (/actions/:id), where the owning agency (or
  * the business unit) records progress and evidence and a statutory partner's lead signs it off or
  * sends it back. /actions is the assurance view: every open action the person may see, filtered
  * and paged; an agency contributor sees only their own agency's.
@@ -45,6 +49,7 @@ export const LABELS = { statuses: ACTION_STATUS_LABELS, statusKeys: ACTION_STATU
 
 export const NOTICES: Record<string, string> = {
   recommendation: 'The recommendation was saved.',
+  finding: 'The finding was saved.',
   action: 'The action was added.',
   changed: 'The action was changed.',
   note: 'The progress update was added.',
@@ -79,192 +84,9 @@ export function readAction(body: FormBody, problems: Problems): ActionDefinition
 }
 
 export async function learningRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher } = app.deps;
+  const { database, cipher, files, documents } = app.deps;
   const db = database.db;
-
-  // ---- A case's review and its recommendations -------------------------------------------------
-
-  /** The case's review if the person holds `permission` in its partnership; otherwise not found (audited when it exists). */
-  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<CaseReview | null> {
-    const view = await reviewForRecommendations(req, db, cipher, permission);
-    if (view) return view;
-    notFoundPage(reply);
-    return null;
-  }
-
-  function entry(partnershipId: string, permission: Permission, recordType: string, recordId: string, action: string, changes: Record<string, unknown>): AuditFields {
-    return { action, permission, partnershipId, recordType, recordId, changes };
-  }
-
-  const base = (view: CaseReview) => `/cases/${view.incident.id}/review/recommendations`;
-
-  app.get('/cases/:id/review/recommendations', access(READ), async (req, reply) => {
-    const view = await reviewFor(req, reply, READ);
-    if (!view) return reply;
-    const pid = view.incident.partnershipId;
-    await req.audit(entry(pid, READ, 'review', view.incident.id, 'view', { page: 'recommendations' }));
-    const [recommendations, agencies, themes] = await Promise.all([recommendationsOfIncident(db, pid, view.incident.id, today()), agenciesOf(db, pid), themeOptions(db)]);
-    const q = req.query as Record<string, unknown>;
-    return reply.render('learning/views/recommendations.njk', {
-      pageTitle: `Recommendations – ${view.incident.reference}`,
-      incident: view.incident,
-      kind: view.kind,
-      recommendations,
-      agencyNames: Object.fromEntries(agencies.map((a) => [a.id, a.name])),
-      themeLabels: Object.fromEntries(themes.map((t) => [t.key, t.label])),
-      mayManage: actionAccess(req.principal, { partnershipId: pid, agencyId: '' }).manage,
-      notice: typeof q.done === 'string' ? (NOTICES[q.done] ?? null) : null,
-      labels: LABELS,
-    });
-  });
-
-  async function renderRecommendationForm(reply: FastifyReply, view: CaseReview, rec: RecommendationView | null, values: FormBody, extra: Record<string, unknown> = {}) {
-    const pid = view.incident.partnershipId;
-    const [agencies, themes] = await Promise.all([agenciesOf(db, pid), themeOptions(db)]);
-    return reply.render('learning/views/recommendation-form.njk', {
-      pageTitle: `${rec ? 'Change' : 'Add'} a recommendation – ${view.incident.reference}`,
-      title: rec ? `Change recommendation ${rec.number}` : 'Add a recommendation',
-      action: rec ? `${base(view)}/${rec.id}/edit` : `${base(view)}/new`,
-      back: base(view),
-      incident: view.incident,
-      agencies,
-      themes,
-      values,
-      fieldErrors: {},
-      dateParts: {},
-      labels: LABELS,
-      ...extra,
-    });
-  }
-
-  const recommendationValues = (r: RecommendationView): FormBody => ({
-    number: r.number,
-    text: r.text,
-    ...dateValues('madeOn', r.madeOn),
-    themes: r.themes,
-    agencyIds: r.agencyIds,
-    response: r.response ?? '',
-    responseReasons: r.responseReasons,
-    version: String(r.version),
-  });
-
-  app.get('/cases/:id/review/recommendations/new', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    return renderRecommendationForm(reply, view, null, { ...dateValues('madeOn', today()), themes: [], agencyIds: [] });
-  });
-
-  app.post('/cases/:id/review/recommendations/new', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['madeOn']);
-    const input = readRecommendation(body, problems);
-    // A date that cannot be read is reported with everything else that is missing; nothing is saved.
-    if (problems.any) problems.addAll(await checkRecommendation(db, view.incident.partnershipId, { ...input, madeOn: today() }));
-    else {
-      const pid = view.incident.partnershipId;
-      const result = await req.change(
-        (trx) => addRecommendation(trx, pid, view.incident.id, actorOf(req), input),
-        (r) => (r.ok ? entry(pid, WRITE, 'recommendation', r.id, 'recommendation-added', { after: { incidentId: view.incident.id, ...input } }) : null),
-      );
-      if (result.ok) return reply.redirect(`${base(view)}?done=recommendation`, 303);
-      problems.addAll(result.problems);
-    }
-    return renderRecommendationForm(reply.code(422), view, null, { ...body, themes: input.themes, agencyIds: input.agencyIds }, problems.view());
-  });
-
-  async function recommendationFor(req: FastifyRequest, reply: FastifyReply, view: CaseReview): Promise<RecommendationView | null> {
-    const { recId } = req.params as { recId: string };
-    const rec = await findRecommendation(db, view.incident.partnershipId, view.incident.id, recId, today());
-    if (!rec) notFoundPage(reply);
-    return rec ?? null;
-  }
-
-  app.get('/cases/:id/review/recommendations/:recId/edit', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const rec = await recommendationFor(req, reply, view);
-    if (!rec) return reply;
-    return renderRecommendationForm(reply, view, rec, recommendationValues(rec));
-  });
-
-  app.post('/cases/:id/review/recommendations/:recId/edit', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const rec = await recommendationFor(req, reply, view);
-    if (!rec) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['madeOn']);
-    const input = readRecommendation(body, problems);
-    let conflict = false;
-    if (problems.any) problems.addAll(await checkRecommendation(db, rec.partnershipId, { ...input, madeOn: today() }));
-    else {
-      const result = await req.change(
-        (trx) => updateRecommendation(trx, rec, actorOf(req), input, formVersion(body)),
-        (r) =>
-          r.ok
-            ? entry(rec.partnershipId, WRITE, 'recommendation', rec.id, 'recommendation-changed', {
-                before: { number: rec.number, text: rec.text, madeOn: rec.madeOn, themes: rec.themes, agencyIds: rec.agencyIds, response: rec.response, responseReasons: rec.responseReasons },
-                after: input,
-              })
-            : null,
-      );
-      if (result.ok) return reply.redirect(`${base(view)}?done=recommendation`, 303);
-      conflict = Boolean(result.conflict);
-      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
-    }
-    const current = conflict ? ((await findRecommendation(db, rec.partnershipId, view.incident.id, rec.id, today())) ?? rec) : rec;
-    const values = conflict ? recommendationValues(current) : { ...body, themes: input.themes, agencyIds: input.agencyIds, version: String(rec.version) };
-    return renderRecommendationForm(reply.code(conflict ? 409 : 422), view, current, values, problems.view());
-  });
-
-  async function renderActionForm(reply: FastifyReply, view: CaseReview, rec: RecommendationView, values: FormBody, extra: Record<string, unknown> = {}) {
-    return reply.render('learning/views/action-form.njk', {
-      pageTitle: `Add an action to recommendation ${rec.number} – ${view.incident.reference}`,
-      title: `Add an action to recommendation ${rec.number}`,
-      back: base(view),
-      action: `${base(view)}/${rec.id}/actions/new`,
-      incident: view.incident,
-      recommendation: rec,
-      agencies: await agenciesOf(db, rec.partnershipId),
-      values,
-      fieldErrors: {},
-      dateParts: {},
-      ...extra,
-    });
-  }
-
-  app.get('/cases/:id/review/recommendations/:recId/actions/new', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const rec = await recommendationFor(req, reply, view);
-    if (!rec) return reply;
-    return renderActionForm(reply, view, rec, { agencyId: rec.agencyIds.length === 1 ? rec.agencyIds[0] : '' });
-  });
-
-  app.post('/cases/:id/review/recommendations/:recId/actions/new', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const rec = await recommendationFor(req, reply, view);
-    if (!rec) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['dueOn']);
-    const input = readAction(body, problems);
-    if (problems.any) {
-      // The date could not be read: say so, with whatever else is missing, before anything is saved.
-      const agencies = await agenciesOf(db, rec.partnershipId);
-      problems.addAll(actionProblems({ ...input, dueOn: rec.madeOn }, rec.madeOn, agencies.map((a) => a.id)));
-    } else {
-      const result = await req.change(
-        (trx) => addAction(trx, rec, actorOf(req), input),
-        (r) => (r.ok ? entry(rec.partnershipId, WRITE, 'recommendation-action', r.id, 'action-added', { after: { recommendationId: rec.id, ...input } }) : null),
-      );
-      if (result.ok) return reply.redirect(`${base(view)}?done=action`, 303);
-      problems.addAll(result.problems);
-    }
-    return renderActionForm(reply.code(422), view, rec, body, problems.view());
-  });
+  await app.register(multipart, { throwFileSizeLimit: false, limits: { fileSize: EVIDENCE_MAX_BYTES, files: 1, fields: 10, fieldSize: 30_000, parts: 12 } });
 
   // ---- Actions: the assurance view and each action's page --------------------------------------
 
@@ -369,29 +191,54 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
         status: 403,
       });
     }
-    const body = bodyOf(req);
+    // The owner's form is a file upload form: a file of evidence can go with the step (completion needs one).
+    const { fields: body, file: upload } = role === 'owner' && req.isMultipart() ? await readMultipart(req, reply) : { fields: bodyOf(req), file: null };
     const stepName = text(body, 'step', 40);
     const input = { text: text(body, 'text', 20_000), whatChanged: text(body, 'whatChanged', 20_000) };
-    const result = await req.change(
-      (trx) => recordStep(trx, cipher, action, actorOf(req), role, stepName, input, formVersion(body)),
-      (r) =>
-        r.ok
-          ? {
-              action: `action-${r.step}`,
-              permission,
-              partnershipId: action.partnershipId,
-              recordType: 'recommendation-action',
-              recordId: action.id,
-              changes: { before: { status: r.from }, after: { status: r.to } },
-            }
-          : null,
+    const form = role === 'lead' ? 'lead' : 'owner';
+    const fileProblem = upload ? await evidenceProblem(documents, upload) : null;
+    const type = upload && !fileProblem ? detectEvidenceType(upload.bytes) : null;
+    if (upload && fileProblem) {
+      // A file that cannot be kept stops the step too: nothing is saved, and the person is told why.
+      await req.audit({ action: 'file-refused', permission, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, outcome: 'failed', changes: { reason: fileProblem } });
+      const problems = new Problems();
+      problems.add(`${form}-file`, fileProblem);
+      return renderAction(reply.code(422), req, action, { values: { ...body, form }, ...problems.view() });
+    }
+    // With completion the file is evidence of completion; later it is evidence of the impact.
+    const stage = stepName === 'complete' || (action.status !== 'completed' && action.status !== 'impact-evaluated') ? 'completion' : 'impact';
+    const result = await unlessUndone(() =>
+      req.change(
+        async (trx) => {
+          if (upload && type) {
+            const added = await addEvidenceFile(trx, cipher, files, action, actorOf(req), { stage, bytes: upload.bytes, name: cleanEvidenceName(upload.name, type), type });
+            if (!added.ok) return added;
+            await req.audit({ action: 'evidence-file-added', permission, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, changes: { after: { fileId: added.id, stage, type, size: added.size, sha256: added.sha256 } } }, trx);
+          }
+          const r = await recordStep(trx, cipher, action, actorOf(req), role, stepName, input, formVersion(body));
+          // The step was refused: the file uploaded with it is not kept either.
+          if (!r.ok && upload) throw new Undone(r);
+          return r;
+        },
+        (r) =>
+          r.ok && 'step' in r
+            ? {
+                action: `action-${r.step}`,
+                permission,
+                partnershipId: action.partnershipId,
+                recordType: 'recommendation-action',
+                recordId: action.id,
+                changes: { before: { status: r.from }, after: { status: r.to } },
+              }
+            : null,
+      ),
     );
+    if (result.ok && !('step' in result)) return reply.redirect(`/actions/${action.id}?done=evidence#evidence`, 303);
     if (result.ok) return reply.redirect(`/actions/${action.id}?done=${result.step}`, 303);
     const problems = new Problems();
-    const form = role === 'lead' ? 'lead' : 'owner';
     problems.addAll(result.problems, (f) => (f === 'version' ? null : `${form}-${f}`));
-    const current = result.conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
-    return renderAction(reply.code(result.conflict ? 409 : 422), req, current, { values: { ...body, form }, ...problems.view() });
+    const current = 'conflict' in result && result.conflict ? ((await loadAction(db, cipher, [action.partnershipId], action.id, today())) ?? action) : action;
+    return renderAction(reply.code('conflict' in result && result.conflict ? 409 : 422), req, current, { values: { ...body, form }, ...problems.view() });
   }
 
   // ---- Changing an action (the business unit) ---------------------------------------------------
@@ -461,6 +308,6 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
     return renderActionEdit(reply.code(conflict ? 409 : 422), current, { ...body, version: String(current.version) }, problems.view());
   });
 
-  app.post('/actions/:actionId/updates', access([WRITE, OWN_AGENCY]), async (req, reply) => step(req, reply, 'owner'));
+  app.post('/actions/:actionId/updates', access([WRITE, OWN_AGENCY], { uploads: true }), async (req, reply) => step(req, reply, 'owner'));
   app.post('/actions/:actionId/sign-off', access(SIGN_OFF), async (req, reply) => step(req, reply, 'lead'));
 }

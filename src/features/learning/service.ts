@@ -76,6 +76,8 @@ export type ActionUpdateView = { id: string; step: string; fromStatus: ActionSta
 export type ActionDetail = ActionSummary & {
   recommendation: { id: string; number: string; text: string; madeOn: DateOnly; incidentId: string | null; incidentReference: string | null };
   completionEvidence: string;
+  /** Brought in from the partnership's old tracker as completed (or further on): the tracker is its record, no files came with it. */
+  completionImported: boolean;
   impactWhatChanged: string;
   impactEvidence: string;
   updates: ActionUpdateView[];
@@ -393,6 +395,7 @@ export async function loadAction(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
       .select(ACTION_COLUMNS)
       .select([
         'recommendation_actions.completion_evidence_enc',
+        'recommendation_actions.completion_imported',
         'recommendation_actions.impact_what_changed_enc',
         'recommendation_actions.impact_evidence_enc',
         'recommendations.number as rec_number',
@@ -410,6 +413,7 @@ export async function loadAction(db: Kysely<DB>, cipher: FieldCipher, scope: Ten
       ...summary(row as ActionRow, today),
       recommendation: { id: row.recommendation_id, number: row.rec_number, text: row.rec_text, madeOn: row.rec_made_on, incidentId: row.rec_incident_id, incidentReference: row.incident_reference ?? null },
       completionEvidence: openField(cipher, row.completion_evidence_enc),
+      completionImported: row.completion_imported,
       impactWhatChanged: openField(cipher, row.impact_what_changed_enc),
       impactEvidence: openField(cipher, row.impact_evidence_enc),
       updates: updates.map((u) => ({
@@ -434,6 +438,18 @@ export async function actionPartnership(db: Kysely<DB>, actionId: string): Promi
   return row?.partnership_id ?? null;
 }
 
+/** How many files the action keeps as evidence of its completion. */
+async function completionFileCount(trx: Kysely<DB>, action: Pick<ActionDetail, 'id' | 'partnershipId'>): Promise<number> {
+  const row = await trx
+    .selectFrom('action_evidence_files')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('partnership_id', '=', action.partnershipId)
+    .where('action_id', '=', action.id)
+    .where('stage', '=', 'completion')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /**
  * Records a step on an action (a progress update, completion with evidence, the impact, sign-off or
  * sending back) if the action is still at `version`: the status, the latest evidence and a new
@@ -449,10 +465,13 @@ export async function recordStep(
   input: StepInput,
   version: number,
 ): Promise<Outcome<{ from: ActionStatus; to: ActionStatus; step: ActionStep }>> {
-  const checked = checkStep(action.status, step, role, input);
-  if (!checked.ok) return checked;
-  const s = step as ActionStep;
   return withTenant(trx, [action.partnershipId], async (t) => {
+    // Completion needs a file of evidence: those attached before, or uploaded with this step in the
+    // same transaction, counted here so the rule reads what is really stored.
+    const evidenceFiles = step === 'complete' ? await completionFileCount(t, action) : 0;
+    const checked = checkStep(action.status, step, role, { ...input, evidenceFiles });
+    if (!checked.ok) return checked;
+    const s = step as ActionStep;
     const evidence: Record<string, string | boolean | null> = {};
     if (s === 'complete') Object.assign(evidence, { completion_evidence_enc: sealField(cipher, input.text.trim()), sent_back: false });
     if (s === 'evaluate') Object.assign(evidence, { impact_what_changed_enc: sealField(cipher, input.whatChanged.trim()), impact_evidence_enc: sealField(cipher, input.text.trim()) });

@@ -250,6 +250,10 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
             status: action.status,
             // The evidence the tracker gives is the action's evidence of completion; encrypted like every other.
             completion_evidence_enc: done ? sealField(cipher, action.evidence) : null,
+            // A tracker's completed (or later) row keeps its status, marked as brought in: the tracker
+            // is its record of completion (no files come with a CSV row), where completion on the
+            // pages needs a file of evidence.
+            completion_imported: done,
             created_by: actor?.userId ?? null,
           })
           .returning('id')

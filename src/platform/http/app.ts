@@ -16,7 +16,7 @@ import { rapidReviewRoutes } from '../../features/rapid-reviews/routes.ts';
 import { reviewRoutes } from '../../features/reviews/routes.ts';
 import { learningRoutes } from '../../features/learning/routes.ts';
 import { trackerRoutes } from '../../features/learning/tracker-routes.ts';
-import { publicationRecommendationRoutes } from '../../features/learning/publication-routes.ts';
+import { reviewLearningRoutes } from '../../features/learning/review-routes.ts';
 import { assuranceApiRoutes } from '../../features/learning/assurance-api.ts';
 import { assuranceRoutes } from '../../features/learning/assurance-routes.ts';
 import { evidenceRoutes } from '../../features/learning/evidence-routes.ts';
@@ -149,7 +149,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rapidReviewApiRoutes);
   await app.register(learningRoutes);
   await app.register(trackerRoutes);
-  await app.register(publicationRecommendationRoutes);
+  await app.register(reviewLearningRoutes);
   await app.register(learningApiRoutes);
   await app.register(learningProductRoutes);
   await app.register(learningProductApiRoutes);

@@ -1,0 +1,395 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { actionProblems } from '../../domain/learning/actions.ts';
+import type { FindingDefinition } from '../../domain/learning/findings.ts';
+import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
+import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
+import { notFoundPage } from '../../platform/http/errors.ts';
+import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { actorOf, today } from '../cases/request-context.ts';
+import { getPublicationById } from '../repository/catalogue.ts';
+import { addFinding, checkFinding, findingsOfReview, updateFinding, type FindingView } from './findings.ts';
+import { READ, WRITE } from './permissions.ts';
+import { reviewForRecommendations } from './review-access.ts';
+import { LABELS, NOTICES, readAction, readRecommendation } from './routes.ts';
+import { actionAccess, addAction, addRecommendation, agenciesOf, checkRecommendation, recommendationsOfReview, themeOptions, updateRecommendation, type RecommendationView, type ReviewRef } from './service.ts';
+
+/**
+ * A review's findings, recommendations and their actions on the pages, written once for every
+ * kind of review that holds them. Where the review is found differs: a case's review (rapid,
+ * local, practice learning, national: /cases/:id/review/…) or a published review in the
+ * repository that no case holds (an imported serious case review, a national or thematic review:
+ * /publications/:id/…). Each is a `ReviewFinder`; the handlers below serve both alike. The
+ * business unit adds and changes; the partners' leads read.
+ */
+
+/** A review as these pages need it, wherever it is found. */
+export type ReviewPlace = {
+  partnershipId: string;
+  partnershipName: string;
+  ref: ReviewRef;
+  /** The address the review's pages hang from, e.g. /cases/{id}/review. */
+  root: string;
+  /** Its name in page titles: the case's reference or the published title. */
+  name: string;
+  caption: string;
+  back: { text: string; href: string };
+  publicPage: string | null;
+  /** The date a new finding or recommendation is given on its form. */
+  defaultDate: DateOnly;
+  /** What a view of the pages is recorded against in the audit trail. */
+  record: { recordType: string; recordId: string };
+};
+
+export type ReviewFinder = {
+  /** The route path the pages hang from, e.g. /cases/:id/review. */
+  path: string;
+  /** The review in the address if the person holds `permission` in its partnership; otherwise null, the reply sent (not found, or a redirect). */
+  find(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ReviewPlace | null>;
+};
+
+/** A case's review, of any kind. */
+export function caseReviewFinder(app: FastifyInstance): ReviewFinder {
+  const { database, cipher } = app.deps;
+  return {
+    path: '/cases/:id/review',
+    async find(req, reply, permission) {
+      const view = await reviewForRecommendations(req, database.db, cipher, permission);
+      if (!view) {
+        notFoundPage(reply);
+        return null;
+      }
+      const { incident } = view;
+      return {
+        partnershipId: incident.partnershipId,
+        partnershipName: incident.partnershipName,
+        ref: { incidentId: incident.id },
+        root: `/cases/${incident.id}/review`,
+        name: incident.reference,
+        caption: `Case ${incident.reference} · ${view.kind}`,
+        back: { text: 'Case', href: `/cases/${incident.id}` },
+        publicPage: null,
+        defaultDate: today(),
+        record: { recordType: 'review', recordId: incident.id },
+      };
+    },
+  };
+}
+
+/**
+ * A published review in the repository that no case holds. Partnerships publish "all reviews and
+ * their recommendations" (Working Together 2023, ch. 5), historic ones included. A review
+ * published from a case keeps its findings and recommendations on the case, so its address leads there.
+ */
+export function publishedReviewFinder(app: FastifyInstance): ReviewFinder {
+  const db = app.deps.database.db;
+  return {
+    path: '/publications/:id',
+    async find(req, reply, permission) {
+      const { id } = req.params as { id: string };
+      const publication = await getPublicationById(db, id);
+      const scope = partnershipsWith(req.principal!, permission);
+      if (publication && (scope === 'all' || scope.includes(publication.partnership.id))) {
+        if (publication.incidentId) {
+          reply.redirect(`/cases/${publication.incidentId}/review/recommendations`, 303);
+          return null;
+        }
+        return {
+          partnershipId: publication.partnership.id,
+          partnershipName: publication.partnership.name,
+          ref: { publicationId: publication.id },
+          root: `/publications/${publication.id}`,
+          name: publication.title,
+          caption: `Published review · ${publication.title}`,
+          back: { text: 'Published reviews', href: '/publications' },
+          publicPage: `/reviews/${publication.slug}`,
+          defaultDate: publication.publishedOn,
+          record: { recordType: 'publication', recordId: publication.id },
+        };
+      }
+      if (publication) await req.audit({ action: 'access-refused', permission, partnershipId: publication.partnership.id, recordType: 'recommendations', recordId: publication.id, outcome: 'refused' });
+      notFoundPage(reply);
+      return null;
+    },
+  };
+}
+
+export function readFinding(body: FormBody, problems: Problems): FindingDefinition {
+  return {
+    number: text(body, 'number', 100),
+    text: text(body, 'text', 20_000),
+    foundOn: readDate(body, problems, 'foundOn', 'the date of the finding'),
+    themes: list(body, 'themes'),
+    recommendationIds: list(body, 'recommendationIds'),
+  };
+}
+
+const refFields = (ref: ReviewRef) => ('incidentId' in ref ? { incidentId: ref.incidentId } : { publicationId: ref.publicationId });
+
+/** The pages of a review's findings, recommendations and actions, for reviews found by `finder`. */
+export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFinder): Promise<void> {
+  const db = app.deps.database.db;
+  const P = finder.path;
+  const recommendationsOf = (r: ReviewPlace) => recommendationsOfReview(db, r.partnershipId, r.ref, today());
+  const entry = (r: ReviewPlace, recordType: string, recordId: string, action: string, changes: Record<string, unknown>): AuditFields => ({ action, permission: WRITE, partnershipId: r.partnershipId, recordType, recordId, changes });
+  const listing = (r: ReviewPlace) => `${r.root}/recommendations`;
+
+  app.get(`${P}/recommendations`, access(READ), async (req, reply) => {
+    const r = await finder.find(req, reply, READ);
+    if (!r) return reply;
+    await req.audit({ action: 'view', permission: READ, partnershipId: r.partnershipId, ...r.record, changes: { page: 'recommendations' } });
+    const [recommendations, findings, agencies, themes] = await Promise.all([recommendationsOf(r), findingsOfReview(db, r.partnershipId, r.ref), agenciesOf(db, r.partnershipId), themeOptions(db)]);
+    const q = req.query as Record<string, unknown>;
+    return reply.render('learning/views/recommendations.njk', {
+      pageTitle: `Findings and recommendations – ${r.name}`,
+      review: r,
+      base: listing(r),
+      recommendations,
+      findings,
+      agencyNames: Object.fromEntries(agencies.map((a) => [a.id, a.name])),
+      themeLabels: Object.fromEntries(themes.map((t) => [t.key, t.label])),
+      mayManage: actionAccess(req.principal, { partnershipId: r.partnershipId, agencyId: '' }).manage,
+      notice: typeof q.done === 'string' ? (NOTICES[q.done] ?? null) : null,
+      labels: LABELS,
+    });
+  });
+
+  // ---- Recommendations ---------------------------------------------------------------------------
+
+  async function renderRecommendationForm(reply: FastifyReply, r: ReviewPlace, rec: RecommendationView | null, values: FormBody, extra: Record<string, unknown> = {}) {
+    const [agencies, themes] = await Promise.all([agenciesOf(db, r.partnershipId), themeOptions(db)]);
+    return reply.render('learning/views/recommendation-form.njk', {
+      pageTitle: `${rec ? 'Change' : 'Add'} a recommendation – ${r.name}`,
+      title: rec ? `Change recommendation ${rec.number}` : 'Add a recommendation',
+      action: rec ? `${listing(r)}/${rec.id}/edit` : `${listing(r)}/new`,
+      back: listing(r),
+      caption: r.caption,
+      agencies,
+      themes,
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      labels: LABELS,
+      ...extra,
+    });
+  }
+
+  const recommendationValues = (rec: RecommendationView): FormBody => ({
+    number: rec.number,
+    text: rec.text,
+    ...dateValues('madeOn', rec.madeOn),
+    themes: rec.themes,
+    agencyIds: rec.agencyIds,
+    response: rec.response ?? '',
+    responseReasons: rec.responseReasons,
+    version: String(rec.version),
+  });
+
+  async function recommendationFor(req: FastifyRequest, reply: FastifyReply, r: ReviewPlace): Promise<RecommendationView | null> {
+    const rec = (await recommendationsOf(r)).find((x) => x.id === (req.params as { recId: string }).recId);
+    if (!rec) notFoundPage(reply);
+    return rec ?? null;
+  }
+
+  app.get(`${P}/recommendations/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    return renderRecommendationForm(reply, r, null, { ...dateValues('madeOn', r.defaultDate), themes: [], agencyIds: [] });
+  });
+
+  app.post(`${P}/recommendations/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['madeOn']);
+    const input = readRecommendation(body, problems);
+    // A date that cannot be read is reported with everything else that is missing; nothing is saved.
+    if (problems.any) problems.addAll(await checkRecommendation(db, r.partnershipId, { ...input, madeOn: today() }));
+    else {
+      const result = await req.change(
+        (trx) => addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (x) => (x.ok ? entry(r, 'recommendation', x.id, 'recommendation-added', { after: { ...refFields(r.ref), ...input } }) : null),
+      );
+      if (result.ok) return reply.redirect(`${listing(r)}?done=recommendation`, 303);
+      problems.addAll(result.problems);
+    }
+    return renderRecommendationForm(reply.code(422), r, null, { ...body, themes: input.themes, agencyIds: input.agencyIds }, problems.view());
+  });
+
+  app.get(`${P}/recommendations/:recId/edit`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const rec = await recommendationFor(req, reply, r);
+    if (!rec) return reply;
+    return renderRecommendationForm(reply, r, rec, recommendationValues(rec));
+  });
+
+  app.post(`${P}/recommendations/:recId/edit`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const rec = await recommendationFor(req, reply, r);
+    if (!rec) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['madeOn']);
+    const input = readRecommendation(body, problems);
+    let conflict = false;
+    if (problems.any) problems.addAll(await checkRecommendation(db, rec.partnershipId, { ...input, madeOn: today() }));
+    else {
+      const result = await req.change(
+        (trx) => updateRecommendation(trx, rec, actorOf(req), input, formVersion(body)),
+        (x) =>
+          x.ok
+            ? entry(r, 'recommendation', rec.id, 'recommendation-changed', {
+                before: { number: rec.number, text: rec.text, madeOn: rec.madeOn, themes: rec.themes, agencyIds: rec.agencyIds, response: rec.response, responseReasons: rec.responseReasons },
+                after: input,
+              })
+            : null,
+      );
+      if (result.ok) return reply.redirect(`${listing(r)}?done=recommendation`, 303);
+      conflict = Boolean(result.conflict);
+      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
+    }
+    const current = conflict ? ((await recommendationsOf(r)).find((x) => x.id === rec.id) ?? rec) : rec;
+    const values = conflict ? recommendationValues(current) : { ...body, themes: input.themes, agencyIds: input.agencyIds, version: String(rec.version) };
+    return renderRecommendationForm(reply.code(conflict ? 409 : 422), r, current, values, problems.view());
+  });
+
+  // ---- Actions of a recommendation -----------------------------------------------------------------
+
+  async function renderActionForm(reply: FastifyReply, r: ReviewPlace, rec: RecommendationView, values: FormBody, extra: Record<string, unknown> = {}) {
+    return reply.render('learning/views/action-form.njk', {
+      pageTitle: `Add an action to recommendation ${rec.number} – ${r.name}`,
+      title: `Add an action to recommendation ${rec.number}`,
+      back: listing(r),
+      action: `${listing(r)}/${rec.id}/actions/new`,
+      caption: r.caption,
+      recommendation: rec,
+      agencies: await agenciesOf(db, rec.partnershipId),
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  app.get(`${P}/recommendations/:recId/actions/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const rec = await recommendationFor(req, reply, r);
+    if (!rec) return reply;
+    return renderActionForm(reply, r, rec, { agencyId: rec.agencyIds.length === 1 ? rec.agencyIds[0] : '' });
+  });
+
+  app.post(`${P}/recommendations/:recId/actions/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const rec = await recommendationFor(req, reply, r);
+    if (!rec) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['dueOn']);
+    const input = readAction(body, problems);
+    if (problems.any) {
+      // The date could not be read: say so, with whatever else is missing, before anything is saved.
+      const agencies = await agenciesOf(db, rec.partnershipId);
+      problems.addAll(actionProblems({ ...input, dueOn: rec.madeOn }, rec.madeOn, agencies.map((a) => a.id)));
+    } else {
+      const result = await req.change(
+        (trx) => addAction(trx, rec, actorOf(req), input),
+        (x) => (x.ok ? entry(r, 'recommendation-action', x.id, 'action-added', { after: { recommendationId: rec.id, ...input } }) : null),
+      );
+      if (result.ok) return reply.redirect(`${listing(r)}?done=action`, 303);
+      problems.addAll(result.problems);
+    }
+    return renderActionForm(reply.code(422), r, rec, body, problems.view());
+  });
+
+  // ---- Findings ------------------------------------------------------------------------------------
+
+  async function renderFindingForm(reply: FastifyReply, r: ReviewPlace, finding: FindingView | null, values: FormBody, extra: Record<string, unknown> = {}) {
+    const [themes, recommendations] = await Promise.all([themeOptions(db), recommendationsOf(r)]);
+    return reply.render('learning/views/finding-form.njk', {
+      pageTitle: `${finding ? 'Change' : 'Add'} a finding – ${r.name}`,
+      title: finding ? `Change finding ${finding.number}` : 'Add a finding',
+      action: finding ? `${r.root}/findings/${finding.id}/edit` : `${r.root}/findings/new`,
+      back: `${listing(r)}#findings`,
+      caption: r.caption,
+      themes,
+      recommendations,
+      values,
+      fieldErrors: {},
+      dateParts: {},
+      ...extra,
+    });
+  }
+
+  const findingValues = (f: FindingView): FormBody => ({ number: f.number, text: f.text, ...dateValues('foundOn', f.foundOn), themes: f.themes, recommendationIds: f.recommendationIds, version: String(f.version) });
+
+  async function findingFor(req: FastifyRequest, reply: FastifyReply, r: ReviewPlace): Promise<FindingView | null> {
+    const found = (await findingsOfReview(db, r.partnershipId, r.ref)).find((f) => f.id === (req.params as { findingId: string }).findingId);
+    if (!found) notFoundPage(reply);
+    return found ?? null;
+  }
+
+  app.get(`${P}/findings/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    return renderFindingForm(reply, r, null, { ...dateValues('foundOn', r.defaultDate), themes: [], recommendationIds: [] });
+  });
+
+  app.post(`${P}/findings/new`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['foundOn']);
+    const input = readFinding(body, problems);
+    if (problems.any) problems.addAll(await checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }));
+    else {
+      const result = await req.change(
+        (trx) => addFinding(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (x) => (x.ok ? entry(r, 'finding', x.id, 'finding-added', { after: { ...refFields(r.ref), ...input } }) : null),
+      );
+      if (result.ok) return reply.redirect(`${listing(r)}?done=finding#findings`, 303);
+      problems.addAll(result.problems);
+    }
+    return renderFindingForm(reply.code(422), r, null, { ...body, themes: input.themes, recommendationIds: input.recommendationIds }, problems.view());
+  });
+
+  app.get(`${P}/findings/:findingId/edit`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const finding = await findingFor(req, reply, r);
+    if (!finding) return reply;
+    return renderFindingForm(reply, r, finding, findingValues(finding));
+  });
+
+  app.post(`${P}/findings/:findingId/edit`, access(WRITE), async (req, reply) => {
+    const r = await finder.find(req, reply, WRITE);
+    if (!r) return reply;
+    const finding = await findingFor(req, reply, r);
+    if (!finding) return reply;
+    const body = bodyOf(req);
+    const problems = new Problems(['foundOn']);
+    const input = readFinding(body, problems);
+    let conflict = false;
+    if (problems.any) problems.addAll(await checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }));
+    else {
+      const result = await req.change(
+        (trx) => updateFinding(trx, finding, actorOf(req), input, formVersion(body)),
+        (x) => (x.ok ? entry(r, 'finding', finding.id, 'finding-changed', { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input }) : null),
+      );
+      if (result.ok) return reply.redirect(`${listing(r)}?done=finding#findings`, 303);
+      conflict = Boolean(result.conflict);
+      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
+    }
+    const current = conflict ? ((await findingsOfReview(db, r.partnershipId, r.ref)).find((f) => f.id === finding.id) ?? finding) : finding;
+    const values = conflict ? findingValues(current) : { ...body, themes: input.themes, recommendationIds: input.recommendationIds, version: String(finding.version) };
+    return renderFindingForm(reply.code(conflict ? 409 : 422), r, current, values, problems.view());
+  });
+}
+
+/** Every review's findings and recommendations pages: a case's review and a published review no case holds. */
+export async function reviewLearningRoutes(app: FastifyInstance): Promise<void> {
+  await reviewLearningPages(app, caseReviewFinder(app));
+  await reviewLearningPages(app, publishedReviewFinder(app));
+}
