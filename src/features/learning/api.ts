@@ -8,7 +8,8 @@ import { sendProblem } from '../../platform/http/errors.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { getPublicationById } from '../repository/catalogue.ts';
-import type { CaseReview } from './case-reviews.ts';
+import type { FindingDefinition } from '../../domain/learning/findings.ts';
+import { addFinding, findingPartnership, findingsOfReview, loadFinding, updateFinding, type FindingView } from './findings.ts';
 import {
   actionAccess,
   
@@ -19,12 +20,12 @@ import {
   loadAction,
   loadRecommendation,
   recommendationPartnership,
-  recommendationsOfIncident,
   recommendationsOfReview,
   recordStep,
   type ActionDetail,
   type ActionSummary,
   type RecommendationView,
+  type ReviewRef,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
 import { reviewForRecommendations, visibleAction } from './review-access.ts';
@@ -66,7 +67,7 @@ export const actionCreateSchema = z
 
 export const actionUpdateSchema = z
   .object({
-    step: z.enum(ACTION_STEPS).describe('note, start, complete (evidence in text), evaluate (whatChanged and evidence in text): the owning agency or the business unit. close, send-back (reasons in text): a statutory partner’s lead.'),
+    step: z.enum(ACTION_STEPS).describe('note, start, complete (evidence in text, and at least one file of evidence of completion attached first with POST /api/v1/actions/{id}/evidence), evaluate (whatChanged and evidence in text): the owning agency or the business unit. close, send-back (reasons in text): a statutory partner’s lead.'),
     text: z.string().max(10_000).optional().describe('The update, the evidence, or the reasons for sending back. Stored encrypted.'),
     whatChanged: z.string().max(10_000).optional(),
     version: z.number().int().positive().describe('The action’s version as last read: a change made since is a conflict (409).'),
@@ -89,6 +90,7 @@ const actionSchema = z.object({
 
 const actionDetailSchema = actionSchema.extend({
   completionEvidence: z.string(),
+  completionImported: z.boolean().describe('Brought in from the partnership’s tracker as completed or further on: the tracker is its record of completion, no files came with it.'),
   impactWhatChanged: z.string(),
   impactEvidence: z.string(),
   updates: z.array(z.object({ step: z.string(), fromStatus: z.string().nullable(), toStatus: z.string(), text: z.string(), whatChanged: z.string(), by: z.string().nullable(), at: z.string() })),
@@ -109,6 +111,39 @@ const recommendationSchema = z.object({
   actions: z.array(actionSchema),
 });
 
+export const findingWriteSchema = z
+  .object({
+    number: z.string().max(20).describe('As in the report, e.g. "2" or "2a"; used once in a review.'),
+    text: z.string().max(10_000).describe('What the review found, as published with the review: no names or identifying details.'),
+    foundOn: dateString.describe('The date of the finding (usually the report’s).'),
+    themes: z.array(z.string().max(80)).max(50).optional().describe('Theme keys of the repository’s vocabulary.'),
+    recommendationIds: z.array(z.string().max(40)).max(200).optional().describe('Recommendations of the same review the finding leads to.'),
+    version: z.number().int().positive().describe('The finding’s version as last read (to change it): a change made since is a conflict (409).'),
+  })
+  .strict();
+
+const findingSchema = z.object({
+  id: z.uuid(),
+  incidentId: z.uuid().nullable(),
+  publicationId: z.uuid().nullable(),
+  number: z.string(),
+  text: z.string(),
+  foundOn: z.string(),
+  themes: z.array(z.string()),
+  recommendationIds: z.array(z.uuid()),
+  recommendationNumbers: z.array(z.string()),
+  version: z.number().int(),
+});
+const findingListSchema = z.object({ findings: z.array(findingSchema) });
+
+function presentFinding(f: FindingView): z.infer<typeof findingSchema> {
+  return { id: f.id, incidentId: f.incidentId, publicationId: f.publicationId, number: f.number, text: f.text, foundOn: f.foundOn, themes: f.themes, recommendationIds: f.recommendationIds, recommendationNumbers: f.recommendationNumbers, version: f.version };
+}
+
+function findingInput(body: Omit<z.infer<typeof findingWriteSchema>, 'version'>): FindingDefinition {
+  return { number: body.number, text: body.text, foundOn: body.foundOn as DateOnly, themes: body.themes ?? [], recommendationIds: body.recommendationIds ?? [] };
+}
+
 const recommendationListSchema = z.object({ recommendations: z.array(recommendationSchema) });
 const actionListSchema = z.object({ actions: z.array(actionSchema), total: z.number().int(), page: z.number().int(), pages: z.number().int() });
 
@@ -120,6 +155,7 @@ function presentDetail(a: ActionDetail): z.infer<typeof actionDetailSchema> {
   return {
     ...presentAction(a),
     completionEvidence: a.completionEvidence,
+    completionImported: a.completionImported,
     impactWhatChanged: a.impactWhatChanged,
     impactEvidence: a.impactEvidence,
     updates: a.updates.map((u) => ({ step: u.step, fromStatus: u.fromStatus, toStatus: u.toStatus, text: u.text, whatChanged: u.whatChanged, by: u.by, at: u.atIso })),
@@ -146,67 +182,111 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher } = app.deps;
   const db = database.db;
 
-  async function reviewFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<CaseReview | null> {
-    const view = await reviewForRecommendations(req, db, cipher, permission);
-    if (view) return view;
-    sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
-    return null;
-  }
+  /**
+   * Where a review's findings and recommendations are reached in the API: an incident's review (of
+   * any kind), or a published review no case holds. The handlers below serve both alike.
+   */
+  type ApiReview = { partnershipId: string; ref: ReviewRef; record: { recordType: string; recordId: string }; location: string };
+  type ApiFinder = { path: string; find(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<ApiReview | null> };
 
-  app.get('/api/v1/incidents/:id/review/recommendations', access(READ), async (req, reply) => {
-    const view = await reviewFor(req, reply, READ);
-    if (!view) return reply;
-    await req.audit({ action: 'view', permission: READ, partnershipId: view.incident.partnershipId, recordType: 'review', recordId: view.incident.id, changes: { page: 'recommendations', via: 'api' } });
-    return { recommendations: (await recommendationsOfIncident(db, view.incident.partnershipId, view.incident.id, today())).map(presentRecommendation) };
-  });
-
-  app.post('/api/v1/incidents/:id/review/recommendations', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const body = parse(recommendationCreateSchema, req, reply);
-    if (!body) return reply;
-    const pid = view.incident.partnershipId;
-    const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
-    const result = await req.change(
-      (trx) => addRecommendation(trx, pid, view.incident.id, actorOf(req), input),
-      (r) => (r.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: pid, recordType: 'recommendation', recordId: r.id, changes: { after: { incidentId: view.incident.id, ...input }, via: 'api' } } : null),
-    );
-    if (!result.ok) return invalid(reply, result.problems);
-    const created = (await recommendationsOfIncident(db, pid, view.incident.id, today())).find((r) => r.id === result.id);
-    return reply.code(201).header('location', `/api/v1/incidents/${view.incident.id}/review/recommendations`).send(created ? presentRecommendation(created) : {});
-  });
+  const caseReviews: ApiFinder = {
+    path: '/api/v1/incidents/:id/review',
+    async find(req, reply, permission) {
+      const view = await reviewForRecommendations(req, db, cipher, permission);
+      if (view) return { partnershipId: view.incident.partnershipId, ref: { incidentId: view.incident.id }, record: { recordType: 'review', recordId: view.incident.id }, location: `/api/v1/incidents/${view.incident.id}/review` };
+      sendProblem(reply, 404, 'Not found', 'There is no review of an incident with this id that you may see.');
+      return null;
+    },
+  };
 
   // A published review no case holds (an imported serious case review, a national or thematic review).
-  async function publicationFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<{ id: string; partnershipId: string } | null> {
-    const { id } = req.params as { id: string };
-    const publication = await getPublicationById(db, id);
-    const scope = partnershipsWith(req.principal!, permission);
-    if (publication && !publication.incidentId && (scope === 'all' || scope.includes(publication.partnership.id))) return { id: publication.id, partnershipId: publication.partnership.id };
-    if (publication) await req.audit({ action: 'access-refused', permission, partnershipId: publication.partnership.id, recordType: 'recommendations', recordId: publication.id, outcome: 'refused' });
-    sendProblem(reply, 404, 'Not found', publication?.incidentId ? 'This review was published from a case: its recommendations are the case’s (/api/v1/incidents/{id}/review/recommendations).' : 'There is no published review with this id that you may see.');
-    return null;
+  const publishedReviews: ApiFinder = {
+    path: '/api/v1/publications/:id',
+    async find(req, reply, permission) {
+      const { id } = req.params as { id: string };
+      const publication = await getPublicationById(db, id);
+      const scope = partnershipsWith(req.principal!, permission);
+      if (publication && !publication.incidentId && (scope === 'all' || scope.includes(publication.partnership.id))) {
+        return { partnershipId: publication.partnership.id, ref: { publicationId: publication.id }, record: { recordType: 'publication', recordId: publication.id }, location: `/api/v1/publications/${publication.id}` };
+      }
+      if (publication) await req.audit({ action: 'access-refused', permission, partnershipId: publication.partnership.id, recordType: 'recommendations', recordId: publication.id, outcome: 'refused' });
+      sendProblem(reply, 404, 'Not found', publication?.incidentId ? 'This review was published from a case: its findings and recommendations are the case’s (/api/v1/incidents/{id}/review/…).' : 'There is no published review with this id that you may see.');
+      return null;
+    },
+  };
+
+  const refFields = (ref: ReviewRef) => ('incidentId' in ref ? { incidentId: ref.incidentId } : { publicationId: ref.publicationId });
+
+  for (const finder of [caseReviews, publishedReviews]) {
+    app.get(`${finder.path}/recommendations`, access(READ), async (req, reply) => {
+      const r = await finder.find(req, reply, READ);
+      if (!r) return reply;
+      await req.audit({ action: 'view', permission: READ, partnershipId: r.partnershipId, ...r.record, changes: { page: 'recommendations', via: 'api' } });
+      return { recommendations: (await recommendationsOfReview(db, r.partnershipId, r.ref, today())).map(presentRecommendation) };
+    });
+
+    app.post(`${finder.path}/recommendations`, access(WRITE), async (req, reply) => {
+      const r = await finder.find(req, reply, WRITE);
+      if (!r) return reply;
+      const body = parse(recommendationCreateSchema, req, reply);
+      if (!body) return reply;
+      const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
+      const result = await req.change(
+        (trx) => addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (x) => (x.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: r.partnershipId, recordType: 'recommendation', recordId: x.id, changes: { after: { ...refFields(r.ref), ...input }, via: 'api' } } : null),
+      );
+      if (!result.ok) return invalid(reply, result.problems);
+      const created = (await recommendationsOfReview(db, r.partnershipId, r.ref, today())).find((x) => x.id === result.id);
+      return reply.code(201).header('location', `${r.location}/recommendations`).send(created ? presentRecommendation(created) : {});
+    });
+
+    app.get(`${finder.path}/findings`, access(READ), async (req, reply) => {
+      const r = await finder.find(req, reply, READ);
+      if (!r) return reply;
+      await req.audit({ action: 'view', permission: READ, partnershipId: r.partnershipId, ...r.record, changes: { page: 'findings', via: 'api' } });
+      return { findings: (await findingsOfReview(db, r.partnershipId, r.ref)).map(presentFinding) };
+    });
+
+    app.post(`${finder.path}/findings`, access(WRITE), async (req, reply) => {
+      const r = await finder.find(req, reply, WRITE);
+      if (!r) return reply;
+      const body = parse(findingWriteSchema.omit({ version: true }), req, reply);
+      if (!body) return reply;
+      const input = findingInput(body);
+      const result = await req.change(
+        (trx) => addFinding(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (x) => (x.ok ? { action: 'finding-added', permission: WRITE, partnershipId: r.partnershipId, recordType: 'finding', recordId: x.id, changes: { after: { ...refFields(r.ref), ...input }, via: 'api' } } : null),
+      );
+      if (!result.ok) return invalid(reply, result.problems);
+      const created = await loadFinding(db, [r.partnershipId], result.id);
+      return reply.code(201).header('location', `/api/v1/findings/${result.id}`).send(created ? presentFinding(created) : {});
+    });
   }
 
-  app.get('/api/v1/publications/:id/recommendations', access(READ), async (req, reply) => {
-    const p = await publicationFor(req, reply, READ);
-    if (!p) return reply;
-    await req.audit({ action: 'view', permission: READ, partnershipId: p.partnershipId, recordType: 'publication', recordId: p.id, changes: { page: 'recommendations', via: 'api' } });
-    return { recommendations: (await recommendationsOfReview(db, p.partnershipId, { publicationId: p.id }, today())).map(presentRecommendation) };
-  });
-
-  app.post('/api/v1/publications/:id/recommendations', access(WRITE), async (req, reply) => {
-    const p = await publicationFor(req, reply, WRITE);
-    if (!p) return reply;
-    const body = parse(recommendationCreateSchema, req, reply);
+  app.put('/api/v1/findings/:id', access(WRITE), async (req, reply) => {
+    const { id } = req.params as { id: string };
+    const finding = await loadFinding(db, partnershipsWith(req.principal!, WRITE), id);
+    if (!finding) {
+      const elsewhere = await findingPartnership(db, id);
+      if (elsewhere) await req.audit({ action: 'access-refused', permission: WRITE, partnershipId: elsewhere, recordType: 'finding', recordId: id, outcome: 'refused' });
+      return sendProblem(reply, 404, 'Not found', 'There is no finding with this id that you may change.');
+    }
+    const body = parse(findingWriteSchema, req, reply);
     if (!body) return reply;
-    const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
+    const input = findingInput(body);
     const result = await req.change(
-      (trx) => addRecommendation(trx, p.partnershipId, { publicationId: p.id }, actorOf(req), input),
-      (r) => (r.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: p.partnershipId, recordType: 'recommendation', recordId: r.id, changes: { after: { publicationId: p.id, ...input }, via: 'api' } } : null),
+      (trx) => updateFinding(trx, finding, actorOf(req), input, body.version),
+      (x) =>
+        x.ok
+          ? { action: 'finding-changed', permission: WRITE, partnershipId: finding.partnershipId, recordType: 'finding', recordId: finding.id, changes: { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input, via: 'api' } }
+          : null,
     );
-    if (!result.ok) return invalid(reply, result.problems);
-    const created = (await recommendationsOfReview(db, p.partnershipId, { publicationId: p.id }, today())).find((r) => r.id === result.id);
-    return reply.code(201).header('location', `/api/v1/publications/${p.id}/recommendations`).send(created ? presentRecommendation(created) : {});
+    if (!result.ok) {
+      if (result.conflict) return sendProblem(reply, 409, 'Conflict', 'The finding changed since you read it: read it again and resend.');
+      return invalid(reply, result.problems);
+    }
+    const after = await loadFinding(db, [finding.partnershipId], finding.id);
+    return after ? presentFinding(after) : {};
   });
 
   app.post('/api/v1/recommendations/:id/actions', access(WRITE), async (req, reply) => {
@@ -279,7 +359,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
 
 
 
-export const LEARNING_API_TAG = { name: 'Learning into practice', description: 'Recommendations of a review, the actions that carry them out, and updates on those actions. An agency reaches only its own agency’s actions.' };
+export const LEARNING_API_TAG = { name: 'Learning into practice', description: 'Findings and recommendations of a review, the actions that carry them out, and updates on those actions. An agency reaches only its own agency’s actions.' };
 
 /** The learning part of the OpenAPI document, merged into it by api/openapi.ts. */
 export function learningApiPaths() {
@@ -330,6 +410,66 @@ export function learningApiPaths() {
         responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No published review you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
       },
     },
+    '/api/v1/incidents/{id}/review/findings': {
+      get: {
+        operationId: 'listFindings',
+        summary: 'List a review’s findings',
+        description: 'What an incident’s review found, each finding with its themes and the recommendations of the review it leads to.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': READ,
+        parameters: [path('The incident’s id.')],
+        responses: { '200': { description: 'The findings.', content: { 'application/json': { schema: ref('FindingList') } } }, ...common, '404': problem('No review you may see for this incident.') },
+      },
+      post: {
+        operationId: 'addFinding',
+        summary: 'Add a finding to a review',
+        description: 'Checked as the page checks it: number unique in the review, text, date, known themes, recommendations of this review only.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The incident’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FindingCreate') } } },
+        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Finding') } } }, ...common, '404': problem('No review you may change for this incident.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
+      },
+    },
+    '/api/v1/publications/{id}/findings': {
+      get: {
+        operationId: 'listPublicationFindings',
+        summary: 'List a published review’s findings',
+        description: 'The findings of a published review no case holds (an imported serious case review, a national or thematic review).',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': READ,
+        parameters: [path('The publication’s id.')],
+        responses: { '200': { description: 'The findings.', content: { 'application/json': { schema: ref('FindingList') } } }, ...common, '404': problem('No published review you may see, or one published from a case (its findings are the case’s).') },
+      },
+      post: {
+        operationId: 'addPublicationFinding',
+        summary: 'Add a finding to a published review',
+        description: 'Checked as on a case’s review.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The publication’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FindingCreate') } } },
+        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Finding') } } }, ...common, '404': problem('No published review you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
+      },
+    },
+    '/api/v1/findings/{id}': {
+      put: {
+        operationId: 'updateFinding',
+        summary: 'Change a finding',
+        description: 'Replaces its number, text, date, themes and recommendations, if nobody changed it since the version sent.',
+        tags: [LEARNING_API_TAG.name],
+        'x-access': WRITE,
+        parameters: [path('The finding’s id.')],
+        requestBody: { required: true, content: { 'application/json': { schema: ref('FindingUpdate') } } },
+        responses: {
+          '200': { description: 'Changed; the finding as it is now.', content: { 'application/json': { schema: ref('Finding') } } },
+          ...common,
+          '404': problem('No finding you may change.'),
+          '409': problem('The finding changed since the version you sent.'),
+          '422': problem('Some answers need correcting: `errors` lists each one.'),
+        },
+      },
+    },
     '/api/v1/recommendations/{id}/actions': {
       post: {
         operationId: 'addAction',
@@ -375,7 +515,7 @@ export function learningApiPaths() {
       post: {
         operationId: 'addActionUpdate',
         summary: 'Record progress, sign off or send back an action',
-        description: 'Statuses run not-started → in-progress → completed (evidence required) → impact-evaluated (what changed and evidence) → closed; a partner lead may send a completed or evaluated action back to in-progress with reasons.',
+        description: 'Statuses run not-started → in-progress → completed (evidence required: the text, and at least one evidence file of completion already attached, else 422 with the field `file`) → impact-evaluated (what changed and evidence) → closed; a partner lead may send a completed or evaluated action back to in-progress with reasons.',
         tags: [LEARNING_API_TAG.name],
         'x-access': [...UPDATE_ACTIONS],
         parameters: [path('The action’s id.')],
@@ -397,6 +537,10 @@ export function learningApiSchemas(): Record<string, JsonSchema> {
     Recommendation: jsonSchema(recommendationSchema, 'output'),
     RecommendationList: jsonSchema(recommendationListSchema, 'output'),
     RecommendationCreate: jsonSchema(recommendationCreateSchema, 'input'),
+    Finding: jsonSchema(findingSchema, 'output'),
+    FindingList: jsonSchema(findingListSchema, 'output'),
+    FindingCreate: jsonSchema(findingWriteSchema.omit({ version: true }), 'input'),
+    FindingUpdate: jsonSchema(findingWriteSchema, 'input'),
     Action: jsonSchema(actionDetailSchema, 'output'),
     ActionList: jsonSchema(actionListSchema, 'output'),
     ActionCreate: jsonSchema(actionCreateSchema, 'input'),

@@ -3,36 +3,26 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { actionProblems, ACTION_STATUS_LABELS, ACTION_STATUSES, isActionStatus, RAG_LABELS, RESPONSE_LABELS, RESPONSES, STEP_LABELS, stepsFrom, type ActionDefinition, type RecommendationDefinition } from '../../domain/learning/actions.ts';
 import { agenciesWith, partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
-import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
 import { unlessUndone, Undone } from '../../platform/db/undo.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { addEvidenceFile, cleanEvidenceName, detectEvidenceType, EVIDENCE_MAX_BYTES, evidenceProblem } from './evidence.ts';
-import type { CaseReview } from './case-reviews.ts';
 import {
   actionAccess,
-  
-  addAction,
-  addRecommendation,
   agenciesOf,
-  checkRecommendation,
-  findRecommendation,
   learningScope,
   listActions,
   loadAction,
-  recommendationsOfIncident,
   recordStep,
   reviewsWithActions,
   themeOptions,
   updateAction,
-  updateRecommendation,
   type ActionDetail,
-  type RecommendationView,
 } from './service.ts';
 import { OWN_AGENCY, READ, SIGN_OFF, WRITE } from './permissions.ts';
-import { reviewForRecommendations, visibleAction } from './review-access.ts';
+import { visibleAction } from './review-access.ts';
 import { actionAssurance, actionsAssurance } from './assurance-view.ts';
 
 /**

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RESPONSE_LABELS } from '../../domain/learning/actions.ts';
+import { publishedFindings } from '../learning/findings.ts';
 import { publishedRecommendations } from '../learning/service.ts';
 import { publicProducts } from '../learning-products/service.ts';
 import { KIND_LABELS } from '../../domain/learning-products/products.ts';
@@ -322,15 +323,17 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   app.get(`/reviews/:slug(${SLUG_ROUTE})`, PUBLIC, async (req, reply) => {
     const publication = await getPublication(db, (req.params as { slug: string }).slug);
     if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
-    const [themes, brand, recommendations, products] = await Promise.all([
+    const reviewRef = { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId };
+    const [themes, brand, recommendations, findings, products] = await Promise.all([
       themeMap(),
       brandOf(db, publication.partnership.id),
-      publishedRecommendations(db, { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId }),
+      publishedRecommendations(db, reviewRef),
+      publishedFindings(db, reviewRef),
       publicProducts(db, { publicationId: publication.id }),
     ]);
     const view = reviewView(publication, themes);
     const back = backLinkFrom((req.query as Record<string, unknown>).from);
-    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back, recommendations, responses: RESPONSE_LABELS, products: products.map((x) => ({ href: `/learning/products/${x.slug}`, title: x.title, kind: KIND_LABELS[x.kind], partnership: x.partnershipName })) });
+    return reply.render('repository/views/review.njk', { pageTitle: publication.title, review: view, publisher: brand ? publicBrand(brand) : null, back, recommendations, findings, responses: RESPONSE_LABELS, products: products.map((x) => ({ href: `/learning/products/${x.slug}`, title: x.title, kind: KIND_LABELS[x.kind], partnership: x.partnershipName })) });
   });
 
   app.get(`/reviews/:slug(${SLUG_ROUTE})/report`, PUBLIC, async (req, reply) => {
