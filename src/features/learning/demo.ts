@@ -7,6 +7,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import type { Actor } from '../cases/service.ts';
 import { addEvidenceFile } from './evidence.ts';
+import { addFinding } from './findings.ts';
 import { addAction, addRecommendation, findRecommendation, loadAction, recordStep } from './service.ts';
 
 /**
@@ -64,6 +65,15 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
   ];
   const ids: string[] = [];
   for (const r of recs) ids.push(must(await addRecommendation(db, partnershipId, incident.id, admin, { ...r, madeOn }), `recommendation ${r.number}`).id);
+  // What the review found, each finding leading to the recommendations above (and one to none).
+  const findings = [
+    { number: '1', text: 'A man who was the baby’s father was living in the household; no agency asked who lived there or recorded him, so no assessment included him.', themes: ['invisible-or-hidden-men'], recommendationIds: [ids[0]] },
+    { number: '2', text: 'Police attended two domestic abuse incidents at the home, but the child’s school was not told and did not know to look out for the child the next day.', themes: ['domestic-abuse', 'information-sharing'], recommendationIds: [ids[1]] },
+    { number: '3', text: 'The school disagreed with the decision to close the case and said so by email, but did not use the escalation policy.', themes: ['escalation-and-challenge'], recommendationIds: [ids[2]] },
+    { number: '4', text: 'The family’s housing moves meant the child changed GP three times in a year, and records did not follow promptly (fictional).', themes: [], recommendationIds: [] },
+  ];
+  for (const f of findings) must(await addFinding(db, partnershipId, { incidentId: incident.id }, admin, { ...f, foundOn: madeOn }), `finding ${f.number}`);
+
   const rec = async (i: number) => {
     const found = await findRecommendation(db, partnershipId, incident.id, ids[i], today);
     if (!found) throw new Error('Demo learning: recommendation not found');

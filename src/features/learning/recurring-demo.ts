@@ -11,7 +11,8 @@ import type { DB } from '../../platform/db/types.ts';
  * professional curiosity, escalation, safer sleep, neglect, bruising in non-mobile babies. Each
  * has an action whose status shows whether the earlier response worked: the older ones closed,
  * the latest still open. With the recommendations of the demo case's review, the recurring
- * learning page shows real groups after `npm start`.
+ * learning page shows real groups after `npm start`. Some of the reviews' findings too, recurring
+ * in the same way.
  */
 const LESSONS: Record<string, [string, string[]][]> = {
   'Child L': [
@@ -50,6 +51,28 @@ const LESSONS: Record<string, [string, string[]][]> = {
   ],
 };
 
+/**
+ * What some of those reviews found (fictional), written as findings are: what happened in practice,
+ * not what should change. The same failings come back across years (men unseen in the household,
+ * information not shared, explanations accepted, where the baby slept); each names the
+ * recommendation of its review it led to (by its place in LESSONS), or none.
+ */
+const FINDINGS: Record<string, [string, string[], number | null][]> = {
+  'Child L': [['Schools knew of the child’s persistent absence for a year but did not share it with health or children’s social care.', ['information-sharing', 'missing-education'], 1]],
+  'Baby K': [['The mother’s new partner lived in the household for months; no agency knew who he was or asked about him.', ['invisible-or-hidden-men'], 1]],
+  'Child H': [
+    ['Practitioners did not ask who lived in the household: the mother’s partner was never seen or spoken to by any agency.', ['invisible-or-hidden-men'], 0],
+    ['Staff disagreed with the decision to close the case but did not use the escalation policy to challenge it.', ['escalation-and-challenge'], 1],
+  ],
+  'Baby F': [['Nobody saw where the baby slept; safer sleep advice given at birth was not repeated when the family moved and the parents drank.', ['sudi-safer-sleep'], 0]],
+  'Children C and B': [['Agencies held information about the household but each waited to be asked before sharing it with children’s social care.', ['information-sharing'], 1]],
+  'Northmoor babies': [['Fathers and male carers were not seen or recorded by services, although men visited the household often.', ['invisible-or-hidden-men'], 1]],
+  'Child M': [
+    ['Parents’ explanations of injuries were accepted without question; practitioners were not curious about what they saw.', ['professional-curiosity'], 0],
+    ['The baby had no cot and shared a sofa with a parent; no practitioner had seen where the baby slept.', ['sudi-safer-sleep'], 1],
+  ],
+};
+
 /** Where an action on a review published in `year` is now: older ones signed off, the latest open. */
 function statusFor(year: number, thisYear: number): ActionStatus {
   const age = thisYear - year;
@@ -72,6 +95,7 @@ export async function seedDemoRecurringLearning(db: Kysely<DB>, cipher: FieldCip
       if (!publication) continue;
       const madeOn = (publication.review_completed_on ?? publication.published_on).slice(0, 10) as DateOnly;
       const year = Number(String(publication.published_on).slice(0, 4));
+      const recIds: string[] = [];
       for (const [i, [text, themes]] of lessons.entries()) {
         const agency = agencies[(added + i) % agencies.length];
         const rec = await trx
@@ -103,7 +127,14 @@ export async function seedDemoRecurringLearning(db: Kysely<DB>, cipher: FieldCip
           .returning('id')
           .executeTakeFirstOrThrow();
         await trx.insertInto('action_updates').values({ partnership_id: partnershipId, action_id: action.id, step: 'created', from_status: null, to_status: status, created_by: adminId, created_by_name: 'Demonstration data' }).execute();
+        recIds.push(rec.id);
         added++;
+      }
+      for (const [i, [text, themes, ledTo]] of (FINDINGS[child] ?? []).entries()) {
+        await trx
+          .insertInto('review_findings')
+          .values({ partnership_id: partnershipId, publication_id: publication.id, number: String(i + 1), text, found_on: madeOn, themes: JSON.stringify(themes), recommendation_ids: JSON.stringify(ledTo === null || !recIds[ledTo] ? [] : [recIds[ledTo]]), created_by: adminId, updated_by: adminId })
+          .execute();
       }
     }
     return added;

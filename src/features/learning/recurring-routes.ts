@@ -12,7 +12,7 @@ import { checkDecision, recordDecision, recurringGroups, type DecisionInput, typ
 import { jsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
- * Recurring learning, on a page and in the API: recommendations that say much the same thing
+ * Recurring learning, on a page and in the API: recommendations and findings that say much the same thing
  * across reviews and years, grouped, with each one's review, date and action status (Working
  * Together 2023, chapter 5: partners consider whether a case highlights recurrent themes; the
  * Panel's annual reports name the failings that recur). A partnership's staff see all their
@@ -36,8 +36,16 @@ function viewFor(principal: Principal, asked: unknown): RecurringView | null {
   return own.length ? { kind: 'partnership', partnershipIds: own } : null;
 }
 
+/** "3 recommendations and 2 findings": what a group holds, in words. */
+export function countOf(g: { recommendations: unknown[]; findings: unknown[] }): string {
+  const part = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+  if (!g.findings.length) return part(g.recommendations.length, 'recommendation');
+  if (!g.recommendations.length) return part(g.findings.length, 'finding');
+  return `${part(g.recommendations.length, 'recommendation')} and ${part(g.findings.length, 'finding')}`;
+}
+
 const NOTICES: Record<string, string> = {
-  split: 'The recommendation was taken out of its group. The choice is kept when the groups are worked out again.',
+  split: 'It was taken out of its group. The choice is kept when the groups are worked out again.',
   merge: 'The groups were merged. The choice is kept when the groups are worked out again.',
 };
 
@@ -57,7 +65,17 @@ const recurringSchema = z.object({
           review: z.object({ title: z.string(), slug: z.string().nullable().describe('The published review’s address (/reviews/{slug}); null for a review not yet published (its partnership’s staff only).') }),
           status: z.string().describe('The progress of its actions, as on the review’s public page.'),
         }),
-      ),
+      ).describe('The recommendations of the group (it may hold findings only, then this is empty).'),
+      findings: z.array(
+        z.object({
+          id: z.uuid(),
+          number: z.string(),
+          text: z.string().describe('What the review found.'),
+          foundOn: z.string(),
+          review: z.object({ title: z.string(), slug: z.string().nullable().describe('As for recommendations.') }),
+          status: z.string().describe('The progress of the actions of the recommendations it led to, or that none is recorded.'),
+        }),
+      ).describe('The findings of the group: what reviews found that says much the same thing as the recommendations.'),
     }),
   ),
 });
@@ -70,6 +88,7 @@ function present(groups: RecurringGroupView[]): z.infer<typeof recurringSchema> 
       from: g.from,
       to: g.to,
       recommendations: g.recommendations.map((r) => ({ id: r.id, number: r.number, text: r.text, madeOn: r.madeOn, review: { title: r.review.title, slug: r.review.slug }, status: r.status })),
+      findings: g.findings.map((f) => ({ id: f.id, number: f.number, text: f.text, foundOn: f.madeOn, review: { title: f.review.title, slug: f.review.slug }, status: f.status })),
     })),
   };
 }
@@ -86,7 +105,7 @@ export async function recurringLearningRoutes(app: FastifyInstance): Promise<voi
 
   /** The page; a view is audited, a form sent back with errors is not (a refusal stores nothing). */
   async function render(req: FastifyRequest, reply: FastifyReply, view: RecurringView, extra: Record<string, unknown> = {}, audit = true) {
-    const { groups, decisions, recommendations } = await recurringGroups(db, view);
+    const { groups, decisions, recommendations, findings } = await recurringGroups(db, view);
     const themes = new Map((await themeOptions(db)).map((t) => [t.key, t.label]));
     const mayChange = (pid: string) => view.kind === 'partnership' && can(req.principal, WRITE, { partnershipId: pid });
     const q = req.query as Record<string, unknown>;
@@ -102,10 +121,11 @@ export async function recurringLearningRoutes(app: FastifyInstance): Promise<voi
       pageTitle: 'Recurring learning',
       national,
       mayChooseView: can(req.principal, PANEL) && partnershipsWith(req.principal!, READ).length > 0,
-      groups: groups.map((g, i) => ({ ...g, index: i, mayChange: g.partnershipIds.every(mayChange), others: groups.filter((o) => o !== g).map((o) => ({ value: o.centralId, text: `${o.label} (${o.recommendations.length} recommendations)` })) })),
+      groups: groups.map((g, i) => ({ ...g, index: i, count: countOf(g), mayChange: g.partnershipIds.every(mayChange), others: groups.filter((o) => o !== g).map((o) => ({ value: o.centralId, text: `${o.label} (${countOf(o)})` })) })),
       splits: decisions.filter((d) => d.kind === 'split').length,
       merges: decisions.filter((d) => d.kind === 'merge').length,
       recommendations,
+      findings,
       themeLabels: Object.fromEntries(themes),
       sameIdea: sameIdeaList(),
       threshold: DEFAULT_THRESHOLD,
@@ -144,7 +164,7 @@ export async function recurringLearningRoutes(app: FastifyInstance): Promise<voi
     }
     // The errors link to the fields of the form that was sent, on the group it was sent from.
     const anchor = kind === 'split' ? input.kind === 'split' && input.recommendationId : input.kind === 'merge' && input.groupOf;
-    const index = groups.findIndex((g) => g.recommendations.some((r) => r.id === anchor));
+    const index = groups.findIndex((g) => g.items.some((r) => r.id === anchor));
     const problems = new Problems();
     problems.addAll(checked.problems, (field) => (index >= 0 ? `${kind}-${index}-${field}` : null));
     return render(req, reply.code(422), view, {
@@ -181,7 +201,7 @@ export function recurringApiPaths(tag: string) {
         operationId: 'listRecurringLearning',
         summary: 'List recurring learning',
         description:
-          'Groups of recommendations that say much the same thing across different reviews (only groups spanning two reviews or more), each recommendation with its review and the progress of its actions. ' +
+          'Groups of recommendations and findings that say much the same thing across different reviews (only groups spanning two reviews or more), each recommendation with its review and the progress of its actions; each group’s findings are in `findings` (what reviews found), with the progress of the recommendations they led to. ' +
           'A partnership’s staff get their partnership’s recommendations; a national Panel viewer gets every partnership’s published recommendations (`view=national` for someone with both roles). ' +
           'Similarity: stemmed words without common ones, weighted by rarity (TF-IDF), cosine at or above 0.2 with a small boost for shared themes, joined only when also similar to the group as a whole; an administrator’s split and merge are applied.',
         tags: [tag],

@@ -9,9 +9,9 @@ import type { Problem } from '../../platform/http/form-body.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
 
 /**
- * Recurring learning: the groups of recommendations that say much the same thing across reviews
- * (the rule is src/domain/learning/recurring.ts), worked out afresh on each request from the
- * recommendations the person may see, with the administrators' stored split and merge decisions
+ * Recurring learning: the groups of recommendations and findings that say much the same thing
+ * across reviews (the rule is src/domain/learning/recurring.ts), worked out afresh on each request
+ * from the recommendations and findings the person may see, with the administrators' stored split and merge decisions
  * applied. Free of HTTP: routes check who may see what and audit; changes take the caller's
  * transaction.
  *
@@ -34,18 +34,27 @@ type DecisionsTable = {
 
 export type RecurringView = { kind: 'partnership'; partnershipIds: string[] } | { kind: 'national' };
 
-export type RecurringRecommendation = {
+export type RecurringKind = 'recommendation' | 'finding';
+
+/** A recommendation or a finding of a review, as recurring learning compares them. */
+export type RecurringEntry = {
   id: string;
+  kind: RecurringKind;
   partnershipId: string;
   partnershipName: string;
   number: string;
   text: string;
+  /** The date it was made (a recommendation) or found (a finding). */
   madeOn: DateOnly;
   themes: string[];
   /** The review it came from: its published title and address, or the case's reference for its own staff. */
   review: { key: string; title: string; slug: string | null; href: string; publishedOn: DateOnly | null };
+  /** A recommendation: the progress of its actions. A finding: that of the recommendations it led to. */
   status: string;
 };
+
+/** Kept for the recommendations' part of the API and older callers. */
+export type RecurringRecommendation = RecurringEntry;
 
 export type RecurringGroupView = {
   label: string;
@@ -56,71 +65,106 @@ export type RecurringGroupView = {
   from: DateOnly;
   to: DateOnly;
   partnershipIds: string[];
-  recommendations: RecurringRecommendation[];
+  /** Every member, recommendations and findings, oldest first. */
+  items: RecurringEntry[];
+  recommendations: RecurringEntry[];
+  findings: RecurringEntry[];
 };
 
 export type DecisionView = { id: string; kind: 'split' | 'merge'; recommendationIds: string[]; reason: string; by: string | null; at: Date; partnershipId: string };
 
 const scopeOf = (view: RecurringView): TenantScope => (view.kind === 'national' ? 'all' : view.partnershipIds);
 
-/** The recommendations in the view, each with its review and the progress of its actions. */
-export async function recurringRecommendations(db: Kysely<DB>, view: RecurringView): Promise<RecurringRecommendation[]> {
+type EntryRow = {
+  id: string;
+  partnership_id: string;
+  partnership_name: string;
+  number: string;
+  text: string;
+  made_on: string;
+  themes: string[] | null;
+  response: string | null;
+  recommendation_ids: string[] | null;
+  incident_id: string | null;
+  incident_reference: string | null;
+  publication_id: string | null;
+  slug: string | null;
+  title: string | null;
+  published_on: string | null;
+};
+
+/**
+ * The rows of one kind in the view, each with its review: a recommendation or a finding is
+ * published when recorded on a published review or on the case a published review came from.
+ * The two tables differ only in the date's name and what each links to.
+ */
+async function entryRows(trx: Kysely<DB>, view: RecurringView, kind: RecurringKind): Promise<EntryRow[]> {
+  const finding = kind === 'finding';
+  let q = trx
+    .selectFrom((finding ? 'review_findings as r' : 'recommendations as r') as 'recommendations as r')
+    .innerJoin('partnerships as pt', 'pt.id', 'r.partnership_id')
+    .leftJoin('publications as own', 'own.id', 'r.publication_id')
+    .leftJoin('publications as viaCase', (join) => join.onRef('viaCase.incident_id', '=', 'r.incident_id'))
+    .leftJoin('incidents as i', 'i.id', 'r.incident_id')
+    .select([
+      'r.id',
+      'r.partnership_id',
+      'pt.name as partnership_name',
+      'r.number',
+      'r.text',
+      sql<string>`${sql.ref(finding ? 'r.found_on' : 'r.made_on')}::text`.as('made_on'),
+      'r.themes',
+      (finding ? sql<string | null>`null` : sql<string | null>`r.response`).as('response'),
+      (finding ? sql<string[] | null>`r.recommendation_ids` : sql<string[] | null>`null`).as('recommendation_ids'),
+      'r.incident_id',
+      'i.reference as incident_reference',
+      sql<string | null>`coalesce(own.id, "viaCase".id)`.as('publication_id'),
+      sql<string | null>`coalesce(own.slug, "viaCase".slug)`.as('slug'),
+      sql<string | null>`coalesce(own.title, "viaCase".title)`.as('title'),
+      sql<string | null>`coalesce(own.published_on, "viaCase".published_on)::text`.as('published_on'),
+    ]);
+  if (view.kind === 'partnership') q = q.where('r.partnership_id', 'in', view.partnershipIds);
+  else q = q.where(sql<boolean>`coalesce(own.id, "viaCase".id) is not null`);
+  return (await q.orderBy(sql.ref(finding ? 'r.found_on' : 'r.made_on')).orderBy('r.id').execute()) as EntryRow[];
+}
+
+/** The recommendations and findings in the view, each with its review and the progress of the actions that answer it. */
+export async function recurringEntries(db: Kysely<DB>, view: RecurringView): Promise<RecurringEntry[]> {
   if (view.kind === 'partnership' && view.partnershipIds.length === 0) return [];
   return withTenant(db, scopeOf(view), async (trx) => {
-    let q = trx
-      .selectFrom('recommendations as r')
-      .innerJoin('partnerships as pt', 'pt.id', 'r.partnership_id')
-      .leftJoin('publications as own', 'own.id', 'r.publication_id')
-      .leftJoin('publications as viaCase', (join) => join.onRef('viaCase.incident_id', '=', 'r.incident_id'))
-      .leftJoin('incidents as i', 'i.id', 'r.incident_id')
-      .select([
-        'r.id',
-        'r.partnership_id',
-        'pt.name as partnership_name',
-        'r.number',
-        'r.text',
-        'r.made_on',
-        'r.themes',
-        'r.response',
-        'r.incident_id',
-        'i.reference as incident_reference',
-        sql<string | null>`coalesce(own.id, "viaCase".id)`.as('publication_id'),
-        sql<string | null>`coalesce(own.slug, "viaCase".slug)`.as('slug'),
-        sql<string | null>`coalesce(own.title, "viaCase".title)`.as('title'),
-        sql<string | null>`coalesce(own.published_on, "viaCase".published_on)::text`.as('published_on'),
-      ]);
-    if (view.kind === 'partnership') q = q.where('r.partnership_id', 'in', view.partnershipIds);
-    else q = q.where(sql<boolean>`coalesce(own.id, "viaCase".id) is not null`);
-    const rows = await q.orderBy('r.made_on').orderBy('r.id').execute();
+    const recs = await entryRows(trx, view, 'recommendation');
+    const findings = await entryRows(trx, view, 'finding');
     const statuses = new Map<string, ActionStatus[]>();
-    if (rows.length) {
-      const actions = await trx
-        .selectFrom('recommendation_actions')
-        .select(['recommendation_id', 'status'])
-        .where(
-          'recommendation_id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute();
+    const linked = [...new Set([...recs.map((r) => r.id), ...findings.flatMap((f) => f.recommendation_ids ?? [])])];
+    if (linked.length) {
+      const actions = await trx.selectFrom('recommendation_actions').select(['recommendation_id', 'status']).where('recommendation_id', 'in', linked).execute();
       for (const a of actions) statuses.set(a.recommendation_id, [...(statuses.get(a.recommendation_id) ?? []), a.status]);
     }
-    return rows.map((r) => {
+    const responses = new Map(recs.map((r) => [r.id, r.response as Response | null]));
+    const present = (r: EntryRow, kind: RecurringKind): RecurringEntry => {
       const published = r.publication_id !== null && r.slug !== null;
+      const ledTo = (r.recommendation_ids ?? []).filter((id) => responses.has(id) || statuses.has(id));
       return {
         id: r.id,
+        kind,
         partnershipId: r.partnership_id,
         partnershipName: r.partnership_name,
         number: r.number,
         text: r.text,
-        madeOn: r.made_on,
+        madeOn: r.made_on.slice(0, 10) as DateOnly,
         themes: r.themes ?? [],
         review: published
           ? { key: `publication:${r.publication_id}`, title: r.title ?? '', slug: r.slug, href: `/reviews/${r.slug}`, publishedOn: (r.published_on?.slice(0, 10) ?? null) as DateOnly | null }
           : { key: `incident:${r.incident_id}`, title: `Review of case ${r.incident_reference ?? ''}`.trim(), slug: null, href: `/cases/${r.incident_id}/review/recommendations`, publishedOn: null },
-        status: recommendationProgress(r.response as Response | null, statuses.get(r.id) ?? []).label,
+        status:
+          kind === 'recommendation'
+            ? recommendationProgress(r.response as Response | null, statuses.get(r.id) ?? []).label
+            : ledTo.length
+              ? recommendationProgress(null, ledTo.flatMap((id) => statuses.get(id) ?? [])).label
+              : 'No recommendation recorded for it',
       };
-    });
+    };
+    return [...recs.map((r) => present(r, 'recommendation')), ...findings.map((f) => present(f, 'finding'))];
   });
 }
 
@@ -158,17 +202,19 @@ function grouping(items: RecurringItem[], decisions: RecurringDecision[]): Recur
   return found;
 }
 
-/** The recurring groups of the view: only those whose recommendations come from two reviews or more. */
-export async function recurringGroups(db: Kysely<DB>, view: RecurringView): Promise<{ groups: RecurringGroupView[]; decisions: DecisionView[]; recommendations: number }> {
-  const [recs, decisions] = await Promise.all([recurringRecommendations(db, view), recurringDecisions(db, view)]);
-  const byId = new Map(recs.map((r) => [r.id, r]));
+/** The recurring groups of the view: only those whose members come from two reviews or more. */
+export async function recurringGroups(db: Kysely<DB>, view: RecurringView): Promise<{ groups: RecurringGroupView[]; decisions: DecisionView[]; recommendations: number; findings: number }> {
+  const [entries, decisions] = await Promise.all([recurringEntries(db, view), recurringDecisions(db, view)]);
+  const byId = new Map(entries.map((r) => [r.id, r]));
   const found = grouping(
-    recs.map((r) => ({ id: r.id, reviewKey: r.review.key, text: r.text, themes: r.themes })),
+    entries.map((r) => ({ id: r.id, reviewKey: r.review.key, text: r.text, themes: r.themes })),
     decisions.map((d): RecurringDecision => ({ kind: d.kind, recommendationIds: d.recommendationIds })),
   );
   const groups = found.map((g) => {
-    const members = g.memberIds.map((id) => byId.get(id) as RecurringRecommendation);
+    const members = g.memberIds.map((id) => byId.get(id) as RecurringEntry);
     const dates = members.map((m) => m.madeOn).sort();
+    // Oldest first: the story of a lesson that keeps coming back.
+    const items = [...members].sort((a, b) => a.madeOn.localeCompare(b.madeOn) || a.id.localeCompare(b.id));
     return {
       label: g.label,
       terms: g.terms,
@@ -178,11 +224,13 @@ export async function recurringGroups(db: Kysely<DB>, view: RecurringView): Prom
       from: dates[0],
       to: dates[dates.length - 1],
       partnershipIds: [...new Set(members.map((m) => m.partnershipId))],
-      // Oldest first: the story of a lesson that keeps coming back.
-      recommendations: [...members].sort((a, b) => a.madeOn.localeCompare(b.madeOn) || a.id.localeCompare(b.id)),
+      items,
+      recommendations: items.filter((m) => m.kind === 'recommendation'),
+      findings: items.filter((m) => m.kind === 'finding'),
     };
   });
-  return { groups, decisions, recommendations: recs.length };
+  const recommendations = entries.filter((e) => e.kind === 'recommendation').length;
+  return { groups, decisions, recommendations, findings: entries.length - recommendations };
 }
 
 export type DecisionInput = { kind: 'split'; recommendationId: string; reason: string } | { kind: 'merge'; groupOf: string; withGroupOf: string; reason: string };
@@ -201,15 +249,15 @@ export function checkDecision(
 ): { ok: true; partnershipId: string; recommendationIds: string[] } | { ok: false; problems: Problem[] } {
   const problems: Problem[] = [];
   const reason = input.reason.trim();
-  const groupHolding = (id: string) => (isUuid(id) ? groups.find((g) => g.recommendations.some((r) => r.id === id)) : undefined);
+  const groupHolding = (id: string) => (isUuid(id) ? groups.find((g) => g.items.some((r) => r.id === id)) : undefined);
   if (input.kind === 'split') {
     const group = groupHolding(input.recommendationId);
-    if (!input.recommendationId) problems.push({ field: 'recommendationId', message: 'Select the recommendation to take out of the group' });
-    else if (!group) problems.push({ field: 'recommendationId', message: 'That recommendation is no longer in a recurring group: the groups may have changed, look again' });
-    if (!reason) problems.push({ field: 'reason', message: 'Say why this recommendation does not belong in the group' });
+    if (!input.recommendationId) problems.push({ field: 'recommendationId', message: 'Select the recommendation or finding to take out of the group' });
+    else if (!group) problems.push({ field: 'recommendationId', message: 'That recommendation or finding is no longer in a recurring group: the groups may have changed, look again' });
+    if (!reason) problems.push({ field: 'reason', message: 'Say why this recommendation or finding does not belong in the group' });
     else if (reason.length > REASON_MAX) problems.push({ field: 'reason', message: `The reason must be ${REASON_MAX} characters or fewer` });
     if (problems.length || !group) return { ok: false, problems };
-    const rec = group.recommendations.find((r) => r.id === input.recommendationId) as RecurringRecommendation;
+    const rec = group.items.find((r) => r.id === input.recommendationId) as RecurringEntry;
     if (!mayChange(rec.partnershipId)) return { ok: false, problems: [{ field: 'recommendationId', message: 'Only the partnership’s administrators can change how its recommendations are grouped' }] };
     return { ok: true, partnershipId: rec.partnershipId, recommendationIds: [rec.id] };
   }
@@ -222,8 +270,8 @@ export function checkDecision(
   if (!reason) problems.push({ field: 'reason', message: 'Say why these groups are about the same lesson' });
   else if (reason.length > REASON_MAX) problems.push({ field: 'reason', message: `The reason must be ${REASON_MAX} characters or fewer` });
   if (problems.length || !group || !other) return { ok: false, problems };
-  const members = [...group.recommendations, ...other.recommendations];
-  if (members.length > 5000) return { ok: false, problems: [{ field: 'withGroupOf', message: 'These groups are too large to merge: together they hold more than 5,000 recommendations' }] };
+  const members = [...group.items, ...other.items];
+  if (members.length > 5000) return { ok: false, problems: [{ field: 'withGroupOf', message: 'These groups are too large to merge: together they hold more than 5,000 recommendations and findings' }] };
   const partnerships = [...new Set(members.map((m) => m.partnershipId))];
   if (!partnerships.every(mayChange)) return { ok: false, problems: [{ field: 'withGroupOf', message: 'Only the partnership’s administrators can change how its recommendations are grouped' }] };
   return { ok: true, partnershipId: partnerships[0], recommendationIds: members.map((m) => m.id) };
