@@ -2,6 +2,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { createSession } from '../../src/platform/auth/sessions.ts';
 import { createUser, type NewGrant } from '../../src/features/users/service.ts';
 import { SESSION_COOKIE } from '../../src/platform/http/authentication.ts';
+import { multipartBody } from './multipart.ts';
 
 /**
  * A small browser for integration tests: keeps cookies, and posts forms with the
@@ -53,6 +54,20 @@ export class TestClient {
       }),
     );
   }
+}
+
+/** Posts a file upload form (multipart) as a browser would, the CSRF token among its fields. */
+export async function uploadForm(
+  client: TestClient,
+  url: string,
+  fields: Record<string, string | string[]>,
+  file?: { name: string; type: string; bytes: Buffer },
+  options: { from?: string } = {},
+): Promise<LightMyRequestResponse> {
+  const token = await client.csrfFrom(options.from ?? url);
+  const { payload, contentType } = multipartBody({ ...fields, _csrf: token }, file);
+  const cookie = [...client.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  return client.app.inject({ method: 'POST', url, headers: { cookie, 'content-type': contentType }, payload });
 }
 
 export const TEST_PASSWORD = 'correct horse battery staple 42';

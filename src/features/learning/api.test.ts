@@ -6,7 +6,10 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { createApiToken } from '../account/service.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
+import { multipartBody } from '../../../test/support/multipart.ts';
 import { createUser } from '../users/service.ts';
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence: notifications checked against call-outs\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
 
 /** The learning API: the same rules as the pages, answered as problem JSON. */
 describe.each(ENGINES)('the learning API on %s', (engine) => {
@@ -107,6 +110,14 @@ describe.each(ENGINES)('the learning API on %s', (engine) => {
     const noEvidence = await call('school', 'POST', url, { step: 'complete', text: '', version: 2 });
     expect(noEvidence.statusCode).toBe(422);
     expect(noEvidence.json().errors[0].message).toBe('Enter the evidence that the action is completed');
+    // Words alone do not complete it: a file of evidence must be attached first; the refusal changes nothing.
+    const noFile = await call('school', 'POST', url, { step: 'complete', text: 'Audit of 20 notifications', version: 2 });
+    expect(noFile.statusCode).toBe(422);
+    expect(noFile.json().errors).toEqual([{ field: 'file', message: expect.stringMatching(/^Attach at least one file as evidence that the action is completed/) }]);
+    expect((await call('school', 'GET', `/api/v1/actions/${actionId}`)).json()).toMatchObject({ status: 'in-progress', version: 2, completionEvidence: '' });
+    const form = multipartBody({ stage: 'completion' }, { name: 'check.pdf', type: 'application/pdf', bytes: PDF });
+    const attached = await t.app.inject({ method: 'POST', url: `/api/v1/actions/${actionId}/evidence`, headers: { authorization: `Bearer ${tokens.school}`, 'content-type': form.contentType }, payload: form.payload });
+    expect(attached.statusCode, attached.body).toBe(201);
     expect((await call('school', 'POST', url, { step: 'complete', text: 'Evidence', version: 1 })).statusCode).toBe(409);
     expect((await call('school', 'POST', url, { step: 'complete', text: 'Audit of 20 notifications', version: 2 })).statusCode).toBe(201);
     expect((await call('school', 'POST', url, { step: 'close', version: 3 })).statusCode).toBe(403);

@@ -185,11 +185,11 @@ describe.each(ENGINES)('recurring learning on %s', (engine) => {
     const before = await decisions(a.id);
     const noReason = await admin.post('/learning/recurring/split', { recommendationId: ids.caseSharing, reason: '  ' }, { from: '/learning/recurring' });
     expect(noReason.statusCode).toBe(422);
-    expect(errorSummary(noReason.body)).toContain('Say why this recommendation does not belong in the group');
+    expect(errorSummary(noReason.body)).toContain('Say why this recommendation or finding does not belong in the group');
     expect(noReason.body).toMatch(/href="#split-\d+-reason"/);
     const nothingChosen = await admin.post('/learning/recurring/split', { reason: 'Not the same.' }, { from: '/learning/recurring' });
     expect(nothingChosen.statusCode).toBe(422);
-    expect(errorSummary(nothingChosen.body)).toContain('Select the recommendation to take out of the group');
+    expect(errorSummary(nothingChosen.body)).toContain('Select the recommendation or finding to take out of the group');
     const notGrouped = await admin.post('/learning/recurring/split', { recommendationId: ids.z2024Other, reason: 'Not the same.' }, { from: '/learning/recurring' });
     expect(notGrouped.statusCode).toBe(422);
     const self = await admin.post('/learning/recurring/merge', { groupOf: ids.caseSharing, withGroupOf: ids.x2019Sharing, reason: 'Same.' }, { from: '/learning/recurring' });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
-import { signedInAs, type TestClient } from '../../../test/support/client.ts';
+import { signedInAs, uploadForm, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 import { addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
@@ -8,6 +8,8 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { addAction, findRecommendation } from './service.ts';
+
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence: notifications checked against call-outs\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
 
 /**
  * Learning into practice through HTTP: the business unit records recommendations and actions; an
@@ -73,6 +75,8 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
   const base = () => `/cases/${caseId}/review/recommendations`;
   const count = async (table: 'recommendations' | 'recommendation_actions' | 'action_updates') =>
     Number((await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom(table).select((eb) => eb.fn.countAll().as('n')).where('partnership_id', '=', p.id).executeTakeFirstOrThrow())).n);
+  const evidenceCount = async () => Number((await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('action_evidence_files').select((eb) => eb.fn.countAll().as('n')).where('action_id', '=', schoolAction).executeTakeFirstOrThrow())).n);
+  const actionStatus = async () => (await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('recommendation_actions').select('status').where('id', '=', schoolAction).executeTakeFirstOrThrow())).status;
   let recId: string;
   let schoolAction: string;
   let policeAction: string;
@@ -170,10 +174,27 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     const noEvidence = await school.post(url, { step: 'complete', text: '  ', version: '2' }, { from: `/actions/${schoolAction}` });
     expect(noEvidence.statusCode).toBe(422);
     expect(errorSummary(noEvidence.body)).toContain('Enter the evidence that the action is completed');
-    const stale = await school.post(url, { step: 'complete', text: 'Evidence', version: '1' }, { from: `/actions/${schoolAction}` });
+    expect(errorSummary(noEvidence.body)).toContain('Attach at least one file as evidence that the action is completed');
+    // Words without a file: refused, with the message linked to the file field; nothing changes.
+    const from = { from: `/actions/${schoolAction}` };
+    const wordsOnly = await uploadForm(school, url, { step: 'complete', text: 'Notifications checked', version: '2' }, undefined, from);
+    expect(wordsOnly.statusCode).toBe(422);
+    expect(wordsOnly.body).toContain('href="#owner-file"');
+    expect(errorSummary(wordsOnly.body)).toContain('Attach at least one file as evidence that the action is completed');
+    // A file of the wrong kind stops the step too.
+    const wrongFile = await uploadForm(school, url, { step: 'complete', text: 'Notifications checked', version: '2' }, { name: 'notes.exe', type: 'application/octet-stream', bytes: Buffer.from('MZ not evidence') }, from);
+    expect(wrongFile.statusCode).toBe(422);
+    expect(errorSummary(wrongFile.body)).toContain('must be a PDF, a Word document (.docx)');
+    // A file sent with a completion that is refused (here: someone else changed the action) is not kept.
+    const stale = await uploadForm(school, url, { step: 'complete', text: 'Evidence', version: '1' }, { name: 'check.pdf', type: 'application/pdf', bytes: PDF }, from);
     expect(stale.statusCode).toBe(409);
-    const done = await school.post(url, { step: 'complete', text: 'Notifications checked against call-outs: 40 of 40 arrived', version: '2' }, { from: `/actions/${schoolAction}` });
+    expect(await evidenceCount()).toBe(0);
+    expect(await actionStatus()).toBe('in-progress');
+    const done = await uploadForm(school, url, { step: 'complete', text: 'Notifications checked against call-outs: 40 of 40 arrived', version: '2' }, { name: 'termly check.pdf', type: 'application/pdf', bytes: PDF }, from);
     expect(done.statusCode, errorSummary(done.body)).toBe(303);
+    expect(await evidenceCount()).toBe(1);
+    expect(await actionStatus()).toBe('completed');
+    expect(textOf((await lead.get(`/actions/${schoolAction}`)).body)).toContain('termly check.pdf');
     const page = textOf((await lead.get(`/actions/${schoolAction}`)).body);
     expect(page).toContain('Completed');
     expect(page).toContain('40 of 40 arrived');
@@ -181,7 +202,7 @@ describe.each(ENGINES)('learning into practice on %s', (engine) => {
     // An agency cannot sign off its own work.
     expect((await school.post(`/actions/${schoolAction}/sign-off`, { step: 'close', version: '3' }, { from: `/actions/${schoolAction}` })).statusCode).toBe(403);
     const audit = await t.app.deps.database.db.selectFrom('audit_events').select(['action', 'outcome']).where('record_id', '=', schoolAction).where('outcome', '=', 'allowed').execute();
-    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['action-start', 'action-complete', 'view']));
+    expect(audit.map((e) => e.action)).toEqual(expect.arrayContaining(['action-start', 'action-complete', 'evidence-file-added', 'view']));
   });
 
   it('lets a partner lead send an action back only with reasons; the lead cannot record the agency’s progress', async () => {
