@@ -214,6 +214,9 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
         recommendations: await trx.selectFrom('recommendations').select(['incident_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is not', null).execute(),
         // A published review's own recommendations, paired with the publication as a case's are with the case.
         publicationRecommendations: (await trx.selectFrom('recommendations').select(['publication_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is', null).execute()).map((r) => ({ incident_id: r.publication_id as string, id: r.id })),
+        // A review's findings, paired with their case or publication as recommendations are.
+        findings: await trx.selectFrom('review_findings').select(['incident_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is not', null).execute(),
+        publicationFindings: (await trx.selectFrom('review_findings').select(['publication_id', 'id']).where('partnership_id', '=', b.id).where('incident_id', 'is', null).execute()).map((r) => ({ incident_id: r.publication_id as string, id: r.id })),
         actions: (await trx.selectFrom('recommendation_actions').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         publications: (await trx.selectFrom('publications').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
         learningProducts: (await trx.selectFrom('learning_products').select('id').where('partnership_id', '=', b.id).execute()).map((r) => r.id),
@@ -246,10 +249,11 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
         if (url.includes(':fileId')) urls = rows.evidence.map((r) => url.replace(':actionId', r.action_id).replace(':id', r.action_id).replace(':fileId', r.id));
         fill(':checkId', rows.checks);
         if (url.startsWith('/api/v1/assurance-checks/')) fill(':id', rows.checks);
-        if (!((url.startsWith('/publications/') && pairs(':recId', rows.publicationRecommendations)) || pairs(':childId', rows.children) || pairs(':requestId', rows.requests) || pairs(':entryId', rows.entries) || pairs(':reportId', rows.reports) || pairs(':recId', rows.recommendations as { incident_id: string; id: string }[]))) {
+        if (!((url.startsWith('/publications/') && pairs(':recId', rows.publicationRecommendations)) || (url.startsWith('/publications/') && pairs(':findingId', rows.publicationFindings)) || pairs(':findingId', rows.findings as { incident_id: string; id: string }[]) || pairs(':childId', rows.children) || pairs(':requestId', rows.requests) || pairs(':entryId', rows.entries) || pairs(':reportId', rows.reports) || pairs(':recId', rows.recommendations as { incident_id: string; id: string }[]))) {
           if (url.startsWith('/actions/')) fill(':actionId', rows.actions);
           if (url.startsWith('/api/v1/actions/')) fill(':id', rows.actions);
           if (url.startsWith('/api/v1/recommendations/')) fill(':id', rows.recommendations.map((r) => r.id));
+          if (url.startsWith('/api/v1/findings/')) fill(':id', rows.findings.map((r) => r.id));
           if (url.startsWith('/agency-requests/') || url.startsWith('/api/v1/agency-requests/')) fill(':id', rows.requests.map((r) => r.id));
           else if (url.startsWith('/learning-products/') || url.startsWith('/api/v1/learning-products/')) fill(':id', rows.learningProducts);
           else if (url.startsWith('/distribution-lists/')) fill(':listId', rows.distributionLists);

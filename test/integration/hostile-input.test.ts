@@ -438,6 +438,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       '/api/v1/incidents/:id/review/recommendations', '/api/v1/recommendations/:id/actions', '/api/v1/actions/:id/updates',
       '/api/v1/incidents/:id/rapid-review/requests', '/api/v1/agency-requests/:id/answer',
       '/api/v1/publications/:id/recommendations', '/api/v1/learning-products',
+      '/api/v1/incidents/:id/review/findings', '/api/v1/publications/:id/findings',
       '/api/v1/actions/:id/evidence', '/api/v1/assurance-checks', '/api/v1/assurance-checks/:id/record',
     ]);
     const missing = t.app.routeTable.filter((r) => r.method === 'POST' && !seenRoutes.has(r.url) && !apiRoutes.has(r.url) && !NOT_SHOWN.has(r.url)).map((r) => r.url);
@@ -488,6 +489,8 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       { method: 'POST', route: '/api/v1/incidents/:id/review/publish', url: `/api/v1/incidents/${reviewIncident}/review/publish`, body: { confirm: true } },
       { method: 'POST', route: '/api/v1/incidents/:id/review/recommendations', url: `/api/v1/incidents/${recommendation.incidentId}/review/recommendations`, body: { number: '9', text: 'Share information sooner.', madeOn: today, themes: ['information-sharing'], agencyIds: [agencyId], response: 'accepted-in-part', responseReasons: 'Reasons.' } },
       { method: 'POST', route: '/api/v1/publications/:id/recommendations', url: `/api/v1/publications/${archived.id}/recommendations`, body: { number: '12', text: 'Ask who visits the home.', madeOn: today, themes: ['professional-curiosity'], agencyIds: [agencyId], response: 'not-accepted', responseReasons: 'Reasons.' } },
+      { method: 'POST', route: '/api/v1/incidents/:id/review/findings', url: `/api/v1/incidents/${recommendation.incidentId}/review/findings`, body: { number: '19', text: 'Nobody asked who visited.', foundOn: today, themes: ['information-sharing'], recommendationIds: [recommendation.id] } },
+      { method: 'POST', route: '/api/v1/publications/:id/findings', url: `/api/v1/publications/${archived.id}/findings`, body: { number: '19', text: 'Nobody asked who visited.', foundOn: today, themes: ['professional-curiosity'], recommendationIds: [] } },
       { method: 'POST', route: '/api/v1/recommendations/:id/actions', url: `/api/v1/recommendations/${recommendation.id}/actions`, body: { agencyId, leadName: 'A lead', dueOn: today, intendedChange: 'A change.', measureOfSuccess: 'A measure.' } },
       { method: 'POST', route: '/api/v1/actions/:id/updates', url: `/api/v1/actions/${recommendationAction.id}/updates`, body: { step: 'note', text: 'Progress.', whatChanged: 'Nothing yet.', version: recommendationAction.version } },
       { method: 'POST', route: '/api/v1/learning-products', url: '/api/v1/learning-products', body: { kind: 'seven-minute-briefing', title: 'Neglect: a thematic briefing', slug: 'neglect-hostile', sections: { background: 'Background.', questions: 'A question?' }, publicationIds: [], public: false } },
