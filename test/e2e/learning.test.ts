@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { collectConsoleErrors, expectAccessible, findChromium, signedInContext, useLiveBrowser } from './browser.ts';
 
 const chromiumPath = findChromium();
+/** A small PDF as an agency would upload (fictional). */
+const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence of completion\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
 
 describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
   const live = useLiveBrowser(chromiumPath);
@@ -38,10 +40,35 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     await expectAccessible(page);
     await page.getByLabel('Mark as completed, with the evidence').check();
     await page.getByLabel('Update or evidence').fill('Termly check: 40 of 40 notifications arrived before 9am (fictional).');
+    // The termly check itself goes with the completion, as a file.
+    await page.getByLabel('Evidence file').setInputFiles({ name: 'Termly check (fictional).pdf', mimeType: 'application/pdf', buffer: PDF });
     await page.getByRole('button', { name: 'Save the update' }).focus();
     await page.keyboard.press('Enter');
     await page.waitForURL(/\?done=complete$/);
     expect(await page.textContent('.govuk-notification-banner')).toContain('marked as completed');
+    expect(await page.textContent('main')).toContain('Termly check (fictional).pdf');
+    await expectAccessible(page);
+
+    // Another of the school's actions: words alone do not complete it, a file must go with them.
+    await page.goto(`${live.server.url}/actions`);
+    await page.getByRole('link', { name: /Staff record how they supported the child/ }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    await page.getByLabel('Mark as in progress').check();
+    await page.getByRole('button', { name: 'Save the update' }).click();
+    await page.waitForURL(/\?done=start$/);
+    await page.getByLabel('Mark as completed, with the evidence').check();
+    await page.getByLabel('Update or evidence').fill('Sample of 20 notifications: support recorded in each (fictional).');
+    await page.getByRole('button', { name: 'Save the update' }).click();
+    await page.waitForSelector('.govuk-error-summary');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Attach at least one file as evidence that the action is completed');
+    expect(await page.textContent('main')).toContain('In progress');
+    await expectAccessible(page);
+    await page.getByLabel('Mark as completed, with the evidence').check();
+    await page.getByLabel('Update or evidence').fill('Sample of 20 notifications: support recorded in each (fictional).');
+    await page.getByLabel('Evidence file').setInputFiles({ name: 'Sample of notifications (fictional).pdf', mimeType: 'application/pdf', buffer: PDF });
+    await page.getByRole('button', { name: 'Save the update' }).click();
+    await page.waitForURL(/\?done=complete$/);
+    expect(await page.textContent('main')).toContain('Sample of notifications (fictional).pdf');
     await expectAccessible(page);
     expect(school.errors).toEqual([]);
     await school.context.close();
@@ -68,6 +95,8 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     await lead.page.getByRole('link', { name: /See the review’s recommendations/ }).click();
     await lead.page.waitForURL(/\/review\/recommendations$/);
     expect(await lead.page.textContent('main')).toContain('Not accepted: The escalation policy was retrained');
+    // What the review found, beside its recommendations.
+    expect(await lead.page.textContent('main')).toContain('Finding 1');
     await expectAccessible(lead.page);
     expect(lead.errors).toEqual([]);
     await lead.context.close();
@@ -112,6 +141,31 @@ describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
     expect((await download).suggestedFilename()).toBe('Completion evidence (fictional).pdf');
     await page.getByRole('link', { name: 'Add an evidence file' }).click();
     await page.waitForURL(/\/evidence\/new$/);
+    await expectAccessible(page);
+
+    // A finding added to the review, its error first; shown beside the recommendations.
+    await page.goto(`${live.server.url}/actions?status=completed`);
+    await page.getByRole('link', { name: /Police send Operation Encompass notifications/ }).click();
+    await page.waitForURL(/\/actions\/[0-9a-f-]{36}$/);
+    const reference = ((await page.textContent('.govuk-caption-l')) ?? '').replace(/^Case\s+/, '').trim().split(/\s/)[0];
+    await page.goto(`${live.server.url}/cases/reviews`);
+    await page.getByRole('link', { name: reference, exact: true }).click();
+    await page.getByRole('link', { name: /See the review’s recommendations/ }).click();
+    await page.waitForURL(/\/review\/recommendations$/);
+    await page.getByRole('link', { name: 'Add a finding' }).click();
+    await page.waitForURL(/\/review\/findings\/new$/);
+    await expectAccessible(page);
+    await page.getByRole('button', { name: 'Save the finding' }).click();
+    await page.waitForSelector('.govuk-error-summary');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Enter what the review found');
+    await expectAccessible(page);
+    await page.getByLabel('Number').fill('5');
+    await page.getByLabel('What the review found').fill('Nobody checked that the school had been told of the call-outs (fictional).');
+    // The second recommendation (numbers in order): the school notifications.
+    await page.locator('input[name="recommendationIds"]').nth(1).check();
+    await page.getByRole('button', { name: 'Save the finding' }).click();
+    await page.waitForURL(/\/review\/recommendations\?done=finding#findings$/);
+    expect(await page.textContent('main')).toContain('Nobody checked that the school had been told of the call-outs');
     await expectAccessible(page);
     expect(admin.errors).toEqual([]);
     await admin.context.close();
