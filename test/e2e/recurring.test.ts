@@ -23,6 +23,8 @@ describe.skipIf(!chromiumPath)('recurring learning, in a browser', () => {
     const groups = await page.locator('main h2.govuk-heading-m').count();
     expect(groups).toBeGreaterThanOrEqual(3);
     expect(await page.textContent('main')).toContain('Serious case review: Baby K (fictional)');
+    // Findings are grouped with the recommendations, each saying which it is.
+    expect(await page.locator('main td', { hasText: /^Finding \d/ }).count()).toBeGreaterThan(0);
     await page.getByText('How similarity is judged').click();
     expect(await page.textContent('main')).toContain('father, fathers, stepfather');
     await expectAccessible(page);
@@ -33,7 +35,7 @@ describe.skipIf(!chromiumPath)('recurring learning, in a browser', () => {
     await first.locator('input[type=radio]').first().check();
     await first.getByRole('button', { name: 'Take it out of the group' }).click();
     await page.waitForSelector('.govuk-error-summary');
-    expect(await page.textContent('.govuk-error-summary')).toContain('Say why this recommendation does not belong in the group');
+    expect(await page.textContent('.govuk-error-summary')).toContain('Say why this recommendation or finding does not belong in the group');
     await expectAccessible(page);
     await page.locator('.govuk-error-summary a').first().click();
     const open = page.locator('details[open]', { hasText: 'Split or merge this group' }).first();
