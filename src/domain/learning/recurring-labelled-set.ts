@@ -66,7 +66,8 @@ const rows: [string, string, string, string[]][] = [
   ['r1', 'other', 'The partnership should write to the Department for Education about the funding of speech and language therapy for children under five.', []],
   ['r3', 'other', 'The housing department should review its process for allocating temporary accommodation outside the area to families with a child protection plan.', ['housing-and-homelessness']],
   ['r6', 'other', 'Youth justice and schools should agree how to keep children excluded from school safe from criminal exploitation and county lines.', ['child-criminal-exploitation']],
-  ['r8', 'other', 'Translation and interpreting services should be booked for every meeting with a parent whose first language is not English.', ['ethnicity-culture-religion-and-racism']],
+  // Once among the recommendations; a finding below says the same (its label is its own so it can).
+  ['r8', 'interpreting', 'Translation and interpreting services should be booked for every meeting with a parent whose first language is not English.', ['ethnicity-culture-religion-and-racism']],
   ['r10', 'other', 'Children with disabilities who use residential short breaks should have a named worker who knows how they communicate.', ['children-with-disabilities']],
   ['r12', 'other', 'The local authority should check on the welfare of children in elective home education at least once a year.', ['missing-education']],
 ];
@@ -103,6 +104,29 @@ const heldOut: [string, string, string, string[]][] = [
 ];
 
 export const HELD_OUT_SET: Labelled[] = heldOut.map(([review, label, text, themes], i) => ({ id: `held-${String(i + 1).padStart(2, '0')}`, reviewKey: review, label, text, themes }));
+
+/**
+ * Findings, written as reviews write them (what happened, not what should change), labelled with
+ * the lesson they are about; written after the method was chosen and never tuned on. Recurring
+ * learning compares findings with recommendations: a finding should join the recommendations of
+ * its lesson. Reviews f1…f8 are other reviews than the recommendations' (their own years).
+ */
+const findings: [string, string, string, string[]][] = [
+  ['f1', 'sharing', 'The school knew of the bruises but did not share the information with children’s social care until weeks later.', ['information-sharing']],
+  ['f2', 'sharing', 'Police held information about domestic abuse at the address that was never shared with health visitors.', []],
+  ['f3', 'men', 'No agency knew the mother’s new partner had moved into the household; he was never seen or assessed.', ['invisible-or-hidden-men']],
+  ['f4', 'men', 'The baby’s father was not invited to any appointment and no practitioner asked about him.', []],
+  ['f5', 'curiosity', 'Practitioners accepted the parents’ explanations for the injuries without question and were not curious about what they saw.', ['professional-curiosity']],
+  ['f6', 'escalation', 'The health visitor disagreed with the decision to close the case but did not escalate the concern or challenge it.', ['escalation-and-challenge']],
+  ['f7', 'sleep', 'Nobody saw where the baby slept; the family co-slept on a sofa after drinking and safer sleep advice had not been repeated.', ['safer-sleep']],
+  ['f8', 'neglect', 'Each missed appointment and report of poor home conditions was seen alone; the cumulative impact of neglect was not recognised.', ['neglect']],
+  ['f1', 'bruising', 'A bruise on the non-mobile baby was seen by the GP and not referred under the bruising protocol.', []],
+  ['f2', 'voice', 'The child was never seen alone and her wishes and feelings are not recorded in any assessment.', ['voice-of-the-child']],
+  ['f3', 'other', 'The family moved three times in a year and the child’s records did not follow them between GP practices.', []],
+  ['f4', 'interpreting', 'Interpreters were not booked for the mother’s antenatal appointments, so she could not follow what was said.', []],
+];
+
+export const FINDINGS_SET: Labelled[] = findings.map(([review, label, text, themes], i) => ({ id: `finding-${String(i + 1).padStart(2, '0')}`, reviewKey: review, label, text, themes }));
 
 /**
  * `n` recommendations for measuring speed: variations of the labelled set's lessons (a third of the
