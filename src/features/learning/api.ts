@@ -367,91 +367,54 @@ export function learningApiPaths() {
   const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: ref('Problem') } } });
   const path = (description: string) => ({ name: 'id', in: 'path' as const, required: true, description, schema: { type: 'string', format: 'uuid' } });
   const common = { '401': problem('No valid token or session.'), '403': problem('Your roles do not allow this.') };
+
+  /** Listing and adding a review's recommendations or findings, on an incident's review or a published review no case holds (the same handlers serve both). */
+  function reviewPaths(where: 'incident' | 'publication', what: 'recommendations' | 'findings') {
+    const one = what === 'recommendations' ? 'recommendation' : 'finding';
+    const Kind = what === 'recommendations' ? 'Recommendation' : 'Finding';
+    const onIncident = where === 'incident';
+    const address = onIncident ? `/api/v1/incidents/{id}/review/${what}` : `/api/v1/publications/{id}/${what}`;
+    const whose = onIncident ? 'a review’s' : 'a published review’s';
+    const operation = (verb: 'list' | 'add') => `${verb}${onIncident ? '' : 'Publication'}${verb === 'list' ? Kind + 's' : Kind}`;
+    const shown =
+      what === 'recommendations'
+        ? 'with the partnership’s response and their actions (status, RAG by due date).'
+        : 'each with its themes and the recommendations of the review it leads to.';
+    const checks =
+      what === 'recommendations'
+        ? 'Checked as the page checks it: number unique in the review, text, date, known themes and agencies, reasons unless accepted in full.'
+        : 'Checked as the page checks it: number unique in the review, text, date, known themes, recommendations of this review only.';
+    const param = path(onIncident ? 'The incident’s id.' : 'The publication’s id.');
+    const missing = onIncident ? 'No review you may see for this incident.' : `No published review you may see, or one published from a case (its ${what} are the case’s).`;
+    return {
+      [address]: {
+        get: {
+          operationId: operation('list'),
+          summary: `List ${whose} ${what}`,
+          description: `The ${what} of ${onIncident ? 'an incident’s review (of any kind)' : 'a published review no case holds (an imported serious case review, a national or thematic review)'}, ${shown}`,
+          tags: [LEARNING_API_TAG.name],
+          'x-access': READ,
+          parameters: [param],
+          responses: { '200': { description: `The ${what}.`, content: { 'application/json': { schema: ref(`${Kind}List`) } } }, ...common, '404': problem(missing) },
+        },
+        post: {
+          operationId: operation('add'),
+          summary: `Add a ${one} to ${onIncident ? 'a review' : 'a published review'}`,
+          description: checks,
+          tags: [LEARNING_API_TAG.name],
+          'x-access': WRITE,
+          parameters: [param],
+          requestBody: { required: true, content: { 'application/json': { schema: ref(`${Kind}Create`) } } },
+          responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref(Kind) } } }, ...common, '404': problem(missing.replace('see', 'change')), '422': problem('Some answers need correcting: `errors` lists each one.') },
+        },
+      },
+    };
+  }
   return {
-    '/api/v1/incidents/{id}/review/recommendations': {
-      get: {
-        operationId: 'listRecommendations',
-        summary: 'List a review’s recommendations',
-        description: 'The recommendations of an incident’s review with the partnership’s response and their actions (status, RAG by due date).',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': READ,
-        parameters: [path('The incident’s id.')],
-        responses: { '200': { description: 'The recommendations.', content: { 'application/json': { schema: ref('RecommendationList') } } }, ...common, '404': problem('No review you may see for this incident.') },
-      },
-      post: {
-        operationId: 'addRecommendation',
-        summary: 'Add a recommendation to a review',
-        description: 'Checked as the page checks it: number unique in the review, text, date, known themes and agencies, reasons unless accepted in full.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': WRITE,
-        parameters: [path('The incident’s id.')],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationCreate') } } },
-        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No review you may change for this incident.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
-      },
-    },
-    '/api/v1/publications/{id}/recommendations': {
-      get: {
-        operationId: 'listPublicationRecommendations',
-        summary: 'List a published review’s recommendations',
-        description: 'The recommendations of a published review no case holds (an imported serious case review, a national or thematic review), with the response and their actions.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': READ,
-        parameters: [path('The publication’s id.')],
-        responses: { '200': { description: 'The recommendations.', content: { 'application/json': { schema: ref('RecommendationList') } } }, ...common, '404': problem('No published review you may see, or one published from a case (its recommendations are the case’s).') },
-      },
-      post: {
-        operationId: 'addPublicationRecommendation',
-        summary: 'Add a recommendation to a published review',
-        description: 'Checked as on a case’s review: number unique in the review, text, date, known themes and agencies, reasons unless accepted in full.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': WRITE,
-        parameters: [path('The publication’s id.')],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('RecommendationCreate') } } },
-        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Recommendation') } } }, ...common, '404': problem('No published review you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
-      },
-    },
-    '/api/v1/incidents/{id}/review/findings': {
-      get: {
-        operationId: 'listFindings',
-        summary: 'List a review’s findings',
-        description: 'What an incident’s review found, each finding with its themes and the recommendations of the review it leads to.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': READ,
-        parameters: [path('The incident’s id.')],
-        responses: { '200': { description: 'The findings.', content: { 'application/json': { schema: ref('FindingList') } } }, ...common, '404': problem('No review you may see for this incident.') },
-      },
-      post: {
-        operationId: 'addFinding',
-        summary: 'Add a finding to a review',
-        description: 'Checked as the page checks it: number unique in the review, text, date, known themes, recommendations of this review only.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': WRITE,
-        parameters: [path('The incident’s id.')],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('FindingCreate') } } },
-        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Finding') } } }, ...common, '404': problem('No review you may change for this incident.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
-      },
-    },
-    '/api/v1/publications/{id}/findings': {
-      get: {
-        operationId: 'listPublicationFindings',
-        summary: 'List a published review’s findings',
-        description: 'The findings of a published review no case holds (an imported serious case review, a national or thematic review).',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': READ,
-        parameters: [path('The publication’s id.')],
-        responses: { '200': { description: 'The findings.', content: { 'application/json': { schema: ref('FindingList') } } }, ...common, '404': problem('No published review you may see, or one published from a case (its findings are the case’s).') },
-      },
-      post: {
-        operationId: 'addPublicationFinding',
-        summary: 'Add a finding to a published review',
-        description: 'Checked as on a case’s review.',
-        tags: [LEARNING_API_TAG.name],
-        'x-access': WRITE,
-        parameters: [path('The publication’s id.')],
-        requestBody: { required: true, content: { 'application/json': { schema: ref('FindingCreate') } } },
-        responses: { '201': { description: 'Added.', content: { 'application/json': { schema: ref('Finding') } } }, ...common, '404': problem('No published review you may change.'), '422': problem('Some answers need correcting: `errors` lists each one.') },
-      },
-    },
+    ...reviewPaths('incident', 'recommendations'),
+    ...reviewPaths('publication', 'recommendations'),
+    ...reviewPaths('incident', 'findings'),
+    ...reviewPaths('publication', 'findings'),
     '/api/v1/findings/{id}': {
       put: {
         operationId: 'updateFinding',

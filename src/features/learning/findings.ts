@@ -5,7 +5,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
-import { themeOptions, type Outcome, type ReviewRef } from './service.ts';
+import { CONFLICT, ofReview, themeOptions, type Outcome, type ReviewRef } from './service.ts';
 
 /**
  * A review's findings (the rule is src/domain/learning/findings.ts): kept on the same reviews as
@@ -33,18 +33,14 @@ const byNumber = (a: { number: string }, b: { number: string }) => a.number.loca
 
 /** The recommendations of a review, id and number: what a finding may lead to. */
 async function recommendationsOf(trx: Kysely<DB>, partnershipId: string, review: ReviewRef): Promise<{ id: string; number: string }[]> {
-  let q = trx.selectFrom('recommendations').select(['id', 'number']).where('partnership_id', '=', partnershipId);
-  q = 'incidentId' in review ? q.where('incident_id', '=', review.incidentId) : q.where('incident_id', 'is', null).where('publication_id', '=', review.publicationId);
-  return q.execute();
+  return trx.selectFrom('recommendations').select(['id', 'number']).where('partnership_id', '=', partnershipId).where(ofReview(review)).execute();
 }
 
 /** The findings of a case's review or of a published review, in number order. */
 export async function findingsOfReview(db: Kysely<DB>, partnershipId: string, review: ReviewRef): Promise<FindingView[]> {
   if (!isUuid('incidentId' in review ? review.incidentId : review.publicationId)) return [];
   return withTenant(db, [partnershipId], async (trx) => {
-    let q = trx.selectFrom('review_findings').selectAll().where('partnership_id', '=', partnershipId);
-    q = 'incidentId' in review ? q.where('incident_id', '=', review.incidentId) : q.where('incident_id', 'is', null).where('publication_id', '=', review.publicationId);
-    const rows = await q.execute();
+    const rows = await trx.selectFrom('review_findings').selectAll().where('partnership_id', '=', partnershipId).where(ofReview(review)).execute();
     const numbers = new Map((rows.length ? await recommendationsOf(trx, partnershipId, review) : []).map((r) => [r.id, r.number]));
     return rows
       .map((r) => {
@@ -78,12 +74,9 @@ export async function checkFinding(db: Kysely<DB>, partnershipId: string, review
 }
 
 const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review already has a finding with that number' };
-const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
 
 async function numberTaken(trx: Kysely<DB>, partnershipId: string, review: ReviewRef, number: string): Promise<boolean> {
-  let q = trx.selectFrom('review_findings').select('id').where('partnership_id', '=', partnershipId).where('number', '=', number);
-  q = 'incidentId' in review ? q.where('incident_id', '=', review.incidentId) : q.where('incident_id', 'is', null).where('publication_id', '=', review.publicationId);
-  return Boolean(await q.executeTakeFirst());
+  return Boolean(await trx.selectFrom('review_findings').select('id').where('partnership_id', '=', partnershipId).where('number', '=', number).where(ofReview(review)).executeTakeFirst());
 }
 
 /** Adds a finding to a case's review or to a published review. */

@@ -168,6 +168,14 @@ export async function recommendationsOfIncident(db: Kysely<DB>, partnershipId: s
 /** A review whose recommendations are recorded: a case's, or a published review's in the repository (held by no case). */
 export type ReviewRef = { incidentId: string } | { publicationId: string };
 
+/**
+ * The rows (recommendations, findings) of `review`: a case's, or a published review's own that no
+ * case holds. Unqualified column names: for queries over one such table.
+ */
+export function ofReview(review: ReviewRef) {
+  return 'incidentId' in review ? sql<boolean>`incident_id = ${review.incidentId}` : sql<boolean>`incident_id is null and publication_id = ${review.publicationId}`;
+}
+
 /** The recommendations of a case's review or of a published review, each with its actions, in number order. */
 export async function recommendationsOfReview(db: Kysely<DB>, partnershipId: string, review: ReviewRef, today: DateOnly): Promise<RecommendationView[]> {
   if (!isUuid('incidentId' in review ? review.incidentId : review.publicationId)) return [];
@@ -176,8 +184,7 @@ export async function recommendationsOfReview(db: Kysely<DB>, partnershipId: str
       .selectFrom('recommendations')
       .selectAll()
       .where('partnership_id', '=', partnershipId)
-      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
-      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .where(ofReview(review))
       .execute();
     const actions = recs.length
       ? await trx
@@ -229,7 +236,7 @@ export async function checkRecommendation(db: Kysely<DB>, partnershipId: string,
 }
 
 const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review already has a recommendation with that number' };
-const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
+export const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
 
 /** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */
 export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
@@ -241,8 +248,7 @@ export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, 
       .selectFrom('recommendations')
       .select('id')
       .where('partnership_id', '=', partnershipId)
-      .$if('incidentId' in review, (q) => q.where('incident_id', '=', (review as { incidentId: string }).incidentId))
-      .$if('publicationId' in review, (q) => q.where('incident_id', 'is', null).where('publication_id', '=', (review as { publicationId: string }).publicationId))
+      .where(ofReview(review))
       .where('number', '=', input.number.trim())
       .executeTakeFirst();
     if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
