@@ -5,7 +5,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
-import { CONFLICT, ofReview, themeOptions, type Outcome, type ReviewRef } from './service.ts';
+import { changeIfCurrent, ofReview, themeOptions, type Outcome, type ReviewRef } from './service.ts';
 
 /**
  * A review's findings (the rule is src/domain/learning/findings.ts): kept on the same reviews as
@@ -119,23 +119,13 @@ export async function updateFinding(trx: Kysely<DB>, finding: FindingView, actor
   const input = cleanFinding(definition);
   return withTenant(trx, [finding.partnershipId], async (t) => {
     if (input.number !== finding.number && (await numberTaken(t, finding.partnershipId, review, input.number))) return { ok: false, problems: [DUPLICATE_NUMBER] };
-    const result = await t
-      .updateTable('review_findings')
-      .set((eb) => ({
-        number: input.number,
-        text: input.text,
-        found_on: input.foundOn as DateOnly,
-        themes: JSON.stringify(input.themes),
-        recommendation_ids: JSON.stringify(input.recommendationIds),
-        version: eb('version', '+', 1),
-        updated_by: actor.userId,
-        updated_at: new Date(),
-      }))
-      .where('id', '=', finding.id)
-      .where('partnership_id', '=', finding.partnershipId)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? { ok: true } : { ok: false, problems: [CONFLICT], conflict: true };
+    return changeIfCurrent(t, 'review_findings', finding, version, actor, {
+      number: input.number,
+      text: input.text,
+      found_on: input.foundOn as DateOnly,
+      themes: JSON.stringify(input.themes),
+      recommendation_ids: JSON.stringify(input.recommendationIds),
+    });
   });
 }
 

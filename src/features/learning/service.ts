@@ -289,26 +289,38 @@ export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationV
       const taken = await t.selectFrom('recommendations').select('id').where('incident_id', 'is', null).where('publication_id', '=', rec.publicationId).where('number', '=', input.number.trim()).executeTakeFirst();
       if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     }
-    const result = await t
-      .updateTable('recommendations')
-      .set((eb) => ({
-        number: input.number.trim(),
-        text: input.text.trim(),
-        made_on: input.madeOn as DateOnly,
-        themes: JSON.stringify(input.themes),
-        agency_ids: JSON.stringify(input.agencyIds),
-        response: (input.response || null) as Response | null,
-        response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
-        version: eb('version', '+', 1),
-        updated_by: actor.userId,
-        updated_at: new Date(),
-      }))
-      .where('id', '=', rec.id)
-      .where('partnership_id', '=', rec.partnershipId)
-      .where('version', '=', version)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) === 1 ? { ok: true } : { ok: false, problems: [CONFLICT], conflict: true };
+    return changeIfCurrent(t, 'recommendations', rec, version, actor, {
+      number: input.number.trim(),
+      text: input.text.trim(),
+      made_on: input.madeOn as DateOnly,
+      themes: JSON.stringify(input.themes),
+      agency_ids: JSON.stringify(input.agencyIds),
+      response: (input.response || null) as Response | null,
+      response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
+    });
   });
+}
+
+/**
+ * Changes one row of a review (a recommendation or a finding) if nobody has since `version`: the
+ * version moves on and who changed it is kept; otherwise the conflict, and nothing changes.
+ */
+export async function changeIfCurrent(
+  t: Kysely<DB>,
+  table: 'recommendations' | 'review_findings',
+  row: { id: string; partnershipId: string },
+  version: number,
+  actor: Actor,
+  values: Record<string, unknown>,
+): Promise<Outcome> {
+  const result = await t
+    .updateTable(table as 'recommendations')
+    .set((eb) => ({ ...values, version: eb('version', '+', 1), updated_by: actor.userId, updated_at: new Date() }) as never)
+    .where('id', '=', row.id)
+    .where('partnership_id', '=', row.partnershipId)
+    .where('version', '=', version)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1 ? { ok: true } : { ok: false, problems: [CONFLICT], conflict: true };
 }
 
 /** Adds an action to a recommendation, owned by one of the partnership's agencies; its history starts here. */
