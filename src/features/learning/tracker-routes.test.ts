@@ -130,9 +130,12 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(text).toContain('2 recommendations and 2 actions added');
     expect(await count()).toEqual({ recommendations: 2, actions: 2 });
     const rows = await withTenant(db(), [pid], (trx) =>
-      trx.selectFrom('recommendation_actions').select(['due_on', 'status']).where('partnership_id', '=', pid).orderBy('due_on').execute(),
+      trx.selectFrom('recommendation_actions').select(['id', 'due_on', 'status', 'completion_imported']).where('partnership_id', '=', pid).orderBy('due_on').execute(),
     );
     expect(rows.map((r) => [String(r.due_on).slice(0, 10), r.status])).toEqual([['2016-01-31', 'completed'], ['2026-06-30', 'in-progress']]);
+    // A row completed in the tracker keeps its status, marked as brought in: the tracker is its record, no file came with it.
+    expect(rows.map((r) => r.completion_imported)).toEqual([true, false]);
+    expect(textOf((await admin.get(`/actions/${rows[0].id}`)).body)).toContain('This action was brought in from the partnership’s tracker as completed');
     const audited = await db().selectFrom('audit_events').select('action').where('partnership_id', '=', pid).where('action', 'in', ['recommendation-added', 'action-added', 'recommendations-imported']).execute();
     expect(audited.map((a) => a.action).sort()).toEqual(['action-added', 'action-added', 'recommendation-added', 'recommendation-added', 'recommendations-imported']);
     // The action still to do is the owning agency's task; the completed one is not.
