@@ -1,19 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
-import { actionProblems } from '../../domain/learning/actions.ts';
+import { actionProblems, type RecommendationDefinition } from '../../domain/learning/actions.ts';
 import type { FindingDefinition } from '../../domain/learning/findings.ts';
+import type { DB } from '../../platform/db/types.ts';
 import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
-import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody } from '../../platform/http/form-body.ts';
+import { bodyOf, dateValues, formVersion, list, Problems, readDate, text, type FormBody, type Problem } from '../../platform/http/form-body.ts';
 import { actorOf, today } from '../cases/request-context.ts';
 import { getPublicationById } from '../repository/catalogue.ts';
 import { addFinding, checkFinding, findingsOfReview, updateFinding, type FindingView } from './findings.ts';
 import { READ, WRITE } from './permissions.ts';
 import { reviewForRecommendations } from './review-access.ts';
 import { LABELS, NOTICES, readAction, readRecommendation } from './routes.ts';
-import { actionAccess, addAction, addRecommendation, agenciesOf, checkRecommendation, recommendationsOfReview, themeOptions, updateRecommendation, type RecommendationView, type ReviewRef } from './service.ts';
+import { actionAccess, addAction, addRecommendation, agenciesOf, checkRecommendation, recommendationsOfReview, themeOptions, updateRecommendation, type Outcome, type RecommendationView, type ReviewRef } from './service.ts';
 
 /**
  * A review's findings, recommendations and their actions on the pages, written once for every
@@ -127,6 +129,49 @@ export function readFinding(body: FormBody, problems: Problems): FindingDefiniti
 
 const refFields = (ref: ReviewRef) => ('incidentId' in ref ? { incidentId: ref.incidentId } : { publicationId: ref.publicationId });
 
+/**
+ * How a form that adds or changes one record of a review is saved: read it (a date that cannot be
+ * read is reported with everything else, nothing saved), make the change with its audit entry,
+ * and on a refusal show the form again with the answers given, or, when someone else changed the
+ * record meanwhile, with theirs (409).
+ */
+type SaveSpec<T, R> = {
+  dateId: string;
+  read: (body: FormBody, problems: Problems) => T;
+  /** The checks of the rest of the form, for when its date could not be read. */
+  checkWithoutDate: (input: T) => Promise<Problem[]>;
+  save: (trx: Kysely<DB>, input: T) => Promise<Outcome | Outcome<{ id: string }>>;
+  audit: (id: string, input: T) => AuditFields;
+  done: string;
+  /** The record changed, or null when one is added. */
+  record: R | null;
+  reload: () => Promise<R | null>;
+  values: (r: R) => FormBody;
+  /** The answers given, shown again (lists read from the body). */
+  again: (body: FormBody, input: T) => FormBody;
+  render: (reply: FastifyReply, record: R | null, values: FormBody, extra: Record<string, unknown>) => unknown;
+};
+
+async function saveForm<T, R extends { id: string; version: number }>(req: FastifyRequest, reply: FastifyReply, spec: SaveSpec<T, R>) {
+  const body = bodyOf(req);
+  const problems = new Problems([spec.dateId]);
+  const input = spec.read(body, problems);
+  let conflict = false;
+  if (problems.any) problems.addAll(await spec.checkWithoutDate(input));
+  else {
+    const result = await req.change(
+      (trx) => spec.save(trx, input),
+      (x) => (x.ok ? spec.audit(spec.record?.id ?? (x as { id?: string }).id ?? '', input) : null),
+    );
+    if (result.ok) return reply.redirect(spec.done, 303);
+    conflict = Boolean(result.conflict);
+    problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
+  }
+  const current = conflict ? ((await spec.reload()) ?? spec.record) : spec.record;
+  const values = conflict && current ? spec.values(current) : { ...spec.again(body, input), ...(spec.record ? { version: String(spec.record.version) } : {}) };
+  return spec.render(reply.code(conflict ? 409 : 422), current, values, problems.view());
+}
+
 /** The pages of a review's findings, recommendations and actions, for reviews found by `finder`. */
 export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFinder): Promise<void> {
   const db = app.deps.database.db;
@@ -198,23 +243,32 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     return renderRecommendationForm(reply, r, null, { ...dateValues('madeOn', r.defaultDate), themes: [], agencyIds: [] });
   });
 
+  /** Saving the recommendation form: adding one (`rec` null) or changing `rec`. */
+  const saveRecommendation = (req: FastifyRequest, reply: FastifyReply, r: ReviewPlace, rec: RecommendationView | null) =>
+    saveForm<RecommendationDefinition, RecommendationView>(req, reply, {
+      dateId: 'madeOn',
+      read: readRecommendation,
+      checkWithoutDate: (input) => checkRecommendation(db, r.partnershipId, { ...input, madeOn: today() }),
+      save: (trx, input) => (rec ? updateRecommendation(trx, rec, actorOf(req), input, formVersion(bodyOf(req))) : addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input)),
+      audit: (id, input) =>
+        rec
+          ? entry(r, 'recommendation', id, 'recommendation-changed', {
+              before: { number: rec.number, text: rec.text, madeOn: rec.madeOn, themes: rec.themes, agencyIds: rec.agencyIds, response: rec.response, responseReasons: rec.responseReasons },
+              after: input,
+            })
+          : entry(r, 'recommendation', id, 'recommendation-added', { after: { ...refFields(r.ref), ...input } }),
+      done: `${listing(r)}?done=recommendation`,
+      record: rec,
+      reload: async () => (rec ? ((await recommendationsOf(r)).find((x) => x.id === rec.id) ?? null) : null),
+      values: recommendationValues,
+      again: (body, input) => ({ ...body, themes: input.themes, agencyIds: input.agencyIds }),
+      render: (res, current, values, extra) => renderRecommendationForm(res, r, current, values, extra),
+    });
+
   app.post(`${P}/recommendations/new`, access(WRITE), async (req, reply) => {
     const r = await finder.find(req, reply, WRITE);
     if (!r) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['madeOn']);
-    const input = readRecommendation(body, problems);
-    // A date that cannot be read is reported with everything else that is missing; nothing is saved.
-    if (problems.any) problems.addAll(await checkRecommendation(db, r.partnershipId, { ...input, madeOn: today() }));
-    else {
-      const result = await req.change(
-        (trx) => addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input),
-        (x) => (x.ok ? entry(r, 'recommendation', x.id, 'recommendation-added', { after: { ...refFields(r.ref), ...input } }) : null),
-      );
-      if (result.ok) return reply.redirect(`${listing(r)}?done=recommendation`, 303);
-      problems.addAll(result.problems);
-    }
-    return renderRecommendationForm(reply.code(422), r, null, { ...body, themes: input.themes, agencyIds: input.agencyIds }, problems.view());
+    return saveRecommendation(req, reply, r, null);
   });
 
   app.get(`${P}/recommendations/:recId/edit`, access(WRITE), async (req, reply) => {
@@ -230,29 +284,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     if (!r) return reply;
     const rec = await recommendationFor(req, reply, r);
     if (!rec) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['madeOn']);
-    const input = readRecommendation(body, problems);
-    let conflict = false;
-    if (problems.any) problems.addAll(await checkRecommendation(db, rec.partnershipId, { ...input, madeOn: today() }));
-    else {
-      const result = await req.change(
-        (trx) => updateRecommendation(trx, rec, actorOf(req), input, formVersion(body)),
-        (x) =>
-          x.ok
-            ? entry(r, 'recommendation', rec.id, 'recommendation-changed', {
-                before: { number: rec.number, text: rec.text, madeOn: rec.madeOn, themes: rec.themes, agencyIds: rec.agencyIds, response: rec.response, responseReasons: rec.responseReasons },
-                after: input,
-              })
-            : null,
-      );
-      if (result.ok) return reply.redirect(`${listing(r)}?done=recommendation`, 303);
-      conflict = Boolean(result.conflict);
-      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
-    }
-    const current = conflict ? ((await recommendationsOf(r)).find((x) => x.id === rec.id) ?? rec) : rec;
-    const values = conflict ? recommendationValues(current) : { ...body, themes: input.themes, agencyIds: input.agencyIds, version: String(rec.version) };
-    return renderRecommendationForm(reply.code(conflict ? 409 : 422), r, current, values, problems.view());
+    return saveRecommendation(req, reply, r, rec);
   });
 
   // ---- Actions of a recommendation -----------------------------------------------------------------
@@ -337,22 +369,29 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     return renderFindingForm(reply, r, null, { ...dateValues('foundOn', r.defaultDate), themes: [], recommendationIds: [] });
   });
 
+  /** Saving the finding form: adding one (`finding` null) or changing `finding`. */
+  const saveFinding = (req: FastifyRequest, reply: FastifyReply, r: ReviewPlace, finding: FindingView | null) =>
+    saveForm<FindingDefinition, FindingView>(req, reply, {
+      dateId: 'foundOn',
+      read: readFinding,
+      checkWithoutDate: (input) => checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }),
+      save: (trx, input) => (finding ? updateFinding(trx, finding, actorOf(req), input, formVersion(bodyOf(req))) : addFinding(trx, r.partnershipId, r.ref, actorOf(req), input)),
+      audit: (id, input) =>
+        finding
+          ? entry(r, 'finding', id, 'finding-changed', { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input })
+          : entry(r, 'finding', id, 'finding-added', { after: { ...refFields(r.ref), ...input } }),
+      done: `${listing(r)}?done=finding#findings`,
+      record: finding,
+      reload: async () => (finding ? ((await findingsOfReview(db, r.partnershipId, r.ref)).find((f) => f.id === finding.id) ?? null) : null),
+      values: findingValues,
+      again: (body, input) => ({ ...body, themes: input.themes, recommendationIds: input.recommendationIds }),
+      render: (res, current, values, extra) => renderFindingForm(res, r, current, values, extra),
+    });
+
   app.post(`${P}/findings/new`, access(WRITE), async (req, reply) => {
     const r = await finder.find(req, reply, WRITE);
     if (!r) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['foundOn']);
-    const input = readFinding(body, problems);
-    if (problems.any) problems.addAll(await checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }));
-    else {
-      const result = await req.change(
-        (trx) => addFinding(trx, r.partnershipId, r.ref, actorOf(req), input),
-        (x) => (x.ok ? entry(r, 'finding', x.id, 'finding-added', { after: { ...refFields(r.ref), ...input } }) : null),
-      );
-      if (result.ok) return reply.redirect(`${listing(r)}?done=finding#findings`, 303);
-      problems.addAll(result.problems);
-    }
-    return renderFindingForm(reply.code(422), r, null, { ...body, themes: input.themes, recommendationIds: input.recommendationIds }, problems.view());
+    return saveFinding(req, reply, r, null);
   });
 
   app.get(`${P}/findings/:findingId/edit`, access(WRITE), async (req, reply) => {
@@ -368,23 +407,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     if (!r) return reply;
     const finding = await findingFor(req, reply, r);
     if (!finding) return reply;
-    const body = bodyOf(req);
-    const problems = new Problems(['foundOn']);
-    const input = readFinding(body, problems);
-    let conflict = false;
-    if (problems.any) problems.addAll(await checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }));
-    else {
-      const result = await req.change(
-        (trx) => updateFinding(trx, finding, actorOf(req), input, formVersion(body)),
-        (x) => (x.ok ? entry(r, 'finding', finding.id, 'finding-changed', { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input }) : null),
-      );
-      if (result.ok) return reply.redirect(`${listing(r)}?done=finding#findings`, 303);
-      conflict = Boolean(result.conflict);
-      problems.addAll(result.problems, (f) => (f === 'version' ? null : f));
-    }
-    const current = conflict ? ((await findingsOfReview(db, r.partnershipId, r.ref)).find((f) => f.id === finding.id) ?? finding) : finding;
-    const values = conflict ? findingValues(current) : { ...body, themes: input.themes, recommendationIds: input.recommendationIds, version: String(finding.version) };
-    return renderFindingForm(reply.code(conflict ? 409 : 422), r, current, values, problems.view());
+    return saveFinding(req, reply, r, finding);
   });
 }
 
