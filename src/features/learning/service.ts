@@ -238,6 +238,19 @@ export async function checkRecommendation(db: Kysely<DB>, partnershipId: string,
 const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review already has a recommendation with that number' };
 export const CONFLICT: Problem = { field: 'version', message: 'Someone else changed this since you opened the page. Their changes are shown: check them, then make yours again.' };
 
+/** A recommendation's own columns as stored: trimmed, reasons kept only when not accepted in full. */
+function recommendationColumns(input: RecommendationDefinition) {
+  return {
+    number: input.number.trim(),
+    text: input.text.trim(),
+    made_on: input.madeOn as DateOnly,
+    themes: JSON.stringify(input.themes),
+    agency_ids: JSON.stringify(input.agencyIds),
+    response: (input.response || null) as Response | null,
+    response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
+  };
+}
+
 /** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */
 export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
   const problems = await checkRecommendation(trx, partnershipId, input);
@@ -258,13 +271,7 @@ export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, 
         partnership_id: partnershipId,
         incident_id: 'incidentId' in review ? review.incidentId : null,
         publication_id: 'publicationId' in review ? review.publicationId : null,
-        number: input.number.trim(),
-        text: input.text.trim(),
-        made_on: input.madeOn as DateOnly,
-        themes: JSON.stringify(input.themes),
-        agency_ids: JSON.stringify(input.agencyIds),
-        response: (input.response || null) as Response | null,
-        response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
+        ...recommendationColumns(input),
         created_by: actor.userId,
         updated_by: actor.userId,
       })
@@ -280,24 +287,13 @@ export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationV
   if (input.madeOn && rec.actions.some((a) => a.dueOn < (input.madeOn as string))) problems.push({ field: 'madeOn', message: 'The date of the recommendation cannot be after the due date of one of its actions' });
   if (problems.length) return { ok: false, problems };
   return withTenant(trx, [rec.partnershipId], async (t) => {
-    if (rec.incidentId && input.number.trim() !== rec.number) {
-      const taken = await t.selectFrom('recommendations').select('id').where('incident_id', '=', rec.incidentId).where('number', '=', input.number.trim()).executeTakeFirst();
+    // A number is used once in a review, a case's or a published review's own (migration 0032).
+    if (input.number.trim() !== rec.number) {
+      const review: ReviewRef = rec.incidentId ? { incidentId: rec.incidentId } : { publicationId: rec.publicationId as string };
+      const taken = await t.selectFrom('recommendations').select('id').where('partnership_id', '=', rec.partnershipId).where(ofReview(review)).where('number', '=', input.number.trim()).executeTakeFirst();
       if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     }
-    // A published review's own recommendations are numbered once in it too (migration 0032).
-    if (!rec.incidentId && rec.publicationId && input.number.trim() !== rec.number) {
-      const taken = await t.selectFrom('recommendations').select('id').where('incident_id', 'is', null).where('publication_id', '=', rec.publicationId).where('number', '=', input.number.trim()).executeTakeFirst();
-      if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
-    }
-    return changeIfCurrent(t, 'recommendations', rec, version, actor, {
-      number: input.number.trim(),
-      text: input.text.trim(),
-      made_on: input.madeOn as DateOnly,
-      themes: JSON.stringify(input.themes),
-      agency_ids: JSON.stringify(input.agencyIds),
-      response: (input.response || null) as Response | null,
-      response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
-    });
+    return changeIfCurrent(t, 'recommendations', rec, version, actor, recommendationColumns(input));
   });
 }
 
