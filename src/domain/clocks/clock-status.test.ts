@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { defaultCalendar } from '../calendar/working-days.ts';
-import { clockStatus } from './clock-status.ts';
+import { clockStatus, dueSoonBefore } from './clock-status.ts';
 
 const cal = defaultCalendar();
 
@@ -85,5 +85,29 @@ describe('clockStatus', () => {
   it('rejects malformed dates', () => {
     expect(() => clockStatus({ dueOn: '2024-02-30' }, '2024-01-01', cal)).toThrow(RangeError);
     expect(() => clockStatus({ dueOn: '2024-02-01' }, '01/01/2024', cal)).toThrow(RangeError);
+  });
+});
+
+describe('dueSoonBefore', () => {
+  it('is the sixth working day of the window: the day after the last due-soon working day', () => {
+    // Mon 23 Dec 2024: today, 24, 27, 30, 31 are the five; Thu 2 Jan is not due soon.
+    expect(dueSoonBefore('2024-12-23', cal)).toBe('2025-01-02');
+    // Sat 21 Dec: 23, 24, 27, 30, 31 are the five; 1 Jan is a holiday, so 2 Jan is the sixth.
+    expect(dueSoonBefore('2024-12-21', cal)).toBe('2025-01-02');
+    // Christmas Day: 27, 30, 31, 2, 3 Jan; Mon 6 Jan is the sixth.
+    expect(dueSoonBefore('2024-12-25', cal)).toBe('2025-01-06');
+  });
+
+  it('agrees with clockStatus on every due date around every day of two years', () => {
+    const days: string[] = [];
+    for (let d = new Date('2024-01-01T00:00:00Z'); d < new Date('2026-01-01T00:00:00Z'); d.setUTCDate(d.getUTCDate() + 1)) days.push(d.toISOString().slice(0, 10));
+    for (let t = 0; t < days.length - 20; t += 1) {
+      const today = days[t];
+      const before = dueSoonBefore(today, cal);
+      for (let k = 0; k < 20; k += 1) {
+        const due = days[t + k];
+        expect(clockStatus({ dueOn: due }, today, cal).state === 'due-soon', `${today} → ${due}`).toBe(due >= today && due < before);
+      }
+    }
   });
 });

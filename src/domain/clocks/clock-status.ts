@@ -68,6 +68,17 @@ export function clockStatus(progress: ClockProgress, today: DateOnly, calendar: 
   return { state: workingDaysLeft <= window ? 'due-soon' : 'due', workingDaysLeft };
 }
 
+/**
+ * The first date that is no longer "due soon" on `today`: an open clock that is not paused is due
+ * soon exactly when `today` ≤ its due date < this date (the rule of `clockStatus`, as a date range,
+ * so stored due dates can be picked out without working out each clock). It is the working day
+ * that would be the sixth of the window: today plus 5 working days when today is one, else plus 6.
+ */
+export function dueSoonBefore(today: DateOnly, calendar: WorkingDayCalendar): DateOnly {
+  const window = calendar.isWorkingDay(today) ? DUE_SOON_WORKING_DAYS - 1 : DUE_SOON_WORKING_DAYS;
+  return calendar.addWorkingDays(today, window + 1);
+}
+
 // Signed working days from `on` to `dueOn`. Past the due date it counts the working days elapsed
 // since (exclusive of the due date), so a deadline on a Sunday is 1 working day overdue on Monday.
 function daysLeft(on: DateOnly, dueOn: DateOnly, calendar: WorkingDayCalendar): number {

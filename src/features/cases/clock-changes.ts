@@ -9,6 +9,7 @@ import { workflowFacts } from '../workflow-facts/facts.ts';
 import { CLOCK_STATE_LABELS, type ClockPause, type ClockView } from './clocks.ts';
 import type { FieldProblem } from './facts.ts';
 import { insertEvent, insertPause, resumePause, selectIncident, updateIncident } from './queries.ts';
+import { storeClocks } from './clock-store.ts';
 import { clocksOf, type IncidentDetail, loadIncident } from './records.ts';
 import type { Actor } from './timeline.ts';
 
@@ -109,6 +110,7 @@ export async function changeClock(
       });
     }
     await updateIncident(trx, incident.partnershipId, id, incident.version, { updated_by: actor.userId });
+    await storeClocks(trx, [incident.partnershipId], [id]);
     await insertEvent(trx, {
       incident_id: id,
       partnership_id: incident.partnershipId,

@@ -121,18 +121,36 @@ function chosenRecipient(recipient: string, chosen: readonly string[]): boolean 
   return key === undefined || chosen.includes(key);
 }
 
-export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
+/**
+ * A clock as stored with the case: everything that does not depend on the day. `settled` holds the
+ * state of a clock that no longer changes with the day (not required, stopped, done); a period clock
+ * (kept published until) turns from running to done on its due date; any other clock is open and its
+ * state today follows from its due date and pause alone (`clockOnDay`).
+ */
+export type StoredClock = Omit<ClockView, 'state' | 'workingDaysLeft' | 'reason'> & {
+  settled: { state: 'not-required' | 'stopped' | 'done-on-time' | 'done-late'; reason: string | null } | null;
+  period: boolean;
+  /** The open pause's reason (shown while paused, and on an overdue clock that is paused). */
+  pauseReason: string | null;
+};
+
+/** Still to be met: neither settled nor a period (the clocks a dashboard, feed or reminder may show). */
+export function isOpenClock(clock: StoredClock): boolean {
+  return clock.settled === null && !clock.period;
+}
+
+/** Every clock of a case without today: computed when the case, its pauses, its review's plan or the calendar change. */
+export function storedClocks(input: ClockInput, calendar: WorkingDayCalendar): StoredClock[] {
   const deadlines = computeDeadlines(caseFacts(input), input.rules, calendar);
   const finished = STATES[input.state].finished;
   return deadlines.map((d) => {
     const rule = input.rules.find((r) => r.key === d.key && r.version === d.version);
     const pauses = input.pauses.filter((p) => p.clockKey === d.key);
     const open = pauses.find((p) => !p.resumedOn);
-    const dueOn = d.dueOn;
     const mayPause = rule?.mayPause === true;
     const doneField = CLOCK_DONE_BY[d.key];
     const doneOn = doneField ? (input.dates[doneField] ?? null) : null;
-    const view: ClockView = {
+    const stored: StoredClock = {
       key: d.key,
       title: d.title,
       recipients: d.key === 'advance-copy' && input.advanceCopyTo ? d.recipients.filter((r) => chosenRecipient(r, input.advanceCopyTo as readonly string[])) : d.recipients,
@@ -140,15 +158,15 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
       rule: d.rule,
       version: d.version,
       from: d.from,
-      dueOn,
+      dueOn: d.dueOn,
       delays: [...pauses].sort((a, b) => compareDates(a.pausedOn, b.pausedOn)),
       doneOn,
-      state: 'due',
-      workingDaysLeft: null,
-      reason: null,
       pausedSince: open?.pausedOn ?? null,
       mayPause,
       pausable: false,
+      settled: null,
+      period: false,
+      pauseReason: open ? open.reason : null,
     };
 
     const duty = CLOCK_DUTY[d.key] ? input.duties.find((x) => x.duty === CLOCK_DUTY[d.key]) : undefined;
@@ -156,27 +174,35 @@ export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, toda
     const notNotifiable = input.state === 'not-notifiable' || Boolean(input.dates.belowThresholdReview);
     const notifiable = !(notNotifiable && (d.key === 'panel-notification' || d.key === 'partners-informed'));
     if (!doneOn && (!notifiable || (duty && !duty.applies))) {
-      return { ...view, state: 'not-required', reason: notifiable ? (duty?.why ?? null) : 'The incident was recorded as not notifiable to the Panel.' };
+      return { ...stored, settled: { state: 'not-required', reason: notifiable ? (duty?.why ?? null) : 'The incident was recorded as not notifiable to the Panel.' } };
     }
-    if (PERIODS.has(d.key)) {
-      return compareDates(today, dueOn) >= 0 ? { ...view, state: 'done-on-time', doneOn: dueOn } : { ...view, state: 'running' };
-    }
-    if (!doneOn && finished) {
-      return { ...view, state: 'stopped', reason: `The case is ${STATES[input.state].now}.` };
-    }
-    const status = clockStatus(
-      { dueOn, ...(doneOn ? { doneOn } : {}), ...(open ? { pausedSince: open.pausedOn, pauseReason: open.reason } : {}) },
-      today,
-      calendar,
-    );
-    return {
-      ...view,
-      state: status.state,
-      workingDaysLeft: status.workingDaysLeft ?? null,
-      reason: status.reason ?? null,
-      pausable: mayPause && !doneOn && !open && !finished,
-    };
+    if (PERIODS.has(d.key)) return { ...stored, period: true };
+    if (!doneOn && finished) return { ...stored, settled: { state: 'stopped', reason: `The case is ${STATES[input.state].now}.` } };
+    if (doneOn) return { ...stored, settled: { state: compareDates(doneOn, d.dueOn) <= 0 ? 'done-on-time' : 'done-late', reason: null } };
+    return { ...stored, pausable: mayPause && !open };
   });
+}
+
+/** A stored clock as it stands on `today`: the only part of a clock that changes with the day. */
+export function clockOnDay(clock: StoredClock, today: DateOnly, calendar: WorkingDayCalendar): ClockView {
+  const { settled, period, pauseReason, ...view } = clock;
+  if (settled) return { ...view, state: settled.state, workingDaysLeft: null, reason: settled.reason };
+  if (period) {
+    return compareDates(today, clock.dueOn) >= 0
+      ? { ...view, state: 'done-on-time', doneOn: clock.dueOn, workingDaysLeft: null, reason: null }
+      : { ...view, state: 'running', workingDaysLeft: null, reason: null };
+  }
+  const status = clockStatus(
+    { dueOn: clock.dueOn, ...(clock.pausedSince && pauseReason !== null ? { pausedSince: clock.pausedSince, pauseReason } : {}) },
+    today,
+    calendar,
+  );
+  return { ...view, state: status.state, workingDaysLeft: status.workingDaysLeft ?? null, reason: status.reason ?? null };
+}
+
+/** Every clock of a case as it stands today. */
+export function caseClocks(input: ClockInput, calendar: WorkingDayCalendar, today: DateOnly): ClockView[] {
+  return storedClocks(input, calendar).map((c) => clockOnDay(c, today, calendar));
 }
 
 const URGENCY: readonly ClockViewState[] = ['overdue', 'due-soon', 'due', 'paused'];

@@ -1,4 +1,4 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from 'kysely';
+import { type Insertable, type Kysely, type RawBuilder, type Selectable, sql, type Updateable } from 'kysely';
 import type { TenantScope } from '../../platform/db/tenant.ts';
 import type { CaseEventsTable, DB, IncidentChildrenTable, IncidentsTable, ReferralsTable } from '../../platform/db/types.ts';
 
@@ -48,22 +48,12 @@ export const FINISHED_STATES = ['closed', 'not-notifiable'] as const;
 
 export type ListOptions = { unfinishedOnly?: boolean };
 
-/**
- * Every incident in scope for the case list, without the copy of the clock rules each carries:
- * cases recorded under the same rules share one rule set, fetched once (`selectRuleSets`), so a
- * list of hundreds of cases does not move and parse hundreds of copies of the same rules.
- */
-export async function selectIncidentsForList(db: Db, scope: TenantScope, options: ListOptions = {}): Promise<(Omit<IncidentRow, 'clock_rules'> & { rules_key: string })[]> {
+/** What a case list shows of each incident in scope (its clocks are read from the stored ones), newest first. */
+export async function selectIncidentSummaries(db: Db, scope: TenantScope, options: ListOptions = {}) {
   const only = ids(scope);
   return db
     .selectFrom('incidents')
-    .select((eb) => [
-      'id', 'partnership_id', 'reference', 'reference_year', 'reference_number', 'state', 'outcome', 'abuse_or_neglect', 'location',
-      'looked_after', 'care_leaver', 'incident_on', 'aware_on', 'what_is_known_enc', 'perpetrator_relationship_enc', 'police_investigation', 'media_interest', 'agency_ids', 'other_agencies', 'notified_on',
-      'panel_reference', 'partners_informed_on', 'ofsted_sos_notified_on', 'rapid_review_started_on', 'below_threshold_review_on', 'rapid_review_sent_on', 'review_decision', 'decision_on',
-      'completed_on', 'advance_copy_sent_on', 'published_on', 'closed_on', 'version', 'created_by', 'created_at', 'updated_by', 'updated_at',
-      sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'),
-    ])
+    .select(['id', 'partnership_id', 'reference', 'state', 'aware_on', 'created_by'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .$if(Boolean(options.unfinishedOnly), (q) => q.where('state', 'not in', FINISHED_STATES))
     .orderBy('aware_on', 'desc')
@@ -71,25 +61,12 @@ export async function selectIncidentsForList(db: Db, scope: TenantScope, options
     .execute();
 }
 
-/** The distinct clock rule sets of the incidents in scope, by the key `selectIncidentsForList` gives each. */
-export async function selectRuleSets(db: Db, scope: TenantScope, options: ListOptions = {}): Promise<Map<string, IncidentRow['clock_rules']>> {
-  const only = ids(scope);
-  const rows = await db
-    .selectFrom('incidents')
-    .select((eb) => [sql<string>`md5(${eb.ref('clock_rules')}::text)`.as('rules_key'), 'clock_rules'])
-    .distinctOn(sql`md5(clock_rules::text)`)
-    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
-    .$if(Boolean(options.unfinishedOnly), (q) => q.where('state', 'not in', FINISHED_STATES))
-    .execute();
-  return new Map(rows.map((r) => [r.rules_key, r.clock_rules]));
-}
-
-/** What the case list needs of every child in scope: pseudonym and the facts the clocks depend on (no identifying columns). */
-export async function selectChildFactsInScope(db: Db, scope: TenantScope, options: ListOptions = {}) {
+/** The children's pseudonyms of every incident in scope, for the case list (no identifying columns). */
+export async function selectPseudonymsInScope(db: Db, scope: TenantScope, options: ListOptions = {}) {
   const only = ids(scope);
   return db
     .selectFrom('incident_children')
-    .select(['incident_id', 'pseudonym', 'looked_after', 'care_leaver', 'age_at_incident', 'age_band'])
+    .select(['incident_id', 'pseudonym'])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
     .orderBy('incident_id')
@@ -105,18 +82,6 @@ export async function countByState(db: Db, scope: TenantScope): Promise<{ partne
     .select(['partnership_id', 'state', (eb) => eb.fn.countAll<number>().as('n')])
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .groupBy(['partnership_id', 'state'])
-    .execute();
-}
-
-/** Every clock pause in scope, for the case list. */
-export async function selectPausesInScope(db: Db, scope: TenantScope, options: ListOptions = {}) {
-  const only = ids(scope);
-  return db
-    .selectFrom('clock_pauses')
-    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason', 'panel_told_on', 'sos_told_on'])
-    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
-    .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
-    .orderBy('paused_on')
     .execute();
 }
 
@@ -258,4 +223,145 @@ export async function selectPublicationPlans(db: Db, scope: TenantScope, inciden
     .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
     .execute();
   return new Map(rows.map((r) => [r.incident_id, { planned: r.planned_publication_on, advanceCopyTo: r.advance_copy_to ?? [] }]));
+}
+
+// ---- Stored clocks (migration 0040) -----------------------------------------------------------
+
+/**
+ * What an incident's clocks are computed from: its row (with the rules copy), its review's version
+ * and publication plan. The incidents' rows are locked, so the stored set matches one version.
+ */
+export async function selectClockSources(db: Db, scope: TenantScope, incidentIds: readonly string[] | 'all') {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents as i')
+    .leftJoin('reviews as r', (j) => j.onRef('r.incident_id', '=', 'i.id').onRef('r.partnership_id', '=', 'i.partnership_id'))
+    .selectAll('i')
+    .select(['r.version as review_version', 'r.planned_publication_on', 'r.advance_copy_to'])
+    .$if(incidentIds !== 'all', (q) => q.where('i.id', 'in', incidentIds as string[]))
+    .$if(only !== null, (q) => q.where('i.partnership_id', 'in', only as string[]))
+    .orderBy('i.id')
+    .forUpdate('i')
+    .execute();
+}
+
+export async function selectChildFactsOf(db: Db, scope: TenantScope, incidentIds: readonly string[]) {
+  const only = ids(scope);
+  return db
+    .selectFrom('incident_children')
+    .select(['incident_id', 'pseudonym', 'looked_after', 'care_leaver', 'age_at_incident', 'age_band'])
+    .where('incident_id', 'in', incidentIds)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('incident_id')
+    .orderBy('position')
+    .execute();
+}
+
+export async function selectPausesOf(db: Db, scope: TenantScope, incidentIds: readonly string[]) {
+  const only = ids(scope);
+  return db
+    .selectFrom('clock_pauses')
+    .select(['id', 'incident_id', 'clock_key', 'paused_on', 'resumed_on', 'reason', 'panel_told_on', 'sos_told_on'])
+    .where('incident_id', 'in', incidentIds)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('paused_on')
+    .execute();
+}
+
+/**
+ * The calendar's stamp now, and the incidents in scope whose stored clocks are missing or stale: computed
+ * from another version of the case or of its review, or with other bank holidays.
+ */
+export async function selectStaleClockSets(db: Db, scope: TenantScope, calendarStamp: RawBuilder<string>, options: ListOptions = {}): Promise<{ stamp: string; stale: string[] }> {
+  const only = ids(scope);
+  const stale = await db
+    .selectFrom('incidents as i')
+    .leftJoin('reviews as r', (j) => j.onRef('r.incident_id', '=', 'i.id').onRef('r.partnership_id', '=', 'i.partnership_id'))
+    .leftJoin('case_clock_sets as s', 's.incident_id', 'i.id')
+    .select('i.id')
+    .$if(only !== null, (q) => q.where('i.partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('i.state', 'not in', FINISHED_STATES))
+    .where((eb) => eb.or([
+      eb('s.incident_id', 'is', null),
+      eb('s.incident_version', '<>', eb.ref('i.version')),
+      eb('s.review_version', '<>', eb.fn.coalesce('r.version', sql<number>`0`)),
+      eb('s.calendar_stamp', '<>', calendarStamp),
+    ]))
+    .execute();
+  const { stamp } = (await sql<{ stamp: string }>`select ${calendarStamp} as stamp`.execute(db)).rows[0];
+  return { stamp, stale: stale.map((r) => r.id) };
+}
+
+/** The stored clocks of the incidents in scope (of `incidentIds` when given), in each case's order. */
+export async function selectStoredClocks(db: Db, scope: TenantScope, incidentIds: readonly string[] | null, options: ListOptions = {}) {
+  if (incidentIds !== null && incidentIds.length === 0) return [];
+  const only = ids(scope);
+  return db
+    .selectFrom('case_clocks')
+    .select(['incident_id', 'clock'])
+    .$if(incidentIds !== null, (q) => q.where('incident_id', 'in', incidentIds as string[]))
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .$if(Boolean(options.unfinishedOnly), (q) => q.where('incident_id', 'in', (eb) => eb.selectFrom('incidents').select('id').where('state', 'not in', FINISHED_STATES)))
+    .orderBy('incident_id')
+    .orderBy('position')
+    .execute();
+}
+
+/**
+ * The open clocks of unfinished cases in scope whose due date lies in [from, before) (either end
+ * open when null), not paused when `unpausedOnly`: what they need to be ordered and counted.
+ */
+export async function selectOpenClocks(db: Db, scope: TenantScope, range: { from: string | null; before: string | null; unpausedOnly: boolean }) {
+  const only = ids(scope);
+  return db
+    .selectFrom('case_clocks as c')
+    .innerJoin('incidents as i', (j) => j.onRef('i.id', '=', 'c.incident_id').onRef('i.partnership_id', '=', 'c.partnership_id'))
+    .select(['c.incident_id', 'c.partnership_id', 'c.clock_key', 'c.due_on', 'c.paused_since', 'i.reference'])
+    .where('c.open', '=', true)
+    .where('i.state', 'not in', FINISHED_STATES)
+    .$if(range.from !== null, (q) => q.where('c.due_on', '>=', range.from as string))
+    .$if(range.before !== null, (q) => q.where('c.due_on', '<', range.before as string))
+    .$if(range.unpausedOnly, (q) => q.where('c.paused_since', 'is', null))
+    .$if(only !== null, (q) => q.where('c.partnership_id', 'in', only as string[]))
+    .execute();
+}
+
+/** Particular stored clocks, by case and key. */
+export async function selectStoredClocksByKey(db: Db, scope: TenantScope, keys: readonly { incidentId: string; clockKey: string }[]) {
+  if (keys.length === 0) return [];
+  const only = ids(scope);
+  return db
+    .selectFrom('case_clocks')
+    .select(['incident_id', 'clock_key', 'clock'])
+    .where((eb) => eb.or(keys.map((k) => eb.and([eb('incident_id', '=', k.incidentId), eb('clock_key', '=', k.clockKey)]))))
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .execute();
+}
+
+/** The unfinished cases in scope that this person recorded, newest first (as the case list orders them). */
+export async function selectOwnUnfinished(db: Db, scope: TenantScope, userId: string) {
+  const only = ids(scope);
+  return db
+    .selectFrom('incidents')
+    .select(['id', 'partnership_id', 'reference', 'state', 'aware_on'])
+    .where('created_by', '=', userId)
+    .where('state', 'not in', FINISHED_STATES)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('aware_on', 'desc')
+    .orderBy('reference', 'desc')
+    .execute();
+}
+
+/** The children's pseudonyms of particular incidents, in order. */
+export async function selectPseudonymsOf(db: Db, scope: TenantScope, incidentIds: readonly string[]) {
+  if (incidentIds.length === 0) return [];
+  const only = ids(scope);
+  return db
+    .selectFrom('incident_children')
+    .select(['incident_id', 'pseudonym'])
+    .where('incident_id', 'in', incidentIds)
+    .$if(only !== null, (q) => q.where('partnership_id', 'in', only as string[]))
+    .orderBy('incident_id')
+    .orderBy('position')
+    .execute();
 }

@@ -38,6 +38,7 @@ import {
   updateIncident,
   updateReferral,
 } from './queries.ts';
+import { storeClocks } from './clock-store.ts';
 import { CaseError, child, isUuid, noPartnerships, perpetratorRelationshipOf, record } from './records.ts';
 import { formatReference, referencePrefix } from './references.ts';
 import type { Actor } from './timeline.ts';
@@ -138,6 +139,7 @@ export async function recordIncident(
       details: JSON.stringify({ children: children.length, ...(input.referralId ? { fromReferral: true } : {}) }),
     });
     if (input.referralId) await updateReferral(trx, partnershipId, input.referralId, { incident_id: id });
+    await storeClocks(trx, [partnershipId], [id]);
     return { ok: true, id, reference } as RecordResult;
   });
 }
@@ -205,6 +207,7 @@ export async function updateFacts(
       updated_by: actor.userId,
     });
     if (!saved) throw new CaseError('The incident changed while it was being saved.');
+    await storeClocks(trx, [incident.partnershipId], [id]);
     await insertEvent(trx, {
       incident_id: id,
       partnership_id: incident.partnershipId,
@@ -306,6 +309,7 @@ export async function updateChild(
       updated_by: actor.userId,
     });
     if (!saved) throw new CaseError('The incident changed while it was being saved.');
+    await storeClocks(trx, [incident.partnershipId], [id]);
     await insertEvent(trx, {
       incident_id: id,
       partnership_id: incident.partnershipId,

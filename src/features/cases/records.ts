@@ -10,13 +10,13 @@ import {
   YES_NO_NOT_KNOWN,
   type YesNoNotKnown,
 } from '../../domain/notification/form-facts.ts';
-import { type IncidentState, isIncidentState, STATES, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
+import { type IncidentState, isIncidentState, type WorkflowDate } from '../../domain/workflow/incident-workflow.ts';
 import { type FieldCipher, openField } from '../../platform/crypto/field-encryption.ts';
 import { type TenantScope, withTenant } from '../../platform/db/tenant.ts';
 import type { DB, IncidentsTable } from '../../platform/db/types.ts';
 import { listAgencies, listPartnerships } from '../partnerships/service.ts';
-import { currentCalendar } from '../rules/service.ts';
-import { caseClocks, type ClockPause, type ClockView, nextClock, nextClockTag } from './clocks.ts';
+import type { WorkingDayCalendar } from '../../domain/calendar/working-days.ts';
+import { caseClocks, type ClockInput, type ClockPause, type ClockView } from './clocks.ts';
 import { type AgeBand, dutiesForClocks, incidentDuties, type IncidentDuty } from './duties.ts';
 import type { Gender } from './facts.ts';
 import {
@@ -24,16 +24,11 @@ import {
   countByState,
   incidentPartnershipOf,
   type IncidentRow,
-  type ListOptions,
-  selectChildFactsInScope,
   selectChildren,
   selectEvents,
   selectIncident,
-  selectIncidentsForList,
   selectPauses,
-  selectPausesInScope,
   selectPublicationPlans,
-  selectRuleSets,
 } from './queries.ts';
 import { type CaseEvent, eventOf } from './timeline.ts';
 
@@ -86,7 +81,7 @@ export type IncidentRecord = {
   updatedAt: Date;
 };
 
-function stateOf(value: string): IncidentState {
+export function stateOf(value: string): IncidentState {
   if (!isIncidentState(value)) throw new CaseError(`An incident has an unknown state: ${value}`);
   return value;
 }
@@ -220,40 +215,6 @@ export function noPartnerships(scope: TenantScope): boolean {
   return Array.isArray(scope) && scope.length === 0;
 }
 
-export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: DateOnly, options: ListOptions = {}): Promise<IncidentSummary[]> {
-  if (noPartnerships(scope)) return [];
-  const calendar = await currentCalendar(db);
-  // Three queries for the whole scope (not one per case), joined here by incident.
-  const { rows, ruleSets, children, pauses, plans } = await withTenant(db, scope, async (trx) => ({
-    rows: await selectIncidentsForList(trx, scope, options),
-    ruleSets: await selectRuleSets(trx, scope, options),
-    children: await selectChildFactsInScope(trx, scope, options),
-    pauses: await selectPausesInScope(trx, scope, options),
-    plans: await selectPublicationPlans(trx, scope, null),
-  }));
-  const childrenOf = groupBy(children, (c) => c.incident_id);
-  const pausesOf = groupBy(pauses, (p) => p.incident_id);
-  return rows.map(({ rules_key, ...row }) => {
-    const incident = withPlan(record({ ...row, clock_rules: ruleSets.get(rules_key) ?? [] }), plans.get(row.id));
-    const mine = childrenOf.get(row.id) ?? [];
-    const clocks = clocksOf(incident, mine.map((c) => childFacts(c)), (pausesOf.get(row.id) ?? []).map(pauseOf), calendar, today);
-    const next = nextClock(clocks);
-    return {
-      id: incident.id,
-      partnershipId: incident.partnershipId,
-      reference: incident.reference,
-      state: incident.state,
-      stateLabel: STATES[incident.state].label,
-      stateTag: STATES[incident.state].tag,
-      pseudonyms: mine.map((c) => c.pseudonym),
-      aware: incident.aware,
-      next,
-      nextTag: nextClockTag(next),
-      clocks,
-    };
-  });
-}
-
 /** How many incidents each partnership in scope has in each state. */
 export async function incidentCountsByState(db: Kysely<DB>, scope: TenantScope): Promise<{ partnershipId: string; state: IncidentState; count: number }[]> {
   if (noPartnerships(scope)) return [];
@@ -261,27 +222,16 @@ export async function incidentCountsByState(db: Kysely<DB>, scope: TenantScope):
   return rows.map((r) => ({ partnershipId: r.partnership_id, state: stateOf(r.state), count: Number(r.n) }));
 }
 
-function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-}
-
-type ChildFacts = { pseudonym: string; lookedAfter: boolean; careLeaver: boolean; ageAtIncident: number | null; ageBand: AgeBand | null };
+export type ChildFacts = { pseudonym: string; lookedAfter: boolean; careLeaver: boolean; ageAtIncident: number | null; ageBand: AgeBand | null };
 
 type ChildFactsRow = Pick<ChildRow, 'pseudonym' | 'looked_after' | 'care_leaver' | 'age_at_incident' | 'age_band'>;
 
-function childFacts(c: ChildFactsRow | ChildDetail): ChildFacts {
+export function childFacts(c: ChildFactsRow | ChildDetail): ChildFacts {
   if ('identifying' in c) return { pseudonym: c.pseudonym, lookedAfter: c.lookedAfter, careLeaver: c.careLeaver, ageAtIncident: c.ageAtIncident, ageBand: c.ageBand };
   return { pseudonym: c.pseudonym, lookedAfter: c.looked_after, careLeaver: c.care_leaver, ageAtIncident: c.age_at_incident, ageBand: c.age_band as AgeBand | null };
 }
 
-function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string; panel_told_on: string | null; sos_told_on: string | null }): ClockPause & { id: string } {
+export function pauseOf(p: { id: string; clock_key: string; paused_on: string; resumed_on: string | null; reason: string; panel_told_on: string | null; sos_told_on: string | null }): ClockPause & { id: string } {
   return { id: p.id, clockKey: p.clock_key, pausedOn: p.paused_on, resumedOn: p.resumed_on, reason: p.reason, panelToldOn: p.panel_told_on, sosToldOn: p.sos_told_on };
 }
 
@@ -289,35 +239,37 @@ export function dutiesOf(incident: Pick<IncidentRecord, 'outcome' | 'abuseOrNegl
   return incidentDuties({ outcome: incident.outcome, abuseOrNeglect: incident.abuseOrNeglect, location: incident.location, aware: incident.aware }, children);
 }
 
-function withPlan(incident: IncidentRecord, plan: { planned: string | null; advanceCopyTo: string[] } | undefined): IncidentRecord {
+export function withPlan(incident: IncidentRecord, plan: { planned: string | null; advanceCopyTo: string[] } | undefined): IncidentRecord {
   return plan ? { ...incident, plannedPublication: plan.planned, advanceCopyTo: plan.advanceCopyTo.length ? plan.advanceCopyTo : null } : incident;
 }
 
+/** What a case's clocks are computed from. */
+export function clockInputOf(incident: IncidentRecord, children: readonly ChildFacts[], pauses: readonly ClockPause[]): ClockInput {
+  return {
+    state: incident.state,
+    aware: incident.aware,
+    outcome: incident.outcome,
+    lookedAfter: incident.lookedAfter,
+    careLeaver: incident.careLeaver,
+    reviewDecision: incident.reviewDecision,
+    dates: incident.dates,
+    plannedPublication: incident.plannedPublication,
+    advanceCopyTo: incident.advanceCopyTo,
+    rules: incident.clockRules,
+    pauses,
+    duties: dutiesForClocks(dutiesOf(incident, children)),
+  };
+}
+
+/** A case's clocks computed afresh (the case page and its pause pages; lists read the stored ones). */
 export function clocksOf(
   incident: IncidentRecord,
   children: readonly ChildFacts[],
   pauses: readonly ClockPause[],
-  calendar: Awaited<ReturnType<typeof currentCalendar>>,
+  calendar: WorkingDayCalendar,
   today: DateOnly,
 ): ClockView[] {
-  return caseClocks(
-    {
-      state: incident.state,
-      aware: incident.aware,
-      outcome: incident.outcome,
-      lookedAfter: incident.lookedAfter,
-      careLeaver: incident.careLeaver,
-      reviewDecision: incident.reviewDecision,
-      dates: incident.dates,
-      plannedPublication: incident.plannedPublication,
-      advanceCopyTo: incident.advanceCopyTo,
-      rules: incident.clockRules,
-      pauses,
-      duties: dutiesForClocks(dutiesOf(incident, children)),
-    },
-    calendar,
-    today,
-  );
+  return caseClocks(clockInputOf(incident, children, pauses), calendar, today);
 }
 
 /** One incident in scope with its children (identifying details decrypted), timeline and pauses; undefined when not in scope. */

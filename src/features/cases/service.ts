@@ -19,8 +19,10 @@ export {
 } from './facts.ts';
 export {
   CaseError, type ChildDetail, type ChildIdentifying, dutiesOf, incidentCountsByState, type IncidentDetail, incidentPartnership, type IncidentRecord,
-  type IncidentSummary, isUuid, listIncidents, loadIncident,
+  type IncidentSummary, isUuid, loadIncident,
 } from './records.ts';
+export { type ClockQueue, clockQueues, listIncidents, type OpenDeadline } from './case-list.ts';
+export { freshClocks, storeClocks } from './clock-store.ts';
 export { type CaseOverview, caseOverview } from './overview.ts';
 export { type ChildUpdateResult, recordIncident, type RecordResult, updateChild, updateFacts, type UpdateResult } from './recording.ts';
 export { definitionFor, recordWorkflowStep, type StepInput, type StepResult } from './transitions.ts';

@@ -21,6 +21,7 @@ import type { DB } from '../../platform/db/types.ts';
 import { fullWorkflowFacts, workflowFacts } from '../workflow-facts/facts.ts';
 import type { FieldProblem } from './facts.ts';
 import { insertEvent, selectIncident, updateIncident } from './queries.ts';
+import { storeClocks } from './clock-store.ts';
 import { CaseError, DATE_COLUMNS, type IncidentRecord, isUuid, noPartnerships, record } from './records.ts';
 import type { Actor } from './timeline.ts';
 
@@ -124,6 +125,7 @@ export async function recordWorkflowStep(
     }
     const saved = await updateIncident(trx, incident.partnershipId, id, incident.version, changes);
     if (!saved) throw new CaseError('The incident changed while it was being saved.');
+    await storeClocks(trx, [incident.partnershipId], [id]);
     await insertEvent(trx, {
       incident_id: id,
       partnership_id: incident.partnershipId,

@@ -4,23 +4,19 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { ClockView } from '../cases/clocks.ts';
-import { listIncidents, type IncidentSummary } from '../cases/service.ts';
+import { listIncidents, type IncidentSummary, type OpenDeadline } from '../cases/service.ts';
 
 /**
- * Open deadlines of the cases in a scope, for the dashboard, the calendar feed and reminders.
- * Built on the cases feature's own services so the clocks are exactly the ones the case page
- * shows. Carries references and clock titles only: never a child's identifying details.
+ * Open deadlines of the cases in a scope, for the calendar feed and reminders (the dashboard picks
+ * its queues out in the database: clockQueues). Built on the cases feature's case list, which reads
+ * the stored clocks (made current first), so the clocks are exactly the ones the case page shows.
+ * Carries references and clock titles only: never a child's identifying details.
  */
 
 /** Clock states that are still to be met (a paused clock has no due date in force). */
 const OPEN = new Set<ClockView['state']>(['overdue', 'due-soon', 'due']);
 
-export type Deadline = {
-  incidentId: string;
-  partnershipId: string;
-  reference: string;
-  clock: ClockView;
-};
+export type Deadline = OpenDeadline;
 
 export type ScopeDeadlines = { incidents: IncidentSummary[]; deadlines: Deadline[] };
 
@@ -29,7 +25,6 @@ export async function openDeadlines(db: Kysely<DB>, _cipher: FieldCipher, scope:
   // Closed and not-notifiable cases need no more work: their clocks no longer run.
   const incidents = await listIncidents(db, scope, today, { unfinishedOnly: true });
   const deadlines: Deadline[] = [];
-  // The list computes every clock with the case page's own rules, in one pass over the scope.
   for (const incident of incidents) {
     for (const clock of incident.clocks) {
       if (OPEN.has(clock.state)) deadlines.push({ incidentId: incident.id, partnershipId: incident.partnershipId, reference: incident.reference, clock });
@@ -51,18 +46,4 @@ export async function incidentCreators(db: Kysely<DB>, scope: TenantScope, incid
       .execute(),
   );
   return new Map(rows.map((r) => [r.id, r.created_by]));
-}
-
-/** The incidents in scope that this person recorded: their own cases. */
-export async function incidentsRecordedBy(db: Kysely<DB>, scope: TenantScope, userId: string): Promise<Set<string>> {
-  if (Array.isArray(scope) && scope.length === 0) return new Set();
-  const rows = await withTenant(db, scope, (trx) =>
-    trx
-      .selectFrom('incidents')
-      .select('id')
-      .where('created_by', '=', userId)
-      .$if(scope !== 'all', (q) => q.where('partnership_id', 'in', scope as string[]))
-      .execute(),
-  );
-  return new Set(rows.map((r) => r.id));
 }

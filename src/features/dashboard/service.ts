@@ -4,9 +4,9 @@ import { STATES, type IncidentState } from '../../domain/workflow/incident-workf
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { incidentCountsByState, type IncidentSummary } from '../cases/service.ts';
+import { clockQueues, incidentCountsByState, type IncidentSummary } from '../cases/service.ts';
 import { listPartnerships } from '../partnerships/service.ts';
-import { incidentsRecordedBy, openDeadlines, type Deadline } from './deadlines.ts';
+import type { Deadline } from './deadlines.ts';
 
 /**
  * How many rows each queue shows: the most urgent first, with the count of the rest and a link to
@@ -29,31 +29,26 @@ export type PartnershipQueues = {
   total: number;
 };
 
-export async function workQueues(db: Kysely<DB>, cipher: FieldCipher, scope: TenantScope, userId: string, today: DateOnly): Promise<PartnershipQueues[]> {
+export async function workQueues(db: Kysely<DB>, _cipher: FieldCipher, scope: TenantScope, userId: string, today: DateOnly): Promise<PartnershipQueues[]> {
   const partnerships = await listPartnerships(db, scope);
   if (partnerships.length === 0) return [];
-  const { incidents, deadlines } = await openDeadlines(db, cipher, scope, today);
-  const mine = await incidentsRecordedBy(db, scope, userId);
+  const queues = await clockQueues(db, scope, userId, today, QUEUE_LIMIT);
   const counts = await incidentCountsByState(db, scope);
   return partnerships.map((p) => {
-    const theirs = incidents.filter((i) => i.partnershipId === p.id);
-    const here = deadlines.filter((d) => d.partnershipId === p.id);
+    const q = queues.get(p.id);
     const counted = counts.filter((c) => c.partnershipId === p.id);
     const states = (Object.keys(STATES) as IncidentState[])
       .map((state) => ({ state, label: STATES[state].label, tag: STATES[state].tag, count: counted.find((c) => c.state === state)?.count ?? 0 }))
       .filter((s) => s.count > 0);
-    const overdue = here.filter((d) => d.clock.state === 'overdue');
-    const dueSoon = here.filter((d) => d.clock.state === 'due-soon');
-    const own = theirs.filter((i) => mine.has(i.id));
     return {
       id: p.id,
       name: p.name,
-      overdue: overdue.slice(0, QUEUE_LIMIT),
-      overdueCount: overdue.length,
-      dueSoon: dueSoon.slice(0, QUEUE_LIMIT),
-      dueSoonCount: dueSoon.length,
-      mine: own.slice(0, QUEUE_LIMIT),
-      mineCount: own.length,
+      overdue: q?.overdue ?? [],
+      overdueCount: q?.overdueCount ?? 0,
+      dueSoon: q?.dueSoon ?? [],
+      dueSoonCount: q?.dueSoonCount ?? 0,
+      mine: q?.mine ?? [],
+      mineCount: q?.mineCount ?? 0,
       states,
       total: counted.reduce((sum, c) => sum + c.count, 0),
     };

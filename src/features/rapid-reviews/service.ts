@@ -40,7 +40,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { selectIncident, updateIncident } from '../cases/queries.ts';
-import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, type IncidentDetail } from '../cases/service.ts';
+import { addCaseEvent as event, isUuid, loadIncident, recordWorkflowStep, storeClocks, type IncidentDetail } from '../cases/service.ts';
 import { workflowFacts } from '../workflow-facts/facts.ts';
 import { listAgencies, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
@@ -579,6 +579,7 @@ async function adoptCaseDecision(trx: Kysely<DB>, partnershipId: string, inciden
   const state = row.state as IncidentState;
   const to = state === 'decision' ? stateAfterSending(signed.decision) : state;
   await updateIncident(trx, partnershipId, incidentId, row.version, { state: to, review_decision: decided.reviewDecision, decision_on: decided.decisionOn, updated_by: actor.userId });
+  await storeClocks(trx, [partnershipId], [incidentId]);
   await event(trx, { id: incidentId, partnershipId }, actor, 'rapid-review-decision-signed', {
     decision: DECISION_LABELS[signed.decision], date: signed.decidedOn, dateLabel: 'the date the partners decided',
   }, to !== state ? { from: state, to } : {});
@@ -591,6 +592,7 @@ async function withdrawCaseDecision(trx: Kysely<DB>, partnershipId: string, inci
   const state = row.state as IncidentState;
   const to = stateAfterDecisionChange(state);
   await updateIncident(trx, partnershipId, incidentId, row.version, { state: to, review_decision: null, decision_on: null, updated_by: actor.userId });
+  await storeClocks(trx, [partnershipId], [incidentId]);
   if (to !== state) await event(trx, { id: incidentId, partnershipId }, actor, 'rapid-review-decision-reopened', {}, { from: state, to });
 }
 
@@ -659,6 +661,7 @@ export async function recordPanelResponse(
     const moves = from !== undefined && NATIONAL_REVIEW_FROM.includes(from);
     if (row && moves) {
       await updateIncident(trx, incident.partnershipId, incident.id, row.version, { state: 'national-review', review_decision: null, updated_by: actor.userId });
+      await storeClocks(trx, [incident.partnershipId], [incident.id]);
     }
     await event(trx, incident, actor, 'rapid-review-panel-response', { response: PANEL_RESPONSE_LABELS[input.response as PanelResponse], date: input.on, dateLabel: 'the date of the Panel’s response' },
       moves && from ? { from, to: 'national-review' } : {});

@@ -9,7 +9,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { addCaseEvent, incidentPartnership, isUuid, loadIncident, type Actor, type IncidentDetail } from '../cases/service.ts';
+import { addCaseEvent, incidentPartnership, isUuid, loadIncident, storeClocks, type Actor, type IncidentDetail } from '../cases/service.ts';
 import { reviewerChosen, reviewStarted } from '../tasks/service.ts';
 import { cleanFileName, detectFileType, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
 import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
@@ -265,6 +265,8 @@ async function updateReview(
       .returning('incident_id')
       .executeTakeFirst();
     // Someone else started the review in the meantime: their version wins; this one is a conflict.
+    // The review's version is part of the clocks' stamp (its plan starts the advance copy's clock).
+    if (inserted !== undefined) await storeClocks(trx, [incident.partnershipId], [incident.id]);
     return inserted !== undefined;
   }
   const result = await trx
@@ -274,7 +276,9 @@ async function updateReview(
     .where('partnership_id', '=', incident.partnershipId)
     .where('version', '=', version)
     .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await storeClocks(trx, [incident.partnershipId], [incident.id]);
+  return true;
 }
 
 const CONFLICT: Problem = {

@@ -5,6 +5,8 @@ import { createCalendar, type WorkingDayCalendar } from '../../domain/calendar/w
 import { DEFAULT_CLOCK_RULES, validateClockRule, validateClockRuleSet, type ClockRule } from '../../domain/clocks/rules.ts';
 import type { BankHolidaySource, ClockRulesTable, DB } from '../../platform/db/types.ts';
 import { afterCommit, inTransaction } from '../../platform/db/transaction.ts';
+// The stored clocks only (not the cases feature's service): counting working days is this feature's; the cases feature reads the calendar here.
+import { storeClocks } from '../cases/clock-store.ts';
 
 // The statutory clock rules and the bank holidays, held in the database (migration 0004 seeds the
 // shipped defaults). Every page, API and command that computes a deadline asks `currentRules` and
@@ -326,12 +328,16 @@ export async function addHoliday(db: Kysely<DB>, holiday: { date: unknown; title
   else if (title.length > HOLIDAY_TITLE_MAX) errors.push({ field: 'title', message: `Name must be ${HOLIDAY_TITLE_MAX} characters or fewer` });
   if (errors.length > 0 || !isDateOnly(date)) return { outcome: 'invalid', errors };
 
-  const inserted = await db
-    .insertInto('bank_holidays')
-    .values({ date, title, source: 'admin', added_by: addedBy })
-    .onConflict((oc) => oc.column('date').doNothing())
-    .returning('date')
-    .executeTakeFirst();
+  const inserted = await inTransaction(db, async (trx) => {
+    const row = await trx
+      .insertInto('bank_holidays')
+      .values({ date, title, source: 'admin', added_by: addedBy })
+      .onConflict((oc) => oc.column('date').doNothing())
+      .returning('date')
+      .executeTakeFirst();
+    if (row) await recountEveryCase(trx);
+    return row;
+  });
   if (!inserted) {
     const existing = await db.selectFrom('bank_holidays').select('title').where('date', '=', date).executeTakeFirstOrThrow();
     return { outcome: 'invalid', errors: [{ field: 'date', message: `${formatDateForDisplay(date)} is already a bank holiday (${existing.title})` }] };
@@ -366,10 +372,19 @@ export async function removeHoliday(db: Kysely<DB>, date: string, options: { tod
       message: 'Give the reason for removing a bank holiday that is today or has passed: deadlines already worked out counted it',
     };
   }
-  const removed = await db.deleteFrom('bank_holidays').where('date', '=', date).executeTakeFirst();
-  if (Number(removed.numDeletedRows) === 0) return { outcome: 'not-found' };
+  const removed = await inTransaction(db, async (trx) => {
+    const result = await trx.deleteFrom('bank_holidays').where('date', '=', date).executeTakeFirst();
+    if (Number(result.numDeletedRows) > 0) await recountEveryCase(trx);
+    return Number(result.numDeletedRows);
+  });
+  if (removed === 0) return { outcome: 'not-found' };
   afterCommit(db, invalidateRulesCache);
   return { outcome: 'removed', holiday: existing };
+}
+
+/** Every case's stored clocks counted again with the bank holidays as they now are, in the transaction of the change. */
+async function recountEveryCase(trx: Kysely<DB>): Promise<void> {
+  await storeClocks(trx, 'all', 'all');
 }
 
 export type ImportResult =
@@ -407,6 +422,7 @@ export async function importGovUkHolidays(db: Kysely<DB>, json: unknown, addedBy
         .execute();
       dates.push(...rows.map((r) => r.date));
     }
+    if (dates.length > 0) await recountEveryCase(trx);
     return dates.sort();
   });
   if (added.length > 0) afterCommit(db, invalidateRulesCache);

@@ -320,6 +320,27 @@ export interface ClockPausesTable {
   created_at: Generated<Date>;
 }
 
+/** A case's clocks as last computed, stamped with what they were computed from (migration 0040). */
+export interface CaseClockSetsTable {
+  incident_id: string;
+  partnership_id: string;
+  incident_version: number;
+  review_version: number;
+  calendar_stamp: string;
+  computed_at: Generated<Date>;
+}
+
+export interface CaseClocksTable {
+  incident_id: string;
+  partnership_id: string;
+  clock_key: string;
+  position: number;
+  due_on: string;
+  open: boolean;
+  paused_since: string | null;
+  clock: ColumnType<unknown, string, string>;
+}
+
 export interface ReferralsTable {
   id: Generated<string>;
   partnership_id: string;
@@ -849,6 +870,8 @@ export interface DB {
   incident_children: IncidentChildrenTable;
   case_events: CaseEventsTable;
   clock_pauses: ClockPausesTable;
+  case_clock_sets: CaseClockSetsTable;
+  case_clocks: CaseClocksTable;
   referrals: ReferralsTable;
   clock_rules: ClockRulesTable;
   bank_holidays: BankHolidaysTable;
