@@ -19,7 +19,7 @@ import { childFacts, clockInputOf, pauseOf, record } from './records.ts';
 /** The calendar and its stamp (a digest of the bank holidays, computed by the database the same way everywhere). */
 export type StampedCalendar = { calendar: WorkingDayCalendar; stamp: string };
 
-const STAMP = sql<string>`(select coalesce(md5(string_agg(date::text, ',' order by date)), '') from bank_holidays)`;
+export const CALENDAR_STAMP = sql<string>`(select coalesce(md5(string_agg(date::text, ',' order by date)), '') from bank_holidays)`;
 
 // The last calendar built, by stamp: every reader checks the stamp (one small query), so a change of
 // bank holidays made by any instance reaches every view at once.
@@ -30,14 +30,14 @@ async function calendarOf(db: Kysely<DB>, stamp: string): Promise<StampedCalenda
   const rows = await db.selectFrom('bank_holidays').select('date').orderBy('date').execute();
   const built = { calendar: createCalendar(rows.map((r) => r.date)), stamp };
   // Kept only when nothing changed between the two reads (else the next reader builds it again).
-  const now = (await sql<{ stamp: string }>`select ${STAMP} as stamp`.execute(db)).rows[0].stamp;
+  const now = (await sql<{ stamp: string }>`select ${CALENDAR_STAMP} as stamp`.execute(db)).rows[0].stamp;
   if (now === stamp) lastCalendar = built;
   return now === stamp ? built : calendarOf(db, now);
 }
 
 /** The calendar as the database holds it now (read inside `db`'s transaction when it is one). */
 export async function stampedCalendar(db: Kysely<DB>): Promise<StampedCalendar> {
-  const { stamp } = (await sql<{ stamp: string }>`select ${STAMP} as stamp`.execute(db)).rows[0];
+  const { stamp } = (await sql<{ stamp: string }>`select ${CALENDAR_STAMP} as stamp`.execute(db)).rows[0];
   return calendarOf(db, stamp);
 }
 
@@ -112,7 +112,7 @@ const BATCH = 500;
  * calendar they are computed with, for the today-dependent part.
  */
 export async function freshClocks(db: Kysely<DB>, scope: TenantScope, options: ListOptions = {}): Promise<StampedCalendar> {
-  const { stamp, stale } = await withTenant(db, scope, (trx) => selectStaleClockSets(trx, scope, STAMP, options));
+  const { stamp, stale } = await withTenant(db, scope, (trx) => selectStaleClockSets(trx, scope, CALENDAR_STAMP, options));
   const calendar = await calendarOf(db, stamp);
   if (stale.length > 0) {
     // Each stale set is recomputed with the calendar as it is in the transaction that stores it.
