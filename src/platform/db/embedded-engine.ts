@@ -5,6 +5,9 @@ import type { EngineReply, EngineRequest, EngineStart } from './embedded-worker.
 
 const WORKER = new URL('./embedded-worker.ts', import.meta.url);
 
+/** Parse, Bind, Describe, Execute and Close: the frontend messages a server answers only when it flushes at a Sync (or Flush). */
+const HELD = new Set(['P', 'B', 'D', 'E', 'C'].map((c) => c.charCodeAt(0)));
+
 /**
  * The embedded PostgreSQL (PGlite) in a worker thread that owns the data folder, seen from the
  * main thread as the one thing PGlite's node-postgres adapter needs: something that takes a
@@ -17,6 +20,8 @@ export class EmbeddedEngine {
   readonly #pending = new Map<number, { resolve: (reply: EngineReply) => void; reject: (err: Error) => void }>();
   #nextId = 1;
   #stopped: Error | undefined;
+  /** Extended-protocol messages waiting for the sync that ends their query. */
+  readonly #held: Uint8Array[] = [];
 
   constructor(dataDir: string) {
     this.#worker = new Worker(WORKER, { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
@@ -47,9 +52,21 @@ export class EmbeddedEngine {
     if (this.#pending.size === 0) this.#worker.unref();
   }
 
-  /** What PGlite's adapter calls: one or more frontend messages in, the parsed backend messages out. */
+  /**
+   * What PGlite's adapter calls: one or more frontend messages in, the parsed backend messages out.
+   * The adapter hands over an extended-protocol query a message at a time (parse, bind, describe,
+   * execute, then sync), each waiting for the one before. Those that only queue work are held here and
+   * go to the engine with the sync, as a client's socket would carry them to a server that answers at
+   * the sync: one trip to the engine's thread per query instead of five. The replies come in the same
+   * order, only together (a server may buffer them until the sync too).
+   */
   async execProtocolStream(message: Uint8Array): Promise<BackendMessage[]> {
-    const reply = await this.#ask({ id: this.#nextId++, bytes: message }, message);
+    if (HELD.has(message[0])) {
+      this.#held.push(new Uint8Array(message)); // node-postgres may reuse its buffer
+      return [];
+    }
+    const batch = this.#held.length ? Buffer.concat([...this.#held.splice(0), message]) : message;
+    const reply = await this.#ask({ id: this.#nextId++, bytes: batch }, batch);
     if ('error' in reply) throw new Error(reply.error);
     if (!('bytes' in reply)) throw new Error('The embedded database answered out of turn.');
     const messages: BackendMessage[] = [];

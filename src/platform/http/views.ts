@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import nunjucks from 'nunjucks';
+import { formatDateForDisplay, isDateOnly } from '../../domain/calendar/date-only.ts';
 import { paragraphsOf } from '../../domain/text/paragraphs.ts';
 import { escapeHtml } from '../search/text.ts';
 
@@ -32,7 +33,9 @@ export function formatDate(value: unknown): string {
     value instanceof Date
       ? value.toLocaleDateString('en-CA', { timeZone: 'Europe/London' })
       : String(value).slice(0, 10);
-  const [y, m, d] = iso.split('-').map(Number);
+  // Most dates shown are plain dates: named by table, not by the locale machinery (a page may show hundreds).
+  if (isDateOnly(iso)) return formatDateForDisplay(iso);
+  const [y, m, d] = (iso as string).split('-').map(Number);
   if (!y || !m || !d) return String(value);
   return new Date(Date.UTC(y, m - 1, d)).toLocaleDateString('en-GB', {
     day: 'numeric',
