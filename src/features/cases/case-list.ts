@@ -26,8 +26,9 @@ import { type IncidentSummary, noPartnerships, stateOf } from './records.ts';
  */
 export async function listIncidents(db: Kysely<DB>, scope: TenantScope, today: DateOnly, options: ListOptions = {}): Promise<IncidentSummary[]> {
   if (noPartnerships(scope)) return [];
-  const { calendar } = await freshClocks(db, scope, options);
-  const { rows, children, clocks } = await withTenant(db, scope, async (trx) => ({
+  const { calendar, rows, children, clocks } = await withTenant(db, scope, async (trx) => ({
+    // Made current first, in the same transaction: what is read next is what was just checked.
+    calendar: (await freshClocks(trx, scope, options)).calendar,
     rows: await selectIncidentSummaries(trx, scope, options),
     children: await selectPseudonymsInScope(trx, scope, options),
     clocks: await selectStoredClocks(trx, scope, null, options),
@@ -105,9 +106,9 @@ function perPartnership<T extends { partnership_id: string }>(rows: readonly T[]
 export async function clockQueues(db: Kysely<DB>, scope: TenantScope, userId: string, today: DateOnly, limit: number): Promise<Map<string, ClockQueue>> {
   const queues = new Map<string, ClockQueue>();
   if (noPartnerships(scope)) return queues;
-  const { calendar } = await freshClocks(db, scope, { unfinishedOnly: true });
-  const soonBefore = dueSoonBefore(today, calendar);
   await withTenant(db, scope, async (trx) => {
+    const { calendar } = await freshClocks(trx, scope, { unfinishedOnly: true });
+    const soonBefore = dueSoonBefore(today, calendar);
     const overdue = perPartnership((await selectOpenClocks(trx, scope, { from: null, before: today, unpausedOnly: false })).sort(byUrgency));
     const soon = perPartnership((await selectOpenClocks(trx, scope, { from: today, before: soonBefore, unpausedOnly: true })).sort(byUrgency));
     const own = perPartnership(await selectOwnUnfinished(trx, scope, userId));

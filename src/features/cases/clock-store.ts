@@ -108,17 +108,17 @@ const BATCH = 500;
 
 /**
  * Makes the stored clocks of the incidents in scope current (only unfinished ones with
- * `unfinishedOnly`): finds the missing and stale sets in one query and stores them. Returns the
+ * `unfinishedOnly`): finds the missing and stale sets in one query and stores them, in `trx` (the
+ * reader's own transaction, so that what it reads next is what was just made current). Returns the
  * calendar they are computed with, for the today-dependent part.
  */
-export async function freshClocks(db: Kysely<DB>, scope: TenantScope, options: ListOptions = {}): Promise<StampedCalendar> {
-  const { stamp, stale } = await withTenant(db, scope, (trx) => selectStaleClockSets(trx, scope, CALENDAR_STAMP, options));
-  const calendar = await calendarOf(db, stamp);
-  if (stale.length > 0) {
-    // Each stale set is recomputed with the calendar as it is in the transaction that stores it.
-    await withTenant(db, scope, (trx) => storeClocks(trx, scope, stale));
-  }
-  return calendar;
+export async function freshClocks(trx: Kysely<DB>, scope: TenantScope, options: ListOptions = {}): Promise<StampedCalendar> {
+  return withTenant(trx, scope, async (tx) => {
+    const { stamp, stale } = await selectStaleClockSets(tx, scope, CALENDAR_STAMP, options);
+    const calendar = await calendarOf(tx, stamp);
+    if (stale.length > 0) await storeClocks(tx, scope, stale, calendar);
+    return calendar;
+  });
 }
 
 function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {

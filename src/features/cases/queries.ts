@@ -274,22 +274,27 @@ export async function selectPausesOf(db: Db, scope: TenantScope, incidentIds: re
  */
 export async function selectStaleClockSets(db: Db, scope: TenantScope, calendarStamp: RawBuilder<string>, options: ListOptions = {}): Promise<{ stamp: string; stale: string[] }> {
   const only = ids(scope);
-  const stale = await db
-    .selectFrom('incidents as i')
-    .leftJoin('reviews as r', (j) => j.onRef('r.incident_id', '=', 'i.id').onRef('r.partnership_id', '=', 'i.partnership_id'))
-    .leftJoin('case_clock_sets as s', 's.incident_id', 'i.id')
-    .select('i.id')
-    .$if(only !== null, (q) => q.where('i.partnership_id', 'in', only as string[]))
-    .$if(Boolean(options.unfinishedOnly), (q) => q.where('i.state', 'not in', FINISHED_STATES))
-    .where((eb) => eb.or([
-      eb('s.incident_id', 'is', null),
-      eb('s.incident_version', '<>', eb.ref('i.version')),
-      eb('s.review_version', '<>', eb.fn.coalesce('r.version', sql<number>`0`)),
-      eb('s.calendar_stamp', '<>', calendarStamp),
-    ]))
-    .execute();
-  const { stamp } = (await sql<{ stamp: string }>`select ${calendarStamp} as stamp`.execute(db)).rows[0];
-  return { stamp, stale: stale.map((r) => r.id) };
+  // One row, one trip: the stamp beside the list of stale cases.
+  const row = await db
+    .selectNoFrom((eb) => [
+      calendarStamp.as('stamp'),
+      eb
+        .selectFrom('incidents as i')
+        .leftJoin('reviews as r', (j) => j.onRef('r.incident_id', '=', 'i.id').onRef('r.partnership_id', '=', 'i.partnership_id'))
+        .leftJoin('case_clock_sets as s', 's.incident_id', 'i.id')
+        .select(sql<string[]>`coalesce(array_agg(i.id::text), '{}')`.as('ids'))
+        .$if(only !== null, (q) => q.where('i.partnership_id', 'in', only as string[]))
+        .$if(Boolean(options.unfinishedOnly), (q) => q.where('i.state', 'not in', FINISHED_STATES))
+        .where((w) => w.or([
+          w('s.incident_id', 'is', null),
+          w('s.incident_version', '<>', w.ref('i.version')),
+          w('s.review_version', '<>', w.fn.coalesce('r.version', sql<number>`0`)),
+          w('s.calendar_stamp', '<>', calendarStamp),
+        ]))
+        .as('stale'),
+    ])
+    .executeTakeFirstOrThrow();
+  return { stamp: row.stamp, stale: (row.stale ?? []) as string[] };
 }
 
 /** The stored clocks of the incidents in scope (of `incidentIds` when given), in each case's order. */
