@@ -53,10 +53,28 @@ async function answer(request: EngineRequest): Promise<void> {
     return;
   }
   try {
-    const out = await pglite.execProtocolRaw(request.bytes);
-    // A copy of our own to hand over: the engine's reply may be a view of its memory.
-    const bytes = new Uint8Array(out);
-    port.postMessage({ id: request.id, bytes } satisfies EngineReply, [bytes.buffer]);
+    // The reply's raw bytes only: execProtocolRaw would also parse every message of it here (rows
+    // included), work thrown away, since the main thread reads the reply itself.
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    await pglite.execProtocolRawStream(request.bytes, {
+      onRawData: (chunk) => {
+        // A copy of our own to hand over: the chunk is a view of the engine's memory.
+        const copy = chunk.slice();
+        chunks.push(copy);
+        size += copy.length;
+      },
+    });
+    let bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+    if (chunks.length !== 1) {
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.length;
+      }
+    }
+    if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
+    port.postMessage({ id: request.id, bytes } satisfies EngineReply, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies EngineReply);
   }
