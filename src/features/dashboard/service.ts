@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { STATES, type IncidentState } from '../../domain/workflow/incident-workflow.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
-import type { TenantScope } from '../../platform/db/tenant.ts';
+import { type TenantScope, withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { clockQueues, incidentCountsByState, type IncidentSummary } from '../cases/service.ts';
 import { listPartnerships } from '../partnerships/service.ts';
@@ -30,10 +30,14 @@ export type PartnershipQueues = {
 };
 
 export async function workQueues(db: Kysely<DB>, _cipher: FieldCipher, scope: TenantScope, userId: string, today: DateOnly): Promise<PartnershipQueues[]> {
-  const partnerships = await listPartnerships(db, scope);
+  if (Array.isArray(scope) && scope.length === 0) return [];
+  // One transaction for the whole page's reading: fewer trips to the database than one each.
+  const { partnerships, queues, counts } = await withTenant(db, scope, async (trx) => {
+    const found = await listPartnerships(trx, scope);
+    if (found.length === 0) return { partnerships: found, queues: new Map(), counts: [] };
+    return { partnerships: found, queues: await clockQueues(trx, scope, userId, today, QUEUE_LIMIT), counts: await incidentCountsByState(trx, scope) };
+  });
   if (partnerships.length === 0) return [];
-  const queues = await clockQueues(db, scope, userId, today, QUEUE_LIMIT);
-  const counts = await incidentCountsByState(db, scope);
   return partnerships.map((p) => {
     const q = queues.get(p.id);
     const counted = counts.filter((c) => c.partnershipId === p.id);
