@@ -12,7 +12,7 @@ import { createUser } from '../users/service.ts';
 import { createReferral } from './referrals.ts';
 import { changeClock, listIncidents, recordIncident, recordWorkflowStep, type Facts } from './service.ts';
 
-const TABLES = ['incidents', 'incident_children', 'case_events', 'clock_pauses', 'referrals'] as const;
+const TABLES = ['incidents', 'incident_children', 'case_events', 'clock_pauses', 'referrals', 'case_clock_sets', 'case_clocks'] as const;
 
 /**
  * Tables with a partnership_id that hold no case data: the partnership's set-up (its public brand and host names too) and its people's roles (held or offered), the audit trail
@@ -92,10 +92,14 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))('row-level security of ca
       await createReferral(db, cipher, actor, { partnershipId: p.id, agencyId: agency.id, summary: `Referral ${key}`, details: 'd', receivedOn: '2025-03-03' }, today);
       ids[key] = { partnership: p.id, incident: made.id };
     }
+    // The stored clocks of both cases (the pause above, made by hand, dropped them).
+    await listIncidents(db, 'all', today);
     const pool = t.database.pool;
     await pool.query(`create role ${role} login`);
     await pool.query(`grant usage on schema public to ${role}`);
     await pool.query(`grant select, insert, update on all tables in schema public to ${role}`);
+    // Stored clocks are replaced whole when worked out again (the runtime role may delete: roles.ts).
+    await pool.query(`grant delete on case_clock_sets, case_clocks to ${role}`);
     await pool.query(`grant usage on all sequences in schema public to ${role}`);
     const url = new URL(t.url as string);
     url.username = role;
