@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../domain/calendar/working-days.ts';
 import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
-import { caseClocks, nextClock, nextClockTag, type ClockInput } from './clocks.ts';
+import { caseClocks, clockOnDay, isOpenClock, nextClock, nextClockTag, storedClocks, type ClockInput, type StoredClock } from './clocks.ts';
 import { dutiesForClocks, incidentDuties } from './duties.ts';
 import { formatReference, referencePrefix } from './references.ts';
 
@@ -114,6 +114,40 @@ describe('case clocks', () => {
     expect(nextClockTag(nextClock(onTime))).toEqual({ text: 'On time', colour: 'green' });
     expect(nextClock([])).toBeNull();
     expect(nextClockTag(null)).toBeNull();
+  });
+});
+
+describe('clocks stored without the day', () => {
+  const dates = { notified: '2025-03-10', partnersInformed: '2025-03-12', rapidReviewSent: '2025-03-28', decision: '2025-04-04' };
+  const cases: Partial<ClockInput>[] = [
+    {},
+    { state: 'notified', dates: { notified: '2025-03-10' } },
+    { state: 'local-review', reviewDecision: 'local-review', dates, pauses: [{ clockKey: 'review-completion', pausedOn: '2025-05-01', resumedOn: null, reason: ' Criminal trial ' }] },
+    { state: 'published', reviewDecision: 'local-review', dates: { ...dates, published: '2025-11-20' }, plannedPublication: '2025-11-20' },
+    { state: 'completed', reviewDecision: 'local-review', dates, plannedPublication: '2025-12-01', advanceCopyTo: ['panel', 'secretary-of-state'] },
+    { state: 'closed', dates: { notified: '2025-03-10', closed: '2025-03-20' } },
+    { state: 'not-notifiable', dates: { belowThresholdReview: '2025-03-07' } },
+  ];
+  const days = ['2025-03-03', '2025-03-08', '2025-03-31', '2025-06-02', '2025-10-06', '2025-11-20', '2025-12-25', '2026-11-21'];
+
+  it('stands on any day, after a trip through JSON, exactly as the clocks worked out that day', () => {
+    for (const c of cases) {
+      const stored = JSON.parse(JSON.stringify(storedClocks(input(c), calendar))) as StoredClock[];
+      for (const today of days) {
+        expect(stored.map((s) => clockOnDay(s, today, calendar)), `${JSON.stringify(c)} on ${today}`).toEqual(caseClocks(input(c), calendar, today));
+      }
+    }
+  });
+
+  it('marks as open only the clocks still to be met: settled and period clocks never are', () => {
+    // Published with the advance copy on record: nothing left to meet (without it, that clock stays open).
+    expect(storedClocks(input(cases[3]), calendar).filter(isOpenClock).map((s) => s.key)).toEqual(['advance-copy']);
+    const published = storedClocks(input({ ...cases[3], dates: { ...cases[3].dates, advanceCopySent: '2025-11-07' } }), calendar);
+    expect(published.filter(isOpenClock).map((s) => s.key)).toEqual([]);
+    expect(published.find((s) => s.key === 'published-until')).toMatchObject({ period: true, settled: null });
+    const running = storedClocks(input(cases[2]), calendar);
+    expect(running.filter(isOpenClock).map((s) => s.key)).toEqual(['review-completion']);
+    expect(running.find((s) => s.key === 'review-completion')).toMatchObject({ pausedSince: '2025-05-01', pauseReason: ' Criminal trial ', pausable: false });
   });
 });
 
