@@ -5,10 +5,9 @@ import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { errorSummary, textOf } from '../../../test/support/pages.ts';
-import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { createApiToken } from '../account/service.ts';
-import { recordIncident } from '../cases/service.ts';
+import { recordFigureCases } from '../../../test/support/figure-cases.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
 
@@ -55,48 +54,8 @@ describe.each(ENGINES)('figures on %s', (engine) => {
       tokens[name] = (await createApiToken(db, user.id, { name: 'test', scope: 'read' })).token;
     }
 
-    const today = todayInLondon(new Date());
-    const record = async (partnership: string, ref: string, aware: DateOnly, dates: Record<string, unknown>) => {
-      const r = await recordIncident(
-        db,
-        cipher,
-        { userId: adminUser.userId, name: 'Admin' },
-        {
-          partnershipId: partnership,
-          facts: { outcome: 'serious-harm', abuseOrNeglect: 'suspected', location: 'in-area', incidentOn: aware, aware, whatIsKnown: '', agencyIds: [], otherAgencies: '' },
-          children: [{ pseudonym: `Child ${ref}`, name: '', dateOfBirth: null, nhsNumber: '', address: '', familyNames: '', gender: null, ageAtIncident: 5, ageBand: null, lookedAfter: false, careLeaver: false }],
-          referralId: null,
-        },
-        today,
-      );
-      if (!r.ok) throw new Error(`not recorded: ${JSON.stringify(r.problems)}`);
-      await withTenant(db, [partnership], (trx) => trx.updateTable('incidents').set(dates).where('id', '=', r.id).execute());
-      return r.id;
-    };
-    // A: notified 5 working days after becoming aware (on time), rapid review on time, a local review decided.
-    const a = await record(p.id, 'A', '2024-12-02', { state: 'local-review', notified_on: '2024-12-09', rapid_review_started_on: '2024-12-10', rapid_review_sent_on: '2024-12-20', review_decision: 'local-review', decision_on: '2024-12-20' });
-    // B: notified 6 working days after (late); its rapid review never sent (overdue).
-    await record(p.id, 'B', '2024-12-02', { state: 'notified', notified_on: '2024-12-10' });
-    // C: a local review due 20 November 2024, published 10 December after a delay for a criminal trial: late, with its reason.
-    const c = await record(p.id, 'C', '2024-05-01', { state: 'published', notified_on: '2024-05-02', rapid_review_started_on: '2024-05-03', rapid_review_sent_on: '2024-05-10', review_decision: 'local-review', decision_on: '2024-05-20', completed_on: '2024-12-01', published_on: '2024-12-10' });
+    const { record } = await recordFigureCases(db, cipher, { userId: adminUser.userId, partnershipId: p.id, policeId: police.id, slug: '2024-figures-child-c', publication: { file_withdrawn_on: '2025-02-01', file_withdrawn_reason: 'Court order' } });
     await record(q.id, 'Q', '2024-06-03', { state: 'notified', notified_on: '2024-06-04' });
-    await withTenant(db, [p.id], async (trx) => {
-      await trx.insertInto('clock_pauses').values({ incident_id: c, partnership_id: p.id, clock_key: 'review-completion', paused_on: '2024-09-01', resumed_on: '2024-11-25', reason: 'Parallel criminal trial' }).execute();
-      await trx
-        .insertInto('publications')
-        .values({ partnership_id: p.id, incident_id: c, source: 'review', slug: '2024-figures-child-c', title: 'Child C', summary: 'A review.', review_type: 'local-cspr', themes: JSON.stringify(['neglect']), published_on: '2024-12-10', withdrawable_on: '2025-12-10', file_withdrawn_on: '2025-02-01', file_withdrawn_reason: 'Court order' })
-        .execute();
-      const rec = await trx
-        .insertInto('recommendations')
-        .values({ partnership_id: p.id, incident_id: a, number: '1', text: 'Share information.', made_on: '2025-01-10', themes: JSON.stringify(['neglect', 'domestic-abuse']), agency_ids: JSON.stringify([police.id]), response: 'accepted' })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      const action = { partnership_id: p.id, recommendation_id: rec.id, agency_id: police.id, lead_name: 'Lead', intended_change: 'Change', measure_of_success: 'Audit' };
-      await trx.insertInto('recommendation_actions').values([
-        { ...action, due_on: '2025-02-01', status: 'not-started' },
-        { ...action, due_on: '2025-02-01', status: 'closed', impact_evidence_enc: 'sealed' },
-      ]).execute();
-    });
   }, 180_000);
   afterAll(async () => t.close());
 

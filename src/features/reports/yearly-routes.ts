@@ -47,8 +47,17 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
     return reply.render(PAGE, { pageTitle: 'Yearly report', values, errors: errorList(problems), fieldErrors: fieldErrors(problems), partnerships: list, choosing: true });
   }
 
-  /** The report asked for, or the page answered (a bad period, a partnership to choose or not theirs). */
-  async function load(req: FastifyRequest, reply: FastifyReply, input: unknown): Promise<{ report: YearlyReport; query: YearlyQuery; values: YearlyValues } | null> {
+  /**
+   * The period and partnership asked for, when valid and the person's own; otherwise answered: a bad
+   * period shows the choice page with its errors; a partnership not theirs (audited) or none chosen
+   * shows the choice page for the report, or "not found" for a narrative address.
+   */
+  async function chosen(
+    req: FastifyRequest,
+    reply: FastifyReply,
+    input: unknown,
+    otherwise: 'choose' | 'not-found',
+  ): Promise<{ query: YearlyQuery; values: YearlyValues; partnership: { id: string; name: string } } | null> {
     const parsed = parseYearlyQuery(input, today());
     if (!parsed.ok) {
       await choicePage(req, reply, parsed.values, parsed.problems);
@@ -56,14 +65,20 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
     }
     const choice = await choosePartnership(db, partnershipsWith(req.principal!, FIGURES), parsed.query.partnershipId);
     if (!choice.ok) {
-      if (choice.reason === 'refused') {
-        await req.audit({ action: 'access-refused', permission: FIGURES, recordType: 'yearly-report', recordId: parsed.query.partnershipId ?? undefined, outcome: 'refused' });
-        await choicePage(req, reply, parsed.values, [{ field: 'partnership', message: 'Choose a partnership from the list' }], choice.partnerships);
-      } else await choicePage(req, reply, parsed.values, [], choice.partnerships);
+      const refused = choice.reason === 'refused';
+      if (refused) await req.audit({ action: 'access-refused', permission: FIGURES, recordType: 'yearly-report', recordId: parsed.query.partnershipId ?? undefined, outcome: 'refused' });
+      if (otherwise === 'not-found') notFoundPage(reply);
+      else await choicePage(req, reply, parsed.values, refused ? [{ field: 'partnership', message: 'Choose a partnership from the list' }] : [], choice.partnerships);
       return null;
     }
-    const report = await yearlyReportFor(db, choice.partnership, parsed.query.period, today());
-    return { report, query: { ...parsed.query, partnershipId: choice.partnership.id }, values: { ...parsed.values, partnership: choice.partnership.id } };
+    return { query: { ...parsed.query, partnershipId: choice.partnership.id }, values: { ...parsed.values, partnership: choice.partnership.id }, partnership: choice.partnership };
+  }
+
+  /** The report asked for, or the page answered (a bad period, a partnership to choose or not theirs). */
+  async function load(req: FastifyRequest, reply: FastifyReply, input: unknown): Promise<{ report: YearlyReport; query: YearlyQuery; values: YearlyValues } | null> {
+    const c = await chosen(req, reply, input, 'choose');
+    if (!c) return null;
+    return { report: await yearlyReportFor(db, c.partnership, c.query.period, today()), query: c.query, values: c.values };
   }
 
   const audited = (report: YearlyReport, startMonth: string) => ({ partnershipId: report.partnership.id, recordType: 'yearly-report', changes: { from: startMonth, to: report.period.to } });
@@ -115,18 +130,8 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
       notFoundPage(reply);
       return null;
     }
-    const parsed = parseYearlyQuery(input, today());
-    if (!parsed.ok) {
-      await choicePage(req, reply, parsed.values, parsed.problems);
-      return null;
-    }
-    const choice = await choosePartnership(db, partnershipsWith(req.principal!, FIGURES), parsed.query.partnershipId);
-    if (!choice.ok) {
-      if (choice.reason === 'refused') await req.audit({ action: 'access-refused', permission: FIGURES, recordType: 'yearly-report', recordId: parsed.query.partnershipId ?? undefined, outcome: 'refused' });
-      notFoundPage(reply);
-      return null;
-    }
-    return { key: section, partnership: choice.partnership, query: { ...parsed.query, partnershipId: choice.partnership.id } };
+    const c = await chosen(req, reply, input, 'not-found');
+    return c && { key: section, partnership: c.partnership, query: c.query };
   }
 
   async function refuseWrite(req: FastifyRequest, reply: FastifyReply, partnershipId: string) {
