@@ -11,8 +11,9 @@ create table publication_terms (
   publication_id uuid not null references publications(id) on delete cascade,
   -- a lexeme of meta_tsv, as to_tsvector('english', …) makes it
   lexeme text not null,
-  -- its share of ts_rank_cd: the sum of the weights of its positions in meta_tsv
-  score real not null check (score > 0),
+  -- its share of ts_rank_cd in tenths (A 10, B 4, C 2, D 1 per position): whole numbers add up
+  -- exactly, so equal ranks are equal and ties fall to the date, not to rounding noise
+  score integer not null check (score > 0),
   primary key (publication_id, lexeme)
 );
 create index publication_terms_best on publication_terms (lexeme, score desc, publication_id);
@@ -21,7 +22,7 @@ create function cspr_index_terms(ids uuid[]) returns void language sql as $$
   delete from publication_terms where publication_id = any(ids);
   insert into publication_terms (publication_id, lexeme, score)
   select p.id, u.lexeme,
-         sum(case w when 'A' then 1.0 when 'B' then 0.4 when 'C' then 0.2 else 0.1 end)::real
+         sum(case w when 'A' then 10 when 'B' then 4 when 'C' then 2 else 1 end)::int
   from publications p
   cross join lateral unnest(p.meta_tsv) as u
   cross join lateral unnest(u.weights) as w

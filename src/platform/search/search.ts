@@ -99,8 +99,6 @@ const SUMMARY_PREVIEW_CHARS = 400;
 const HEADLINE_WINDOW = 900;
 /** Rows the ranking reads beyond those needed, in each word's list (see ranking.md). */
 export const RANK_MARGIN = 100;
-/** Scores are sums of single-precision weights: a bound is trusted only this far apart. */
-const RANK_EPSILON = 0.0001;
 const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
 
 function clean<T>(values: readonly T[] | undefined): T[] {
@@ -167,10 +165,14 @@ export function forgetSearches(): void {
   inFlight.clear();
 }
 
-/** Searches (with a query) or lists (without one) the publications. `cache: false` always asks the database. */
-export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } = {}): Promise<SearchOutcome> {
+/**
+ * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
+ * database; `rankMargin` (tests) reads the ranking lists that much beyond the rows needed instead
+ * of RANK_MARGIN, and is never cached.
+ */
+export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean; rankMargin?: number } = {}): Promise<SearchOutcome> {
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
-  const useCache = options.cache !== false && !db.isTransaction;
+  const useCache = options.cache !== false && options.rankMargin === undefined && !db.isTransaction;
   if (useCache) {
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_MS) {
@@ -184,7 +186,7 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   const running = useCache ? inFlight.get(key) : undefined;
   if (running) return structuredClone(await running);
   const started = generation;
-  const pending = runSearch(db, request);
+  const pending = runSearch(db, request, options.rankMargin ?? RANK_MARGIN);
   if (useCache) inFlight.set(key, pending);
   let outcome: SearchOutcome;
   try {
@@ -245,7 +247,7 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
   return corrections.length > 0 ? { q: corrected, corrections } : null;
 }
 
-async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome> {
+async function runSearch(db: Db, request: SearchRequest, margin: number): Promise<SearchOutcome> {
   const q = guardQuery(request.q ?? '');
   const mode: SearchOutcome['mode'] = q ? 'search' : 'list';
   const sort: Sort = request.sort && SORTS.includes(request.sort) ? (mode === 'list' && request.sort === 'relevance' ? 'newest' : request.sort) : mode === 'search' ? 'relevance' : 'newest';
@@ -269,7 +271,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
   // The rows needed to show this page in order; the ranking reads each word's list this deep
   // and a little more (the margin lets a few matches that fail the filters or share a score pass).
   const needed = page * perPage;
-  const depth = needed + RANK_MARGIN;
+  const depth = needed + Math.max(0, Math.trunc(margin));
 
   // The words as a person means them (OR, AND, brackets, quotes, minus: see query.ts).
   const tree = parseQuery(q);
@@ -314,6 +316,9 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
           where ${fixed}
         )`;
 
+  // The lists are read best first, each row checked against the matches by a hash of them (the
+  // "or … is null", never true, keeps the planner from turning the check into a join that would
+  // read every match's list entry instead).
   // Top-k by relevance without scoring every match (ranking.md next to this file): each query
   // word's matches are read best first from its list (publication_terms) to a depth; a match not
   // read scores at most the sum of the last scores read of the lists that went that deep, so when
@@ -327,16 +332,16 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
       from query cross join unnest(query.words) as w(word)
       cross join lateral (
         select t.publication_id, t.score from publication_terms t
-        where t.lexeme = w.word and t.publication_id in (select id from f)
+        where t.lexeme = w.word and (t.publication_id in (select id from f) or t.publication_id is null)
         order by t.score desc
         limit ${depth}
       ) t
     ),
     bound as (
-      select coalesce(sum(last), 0)::real as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
+      select coalesce(sum(last), 0) as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
     ),
     top as (
-      select c.id, f.published_on, sum(t.score)::real as rank
+      select c.id, f.published_on, sum(t.score) as rank
       from (select distinct publication_id as id from heads) c
       join f on f.id = c.id
       cross join query
@@ -346,13 +351,13 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
       limit ${needed}
     ),
     exact as (
-      select count(*) = ${needed} and min(rank) > (select tau from bound) + ${RANK_EPSILON} as ok from top
+      select count(*) = ${needed} and min(rank) > (select tau from bound) as ok from top
     ),
     everyone as (
-      select f.id, f.published_on, coalesce(s.rank, 0)::real as rank
+      select f.id, f.published_on, coalesce(s.rank, 0) as rank
       from f left join (
-        select t.publication_id, sum(t.score)::real as rank from publication_terms t cross join query
-        where t.lexeme = any(query.words) and t.publication_id in (select id from f)
+        select t.publication_id, sum(t.score) as rank from publication_terms t cross join query
+        where t.lexeme = any(query.words) and (t.publication_id in (select id from f) or t.publication_id is null)
         group by t.publication_id
       ) s on s.publication_id = f.id
     ),
@@ -365,7 +370,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
     )`
       : sql`
     shown as (
-      select f.id, f.published_on, null::real as rank from f
+      select f.id, f.published_on, null::bigint as rank from f
       order by ${sort === 'oldest' ? sql`f.published_on asc, f.id` : sql`f.published_on desc, f.id`} limit ${perPage} offset ${(page - 1) * perPage}
     )`;
 
@@ -387,7 +392,7 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
         select row_number() over (order by ${sql.raw(sort === 'relevance' ? 's.rank desc, s.published_on desc, s.id' : sort === 'newest' ? 's.published_on desc, s.id' : 's.published_on asc, s.id')}) as ord,
                p.id, p.slug, p.title, left(p.summary, ${SUMMARY_PREVIEW_CHARS}) as summary, p.published_on, p.review_type, p.themes,
                p.age_band, pt.slug as partnership_slug, pt.name as partnership_name, (p.learning is not null) as has_learning,
-               (p.briefing is not null) as has_briefing, ${mode === 'search' ? sql`coalesce(s.rank, ts_rank_cd(p.meta_tsv, query.anyq))` : sql`null::real`} as rank,
+               (p.briefing is not null) as has_briefing, ${mode === 'search' ? sql`(coalesce(s.rank, round(ts_rank_cd(p.meta_tsv, query.anyq) * 10)) / 10.0)::real` : sql`null::real`} as rank,
                c.kind, c.page, ${headline} as headline
         from shown s
         join publications p on p.id = s.id
@@ -422,6 +427,14 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
   // answers without reading the text, which is what makes common words affordable.
+  if (process.env.SEARCH_EXPLAIN) {
+    const ex = sql.join([sql.raw('explain (analyze, costs off) '), statement], sql.raw(''));
+    const out = await inTransaction(db, async (trx) => {
+      if (mode === 'search') await sql`set local enable_seqscan = off`.execute(trx);
+      return ex.execute(trx);
+    });
+    console.log((out.rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n'));
+  }
   const { rows } =
     mode === 'search' && !db.isTransaction
       ? await inTransaction(db, async (trx) => {
