@@ -427,14 +427,6 @@ async function runSearch(db: Db, request: SearchRequest, margin: number): Promis
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
   // answers without reading the text, which is what makes common words affordable.
-  if (process.env.SEARCH_EXPLAIN) {
-    const ex = sql.join([sql.raw('explain (analyze, costs off) '), statement], sql.raw(''));
-    const out = await inTransaction(db, async (trx) => {
-      if (mode === 'search') await sql`set local enable_seqscan = off`.execute(trx);
-      return ex.execute(trx);
-    });
-    console.log((out.rows as Array<Record<string, string>>).map((r) => Object.values(r)[0]).join('\n'));
-  }
   const { rows } =
     mode === 'search' && !db.isTransaction
       ? await inTransaction(db, async (trx) => {
