@@ -385,6 +385,17 @@ async function runSearch(db: Db, request: SearchRequest, margin: number): Promis
     with ${matched},
     flagged as materialized (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
     f as materialized (select id, published_on from flagged where fy and ft and fth and fa and fp),
+    -- Year, type, age band and partnership counts in one pass over the matches: each counts the
+    -- rows that pass every filter but its own (the FILTER clause), so a ticked box keeps its neighbours.
+    counted as (
+      select year, review_type, age_band, partnership_id,
+             grouping(year) as gy, grouping(review_type) as gt, grouping(age_band) as ga, grouping(partnership_id) as gp,
+             count(*) filter (where ft and fth and fa and fp) as ny,
+             count(*) filter (where fy and fth and fa and fp) as nt,
+             count(*) filter (where fy and ft and fth and fp) as na,
+             count(*) filter (where fy and ft and fth and fa) as np
+      from flagged group by grouping sets ((year), (review_type), (age_band), (partnership_id))
+    ),
     ${ranked}
     select
       (select count(*) from f) as total,
@@ -411,18 +422,16 @@ async function runSearch(db: Db, request: SearchRequest, margin: number): Promis
         ) c on true
       ) r) as results,
       (select coalesce(json_agg(x), '[]'::json) from (
-        select 'year' as facet, year::text as value, null as name, count(*)::int as count from flagged where ft and fth and fa and fp group by year
+        select 'year' as facet, year::text as value, null as name, ny::int as count from counted where gy = 0 and ny > 0
         union all
-        select 'type', review_type, null, count(*)::int from flagged where fy and fth and fa and fp group by review_type
+        select 'type', review_type, null, nt::int from counted where gt = 0 and nt > 0
+        union all
+        select 'age', age_band, null, na::int from counted where ga = 0 and age_band is not null and na > 0
+        union all
+        select 'partnership', pt.slug, pt.name, np::int from counted join partnerships pt on pt.id = counted.partnership_id where gp = 0 and np > 0
         union all
         select 'theme', t.value, null, count(*)::int from flagged cross join lateral jsonb_array_elements_text(flagged.themes) as t(value)
           where fy and ft and fa and fp group by t.value
-        union all
-        select 'age', age_band, null, count(*)::int from flagged where fy and ft and fth and fp and age_band is not null group by age_band
-        union all
-        select 'partnership', pt.slug, pt.name, x.n from (
-          select partnership_id, count(*)::int as n from flagged where fy and ft and fth and fa group by partnership_id
-        ) x join partnerships pt on pt.id = x.partnership_id
       ) x) as facets`;
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
