@@ -105,14 +105,16 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
     const ids = await allMatches({ q, filters });
     expect(ids.length).toBeGreaterThan(0);
     const full = await fullRanking(q, ids);
-    // Reading the lists just to the rows needed (where the bound most often fails and every match
-    // is scored), a little beyond, and as deep as the search does.
-    for (const rankMargin of [0, 3, 20, RANK_MARGIN]) {
+    // Each match scored directly (as for few matches); then through the lists (fewMatches 0), read
+    // just to the rows needed (where the bound most often fails and every match is scored), a
+    // little beyond, and as deep as the search does.
+    const ways = [{}, ...[0, 3, 20, RANK_MARGIN].map((rankMargin) => ({ rankMargin, fewMatches: 0 }))];
+    for (const way of ways) {
       for (const page of [1, 2, 3]) {
-        const outcome = await searchPublications(t().database.db, { q, filters, perPage, page }, { cache: false, rankMargin });
+        const outcome = await searchPublications(t().database.db, { q, filters, perPage, page }, { cache: false, ...way });
         const expected = full.slice((page - 1) * perPage, page * perPage);
         expect(outcome.total).toBe(ids.length);
-        expect(outcome.results.map((r) => r.id), `page ${page}, margin ${rankMargin}`).toEqual(expected.map((r) => r.id));
+        expect(outcome.results.map((r) => r.id), `page ${page}, ${JSON.stringify(way)}`).toEqual(expected.map((r) => r.id));
         expect(outcome.results.map((r) => Math.round((r.rank ?? 0) * 10))).toEqual(expected.map((r) => r.rank));
       }
     }

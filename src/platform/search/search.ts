@@ -99,6 +99,8 @@ const SUMMARY_PREVIEW_CHARS = 400;
 const HEADLINE_WINDOW = 900;
 /** Rows the ranking reads beyond those needed, in each word's list (see ranking.md). */
 export const RANK_MARGIN = 100;
+/** Up to this many matches, each is scored directly rather than through the words' lists. */
+export const FEW_MATCHES = 300;
 const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
 
 function clean<T>(values: readonly T[] | undefined): T[] {
@@ -165,14 +167,16 @@ export function forgetSearches(): void {
   inFlight.clear();
 }
 
+type RankOptions = { rankMargin?: number; fewMatches?: number };
+
 /**
  * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
- * database; `rankMargin` (tests) reads the ranking lists that much beyond the rows needed instead
- * of RANK_MARGIN, and is never cached.
+ * database; `rankMargin` and `fewMatches` (tests) replace RANK_MARGIN and FEW_MATCHES, and are
+ * never cached.
  */
-export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean; rankMargin?: number } = {}): Promise<SearchOutcome> {
+export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
-  const useCache = options.cache !== false && options.rankMargin === undefined && !db.isTransaction;
+  const useCache = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && !db.isTransaction;
   if (useCache) {
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_MS) {
@@ -186,7 +190,7 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   const running = useCache ? inFlight.get(key) : undefined;
   if (running) return structuredClone(await running);
   const started = generation;
-  const pending = runSearch(db, request, options.rankMargin ?? RANK_MARGIN);
+  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES });
   if (useCache) inFlight.set(key, pending);
   let outcome: SearchOutcome;
   try {
@@ -247,7 +251,7 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
   return corrections.length > 0 ? { q: corrected, corrections } : null;
 }
 
-async function runSearch(db: Db, request: SearchRequest, margin: number): Promise<SearchOutcome> {
+async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankOptions>): Promise<SearchOutcome> {
   const q = guardQuery(request.q ?? '');
   const mode: SearchOutcome['mode'] = q ? 'search' : 'list';
   const sort: Sort = request.sort && SORTS.includes(request.sort) ? (mode === 'list' && request.sort === 'relevance' ? 'newest' : request.sort) : mode === 'search' ? 'relevance' : 'newest';
@@ -271,7 +275,7 @@ async function runSearch(db: Db, request: SearchRequest, margin: number): Promis
   // The rows needed to show this page in order; the ranking reads each word's list this deep
   // and a little more (the margin lets a few matches that fail the filters or share a score pass).
   const needed = page * perPage;
-  const depth = needed + Math.max(0, Math.trunc(margin));
+  const depth = needed + Math.max(0, Math.trunc(ranking.rankMargin));
 
   // The words as a person means them (OR, AND, brackets, quotes, minus: see query.ts).
   const tree = parseQuery(q);
@@ -361,11 +365,21 @@ async function runSearch(db: Db, request: SearchRequest, margin: number): Promis
         group by t.publication_id
       ) s on s.publication_id = f.id
     ),
+    -- Few matches (a rare word, or narrow filters): each is scored from its own list entries, found
+    -- by the primary key. Reading a common word's list for them would pass over most of it.
+    few as (select count(*) <= ${Math.trunc(ranking.fewMatches)} as yes from f),
+    each as (
+      select f.id, f.published_on,
+             coalesce((select sum(t.score) from publication_terms t where t.publication_id = f.id and t.lexeme = any(query.words)), 0) as rank
+      from f cross join query
+    ),
     shown as (
       select * from (
-        select id, published_on, rank from top where (select ok from exact)
+        select id, published_on, rank from each where (select yes from few)
         union all
-        select id, published_on, rank from everyone where not (select ok from exact)
+        select id, published_on, rank from top where (select not yes from few) and (select ok from exact)
+        union all
+        select id, published_on, rank from everyone where (select not yes from few) and not (select ok from exact)
       ) x order by rank desc, published_on desc, id limit ${perPage} offset ${(page - 1) * perPage}
     )`
       : sql`
