@@ -173,7 +173,9 @@ async function buildCorpus(database: Database): Promise<void> {
   await sql`create index publication_chunks_tsv on publication_chunks using gin (tsv)`.execute(database.db);
   // Each publication's whole-text and ranking vectors (addPublication does this one at a time).
   await sql`drop index publications_doc_tsv`.execute(database.db);
+  await sql`drop index publication_terms_best`.execute(database.db);
   await sql`select cspr_index_publications(array(select id from publications))`.execute(database.db);
+  await sql`create index publication_terms_best on publication_terms (lexeme, score desc, publication_id)`.execute(database.db);
   await sql`select cspr_index_words(array(select id from publications))`.execute(database.db);
   await sql`create index publications_doc_tsv on publications using gin (doc_tsv)`.execute(database.db);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
@@ -195,6 +197,9 @@ const QUERIES: Array<{ label: string; q: string }> = [
   { label: 'less common term', q: 'female genital mutilation' },
   { label: 'rare place and word', q: `${RARE[1800]} neglect` },
   { label: 'phrase', q: '"health visitor"' },
+  { label: 'common phrase', q: '"the social worker"' },
+  { label: 'rare phrase', q: `"home in ${RARE[40]}"` },
+  { label: 'either word', q: 'neglect OR housing' },
   { label: 'words on different pages', q: 'bruising housing' },
   { label: 'excluding', q: 'exploitation -county' },
   { label: 'no match', q: 'zzyzx' },
@@ -296,10 +301,14 @@ try {
     }
   }
   if (serverUrl) {
-    const name = `cspr_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    // BENCH_DATABASE_NAME keeps the PostgreSQL corpus between runs, like BENCH_DATA_DIR.
+    const kept = process.env.BENCH_DATABASE_NAME;
+    if (kept !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(kept)) throw new Error('BENCH_DATABASE_NAME: lower-case letters, digits and _');
+    const name = kept ?? `cspr_bench_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
     const admin = new pg.Client({ connectionString: serverUrl });
     await admin.connect();
-    await admin.query(`create database ${name}`);
+    const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+    if (exists.rowCount === 0) await admin.query(`create database ${name}`);
     await admin.end();
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
@@ -308,10 +317,12 @@ try {
       await run(`PostgreSQL (${server.location})`, server, path.join(dir, 'unused'), 'postgresql');
     } finally {
       await server.close();
-      const drop = new pg.Client({ connectionString: serverUrl });
-      await drop.connect();
-      await drop.query(`drop database if exists ${name} with (force)`);
-      await drop.end();
+      if (!kept) {
+        const drop = new pg.Client({ connectionString: serverUrl });
+        await drop.connect();
+        await drop.query(`drop database if exists ${name} with (force)`);
+        await drop.end();
+      }
     }
   }
 } finally {

@@ -524,6 +524,13 @@ export interface PublicationsTable {
   doc_tsv: ColumnType<string | null, never, never>;
 }
 
+/** Each word of a publication's ranking vector with its share of the rank (migration 0042). */
+export interface PublicationTermsTable {
+  publication_id: string;
+  lexeme: string;
+  score: number;
+}
+
 export interface PublicationChunksTable {
   publication_id: string;
   seq: number;
@@ -888,6 +895,7 @@ export interface DB {
   themes: ThemesTable;
   publications: PublicationsTable;
   publication_chunks: PublicationChunksTable;
+  publication_terms: PublicationTermsTable;
   stored_files: StoredFilesTable;
   stored_file_chunks: StoredFileChunksTable;
   stored_file_moves: StoredFileMovesTable;

@@ -97,6 +97,10 @@ type Db = Kysely<DB> | Transaction<DB>;
 const SUMMARY_PREVIEW_CHARS = 400;
 /** ts_headline reads this much of a chunk around the first matching word, not the whole chunk. */
 const HEADLINE_WINDOW = 900;
+/** Rows the ranking reads beyond those needed, in each word's list (see ranking.md). */
+export const RANK_MARGIN = 100;
+/** Up to this many matches, each is scored directly rather than through the words' lists. */
+export const FEW_MATCHES = 300;
 const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
 
 function clean<T>(values: readonly T[] | undefined): T[] {
@@ -163,10 +167,16 @@ export function forgetSearches(): void {
   inFlight.clear();
 }
 
-/** Searches (with a query) or lists (without one) the publications. `cache: false` always asks the database. */
-export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } = {}): Promise<SearchOutcome> {
+type RankOptions = { rankMargin?: number; fewMatches?: number };
+
+/**
+ * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
+ * database; `rankMargin` and `fewMatches` (tests) replace RANK_MARGIN and FEW_MATCHES, and are
+ * never cached.
+ */
+export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
-  const useCache = options.cache !== false && !db.isTransaction;
+  const useCache = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && !db.isTransaction;
   if (useCache) {
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_MS) {
@@ -180,7 +190,7 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   const running = useCache ? inFlight.get(key) : undefined;
   if (running) return structuredClone(await running);
   const started = generation;
-  const pending = runSearch(db, request);
+  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES });
   if (useCache) inFlight.set(key, pending);
   let outcome: SearchOutcome;
   try {
@@ -241,7 +251,7 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
   return corrections.length > 0 ? { q: corrected, corrections } : null;
 }
 
-async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome> {
+async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankOptions>): Promise<SearchOutcome> {
   const q = guardQuery(request.q ?? '');
   const mode: SearchOutcome['mode'] = q ? 'search' : 'list';
   const sort: Sort = request.sort && SORTS.includes(request.sort) ? (mode === 'list' && request.sort === 'relevance' ? 'newest' : request.sort) : mode === 'search' ? 'relevance' : 'newest';
@@ -259,8 +269,13 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
   const ft = anyOf(sql`m.review_type`, types, 'text');
   const fth = themes.length === 0 ? sql<boolean>`true` : sql<boolean>`m.themes ?| ${themes}::text[]`;
   const fa = anyOf(sql`m.age_band`, ageBands, 'text');
-  const fp = anyOf(sql`m.partnership_slug`, partnerships, 'text');
-  const fixed = request.partnership ? sql`pt.slug = ${request.partnership}` : sql`true`;
+  const fp =
+    partnerships.length === 0 ? sql<boolean>`true` : sql<boolean>`m.partnership_id = any(array(select id from partnerships where slug = any(${partnerships}::text[])))`;
+  const fixed = request.partnership ? sql`p.partnership_id = (select id from partnerships where slug = ${request.partnership})` : sql`true`;
+  // The rows needed to show this page in order; the ranking reads each word's list this deep
+  // and a little more (the margin lets a few matches that fail the filters or share a score pass).
+  const needed = page * perPage;
+  const depth = needed + Math.max(0, Math.trunc(ranking.rankMargin));
 
   // The words as a person means them (OR, AND, brackets, quotes, minus: see query.ts).
   const tree = parseQuery(q);
@@ -269,14 +284,11 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
     mode === 'search'
       ? sql`
         parsed as (select ${tsqueryOf(tree)} as tsq, ${adjacent ? sql`phraseto_tsquery('english', ${adjacent})` : sql`null::tsquery`} as adjacent),
-        -- The query's lexemes, each as written in the query's text form ('bruis', 'it''s').
+        -- The query's lexemes, each as written in the query's text form ('bruis', 'it''s'), and as words.
         query as (
           select p.tsq, p.adjacent, l.lexemes,
+                 array(select replace(trim(both '''' from x), '''''', '''') from unnest(l.lexemes) as x) as words,
                  array_to_string(l.lexemes, ' | ')::tsquery as anyq,
-                 array(select x::tsquery from unnest(l.lexemes) as x) as lexq,
-                 -- AND and NOT are judged over the whole publication, not one chunk: "neglect housing"
-                 -- finds a report with the words on different pages. Phrases stay within a chunk.
-                 (p.tsq::text ~ '[&!]') as whole,
                  regexp_replace(p.tsq::text, '<->|<[0-9]+>', '&', 'g')::tsquery as nophrase,
                  (p.tsq::text ~ '<[0-9-]+>') as phrase
           from parsed p
@@ -290,42 +302,92 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
         -- judged over the whole publication: "neglect housing" finds a report with the words on
         -- different pages. A phrase must then be found within one page: checked on the pages of
         -- the publications that hold all its words, stopping at the first page that has it ("is
-        -- true" keeps the planner on the primary key there, not the pages' GIN index).
-        matching as materialized (
-          select p.id
+        -- true" keeps the planner on the primary key there, not the pages' GIN index). Only the
+        -- few columns that filters and facets need are kept.
+        m as materialized (
+          select p.id, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes, p.age_band, p.partnership_id
           from publications p cross join query
           where p.doc_tsv @@ query.nophrase
             and (not query.phrase or exists (
               select 1 from publication_chunks c where c.publication_id = p.id and (c.tsv @@ query.tsq) is true))
-        ),
-        -- Rank from the publication's own words, which are few: title (A), summary and learning
-        -- (B), themes (C), with positions (ts_rank_cd). The report's words decided the match; reading
-        -- them again for each of thousands of matches would cost more than it tells.
-        best as (
-          select g.id as publication_id, null::int as seq, ts_rank_cd(p.meta_tsv, query.anyq)::real as rank
-          from matching g join publications p on p.id = g.id cross join query
-        ),
-        m as materialized (
-          select p.id, b.seq, b.rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes,
-                 p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
-          from best b join publications p on p.id = b.publication_id join partnerships pt on pt.id = p.partnership_id
-          where ${fixed}
+            and ${fixed}
         )`
       : sql`
-        query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, false as phrase, null::text[] as lexemes),
+        query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, false as phrase, null::text[] as lexemes, null::text[] as words),
         m as materialized (
-          select p.id, null::int as seq, null::real as rank, p.published_on, extract(year from p.published_on)::int as year, p.review_type,
-                 p.themes, p.age_band, pt.slug as partnership_slug, pt.name as partnership_name
-          from publications p join partnerships pt on pt.id = p.partnership_id
+          select p.id, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes, p.age_band, p.partnership_id
+          from publications p
           where ${fixed}
         )`;
 
-  const order =
-    sort === 'relevance'
-      ? sql`f.rank desc, f.published_on desc, f.id`
-      : sort === 'newest'
-        ? sql`f.published_on desc, f.id`
-        : sql`f.published_on asc, f.id`;
+  // The lists are read best first, each row checked against the matches by a hash of them (the
+  // "or … is null", never true, keeps the planner from turning the check into a join that would
+  // read every match's list entry instead).
+  // Top-k by relevance without scoring every match (ranking.md next to this file): each query
+  // word's matches are read best first from its list (publication_terms) to a depth; a match not
+  // read scores at most the sum of the last scores read of the lists that went that deep, so when
+  // the rows needed all score above that bound they are the true top rows. Otherwise (a flat
+  // distribution, or a deep page) every match is scored from the lists, which still reads no text.
+  const ranked =
+    mode === 'search' && sort === 'relevance'
+      ? sql`
+    heads as (
+      select w.word, t.publication_id, t.score
+      from query cross join unnest(query.words) as w(word)
+      cross join lateral (
+        select t.publication_id, t.score from publication_terms t
+        where t.lexeme = w.word and (t.publication_id in (select id from f) or t.publication_id is null)
+        order by t.score desc
+        limit ${depth}
+      ) t
+    ),
+    bound as (
+      select coalesce(sum(last), 0) as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
+    ),
+    top as (
+      select c.id, f.published_on, sum(t.score) as rank
+      from (select distinct publication_id as id from heads) c
+      join f on f.id = c.id
+      cross join query
+      join publication_terms t on t.publication_id = c.id and t.lexeme = any(query.words)
+      group by c.id, f.published_on
+      order by rank desc, f.published_on desc, c.id
+      limit ${needed}
+    ),
+    exact as (
+      select count(*) = ${needed} and min(rank) > (select tau from bound) as ok from top
+    ),
+    everyone as (
+      select f.id, f.published_on, coalesce(s.rank, 0) as rank
+      from f left join (
+        select t.publication_id, sum(t.score) as rank from publication_terms t cross join query
+        where t.lexeme = any(query.words) and (t.publication_id in (select id from f) or t.publication_id is null)
+        group by t.publication_id
+      ) s on s.publication_id = f.id
+    ),
+    -- Few matches (a rare word, or narrow filters): each is scored from its own list entries, found
+    -- by the primary key. Reading a common word's list for them would pass over most of it.
+    few as (select count(*) <= ${Math.trunc(ranking.fewMatches)} as yes from f),
+    each as (
+      select f.id, f.published_on,
+             coalesce((select sum(t.score) from publication_terms t where t.publication_id = f.id and t.lexeme = any(query.words)), 0) as rank
+      from f cross join query
+    ),
+    shown as (
+      select * from (
+        select id, published_on, rank from each where (select yes from few)
+        union all
+        select id, published_on, rank from top where (select not yes from few) and (select ok from exact)
+        union all
+        select id, published_on, rank from everyone where (select not yes from few) and not (select ok from exact)
+      ) x order by rank desc, published_on desc, id limit ${perPage} offset ${(page - 1) * perPage}
+    )`
+      : sql`
+    shown as (
+      select f.id, f.published_on, null::bigint as rank from f
+      order by ${sort === 'oldest' ? sql`f.published_on asc, f.id` : sql`f.published_on desc, f.id`} limit ${perPage} offset ${(page - 1) * perPage}
+    )`;
+
   const headline =
     mode === 'search'
       ? sql`ts_headline('english', substr(c.body, greatest(1, coalesce((
@@ -335,18 +397,31 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
 
   const statement = sql<Row>`
     with ${matched},
-    flagged as (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
-    f as (select * from flagged where fy and ft and fth and fa and fp),
-    shown as (select * from f order by ${order} limit ${perPage} offset ${(page - 1) * perPage})
+    flagged as materialized (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
+    f as materialized (select id, published_on from flagged where fy and ft and fth and fa and fp),
+    -- Year, type, age band and partnership counts in one pass over the matches: each counts the
+    -- rows that pass every filter but its own (the FILTER clause), so a ticked box keeps its neighbours.
+    counted as (
+      select year, review_type, age_band, partnership_id,
+             grouping(year) as gy, grouping(review_type) as gt, grouping(age_band) as ga, grouping(partnership_id) as gp,
+             count(*) filter (where ft and fth and fa and fp) as ny,
+             count(*) filter (where fy and fth and fa and fp) as nt,
+             count(*) filter (where fy and ft and fth and fp) as na,
+             count(*) filter (where fy and ft and fth and fa) as np
+      from flagged group by grouping sets ((year), (review_type), (age_band), (partnership_id))
+    ),
+    ${ranked}
     select
       (select count(*) from f) as total,
       (select coalesce(json_agg(r order by r.ord), '[]'::json) from (
         select row_number() over (order by ${sql.raw(sort === 'relevance' ? 's.rank desc, s.published_on desc, s.id' : sort === 'newest' ? 's.published_on desc, s.id' : 's.published_on asc, s.id')}) as ord,
                p.id, p.slug, p.title, left(p.summary, ${SUMMARY_PREVIEW_CHARS}) as summary, p.published_on, p.review_type, p.themes,
-               p.age_band, s.partnership_slug, s.partnership_name, (p.learning is not null) as has_learning,
-               (p.briefing is not null) as has_briefing, s.rank, c.kind, c.page, ${headline} as headline
+               p.age_band, pt.slug as partnership_slug, pt.name as partnership_name, (p.learning is not null) as has_learning,
+               (p.briefing is not null) as has_briefing, ${mode === 'search' ? sql`(coalesce(s.rank, round(ts_rank_cd(p.meta_tsv, query.anyq) * 10)) / 10.0)::real` : sql`null::real`} as rank,
+               c.kind, c.page, ${headline} as headline
         from shown s
         join publications p on p.id = s.id
+        join partnerships pt on pt.id = p.partnership_id
         cross join query
         -- The passage shown: the publication's best page or text for the query, read only for the
         -- results on this page. Best is a passage with every word of the query, then one with the
@@ -361,16 +436,16 @@ async function runSearch(db: Db, request: SearchRequest): Promise<SearchOutcome>
         ) c on true
       ) r) as results,
       (select coalesce(json_agg(x), '[]'::json) from (
-        select 'year' as facet, year::text as value, null as name, count(*)::int as count from flagged where ft and fth and fa and fp group by year
+        select 'year' as facet, year::text as value, null as name, ny::int as count from counted where gy = 0 and ny > 0
         union all
-        select 'type', review_type, null, count(*)::int from flagged where fy and fth and fa and fp group by review_type
+        select 'type', review_type, null, nt::int from counted where gt = 0 and nt > 0
+        union all
+        select 'age', age_band, null, na::int from counted where ga = 0 and age_band is not null and na > 0
+        union all
+        select 'partnership', pt.slug, pt.name, np::int from counted join partnerships pt on pt.id = counted.partnership_id where gp = 0 and np > 0
         union all
         select 'theme', t.value, null, count(*)::int from flagged cross join lateral jsonb_array_elements_text(flagged.themes) as t(value)
           where fy and ft and fa and fp group by t.value
-        union all
-        select 'age', age_band, null, count(*)::int from flagged where fy and ft and fth and fp and age_band is not null group by age_band
-        union all
-        select 'partnership', partnership_slug, min(partnership_name), count(*)::int from flagged where fy and ft and fth and fa group by partnership_slug
       ) x) as facets`;
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
