@@ -263,7 +263,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     } else if (form.multipart) {
       const plain: Record<string, string[]> = Object.fromEntries(fields);
       const name = inputs[0] && inputs[0].length < 200 ? `${inputs[0].replace(/["\r\n]/g, '')}.pdf` : 'report.pdf';
-      const body = multipartBody(plain, form.fileField ? { name, type: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${inputs[0] ?? ''}\n%%EOF\n`) } : undefined);
+      const body = multipartBody(plain, form.fileField ? { name, type: 'application/pdf', bytes: samplePdf((inputs[0] ?? '').replace(/[\r\n]/g, ' ')) } : undefined);
       res = await t.app.inject({ method: 'POST', url: form.action, headers: { cookie, 'content-type': body.contentType, ...(csrf ? { 'x-csrf-token': csrf } : {}) }, payload: body.payload });
     } else {
       const body = new URLSearchParams();
