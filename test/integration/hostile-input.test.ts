@@ -79,6 +79,7 @@ const NOT_SHOWN = new Set([
   // A recipient's own page of a learning product is reached only from the link in their email
   // (a token no page shows); src/features/learning-products/routes.test.ts drives its forms.
   '/read/:token',
+  '/read/:token/open',
   '/read/:token/follow-up',
 ]);
 const DANGER = /<script>alert|<img src=x onerror|<svg onload/i;
