@@ -1,10 +1,11 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { collectConsoleErrors, expectAccessible, findChromium, signedInContext, useLiveBrowser } from './browser.ts';
+import { samplePdf } from '../../src/platform/documents/test-fixtures.ts';
 
 const chromiumPath = findChromium();
 /** A small PDF as an agency would upload (fictional). */
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence of completion\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('fictional evidence of completion', 2048);
 
 describe.skipIf(!chromiumPath)('learning into practice, in a browser', () => {
   const live = useLiveBrowser(chromiumPath);

@@ -7,6 +7,7 @@ import { DEMO_PARTNERSHIP } from '../../src/features/demo/service.ts';
 import { listAgencies, findPartnershipBySlug } from '../../src/features/partnerships/service.ts';
 import { findUserByEmail } from '../../src/features/users/service.ts';
 import { collectConsoleErrors, expectAccessible, findChromium, signedInContext, useLiveBrowser } from './browser.ts';
+import { samplePdf } from '../../src/platform/documents/test-fixtures.ts';
 
 const chromiumPath = findChromium();
 
@@ -108,7 +109,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await agency.page.waitForLoadState('load');
     expect(await agency.page.locator('.govuk-error-summary').textContent()).toContain('The selected file must be a PDF or a Word document (.docx)');
     await expectAccessible(agency.page);
-    await agency.page.getByLabel('Attach your chronology (optional)').setInputFiles({ name: 'chronology.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%%EOF\n') });
+    await agency.page.getByLabel('Attach your chronology (optional)').setInputFiles({ name: 'chronology.pdf', mimeType: 'application/pdf', buffer: samplePdf('a fictional chronology') });
     await agency.page.getByRole('button', { name: 'Send your answer' }).click();
     await agency.page.waitForURL(`${live.server.url}/agency-requests?done=answered`);
     expect(await agency.page.textContent('main')).toContain('Answered');

@@ -16,6 +16,7 @@ import { startTestApp, type TestApp } from '../support/app.ts';
 import { TEST_PASSWORD, TestClient } from '../support/client.ts';
 import { ENGINES } from '../support/database.ts';
 import { multipartBody } from '../support/multipart.ts';
+import { samplePdf } from '../../src/platform/documents/test-fixtures.ts';
 
 /**
  * Every form and every API body of the service, fed hostile values: a sample of the Big List of
@@ -263,7 +264,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
     } else if (form.multipart) {
       const plain: Record<string, string[]> = Object.fromEntries(fields);
       const name = inputs[0] && inputs[0].length < 200 ? `${inputs[0].replace(/["\r\n]/g, '')}.pdf` : 'report.pdf';
-      const body = multipartBody(plain, form.fileField ? { name, type: 'application/pdf', bytes: Buffer.from(`%PDF-1.4\n${inputs[0] ?? ''}\n%%EOF\n`) } : undefined);
+      const body = multipartBody(plain, form.fileField ? { name, type: 'application/pdf', bytes: samplePdf((inputs[0] ?? '').replace(/[\r\n]/g, ' ')) } : undefined);
       res = await t.app.inject({ method: 'POST', url: form.action, headers: { cookie, 'content-type': body.contentType, ...(csrf ? { 'x-csrf-token': csrf } : {}) }, payload: body.payload });
     } else {
       const body = new URLSearchParams();
@@ -480,7 +481,7 @@ describe.each(ENGINES)('hostile input on %s', (engine) => {
       if (existing) return existing.id;
       return (await trx.insertInto('agency_requests').values({ incident_id: rr.id, partnership_id: school.partnership_id as string, agency_id: school.agency_id as string, requested_on: today, due_on: today }).returning('id').executeTakeFirstOrThrow()).id;
     });
-    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(64, 0x20), Buffer.from('\n%%EOF\n')]).toString('base64');
+    const pdf = samplePdf('a fictional chronology', 64).toString('base64');
     const bodies: { method: 'POST' | 'PATCH'; route: string; url: string; body: Json; ifMatch?: boolean; token?: string }[] = [
       { method: 'POST', route: '/api/v1/incidents', url: '/api/v1/incidents', body: incident },
       { method: 'PATCH', route: '/api/v1/incidents/:id', url: `/api/v1/incidents/${id}`, body: { whatIsKnown: 'More is known.', otherAgencies: 'Health visiting', aware: today }, ifMatch: true },

@@ -8,8 +8,9 @@ import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { multipartBody } from '../../../test/support/multipart.ts';
 import { createUser } from '../users/service.ts';
+import { samplePdf } from '../../platform/documents/test-fixtures.ts';
 
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence: notifications checked against call-outs\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('fictional evidence: notifications checked against call-outs', 2048);
 
 /** The learning API: the same rules as the pages, answered as problem JSON. */
 describe.each(ENGINES)('the learning API on %s', (engine) => {

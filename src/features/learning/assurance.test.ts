@@ -15,8 +15,9 @@ import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { runActionEscalations } from './escalation-job.ts';
 import { addAction, addRecommendation, findRecommendation } from './service.ts';
+import { samplePdf } from '../../platform/documents/test-fixtures.ts';
 
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence: an audit of 30 assessments\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('fictional evidence: an audit of 30 assessments', 2048);
 const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(64, 1)]);
 /** Identifying words that must never reach an email. */
 const SECRET_LEAD = 'Quentin Leadname';
@@ -110,6 +111,10 @@ describe.each(ENGINES)('learning assurance on %s', (engine) => {
     const wrong = await upload(school, schoolAction, { stage: 'completion' }, { name: 'evidence.pdf', type: 'application/pdf', bytes: Buffer.from('MZ not a PDF at all') });
     expect(wrong.statusCode).toBe(422);
     expect(errorSummary(wrong.body)).toContain('must be a PDF, a Word document (.docx), an Excel spreadsheet (.xlsx), or a PNG or JPEG image');
+    // Only the first bytes of a PDF: not evidence of anything, so neither kept nor counted for completion.
+    const junk = await upload(school, schoolAction, { stage: 'completion' }, { name: 'evidence.pdf', type: 'application/pdf', bytes: Buffer.from('%PDF-1.4\n<script>alert(1)</script>') });
+    expect(junk.statusCode).toBe(422);
+    expect(errorSummary(junk.body)).toContain('damaged or not a PDF');
     const none = await upload(school, schoolAction, {});
     expect(none.statusCode).toBe(422);
     expect(errorSummary(none.body)).toContain('Select what the file is evidence of');

@@ -27,6 +27,7 @@ describe.each(ENGINES)('review findings on %s', (engine) => {
   let publicationId: string;
   let caseRec: string;
   let otherRec: string;
+  let agencyId: string;
   const tokens: Record<string, string> = {};
   const today = todayInLondon(new Date());
   const db = () => t.app.deps.database.db;
@@ -49,7 +50,7 @@ describe.each(ENGINES)('review findings on %s', (engine) => {
     t = await startTestApp(engine);
     p = await addPartnership(db(), { slug: 'findings-north', name: 'Findings SCP' });
     const elsewhere = await addPartnership(db(), { slug: 'findings-elsewhere', name: 'Elsewhere SCP' });
-    const schoolId = (await addAgency(db(), { partnershipId: p.id, name: 'Findings Academy', kind: 'relevant-agency' })).id;
+    const schoolId = (agencyId = (await addAgency(db(), { partnershipId: p.id, name: 'Findings Academy', kind: 'relevant-agency' })).id);
     const a = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }], { name: 'Alex Admin' });
     admin = a.client;
     lead = (await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: p.id, agencyId: null }])).client;
@@ -194,6 +195,19 @@ describe.each(ENGINES)('review findings on %s', (engine) => {
     expect(pub.json().findings).toMatchObject([{ number: '1', publicationId, recommendationNumbers: ['1'] }]);
     const spec = (await anonymous.get('/api/v1/openapi.json')).json();
     expect(Object.keys(spec.paths)).toEqual(expect.arrayContaining(['/api/v1/incidents/{id}/review/findings', '/api/v1/publications/{id}/findings', '/api/v1/findings/{id}']));
+  });
+
+  it('takes one of several findings or recommendations sent at once with the same number, refusing the others (never a server error)', async () => {
+    const before = await count();
+    const findings = await Promise.all(
+      Array.from({ length: 6 }, () => api('admin', 'POST', `/api/v1/incidents/${caseId}/review/findings`, { number: 'R7', text: 'The same finding, sent twice at the same moment.', foundOn: addDays(today, -5) })),
+    );
+    expect(findings.map((a) => a.statusCode).sort()).toEqual([201, 422, 422, 422, 422, 422]);
+    expect(findings.find((a) => a.statusCode === 422)?.json().errors).toEqual([{ field: 'number', message: 'This review already has a finding with that number' }]);
+    expect(await count()).toBe(before + 1);
+    const recommendation = { number: 'R7', text: 'The same recommendation, sent twice at the same moment.', madeOn: addDays(today, -5), agencyIds: [agencyId], response: 'accepted' };
+    const recommendations = await Promise.all(Array.from({ length: 6 }, () => api('admin', 'POST', `/api/v1/publications/${publicationId}/recommendations`, recommendation)));
+    expect(recommendations.map((a) => a.statusCode).sort()).toEqual([201, 422, 422, 422, 422, 422]);
   });
 
   it('groups findings with recommendations in recurring learning, each saying which it is', async () => {

@@ -5,7 +5,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
-import { changeIfCurrent, ofReview, themeOptions, type Outcome, type ReviewRef } from './service.ts';
+import { changeIfCurrent, lockReviewNumbers, ofReview, themeOptions, type Outcome, type ReviewRef } from './service.ts';
 
 /**
  * A review's findings (the rule is src/domain/learning/findings.ts): kept on the same reviews as
@@ -85,6 +85,7 @@ export async function addFinding(trx: Kysely<DB>, partnershipId: string, review:
   if (problems.length) return { ok: false, problems };
   const input = cleanFinding(definition);
   return withTenant(trx, [partnershipId], async (t) => {
+    await lockReviewNumbers(t, 'review_findings', review);
     if (await numberTaken(t, partnershipId, review, input.number)) return { ok: false, problems: [DUPLICATE_NUMBER] };
     const row = await t
       .insertInto('review_findings')
@@ -118,7 +119,10 @@ export async function updateFinding(trx: Kysely<DB>, finding: FindingView, actor
   if (problems.length) return { ok: false, problems };
   const input = cleanFinding(definition);
   return withTenant(trx, [finding.partnershipId], async (t) => {
-    if (input.number !== finding.number && (await numberTaken(t, finding.partnershipId, review, input.number))) return { ok: false, problems: [DUPLICATE_NUMBER] };
+    if (input.number !== finding.number) {
+      await lockReviewNumbers(t, 'review_findings', review);
+      if (await numberTaken(t, finding.partnershipId, review, input.number)) return { ok: false, problems: [DUPLICATE_NUMBER] };
+    }
     return changeIfCurrent(t, 'review_findings', finding, version, actor, {
       number: input.number,
       text: input.text,

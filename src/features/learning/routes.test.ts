@@ -8,8 +8,9 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { addAction, findRecommendation } from './service.ts';
+import { samplePdf } from '../../platform/documents/test-fixtures.ts';
 
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% fictional evidence: notifications checked against call-outs\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('fictional evidence: notifications checked against call-outs', 2048);
 
 /**
  * Learning into practice through HTTP: the business unit records recommendations and actions; an

@@ -176,6 +176,16 @@ export function ofReview(review: ReviewRef) {
   return 'incidentId' in review ? sql<boolean>`incident_id = ${review.incidentId}` : sql<boolean>`incident_id is null and publication_id = ${review.publicationId}`;
 }
 
+/**
+ * Holds, until the transaction ends, the numbering of a review's recommendations or findings: the
+ * check that a number is free and the write that takes it happen one request at a time, so two
+ * sent at once with the same number are told so, not stopped by the unique index (a 500).
+ */
+export async function lockReviewNumbers(t: Kysely<DB>, table: 'recommendations' | 'review_findings', review: ReviewRef): Promise<void> {
+  const key = 'incidentId' in review ? `incident:${review.incidentId}` : `publication:${review.publicationId}`;
+  await sql`select pg_advisory_xact_lock(hashtext(${`${table}:${key}`}))`.execute(t);
+}
+
 /** The recommendations of a case's review or of a published review, each with its actions, in number order. */
 export async function recommendationsOfReview(db: Kysely<DB>, partnershipId: string, review: ReviewRef, today: DateOnly): Promise<RecommendationView[]> {
   if (!isUuid('incidentId' in review ? review.incidentId : review.publicationId)) return [];
@@ -257,6 +267,7 @@ export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, 
   if (problems.length) return { ok: false, problems };
   const review: ReviewRef = typeof incidentId === 'string' ? { incidentId } : incidentId;
   return withTenant(trx, [partnershipId], async (t) => {
+    await lockReviewNumbers(t, 'recommendations', review);
     const taken = await t
       .selectFrom('recommendations')
       .select('id')
@@ -290,6 +301,7 @@ export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationV
     // A number is used once in a review, a case's or a published review's own (migration 0032).
     if (input.number.trim() !== rec.number) {
       const review: ReviewRef = rec.incidentId ? { incidentId: rec.incidentId } : { publicationId: rec.publicationId as string };
+      await lockReviewNumbers(t, 'recommendations', review);
       const taken = await t.selectFrom('recommendations').select('id').where('partnership_id', '=', rec.partnershipId).where(ofReview(review)).where('number', '=', input.number.trim()).executeTakeFirst();
       if (taken) return { ok: false, problems: [DUPLICATE_NUMBER] };
     }

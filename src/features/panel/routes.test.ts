@@ -6,6 +6,7 @@ import { addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { recordIncident } from '../cases/service.ts';
 import { addPartnership } from '../partnerships/service.ts';
+import { samplePdf } from '../../platform/documents/test-fixtures.ts';
 
 describe.each(ENGINES)('the Panel’s view on %s', (engine) => {
   let t: TestApp;
@@ -13,7 +14,7 @@ describe.each(ENGINES)('the Panel’s view on %s', (engine) => {
   let admin: TestClient;
   const ids: Record<string, string> = {};
   const today = todayInLondon(new Date());
-  const REPORT = Buffer.from('%PDF-1.7\n% final report sent in advance\n%%EOF\n');
+  const REPORT = samplePdf('final report sent in advance');
 
   beforeAll(async () => {
     t = await startTestApp(engine);

@@ -6,6 +6,7 @@ import { createApiToken } from '../account/service.ts';
 import { deadlineListSchema, problemSchema } from '../api/schemas.ts';
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { createUser, type NewGrant } from '../users/service.ts';
+import { samplePdf } from '../../platform/documents/test-fixtures.ts';
 
 // Requests to agencies and their answers in the JSON API, with the pages' checks: the business unit
 // sends requests (which agencies, due dates, the day sent); an agency contributor answers only its own
@@ -13,7 +14,7 @@ import { createUser, type NewGrant } from '../users/service.ts';
 // from those days (Working Together to Safeguard Children 2023 ch.5: the rapid review).
 
 type Json = Record<string, unknown>;
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('a fictional chronology', 2048);
 const SECRET = 'Known only to the test: seen twice at school (fictional).';
 
 describe.each(ENGINES)('requests to agencies in the API on %s', (engine) => {

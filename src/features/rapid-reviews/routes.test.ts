@@ -8,10 +8,10 @@ import { addDays, formatDateForDisplay, todayInLondon, type DateOnly } from '../
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
 import { currentCalendar } from '../rules/service.ts';
 import { MAX_FILE_BYTES } from './files.ts';
-import { buildDocx, buildPdfWithOpenActionScript, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
+import { buildDocx, buildPdfWithOpenActionScript, buildZipBombDocx, samplePdf } from '../../platform/documents/test-fixtures.ts';
 import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
 
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional chronology\n'), Buffer.alloc(2048, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('a fictional chronology', 2048);
 const DOCX = buildDocx(['A fictional chronology.']);
 const SECRET = 'Known only to the test: Zebedee Fictitious';
 

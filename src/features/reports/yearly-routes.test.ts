@@ -210,6 +210,8 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
       ['from=2024-04&to=2024-12', 'A yearly report covers 12 months'],
       ['from-month=&from-year=2024', 'must include a month'],
       [`from=2024-04&partnership=not-a-uuid`, 'Choose a partnership from the list'],
+      ['from=2024-04&from=2023-04', 'Give the month the report starts once'],
+      [`from=2024-04&partnership=${partnershipId}&partnership=${partnershipId}`, 'Choose one partnership'],
     ];
     for (const [query, message] of cases) {
       const res = await admin.get(`/reports/yearly?${query}`);

@@ -35,6 +35,11 @@ export function parseYearlyQuery(input: unknown, today: DateOnly): ParsedYearly 
   }
   const read = readPeriod(from, str(q, 'to'), today);
   const problems: { field: string; message: string }[] = read.ok ? [] : [...read.problems];
+  // A month or partnership given twice (?from=2024-04&from=2025-04) is not read as "none given":
+  // that would answer with the default report, not the one asked for.
+  for (const key of ['from', 'from-month', 'from-year', 'to', 'partnership']) {
+    if (Array.isArray(q[key])) problems.push(key === 'partnership' ? { field: 'partnership', message: 'Choose one partnership' } : { field: 'from', message: 'Give the month the report starts once' });
+  }
   if (partnership !== '' && !UUID.test(partnership)) problems.push({ field: 'partnership', message: 'Choose a partnership from the list' });
   if (!read.ok || problems.length) return { ok: false, values, problems };
   return { ok: true, values, query: { startMonth: read.startMonth, period: read.period, partnershipId: partnership || null } };

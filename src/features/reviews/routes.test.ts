@@ -7,9 +7,9 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { recordIncident } from '../cases/service.ts';
 import { dateFields, errorSummary, textOf } from '../../../test/support/pages.ts';
-import { buildPdfWithOpenActionScript, buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
+import { buildPdfWithOpenActionScript, buildZipBombDocx, samplePdf } from '../../platform/documents/test-fixtures.ts';
 
-const PDF = Buffer.concat([Buffer.from('%PDF-1.7\n% a fictional final report\n'), Buffer.alloc(1024, 0x20), Buffer.from('\n%%EOF\n')]);
+const PDF = samplePdf('a fictional final report', 1024);
 
 function multipart(fields: Record<string, string>, file?: { name: string; bytes: Buffer }): { payload: Buffer; contentType: string } {
   const boundary = `----cspr${Math.random().toString(16).slice(2)}`;

@@ -67,6 +67,13 @@ describe('active content in PDFs', () => {
     expect(await pdfActiveContent(shadowed)).toEqual(['JavaScript']);
   });
 
+  it('refuses as damaged a file that only starts like a PDF, or whose page tree cannot be read', async () => {
+    for (const bytes of [Buffer.from('%PDF-1.4\n<script>alert(1)</script>'), rawPdf(['<< /Type /Catalog >>'])]) {
+      await expect(pdfActiveContent(bytes)).rejects.toThrow(DocumentError);
+      await expect(refusePdfActiveContent(bytes)).rejects.toThrow(/damaged or not a PDF/);
+    }
+  });
+
   it('refuses an encrypted PDF: its object streams cannot be read to check them', async () => {
     await expect(pdfActiveContent(buildPasswordProtectedPdf())).rejects.toThrow(/^the PDF is password-protected: /);
   });

@@ -124,6 +124,14 @@ function listed(kinds: Iterable<string>): string {
   return all.length <= 1 ? all.join('') : `${all.slice(0, -1).join(', ')} and ${all.at(-1)}`;
 }
 
+function hasPages(doc: PDFDocument): boolean {
+  try {
+    return doc.getPageCount() > 0;
+  } catch {
+    return false;
+  }
+}
+
 /** The kinds of active content a PDF carries (none: an empty list); throws DocumentError when it cannot be checked. */
 export async function pdfActiveContent(bytes: Uint8Array): Promise<string[]> {
   const pdfLib = await import('pdf-lib');
@@ -134,6 +142,10 @@ export async function pdfActiveContent(bytes: Uint8Array): Promise<string[]> {
     throw new DocumentError('the file is damaged or not a PDF: open it and save or export it again as a PDF, then try again');
   }
   if (doc.isEncrypted) throw new DocumentError(PDF_PASSWORD_PROTECTED);
+  // The lenient parser accepts a few bytes after "%PDF-" as a document: one without a page tree a
+  // reader can open is damaged, and must not pass as a file of evidence (or a report) because of
+  // its first five bytes.
+  if (!hasPages(doc)) throw new DocumentError('the file is damaged or not a PDF: it has no pages that can be read; open it and save or export it again as a PDF, then try again');
   return [...new Set([...walkObjects(pdfLib, doc), ...scanBytes(bytes)])].sort();
 }
 

@@ -62,6 +62,18 @@ export function rawPdf(objects: (string | Buffer)[], trailer = ''): Buffer {
   return Buffer.concat([...parts, Buffer.from(tail, 'latin1')]);
 }
 
+/**
+ * A small PDF that opens (one blank page), carrying `note` as a comment and `padding` spaces: an
+ * upload fixture that passes the checks, where a few bytes after "%PDF-" are refused as damaged.
+ */
+export function samplePdf(note: string, padding = 0): Buffer {
+  return rawPdf([
+    `% ${note}\n${' '.repeat(padding)}\n<< /Type /Catalog /Pages 2 0 R >>`,
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>',
+  ]);
+}
+
 /** A stream object holding the given (already encoded) bytes. */
 export function pdfStream(dictionary: string, data: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`<< ${dictionary} /Length ${data.length} >>\nstream\n`, 'latin1'), data, Buffer.from('\nendstream', 'latin1')]);
