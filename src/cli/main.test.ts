@@ -96,7 +96,7 @@ describe('cspr command line', () => {
     expect((await cspr(['seed-demo'], { DATA_DIR: dir })).stdout).toContain('already there');
     const b = await cspr(['backup', file], { DATA_DIR: dir });
     expect(b.code).toBe(0);
-    expect(b.stdout).toMatch(/Wrote \d+ rows from \d+ tables and 15 files \(.* MB\) to /);
+    expect(b.stdout).toMatch(/Wrote \d+ rows from \d+ tables and 17 files \(.* MB\) to /);
     expect(b.stdout).toMatch(/Its data needs the key with fingerprint [0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}: keep a copy of that key apart from the backup\./);
     const target = copyTemplate();
     // A new data folder has no key: the restore refuses before writing anything, saying what to set.
@@ -109,7 +109,7 @@ describe('cspr command line', () => {
     const key = fs.readFileSync(path.join(dir, 'secrets', 'data-encryption.key'), 'utf8');
     const r = await cspr(['restore', file], { DATA_DIR: target, DATA_ENCRYPTION_KEY: key });
     expect(r.stderr).toBe('');
-    expect(r.stdout).toMatch(/Restored \d+ rows into \d+ tables and 15 files/);
+    expect(r.stdout).toMatch(/Restored \d+ rows into \d+ tables and 17 files/);
     const again = await cspr(['restore', file], { DATA_DIR: target, DATA_ENCRYPTION_KEY: key });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('only into an empty data folder');

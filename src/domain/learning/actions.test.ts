@@ -109,8 +109,8 @@ describe('defining actions and recommendations', () => {
   });
   it('checks a recommendation’s number, text, date, themes, agencies and response', () => {
     const ok = { number: '1', text: 'Improve information sharing', madeOn: '2026-06-01', themes: ['information-sharing'], agencyIds: ['a1'], response: 'accepted', responseReasons: '' };
-    expect(recommendationProblems(ok, ['information-sharing'], ['a1'])).toEqual([]);
-    expect(recommendationProblems({ ...ok, number: '', text: '', madeOn: null, themes: ['made-up'], agencyIds: [], response: 'not-accepted' }, ['information-sharing'], ['a1']).map((p) => p.field)).toEqual([
+    expect(recommendationProblems(ok, ['information-sharing'], ['a1'], '2026-06-01')).toEqual([]);
+    expect(recommendationProblems({ ...ok, number: '', text: '', madeOn: null, themes: ['made-up'], agencyIds: [], response: 'not-accepted' }, ['information-sharing'], ['a1'], '2026-06-01').map((p) => p.field)).toEqual([
       'number',
       'text',
       'madeOn',
@@ -118,6 +118,7 @@ describe('defining actions and recommendations', () => {
       'agencyIds',
       'responseReasons',
     ]);
+    expect(recommendationProblems({ ...ok, madeOn: '2026-06-02' }, ['information-sharing'], ['a1'], '2026-06-01')).toEqual([{ field: 'madeOn', message: 'The date of the recommendation cannot be in the future' }]);
   });
 });
 

@@ -205,13 +205,15 @@ export type RecommendationDefinition = {
   responseReasons: string;
 };
 
-export function recommendationProblems(input: RecommendationDefinition, knownThemes: readonly string[], knownAgencies: readonly string[]): Problem[] {
+/** What is wrong with a recommendation, given the themes and agencies known and today (a recommendation is not dated in the future). */
+export function recommendationProblems(input: RecommendationDefinition, knownThemes: readonly string[], knownAgencies: readonly string[], today: DateOnly): Problem[] {
   const problems: Problem[] = [];
   if (!input.number.trim()) problems.push({ field: 'number', message: 'Enter the recommendation’s number, as in the report' });
   else if (input.number.length > 20) problems.push({ field: 'number', message: 'The number must be 20 characters or fewer' });
   if (!input.text.trim()) problems.push({ field: 'text', message: 'Enter the text of the recommendation' });
   else if (input.text.length > MAX_TEXT) problems.push({ field: 'text', message: 'The recommendation must be 10,000 characters or fewer' });
   if (!input.madeOn) problems.push({ field: 'madeOn', message: 'Enter the date of the recommendation' });
+  else if (compareDates(input.madeOn, today) > 0) problems.push({ field: 'madeOn', message: 'The date of the recommendation cannot be in the future' });
   if (input.themes.some((t) => !knownThemes.includes(t))) problems.push({ field: 'themes', message: 'Select themes from the list' });
   if (input.agencyIds.length === 0) problems.push({ field: 'agencyIds', message: 'Select the agencies the recommendation is for' });
   else if (input.agencyIds.some((a) => !knownAgencies.includes(a))) problems.push({ field: 'agencyIds', message: 'Select agencies of the partnership' });

@@ -3,7 +3,7 @@ import type { DateOnly } from '../calendar/date-only.ts';
 import { cleanFinding, findingProblems, type FindingDefinition } from './findings.ts';
 
 const valid: FindingDefinition = { number: '2', text: 'Nobody asked who the baby’s father was.', foundOn: '2025-03-01' as DateOnly, themes: ['invisible-or-hidden-men'], recommendationIds: ['r1'] };
-const fields = (input: FindingDefinition) => findingProblems(input, ['invisible-or-hidden-men', 'neglect'], ['r1', 'r2']).map((p) => p.field);
+const fields = (input: FindingDefinition) => findingProblems(input, ['invisible-or-hidden-men', 'neglect'], ['r1', 'r2'], '2026-06-01').map((p) => p.field);
 
 describe('a review’s finding', () => {
   it('needs its number, what was found and its date; themes and recommendations are optional', () => {
@@ -12,8 +12,14 @@ describe('a review’s finding', () => {
     expect(fields({ ...valid, number: ' ', text: '', foundOn: null })).toEqual(['number', 'text', 'foundOn']);
   });
 
+  it('is dated on or before today, never in the future', () => {
+    expect(fields({ ...valid, foundOn: '2026-06-01' as DateOnly })).toEqual([]);
+    const future = findingProblems({ ...valid, foundOn: '2026-06-02' as DateOnly }, ['invisible-or-hidden-men'], ['r1'], '2026-06-01');
+    expect(future).toEqual([{ field: 'foundOn', message: 'The date of the finding cannot be in the future' }]);
+  });
+
   it('says what is wrong in words a person can act on', () => {
-    const problems = findingProblems({ ...valid, text: '  ' }, [], []);
+    const problems = findingProblems({ ...valid, text: '  ' }, [], [], '2026-06-01');
     expect(problems.find((p) => p.field === 'text')?.message).toBe('Enter what the review found');
   });
 

@@ -276,4 +276,14 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
     expect((await school.get(`/api/v1/learning-products/${productId}/reach`)).statusCode).toBe(403);
     expect((await outsider.get(`/api/v1/learning-products/${productId}`)).statusCode).toBe(404);
   });
+
+  it('counts an acknowledgement sent without the open click as an open too', async () => {
+    const third = tokens.findIndex((_t, i) => !['sam@school.example.org', 'kim@example.org'].includes(mail[i].to));
+    const visitor = new TestClient(t.app);
+    await visitor.get(`/read/${tokens[third]}`);
+    const ok = await visitor.post(`/read/${tokens[third]}`, { confirmed: 'yes', reflection: '' }, { from: `/read/${tokens[third]}` });
+    expect(ok.statusCode).toBe(303);
+    const total = (await admin.get(`/api/v1/learning-products/${productId}/reach`)).json() as { total: { sent: number; opened: number; acknowledged: number } };
+    expect(total.total).toMatchObject({ sent: 3, opened: 3, acknowledged: 2 });
+  });
 });

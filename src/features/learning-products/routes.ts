@@ -517,7 +517,12 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
     const body = bodyOf(req);
     const input = { confirmed: text(body, 'confirmed', 10) === 'yes', reflection: text(body, 'reflection', 20_000) };
     const result = await req.change(
-      (trx) => acknowledge(trx, cipher, r, input),
+      async (trx) => {
+        const x = await acknowledge(trx, cipher, r, input);
+        // Acknowledging is reading: reach never shows more people acknowledged than opened.
+        if (x.ok && !r.openedBefore) await recordOpen(trx, r);
+        return x;
+      },
       (x) => (x.ok ? { action: 'learning-acknowledged', partnershipId: r.partnershipId, recordType: 'learning-recipient', recordId: r.id, changes: { after: { acknowledged: true, reflection: input.reflection.trim() ? 'given' : 'none' } } } : null),
     );
     if (result.ok) return reply.redirect(`/read/${token}?done=acknowledged`, 303);

@@ -128,5 +128,12 @@ describe.each(ENGINES)('the learning API on %s', (engine) => {
     expect(back.json()).toMatchObject({ status: 'in-progress', sentBack: true, completionEvidence: 'Audit of 20 notifications' });
     expect(back.json().updates.map((u: { step: string }) => u.step)).toEqual(['send-back', 'complete', 'start', 'created']);
     expect((await call('school', 'POST', url, { step: 'fly', version: 4 })).statusCode).toBe(422);
+    // The evidence was challenged: the file already sent does not complete it again; a new one does.
+    const sameFile = await call('school', 'POST', url, { step: 'complete', text: 'Audit of two terms', version: 4 });
+    expect(sameFile.statusCode).toBe(422);
+    expect(sameFile.json().errors[0].field).toBe('file');
+    const again = multipartBody({ stage: 'completion' }, { name: 'two-terms.pdf', type: 'application/pdf', bytes: PDF });
+    expect((await t.app.inject({ method: 'POST', url: `/api/v1/actions/${actionId}/evidence`, headers: { authorization: `Bearer ${tokens.school}`, 'content-type': again.contentType }, payload: again.payload })).statusCode).toBe(201);
+    expect((await call('school', 'POST', url, { step: 'complete', text: 'Audit of two terms', version: 4 })).statusCode).toBe(201);
   });
 });

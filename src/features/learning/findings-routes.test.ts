@@ -135,6 +135,9 @@ describe.each(ENGINES)('review findings on %s', (engine) => {
     const url = `${caseBase()}/findings/${id}/edit`;
     const form = await admin.get(url);
     expect(form.statusCode).toBe(200);
+    // Opening the form shows the finding: a view of case data, in the audit trail.
+    const viewed = await db().selectFrom('audit_events').select(['action', 'changes']).where('record_id', '=', id).where('action', '=', 'view').execute();
+    expect(viewed.map((e) => JSON.stringify(e.changes))).toContain(JSON.stringify({ page: 'finding-edit' }));
     const values = { number: '1', text: 'No agency knew who the man in the household was.', ...dateFields('foundOn', addDays(today, -20)), themes: ['invisible-or-hidden-men'], recommendationIds: [] as string[] };
     const stale = await admin.post(url, { ...values, version: '7' });
     expect(stale.statusCode).toBe(409);

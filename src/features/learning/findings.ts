@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { cleanFinding, findingProblems, type FindingDefinition } from '../../domain/learning/findings.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -70,6 +70,7 @@ export async function checkFinding(db: Kysely<DB>, partnershipId: string, review
     input,
     themes.map((t) => t.key),
     recs.map((r) => r.id),
+    todayInLondon(new Date()),
   );
 }
 

@@ -276,6 +276,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     if (!r) return reply;
     const rec = await recommendationFor(req, reply, r);
     if (!rec) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: r.partnershipId, recordType: 'recommendation', recordId: rec.id, changes: { page: 'recommendation-edit' } });
     return renderRecommendationForm(reply, r, rec, recommendationValues(rec));
   });
 
@@ -310,6 +311,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     if (!r) return reply;
     const rec = await recommendationFor(req, reply, r);
     if (!rec) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: r.partnershipId, recordType: 'recommendation', recordId: rec.id, changes: { page: 'action-new' } });
     return renderActionForm(reply, r, rec, { agencyId: rec.agencyIds.length === 1 ? rec.agencyIds[0] : '' });
   });
 
@@ -399,6 +401,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
     if (!r) return reply;
     const finding = await findingFor(req, reply, r);
     if (!finding) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: r.partnershipId, recordType: 'finding', recordId: finding.id, changes: { page: 'finding-edit' } });
     return renderFindingForm(reply, r, finding, findingValues(finding));
   });
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DateOnly } from '../../domain/calendar/date-only.ts';
+import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import {
   actionProblems,
   checkStep,
@@ -242,6 +242,7 @@ export async function checkRecommendation(db: Kysely<DB>, partnershipId: string,
     input,
     themes.map((t) => t.key),
     agencies.map((a) => a.id),
+    todayInLondon(new Date()),
   );
 }
 
@@ -464,7 +465,7 @@ export async function actionPartnership(db: Kysely<DB>, actionId: string): Promi
   return row?.partnership_id ?? null;
 }
 
-/** How many files the action keeps as evidence of its completion. */
+/** How many files the action keeps as evidence of its completion, added since it was last sent back. */
 async function completionFileCount(trx: Kysely<DB>, action: Pick<ActionDetail, 'id' | 'partnershipId'>): Promise<number> {
   const row = await trx
     .selectFrom('action_evidence_files')
@@ -472,6 +473,13 @@ async function completionFileCount(trx: Kysely<DB>, action: Pick<ActionDetail, '
     .where('partnership_id', '=', action.partnershipId)
     .where('action_id', '=', action.id)
     .where('stage', '=', 'completion')
+    // A lead who sends the action back has challenged the evidence it had: completing it again needs a
+    // file added since, not the one already found wanting.
+    .where(
+      'created_at',
+      '>',
+      sql<Date>`coalesce((select max(u.created_at) from action_updates u where u.partnership_id = ${action.partnershipId} and u.action_id = ${action.id} and u.step = 'send-back'), '-infinity'::timestamptz)`,
+    )
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
