@@ -24,7 +24,8 @@ async function run(bench: string, env: Record<string, string | undefined>): Prom
   const figures: Figure[] = [];
   const childEnv: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) childEnv[k] = v;
-  const child = spawn(process.execPath, ['--liftoff-only', path.join(import.meta.dirname, `${bench}.ts`)], { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
+  // The service's own flags (as npm start gives them): what is measured is the service as it runs.
+  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=2', path.join(import.meta.dirname, `${bench}.ts`)], { env: childEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   let pending = '';
   child.stdout.setEncoding('utf8');
   child.stdout.on('data', (chunk: string) => {
