@@ -15,6 +15,7 @@ import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { renderDemoReports, seedDemoPublications } from './publications.ts';
 import { createUser } from '../users/service.ts';
+import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 
 export const DEMO_PARTNERSHIP = {
@@ -110,20 +111,18 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   const reports = files ? renderDemoReports() : null;
   reports?.catch(() => {}); // awaited below; a failure is reported there, not as an unhandled rejection
   const secret = cipher.encrypt(DEMO_TOTP_SECRET);
-  // Side by side: each password hash takes a thread of its own, so the people are added in the time of one or two.
-  await Promise.all(
-    DEMO_USERS.map(async (u) => {
-      const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
-      if (existingUser) return;
-      const user = await createUser(db, {
-        email: u.email,
-        name: u.name,
-        password: DEMO_PASSWORD,
-        grants: [{ role: u.role, partnershipId: u.national ? null : partnership.id, agencyId: u.agency ? agencies.get(u.agency) : null }],
-      });
-      await db.updateTable('users').set({ totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
-    }),
-  );
+  // Every demo person has the same published password: its (deliberately slow) hash is made once.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  for (const u of DEMO_USERS) {
+    const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
+    if (existingUser) continue;
+    const user = await createUser(db, {
+      email: u.email,
+      name: u.name,
+      grants: [{ role: u.role, partnershipId: u.national ? null : partnership.id, agencyId: u.agency ? agencies.get(u.agency) : null }],
+    });
+    await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: new Date(), totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
+  }
   const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
   await seedDemoCases(db, cipher, partnership.id, admin.id);
   const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
