@@ -254,10 +254,15 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
     const link = /\/read\/([A-Za-z0-9_-]{43})/.exec(followUps[0].text)![1];
     const visitor = new TestClient(t.app);
     expect(textOf((await visitor.get(`/read/${link}`)).body)).toContain('What changed in your practice');
+    const csrf = await visitor.csrfFrom(`/read/${link}`);
     const empty = await visitor.post(`/read/${link}/follow-up`, { answer: '  ' }, { from: `/read/${link}` });
     expect(empty.statusCode).toBe(422);
     const answered = await visitor.post(`/read/${link}/follow-up`, { answer: 'Every bruise in a baby is now discussed with the safeguarding lead.' }, { from: `/read/${link}` });
     expect(answered.statusCode).toBe(303);
+    // A second answer (a replayed form) is refused; the first is kept.
+    const replayed = await visitor.post(`/read/${link}/follow-up`, { answer: 'Something else entirely.' }, { csrf });
+    expect(replayed.statusCode).toBe(422);
+    expect(errorSummary(replayed.body)).toContain('You have already answered this question');
     const reach = textOf((await admin.get(`/learning-products/${productId}/reach`)).body);
     expect(reach).toContain('Every bruise in a baby is now discussed with the safeguarding lead.');
     expect(reach).toContain('Total 3 2 1 1 1');

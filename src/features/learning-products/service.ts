@@ -654,9 +654,16 @@ export async function answerFollowUp(trx: Kysely<DB>, cipher: FieldCipher, recip
   if (!recipient.followUpSentAt) return { ok: false, problems: [{ field: 'answer', message: 'There is no follow-up question for you yet' }] };
   if (!answer.trim()) return { ok: false, problems: [{ field: 'answer', message: 'Say what changed in your practice (or that nothing has yet, and why)' }] };
   if (answer.length > REFLECTION_MAX) return { ok: false, problems: [{ field: 'answer', message: `Your answer must be ${REFLECTION_MAX.toLocaleString('en-GB')} characters or fewer` }] };
-  await withTenant(trx, [recipient.partnershipId], (t) =>
-    t.updateTable('learning_recipients').set({ follow_up_answer_enc: sealField(cipher, answer.trim()), follow_up_answered_at: now }).where('id', '=', recipient.id).execute(),
+  // An answer is kept as given: a second one (another tab, a replayed form) is refused, never written over it.
+  const taken = await withTenant(trx, [recipient.partnershipId], (t) =>
+    t
+      .updateTable('learning_recipients')
+      .set({ follow_up_answer_enc: sealField(cipher, answer.trim()), follow_up_answered_at: now })
+      .where('id', '=', recipient.id)
+      .where('follow_up_answered_at', 'is', null)
+      .executeTakeFirst(),
   );
+  if (Number(taken.numUpdatedRows) === 0) return { ok: false, problems: [{ field: 'answer', message: 'You have already answered this question: your answer is kept as you gave it. Thank you.' }] };
   return { ok: true };
 }
 
