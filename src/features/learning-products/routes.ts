@@ -100,7 +100,7 @@ export function pdfOf(product: ProductView, base: string) {
 }
 
 async function sendPdf(reply: FastifyReply, product: ProductView, base: string): Promise<FastifyReply> {
-  const { renderOnePagePdf } = await import('../../platform/documents/generate-pdf.ts');
+  const { renderOnePagePdf } = await import('../../platform/documents/one-page-pdf.ts');
   const body = await renderOnePagePdf(pdfOf(product, base));
   return sendDownload(reply, { body, name: `${product.slug}.pdf`, contentType: 'application/pdf' });
 }

@@ -1,52 +1,18 @@
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFString, PDFHexString, type PDFObject } from 'pdf-lib';
+import type { PDFString } from 'pdf-lib';
+import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { errorSummary, textOf } from '../../../test/support/pages.ts';
+import { outlineTitles, structureOf } from '../../../test/support/pdf-structure.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { createApiToken } from '../account/service.ts';
 import { recordFigureCases } from '../../../test/support/figure-cases.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
-
-/** The structure types in a tagged PDF's structure tree, with each figure's alternative text. */
-function structureOf(pdf: PDFDocument): { types: Record<string, number>; alts: string[]; order: string[] } {
-  const types: Record<string, number> = {};
-  const alts: string[] = [];
-  const order: string[] = [];
-  const text = (o: PDFObject | undefined) => (o instanceof PDFString || o instanceof PDFHexString ? o.decodeText() : '');
-  const walk = (ref: PDFObject | undefined) => {
-    const node = ref ? pdf.context.lookup(ref) : undefined;
-    if (node instanceof PDFArray) return node.asArray().forEach(walk);
-    if (!(node instanceof PDFDict)) return;
-    const s = node.get(PDFName.of('S'));
-    if (s instanceof PDFName) {
-      const type = s.decodeText();
-      types[type] = (types[type] ?? 0) + 1;
-      if (type === 'H2') order.push(type);
-      if (type === 'Figure') alts.push(text(node.get(PDFName.of('Alt'))));
-    }
-    walk(node.get(PDFName.of('K')));
-  };
-  walk(pdf.catalog.get(PDFName.of('StructTreeRoot')));
-  return { types, alts, order };
-}
-
-function outlineTitles(pdf: PDFDocument): string[] {
-  const titles: string[] = [];
-  const outlines = pdf.context.lookup(pdf.catalog.get(PDFName.of('Outlines')));
-  if (!(outlines instanceof PDFDict)) return titles;
-  let item = pdf.context.lookup(outlines.get(PDFName.of('First')));
-  while (item instanceof PDFDict) {
-    const t = item.get(PDFName.of('Title'));
-    titles.push(t instanceof PDFString || t instanceof PDFHexString ? t.decodeText() : '');
-    item = pdf.context.lookup(item.get(PDFName.of('Next')));
-  }
-  return titles;
-}
 
 /**
  * The yearly report through HTTP: the page, its narrative written and versioned by the business

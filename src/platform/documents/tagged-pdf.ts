@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import SVGtoPDF from 'svg-to-pdfkit';
+import { BODY_FONT, BOLD_FONT, printable, registerPdfFonts } from './pdf-fonts.ts';
 
 /**
  * A report as an accessible PDF, written with pdfkit: tagged (a structure tree of headings,
@@ -9,8 +10,7 @@ import SVGtoPDF from 'svg-to-pdfkit';
  * are marked as artefacts, so assistive technology skips them. Charts are the pages' own SVG,
  * drawn by svg-to-pdfkit: one renderer for the page and the PDF. No browser, no binary.
  *
- * The standard Helvetica font is used (metrics of Arial, the service's font): text is limited to
- * the Windows-1252 characters, which `printable` ensures.
+ * The text is set in the embedded Arimo font (Arial's metrics, the service's font; see pdf-fonts.ts).
  */
 
 export type Block =
@@ -38,34 +38,36 @@ const TEXT = '#0b0c0c';
 const SECONDARY = '#505a5f';
 const RULE = '#b1b4b6';
 
-/** Text the standard fonts can show: typographic marks kept, anything else outside Windows-1252 replaced. */
-export function printable(text: string): string {
-  return text.normalize('NFC').replace(/[^\t\n\r\u0020-\u007e\u00a0-\u00ff\u2013\u2014\u2018\u2019\u201a\u201c\u201d\u201e\u2020\u2021\u2022\u2026\u2030\u2039\u203a\u20ac\u2122\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc]/gu, '?');
-}
-
 /** The height an SVG drawn `WIDTH` wide takes, from its viewBox. */
 function svgHeight(svg: string, width: number): number {
   const m = /viewBox="0 0 ([\d.]+) ([\d.]+)"/.exec(svg);
   return m ? (Number(m[2]) / Number(m[1])) * width : width * 0.6;
 }
 
-export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
+/** A tagged A4 pdfkit document in en-GB with its title shown, the fonts registered, and its bytes when ended. */
+export function openTaggedPdf(meta: { title: string; author: string; subject: string }, margins: typeof MARGIN = MARGIN): { doc: PDFKit.PDFDocument; done: Promise<Buffer> } {
   const doc = new PDFDocument({
     size: 'A4',
-    margins: MARGIN,
+    margins,
     bufferPages: true,
     tagged: true,
     lang: 'en-GB',
     displayTitle: true,
     pdfVersion: '1.7',
-    info: { Title: printable(model.title), Author: printable(model.author), Subject: printable(model.subtitle), Creator: 'CSPR Hub' },
+    info: { Title: meta.title.normalize('NFC'), Author: meta.author.normalize('NFC'), Subject: meta.subject.normalize('NFC'), Creator: 'CSPR Hub' },
   });
+  registerPdfFonts(doc);
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('end', () => resolve(Buffer.concat(chunks)));
     doc.on('error', reject);
   });
+  return { doc, done };
+}
+
+export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
+  const { doc, done } = openTaggedPdf({ title: model.title, author: model.author, subject: model.subtitle });
 
   let page = 0;
   doc.on('pageAdded', () => (page += 1));
@@ -76,16 +78,16 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
   const room = (needed: number) => {
     if (doc.y + needed > A4.height - MARGIN.bottom) doc.addPage();
   };
-  const body = () => doc.font('Helvetica').fontSize(10.5).fillColor(TEXT);
+  const body = () => doc.font(BODY_FONT).fontSize(10.5).fillColor(TEXT);
 
   // The title page, with the contents list drawn last (when every part's page is known).
-  add('H1', () => doc.font('Helvetica-Bold').fontSize(24).fillColor(TEXT).text(printable(model.title), { width: WIDTH }));
+  add('H1', () => doc.font(BOLD_FONT).fontSize(24).fillColor(TEXT).text(printable(model.title), { width: WIDTH }));
   doc.moveDown(0.3);
-  add('P', () => doc.font('Helvetica').fontSize(14).fillColor(TEXT).text(printable(model.subtitle), { width: WIDTH }));
+  add('P', () => doc.font(BODY_FONT).fontSize(14).fillColor(TEXT).text(printable(model.subtitle), { width: WIDTH }));
   doc.moveDown(0.5);
   for (const line of model.lines) add('P', () => body().fillColor(SECONDARY).text(printable(line), { width: WIDTH }));
   doc.moveDown(1);
-  add('H2', () => doc.font('Helvetica-Bold').fontSize(16).fillColor(TEXT).text('Contents', { width: WIDTH }));
+  add('H2', () => doc.font(BOLD_FONT).fontSize(16).fillColor(TEXT).text('Contents', { width: WIDTH }));
   doc.outline.addItem('Contents');
   doc.moveDown(0.4);
   const toc = doc.struct('TOC');
@@ -105,14 +107,14 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
         entries.push({ id: block.id, heading: block.heading, page: page + 1 });
         doc.addNamedDestination(block.id);
         doc.outline.addItem(printable(block.heading));
-        add('H2', () => doc.font('Helvetica-Bold').fontSize(18).fillColor(TEXT).text(printable(block.heading), { width: WIDTH }));
+        add('H2', () => doc.font(BOLD_FONT).fontSize(18).fillColor(TEXT).text(printable(block.heading), { width: WIDTH }));
         doc.moveDown(0.4);
         break;
       }
       case 'heading':
         room(80);
         doc.moveDown(0.4);
-        add('H3', () => doc.font('Helvetica-Bold').fontSize(12.5).fillColor(TEXT).text(printable(block.text), { width: WIDTH }));
+        add('H3', () => doc.font(BOLD_FONT).fontSize(12.5).fillColor(TEXT).text(printable(block.text), { width: WIDTH }));
         doc.moveDown(0.3);
         break;
       case 'paragraph':
@@ -125,16 +127,16 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
         room(height + 10);
         const x = MARGIN.left;
         const y = doc.y;
-        add('Figure', () => SVGtoPDF(doc, block.svg, x, y, { width, height, assumePt: true, fontCallback: (_family, bold) => (bold ? 'Helvetica-Bold' : 'Helvetica') }), { alt: printable(block.alt) });
+        add('Figure', () => SVGtoPDF(doc, block.svg, x, y, { width, height, assumePt: true, fontCallback: (_family, bold) => (bold ? BOLD_FONT : BODY_FONT) }), { alt: printable(block.alt) });
         doc.x = MARGIN.left;
         doc.y = y + height + 6;
         break;
       }
       case 'table': {
         room(60);
-        const header = block.columns.map((c) => ({ text: printable(c.label), type: 'TH', scope: 'column', font: { src: 'Helvetica-Bold' }, align: { x: c.numeric ? 'right' : 'left', y: 'bottom' }, backgroundColor: '#f3f2f1' }));
-        const rows = block.rows.map((row) => row.map((cell, i) => (i === 0 ? { text: printable(cell), type: 'TH', scope: 'row', font: { src: 'Helvetica-Bold' } } : { text: printable(cell), align: { x: block.columns[i]?.numeric ? 'right' : 'left' } })));
-        doc.font('Helvetica').fontSize(block.columns.length > 7 ? 7.5 : 9).fillColor(TEXT);
+        const header = block.columns.map((c) => ({ text: printable(c.label), type: 'TH', scope: 'column', font: { src: BOLD_FONT }, align: { x: c.numeric ? 'right' : 'left', y: 'bottom' }, backgroundColor: '#f3f2f1' }));
+        const rows = block.rows.map((row) => row.map((cell, i) => (i === 0 ? { text: printable(cell), type: 'TH', scope: 'row', font: { src: BOLD_FONT } } : { text: printable(cell), align: { x: block.columns[i]?.numeric ? 'right' : 'left' } })));
+        doc.font(BODY_FONT).fontSize(block.columns.length > 7 ? 7.5 : 9).fillColor(TEXT);
         doc.table({
           structParent: container,
           position: { x: MARGIN.left },
@@ -176,7 +178,7 @@ export function renderTaggedPdf(model: TaggedDocument): Promise<Buffer> {
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
     doc.markContent('Artifact', { type: 'Pagination' });
-    doc.font('Helvetica').fontSize(8.5).fillColor(SECONDARY).text(printable(`${model.footer}   Page ${i + 1} of ${range.count}`), MARGIN.left, A4.height - 40, { width: WIDTH, align: 'center', lineBreak: false });
+    doc.font(BODY_FONT).fontSize(8.5).fillColor(SECONDARY).text(printable(`${model.footer}   Page ${i + 1} of ${range.count}`), MARGIN.left, A4.height - 40, { width: WIDTH, align: 'center', lineBreak: false });
     doc.endMarkedContent();
     doc.page.margins.bottom = bottom;
   }
