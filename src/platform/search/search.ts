@@ -10,9 +10,10 @@ import { maxDistanceFor, nearestWord } from './suggest.ts';
  * page-sized chunks) sits behind this one function, so it can be swapped without touching pages.
  *
  * How a query runs, in one statement: the query is parsed with websearch_to_tsquery (which never
- * throws); the GIN index on each publication's whole-text vector finds the matching publications
- * (a phrase is then confirmed on their pages); they rank by their title, summary, learning and
- * themes and by how many of the words the report holds; filters and facet counts are computed
+ * throws); the GIN index on each publication's whole-text vector (publication_search.doc_tsv: its
+ * words and its word pairs) finds the matching publications, a phrase of two words by its pair
+ * alone (a longer phrase is then confirmed on the pages of the publications with all its pairs);
+ * they rank by their title, summary, learning and themes; filters and facet counts are computed
  * over that set (each facet counts with every other filter applied, so a ticked box does not hide
  * its neighbours); and only for the page of results shown are the pages read, to pick each one's
  * best passage and run ts_headline on it.
