@@ -177,6 +177,21 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
     expect(await found('kettle -("amber kettle" OR "kettle amber")')).toEqual([deep.apart]);
   });
 
+  it('keeps a publication\'s search row in step when its type or themes change', async () => {
+    const db = t().database.db;
+    const partnership = (await db.selectFrom('partnerships').select('id').where('slug', '=', 'rank-test').executeTakeFirstOrThrow()).id;
+    const { id } = await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Zebrafinch', summary: 'A zebrafinch review.', reviewType: 'scr', themes: ['neglect'], publishedOn: '2018-03-03' });
+    const search = () => searchPublications(db, { q: 'zebrafinch', filters: { types: ['thematic'], themes: ['online-harm'] } }, { cache: false });
+    expect((await search()).total).toBe(0);
+    await sql`update publications set review_type = 'thematic', themes = '["online-harm", "young-carers"]'::jsonb where id = ${id}`.execute(db);
+    const outcome = await search();
+    expect(outcome.results.map((r) => r.id)).toEqual([id]);
+    expect(outcome.facets.themes).toEqual([
+      { value: 'online-harm', count: 1 },
+      { value: 'young-carers', count: 1 },
+    ]);
+  });
+
   it('takes stop words in a phrase as written, not any word in their place', async () => {
     expect(await found('"lamp by the grate"')).toEqual([deep.grate]);
     expect(await found('"lamp by the grate" OR "saw the amber kettle"')).toEqual([deep.report, deep.grate].sort());
