@@ -382,7 +382,7 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
           ) l
           where l.lexemes is not null
         ),
-        -- Which publications match, from one row each (publications.doc_tsv: every word of the
+        -- Which publications match, from one row each (publication_search.doc_tsv: every word of the
         -- publication, report pages included, and every pair of words side by side on one page or
         -- in one text, without positions; GIN-indexed). AND, OR and NOT are judged over the whole
         -- publication: "neglect housing" finds a report with the words on different pages. A phrase
