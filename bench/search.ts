@@ -172,12 +172,12 @@ async function buildCorpus(database: Database): Promise<void> {
   const indexStarted = performance.now();
   await sql`create index publication_chunks_tsv on publication_chunks using gin (tsv)`.execute(database.db);
   // Each publication's whole-text and ranking vectors (addPublication does this one at a time).
-  await sql`drop index publications_doc_tsv`.execute(database.db);
+  await sql`drop index publication_search_doc`.execute(database.db);
   await sql`drop index publication_terms_best`.execute(database.db);
   await sql`select cspr_index_publications(array(select id from publications))`.execute(database.db);
   await sql`create index publication_terms_best on publication_terms (lexeme, score desc, publication_id)`.execute(database.db);
   await sql`select cspr_index_words(array(select id from publications))`.execute(database.db);
-  await sql`create index publications_doc_tsv on publications using gin (doc_tsv)`.execute(database.db);
+  await sql`create index publication_search_doc on publication_search using gin (doc_tsv)`.execute(database.db);
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const vacuumStarted = performance.now();
   await sql`vacuum analyze`.execute(database.db);

@@ -521,7 +521,18 @@ export interface PublicationsTable {
   updated_at: Generated<Date>;
   /** Set by cspr_index_publications from the publication and its chunks. */
   meta_tsv: ColumnType<string | null, never, never>;
-  doc_tsv: ColumnType<string | null, never, never>;
+}
+
+/** What search matches and counts, one narrow row per publication; written by cspr_index_publications. */
+export interface PublicationSearchTable {
+  publication_id: ColumnType<string, never, never>;
+  published_on: ColumnType<string, never, never>;
+  year: ColumnType<number, never, never>;
+  review_type: ColumnType<string, never, never>;
+  age_band: ColumnType<string | null, never, never>;
+  partnership_id: ColumnType<string, never, never>;
+  themes: ColumnType<string[], never, never>;
+  doc_tsv: ColumnType<string, never, never>;
 }
 
 /** Each word of a publication's ranking vector with its share of the rank (migration 0042). */
@@ -896,6 +907,7 @@ export interface DB {
   publications: PublicationsTable;
   publication_chunks: PublicationChunksTable;
   publication_terms: PublicationTermsTable;
+  publication_search: PublicationSearchTable;
   stored_files: StoredFilesTable;
   stored_file_chunks: StoredFileChunksTable;
   stored_file_moves: StoredFileMovesTable;

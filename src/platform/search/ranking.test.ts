@@ -53,8 +53,16 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
       await addPublication(db, { partnershipId: partnership, source: 'import', title: 'A long report', summary: 'Kettle and amber are both here, apart.', reviewType: 'scr', themes: [], publishedOn: '2019-05-05', file: { sha256: 'f'.repeat(64), name: 'long.pdf', type: 'pdf', size: 100, pages } })
     ).id;
     deep.summary = (await addPublication(db, { partnershipId: partnership, source: 'import', title: 'A short one', summary: 'An amber kettle was seen.', reviewType: 'scr', themes: [], publishedOn: '2019-06-06' })).id;
-    await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Reversed', summary: 'The kettle amber was odd.', reviewType: 'scr', themes: [], publishedOn: '2019-07-07' });
-    await addPublication(db, {
+    deep.reversed = (await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Reversed', summary: 'The kettle amber was odd.', reviewType: 'scr', themes: [], publishedOn: '2019-07-07' })).id;
+    // "health visitor" and "visitor saw" on different pages: both pairs of "health visitor saw", never together.
+    deep.pairsApart = (
+      await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Pairs apart', summary: 'Nothing.', reviewType: 'scr', themes: [], publishedOn: '2019-09-09', file: { sha256: 'd'.repeat(64), name: 'pairs.pdf', type: 'pdf', size: 100, pages: ['A health visitor.', 'The visitor saw it.'] } })
+    ).id;
+    // "lamp by the grate": PostgreSQL's phrase operator (lamp <3> grate) would take "lamp glowed by grate"
+    // too, a word between in place of a stop word; the pairs keep to the phrase as written.
+    deep.grate = (await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Grate', summary: 'The lamp by the grate.', reviewType: 'scr', themes: [], publishedOn: '2019-10-10' })).id;
+    await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Glowing', summary: 'A lamp glowed by grate.', reviewType: 'scr', themes: [], publishedOn: '2019-10-11' });
+    deep.apart = (await addPublication(db, {
       partnershipId: partnership,
       source: 'import',
       title: 'Apart on one page',
@@ -63,7 +71,7 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
       themes: [],
       publishedOn: '2019-08-08',
       file: { sha256: 'e'.repeat(64), name: 'apart.pdf', type: 'pdf', size: 100, pages: ['An amber car and a kettle.', 'amber', 'kettle'] },
-    });
+    })).id;
   });
 
   /** Every match of the request, in no particular order (the matching itself is not what is tested here). */
@@ -135,5 +143,57 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
     expect(report.snippet!.html).toContain('<mark>amber</mark> <mark>kettle</mark>');
     // Both words, not side by side, are three publications more.
     expect((await searchPublications(t().database.db, { q: 'amber kettle' }, { cache: false })).total).toBe(4);
+  });
+
+  async function found(q: string): Promise<string[]> {
+    const outcome = await searchPublications(t().database.db, { q }, { cache: false });
+    expect(outcome.total).toBe(outcome.results.length);
+    return outcome.results.map((r) => r.id).sort();
+  }
+
+  it('finds a longer phrase only where it stands whole on one page, not where its pairs are apart', async () => {
+    expect(await found('"health visitor saw"')).toEqual([deep.report]);
+    expect(await found('"visitor saw"')).toEqual([deep.report, deep.pairsApart].sort());
+    expect(await found('"saw the amber kettle"')).toEqual([deep.report]);
+  });
+
+  it('never joins words across two pages into a phrase', async () => {
+    // Each page of the long report ends "…by the visitor." and the next begins "Page n:".
+    expect(await found('"visitor page"')).toEqual([]);
+    expect(await found('"amber kettle"')).not.toContain(deep.apart);
+  });
+
+  it('judges a phrase and other words over the whole publication, and shows the phrase', async () => {
+    // "light" is on every page of the long report but page 27, where the phrase is.
+    const outcome = await searchPublications(t().database.db, { q: '"amber kettle" light' }, { cache: false });
+    expect(outcome.results.map((r) => r.id)).toEqual([deep.report]);
+    expect(outcome.results[0].snippet).toMatchObject({ kind: 'page', page: 27 });
+  });
+
+  it('leaves out exactly the publications holding an excluded phrase', async () => {
+    expect(await found('kettle -"amber kettle"')).toEqual([deep.reversed, deep.apart].sort());
+    expect(await found('kettle -"saw the amber kettle"')).toEqual([deep.summary, deep.reversed, deep.apart].sort());
+    expect(await found('visitor -"health visitor saw"')).toEqual([deep.pairsApart]);
+    expect(await found('kettle -("amber kettle" OR "kettle amber")')).toEqual([deep.apart]);
+  });
+
+  it('keeps a publication\'s search row in step when its type or themes change', async () => {
+    const db = t().database.db;
+    const partnership = (await db.selectFrom('partnerships').select('id').where('slug', '=', 'rank-test').executeTakeFirstOrThrow()).id;
+    const { id } = await addPublication(db, { partnershipId: partnership, source: 'import', title: 'Zebrafinch', summary: 'A zebrafinch review.', reviewType: 'scr', themes: ['neglect'], publishedOn: '2018-03-03' });
+    const search = () => searchPublications(db, { q: 'zebrafinch', filters: { types: ['thematic'], themes: ['online-harm'] } }, { cache: false });
+    expect((await search()).total).toBe(0);
+    await sql`update publications set review_type = 'thematic', themes = '["online-harm", "young-carers"]'::jsonb where id = ${id}`.execute(db);
+    const outcome = await search();
+    expect(outcome.results.map((r) => r.id)).toEqual([id]);
+    expect(outcome.facets.themes).toEqual([
+      { value: 'online-harm', count: 1 },
+      { value: 'young-carers', count: 1 },
+    ]);
+  });
+
+  it('takes stop words in a phrase as written, not any word in their place', async () => {
+    expect(await found('"lamp by the grate"')).toEqual([deep.grate]);
+    expect(await found('"lamp by the grate" OR "saw the amber kettle"')).toEqual([deep.report, deep.grate].sort());
   });
 });

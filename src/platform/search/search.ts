@@ -10,9 +10,10 @@ import { maxDistanceFor, nearestWord } from './suggest.ts';
  * page-sized chunks) sits behind this one function, so it can be swapped without touching pages.
  *
  * How a query runs, in one statement: the query is parsed with websearch_to_tsquery (which never
- * throws); the GIN index on each publication's whole-text vector finds the matching publications
- * (a phrase is then confirmed on their pages); they rank by their title, summary, learning and
- * themes and by how many of the words the report holds; filters and facet counts are computed
+ * throws); the GIN index on each publication's whole-text vector (publication_search.doc_tsv: its
+ * words and its word pairs) finds the matching publications, a phrase of two words by its pair
+ * alone (a longer phrase is then confirmed on the pages of the publications with all its pairs);
+ * they rank by their title, summary, learning and themes; filters and facet counts are computed
  * over that set (each facet counts with every other filter applied, so a ticked box does not hide
  * its neighbours); and only for the page of results shown are the pages read, to pick each one's
  * best passage and run ts_headline on it.
@@ -206,12 +207,22 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   return outcome;
 }
 
+/** A term's text as websearch_to_tsquery is given it (a phrase in quotes), and as plain text. */
+function termText(node: Extract<QueryNode, { kind: 'term' }>): { websearch: string; plain: string } {
+  const plain = node.phrase ? node.text.replace(/["“”]/gu, ' ') : node.text.replace(/^-+/u, '');
+  return { websearch: node.phrase ? `"${plain}"` : plain, plain };
+}
+
+function termQuery(node: Extract<QueryNode, { kind: 'term' }>): RawBuilder<unknown> {
+  return sql`websearch_to_tsquery('english', ${termText(node).websearch})`;
+}
+
 /** The query tree as a tsquery built in SQL, each person's word or phrase passed as a parameter. */
 function tsqueryOf(node: QueryNode | null): RawBuilder<unknown> {
   if (!node) return sql`websearch_to_tsquery('english', '')`;
   switch (node.kind) {
     case 'term':
-      return sql`websearch_to_tsquery('english', ${node.phrase ? `"${node.text.replace(/["“”]/gu, ' ')}"` : node.text.replace(/^-+/u, '')})`;
+      return termQuery(node);
     case 'not':
       return sql`(!! ${tsqueryOf(node.item)})`;
     case 'and':
@@ -219,6 +230,70 @@ function tsqueryOf(node: QueryNode | null): RawBuilder<unknown> {
     case 'or':
       return node.items.map(tsqueryOf).reduce((a, b) => sql`(${a} || ${b})`);
   }
+}
+
+/**
+ * The query as the whole-text index (doc_tsv: words and word pairs, migration 0043) is asked it:
+ * each phrase by its words and pair tokens (cspr_term_query). `negated` is whether the node sits
+ * under an odd number of NOTs, where only an exact token test may stand in for a phrase.
+ */
+function indexQueryOf(node: QueryNode, negated = false): RawBuilder<unknown> {
+  switch (node.kind) {
+    case 'term':
+      return sql`cspr_term_query(${termQuery(node)}, ${termText(node).plain}, ${negated})`;
+    case 'not':
+      return sql`(!! ${indexQueryOf(node.item, !negated)})`;
+    case 'and':
+      return node.items.map((n) => indexQueryOf(n, negated)).reduce((a, b) => sql`(${a} && ${b})`);
+    case 'or':
+      return node.items.map((n) => indexQueryOf(n, negated)).reduce((a, b) => sql`(${a} || ${b})`);
+  }
+}
+
+function termsOf(node: QueryNode): Array<Extract<QueryNode, { kind: 'term' }>> {
+  return node.kind === 'term' ? [node] : node.kind === 'not' ? termsOf(node.item) : node.items.flatMap(termsOf);
+}
+
+/** True when every phrase of the query is one pair of words, which the index answers exactly. */
+function exactOf(node: QueryNode): RawBuilder<boolean> {
+  const terms = termsOf(node);
+  return sql<boolean>`(${sql.join(
+    terms.map((t) => sql`(${termQuery(t)}::text !~ '<[0-9-]+>' or cspr_phrase_exact(${termQuery(t)}, ${termText(t).plain}))`),
+    sql` and `,
+  )})`;
+}
+
+/**
+ * The query judged over publication p when a phrase of three or more words is in it: the index has
+ * found the publications with the phrase's pair tokens; a phrase must also stand on one page or in
+ * one text, checked on p's chunks (stopping at the first that has it). Every other term is judged
+ * from p's whole-text vector, so AND, OR and NOT keep their meaning over the whole publication.
+ * A term of stop words only is dropped from its tsquery; here it takes `empty`, the value that
+ * leaves its parent unchanged (true under AND, false under OR).
+ */
+function confirmOf(node: QueryNode, empty = true): RawBuilder<boolean> {
+  switch (node.kind) {
+    case 'term': {
+      const q = termQuery(node);
+      const { plain } = termText(node);
+      return sql<boolean>`(case when numnode(${q}) = 0 then ${empty} else p.doc_tsv @@ cspr_term_query(${q}, ${plain}, false) and (${q}::text !~ '<[0-9-]+>' or cspr_phrase_exact(${q}, ${plain}) or exists (
+        select 1 from publication_chunks c where c.publication_id = p.publication_id and (c.tsv @@ ${q}) is true)) end)`;
+    }
+    case 'not':
+      return sql<boolean>`(not ${confirmOf(node.item, !empty)})`;
+    case 'and':
+      return sql<boolean>`(${sql.join(node.items.map((n) => confirmOf(n, true)), sql` and `)})`;
+    case 'or':
+      return sql<boolean>`(${sql.join(node.items.map((n) => confirmOf(n, false)), sql` or `)})`;
+  }
+}
+
+/** The query's phrases that are sought (not excluded), joined by OR: the passage shown prefers a page with one. */
+function phrasesOf(node: QueryNode | null): RawBuilder<unknown> {
+  const sought = (n: QueryNode): Array<Extract<QueryNode, { kind: 'term' }>> =>
+    n.kind === 'term' ? (n.phrase ? [n] : []) : n.kind === 'not' ? [] : n.items.flatMap(sought);
+  const phrases = node ? sought(node) : [];
+  return phrases.length === 0 ? sql`null::tsquery` : phrases.map(termQuery).reduce((a, b) => sql`(${a} || ${b})`);
 }
 
 export type Suggestion = { q: string; corrections: Array<{ from: string; to: string }> };
@@ -267,10 +342,19 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
   // Each filter as a flag on the matching set, so facets can leave their own filter out.
   const fy = anyOf(sql`m.year`, years, 'int');
   const ft = anyOf(sql`m.review_type`, types, 'text');
-  const fth = themes.length === 0 ? sql<boolean>`true` : sql<boolean>`m.themes ?| ${themes}::text[]`;
+  const fth = themes.length === 0 ? sql<boolean>`true` : sql<boolean>`m.themes && ${themes}::text[]`;
   const fa = anyOf(sql`m.age_band`, ageBands, 'text');
   const fp =
     partnerships.length === 0 ? sql<boolean>`true` : sql<boolean>`m.partnership_id = any(array(select id from partnerships where slug = any(${partnerships}::text[])))`;
+  // The flags of the filters given, by name: a count "with every filter but its own" names only
+  // these, so with no filters every count is count(*), which the engine computes once per group
+  // (evaluating five FILTER clauses for each match and facet was most of the counting's cost).
+  const active = { fy: years, ft: types, fth: themes, fa: ageBands, fp: partnerships };
+  const passing = (...except: Array<keyof typeof active>): RawBuilder<unknown> => {
+    const flags = (Object.keys(active) as Array<keyof typeof active>).filter((k) => active[k].length > 0 && !except.includes(k));
+    return flags.length === 0 ? sql`count(*)` : sql`count(*) filter (where ${sql.raw(flags.join(' and '))})`;
+  };
+  const allPass = (Object.keys(active) as Array<keyof typeof active>).filter((k) => active[k].length > 0);
   const fixed = request.partnership ? sql`p.partnership_id = (select id from partnerships where slug = ${request.partnership})` : sql`true`;
   // The rows needed to show this page in order; the ranking reads each word's list this deep
   // and a little more (the margin lets a few matches that fail the filters or share a score pass).
@@ -283,40 +367,41 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
   const matched =
     mode === 'search'
       ? sql`
-        parsed as (select ${tsqueryOf(tree)} as tsq, ${adjacent ? sql`phraseto_tsquery('english', ${adjacent})` : sql`null::tsquery`} as adjacent),
+        parsed as (
+          select ${tsqueryOf(tree)} as tsq, ${adjacent ? sql`phraseto_tsquery('english', ${adjacent})` : sql`null::tsquery`} as adjacent,
+                 ${tree ? indexQueryOf(tree) : sql`null::tsquery`} as indexq, ${tree ? exactOf(tree) : sql`true`} as exact, ${phrasesOf(tree)} as phrases
+        ),
         -- The query's lexemes, each as written in the query's text form ('bruis', 'it''s'), and as words.
         query as (
-          select p.tsq, p.adjacent, l.lexemes,
+          select p.tsq, p.adjacent, p.indexq, p.exact, p.phrases, l.lexemes,
                  array(select replace(trim(both '''' from x), '''''', '''') from unnest(l.lexemes) as x) as words,
-                 array_to_string(l.lexemes, ' | ')::tsquery as anyq,
-                 regexp_replace(p.tsq::text, '<->|<[0-9]+>', '&', 'g')::tsquery as nophrase,
-                 (p.tsq::text ~ '<[0-9-]+>') as phrase
+                 array_to_string(l.lexemes, ' | ')::tsquery as anyq
           from parsed p
           cross join lateral (
             select array_agg(distinct m[1]) as lexemes from regexp_matches(p.tsq::text, '(''(?:[^'']|'''')*'')', 'g') as m
           ) l
           where l.lexemes is not null
         ),
-        -- Which publications match, from one row each (publications.doc_tsv: every word of the
-        -- publication, report pages included, without positions; GIN-indexed). AND, OR and NOT are
-        -- judged over the whole publication: "neglect housing" finds a report with the words on
-        -- different pages. A phrase must then be found within one page: checked on the pages of
-        -- the publications that hold all its words, stopping at the first page that has it ("is
-        -- true" keeps the planner on the primary key there, not the pages' GIN index). Only the
-        -- few columns that filters and facets need are kept.
-        m as materialized (
-          select p.id, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes, p.age_band, p.partnership_id
-          from publications p cross join query
-          where p.doc_tsv @@ query.nophrase
-            and (not query.phrase or exists (
-              select 1 from publication_chunks c where c.publication_id = p.id and (c.tsv @@ query.tsq) is true))
+        -- Which publications match, from one row each (publication_search.doc_tsv: every word of the
+        -- publication, report pages included, and every pair of words side by side on one page or
+        -- in one text, without positions; GIN-indexed). AND, OR and NOT are judged over the whole
+        -- publication: "neglect housing" finds a report with the words on different pages. A phrase
+        -- of two words is its pair token, answered by the index alone; a longer one (not exact) is
+        -- then confirmed on the pages of the publications with all its pairs, stopping at the first
+        -- page that has it ("is true" keeps the planner on the primary key there, not the pages'
+        -- GIN index). Only the few columns that filters and facets need are kept.
+        m as (
+          select p.publication_id as id, p.published_on, p.year, p.review_type, p.themes, p.age_band, p.partnership_id
+          from publication_search p cross join query
+          where p.doc_tsv @@ query.indexq
+            and (query.exact or ${tree ? confirmOf(tree) : sql`true`})
             and ${fixed}
         )`
       : sql`
-        query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, false as phrase, null::text[] as lexemes, null::text[] as words),
-        m as materialized (
-          select p.id, p.published_on, extract(year from p.published_on)::int as year, p.review_type, p.themes, p.age_band, p.partnership_id
-          from publications p
+        query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, null::tsquery as phrases, null::text[] as lexemes, null::text[] as words),
+        m as (
+          select p.publication_id as id, p.published_on, p.year, p.review_type, p.themes, p.age_band, p.partnership_id
+          from publication_search p
           where ${fixed}
         )`;
 
@@ -345,13 +430,12 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
       select coalesce(sum(last), 0) as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
     ),
     top as (
-      select c.id, f.published_on, sum(t.score) as rank
+      select c.id, pp.published_on, r.rank
       from (select distinct publication_id as id from heads) c
-      join f on f.id = c.id
+      join publication_search pp on pp.publication_id = c.id
       cross join query
-      join publication_terms t on t.publication_id = c.id and t.lexeme = any(query.words)
-      group by c.id, f.published_on
-      order by rank desc, f.published_on desc, c.id
+      cross join lateral (select sum(t.score) as rank from publication_terms t where t.publication_id = c.id and t.lexeme = any(query.words)) r
+      order by r.rank desc, pp.published_on desc, c.id
       limit ${needed}
     ),
     exact as (
@@ -367,7 +451,7 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     ),
     -- Few matches (a rare word, or narrow filters): each is scored from its own list entries, found
     -- by the primary key. Reading a common word's list for them would pass over most of it.
-    few as (select count(*) <= ${Math.trunc(ranking.fewMatches)} as yes from f),
+    few as (select n <= ${Math.trunc(ranking.fewMatches)} as yes from total),
     each as (
       select f.id, f.published_on,
              coalesce((select sum(t.score) from publication_terms t where t.publication_id = f.id and t.lexeme = any(query.words)), 0) as rank
@@ -397,22 +481,23 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
 
   const statement = sql<Row>`
     with ${matched},
+    -- The matches are read once, into "flagged" (m is written into it, not kept apart); "f", the
+    -- matches that pass the filters, is read from it where needed rather than copied again.
     flagged as materialized (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
-    f as materialized (select id, published_on from flagged where fy and ft and fth and fa and fp),
+    f as not materialized (select id, published_on from flagged${allPass.length > 0 ? sql.raw(` where ${allPass.join(' and ')}`) : sql``}),
     -- Year, type, age band and partnership counts in one pass over the matches: each counts the
     -- rows that pass every filter but its own (the FILTER clause), so a ticked box keeps its neighbours.
     counted as (
       select year, review_type, age_band, partnership_id,
              grouping(year) as gy, grouping(review_type) as gt, grouping(age_band) as ga, grouping(partnership_id) as gp,
-             count(*) filter (where ft and fth and fa and fp) as ny,
-             count(*) filter (where fy and fth and fa and fp) as nt,
-             count(*) filter (where fy and ft and fth and fp) as na,
-             count(*) filter (where fy and ft and fth and fa) as np
+             ${passing('fy')} as ny, ${passing('ft')} as nt, ${passing('fa')} as na, ${passing('fp')} as np, ${passing()} as n
       from flagged group by grouping sets ((year), (review_type), (age_band), (partnership_id))
     ),
+    -- The total from the same pass: every match has one year.
+    total as (select coalesce(sum(n), 0) as n from counted where gy = 0),
     ${ranked}
     select
-      (select count(*) from f) as total,
+      (select n from total) as total,
       (select coalesce(json_agg(r order by r.ord), '[]'::json) from (
         select row_number() over (order by ${sql.raw(sort === 'relevance' ? 's.rank desc, s.published_on desc, s.id' : sort === 'newest' ? 's.published_on desc, s.id' : 's.published_on asc, s.id')}) as ord,
                p.id, p.slug, p.title, left(p.summary, ${SUMMARY_PREVIEW_CHARS}) as summary, p.published_on, p.review_type, p.themes,
@@ -424,13 +509,15 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         join partnerships pt on pt.id = p.partnership_id
         cross join query
         -- The passage shown: the publication's best page or text for the query, read only for the
-        -- results on this page. Best is a passage with every word of the query, then one with the
-        -- words side by side as written ("not yet mobile"), then the report's own words before its
-        -- title and theme labels (which only name the subject), then the closest match.
+        -- results on this page. Best is a passage with every word of the query, then one with a
+        -- phrase sought, then one with the words side by side as written ("not yet mobile"), then
+        -- the report's own words before its title and theme labels (which only name the subject),
+        -- then the closest match.
         left join lateral (
           select c.kind, c.page, c.body from publication_chunks c
-          where c.publication_id = s.id and (c.tsv @@ (case when query.phrase then query.tsq else query.anyq end)) is true
-          order by (c.tsv @@ query.tsq) is true desc, (query.adjacent is not null and c.tsv @@ query.adjacent) is true desc,
+          where c.publication_id = s.id and (c.tsv @@ query.anyq) is true
+          order by (c.tsv @@ query.tsq) is true desc, (query.phrases is not null and c.tsv @@ query.phrases) is true desc,
+                   (query.adjacent is not null and c.tsv @@ query.adjacent) is true desc,
                    c.weight in ('A', 'C'), ts_rank_cd(c.tsv, query.anyq) desc, c.seq
           limit 1
         ) c on true
@@ -444,8 +531,8 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         union all
         select 'partnership', pt.slug, pt.name, np::int from counted join partnerships pt on pt.id = counted.partnership_id where gp = 0 and np > 0
         union all
-        select 'theme', t.value, null, count(*)::int from flagged cross join lateral jsonb_array_elements_text(flagged.themes) as t(value)
-          where fy and ft and fa and fp group by t.value
+        -- (unnest in the select list: one pass, not a function scan set up for each match)
+        select 'theme', value, null, count(*)::int from (select unnest(themes) as value from flagged where ${sql.raw(['fy', 'ft', 'fa', 'fp'].filter((k) => allPass.includes(k as keyof typeof active)).join(' and ') || 'true')}) t group by value
       ) x) as facets`;
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
