@@ -34,11 +34,14 @@ export function dashboardKey(principal: Principal, parts: { today: DateOnly; ver
   return JSON.stringify([principal.userId, principal.via, principal.limitedTo ?? null, principal.tokenScope ?? null, grants, parts.today, parts.version, parts.layout]);
 }
 
-/** The kept pages, one per person (their latest), the least recently used dropped beyond `max` people. */
+/**
+ * The kept pages, one per person (their latest), the least recently used dropped beyond `max` people:
+ * a page is about 50 KB, so 200 people hold about 10 MB.
+ */
 export class DashboardCache {
   private readonly entries = new Map<string, KeptDashboard>();
   private readonly max: number;
-  constructor(max = 1000) {
+  constructor(max = 200) {
     this.max = max;
   }
 
