@@ -87,3 +87,21 @@ begin
   end loop;
   perform set_config('cspr.partnerships', tenant, true);
 end $$;
+
+-- The counters of these scopes (every scope when null) as one text, as src/platform/db/view-versions.ts reads them.
+create function cspr_view_version(scopes text[]) returns text language sql stable as $$
+  select coalesce(string_agg(scope || ':' || version, ',' order by scope), '') from view_versions where scopes is null or scope = any(scopes)
+$$;
+
+-- A kept page served again: its view entries are appended only if the counters are still those it was
+-- kept under, and the counters are returned either way (one trip for the usual case). The service
+-- sends the kept page only when they match; otherwise it reads the data afresh and records that view.
+create function cspr_record_views_if_unchanged(scopes text[], expected text, entries jsonb, canonical text[]) returns text language plpgsql as $$
+declare
+  v text := cspr_view_version(scopes);
+begin
+  if v = expected then
+    perform cspr_append_audit(entries, canonical);
+  end if;
+  return v;
+end $$;

@@ -7,7 +7,8 @@ import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts
 import type { Principal } from '../../platform/auth/policy.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
-import { viewVersion } from '../../platform/db/view-versions.ts';
+import { recordViewsIfUnchanged, viewVersion } from '../../platform/db/view-versions.ts';
+import { verifyAuditChain } from '../../platform/audit/audit.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { recordTestIncident } from '../reminders/test-fixtures.ts';
 import { currentCalendar } from '../rules/service.ts';
@@ -31,10 +32,10 @@ const person = (over: Partial<Principal> = {}): Principal => ({
 });
 
 describe('the kept dashboard’s key', () => {
-  const parts = { today: '2026-12-04' as DateOnly, version: '*:3,p1:7', layout: '{"user":"A"}' };
+  const parts = { today: '2026-12-04' as DateOnly, layout: '{"user":"A"}' };
   const base = dashboardKey(person(), parts);
 
-  it('changes with the person, their roles, how they signed in, the counters, the day and the layout', () => {
+  it('changes with the person, their roles, how they signed in, the day and the layout (the counters are checked apart)', () => {
     const others = [
       dashboardKey(person({ userId: '00000000-0000-4000-8000-0000000000a2' }), parts),
       dashboardKey(person({ grants: [] }), parts),
@@ -43,7 +44,6 @@ describe('the kept dashboard’s key', () => {
       dashboardKey(person({ grants: [...person().grants, { role: 'panel-viewer', partnershipId: null, agencyId: null }] }), parts),
       dashboardKey(person({ limitedTo: P1 }), parts),
       dashboardKey(person({ via: 'token', tokenScope: 'read' }), parts),
-      dashboardKey(person(), { ...parts, version: '*:3,p1:8' }),
       dashboardKey(person(), { ...parts, today: '2026-12-05' as DateOnly }),
       dashboardKey(person(), { ...parts, layout: '{"user":"B"}' }),
     ];
@@ -64,7 +64,7 @@ describe('the kept dashboard’s key', () => {
 
   it('gives a kept page only to the person it was made for, under the same key', () => {
     const cache = new DashboardCache(2);
-    const kept = { key: 'k', page: { html: 'page of A', forms: false }, audits: [] };
+    const kept = { key: 'k', version: '*:1', page: { html: 'page of A', forms: false }, audits: [] };
     cache.set('a', kept);
     expect(cache.get('a', 'k')).toBe(kept);
     expect(cache.get('b', 'k')).toBeUndefined();
@@ -222,6 +222,20 @@ describe.each(ENGINES)('the kept dashboard on %s', (engine) => {
     const none = (await adminB.client.get('/dashboard')).body;
     expect(none).not.toContain(cases.south.reference);
     expect(none).toContain('Your role does not give you access to case records');
+  });
+
+  it('records a kept page’s view only while the counters are those it was kept under, and says what they are', async () => {
+    const views = async () => (await db.selectFrom('audit_events').select('seq').where('record_id', '=', 'kept-page-check').execute()).length;
+    const entry = { actor: null, partnershipId: north.id, action: 'dashboard-viewed', recordType: 'dashboard', recordId: 'kept-page-check' };
+    const kept = await viewVersion(db, [north.id]);
+    expect(await recordViewsIfUnchanged(db, [north.id], kept, [entry])).toBe(kept);
+    expect(await views()).toBe(1);
+    await bySql(sql`update incidents set aware_on = aware_on where id = ${cases.a.id}`);
+    const now = await recordViewsIfUnchanged(db, [north.id], kept, [entry]);
+    expect(now).not.toBe(kept);
+    expect(now).toBe(await viewVersion(db, [north.id]));
+    expect(await views()).toBe(1);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
   it('moves the changed partnership’s counter (not another’s), and the deployment’s for what every page depends on', async () => {

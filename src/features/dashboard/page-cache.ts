@@ -12,14 +12,15 @@ import type { ReusablePage } from '../../platform/http/views.ts';
  *   sign-on limits them to, and every role they hold, where (a role added or removed is a new key);
  * - the data: the change counters of every partnership they hold a role in and of the deployment
  *   (src/platform/db/view-versions.ts), read before the page's data is, so a kept page is never older
- *   than the counters it is kept under;
+ *   than the counters it is kept under; they are checked in the database by the statement that records
+ *   the view (recordViewsIfUnchanged), and the page is sent only when they are unchanged;
  * - the day in London: due, due soon and overdue move with it (the page shows nothing relative to
  *   the time of day);
  * - the layout around the page (name, navigation, brand, address).
  * The page is kept with placeholders for the response's CSP nonce and CSRF token (never shared), and
  * with the audit entries its view records: each request records them again.
  */
-export type KeptDashboard = { key: string; page: ReusablePage; audits: readonly AuditFields[] };
+export type KeptDashboard = { key: string; version: string; page: ReusablePage; audits: readonly AuditFields[] };
 
 /** The partnerships whose changes can change what a person's dashboard shows. */
 export function dashboardScope(principal: Principal): TenantScope {
@@ -27,11 +28,12 @@ export function dashboardScope(principal: Principal): TenantScope {
   return [...new Set(principal.grants.map((g) => g.partnershipId as string))].sort();
 }
 
-export function dashboardKey(principal: Principal, parts: { today: DateOnly; version: string; layout: string }): string {
+/** All that decides the page but the data's counters, which are kept beside it (`KeptDashboard.version`). */
+export function dashboardKey(principal: Principal, parts: { today: DateOnly; layout: string }): string {
   const grants = principal.grants
     .map((g) => [g.role, g.partnershipId, g.agencyId])
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
-  return JSON.stringify([principal.userId, principal.via, principal.limitedTo ?? null, principal.tokenScope ?? null, grants, parts.today, parts.version, parts.layout]);
+  return JSON.stringify([principal.userId, principal.via, principal.limitedTo ?? null, principal.tokenScope ?? null, grants, parts.today, parts.layout]);
 }
 
 /**

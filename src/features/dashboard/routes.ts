@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type DateOnly, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { can, partnershipsWith } from '../../platform/auth/policy.ts';
-import { viewVersion } from '../../platform/db/view-versions.ts';
+import { recordViewsIfUnchanged, viewVersion } from '../../platform/db/view-versions.ts';
 import { access } from '../../platform/http/access.ts';
 import type { AuditFields } from '../../platform/http/authentication.ts';
 import type { ReusablePage } from '../../platform/http/views.ts';
@@ -59,16 +59,22 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   app.get('/dashboard', access('signed-in'), async (req, reply) => {
     const p = req.principal!;
     const today = todayInLondon(new Date());
-    // Read before the page's data: a page kept under these counters is never older than they are.
-    const key = dashboardKey(p, { today, version: await viewVersion(db, dashboardScope(p)), layout: reply.layoutKey() });
-    let page = kept.get(p.userId, key);
-    if (!page) {
-      page = { key, ...(await freshDashboard(req, reply, today)) };
-      kept.set(p.userId, page);
+    const scope = dashboardScope(p);
+    const key = dashboardKey(p, { today, layout: reply.layoutKey() });
+    const last = kept.get(p.userId, key);
+    let version: string;
+    if (last) {
+      // One statement: the view is recorded only if the counters are still the kept page's.
+      version = await recordViewsIfUnchanged(db, scope, last.version, last.audits.map((e) => req.auditEntryOf(e)));
+      if (version === last.version) return reply.sendRendered(last.page);
+    } else {
+      version = await viewVersion(db, scope);
     }
-    // Every view is recorded, kept page or not.
-    await req.auditViews(page.audits);
-    return reply.sendRendered(page.page);
+    // Read after the counters: a page kept under them is never older than they are.
+    const fresh = { key, version, ...(await freshDashboard(req, reply, today)) };
+    kept.set(p.userId, fresh);
+    await req.auditViews(fresh.audits);
+    return reply.sendRendered(fresh.page);
   });
 
   // ---- The calendar feed: made, replaced and stopped here; read at /calendar/<token>.ics -----------

@@ -109,9 +109,15 @@ export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[
     for (const entry of entries) await recordAudit(db, entry);
     return;
   }
+  const { fields, canonical } = auditRows(entries);
+  await sql`select cspr_append_audit(${fields}::jsonb, ${canonical}::text[])`.execute(db);
+}
+
+/** Entries as `cspr_append_audit` takes them: their fields (JSON) and each one's canonical form, which its hash covers. */
+export function auditRows(entries: readonly AuditEntry[]): { fields: string; canonical: string[] } {
   const at = new Date().toISOString();
   const fields = entries.map((entry) => toFields(entry, at));
-  await sql`select cspr_append_audit(${JSON.stringify(fields)}::jsonb, ${fields.map((f) => canonicalJson(f))}::text[])`.execute(db);
+  return { fields: JSON.stringify(fields), canonical: fields.map((f) => canonicalJson(f)) };
 }
 
 /** What an entry's hash covers, as read back from its row. */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import { type AuditEntry, auditRows } from '../audit/audit.ts';
 import type { TenantScope } from './tenant.ts';
 import type { DB } from './types.ts';
 
@@ -11,11 +12,24 @@ import type { DB } from './types.ts';
  * outside any transaction: counters only, no case data.
  */
 export async function viewVersion(db: Kysely<DB>, scope: TenantScope): Promise<string> {
-  if (Array.isArray(scope)) for (const id of scope) if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error('A partnership id is malformed.');
-  const wanted = scope === 'all' ? null : ['*', ...scope];
-  const { rows } = await sql<{ v: string }>`
-    select coalesce(string_agg(scope || ':' || version, ',' order by scope), '') as v
-      from view_versions
-     where ${wanted === null ? sql`true` : sql`scope = any(${wanted}::text[])`}`.execute(db);
-  return rows[0]?.v ?? '';
+  const { rows } = await sql<{ v: string }>`select cspr_view_version(${scopesOf(scope)}::text[]) as v`.execute(db);
+  return rows[0].v;
+}
+
+/**
+ * For a kept page served again: appends its view entries if the counters are still `expected` (those
+ * it was kept under) and returns the counters either way, in one statement. The page may be sent only
+ * when they equal `expected`; otherwise nothing was recorded, and the caller reads the data afresh.
+ */
+export async function recordViewsIfUnchanged(db: Kysely<DB>, scope: TenantScope, expected: string, entries: readonly AuditEntry[]): Promise<string> {
+  const { fields, canonical } = auditRows(entries);
+  const { rows } = await sql<{ v: string }>`select cspr_record_views_if_unchanged(${scopesOf(scope)}::text[], ${expected}, ${fields}::jsonb, ${canonical}::text[]) as v`.execute(db);
+  return rows[0].v;
+}
+
+/** The counters to read: the partnerships' and the deployment's ('*'); null for every one. */
+function scopesOf(scope: TenantScope): string[] | null {
+  if (scope === 'all') return null;
+  for (const id of scope) if (!/^[0-9a-f-]{36}$/.test(id)) throw new Error('A partnership id is malformed.');
+  return ['*', ...scope];
 }

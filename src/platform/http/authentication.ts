@@ -37,6 +37,8 @@ declare module 'fastify' {
     audit(entry: AuditFields, trx?: Kysely<DB>): Promise<void>;
     /** Records entries of views (not of a change) together: one trip to the database. */
     auditViews(entries: readonly AuditFields[]): Promise<void>;
+    /** The entry `audit` would record, with this request's actor, address and id filled in. */
+    auditEntryOf(entry: AuditFields): AuditEntry;
     /**
      * Makes a change and records its audit entry in one transaction: `work` changes data through
      * the transaction it is given; `entry` names the audit entry for its result (null: nothing
@@ -128,6 +130,9 @@ export async function setUpAuthentication(app: FastifyInstance): Promise<void> {
   };
   app.decorateRequest('audit', async function audit(this: FastifyRequest, entry: AuditFields, trx?: Kysely<DB>) {
     await recordAudit(trx ?? database.db, entryOf(this, entry));
+  });
+  app.decorateRequest('auditEntryOf', function auditEntryOf(this: FastifyRequest, entry: AuditFields) {
+    return entryOf(this, entry);
   });
   app.decorateRequest('auditViews', async function auditViews(this: FastifyRequest, entries: readonly AuditFields[]) {
     await recordAudits(database.db, entries.map((entry) => entryOf(this, entry)));
