@@ -64,7 +64,7 @@ describe('the kept dashboard’s key', () => {
 
   it('gives a kept page only to the person it was made for, under the same key', () => {
     const cache = new DashboardCache(2);
-    const kept = { key: 'k', version: '*:1', page: { html: 'page of A', forms: false }, audits: [] };
+    const kept = { key: 'k', version: '*:1', page: { parts: [Buffer.from('page of A')], holes: [] }, audits: [] };
     cache.set('a', kept);
     expect(cache.get('a', 'k')).toBe(kept);
     expect(cache.get('b', 'k')).toBeUndefined();

@@ -111,34 +111,38 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     return stableKey(baseContext(this));
   });
   app.decorateReply('renderForReuse', function renderForReuse(this: FastifyReply, template: string, context: Record<string, unknown> = {}): ReusablePage {
-    let forms = false;
-    const html = env.render(template, {
-      ...baseContext(this),
-      ...context,
-      cspNonce: NONCE_PLACEHOLDER,
-      csrfToken: () => {
-        forms = true;
-        return CSRF_PLACEHOLDER;
-      },
-    });
-    return { html, forms };
+    const html = env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER });
+    // Kept as the bytes between the placeholders: sending it again copies them around this response's
+    // nonce and token, without making (and collecting) a new string of the whole page each time.
+    const parts: Buffer[] = [];
+    const holes: ('nonce' | 'csrf')[] = [];
+    let from = 0;
+    for (const m of html.matchAll(PLACEHOLDERS)) {
+      parts.push(Buffer.from(html.slice(from, m.index)));
+      holes.push(m[0] === NONCE_PLACEHOLDER ? 'nonce' : 'csrf');
+      from = m.index + m[0].length;
+    }
+    parts.push(Buffer.from(html.slice(from)));
+    return { parts, holes };
   });
   app.decorateReply('sendRendered', function sendRendered(this: FastifyReply, page: ReusablePage) {
-    const nonce = this.cspNonce?.script ?? '';
-    let html = page.html.replaceAll(NONCE_PLACEHOLDER, nonce);
+    const nonce = Buffer.from(this.cspNonce?.script ?? '');
     // One token for the page's forms, made for this response from the person's own secret.
-    if (page.forms) html = html.replaceAll(CSRF_PLACEHOLDER, (this as FastifyReply & { generateCsrf(): string }).generateCsrf());
-    return this.type('text/html; charset=utf-8').send(html);
+    const csrf = page.holes.includes('csrf') ? Buffer.from((this as FastifyReply & { generateCsrf(): string }).generateCsrf()) : null;
+    const chunks: Buffer[] = [page.parts[0]];
+    page.holes.forEach((hole, i) => chunks.push(hole === 'nonce' ? nonce : (csrf as Buffer), page.parts[i + 1]));
+    return this.type('text/html; charset=utf-8').send(Buffer.concat(chunks));
   });
 }
 
 /** A page rendered with placeholders for its response's nonce and CSRF token (see `renderForReuse`). */
-export type ReusablePage = { readonly html: string; readonly forms: boolean };
+export type ReusablePage = { readonly parts: readonly Buffer[]; readonly holes: readonly ('nonce' | 'csrf')[] };
 
 // Placeholders no one can type into a page: text people write is shown escaped, but a fixed marker
 // could still be written in a field and then be replaced by a nonce or a token on the way out.
 const CSRF_PLACEHOLDER = `__cspr_csrf_${randomBytes(12).toString('hex')}__`;
 const NONCE_PLACEHOLDER = `__cspr_nonce_${randomBytes(12).toString('hex')}__`;
+const PLACEHOLDERS = new RegExp(`${NONCE_PLACEHOLDER}|${CSRF_PLACEHOLDER}`, 'g');
 
 /** The context as a cache key; null when it holds anything but plain data. */
 function stableKey(value: unknown): string {
