@@ -181,6 +181,50 @@ try {
   const cookie = `${SESSION_COOKIE}=${token}`;
   const base = `http://127.0.0.1:${PORT}`;
 
+  // ---- Where one request's time goes (BENCH_PROFILE=1): every statement sent to the engine, by
+  // kind, with its count per request and its time; with `node --cpu-prof` the rest shows too. ----
+  if (process.env.BENCH_PROFILE) {
+    const { default: pg } = await import('pg');
+    type Query = (this: unknown, ...args: unknown[]) => Promise<unknown>;
+    const proto = pg.Client.prototype as unknown as { query: Query };
+    const original = proto.query;
+    const statements = new Map<string, { count: number; ms: number }>();
+    proto.query = function query(this: unknown, ...args: unknown[]) {
+      const text = typeof args[0] === 'string' ? args[0] : ((args[0] as { text?: string } | undefined)?.text ?? '?');
+      const key = text.replace(/\s+/g, ' ').replace(/\$\d+(, \$\d+)*/g, '$n').slice(0, 110);
+      const started = performance.now();
+      const result = original.apply(this, args);
+      const done = () => {
+        const s = statements.get(key) ?? { count: 0, ms: 0 };
+        s.count += 1;
+        s.ms += performance.now() - started;
+        statements.set(key, s);
+      };
+      if (result && typeof (result as Promise<unknown>).then === 'function') (result as Promise<unknown>).then(done, done);
+      return result;
+    };
+    for (let i = 0; i < 20; i += 1) await (await fetch(`${base}/dashboard`, { headers: { cookie } })).arrayBuffer();
+    statements.clear();
+    const n = Number(process.env.BENCH_PROFILE_REQUESTS ?? 100);
+    const t = performance.now();
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < n; i += 1) await (await fetch(`${base}/dashboard`, { headers: { cookie } })).arrayBuffer();
+    const cpu1 = process.cpuUsage(cpu0);
+    const wall = (performance.now() - t) / n;
+    let trips = 0;
+    let dbMs = 0;
+    for (const s of statements.values()) {
+      trips += s.count;
+      dbMs += s.ms;
+    }
+    console.log(`per request: ${wall.toFixed(2)} ms wall, ${((cpu1.user + cpu1.system) / 1000 / n).toFixed(2)} ms CPU, ${(trips / n).toFixed(1)} statements, ${(dbMs / n).toFixed(2)} ms waiting on the engine`);
+    for (const [key, s] of [...statements].sort((a, b) => b[1].ms - a[1].ms)) console.log(`  ${(s.count / n).toFixed(2)}× ${(s.ms / n).toFixed(3)} ms  ${key}`);
+    proto.query = original;
+    await app.close();
+    await bench.close();
+    process.exit(0);
+  }
+
   // ---- 1. Sequential render times ----
   const warmStarted = performance.now();
   const warm = await fetch(`${base}/dashboard`, { headers: { cookie } });

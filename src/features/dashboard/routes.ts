@@ -1,10 +1,14 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { todayInLondon } from '../../domain/calendar/date-only.ts';
+import { type DateOnly, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { can, partnershipsWith } from '../../platform/auth/policy.ts';
+import { recordViewsIfUnchanged, viewVersion } from '../../platform/db/view-versions.ts';
 import { access } from '../../platform/http/access.ts';
+import type { AuditFields } from '../../platform/http/authentication.ts';
+import type { ReusablePage } from '../../platform/http/views.ts';
 import { linkBase } from '../admin/links.ts';
 import { activeFeed, createFeed, revokeFeed } from '../calendar/service.ts';
 import { tasksFor } from '../tasks/service.ts';
+import { DashboardCache, dashboardKey, dashboardScope } from './page-cache.ts';
 import { workQueues } from './service.ts';
 
 /** What a person without case access may do here, by permission. */
@@ -27,33 +31,51 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   const { database, cipher, config } = app.deps;
   const db = database.db;
 
-  async function renderDashboard(req: FastifyRequest, reply: FastifyReply, extra: Record<string, unknown> = {}) {
+  const kept = new DashboardCache();
+
+  /** The page and the audit entries its view records, read and rendered afresh. */
+  async function freshDashboard(req: FastifyRequest, reply: FastifyReply, today: DateOnly): Promise<{ page: ReusablePage; audits: AuditFields[] }> {
     const p = req.principal!;
     const mayReadCases = can(p, 'case:read');
     const tasks = await tasksFor(db, p);
     // Tasks name cases by reference and pseudonym: a view of case data, recorded per partnership.
-    for (const partnershipId of new Set(tasks.map((t) => t.partnershipId))) {
-      await req.audit({ action: 'tasks-viewed', partnershipId, recordType: 'tasks', recordId: p.userId, changes: { tasks: tasks.filter((t) => t.partnershipId === partnershipId).map((t) => t.id) } });
-    }
+    const audits: AuditFields[] = [...new Set(tasks.map((t) => t.partnershipId))].map((partnershipId) => ({
+      action: 'tasks-viewed',
+      partnershipId,
+      recordType: 'tasks',
+      recordId: p.userId,
+      changes: { tasks: tasks.filter((t) => t.partnershipId === partnershipId).map((t) => t.id) },
+    }));
     if (!mayReadCases) {
-      return reply.render('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, tasks, otherWork: otherWork(req) });
+      return { page: reply.renderForReuse('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, tasks, otherWork: otherWork(req) }), audits };
     }
-    const partnerships = await workQueues(db, cipher, partnershipsWith(p, 'case:read'), p.userId, todayInLondon(new Date()));
+    const partnerships = await workQueues(db, cipher, partnershipsWith(p, 'case:read'), p.userId, today);
     // The queues show case references, states and clocks (pseudonyms only): a view of case data all the same.
-    for (const q of partnerships) {
-      await req.audit({ action: 'dashboard-viewed', permission: 'case:read', partnershipId: q.id, recordType: 'dashboard', recordId: p.userId });
-    }
-    return reply.render('dashboard/views/dashboard.njk', {
-      pageTitle: 'Your dashboard',
-      mayReadCases,
-      tasks,
-      partnerships,
-      feed: await activeFeed(db, p.userId),
-      ...extra,
-    });
+    for (const q of partnerships) audits.push({ action: 'dashboard-viewed', permission: 'case:read', partnershipId: q.id, recordType: 'dashboard', recordId: p.userId });
+    const page = reply.renderForReuse('dashboard/views/dashboard.njk', { pageTitle: 'Your dashboard', mayReadCases, tasks, partnerships, feed: await activeFeed(db, p.userId) });
+    return { page, audits };
   }
 
-  app.get('/dashboard', access('signed-in'), async (req, reply) => renderDashboard(req, reply));
+  app.get('/dashboard', access('signed-in'), async (req, reply) => {
+    const p = req.principal!;
+    const today = todayInLondon(new Date());
+    const scope = dashboardScope(p);
+    const key = dashboardKey(p, { today, layout: reply.layoutKey() });
+    const last = kept.get(p.userId, key);
+    let version: string;
+    if (last) {
+      // One statement: the view is recorded only if the counters are still the kept page's.
+      version = await recordViewsIfUnchanged(db, scope, last.version, last.audits.map((e) => req.auditEntryOf(e)));
+      if (version === last.version) return reply.sendRendered(last.page);
+    } else {
+      version = await viewVersion(db, scope);
+    }
+    // Read after the counters: a page kept under them is never older than they are.
+    const fresh = { key, version, ...(await freshDashboard(req, reply, today)) };
+    kept.set(p.userId, fresh);
+    await req.auditViews(fresh.audits);
+    return reply.sendRendered(fresh.page);
+  });
 
   // ---- The calendar feed: made, replaced and stopped here; read at /calendar/<token>.ics -----------
 

@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import type { DB } from '../db/types.ts';
-import { canonicalJson, entryHash, GENESIS_HASH, recordAudit, verifyAuditChain, type StoredFields } from './audit.ts';
+import { canonicalJson, entryHash, GENESIS_HASH, recordAudit, recordAudits, verifyAuditChain, type StoredFields } from './audit.ts';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth, keeping array order', () => {
@@ -244,5 +244,35 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     expect(all).toHaveLength(20);
     for (let i = 1; i < all.length; i++) expect(all[i].prev_hash).toBe(all[i - 1].hash);
     expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 20, anchored: null });
+  });
+
+  it('appends entries recorded together in one statement to the same chain, hashed as one by one', async () => {
+    await recordSome(1);
+    const actor = { id: '00000000-0000-4000-8000-000000000001', email: 'admin@example.org', role: 'partnership-admin' };
+    await recordAudits(db, [
+      // Characters that JSON escapes and UTF-8 writes in several bytes: hashed over the same bytes here and there.
+      { actor, partnershipId: '00000000-0000-4000-8000-0000000000aa', action: 'tasks-viewed', recordType: 'tasks', recordId: 'u', changes: { tasks: ['t2', 't1'], note: 'Zoë “quoted” \\ \u2028 𝄞 \u0007' }, ip: '192.0.2.7', requestId: 'req-x' },
+      { actor, action: 'dashboard-viewed', recordType: 'dashboard', recordId: 'u', changes: null, ip: '192.0.2.7', requestId: 'req-x' },
+    ]);
+    await Promise.all([
+      recordAudit(db, { action: 'view', recordType: 'case', recordId: 'a' }),
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'b' }, { action: 'view', recordType: 'case', recordId: 'c' }]),
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'd' }]),
+    ]);
+    const all = await rows();
+    expect(all).toHaveLength(7);
+    for (let i = 1; i < all.length; i++) expect(all[i].prev_hash).toBe(all[i - 1].hash);
+    const [, tasks, dashboard] = all;
+    expect(tasks).toMatchObject({ action: 'tasks-viewed', actor_role: 'partnership-admin', partnership_id: '00000000-0000-4000-8000-0000000000aa', ip: '192.0.2.7', request_id: 'req-x' });
+    expect(tasks.changes).toEqual({ tasks: ['t2', 't1'], note: 'Zoë “quoted” \\ \u2028 𝄞 \u0007' });
+    // No changes: no JSON null, as an entry recorded alone.
+    expect(dashboard.changes).toBeNull();
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 7, anchored: null });
+  });
+
+  it('starts a chain from the genesis hash when entries recorded together are the first', async () => {
+    await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'a' }]);
+    expect((await rows())[0].prev_hash).toBe(GENESIS_HASH);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 1, anchored: null });
   });
 });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { withTenant } from '../db/tenant.ts';
+import { holdsTransaction } from '../db/transaction.ts';
 import { signatureHolds, storedCheckpoints, type AuditCheckpoint, type CheckpointKey } from './checkpoints.ts';
 import type { AuditEventsTable, DB } from '../db/types.ts';
 
@@ -95,6 +96,28 @@ export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<vo
       })
       .execute();
   });
+}
+
+/**
+ * Appends entries recorded on their own (views and refusals, not a change's entry): in one statement,
+ * one trip to the database (migration 0044's `cspr_append_audit`, which extends the chain exactly as
+ * `recordAudit` does). Inside a transaction the entries go with it, one by one, as `recordAudit`.
+ */
+export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  if (db.isTransaction || holdsTransaction()) {
+    for (const entry of entries) await recordAudit(db, entry);
+    return;
+  }
+  const { fields, canonical } = auditRows(entries);
+  await sql`select cspr_append_audit(${fields}::jsonb, ${canonical}::text[])`.execute(db);
+}
+
+/** Entries as `cspr_append_audit` takes them: their fields (JSON) and each one's canonical form, which its hash covers. */
+export function auditRows(entries: readonly AuditEntry[]): { fields: string; canonical: string[] } {
+  const at = new Date().toISOString();
+  const fields = entries.map((entry) => toFields(entry, at));
+  return { fields: JSON.stringify(fields), canonical: fields.map((f) => canonicalJson(f)) };
 }
 
 /** What an entry's hash covers, as read back from its row. */

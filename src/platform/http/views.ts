@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -50,6 +51,18 @@ export type NavItem = { href: string; text: string };
 declare module 'fastify' {
   interface FastifyReply {
     render(template: string, context?: Record<string, unknown>): FastifyReply;
+    /**
+     * What the layout around a page shows this request (the person signed in, the navigation, the
+     * address, the brand...), as a string: a page kept for reuse must be kept under it.
+     */
+    layoutKey(): string;
+    /**
+     * A page rendered for reuse: with a placeholder where this response's CSP nonce and CSRF token
+     * go, so that it can be sent again (by `sendRendered`) without sharing either.
+     */
+    renderForReuse(template: string, context?: Record<string, unknown>): ReusablePage;
+    /** Sends a page rendered for reuse, with this response's own nonce and CSRF token put in. */
+    sendRendered(page: ReusablePage): FastifyReply;
   }
   interface FastifyRequest {
     /** Extra values every page template sees (set by features, e.g. the signed-in user). */
@@ -64,14 +77,18 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     req.viewContext = {};
   });
   const cache = new PageCache(500);
-  app.decorateReply('render', function render(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
-    const req = this.request;
-    const nonce = this.cspNonce?.script ?? '';
+  const baseContext = (reply: FastifyReply): Record<string, unknown> => {
+    const req = reply.request;
     const navigation = options.navigation(req).map((item) => ({
       ...item,
       active: item.href === '/' ? req.url === '/' : req.url.startsWith(item.href),
     }));
-    const base = { serviceName: options.serviceName ?? SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext, ...context };
+    return { serviceName: options.serviceName ?? SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext };
+  };
+  app.decorateReply('render', function render(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
+    const req = this.request;
+    const nonce = this.cspNonce?.script ?? '';
+    const base = { ...baseContext(this), ...context };
     // Pages for people not signed in are the same for everyone but for the CSP nonce:
     // they are rendered once with a placeholder and served from memory after that.
     const cacheable = req.principal === null && this.statusCode < 300;
@@ -90,9 +107,42 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     if (cacheable && csrf === undefined) cache.set(key, html);
     return this.type('text/html; charset=utf-8').send(cacheable ? html.replaceAll(NONCE_PLACEHOLDER, nonce) : html);
   });
+  app.decorateReply('layoutKey', function layoutKey(this: FastifyReply) {
+    return stableKey(baseContext(this));
+  });
+  app.decorateReply('renderForReuse', function renderForReuse(this: FastifyReply, template: string, context: Record<string, unknown> = {}): ReusablePage {
+    const html = env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER });
+    // Kept as the bytes between the placeholders: sending it again copies them around this response's
+    // nonce and token, without making (and collecting) a new string of the whole page each time.
+    const parts: Buffer[] = [];
+    const holes: ('nonce' | 'csrf')[] = [];
+    let from = 0;
+    for (const m of html.matchAll(PLACEHOLDERS)) {
+      parts.push(Buffer.from(html.slice(from, m.index)));
+      holes.push(m[0] === NONCE_PLACEHOLDER ? 'nonce' : 'csrf');
+      from = m.index + m[0].length;
+    }
+    parts.push(Buffer.from(html.slice(from)));
+    return { parts, holes };
+  });
+  app.decorateReply('sendRendered', function sendRendered(this: FastifyReply, page: ReusablePage) {
+    const nonce = Buffer.from(this.cspNonce?.script ?? '');
+    // One token for the page's forms, made for this response from the person's own secret.
+    const csrf = page.holes.includes('csrf') ? Buffer.from((this as FastifyReply & { generateCsrf(): string }).generateCsrf()) : null;
+    const chunks: Buffer[] = [page.parts[0]];
+    page.holes.forEach((hole, i) => chunks.push(hole === 'nonce' ? nonce : (csrf as Buffer), page.parts[i + 1]));
+    return this.type('text/html; charset=utf-8').send(Buffer.concat(chunks));
+  });
 }
 
-const NONCE_PLACEHOLDER = '__cspr_nonce_placeholder__';
+/** A page rendered with placeholders for its response's nonce and CSRF token (see `renderForReuse`). */
+export type ReusablePage = { readonly parts: readonly Buffer[]; readonly holes: readonly ('nonce' | 'csrf')[] };
+
+// Placeholders no one can type into a page: text people write is shown escaped, but a fixed marker
+// could still be written in a field and then be replaced by a nonce or a token on the way out.
+const CSRF_PLACEHOLDER = `__cspr_csrf_${randomBytes(12).toString('hex')}__`;
+const NONCE_PLACEHOLDER = `__cspr_nonce_${randomBytes(12).toString('hex')}__`;
+const PLACEHOLDERS = new RegExp(`${NONCE_PLACEHOLDER}|${CSRF_PLACEHOLDER}`, 'g');
 
 /** The context as a cache key; null when it holds anything but plain data. */
 function stableKey(value: unknown): string {
