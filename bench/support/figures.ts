@@ -56,20 +56,20 @@ export async function timeSequential(base: string, label: string, url: string, o
 }
 
 /**
- * p50 and p99 of `requests` sequential GETs of `url`, first alone, then while `load` clients each
- * download one of `documents` after another (the next as soon as the last is received): whether
- * making documents holds up a cheap request. Prints both pairs as figures, and how many documents
- * were made meanwhile.
+ * p50 and p99 of sequential GETs of `url`, first `requests` of them alone, then for `seconds` while
+ * `clients` clients each download one of `documents` after another (the next as soon as the last
+ * is received): whether making documents holds up a cheap request. Prints both pairs as figures,
+ * and how many documents were made meanwhile.
  */
 export async function timeBesideDocuments(
   base: string,
   label: string,
   url: string,
-  options: { requests: number; documents: { url: string; headers?: Record<string, string> }[]; clients: number },
+  options: { requests: number; seconds: number; documents: { url: string; headers?: Record<string, string> }[]; clients: number },
 ): Promise<void> {
-  const timeRequests = async () => {
+  const timeRequests = async (until: (count: number) => boolean) => {
     const times: number[] = [];
-    for (let i = 0; i < options.requests; i += 1) {
+    for (let i = 0; !until(i); i += 1) {
       const t = performance.now();
       const res = await fetch(`${base}${url}`);
       await res.arrayBuffer();
@@ -79,7 +79,7 @@ export async function timeBesideDocuments(
     return times.sort((a, b) => a - b);
   };
   for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`)).arrayBuffer();
-  const alone = await timeRequests();
+  const alone = await timeRequests((i) => i >= options.requests);
   let running = true;
   let made = 0;
   const clients = Array.from({ length: options.clients }, async (_, c) => {
@@ -94,7 +94,7 @@ export async function timeBesideDocuments(
   // Let every client's first document be under way.
   await new Promise((resolve) => setTimeout(resolve, 300));
   const started = performance.now();
-  const beside = await timeRequests();
+  const beside = await timeRequests(() => performance.now() - started >= options.seconds * 1000);
   const seconds = (performance.now() - started) / 1000;
   running = false;
   await Promise.all(clients);

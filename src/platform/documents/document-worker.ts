@@ -1,20 +1,17 @@
 import { parentPort } from 'node:worker_threads';
 import { DocumentError } from './document-error.ts';
-import type { DocumentJobMessage, DocumentReply, DocumentStarted } from './document-workers.ts';
-import type { ExtractedText } from './extract.ts';
+import type { DocumentJobMessage, DocumentReply, DocumentResult, DocumentStarted } from './document-workers.ts';
 
 /**
  * A document worker's thread (see document-workers.ts): does one job at a time, as asked (reads or
- * checks a file, makes a PDF or a spreadsheet), and answers with the result or the reason the file
- * cannot be used. Each kind of work loads its libraries on its first job, so a worker that only
- * reads files never loads the PDF writer or the spreadsheet library, and the reverse.
+ * checks a file, reads a workbook's rows, makes a PDF or a spreadsheet), and answers with the
+ * result or the reason the file cannot be used. Each kind of work loads its libraries on its first
+ * job, so a worker that only reads files never loads the PDF writer, and the reverse.
  */
 const port = parentPort!;
 
 // Said once the thread has started, so that starting is not counted against the first job's time.
 port.postMessage('ready');
-
-type Result = ExtractedText | Uint8Array | null;
 
 /** The PDFs' fonts, parsed once per thread on the first PDF. */
 async function pdfFontsLoaded(): Promise<void> {
@@ -22,13 +19,18 @@ async function pdfFontsLoaded(): Promise<void> {
 }
 
 /** What does a kind of job, its libraries loaded (on the first job of that kind: each import is loaded once). */
-async function workFor(job: DocumentJobMessage): Promise<() => Promise<Result>> {
+async function workFor(job: DocumentJobMessage): Promise<() => Promise<DocumentResult>> {
   switch (job.task) {
     case 'text':
     case 'check': {
       const { checkDocument, extractText } = await import('./extract.ts');
       const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
       return async () => (job.task === 'text' ? await extractText(bytes, job.type) : (await checkDocument(bytes, job.type), null));
+    }
+    case 'workbook': {
+      const [{ readWorkbook }] = await Promise.all([import('./workbook.ts'), import('exceljs')]);
+      const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
+      return () => readWorkbook(bytes, job.limits);
     }
     case 'report-pdf': {
       const [{ renderTaggedPdf }] = await Promise.all([import('./tagged-pdf.ts'), pdfFontsLoaded()]);

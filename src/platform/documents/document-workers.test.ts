@@ -5,7 +5,8 @@ import { xlsxBuffer, type Sheet } from '../export/xlsx.ts';
 import { renderReportPdf } from './generate-pdf.ts';
 import { renderOnePagePdf, type OnePagePdf } from './one-page-pdf.ts';
 import { renderTaggedPdf, type TaggedDocument } from './tagged-pdf.ts';
-import { readZip } from './zip-archive.ts';
+import { WORKBOOK_DAMAGED_OR_TOO_LARGE } from './workbook.ts';
+import { DOCX_LIMITS, readZip } from './zip-archive.ts';
 import { buildDocx, buildFlateBombPdf, buildPdfWithOpenActionScript, buildSlowPdf, buildZipBombDocx } from './test-fixtures.ts';
 
 async function refusal(work: Promise<unknown>): Promise<string> {
@@ -82,6 +83,20 @@ describe('DocumentWorkers', () => {
     } finally {
       await quick.close();
     }
+  });
+
+  it('reads an uploaded workbook’s rows (dates as dates, empty rows left out), and refuses a damaged one', async () => {
+    const workbook = await xlsxBuffer([{ name: 'Tracker', columns: [{ label: 'Review', type: 'text' }, { label: 'Due', type: 'date' }, { label: 'Count', type: 'number' }], rows: [['SCR-1', '2025-02-28', 3], [null, null, null], ['SCR-2', null, 0]] }]);
+    const limits = { ...DOCX_LIMITS, maxRows: 100 };
+    expect(await readers.workbook(workbook, limits)).toEqual({
+      rowCount: 4,
+      rows: [
+        { line: 1, cells: ['Review', 'Due', 'Count'] },
+        { line: 2, cells: ['SCR-1', new Date(Date.UTC(2025, 1, 28)), 3] },
+        { line: 4, cells: ['SCR-2', null, 0] },
+      ],
+    });
+    expect(await refusal(readers.workbook(Buffer.from('PK\u0003\u0004not really a zip'), limits))).toBe(WORKBOOK_DAMAGED_OR_TOO_LARGE);
   });
 
   it('reads files in turn on one reader, and refuses what is waiting when closed', async () => {

@@ -6,6 +6,7 @@ import { DocumentError } from './document-error.ts';
 import type { DocumentType, ExtractedText } from './extract.ts';
 import type { OnePagePdf } from './one-page-pdf.ts';
 import type { TaggedDocument } from './tagged-pdf.ts';
+import type { WorkbookLimits, WorkbookSheet } from './workbook.ts';
 
 /**
  * Document work (reading an uploaded file, checking it, making a PDF or a spreadsheet) is done off
@@ -49,18 +50,20 @@ export type PlainSheet = Omit<Sheet, 'rows'> & { rows: (readonly SheetCell[])[] 
 
 export type DocumentJob =
   | { task: 'text' | 'check'; type: DocumentType; bytes: Uint8Array }
+  | { task: 'workbook'; bytes: Uint8Array; limits: WorkbookLimits }
   | { task: 'report-pdf'; model: TaggedDocument }
   | { task: 'one-page-pdf'; model: OnePagePdf }
   | { task: 'xlsx'; sheets: PlainSheet[] };
 export type DocumentJobMessage = DocumentJob & { id: number };
+export type DocumentResult = ExtractedText | WorkbookSheet | Uint8Array | null;
 /** Said by a worker when it has loaded what the job needs and begins it: the time limit runs from then. */
 export type DocumentStarted = { id: number; started: true };
-export type DocumentReply = { id: number; ok: true; result: ExtractedText | Uint8Array | null } | { id: number; ok: false; refused: boolean; message: string };
+export type DocumentReply = { id: number; ok: true; result: DocumentResult } | { id: number; ok: false; refused: boolean; message: string };
 
 /** A worker's thread, and whether it has started (it says 'ready'). */
 type Thread = { worker: Worker; ready: Promise<void>; idleTimer?: NodeJS.Timeout };
 
-type Pending = { job: DocumentJob; resolve(result: ExtractedText | Uint8Array | null): void; reject(err: Error): void };
+type Pending = { job: DocumentJob; resolve(result: DocumentResult): void; reject(err: Error): void };
 
 /** How often a busy worker's memory is measured. */
 const WATCH_MS = 25;
@@ -91,6 +94,11 @@ export class DocumentWorkers {
   /** Checks a file without keeping its text (limits, damage, active content); throws DocumentError when it cannot be used. */
   async check(bytes: Buffer, type: DocumentType): Promise<void> {
     await this.#run({ task: 'check', type, bytes: new Uint8Array(bytes) });
+  }
+
+  /** The rows of an uploaded workbook's first sheet (workbook.ts); throws DocumentError when it cannot be read. */
+  async workbook(bytes: Buffer, limits: WorkbookLimits): Promise<WorkbookSheet> {
+    return (await this.#run({ task: 'workbook', bytes: new Uint8Array(bytes), limits })) as WorkbookSheet;
   }
 
   /** A report as a tagged PDF (tagged-pdf.ts). */
@@ -132,7 +140,7 @@ export class DocumentWorkers {
     );
   }
 
-  #run(job: DocumentJob): Promise<ExtractedText | Uint8Array | null> {
+  #run(job: DocumentJob): Promise<DocumentResult> {
     if (this.#closed) return Promise.reject(new Error(CLOSED));
     if (this.#waiting.length >= MAX_WAITING) return Promise.reject(busy(job));
     return new Promise((resolve, reject) => {
@@ -191,7 +199,7 @@ export class DocumentWorkers {
     let settled = false;
     let timer: NodeJS.Timeout | undefined;
     let watch: NodeJS.Timeout | undefined;
-    const finish = (outcome: { reuse: boolean; error?: Error; result?: ExtractedText | Uint8Array | null }) => {
+    const finish = (outcome: { reuse: boolean; error?: Error; result?: DocumentResult }) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -235,7 +243,7 @@ export class DocumentWorkers {
           () => {}, // The worker has just stopped: its exit is handled above.
         );
       }, WATCH_MS);
-      worker.postMessage(message, isReading(job) ? [(message as { bytes: Uint8Array }).bytes.buffer as ArrayBuffer] : []);
+      worker.postMessage(message, isReading(job) ? [job.bytes.buffer as ArrayBuffer] : []);
     });
   }
 }
@@ -245,13 +253,14 @@ export function documentWorkersFor(config: Pick<Config, 'documentReadLimitMs' | 
   return new DocumentWorkers({ timeLimitMs: config.documentReadLimitMs, memoryLimitMb: config.documentReadMemoryMb });
 }
 
-function asBuffer(result: ExtractedText | Uint8Array | null): Buffer {
+function asBuffer(result: DocumentResult): Buffer {
   if (!(result instanceof Uint8Array)) throw new Error('A document worker answered without the document');
   return Buffer.from(result.buffer, result.byteOffset, result.byteLength);
 }
 
-function isReading(job: DocumentJob): boolean {
-  return job.task === 'text' || job.task === 'check';
+/** Reading an uploaded file (whose problems are the file's), as opposed to making a document. */
+function isReading(job: DocumentJob): job is Extract<DocumentJob, { bytes: Uint8Array }> {
+  return job.task === 'text' || job.task === 'check' || job.task === 'workbook';
 }
 
 function busy(job: DocumentJob): Error {
