@@ -7,7 +7,11 @@
  *     page in the same run (target p95 < 150 ms);
  *  2. the yearly report of that financial year for the same partnership: its page, and the time to
  *     produce its tagged PDF (95th percentile of sequential downloads; target < 3 s);
- *  3. an Excel export of 10,000 rows through the same writer the exports use: time and peak memory
+ *  3. the start page's p50 and p99 alone, then for BENCH_BESIDE_SECONDS (default 15) while
+ *     BENCH_DOCUMENT_CLIENTS clients (default 2) download the yearly PDF, the figures' workbook and
+ *     a learning briefing's PDF one after another: whether making documents holds up other requests;
+ *     then the process's memory once idle for longer than a document worker is kept;
+ *  4. an Excel export of 10,000 rows through the same writer the exports use: time and peak memory
  *     (resident set size and heap, sampled while it runs).
  * The rows are inserted directly (fixtures, not a person's changes): what is measured is reading.
  * One incident is recorded through the service so the others carry the same stored clock rules.
@@ -27,7 +31,7 @@ import { figuresFor } from '../src/features/reports/service.ts';
 import { currentCalendar } from '../src/features/rules/service.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
 import { openBenchDatabase } from './support/bench-database.ts';
-import { figure, timeSequential } from './support/figures.ts';
+import { figure, timeBesideDocuments, timeSequential } from './support/figures.ts';
 
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? 1000);
 const REVIEWS = Number(process.env.BENCH_REVIEWS ?? 200);
@@ -35,6 +39,8 @@ const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 3000);
 const SEQUENTIAL = Number(process.env.BENCH_REQUESTS ?? 100);
 const XLSX_ROWS = Number(process.env.BENCH_XLSX_ROWS ?? 10_000);
 const PDF_REQUESTS = Number(process.env.BENCH_PDF_REQUESTS ?? 20);
+const DOCUMENT_CLIENTS = Number(process.env.BENCH_DOCUMENT_CLIENTS ?? 2);
+const BESIDE_SECONDS = Number(process.env.BENCH_BESIDE_SECONDS ?? 15);
 const PORT = 3941;
 
 const bench = await openBenchDatabase('figures');
@@ -171,6 +177,22 @@ try {
   // The yearly report of the same year: its page (the figures and the narrative), and its tagged PDF.
   await time('yearly report page', `/reports/yearly?from=${fy.from.slice(0, 7)}`, { cookie }, 'start page (anchor) p95');
   await timeSequential(base, `yearly report PDF (${n.incidents} cases, ${n.actions} actions)`, `/reports/yearly/pdf?from=${fy.from.slice(0, 7)}`, { requests: PDF_REQUESTS, headers: { cookie }, anchor: 'start page (anchor) p95', target: 3000 });
+  // The start page while people download documents: the yearly PDF, the figures' workbook and a learning briefing's PDF.
+  const briefing = await db.selectFrom('learning_products').select('slug').where('status', '=', 'published').where('public', '=', true).executeTakeFirst();
+  await timeBesideDocuments(base, 'start page', '/', {
+    requests: 300,
+    seconds: BESIDE_SECONDS,
+    clients: DOCUMENT_CLIENTS,
+    documents: [
+      { url: `/reports/yearly/pdf?from=${fy.from.slice(0, 7)}`, headers: { cookie } },
+      { url: `/reports/figures/export?from=${fy.from}&to=${fy.to}&by=quarter&format=xlsx`, headers: { cookie } },
+      ...(briefing ? [{ url: `/learning/products/${briefing.slug}/pdf` }] : []),
+    ],
+  });
+  // Memory once the documents are made and the service has been idle for longer than a document worker is kept (30 s).
+  await new Promise((resolve) => setTimeout(resolve, 35_000));
+  global.gc?.();
+  figure({ label: 'memory of this process (service and bench), idle 35 s after making documents', value: process.memoryUsage().rss / 1024 / 1024, unit: 'MB' });
   await app.close();
 
   // ---- Excel export of 10,000 rows ----

@@ -13,7 +13,7 @@ import { importReport } from '../src/features/publications/import.ts';
 import { recordAudit } from '../src/platform/audit/audit.ts';
 import { openDatabase } from '../src/platform/db/database.ts';
 import { migrate } from '../src/platform/db/migrate.ts';
-import { DocumentReaders } from '../src/platform/documents/document-readers.ts';
+import { DocumentWorkers } from '../src/platform/documents/document-workers.ts';
 import { renderReportPdf } from '../src/platform/documents/generate-pdf.ts';
 import { createFileStore } from '../src/platform/storage/file-store.ts';
 import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
@@ -33,7 +33,7 @@ try {
   const pdf = await renderReportPdf({ title: 'Child L: a local child safeguarding practice review (fictional)', pages: fictionalReportPages('bench', PAGES) });
   console.log(`generated a ${PAGES}-page PDF of ${(pdf.length / 1024).toFixed(0)} KB in ${((performance.now() - started) / 1000).toFixed(2)} s`);
 
-  const documents = new DocumentReaders({ timeLimitMs: 60_000, memoryLimitMb: 512 });
+  const documents = new DocumentWorkers({ timeLimitMs: 60_000, memoryLimitMb: 512 });
   const before = process.memoryUsage().rss;
   const sampler = sampleRss();
   started = performance.now();

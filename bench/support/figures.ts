@@ -54,3 +54,53 @@ export async function timeSequential(base: string, label: string, url: string, o
   const held = options.anchor && options.target !== undefined ? { anchor: options.anchor, target: { value: options.target, better: 'lower' as const } } : {};
   figure({ label: `${label} p95`, value: percentile(times, 95), unit: 'ms', ...held });
 }
+
+/**
+ * p50 and p99 of sequential GETs of `url`, first `requests` of them alone, then for `seconds` while
+ * `clients` clients each download one of `documents` after another (the next as soon as the last
+ * is received): whether making documents holds up a cheap request. Prints both pairs as figures,
+ * and how many documents were made meanwhile.
+ */
+export async function timeBesideDocuments(
+  base: string,
+  label: string,
+  url: string,
+  options: { requests: number; seconds: number; documents: { url: string; headers?: Record<string, string> }[]; clients: number },
+): Promise<void> {
+  const timeRequests = async (until: (count: number) => boolean) => {
+    const times: number[] = [];
+    for (let i = 0; !until(i); i += 1) {
+      const t = performance.now();
+      const res = await fetch(`${base}${url}`);
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${url} answered ${res.status}`);
+      times.push(performance.now() - t);
+    }
+    return times.sort((a, b) => a - b);
+  };
+  for (let i = 0; i < 5; i += 1) await (await fetch(`${base}${url}`)).arrayBuffer();
+  const alone = await timeRequests((i) => i >= options.requests);
+  let running = true;
+  let made = 0;
+  const clients = Array.from({ length: options.clients }, async (_, c) => {
+    for (let k = c; running; k += 1) {
+      const doc = options.documents[k % options.documents.length];
+      const res = await fetch(`${base}${doc.url}`, { headers: doc.headers ?? {} });
+      await res.arrayBuffer();
+      if (res.status !== 200) throw new Error(`${doc.url} answered ${res.status}`);
+      made += 1;
+    }
+  });
+  // Let every client's first document be under way.
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const started = performance.now();
+  const beside = await timeRequests(() => performance.now() - started >= options.seconds * 1000);
+  const seconds = (performance.now() - started) / 1000;
+  running = false;
+  await Promise.all(clients);
+  console.log(`${label}: alone p50 ${percentile(alone, 50).toFixed(1)} ms, p99 ${percentile(alone, 99).toFixed(1)} ms; beside ${options.clients} clients downloading documents p50 ${percentile(beside, 50).toFixed(1)} ms, p99 ${percentile(beside, 99).toFixed(1)} ms (${made} documents made, ${(made / seconds).toFixed(1)} a second)`);
+  figure({ label: `${label} p99, alone`, value: percentile(alone, 99), unit: 'ms' });
+  figure({ label: `${label} p50, beside ${options.clients} clients downloading documents`, value: percentile(beside, 50), unit: 'ms' });
+  figure({ label: `${label} p99, beside ${options.clients} clients downloading documents`, value: percentile(beside, 99), unit: 'ms', anchor: `${label} p99, alone` });
+  figure({ label: `documents made beside ${label}`, value: made / seconds, unit: 'req/s' });
+}

@@ -5,6 +5,7 @@ import { inTransaction } from '../../platform/db/transaction.ts';
 import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, type TrackerCounts } from '../../features/learning/tracker-import.ts';
 import type { Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
+import { documentWorkersFor } from '../../platform/documents/document-workers.ts';
 
 /** The counts of an import, in one sentence (the upload page says the same). */
 export function trackerSummary(c: TrackerCounts): string {
@@ -35,7 +36,7 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     io.err(`cspr import: cannot read the tracker ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
     return 1;
   }
-  return withDatabase(async (database, _config, cipher) => {
+  return withDatabase(async (database, config, cipher) => {
     const db = database.db;
     let scope: 'all' | string[] = 'all';
     if (partnershipSlug !== undefined) {
@@ -46,7 +47,9 @@ export async function importRecommendations(file: string, partnershipSlug: strin
       }
       scope = [p.id];
     }
-    const checked = await checkTrackerFile(db, scope, path.basename(full), bytes);
+    // A workbook is read by a worker thread, with the limits the service reads uploads with.
+    const documents = documentWorkersFor(config);
+    const checked = await checkTrackerFile(db, documents, scope, path.basename(full), bytes).finally(() => documents.close());
     if (!checked.ok) {
       io.err(`cspr import: nothing was imported: ${checked.problems.length === 1 ? 'a row has a problem' : `${checked.problems.length} rows have problems`}. Correct ${checked.problems.length === 1 ? 'it' : 'them'} and import the file again.`);
       for (const p of checked.problems) io.err(p.line > 0 ? `  line ${p.line}: ${p.message}` : `  ${p.message}`);

@@ -6,7 +6,7 @@ import { ManifestError, parseManifest, type ManifestRow, type UnknownThemes } fr
 import { addTheme, ThemeError } from '../../features/publications/themes.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
-import { documentReadersFor, type DocumentReaders } from '../../platform/documents/document-readers.ts';
+import { documentWorkersFor, type DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { parseCommandArgs, UsageError, type Command, type Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 import { importRecommendations } from './import-recommendations.ts';
@@ -125,7 +125,7 @@ export const importCommand: Command = {
         }
       }
       const bar = progress(io, manifest.rows.length);
-      const documents = documentReadersFor(config);
+      const documents = documentWorkersFor(config);
       try {
         const realFolder = fs.realpathSync(folder);
         for (const row of manifest.rows) {
@@ -194,7 +194,7 @@ function readManifestFile(realFolder: string, relative: string): Read {
   }
 }
 
-async function importRow(db: Parameters<typeof importReport>[0], files: FileStore, documents: DocumentReaders, realFolder: string, row: ManifestRow): Promise<ImportOutcome> {
+async function importRow(db: Parameters<typeof importReport>[0], files: FileStore, documents: DocumentWorkers, realFolder: string, row: ManifestRow): Promise<ImportOutcome> {
   const read = readManifestFile(realFolder, row.file);
   if ('problem' in read) return { status: 'failed', reason: read.problem };
   const request = { partnershipId: row.partnershipId, title: row.title, summary: row.summary, reviewType: row.reviewType, themes: row.themes, publishedOn: row.publishedOn };

@@ -3,6 +3,7 @@ import { isKind, isStep, KIND_LABELS, KINDS, SECTIONS, STATUS_LABELS, STEP_LABEL
 import { FOLLOW_UP_DEFAULT_DAYS, followUpDaysProblem } from '../../domain/learning-products/reach.ts';
 import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { access, PUBLIC } from '../../platform/http/access.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { sendDownload } from '../../platform/http/downloads.ts';
 import { notFoundPage } from '../../platform/http/errors.ts';
 import { bodyOf, formVersion, list, Problems, text, type FormBody } from '../../platform/http/form-body.ts';
@@ -99,14 +100,14 @@ export function pdfOf(product: ProductView, base: string) {
   };
 }
 
-async function sendPdf(reply: FastifyReply, product: ProductView, base: string): Promise<FastifyReply> {
-  const { renderOnePagePdf } = await import('../../platform/documents/one-page-pdf.ts');
-  const body = await renderOnePagePdf(pdfOf(product, base));
+/** The briefing's PDF, laid out by a document worker (the request thread stays free meanwhile). */
+async function sendPdf(reply: FastifyReply, documents: DocumentWorkers, product: ProductView, base: string): Promise<FastifyReply> {
+  const body = await documents.onePagePdf(pdfOf(product, base));
   return sendDownload(reply, { body, name: `${product.slug}.pdf`, contentType: 'application/pdf' });
 }
 
 export async function learningProductRoutes(app: FastifyInstance): Promise<void> {
-  const { database, cipher, mailer, config } = app.deps;
+  const { database, cipher, mailer, config, documents } = app.deps;
   const db = database.db;
 
   /** The product at :id if the person may see it (drafts only the partnership's staff); otherwise not found, a refusal audited. */
@@ -213,7 +214,7 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
     const product = await productFor(req, reply);
     if (!product) return reply;
     await req.audit({ action: 'download', permission: READ, partnershipId: product.partnershipId, recordType: 'learning-product', recordId: product.id, changes: { format: 'pdf' } });
-    return sendPdf(reply, product, linkBase(req, config));
+    return sendPdf(reply, documents, product, linkBase(req, config));
   });
 
   async function productToWrite(req: FastifyRequest, reply: FastifyReply): Promise<ProductView | null> {
@@ -448,7 +449,7 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
   app.get('/learning/products/:slug/pdf', PUBLIC, async (req, reply) => {
     const product = await loadPublicProduct(db, (req.params as { slug: string }).slug, req.brand?.partnershipId);
     if (!product) return notFoundPage(reply);
-    return sendPdf(reply.header('cache-control', 'public, max-age=3600'), product, linkBase(req, config));
+    return sendPdf(reply.header('cache-control', 'public, max-age=3600'), documents, product, linkBase(req, config));
   });
 
   // ---- A recipient's own page, reached from their link ---------------------------------------------

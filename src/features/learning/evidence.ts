@@ -4,7 +4,7 @@ import { openField, sealField, type FieldCipher } from '../../platform/crypto/fi
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
-import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { formatDateTime } from '../audit/format.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
@@ -14,7 +14,7 @@ import type { ActionDetail } from './service.ts';
  * Evidence files of an action: what an agency sends to show an action is completed (a new policy,
  * training records) and what it changed (audit results, figures, what practitioners and families
  * say). PDF, Word (.docx), Excel (.xlsx), PNG or JPEG, up to 10 MB, recognised by their first bytes
- * (never by the name or the browser's word for it); Word documents are read by the document readers
+ * (never by the name or the browser's word for it); Word documents are read by the document workers
  * (off the request thread) and refused if damaged or carrying active content, spreadsheets with
  * macros are refused. Kept encrypted in the file store, with their names encrypted too.
  */
@@ -74,10 +74,10 @@ export function detectEvidenceType(bytes: Buffer): EvidenceType | null {
 
 /**
  * The message to show for an uploaded file that cannot be kept, or null when it can: its size and
- * kind first, then its content (a Word document read by the document readers; a spreadsheet
+ * kind first, then its content (a Word document read by the document workers; a spreadsheet
  * refused if it carries macros).
  */
-export async function evidenceProblem(documents: DocumentReaders, file: { bytes: Buffer; truncated: boolean }): Promise<string | null> {
+export async function evidenceProblem(documents: DocumentWorkers, file: { bytes: Buffer; truncated: boolean }): Promise<string | null> {
   if (file.truncated || file.bytes.length > EVIDENCE_MAX_BYTES) return 'The selected file must be smaller than 10 MB';
   if (file.bytes.length === 0) return 'The selected file is empty';
   const type = detectEvidenceType(file.bytes);

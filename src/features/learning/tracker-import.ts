@@ -1,10 +1,10 @@
-import type ExcelJS from 'exceljs';
 import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
 import type { AuditEntry } from '../../platform/audit/audit.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
-import { readZip, writeZip, type ZipLimits } from '../../platform/documents/zip-archive.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
+import { WORKBOOK_DAMAGED_OR_TOO_LARGE, type WorkbookLimits, type WorkbookSheet } from '../../platform/documents/workbook.ts';
 import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -28,25 +28,11 @@ export const TRACKER_MAX_BYTES = 5 * 1024 * 1024;
 export const TRACKER_MAX_ROWS = 20_000;
 
 /** What a tracker workbook may hold: far more than any tracker, far less than a "zip bomb" expands to. */
-const WORKBOOK_LIMITS: ZipLimits = Object.freeze({ maxEntries: 1_000, maxUncompressedBytes: 50 * 1024 * 1024 });
+const WORKBOOK_LIMITS: WorkbookLimits = Object.freeze({ maxEntries: 1_000, maxUncompressedBytes: 50 * 1024 * 1024, maxRows: TRACKER_MAX_ROWS });
 
 export class TrackerFileError extends Error {}
 
 export type TrackerFile = { header: TrackerCell[]; records: TrackerRecord[] };
-
-/** A workbook cell's value as a tracker cell: rich text joined, a formula's result, a link's text. */
-function workbookCell(value: ExcelJS.CellValue): TrackerCell {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date || typeof value === 'string' || typeof value === 'number') return value;
-  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
-  if (typeof value === 'object') {
-    if ('richText' in value && Array.isArray(value.richText)) return value.richText.map((r) => r.text).join('');
-    if ('result' in value) return workbookCell(value.result as ExcelJS.CellValue);
-    if ('text' in value && typeof value.text === 'string') return value.text;
-    if ('error' in value) return null;
-  }
-  return null;
-}
 
 /** The kind of a tracker file, by its name's ending and its first bytes (a workbook is a zip). */
 export function trackerKind(name: string, bytes: Buffer): 'csv' | 'xlsx' | null {
@@ -57,8 +43,8 @@ export function trackerKind(name: string, bytes: Buffer): 'csv' | 'xlsx' | null 
   return null;
 }
 
-/** Reads a tracker's header and rows; a TrackerFileError when the file as a whole cannot be read. */
-export async function readTrackerFile(name: string, bytes: Buffer): Promise<TrackerFile> {
+/** Reads a tracker's header and rows (a workbook by `documents`, off this thread); a TrackerFileError when the file as a whole cannot be read. */
+export async function readTrackerFile(name: string, bytes: Buffer, documents: DocumentWorkers | null): Promise<TrackerFile> {
   if (bytes.length > TRACKER_MAX_BYTES) throw new TrackerFileError(`The file must be smaller than ${TRACKER_MAX_BYTES / 1024 / 1024} MB.`);
   const kind = trackerKind(name, bytes);
   if (!kind) throw new TrackerFileError('The file must be a CSV file (.csv) or an Excel workbook (.xlsx).');
@@ -80,39 +66,24 @@ export async function readTrackerFile(name: string, bytes: Buffer): Promise<Trac
     if (records.length - 1 > TRACKER_MAX_ROWS) throw new TrackerFileError(`The file has more than ${TRACKER_MAX_ROWS.toLocaleString('en-GB')} rows: split it.`);
     return { header: records[0].fields, records: records.slice(1).map((r) => ({ line: r.line, cells: r.fields })) };
   }
-  // A workbook is a zip archive: its table of contents and sizes are checked before anything is
-  // inflated (a small file can expand to gigabytes), and the workbook library reads only a copy
-  // rebuilt from the checked entries, as Word documents are read (platform/documents/zip-archive.ts).
-  let checked: Buffer;
+  // Read by a document worker: opening a workbook is seconds of computation for a large one, and a
+  // workbook is a zip archive, checked before anything is inflated (platform/documents/workbook.ts).
+  if (!documents) throw new Error('A workbook needs the document workers to be read');
+  let sheet: WorkbookSheet;
   try {
-    checked = writeZip(readZip(bytes, WORKBOOK_LIMITS));
+    sheet = await documents.workbook(bytes, WORKBOOK_LIMITS);
   } catch (err) {
-    if (err instanceof DocumentError) throw new TrackerFileError(`The workbook cannot be read: it is damaged, or would expand to more than ${WORKBOOK_LIMITS.maxUncompressedBytes / 1024 / 1024} MB when opened. Save it again from Excel as an .xlsx workbook.`);
+    if (err instanceof DocumentError && err.message === WORKBOOK_DAMAGED_OR_TOO_LARGE) {
+      throw new TrackerFileError(`The workbook cannot be read: it is damaged, or would expand to more than ${WORKBOOK_LIMITS.maxUncompressedBytes / 1024 / 1024} MB when opened. Save it again from Excel as an .xlsx workbook.`);
+    }
+    if (err instanceof DocumentError) throw new TrackerFileError('The workbook cannot be read: save it again from Excel as an .xlsx workbook.');
     throw err;
   }
-  // The workbook library is loaded when a workbook comes, not with every running service.
-  const { default: Excel } = await import('exceljs');
-  const workbook = new Excel.Workbook();
-  try {
-    await workbook.xlsx.load(checked as unknown as ArrayBuffer);
-  } catch {
-    throw new TrackerFileError('The workbook cannot be read: save it again from Excel as an .xlsx workbook.');
-  }
-  const sheet = workbook.worksheets[0];
   if (!sheet || sheet.rowCount === 0) throw new TrackerFileError('The workbook’s first sheet is empty: its first row must name the columns.');
   if (sheet.rowCount - 1 > TRACKER_MAX_ROWS) throw new TrackerFileError(`The sheet has more than ${TRACKER_MAX_ROWS.toLocaleString('en-GB')} rows: split it.`);
-  let header: TrackerCell[] | null = null;
-  const records: TrackerRecord[] = [];
-  sheet.eachRow({ includeEmpty: false }, (row, line) => {
-    // row.values is 1-based: its first item is always empty.
-    const values = (Array.isArray(row.values) ? row.values.slice(1) : []) as ExcelJS.CellValue[];
-    const cells = Array.from({ length: values.length }, (_, i) => workbookCell(values[i]));
-    if (cells.every((c) => c === null || (typeof c === 'string' && c.trim() === ''))) return;
-    if (!header) header = cells;
-    else records.push({ line, cells });
-  });
-  if (!header) throw new TrackerFileError('The workbook’s first sheet is empty: its first row must name the columns.');
-  return { header, records };
+  const [first, ...rest] = sheet.rows;
+  if (!first) throw new TrackerFileError('The workbook’s first sheet is empty: its first row must name the columns.');
+  return { header: first.cells, records: rest };
 }
 
 type ReviewRow = { incident_id: string | null; publication_id: string | null; partnership_id: string; slug: string | null; reference: string | null; title: string | null; made_on: string };
@@ -161,11 +132,14 @@ export async function trackerContext(db: Kysely<DB>, scope: TenantScope): Promis
 
 export type TrackerCounts = { rows: number; recommendationsAdded: number; recommendationsAlready: number; actionsAdded: number; actionsAlready: number };
 
-/** Reads and checks a tracker file in `scope`: the recommendations to store, or every problem with its line. */
-export async function checkTrackerFile(db: Kysely<DB>, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
+/**
+ * Reads and checks a tracker file in `scope`: the recommendations to store, or every problem with its
+ * line. `documents` reads workbooks; null only where the file is known to be CSV (the demonstration's).
+ */
+export async function checkTrackerFile(db: Kysely<DB>, documents: DocumentWorkers | null, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
   let file: TrackerFile;
   try {
-    file = await readTrackerFile(name, bytes);
+    file = await readTrackerFile(name, bytes, documents);
   } catch (err) {
     if (err instanceof TrackerFileError) return { ok: false, problems: [{ line: 0, message: err.message }] };
     throw err;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
-import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -47,7 +47,7 @@ function failed(reason: string): ImportOutcome {
 /**
  * Imports one report. Checks run cheapest first: the kind of file, a copy already in the
  * repository (same content hash: "already imported", whatever its title), the catalogue fields,
- * then the file itself and its text, read by the document readers (off this thread, within their
+ * then the file itself and its text, read by the document workers (off this thread, within their
  * limits; a file with active content is refused there). The rows and the file (a published
  * report, kept plain) are written in one transaction with the audit entry (by `record`): a file
  * that cannot be stored rolls the rows back, and the other way round.
@@ -56,7 +56,7 @@ export async function importReport(
   db: Kysely<DB>,
   files: FileStore,
   request: ImportRequest,
-  documents: DocumentReaders,
+  documents: DocumentWorkers,
   record: (trx: Kysely<DB>, imported: { id: string; slug: string; pages: number }) => Promise<void>,
 ): Promise<ImportOutcome> {
   const { bytes } = request.file;

@@ -148,8 +148,8 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
       return res;
     });
     // Wait until a reader has the file, then ask for a page.
-    for (let i = 0; i < 400 && t.app.deps.documents.reading === 0; i++) await new Promise((r) => setTimeout(r, 10));
-    expect(t.app.deps.documents.reading).toBe(1);
+    for (let i = 0; i < 400 && t.app.deps.documents.working === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(t.app.deps.documents.working).toBe(1);
     const page = await t.app.inject({ method: 'GET', url: '/search?q=lodger' });
     finished.push('page');
     expect(page.statusCode).toBe(200);
@@ -168,7 +168,7 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
       const res = await upload(hurried, good({ title: 'Slow' }), pdf(buildSlowPdf(2_000_000), 'slow.pdf'));
       expect(res.statusCode).toBe(422);
       expect(textOf(res.body)).toContain('The selected file cannot be imported: the file took longer than 0.3 seconds to read, so reading it was stopped: it may be damaged or built to be slow to open');
-      expect(short.app.deps.documents.reading).toBe(0);
+      expect(short.app.deps.documents.working).toBe(0);
       expect(await short.app.deps.database.db.selectFrom('publications').select('id').execute()).toEqual([]);
       const audit = await short.app.deps.database.db.selectFrom('audit_events').select('action').where('action', '=', 'publication-import-refused').execute();
       expect(audit).toHaveLength(1);

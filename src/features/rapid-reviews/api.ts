@@ -43,7 +43,7 @@ import {
  * A file sent with an answer comes as base64 inside the JSON body, not as a multipart upload: every
  * body of this API is one JSON document checked by one schema (and shown in the OpenAPI document),
  * and token callers carry no form token, which the pages' multipart reader requires. The file then
- * passes the very checks of the page (kind by content, size, the document readers).
+ * passes the very checks of the page (kind by content, size, the document workers).
  */
 
 const mayIn = (req: FastifyRequest, partnershipId: string): May => (permission) => can(req.principal, permission, { partnershipId });
@@ -372,7 +372,7 @@ export async function rapidReviewApiRoutes(app: FastifyInstance): Promise<void> 
     let upload: { bytes: Buffer; name: string; type: 'pdf' | 'docx' } | null = null;
     if (b.file) {
       const bytes = Buffer.from(b.file.contentBase64, 'base64');
-      // The same checks as a file chosen on the page: its kind by content, its size, the document readers.
+      // The same checks as a file chosen on the page: its kind by content, its size, the document workers.
       const problem = await uploadProblem(documents, { bytes, truncated: false });
       const type = problem ? null : detectFileType(bytes);
       if (problem || !type) {

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 
 /**
@@ -40,11 +40,11 @@ export function fileProblem(bytes: Buffer, truncated: boolean): string | null {
 
 /**
  * The message to show for an uploaded file that cannot be kept, or null when it can: its kind and
- * size first, then the file itself, read by the document readers (off the request thread, within
+ * size first, then the file itself, read by the document workers (off the request thread, within
  * their limits): a damaged file, a Word document that expands beyond its limits, or one that
  * carries active content (scripts, embedded files, macros) is refused.
  */
-export async function uploadProblem(documents: DocumentReaders, file: { bytes: Buffer; truncated: boolean }): Promise<string | null> {
+export async function uploadProblem(documents: DocumentWorkers, file: { bytes: Buffer; truncated: boolean }): Promise<string | null> {
   const problem = fileProblem(file.bytes, file.truncated);
   if (problem) return problem;
   try {

@@ -4,7 +4,6 @@ import { GROUPINGS } from '../../domain/reports/period.ts';
 import type { Table } from '../../domain/reports/tables.ts';
 import { partnershipsWith, type Permission } from '../../platform/auth/policy.ts';
 import { csvRow } from '../../platform/export/csv.ts';
-import { xlsxStream } from '../../platform/export/xlsx.ts';
 import { access } from '../../platform/http/access.ts';
 import { sendDownload } from '../../platform/http/downloads.ts';
 import { today } from '../cases/request-context.ts';
@@ -107,7 +106,8 @@ export async function reportRoutes(app: FastifyInstance): Promise<void> {
     const name = `figures-${filters.table ?? 'all'}-${filters.period.from}-to-${filters.period.to}`;
     if (format === 'csv') return sendDownload(reply, { body: Buffer.from(tableCsv(tables[0]), 'utf8'), name: `${name}.csv`, contentType: 'text/csv; charset=utf-8' });
     return sendDownload(reply, {
-      body: xlsxStream(tables.map((t) => ({ name: t.title, columns: t.columns, rows: t.rows }))),
+      // Written by a document worker: zipping a workbook is pure computation the request thread need not wait on.
+      body: await app.deps.documents.xlsx(tables.map((t) => ({ name: t.title, columns: t.columns, rows: t.rows }))),
       name: `${name}.xlsx`,
       contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
     });

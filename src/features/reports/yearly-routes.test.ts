@@ -1,7 +1,7 @@
 import type { PDFString } from 'pdf-lib';
 import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
 import { extractText, getDocumentProxy } from 'unpdf';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
@@ -237,6 +237,35 @@ describe.each(ENGINES)('the yearly report on %s', (engine) => {
     expect(all).toContain('Parallel criminal trial');
     expect(all).toContain('Yearly Police');
     expect(text[text.length - 1]).toContain(`Page ${text.length} of ${text.length}`);
+  });
+
+  it('answers other requests while a large document is being made (documents are made off the request thread)', async () => {
+    let made = false;
+    const rows = Array.from({ length: 30_000 }, (_, i) => [`NM-${i}`, '2024-04-01', i % 90] as const);
+    const large = t.app.deps.documents.xlsx([{ name: 'Rows', columns: [{ label: 'Case', type: 'text' }, { label: 'Due by', type: 'date' }, { label: 'Days late', type: 'number' }], rows }]).then(() => {
+      made = true;
+    });
+    // The PDF waits for a worker, or is made beside the workbook; either way, pages are answered meanwhile.
+    const pdf = admin.get(`/reports/yearly/pdf?${FY}`);
+    const page = await admin.get(`/reports/yearly?${FY}`);
+    expect(page.statusCode).toBe(200);
+    expect(made).toBe(false);
+    await large;
+    expect((await pdf).statusCode).toBe(200);
+  });
+
+  it('answers a PDF that could not be made with the service’s error page, not a hang', async () => {
+    const failing = vi.spyOn(t.app.deps.documents, 'reportPdf').mockRejectedValueOnce(new Error('A document worker stopped before it answered'));
+    try {
+      const res = await admin.get(`/reports/yearly/pdf?${FY}`);
+      expect(res.statusCode).toBe(500);
+      expect(res.headers['content-type']).toContain('text/html');
+      expect(textOf(res.body)).toContain('Sorry, there is a problem with the service');
+      expect(res.body).not.toContain('document worker');
+    } finally {
+      failing.mockRestore();
+    }
+    expect((await admin.get(`/reports/yearly/pdf?${FY}`)).statusCode).toBe(200);
   });
 
   it('offers the figures and the current narrative in the API, to the same people as the figures', async () => {

@@ -116,8 +116,8 @@ export async function yearlyReportRoutes(app: FastifyInstance): Promise<void> {
     if (!loaded) return reply;
     const { report, query } = loaded;
     await req.audit({ action: 'yearly-report-downloaded', permission: FIGURES, ...audited(report, query.startMonth), changes: { ...audited(report, query.startMonth).changes, format: 'pdf' } });
-    const { renderTaggedPdf } = await import('../../platform/documents/tagged-pdf.ts');
-    const body = await renderTaggedPdf(yearlyPdfModel(report, reportParts(report), today()));
+    // Laid out by a document worker: the request thread stays free for other requests meanwhile.
+    const body = await app.deps.documents.reportPdf(yearlyPdfModel(report, reportParts(report), today()));
     return sendDownload(reply, { body, name: `yearly-report-${query.startMonth}.pdf`, contentType: 'application/pdf' });
   });
 

@@ -15,7 +15,7 @@ import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
-import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { governingRule } from '../../domain/clocks/deadlines.ts';
@@ -178,7 +178,7 @@ export function advanceCopyDays(view: ReviewView, publishOn: DateOnly): number {
  * The report's text is read from the stored file every time: what is checked is what is published
  * (and a report carrying active content, stored before uploads were checked for it, is refused).
  */
-export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentReaders): Promise<Check> {
+export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: ReviewView, publishing: Publishing, today: DateOnly, documents: DocumentWorkers): Promise<Check> {
   const calendar = await currentCalendar(db);
   let reportPages: string[] | null = null;
   let report: string | null = null;

@@ -12,7 +12,7 @@ import { formatDateTime } from '../audit/format.ts';
 import { addCaseEvent, incidentPartnership, isUuid, loadIncident, storeClocks, type Actor, type IncidentDetail } from '../cases/service.ts';
 import { reviewerChosen, reviewStarted } from '../tasks/service.ts';
 import { cleanFileName, detectFileType, uploadProblem, type FileType } from '../rapid-reviews/files.ts';
-import type { DocumentReaders } from '../../platform/documents/document-readers.ts';
+import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 
 /**
@@ -399,10 +399,10 @@ export type UploadedReport = { bytes: Buffer; name: string; truncated: boolean }
 /** Adds a draft or final version of the report (PDF or Word), numbered after the last of its kind. */
 /**
  * What is wrong with a report version before it is kept: the review's state, the kind, and the
- * file itself (read by the document readers, off the request thread). Run it before the
+ * file itself (read by the document workers, off the request thread). Run it before the
  * transaction that adds the version opens, so no transaction waits on a file being read.
  */
-export async function reportProblems(view: ReviewView, kind: 'draft' | 'final' | null, file: UploadedReport | null, documents: DocumentReaders): Promise<Problem[]> {
+export async function reportProblems(view: ReviewView, kind: 'draft' | 'final' | null, file: UploadedReport | null, documents: DocumentWorkers): Promise<Problem[]> {
   const blocked = stateProblem(view, 'working', 'Report versions can be added');
   if (blocked) return [blocked];
   const problems: Problem[] = [];

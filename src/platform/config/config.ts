@@ -157,7 +157,7 @@ export type Config = {
   mailFrom: string;
   rateLimits: boolean;
   sessionCacheMs: number;
-  /** Limits on reading one uploaded or imported document (see platform/documents/document-readers.ts). */
+  /** Limits on each piece of document work: reading one uploaded or imported document, or making a PDF or spreadsheet (see platform/documents/document-workers.ts). */
   documentReadLimitMs: number;
   documentReadMemoryMb: number;
   auditCheckpointMinutes: number;
@@ -255,7 +255,7 @@ export const CONFIG_DOC = [
   ['SESSION_CACHE_MS', '2000', 'How long an instance remembers a session lookup; ending a session elsewhere takes effect within this time (0: look up every request).'],
   ['RATE_LIMITS', 'on', 'Limits on sign-in and reset attempts per client address; off only for automated tests.'],
   ['MAIL_FROM', 'CSPR Hub <no-reply@cspr-hub.invalid>', 'The sender of the emails the service sends.'],
-  ['DOCUMENT_READ_LIMIT_MS', '60000', 'How long reading one uploaded or imported file (PDF or .docx) may take before it is stopped and the file refused.'],
-  ['DOCUMENT_READ_MEMORY_MB', '512', 'How much memory reading one uploaded or imported file may use before it is stopped and the file refused.'],
+  ['DOCUMENT_READ_LIMIT_MS', '60000', 'How long reading one uploaded or imported file (PDF or .docx) may take before it is stopped and the file refused; also the limit on making one PDF or spreadsheet.'],
+  ['DOCUMENT_READ_MEMORY_MB', '512', 'How much memory reading one uploaded or imported file may use before it is stopped and the file refused; also the limit on making one PDF or spreadsheet.'],
   ['AUDIT_CHECKPOINT_MINUTES', '15', 'How often the service signs a checkpoint of the audit trail (to the log and the database; also on shutdown).'],
 ] as const;

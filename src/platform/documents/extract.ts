@@ -9,7 +9,7 @@ export { DocumentError } from './document-error.ts';
  * is. PDF through pdf.js (bundled by unpdf: pure JavaScript, nothing downloaded); Word (.docx)
  * through mammoth's raw text.
  *
- * Run it through DocumentReaders (document-readers.ts), never on the request thread: a file can be
+ * Run it through DocumentWorkers (document-workers.ts), never on the request thread: a file can be
  * built to be slow to read or to expand when opened.
  *
  * What is refused, each with a message a person can act on:

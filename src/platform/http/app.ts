@@ -41,7 +41,7 @@ import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
 import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
-import { documentReadersFor, type DocumentReaders } from '../documents/document-readers.ts';
+import { documentWorkersFor, type DocumentWorkers } from '../documents/document-workers.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createFileStore, type FileStore } from '../storage/file-store.ts';
 import { setUpAuthentication, type Access } from './authentication.ts';
@@ -55,7 +55,7 @@ import { setUpViews } from './views.ts';
 export type AppDeps = { config: Config; database: Database };
 
 /** What every feature may use, built once per app. */
-export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; documents: DocumentReaders; files: FileStore };
+export type AppServices = AppDeps & { cipher: FieldCipher; mailer: Mailer; documents: DocumentWorkers; files: FileStore };
 
 export type RouteEntry = { method: string; url: string; access: Access | undefined };
 
@@ -101,8 +101,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   const cipher = cipherFor(config);
   const files = createFileStore({ db: deps.database.db, cipher, config: config.fileStore });
-  // Uploaded files are read by worker threads, never on the thread that answers requests.
-  const documents = documentReadersFor(config);
+  // Uploaded files are read, and PDFs and spreadsheets made, by worker threads, never on the thread that answers requests.
+  const documents = documentWorkersFor(config);
   app.addHook('onClose', async () => documents.close());
   app.decorate('deps', { ...deps, cipher, mailer: createMailer(config), documents, files });
 
