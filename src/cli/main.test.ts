@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
 import { freePort, runCspr as cspr, startServe } from '../../test/support/cli.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
-import { helpText, main } from './main.ts';
+import { commands, helpText, main } from './main.ts';
 
 function capture() {
   const out: string[] = [];
@@ -18,7 +18,17 @@ describe('cspr command line', () => {
     expect(await main(['--help'], c.io)).toBe(0);
     const text = c.out.join('\n');
     for (const name of ['serve', 'migrate', 'seed-demo', 'backup', 'restore']) expect(text).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
-    expect(text).toBe(helpText());
+    expect(text).toBe(await helpText());
+  });
+
+  it('finds each command by its own name (commands load only when they run)', async () => {
+    const all = await commands();
+    expect(new Set(all.map((c) => c.name)).size).toBe(all.length);
+    for (const c of all) {
+      const d = capture();
+      expect(await main([c.name, '--help'], d.io)).toBe(0);
+      expect(d.out.join('\n')).toBe(`Usage: ${c.usage}\n\n${c.summary}`);
+    }
   });
 
   it('refuses an unknown command with a clear message and a non-zero exit', async () => {
