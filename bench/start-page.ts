@@ -3,10 +3,11 @@
  * DATABASE_URL, on a PostgreSQL database of its own:
  *  1. first start with demo seeding on an empty database, then starts on the seeded one (as `npm start`
  *     runs it: `node --liftoff-only --max-semi-space-size=2 bin/cspr.js serve --seed-if-empty`), with the server's resident
- *     memory when idle and its peak. A start is timed until the service is usable, not only listening:
- *     the sign-in page, a demo person's sign-in (password and security code) and their dashboard with
- *     the demo cases all answered. BENCH_FIRST_STARTS=n times n first starts (each on an empty
- *     database) and BENCH_FIRST_ONLY=1 stops after them;
+ *     memory when idle and its peak. A first start is timed until the service is usable, not only
+ *     listening: the sign-in page, a demo person's sign-in (password and security code) and their
+ *     dashboard with the demo cases all answered (starts on the seeded database, until /readyz answers).
+ *     BENCH_FIRST_STARTS=n times n first starts (each on an empty database), BENCH_FIRST_ONLY=1 stops
+ *     after them, and BENCH_PORT moves the service's port (two benches side by side, under the same load);
  *  2. start page throughput (autocannon, 10 connections) beside a bare Fastify route in the same run.
  */
 import { spawn } from 'node:child_process';
@@ -21,7 +22,7 @@ import { figure, percentile } from './support/figures.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const PORT = 3901;
+const PORT = Number(process.env.BENCH_PORT ?? 3901);
 
 /** Resident memory now and at its highest, from the kernel's own account of the process. */
 function memoryOf(pid: number): { rssMb: number; peakMb: number } {
