@@ -17,6 +17,8 @@ export type BenchTarget = {
   engine: 'embedded' | 'postgresql';
   /** The environment the service (in process or as a child `cspr serve`) needs to use it. */
   env: Record<string, string>;
+  /** Empty it again, as it was made (for another first start). */
+  reset(): Promise<void>;
   /** Empty and remove it. */
   drop(): Promise<void>;
 };
@@ -36,6 +38,13 @@ export async function benchTarget(name: string, serverUrl = process.env.DATABASE
   return {
     engine: serverUrl ? 'postgresql' : 'embedded',
     env,
+    async reset() {
+      if (serverUrl && databaseName) {
+        await onServer(serverUrl, `drop database if exists ${databaseName} with (force)`);
+        await onServer(serverUrl, `create database ${databaseName}`);
+      }
+      fs.rmSync(env.DATA_DIR, { recursive: true, force: true });
+    },
     async drop() {
       if (serverUrl && databaseName) await onServer(serverUrl, `drop database if exists ${databaseName} with (force)`);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
-import { freePort, runCspr as cspr, startServe } from '../../test/support/cli.ts';
+import { freePort, runCspr as cspr, startServe, startServer } from '../../test/support/cli.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
-import { helpText, main } from './main.ts';
+import { commands, helpText, main } from './main.ts';
 
 function capture() {
   const out: string[] = [];
@@ -18,7 +18,17 @@ describe('cspr command line', () => {
     expect(await main(['--help'], c.io)).toBe(0);
     const text = c.out.join('\n');
     for (const name of ['serve', 'migrate', 'seed-demo', 'backup', 'restore']) expect(text).toMatch(new RegExp(`^  ${name} +\\S`, 'm'));
-    expect(text).toBe(helpText());
+    expect(text).toBe(await helpText());
+  });
+
+  it('finds each command by its own name (commands load only when they run)', async () => {
+    const all = await commands();
+    expect(new Set(all.map((c) => c.name)).size).toBe(all.length);
+    for (const c of all) {
+      const d = capture();
+      expect(await main([c.name, '--help'], d.io)).toBe(0);
+      expect(d.out.join('\n')).toBe(`Usage: ${c.usage}\n\n${c.summary}`);
+    }
   });
 
   it('refuses an unknown command with a clear message and a non-zero exit', async () => {
@@ -86,6 +96,25 @@ describe('cspr command line', () => {
     const fs = await import('node:fs');
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
+
+  it('starts on a new data folder with the demonstration data, its reports made while the database is created (npm start)', async () => {
+    const dir = freshDir('cli-first-start');
+    const port = await freePort();
+    const server = await startServer({ DATA_DIR: dir, PORT: String(port) }, 'is ready at', 170_000, ['--seed-if-empty']);
+    try {
+      expect(server.stdout()).toContain('Demonstration data was added');
+      const base = `http://127.0.0.1:${port}`;
+      const list = await (await fetch(`${base}/partnerships/northmoor/reviews`)).text();
+      const slugs = [...list.matchAll(/href="\/reviews\/([a-z0-9-]+)"/g)].map((m) => m[1]);
+      expect(new Set(slugs).size).toBeGreaterThanOrEqual(10);
+      const report = await fetch(`${base}/reviews/${slugs[0]}/report`);
+      expect(report.status).toBe(200);
+      expect(Buffer.from(await report.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  }, 240_000);
 
   it('migrates, seeds, backs up and restores through the real command', async () => {
     // Starts from the migrated template: creating an embedded database from nothing takes seconds.

@@ -7,45 +7,43 @@ import { KeyError } from '../platform/crypto/field-encryption.ts';
 import { FileStoreUnavailableError } from '../platform/storage/backends.ts';
 import { StoredFileDamagedError } from '../platform/storage/envelope.ts';
 import { UsageError, type Command, type Output } from './command.ts';
-import { auditCommand } from './commands/audit.ts';
-import { backupCommand, restoreCommand } from './commands/backup.ts';
-import { deadlinesCommand } from './commands/deadlines.ts';
-import { importCommand } from './commands/import.ts';
-import { keysCommand } from './commands/keys.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { partnershipsCommand } from './commands/partnerships.ts';
-import { remindersCommand } from './commands/reminders.ts';
-import { demoCodeCommand, seedDemoCommand } from './commands/seed-demo.ts';
-import { tokensCommand } from './commands/tokens.ts';
-import { serveCommand } from './commands/serve.ts';
-import { usersCommand } from './commands/users.ts';
-import { workingDaysCommand } from './commands/working-days.ts';
 
-export const COMMANDS: Command[] = [
-  serveCommand,
-  migrateCommand,
-  seedDemoCommand,
-  demoCodeCommand,
-  backupCommand,
-  restoreCommand,
-  keysCommand,
-  tokensCommand,
-  auditCommand,
-  partnershipsCommand,
-  usersCommand,
-  workingDaysCommand,
-  deadlinesCommand,
-  remindersCommand,
-  importCommand,
-];
+/**
+ * The commands, each loaded only when it runs (or its help is shown): a command's code pulls in
+ * what it works with, and `cspr serve` starts the embedded engine's thread before it loads the
+ * rest of the service (see serve.ts), which it could not do behind every command's imports.
+ */
+const LOADERS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./commands/serve.ts')).serveCommand,
+  migrate: async () => (await import('./commands/migrate.ts')).migrateCommand,
+  'seed-demo': async () => (await import('./commands/seed-demo.ts')).seedDemoCommand,
+  'demo-code': async () => (await import('./commands/seed-demo.ts')).demoCodeCommand,
+  backup: async () => (await import('./commands/backup.ts')).backupCommand,
+  restore: async () => (await import('./commands/backup.ts')).restoreCommand,
+  keys: async () => (await import('./commands/keys.ts')).keysCommand,
+  tokens: async () => (await import('./commands/tokens.ts')).tokensCommand,
+  audit: async () => (await import('./commands/audit.ts')).auditCommand,
+  partnerships: async () => (await import('./commands/partnerships.ts')).partnershipsCommand,
+  users: async () => (await import('./commands/users.ts')).usersCommand,
+  'working-days': async () => (await import('./commands/working-days.ts')).workingDaysCommand,
+  deadlines: async () => (await import('./commands/deadlines.ts')).deadlinesCommand,
+  reminders: async () => (await import('./commands/reminders.ts')).remindersCommand,
+  import: async () => (await import('./commands/import.ts')).importCommand,
+};
 
-export function helpText(): string {
-  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+/** Every command, in the order help lists them. */
+export async function commands(): Promise<Command[]> {
+  return Promise.all(Object.values(LOADERS).map((load) => load()));
+}
+
+export async function helpText(): Promise<string> {
+  const all = await commands();
+  const width = Math.max(...all.map((c) => c.name.length));
   return [
     'Usage: cspr COMMAND [options]',
     '',
     'Commands:',
-    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    ...all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
     'Configuration comes from environment variables (see the README).',
     "Run 'cspr COMMAND --help' for a command's options.",
@@ -58,14 +56,15 @@ const EXPECTED = [ConfigError, DatabaseOpenError, MigrationError, BackupError, K
 export async function main(argv: string[], io: Output): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    io.out(helpText());
+    io.out(await helpText());
     return name === undefined ? 2 : 0;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) {
-    io.err(`cspr: unknown command '${name}'.\n\n${helpText()}`);
+  const load = Object.hasOwn(LOADERS, name) ? LOADERS[name] : undefined;
+  if (!load) {
+    io.err(`cspr: unknown command '${name}'.\n\n${await helpText()}`);
     return 2;
   }
+  const command = await load();
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(`Usage: ${command.usage}\n\n${command.summary}`);
     return 0;

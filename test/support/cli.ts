@@ -69,9 +69,9 @@ export type RunningServer = {
   readonly exited: Promise<number | null>;
 };
 
-/** `cspr serve` in a child process; resolves once it prints `until` (by default, that it is ready). */
-export async function startServer(env: Record<string, string>, until = 'is ready at', timeoutMs = 30_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve'], {
+/** `cspr serve` (with `args`) in a child process; resolves once it prints `until` (by default, that it is ready). */
+export async function startServer(env: Record<string, string>, until = 'is ready at', timeoutMs = 30_000, args: string[] = []): Promise<RunningServer> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve', ...args], {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

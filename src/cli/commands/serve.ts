@@ -1,20 +1,35 @@
-import { seedDemoIfEmpty } from '../../features/demo/service.ts';
-import { runReminders } from '../../features/reminders/service.ts';
-import { jobLinkBase } from '../../platform/config/link-base.ts';
-import { sendDueFollowUps } from '../../features/learning-products/service.ts';
-import { recordAudit } from '../../platform/audit/audit.ts';
-import { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
-import { runTaskMail, TASK_MAIL_EVERY_MS } from '../../features/tasks/mail.ts';
 import { loadConfig } from '../../platform/config/config.ts';
-import { openDatabase } from '../../platform/db/database.ts';
-import { checkpointKeyFor, scheduleCheckpoints, type CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
-import { migrateDeployment } from '../../platform/db/roles.ts';
-import { holdServiceLock, type ServiceLock } from '../../platform/db/service-lock.ts';
-import { describeMove, moveDiskFiles } from '../../platform/storage/disk-move.ts';
-import { buildApp } from '../../platform/http/app.ts';
+import { isNewEmbeddedDatabase, openDatabase } from '../../platform/db/database.ts';
+import type { CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
+import type { ServiceLock } from '../../platform/db/service-lock.ts';
+import type { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
+import type { FastifyInstance } from 'fastify';
 import { parseCommandArgs, type Command } from '../command.ts';
-import { serviceContext } from '../runtime.ts';
-import { printDemoWelcome } from './seed-demo.ts';
+
+/**
+ * What serving needs beyond opening the database: nearly all of the service's code. It is loaded
+ * after the embedded engine's thread has started, so the two happen at once (creating a new
+ * embedded database takes a couple of seconds of that thread; loading the code, about one of this one).
+ */
+async function serviceModules() {
+  const [demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo] = await Promise.all([
+    import('../../features/demo/service.ts'),
+    import('../../features/reminders/service.ts'),
+    import('../../platform/config/link-base.ts'),
+    import('../../features/learning-products/service.ts'),
+    import('../../platform/audit/audit.ts'),
+    import('../../features/reminders/schedule.ts'),
+    import('../../features/tasks/mail.ts'),
+    import('../../platform/audit/checkpoints.ts'),
+    import('../../platform/db/roles.ts'),
+    import('../../platform/db/service-lock.ts'),
+    import('../../platform/storage/disk-move.ts'),
+    import('../../platform/http/app.ts'),
+    import('../runtime.ts'),
+    import('./seed-demo.ts'),
+  ]);
+  return { demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo };
+}
 
 /** How often a server started through npm checks that npm is still there. */
 const PARENT_CHECK_MS = 500;
@@ -27,63 +42,83 @@ export const serveCommand: Command = {
     const { values } = parseCommandArgs(argv, { 'seed-if-empty': { type: 'boolean' } }, { min: 0, max: 0, names: '' });
     const started = performance.now();
     const config = loadConfig();
-    const database = await openDatabase(config);
+    // A new embedded database is empty once made: asked to seed one, the demonstration data's work
+    // that needs no database (its reports' PDFs, its password's hash) is done while the engine makes it.
+    const seedingNew = values['seed-if-empty'] === true && isNewEmbeddedDatabase(config);
+    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile.
+    const opening = openDatabase(config);
+    const loading = serviceModules();
+    const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
+    // Each is awaited below; one that fails before then must not be an unhandled rejection.
+    for (const p of [opening, loading, prepared]) p?.catch(() => {});
+    const database = await opening;
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let taskMail: ReturnType<typeof scheduleJob> | undefined;
     let lock: ServiceLock | undefined;
     let checkpoints: CheckpointSchedule | undefined;
+    let building: Promise<FastifyInstance> | undefined;
     try {
-      await migrateDeployment(database, config);
+      const m = await loading;
+      await m.roles.migrateDeployment(database, config);
       // With the wrong key the service would answer 500 on every encrypted page: refuse to start instead.
-      const { cipher, files } = await serviceContext(database, config);
-      lock = await holdServiceLock(database);
+      const { cipher, files } = await m.runtime.serviceContext(database, config);
+      lock = await m.serviceLock.holdServiceLock(database);
       // Files from before the file store, in this instance's data folder: moved in once.
-      const moved = describeMove(await moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
+      const moved = m.diskMove.describeMove(await m.diskMove.moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
       if (moved) io.out(moved);
+      // The service is assembled while the demonstration data is written (it reads nothing at assembly);
+      // it listens once both are done, so its first page shows the data.
+      const assembling = m.app.buildApp({ config, database }).then(async (built) => {
+        await built.ready();
+        return built;
+      });
+      building = assembling;
+      assembling.catch(() => {});
       // `npm start` asks for the demonstration data on an empty database, on either engine; a database
       // with any partnership or any account belongs to someone and is left alone.
-      const seeded = values['seed-if-empty'] ? await seedDemoIfEmpty(database, cipher, files) : false;
-      app = await buildApp({ config, database });
+      const seeded = values['seed-if-empty'] ? await m.demo.seedDemoIfEmpty(database, cipher, files, prepared) : false;
+      app = await assembling;
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       const url = `http://${shownHost}:${config.port}/`;
       const where = database.engine === 'embedded' ? `embedded database in ${database.location}` : `PostgreSQL at ${database.location}`;
       io.out(`CSPR Hub is ready at ${url} (${where}), in ${Math.round(performance.now() - started)} ms.`);
-      if (seeded) printDemoWelcome(io, url);
+      if (seeded) m.seedDemo.printDemoWelcome(io, url);
       // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).
       const { mailer } = app.deps;
       const log = app.log;
-      reminders = scheduleReminders(
+      reminders = m.schedule.scheduleReminders(
         { db: database.db, cipher, mailer, config },
         {
           onResult: (r) => log.info({ reminders: r.sent, failed: r.failed }, 'reminders run'),
           onError: (err) => log.error({ err }, 'reminders run failed'),
           // The same run sends the learning products' follow-up questions that are due (each once, whatever the instances).
           run: async (d) => {
-            const result = await runReminders(d);
-            const followUps = await sendDueFollowUps(d.db, d.mailer, jobLinkBase(config), (trx, entry) => recordAudit(trx, { ...entry, actor: null }));
+            const result = await m.reminders.runReminders(d);
+            const followUps = await m.learningProducts.sendDueFollowUps(d.db, d.mailer, m.linkBase.jobLinkBase(config), (trx, entry) => m.audit.recordAudit(trx, { ...entry, actor: null }));
             if (followUps.sent || followUps.failed) log.info({ learningFollowUps: followUps }, 'learning follow-up questions sent');
             return result;
           },
         },
       );
       // Emails of tasks handed to people: every minute (each goes once, whatever the instances).
-      taskMail = scheduleJob(() => runTaskMail({ db: database.db, mailer, config }), {
-        everyMs: TASK_MAIL_EVERY_MS,
-        firstAfterMs: TASK_MAIL_EVERY_MS,
+      taskMail = m.schedule.scheduleJob(() => m.taskMail.runTaskMail({ db: database.db, mailer, config }), {
+        everyMs: m.taskMail.TASK_MAIL_EVERY_MS,
+        firstAfterMs: m.taskMail.TASK_MAIL_EVERY_MS,
         onResult: (r) => (r.immediate || r.digests || r.failed ? log.info({ taskMail: r }, 'task emails run') : undefined),
         onError: (err) => log.error({ err }, 'task emails run failed'),
       });
       // Signed checkpoints of the audit trail, to the log and the database (numbers, hashes and a signature: nothing identifying).
-      checkpoints = scheduleCheckpoints(
+      checkpoints = m.checkpoints.scheduleCheckpoints(
         database.db,
-        checkpointKeyFor(config),
+        m.checkpoints.checkpointKeyFor(config),
         config.auditCheckpointMinutes * 60_000,
         (auditCheckpoint) => log.info({ auditCheckpoint }, 'audit checkpoint'),
         (err) => log.error({ err }, 'audit checkpoint failed'),
       );
     } catch (err) {
+      app ??= await building?.catch(() => undefined);
       await app?.close().catch(() => {});
       await checkpoints?.stop().catch(() => {});
       await lock?.release();

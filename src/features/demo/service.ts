@@ -13,7 +13,7 @@ import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
-import { renderDemoReports, seedDemoPublications } from './publications.ts';
+import { renderDemoReports, seedDemoPublications, type RenderedDemoReport } from './publications.ts';
 import { createUser } from '../users/service.ts';
 import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
@@ -74,17 +74,17 @@ export async function isEmpty(database: Database): Promise<boolean> {
  * The demonstration data, only on a database nobody has set up. On PostgreSQL several instances
  * may start at once: an advisory lock lets one look and seed while the others wait, then find it done.
  */
-export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, files?: FileStore): Promise<boolean> {
+export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<boolean> {
   if (database.engine === 'embedded') {
     if (!(await isEmpty(database))) return false;
-    await seedDemo(database, cipher, files);
+    await seedDemo(database, cipher, files, prepared);
     return true;
   }
   const client = await database.pool.connect();
   try {
     await client.query(`select pg_advisory_lock(hashtext('cspr-hub:demo-seed'))`);
     if (!(await isEmpty(database))) return false;
-    await seedDemo(database, cipher, files);
+    await seedDemo(database, cipher, files, prepared);
     return true;
   } finally {
     await client.query(`select pg_advisory_unlock(hashtext('cspr-hub:demo-seed'))`).catch(() => {});
@@ -94,12 +94,27 @@ export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, f
 
 export type DemoSummary = { partnership: string; created: boolean };
 
+/** The demonstration data's work that needs no database, under way: its reports' PDFs and its people's password hash. */
+export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string> };
+
+/**
+ * Starts that work at once, so that seeding a database known to be empty can have it done
+ * beforehand (a service starting on a new embedded database does it while the engine creates the database).
+ */
+export function prepareDemo({ reports = true } = {}): DemoPreparation {
+  const preparation = { reports: reports ? renderDemoReports() : null, passwordHash: hashPassword(DEMO_PASSWORD) };
+  // Each is awaited where it is used; one that fails before then must not be an unhandled rejection.
+  preparation.reports?.catch(() => {});
+  preparation.passwordHash.catch(() => {});
+  return preparation;
+}
+
 /**
  * Seeds a fictional partnership, its agencies and a person in every role, so a newcomer
  * sees a living system. Idempotent: when the partnership exists, nothing changes. With the file
  * store (where report files are kept), the public repository gets a dozen fictional reviews too.
  */
-export async function seedDemo(database: Database, cipher: FieldCipher, files?: FileStore): Promise<DemoSummary> {
+export async function seedDemo(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<DemoSummary> {
   demoFlag.delete(database);
   const db = database.db;
   const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirst();
@@ -107,12 +122,12 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   const partnership = await addPartnership(db, { ...DEMO_PARTNERSHIP, fictional: true });
   const agencies = new Map<string, string>();
   for (const a of DEMO_AGENCIES) agencies.set(a.name, (await addAgency(db, { partnershipId: partnership.id, ...a })).id);
-  // The reports' PDFs are made (on this thread) while the engine's thread writes everything before them.
-  const reports = files ? renderDemoReports() : null;
-  reports?.catch(() => {}); // awaited below; a failure is reported there, not as an unhandled rejection
+  // Unless they were started beforehand, the reports' PDFs (kept only with a file store) are made on
+  // this thread while the engine's thread writes everything before them. Every demo person has the
+  // same published password: its (deliberately slow) hash is made once.
+  const preparation = (await prepared) ?? prepareDemo({ reports: files !== undefined });
   const secret = cipher.encrypt(DEMO_TOTP_SECRET);
-  // Every demo person has the same published password: its (deliberately slow) hash is made once.
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const passwordHash = await preparation.passwordHash;
   for (const u of DEMO_USERS) {
     const existingUser = await db.selectFrom('users').select('id').where('email', '=', u.email).executeTakeFirst();
     if (existingUser) continue;
@@ -136,7 +151,7 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   await seedDemoLearning(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
   await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
   if (files) {
-    await seedDemoPublications(db, files, partnership.id, admin.id, await reports!);
+    await seedDemoPublications(db, files, partnership.id, admin.id, (await preparation.reports) ?? undefined);
     // Lessons that recur across the published reviews' years (recurring learning).
     await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
     // An old tracker brought in: recommendations of an archived serious case review and of a rapid review

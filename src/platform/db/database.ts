@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
@@ -29,6 +28,20 @@ export class DatabaseOpenError extends Error {}
 
 export type OpenOptions = { dataDir: string; databaseUrl?: string | undefined };
 
+/** Where the embedded engine keeps PostgreSQL's own files, inside the data folder. */
+function embeddedFolder(dataDir: string): string {
+  return path.join(dataDir, 'pgdata');
+}
+
+/**
+ * True when opening will create a new embedded database (no database in the data folder yet), which
+ * then holds nothing: known before the engine starts, so work that awaits an empty database can begin.
+ */
+export function isNewEmbeddedDatabase(options: OpenOptions): boolean {
+  return !options.databaseUrl && !fs.existsSync(path.join(embeddedFolder(options.dataDir), 'PG_VERSION'));
+}
+
+/** On the embedded engine, the engine's thread starts before this returns its promise. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
   return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir);
 }
@@ -117,8 +130,12 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   } catch (err) {
     throw new DatabaseOpenError((err as Error).message);
   }
-  const engine = new EmbeddedEngine(path.join(dataDir, 'pgdata'));
+  const engine = new EmbeddedEngine(embeddedFolder(dataDir));
+  let createPgConfig;
   try {
+    // Loaded once the engine's thread has started, not before: that thread's start is what a first
+    // start waits for longest (it creates the database).
+    ({ createPgConfig } = await import('@electric-sql/pglite/node-postgres'));
     await engine.waitReady;
   } catch (err) {
     await engine.close().catch(() => {});

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Database } from './database.ts';
+import { isNewEmbeddedDatabase, openDatabase, type Database } from './database.ts';
 
 /**
  * The embedded engine runs in its own thread: while it works through a long query, the main
@@ -58,5 +58,17 @@ describe('embedded engine in its own thread', () => {
     database = await openDatabase({ dataDir: dir });
     const { rows } = await sql<{ v: string }>`select v from kept`.execute(database.db);
     expect(rows).toEqual([{ v: 'a\u2028b' }]);
+  });
+
+  it('tells a data folder that holds no database yet (a start will create it, empty) from one that does', () => {
+    const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-engine-new-'));
+    try {
+      expect(isNewEmbeddedDatabase({ dataDir: empty })).toBe(true);
+      expect(isNewEmbeddedDatabase({ dataDir: dir })).toBe(false);
+      // A PostgreSQL server's database is never "new" by this test: only the embedded engine's folder is looked at.
+      expect(isNewEmbeddedDatabase({ dataDir: empty, databaseUrl: 'postgres://cspr@127.0.0.1:5432/cspr' })).toBe(false);
+    } finally {
+      fs.rmSync(empty, { recursive: true, force: true });
+    }
   });
 });
