@@ -75,6 +75,27 @@ describe('the kept dashboard’s key', () => {
     expect(cache.size).toBe(2);
     expect(cache.get('a', 'k')).toBeUndefined();
   });
+
+  it('holds at most its budget of bytes, whatever the pages weigh: the least recently used go first, and a page over the budget is not kept', () => {
+    const cache = new DashboardCache(200, 1000);
+    const kept = (bytes: number) => ({ key: 'k', version: '*:1', page: { parts: [Buffer.alloc(bytes / 2), Buffer.alloc(bytes / 2)], holes: ['csrf' as const] }, audits: [] });
+    cache.set('a', kept(400));
+    cache.set('b', kept(400));
+    expect(cache.get('a', 'k')).toBeDefined();
+    cache.set('c', kept(400));
+    expect(cache.get('b', 'k')).toBeUndefined();
+    expect(cache.get('a', 'k')).toBeDefined();
+    expect(cache.get('c', 'k')).toBeDefined();
+    expect(cache.bytes).toBe(800);
+    // One person's page heavier than the whole budget (roles in many partnerships) is served, not kept.
+    cache.set('d', kept(2000));
+    expect(cache.get('d', 'k')).toBeUndefined();
+    expect(cache.bytes).toBe(800);
+    // A person's page replaced counts only at its new weight.
+    cache.set('a', kept(100));
+    expect(cache.bytes).toBe(500);
+    expect(cache.size).toBe(2);
+  });
 });
 
 const NONCE = /<script nonce="([^"]+)"/;

@@ -37,14 +37,19 @@ export function dashboardKey(principal: Principal, parts: { today: DateOnly; lay
 }
 
 /**
- * The kept pages, one per person (their latest), the least recently used dropped beyond `max` people:
- * a page is about 50 KB, so 200 people hold about 10 MB.
+ * The kept pages, one per person (their latest), the least recently used dropped beyond `max` people
+ * or `maxBytes` of pages. A page is about 50 KB, so 200 people hold about 10 MB; but a page grows with
+ * the partnerships a person holds roles in (up to 60 rows each) and their tasks (up to 500), so the
+ * count alone does not bound the memory: the bytes do, and a page heavier than the budget is not kept.
  */
 export class DashboardCache {
   private readonly entries = new Map<string, KeptDashboard>();
   private readonly max: number;
-  constructor(max = 200) {
+  private readonly maxBytes: number;
+  private held = 0;
+  constructor(max = 200, maxBytes = 16 * 1024 * 1024) {
     this.max = max;
+    this.maxBytes = maxBytes;
   }
 
   get(userId: string, key: string): KeptDashboard | undefined {
@@ -56,12 +61,31 @@ export class DashboardCache {
   }
 
   set(userId: string, kept: KeptDashboard): void {
-    this.entries.delete(userId);
+    this.remove(userId);
+    const bytes = weight(kept);
+    if (bytes > this.maxBytes) return;
     this.entries.set(userId, kept);
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.held += bytes;
+    while (this.entries.size > this.max || this.held > this.maxBytes) this.remove(this.entries.keys().next().value as string);
   }
 
   get size(): number {
     return this.entries.size;
   }
+
+  /** The bytes of the pages held. */
+  get bytes(): number {
+    return this.held;
+  }
+
+  private remove(userId: string): void {
+    const old = this.entries.get(userId);
+    if (!old) return;
+    this.entries.delete(userId);
+    this.held -= weight(old);
+  }
+}
+
+function weight(kept: KeptDashboard): number {
+  return kept.page.parts.reduce((sum, part) => sum + part.length, 0);
 }

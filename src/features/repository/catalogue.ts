@@ -464,11 +464,17 @@ export async function withdrawPublicationFile(db: Db, input: { id: string; on: D
   if (compareDates(input.on, p.withdrawable_on) < 0 && !reason) {
     throw new CatalogueError('The report has been published for less than a year: give the reason for withdrawing it.');
   }
-  await db
-    .updateTable('publications')
-    .set({ file_withdrawn_on: input.on, file_withdrawn_reason: reason, updated_at: new Date() })
-    .where('id', '=', input.id)
-    .execute();
+  await inTransaction(db, async (trx) => {
+    await trx
+      .updateTable('publications')
+      .set({ file_withdrawn_on: input.on, file_withdrawn_reason: reason, updated_at: new Date() })
+      .where('id', '=', input.id)
+      .execute();
+    // The report's words go down with it: its pages are no longer searched, nor quoted in results
+    // (the record's title, summary, learning and themes stay searchable, as they stay public).
+    await trx.deleteFrom('publication_chunks').where('publication_id', '=', input.id).where('kind', '=', 'page').execute();
+    await sql`select cspr_index_publications(array[${input.id}]::uuid[])`.execute(trx);
+  });
   afterCommit(db, forgetSearches);
 }
 

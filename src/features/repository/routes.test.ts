@@ -297,6 +297,15 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(file.body).toContain('withdrawn');
       const api = (await get(`/api/v1/public/reviews/${ids.bruising.slug}`)).json() as { report: { url: string | null; withdrawnOn: string } };
       expect(api.report).toMatchObject({ url: null, withdrawnOn: '2024-07-01' });
+      // The report's words go down with it: its pages are neither searched nor quoted (the record's
+      // own title, summary and themes still are).
+      for (const q of ['protocol', '%22protocol+for+bruising%22']) {
+        const search = await get(`/search?q=${q}`);
+        expect(search.statusCode).toBe(200);
+        expect(search.body).not.toContain(ids.bruising.slug);
+        expect(search.body).not.toContain('was in place');
+      }
+      expect((await get('/search?q=bruising')).body).toContain(ids.bruising.slug);
     });
 
     it('lists learning by theme', async () => {

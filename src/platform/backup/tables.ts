@@ -6,12 +6,16 @@ import type { DB } from '../db/types.ts';
 
 export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
-/** Every table of the service, in foreign-key order: referenced tables come before the tables that refer to them. */
+/**
+ * Every table of the service that holds data, in foreign-key order: referenced tables come before the
+ * tables that refer to them. Not the change counters of kept pages (view_versions, migration 0044):
+ * they hold no data, and a restore's own rows move them anyway (its inserts are changes).
+ */
 export async function userTables(client: pg.PoolClient): Promise<string[]> {
   const tables = (
     await client.query<{ name: string }>(
       `select table_name as name from information_schema.tables
-        where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name <> 'schema_migrations'
+        where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not in ('schema_migrations', 'view_versions')
         order by table_name`,
     )
   ).rows.map((r) => r.name);
