@@ -1,5 +1,7 @@
 import { AGE_BANDS, REVIEW_TYPES } from '../../domain/reviews/review-types.ts';
+import { confirmedTerms, MAX_CONFIRMED_TERMS, parseQuery } from '../../platform/search/query.ts';
 import { MAX_PAGE, SORTS, type SearchRequest, type Sort } from '../../platform/search/search.ts';
+import { guardQuery } from '../../platform/search/text.ts';
 
 /**
  * The search and filters of the repository's pages and API, read from a query string. Pages
@@ -7,7 +9,8 @@ import { MAX_PAGE, SORTS, type SearchRequest, type Sort } from '../../platform/s
  * is wrong (400).
  */
 
-export type ParamProblem = { field: string; message: string };
+/** `refused`: a problem the pages cannot read past either (the search is not run; they say why). */
+export type ParamProblem = { field: string; message: string; refused?: true };
 
 export type SearchParams = {
   q: string;
@@ -59,6 +62,9 @@ export function readSearchParams(query: unknown, options: { strict?: boolean } =
   const q = firstOf(qValue) ?? '';
   if (qValue !== undefined && typeof firstOf(qValue) !== 'string') problems.push({ field: 'q', message: 'must be text' });
   if (Array.isArray(qValue) && qValue.length > 1) problems.push({ field: 'q', message: 'must be given once' });
+  if (confirmedTerms(parseQuery(guardQuery(q))) > MAX_CONFIRMED_TERMS) {
+    problems.push({ field: 'q', message: `holds more than ${MAX_CONFIRMED_TERMS} phrases of three or more words or words joined by a hyphen: search for fewer at a time`, refused: true });
+  }
 
   const types = pick('type', (v) => (REVIEW_TYPES as readonly string[]).includes(v), `must be one of: ${REVIEW_TYPES.join(', ')}`);
   const themes = pick('theme', (v) => THEME_KEY.test(v) && v.length <= 80, 'must be a theme key, like neglect');

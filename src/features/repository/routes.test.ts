@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ENGINES } from '../../../test/support/database.ts';
+import { errorSummary } from '../../../test/support/pages.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { forgetSearches } from '../../platform/search/search.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
@@ -381,6 +382,23 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(res.body).toMatch(/<loc>http:\/\/[^<]+\/learning\/neglect<\/loc>/);
       expect(res.body).toMatch(/<loc>http:\/\/[^<]+\/partnerships\/north\/reviews<\/loc>/);
       expect(res.body.match(/<url>/g)!.length).toBeGreaterThan(25);
+    });
+
+    it('refuses a query of more phrases to read pages for than allowed, saying why, on the page and in the API', async () => {
+      // Six phrases of three words that are never found: each would be confirmed on pages.
+      const q = Array.from({ length: 6 }, (_, i) => `"health visitor ${['amber', 'blue', 'coral', 'dune', 'ember', 'fern'][i]}"`).join(' OR ');
+      const page = await get(`/search?q=${encodeURIComponent(q)}`);
+      expect(page.statusCode).toBe(400);
+      expect(errorSummary(page.body)).toContain('Your search holds more than 5 phrases of three or more words');
+      // What was typed stays in the box, escaped.
+      expect(page.body).toContain('value="&quot;health visitor amber&quot;');
+      const api = await get(`/api/v1/public/search?q=${encodeURIComponent(q)}`);
+      expect(api.statusCode).toBe(400);
+      expect(JSON.stringify(api.json())).toContain('holds more than 5 phrases');
+      // Five are searched.
+      const five = q.split(' OR ').slice(0, 5).join(' OR ');
+      expect((await get(`/search?q=${encodeURIComponent(five)}`)).statusCode).toBe(200);
+      expect((await get(`/api/v1/public/search?q=${encodeURIComponent(five)}`)).statusCode).toBe(200);
     });
 
     it('answers the search API as JSON with plain-text snippets, and bad parameters with 400', async () => {

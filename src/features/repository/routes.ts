@@ -241,8 +241,10 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
   const read = readSearchParams(req.query);
   let params = read.params;
   const action = `${scope.basePath}/${kind}`;
+  // A query too costly to run is not run: the page says why, over the reviews listed without it.
+  const refused = read.problems.filter((p) => p.refused);
   const [first, themes] = await Promise.all([
-    searchPublications(db, toSearchRequest(params, scope.partnership?.slug)),
+    searchPublications(db, toSearchRequest(refused.length ? { ...params, q: '' } : params, scope.partnership?.slug)),
     themeMapOf(db),
   ]);
   let outcome = first;
@@ -267,7 +269,10 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
   }
   const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
   const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
+  if (refused.length) reply.code(400);
   return reply.render('repository/views/results.njk', {
+    errors: refused.map((p) => ({ text: `Your search ${p.message}`, href: '#q' })),
+    qError: refused[0] ? `Your search ${refused[0].message}` : null,
     pageTitle: `${outcome.mode === 'search' ? `Search results for ‘${outcome.q}’` : heading}${outcome.page > 1 ? ` (page ${outcome.page})` : ''}${where}`,
     heading,
     action,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
+import { confirmedTerms, MAX_CONFIRMED_TERMS, parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
 
 /** The tree in a short form: words, "phrases", -not, (a OR b), [a AND b]. */
 function show(n: QueryNode | null): string {
@@ -55,5 +55,16 @@ describe('reading search words as people write them', () => {
   it('replaces a whole word whatever its case', () => {
     expect(replaceWord('Neglekt and housing', 'neglekt', 'neglect')).toBe('neglect and housing');
     expect(replaceWord('neglekts neglekt', 'neglekt', 'neglect')).toBe('neglekts neglect');
+  });
+});
+
+describe('terms confirmed on report pages', () => {
+  it('counts phrases of three or more words and words joined by a hyphen, left out or not; not words or two-word phrases', () => {
+    expect(confirmedTerms(parseQuery('neglect housing "health visitor" -"social worker"'))).toBe(0);
+    expect(confirmedTerms(parseQuery('"voice of the child"'))).toBe(1);
+    expect(confirmedTerms(parseQuery('self-harm'))).toBe(1);
+    expect(confirmedTerms(parseQuery('-"was not heard" OR (self-harm neglect) "home in Aldbrook"'))).toBe(3);
+    expect(confirmedTerms(parseQuery(''))).toBe(0);
+    expect(MAX_CONFIRMED_TERMS).toBe(5);
   });
 });

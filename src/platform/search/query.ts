@@ -145,3 +145,30 @@ export function replaceWord(q: string, word: string, by: string): string {
   const escaped = word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   return q.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`, 'giu'), by);
 }
+
+/**
+ * At most this many terms of a query may need report pages read to be confirmed. A phrase of three
+ * or more words, or a word the parser splits (self-harm), is matched from its word pairs and then
+ * confirmed page by page in every publication holding all its pairs (ranking.md): one such term
+ * costs about as much as a common word, but a query of twenty of them that never occur would read
+ * every page of nearly every report, time taken from every other request.
+ */
+export const MAX_CONFIRMED_TERMS = 5;
+
+/** How many terms of the query (phrases or words, left out or not) are confirmed on pages. */
+export function confirmedTerms(node: QueryNode | null): number {
+  if (!node) return 0;
+  switch (node.kind) {
+    case 'term': {
+      const runs = node.text.match(/[\p{L}\p{N}]+/gu) ?? [];
+      // Two words apart ("health visitor") are answered by their pair alone; joined by anything
+      // but a space ("self-harm", "child's"), or three or more words, they are confirmed.
+      const joined = runs.length === 2 && !/^[\p{L}\p{N}]+\s+[\p{L}\p{N}]+$/u.test(node.text.trim());
+      return runs.length >= 3 || joined ? 1 : 0;
+    }
+    case 'not':
+      return confirmedTerms(node.item);
+    default:
+      return node.items.reduce((n, item) => n + confirmedTerms(item), 0);
+  }
+}
