@@ -19,7 +19,8 @@ const TABLES = ['incidents', 'incident_children', 'case_events', 'clock_pauses',
  * (append-only, scoped by its own queries) and what is published to everyone. Every other table
  * with a partnership_id holds case data and must carry the tenant policy.
  */
-const NOT_CASE_DATA = ['agencies', 'role_assignments', 'role_offers', 'sso_providers', 'audit_events', 'publications', 'partnership_brands', 'partnership_hosts'];
+// Published reviews and their search rows (publication_search) are public by design.
+const NOT_CASE_DATA = ['agencies', 'role_assignments', 'role_offers', 'sso_providers', 'audit_events', 'publications', 'publication_search', 'partnership_brands', 'partnership_hosts'];
 
 describe.each(ENGINES)('the cases tables on %s', (engine) => {
   let t: TestDatabase;
