@@ -126,8 +126,10 @@ export async function seedDemoCases(db: Kysely<DB>, cipher: FieldCipher, partner
   await step(case2, 'partners-informed', wd(aware2, 4));
   await step(case2, 'ofsted-sos-notified', wd(aware2, 5));
 
-  // 3. Two siblings; the notification went late, and the rapid review is now due soon.
-  const aware3 = wd(today, -20);
+  // 3. Two siblings; the notification went late (7 working days on), and the rapid review, 15 working
+  // days after it, is due in 2 working days. Counted back from that day, not from today: at a weekend
+  // 20 working days back and 22 on do not end 2 working days from today.
+  const aware3 = wd(wd(today, 2), -22);
   const case3 = await record(
     facts(aware3, {
       abuseOrNeglect: 'known',

@@ -169,7 +169,10 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     const blocked = await admin.get(`/cases/${caseId}/review/publish/check`);
     expect(textOf(blocked.body)).toMatch(/The advance copy was sent on .*: the report can be published from/);
     const calendar = await currentCalendar(t.app.deps.database.db);
-    await setAdvanceCopy(calendar.addWorkingDays(today, -7));
+    // Sent 7 working days before today (before the last working day, at a weekend or on a holiday:
+    // 7 working days back from a Saturday and 7 on again end on Monday).
+    const lastWorkingDay = calendar.isWorkingDay(today) ? today : calendar.addWorkingDays(today, -1);
+    await setAdvanceCopy(calendar.addWorkingDays(lastWorkingDay, -7));
     const ready = await admin.get(`/cases/${caseId}/review/publish/check`);
     expect(ready.body).toContain('Publish the review');
     const published = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
