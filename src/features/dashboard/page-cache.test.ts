@@ -259,6 +259,22 @@ describe.each(ENGINES)('the kept dashboard on %s', (engine) => {
     expect((await verifyAuditChain(db)).ok).toBe(true);
   });
 
+  it('judges each kept page recorded beside others by its own counters', async () => {
+    const recorded = async (id: string) => (await db.selectFrom('audit_events').select('seq').where('record_id', '=', id).execute()).length;
+    const entry = (id: string, partnershipId: string) => ({ actor: null, partnershipId, action: 'dashboard-viewed', recordType: 'dashboard', recordId: id });
+    const northNow = await viewVersion(db, [north.id]);
+    const southNow = await viewVersion(db, [south.id]);
+    const [a, stale, b, c] = await Promise.all([
+      recordViewsIfUnchanged(db, [north.id], northNow, [entry('together-a', north.id)]),
+      recordViewsIfUnchanged(db, [north.id], `${northNow}0`, [entry('together-stale', north.id)]),
+      recordViewsIfUnchanged(db, [south.id], southNow, [entry('together-b', south.id)]),
+      recordViewsIfUnchanged(db, [north.id], northNow, [entry('together-c', north.id)]),
+    ]);
+    expect([a, stale, b, c]).toEqual([northNow, northNow, southNow, northNow]);
+    expect([await recorded('together-a'), await recorded('together-stale'), await recorded('together-b'), await recorded('together-c')]).toEqual([1, 0, 1, 1]);
+    expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
   it('moves the changed partnership’s counter (not another’s), and the deployment’s for what every page depends on', async () => {
     const versions = async () => ({ north: await viewVersion(db, [north.id]), south: await viewVersion(db, [south.id]), all: await viewVersion(db, 'all') });
     // The stored clocks made current (a reader does it), so there are some to change by hand.

@@ -270,6 +270,32 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 7, anchored: null });
   });
 
+  it('records views that arrive together in fewer statements, in the order they came, each before its caller is answered', async () => {
+    const views = Array.from({ length: 12 }, (_, i) => ({ action: 'view', recordType: 'case', recordId: `case-${i}`, requestId: `req-${i}` }));
+    await Promise.all(views.map((v) => recordAudits(db, [v])));
+    // Rows written by one statement share its transaction id (xmin).
+    const all = await sql<{ record_id: string; tx: string }>`select record_id, xmin::text as tx from audit_events order by seq`.execute(db);
+    expect(all.rows.map((r) => r.record_id)).toEqual(views.map((v) => v.recordId));
+    const statements = new Set(all.rows.map((r) => r.tx)).size;
+    expect(statements).toBeGreaterThan(1);
+    expect(statements).toBeLessThan(views.length);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 12, anchored: null });
+  });
+
+  it('fails only the view whose entry the database refuses, not those recorded beside it', async () => {
+    await recordSome(1);
+    const outcomes = await Promise.allSettled([
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'a' }]),
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'b' }]),
+      // Not an outcome the table allows (its check constraint refuses it).
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'bad', outcome: 'maybe' as 'allowed' }]),
+      recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'c' }]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((await rows()).map((r) => r.record_id)).toEqual(['case-0', 'a', 'b', 'c']);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 4, anchored: null });
+  });
+
   it('starts a chain from the genesis hash when entries recorded together are the first', async () => {
     await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'a' }]);
     expect((await rows())[0].prev_hash).toBe(GENESIS_HASH);

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { withTenant } from '../db/tenant.ts';
 import { holdsTransaction } from '../db/transaction.ts';
+import { recordViewsTogether } from './view-recorder.ts';
 import { signatureHolds, storedCheckpoints, type AuditCheckpoint, type CheckpointKey } from './checkpoints.ts';
 import type { AuditEventsTable, DB } from '../db/types.ts';
 
@@ -99,9 +100,10 @@ export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<vo
 }
 
 /**
- * Appends entries recorded on their own (views and refusals, not a change's entry): in one statement,
- * one trip to the database (migration 0044's `cspr_append_audit`, which extends the chain exactly as
- * `recordAudit` does). Inside a transaction the entries go with it, one by one, as `recordAudit`.
+ * Appends entries recorded on their own (views and refusals, not a change's entry): with those of the
+ * requests waiting beside them, in one statement (view-recorder.ts; migration 0045's
+ * `cspr_append_audit` extends the chain exactly as `recordAudit` does). Resolves once they have
+ * committed. Inside a transaction the entries go with it, one by one, as `recordAudit`.
  */
 export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
@@ -109,15 +111,14 @@ export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[
     for (const entry of entries) await recordAudit(db, entry);
     return;
   }
-  const { fields, canonical } = auditRows(entries);
-  await sql`select cspr_append_audit(${fields}::jsonb, ${canonical}::text[])`.execute(db);
+  await recordViewsTogether(db, auditRows(entries));
 }
 
-/** Entries as `cspr_append_audit` takes them: their fields (JSON) and each one's canonical form, which its hash covers. */
-export function auditRows(entries: readonly AuditEntry[]): { fields: string; canonical: string[] } {
+/** Entries as `cspr_append_audit` takes them: their fields and each one's canonical form, which its hash covers. */
+export function auditRows(entries: readonly AuditEntry[]): { entries: StoredFields[]; canonical: string[] } {
   const at = new Date().toISOString();
   const fields = entries.map((entry) => toFields(entry, at));
-  return { fields: JSON.stringify(fields), canonical: fields.map((f) => canonicalJson(f)) };
+  return { entries: fields, canonical: fields.map((f) => canonicalJson(f)) };
 }
 
 /** What an entry's hash covers, as read back from its row. */

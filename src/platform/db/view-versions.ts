@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import { type AuditEntry, auditRows } from '../audit/audit.ts';
+import { recordViewsTogether } from '../audit/view-recorder.ts';
 import type { TenantScope } from './tenant.ts';
 import type { DB } from './types.ts';
 
@@ -18,13 +19,12 @@ export async function viewVersion(db: Kysely<DB>, scope: TenantScope): Promise<s
 
 /**
  * For a kept page served again: appends its view entries if the counters are still `expected` (those
- * it was kept under) and returns the counters either way, in one statement. The page may be sent only
- * when they equal `expected`; otherwise nothing was recorded, and the caller reads the data afresh.
+ * it was kept under) and returns the counters either way, in one statement shared with the views
+ * arriving beside it (view-recorder.ts). The page may be sent only when they equal `expected`;
+ * otherwise nothing was recorded, and the caller reads the data afresh.
  */
 export async function recordViewsIfUnchanged(db: Kysely<DB>, scope: TenantScope, expected: string, entries: readonly AuditEntry[]): Promise<string> {
-  const { fields, canonical } = auditRows(entries);
-  const { rows } = await sql<{ v: string }>`select cspr_record_views_if_unchanged(${scopesOf(scope)}::text[], ${expected}, ${fields}::jsonb, ${canonical}::text[]) as v`.execute(db);
-  return rows[0].v;
+  return (await recordViewsTogether(db, { scopes: scopesOf(scope), expected, ...auditRows(entries) })) ?? '';
 }
 
 /** The counters to read: the partnerships' and the deployment's ('*'); null for every one. */
