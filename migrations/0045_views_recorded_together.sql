@@ -41,10 +41,14 @@ begin
   return versions;
 end $$;
 
--- The same chain as migration 0044's cspr_append_audit, with the entries inserted by one statement
--- rather than one each (most of an entry's cost was the statement around it): the hashes are worked
--- out in order first, then the rows go in in that order, so each row's sequence number follows its
--- place in the chain.
+-- The same chain as migration 0044's cspr_append_audit, with two changes.
+--  * The entries go in by one statement rather than one each (most of an entry's cost was the
+--    statement around it): the hashes are worked out in order first, then the rows go in in that
+--    order, so each row's sequence number follows its place in the chain.
+--  * The last entry is looked up by a query planned afresh on each call (EXECUTE). A function's own
+--    queries keep the plan made at their first run in a session; made while the trail was small, that
+--    plan read the whole table (a sequential scan and a sort), and the embedded engine never
+--    re-analyses a table, so a long-running service read more of the trail on every view.
 create or replace function cspr_append_audit(entries jsonb, canonical text[]) returns void language plpgsql as $$
 declare
   prev text;
@@ -59,7 +63,7 @@ begin
   -- The chain spans every partnership: its last entry is read deployment-wide.
   perform set_config('cspr.partnerships', '*', true);
   perform pg_advisory_xact_lock(hashtext('cspr-hub:audit'));
-  select hash into prev from audit_events order by seq desc limit 1;
+  execute 'select hash from audit_events order by seq desc limit 1' into prev;
   prev := coalesce(prev, repeat('0', 64));
   for i in 1 .. jsonb_array_length(entries) loop
     prevs := array_append(prevs, prev);

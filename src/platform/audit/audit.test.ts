@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import type { DB } from '../db/types.ts';
-import { canonicalJson, entryHash, GENESIS_HASH, recordAudit, recordAudits, verifyAuditChain, type StoredFields } from './audit.ts';
+import { auditRows, canonicalJson, entryHash, GENESIS_HASH, recordAudit, recordAudits, verifyAuditChain, type StoredFields } from './audit.ts';
 
 describe('canonicalJson', () => {
   it('sorts object keys at every depth, keeping array order', () => {
@@ -294,6 +294,23 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect((await rows()).map((r) => r.record_id)).toEqual(['case-0', 'a', 'b', 'c']);
     expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 4, anchored: null });
+  });
+
+  it('finds the last entry by its index however the trail has grown since the session began', async () => {
+    // A function's queries are planned at their first run after the table's statistics change:
+    // here while the trail is small.
+    await recordSome(3);
+    await sql`analyze audit_events`.execute(db);
+    await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'first' }]);
+    await sql`insert into audit_events (action, record_type, record_id, prev_hash, hash)
+              select 'view', 'case', 'bulk-' || n, 'x', md5(n::text) || md5((n + 1)::text) from generate_series(1, 20000) as n`.execute(db);
+    const pages = Number((await sql<{ n: number }>`select pg_relation_size('audit_events') / current_setting('block_size')::int as n`.execute(db)).rows[0].n);
+    expect(pages).toBeGreaterThan(200);
+    const item = { ...auditRows([{ action: 'view', recordType: 'case', recordId: 'after' }]) };
+    const plan = await sql<{ 'QUERY PLAN': Array<{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }> }>`explain (analyze, buffers, format json) select cspr_record_views(${JSON.stringify([item])}::jsonb)`.execute(db);
+    const { Plan } = plan.rows[0]['QUERY PLAN'][0];
+    // One entry: its index pages and a page of the table, not the table.
+    expect(Plan['Shared Hit Blocks'] + Plan['Shared Read Blocks']).toBeLessThan(pages / 4);
   });
 
   it('starts a chain from the genesis hash when entries recorded together are the first', async () => {
