@@ -5,7 +5,6 @@
  *  1. median and 95th percentile render time over 200 sequential requests (target p95 < 50 ms);
  *  2. pages per second (autocannon, 10 connections) beside the anonymous start page in the same run.
  */
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { todayInLondon, type DateOnly } from '../src/domain/calendar/date-only.ts';
 import { INCIDENT_STATES, type IncidentState } from '../src/domain/workflow/incident-workflow.ts';
@@ -18,6 +17,7 @@ import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
 import { listAgencies } from '../src/features/partnerships/service.ts';
 import { currentCalendar } from '../src/features/rules/service.ts';
 import { figure, percentile } from './support/figures.ts';
+import { loadFromThread } from './support/load.ts';
 import { openBenchDatabase } from './support/bench-database.ts';
 import { CaseError, listIncidents, recordIncident, recordWorkflowStep, type Actor, type Facts } from '../src/features/cases/service.ts';
 
@@ -265,7 +265,7 @@ try {
   // ---- 2. Throughput beside the anonymous start page ----
   const run = async (url: string, headers: Record<string, string> = {}) => {
     // A generous timeout: a slow page should show as high latency, not as errors.
-    const result = await autocannon({ url: `${base}${url}`, connections: 10, duration: seconds, headers, timeout: 120 });
+    const result = await loadFromThread({ url: `${base}${url}`, connections: 10, duration: seconds, headers, timeout: 120 });
     const bad = result.non2xx + result.errors + result.timeouts;
     if (bad > 0 || result['2xx'] === 0) throw new Error(`${url} answered ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts`);
     return result;
@@ -282,9 +282,9 @@ try {
   // N people on the dashboard at once, and beside them one visitor loading the start page: the
   // visitor's wait is what a query blocking the event loop would show.
   for (const people of [10, 50]) {
-    const busy = autocannon({ url: `${base}/dashboard`, connections: people, duration: seconds, headers: { cookie }, timeout: 120 });
+    const busy = loadFromThread({ url: `${base}/dashboard`, connections: people, duration: seconds, headers: { cookie }, timeout: 120 });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const visitor = await autocannon({ url: `${base}/`, connections: 1, duration: Math.max(2, seconds - 1), timeout: 120 });
+    const visitor = await loadFromThread({ url: `${base}/`, connections: 1, duration: Math.max(2, seconds - 1), timeout: 120 });
     const crowd = await busy;
     console.log(
       `${people} people on the dashboard: dashboard p50 ${crowd.latency.p50} ms, p99 ${crowd.latency.p99} ms, ${crowd.requests.average.toFixed(1)} req/s; ` +

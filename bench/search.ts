@@ -5,7 +5,8 @@
  *     Learning on a Page and a 7-minute briefing but no report, then VACUUM ANALYZE;
  *  2. times the search module called directly in this process (the SQL, bare) for common, rare,
  *     several-word, excluding and phrase queries;
- *  3. loads the search page and the search API with autocannon (10 connections) over the same queries.
+ *  3. loads the search page and the search API with autocannon (10 connections, from its own thread:
+ *     support/load.ts) over the same queries.
  * On the embedded engine; also on PostgreSQL when BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set,
  * in a database created and dropped for the run.
  */
@@ -13,7 +14,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { buildChunks } from '../src/features/repository/catalogue.ts';
@@ -24,6 +24,7 @@ import { buildApp } from '../src/platform/http/app.ts';
 import { searchPublications } from '../src/platform/search/search.ts';
 import { sampleRss } from './memory.ts';
 import { figure } from './support/figures.ts';
+import { loadFromThread } from './support/load.ts';
 
 const REPORTS = Number(process.env.BENCH_REPORTS ?? 2000);
 const PAGES = Number(process.env.BENCH_PAGES ?? 40);
@@ -248,24 +249,13 @@ async function bare(database: Database, engine: 'embedded' | 'postgresql'): Prom
 }
 
 async function load(base: string, paths: string[], label: string): Promise<void> {
-  const latencies: number[] = [];
-  let non2xx = 0;
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      { url: base, connections: 10, duration: SECONDS, requests: paths.map((p) => ({ method: 'GET' as const, path: p })) },
-      (err, res) => (err ? reject(err) : resolve(res)),
-    );
-    instance.on('response', (_client, status, _bytes, time) => {
-      latencies.push(time);
-      if (status >= 300) non2xx++;
-    });
-  });
-  latencies.sort((a, b) => a - b);
+  const result = await loadFromThread({ url: base, connections: 10, duration: SECONDS, requests: paths.map((p) => ({ method: 'GET' as const, path: p })) });
+  const { p50, p97_5, p99 } = result.latency;
   figure({ label: `${label.split(' (')[0]} throughput`, value: result.requests.average, unit: 'req/s' });
-  figure({ label: `${label.split(' (')[0]} p99 ÷ p50`, value: percentile(latencies, 99) / Math.max(0.1, percentile(latencies, 50)), unit: 'count', target: { value: 4, better: 'lower' } });
+  figure({ label: `${label.split(' (')[0]} p99 ÷ p50`, value: p99 / Math.max(1, p50), unit: 'count', target: { value: 4, better: 'lower' } });
   console.log(
-    `  ${label}: ${result.requests.average.toFixed(0)} req/s, median ${ms(percentile(latencies, 50))}, p95 ${ms(percentile(latencies, 95))}, ` +
-      `p99 ${ms(percentile(latencies, 99))} (${latencies.length} requests, ${non2xx} not 2xx)`,
+    `  ${label}: ${result.requests.average.toFixed(0)} req/s, median ${ms(p50)}, p97.5 ${ms(p97_5)}, ` +
+      `p99 ${ms(p99)} (${result.requests.total} requests, ${result.non2xx + result.errors} not 2xx)`,
   );
 }
 

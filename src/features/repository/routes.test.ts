@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { errorSummary } from '../../../test/support/pages.ts';
 import { addPartnership } from '../partnerships/service.ts';
-import { forgetSearches } from '../../platform/search/search.ts';
+import { forgetSearches, suggestQuery } from '../../platform/search/search.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addPublication, CatalogueError, getPublication, withdrawPublicationFile, type NewPublication } from './catalogue.ts';
 
@@ -172,6 +172,22 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(some).toContain('Did you mean <a class="govuk-link" href="/search?q=bruising+OR+neglect">bruising OR neglect</a>?');
       expect((await get('/search?q=neglect')).body).not.toContain('Did you mean');
       expect((await get('/search?q=zzzzqqq')).body).toContain('No reviews match ‘zzzzqqq’');
+    });
+
+    it('keeps a suggestion as it keeps searches, until the catalogue changes', async () => {
+      const db = t.app.deps.database.db;
+      forgetSearches();
+      expect(await suggestQuery(db, 'brusing')).toEqual({ q: 'bruising', corrections: [{ from: 'brusing', to: 'bruising' }] });
+      // The word arrives behind the cache's back: the kept answer stands until the catalogue is said to change.
+      await db.insertInto('search_words').values({ word: 'brusing', publications: 1 }).execute();
+      try {
+        expect(await suggestQuery(db, 'brusing')).toEqual({ q: 'bruising', corrections: [{ from: 'brusing', to: 'bruising' }] });
+        forgetSearches();
+        expect(await suggestQuery(db, 'brusing')).toBeNull();
+      } finally {
+        await db.deleteFrom('search_words').where('word', '=', 'brusing').execute();
+        forgetSearches();
+      }
     });
 
     it('shows the passage with the words side by side, with its page, before a title or theme list', async () => {

@@ -166,7 +166,11 @@ export function forgetSearches(): void {
   generation++;
   cache.clear();
   inFlight.clear();
+  suggestions = new WeakMap();
 }
+
+/** "Did you mean" answers, kept as searches are (the words the catalogue holds change only with it), per database. */
+let suggestions = new WeakMap<Db, Map<string, { at: number; suggestion: Promise<Suggestion | null> }>>();
 
 type RankOptions = { rankMargin?: number; fewMatches?: number };
 
@@ -304,6 +308,28 @@ export type Suggestion = { q: string; corrections: Array<{ from: string; to: str
  */
 export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion | null> {
   const q = guardQuery(rawQuery);
+  if (db.isTransaction) return suggestionFor(db, q);
+  let kept = suggestions.get(db);
+  if (!kept) suggestions.set(db, (kept = new Map()));
+  const mine = kept;
+  const last = mine.get(q);
+  if (last && Date.now() - last.at < CACHE_MS) return structuredClone(await last.suggestion);
+  const started = generation;
+  const pending = suggestionFor(db, q);
+  mine.set(q, { at: Date.now(), suggestion: pending });
+  if (mine.size > CACHE_ENTRIES) mine.delete(mine.keys().next().value as string);
+  try {
+    return structuredClone(await pending);
+  } catch (error) {
+    mine.delete(q);
+    throw error;
+  } finally {
+    // Asked while the catalogue changed: not kept.
+    if (started !== generation) mine.delete(q);
+  }
+}
+
+async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
   const words = [...new Set(wordsOf(parseQuery(q)).map((w) => w.toLowerCase()).filter((w) => /^[a-z]{3,40}$/.test(w)))].slice(0, 8);
   if (words.length === 0) return null;
   const known = new Set((await db.selectFrom('search_words').select('word').where('word', 'in', words).execute()).map((r) => r.word));
