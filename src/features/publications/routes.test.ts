@@ -1,4 +1,5 @@
 import type { LightMyRequestResponse } from 'fastify';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
@@ -240,5 +241,18 @@ describe.each(ENGINES)('publication administration on %s', (engine) => {
     expect((await admin.get('/publications/import')).body).toContain('value="parental-learning-disability"');
     const actions = (await db().selectFrom('audit_events').select('action').where('record_type', '=', 'theme').orderBy('seq').execute()).map((a) => a.action);
     expect(actions).toEqual(['theme-added', 'theme-reworded', 'theme-retired', 'theme-restored']);
+  });
+
+  it('shows a reworded theme on the public pages at once, though the list of themes is kept between pages', async () => {
+    const used = await db().selectFrom('publications').select('themes').where(sql<boolean>`jsonb_array_length(themes) > 0`).executeTakeFirstOrThrow();
+    const key = (used.themes as string[])[0];
+    const before = await db().selectFrom('themes').select('label').where('key', '=', key).executeTakeFirstOrThrow();
+    expect(textOf((await admin.get('/search')).body)).toContain(before.label);
+    expect((await sysadmin.post(`/admin/themes/${key}`, { label: 'A theme reworded just now' })).statusCode).toBe(303);
+    try {
+      expect(textOf((await admin.get('/search')).body)).toContain('A theme reworded just now');
+    } finally {
+      expect((await sysadmin.post(`/admin/themes/${key}`, { label: before.label })).statusCode).toBe(303);
+    }
   });
 });

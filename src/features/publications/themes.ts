@@ -1,6 +1,8 @@
 import { sql, type Kysely } from 'kysely';
 import { textProblem } from '../../domain/text/plain-text.ts';
 import type { DB } from '../../platform/db/types.ts';
+import { afterCommit } from '../../platform/db/transaction.ts';
+import { forgetSearches } from '../../platform/search/search.ts';
 import { slugify } from '../../domain/text/slug.ts';
 
 /**
@@ -49,6 +51,7 @@ export async function addTheme(db: Kysely<DB>, rawLabel: unknown): Promise<{ key
   const existing = await db.selectFrom('themes').select(['label']).where('key', '=', key).executeTakeFirst();
   if (existing) throw new ThemeError(`This name is too close to the theme ‘${existing.label}’: reword that theme instead, or choose another name`);
   await db.insertInto('themes').values({ key, label }).execute();
+  afterCommit(db, forgetSearches);
   return { key, label };
 }
 
@@ -59,12 +62,14 @@ export async function rewordTheme(db: Kysely<DB>, key: string, rawLabel: unknown
   if (!theme) throw new ThemeError('There is no such theme');
   if (await labelTaken(db, label, key)) throw new ThemeError('There is already a theme with this name');
   await db.updateTable('themes').set({ label }).where('key', '=', key).execute();
+  afterCommit(db, forgetSearches);
   return { before: theme.label, after: label };
 }
 
 /** Retired themes are no longer offered for new publications; publications that have them keep them. */
 export async function setThemeRetired(db: Kysely<DB>, key: string, retired: boolean): Promise<boolean> {
   const result = await db.updateTable('themes').set({ retired }).where('key', '=', key).executeTakeFirst();
+  afterCommit(db, forgetSearches);
   return Number(result.numUpdatedRows) > 0;
 }
 

@@ -17,7 +17,7 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { catalogueGeneration, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { CACHE_MS, catalogueGeneration, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { brandOf } from '../partnerships/brand.ts';
 import { publicBrand } from '../partnerships/brand-hosts.ts';
@@ -96,11 +96,11 @@ function baseFor(req: FastifyRequest, config: Parameters<typeof linkBase>[1]): s
   return req.brand ? `${req.protocol}://${req.host}` : linkBase(req, config);
 }
 
-function labelOfTheme(themes: Map<string, Theme>, key: string): string {
+function labelOfTheme(themes: ReadonlyMap<string, Theme>, key: string): string {
   return themes.get(key)?.label ?? key;
 }
 
-function hitView(hit: SearchHit, themes: Map<string, Theme>, from: string | null) {
+function hitView(hit: SearchHit, themes: ReadonlyMap<string, Theme>, from: string | null) {
   return {
     // The review page's back link returns to this very list: query, filters and page.
     href: `/reviews/${hit.slug}${from ? `?from=${encodeURIComponent(from)}` : ''}`,
@@ -133,7 +133,7 @@ function facetItems<T extends string | number>(
   return values.map((v) => ({ value: String(v), text: `${label(v)} (${byValue.get(v)})`, checked: selected.includes(v) }));
 }
 
-function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<string, Theme>, scope: Scope, action: string) {
+function resultsView(outcome: SearchOutcome, params: SearchParams, themes: ReadonlyMap<string, Theme>, scope: Scope, action: string) {
   const link = (change: Partial<SearchParams>) => `${action}${searchQueryString(params, change, { partnership: !scope.partnership })}`;
   const pages: Array<{ number?: number; href?: string; current?: boolean; ellipsis?: boolean }> = [];
   const last = outcome.pageCount;
@@ -182,7 +182,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Map<s
   };
 }
 
-function reviewView(p: Publication, themes: Map<string, Theme>) {
+function reviewView(p: Publication, themes: ReadonlyMap<string, Theme>) {
   const rows = [
     { key: { text: 'Partnership' }, value: { text: p.partnership.name } },
     { key: { text: 'Type of review' }, value: { text: REVIEW_TYPE_LABELS[p.reviewType] ?? p.reviewType } },
@@ -286,8 +286,23 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
 }
 
 
-async function themeMapOf(db: FastifyInstance['deps']['database']['db']): Promise<Map<string, Theme>> {
-  return new Map((await listThemes(db, { includeRetired: true })).map((t) => [t.key, t]));
+type Db = FastifyInstance['deps']['database']['db'];
+
+/**
+ * The themes by key, kept as searches are (for a minute, and forgotten when the catalogue or a theme
+ * changes in this process): every list and search page names them, and a page whose search is kept
+ * then asks the database nothing, so it never waits behind another visitor's search.
+ */
+const keptThemes = new WeakMap<Db, { at: number; generation: number; themes: Promise<ReadonlyMap<string, Theme>> }>();
+
+function themeMapOf(db: Db): Promise<ReadonlyMap<string, Theme>> {
+  const generation = catalogueGeneration();
+  const kept = keptThemes.get(db);
+  if (kept && kept.generation === generation && Date.now() - kept.at < CACHE_MS) return kept.themes;
+  const themes = listThemes(db, { includeRetired: true }).then((list) => new Map(list.map((t) => [t.key, t])));
+  keptThemes.set(db, { at: Date.now(), generation, themes });
+  themes.catch(() => keptThemes.delete(db));
+  return themes;
 }
 
 /** The start page of a partnership's own address: its published reviews, searchable. */
@@ -298,10 +313,6 @@ export function partnershipHome(app: FastifyInstance, req: FastifyRequest, reply
 export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
   const { database, config, files } = app.deps;
   const db = database.db;
-
-  async function themeMap(): Promise<Map<string, Theme>> {
-    return new Map((await listThemes(db, { includeRetired: true })).map((t) => [t.key, t]));
-  }
 
   async function partnershipOf(req: FastifyRequest): Promise<PartnershipView> {
     const { slug } = req.params as { slug: string };
@@ -330,7 +341,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     if (!publication || !onThisHost(req, publication)) throw notFound('There is no published review at this address.');
     const reviewRef = { id: publication.id, partnershipId: publication.partnership.id, incidentId: publication.incidentId };
     const [themes, brand, recommendations, findings, products] = await Promise.all([
-      themeMap(),
+      themeMapOf(db),
       brandOf(db, publication.partnership.id),
       publishedRecommendations(db, reviewRef),
       publishedFindings(db, reviewRef),
@@ -372,7 +383,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/learning/:themeKey', PUBLIC, async (req, reply) => {
     const { themeKey } = req.params as { themeKey: string };
-    const theme = (await themeMap()).get(themeKey);
+    const theme = (await themeMapOf(db)).get(themeKey);
     if (!theme) throw notFound('There is no theme with this name.');
     const { params } = readSearchParams({ page: (req.query as Record<string, unknown>).page });
     const perPage = 20;
@@ -407,7 +418,7 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 
   async function sendFeed(req: FastifyRequest, reply: FastifyReply, partnership: PartnershipView | null) {
     const base = baseFor(req, config);
-    const [entries, themes] = await Promise.all([latestPublications(db, { limit: 50, partnershipId: partnership?.id }), themeMap()]);
+    const [entries, themes] = await Promise.all([latestPublications(db, { limit: 50, partnershipId: partnership?.id }), themeMapOf(db)]);
     const path = partnership ? `/partnerships/${partnership.slug}/reviews` : '/reviews';
     const xml = atomFeed({
       title: partnership ? `Published reviews of ${partnership.name}` : 'Published child safeguarding practice reviews',

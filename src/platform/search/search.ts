@@ -150,7 +150,7 @@ function asJson<T>(value: unknown): T {
  * publication in this process empties it at once (`forgetSearches`); another process's change
  * shows within the minute.
  */
-const CACHE_MS = 60_000;
+export const CACHE_MS = 60_000;
 const CACHE_ENTRIES = 500;
 const cache = new Map<string, { at: number; outcome: SearchOutcome }>();
 const inFlight = new Map<string, Promise<SearchOutcome>>();
