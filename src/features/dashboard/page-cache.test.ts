@@ -5,7 +5,7 @@ import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import type { Principal } from '../../platform/auth/policy.ts';
-import { inTransaction } from '../../platform/db/transaction.ts';
+import { inTransaction, TransactionMisuseError } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { recordViewsIfUnchanged, viewVersion } from '../../platform/db/view-versions.ts';
 import { verifyAuditChain } from '../../platform/audit/audit.ts';
@@ -257,6 +257,14 @@ describe.each(ENGINES)('the kept dashboard on %s', (engine) => {
     expect(now).toBe(await viewVersion(db, [north.id]));
     expect(await views()).toBe(1);
     expect((await verifyAuditChain(db)).ok).toBe(true);
+  });
+
+  it('refuses to record a kept page’s views inside a transaction (the page goes out once they are recorded, so they must be committed)', async () => {
+    const entry = { actor: null, partnershipId: north.id, action: 'dashboard-viewed', recordType: 'dashboard', recordId: 'in-a-transaction' };
+    const kept = await viewVersion(db, [north.id]);
+    await expect(inTransaction(db, (trx) => recordViewsIfUnchanged(trx, [north.id], kept, [entry]))).rejects.toThrow(TransactionMisuseError);
+    await expect(inTransaction(db, () => recordViewsIfUnchanged(db, [north.id], kept, [entry]))).rejects.toThrow(TransactionMisuseError);
+    expect(await db.selectFrom('audit_events').select('seq').where('record_id', '=', 'in-a-transaction').execute()).toEqual([]);
   });
 
   it('judges each kept page recorded beside others by its own counters', async () => {

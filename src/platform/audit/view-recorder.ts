@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/types.ts';
 
@@ -11,8 +12,8 @@ import type { DB } from '../db/types.ts';
  * and when the page is sent, is the same as one by one. Each entry keeps the time its request
  * recorded it.
  *
- * One bad item must not cost other people their pages: when a statement of several items fails,
- * each is tried again on its own, so only the bad one fails.
+ * One bad item must not cost other people their pages: when the server refuses a statement of
+ * several items for what it holds, each is tried again on its own, so only the bad one fails.
  */
 export type ViewItem = {
   /** The counters' scopes (null: every one) and the counters a kept page was made under; both absent: append always. */
@@ -41,7 +42,9 @@ class ViewRecorder {
   record(item: ViewItem): Promise<string | null> {
     return new Promise((resolve, reject) => {
       this.queue.push({ item, settle: (error, version) => (error === undefined ? resolve(version ?? null) : reject(error as Error)) });
-      if (!this.busy) void this.drain();
+      // Drained outside the caller's context: the statements are the recorder's, not the caller's
+      // (a caller's transaction or tenant scope must not reach other people's entries).
+      if (!this.busy) outsideAnyContext(() => void this.drain());
     });
   }
 
@@ -50,24 +53,33 @@ class ViewRecorder {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_ITEMS);
+        let versions: Array<string | null>;
         try {
-          const versions = await this.send(batch.map((w) => w.item));
-          batch.forEach((w, i) => w.settle(undefined, versions[i]));
+          versions = await this.send(batch.map((w) => w.item));
         } catch (error) {
-          if (batch.length === 1) batch[0].settle(error);
-          else
-            for (const w of batch) {
-              try {
-                w.settle(undefined, (await this.send([w.item]))[0]);
-              } catch (own) {
-                w.settle(own);
-              }
-            }
+          // Sent again one by one only when the server refused the statement for what it held (and so
+          // committed none of it): after a lost connection the statement may have committed, and a
+          // second send would record views that happened once twice.
+          if (batch.length === 1 || !refusedForItsContent(error)) for (const w of batch) w.settle(error);
+          else for (const w of batch) await this.sendAlone(w);
+          continue;
         }
+        batch.forEach((w, i) => w.settle(undefined, versions[i]));
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  private async sendAlone(w: Waiting): Promise<void> {
+    let version: string | null;
+    try {
+      [version] = await this.send([w.item]);
+    } catch (error) {
+      w.settle(error);
+      return;
+    }
+    w.settle(undefined, version);
   }
 
   private async send(items: readonly ViewItem[]): Promise<Array<string | null>> {
@@ -75,6 +87,18 @@ class ViewRecorder {
     return rows[0].v;
   }
 }
+
+/**
+ * The server's SQLSTATE classes for a statement refused for its data or by a check (22 data, 23
+ * integrity, P0 a function's own error, 2F/39 a function's exception): the statement was rolled back.
+ */
+function refusedForItsContent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|P0|2F|39)/.test(code);
+}
+
+/** Runs `work` in the context this module was loaded in: no request's, transaction's or tenant's. */
+const outsideAnyContext = AsyncLocalStorage.snapshot();
 
 const recorders = new WeakMap<Kysely<DB>, ViewRecorder>();
 

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import { type AuditEntry, auditRows } from '../audit/audit.ts';
 import { recordViewsTogether } from '../audit/view-recorder.ts';
 import type { TenantScope } from './tenant.ts';
+import { holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
 /**
@@ -24,6 +25,8 @@ export async function viewVersion(db: Kysely<DB>, scope: TenantScope): Promise<s
  * otherwise nothing was recorded, and the caller reads the data afresh.
  */
 export async function recordViewsIfUnchanged(db: Kysely<DB>, scope: TenantScope, expected: string, entries: readonly AuditEntry[]): Promise<string> {
+  // The page goes out once this resolves: its entries must be committed by then, not held by a transaction.
+  if (db.isTransaction || holdsTransaction()) throw new TransactionMisuseError('A kept page’s views are recorded outside any transaction.');
   return (await recordViewsTogether(db, { scopes: scopesOf(scope), expected, ...auditRows(entries) })) ?? '';
 }
 
