@@ -1,9 +1,9 @@
 -- Views recorded together (src/platform/audit/view-recorder.ts): the view entries of requests that
 -- arrive while an earlier append is on its way to the database go in one statement and one commit,
--- each request's entries as one item, in the order the requests came. For each item, as
--- cspr_record_views_if_unchanged does for one: when it names the counters its kept page was made
--- under (`expected`), its entries are appended only if the counters are still those; otherwise
--- always. The counters of each item are returned in the same order (null for an item without
+-- each request's entries as one item, in the order the requests came. For each item: when it names
+-- the counters its kept page was made under (`expected`), its entries are appended only if the
+-- counters are still those (what 0044's cspr_record_views_if_unchanged did for one page, dropped
+-- below); otherwise always. The counters of each item are returned in the same order (null for an item without
 -- `expected`). The counters are read once per set of scopes (nothing can move them within the
 -- statement but its own commit), and the entries of every item that passes are chained by one
 -- cspr_append_audit, exactly as one by one: the lock and the last hash are taken once.
@@ -78,3 +78,6 @@ begin
       order by x.n;
   perform set_config('cspr.partnerships', tenant, true);
 end $$;
+
+-- Replaced by cspr_record_views, which judges one kept page as it did, beside others.
+drop function cspr_record_views_if_unchanged(text[], text, jsonb, text[]);

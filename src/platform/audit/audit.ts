@@ -79,38 +79,27 @@ function toFields(entry: AuditEntry, at: string): StoredFields {
  * takes a lock held until its transaction ends: record the entry as the last step of a change.
  */
 export async function recordAudit(db: Kysely<DB>, entry: AuditEntry): Promise<void> {
-  // The chain spans every partnership: the last entry is read deployment-wide ('all'); in a
-  // caller's transaction, its own scope is put back afterwards.
-  await withTenant(db, 'all', async (trx) => {
-    await sql`select pg_advisory_xact_lock(hashtext('cspr-hub:audit'))`.execute(trx);
-    const last = await trx.selectFrom('audit_events').select('hash').orderBy('seq', 'desc').limit(1).executeTakeFirst();
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    const fields = toFields(entry, new Date().toISOString());
-    await trx
-      .insertInto('audit_events')
-      .values({
-        ...fields,
-        changes: fields.changes === null ? null : JSON.stringify(fields.changes),
-        outcome: fields.outcome as 'allowed' | 'refused' | 'failed',
-        prev_hash: prevHash,
-        hash: entryHash(prevHash, fields),
-      })
-      .execute();
-  });
+  await appendAudit(db, [entry]);
+}
+
+/**
+ * The chain extended by migration 0045's `cspr_append_audit`, in one statement: it takes the lock,
+ * reads the last hash deployment-wide (putting the caller's tenant scope back after) and hashes each
+ * entry's canonical form exactly as `entryHash` does, so `verifyAuditChain` holds it to the same rule.
+ */
+async function appendAudit(db: Kysely<DB>, entries: readonly AuditEntry[]): Promise<void> {
+  const rows = auditRows(entries);
+  await sql`select cspr_append_audit(${JSON.stringify(rows.entries)}::jsonb, ${rows.canonical}::text[])`.execute(db);
 }
 
 /**
  * Appends entries recorded on their own (views and refusals, not a change's entry): with those of the
- * requests waiting beside them, in one statement (view-recorder.ts; migration 0045's
- * `cspr_append_audit` extends the chain exactly as `recordAudit` does). Resolves once they have
- * committed. Inside a transaction the entries go with it, one by one, as `recordAudit`.
+ * requests waiting beside them, in one statement (view-recorder.ts; the same `cspr_append_audit`
+ * extends the chain). Resolves once they have committed. Inside a transaction the entries go with it.
  */
 export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  if (db.isTransaction || holdsTransaction()) {
-    for (const entry of entries) await recordAudit(db, entry);
-    return;
-  }
+  if (db.isTransaction || holdsTransaction()) return appendAudit(db, entries);
   await recordViewsTogether(db, auditRows(entries));
 }
 
