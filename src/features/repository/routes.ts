@@ -17,7 +17,7 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { CACHE_MS, catalogueGeneration, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { keptWithCatalogue, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { brandOf } from '../partnerships/brand.ts';
 import { publicBrand } from '../partnerships/brand-hosts.ts';
@@ -293,16 +293,8 @@ type Db = FastifyInstance['deps']['database']['db'];
  * changes in this process): every list and search page names them, and a page whose search is kept
  * then asks the database nothing, so it never waits behind another visitor's search.
  */
-const keptThemes = new WeakMap<Db, { at: number; generation: number; themes: Promise<ReadonlyMap<string, Theme>> }>();
-
 function themeMapOf(db: Db): Promise<ReadonlyMap<string, Theme>> {
-  const generation = catalogueGeneration();
-  const kept = keptThemes.get(db);
-  if (kept && kept.generation === generation && Date.now() - kept.at < CACHE_MS) return kept.themes;
-  const themes = listThemes(db, { includeRetired: true }).then((list) => new Map(list.map((t) => [t.key, t])));
-  keptThemes.set(db, { at: Date.now(), generation, themes });
-  themes.catch(() => keptThemes.delete(db));
-  return themes;
+  return keptWithCatalogue(db, 'themes', async () => new Map((await listThemes(db, { includeRetired: true })).map((t) => [t.key, t])));
 }
 
 /** The start page of a partnership's own address: its published reviews, searchable. */
@@ -531,21 +523,13 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
 type NewestReview = { href: string; title: string; partnership: string; publishedOn: string; reviewType: string };
 
 /**
- * The start page's newest reviews, kept like the searches (see search.ts): read once and kept for a
- * minute, and read again at once when this process changes the catalogue. Read on every visit, they
+ * The start page's newest reviews, kept like the searches (keptWithCatalogue): read once and kept for
+ * a minute, and read again at once when this process changes the catalogue. Read on every visit, they
  * were the one query behind each anonymous start page.
  */
-const NEWEST_MS = 60_000;
-const newestKept = new WeakMap<object, { at: number; generation: number; limit: number; reviews: NewestReview[] }>();
-
-export async function newestForStartPage(app: FastifyInstance, limit = 5): Promise<NewestReview[]> {
+export function newestForStartPage(app: FastifyInstance, limit = 5): Promise<NewestReview[]> {
   const db = app.deps.database.db;
-  const kept = newestKept.get(db);
-  if (kept && kept.limit === limit && kept.generation === catalogueGeneration() && Date.now() - kept.at < NEWEST_MS) return kept.reviews;
-  const generation = catalogueGeneration();
-  const reviews = await readNewest(db, limit);
-  newestKept.set(db, { at: Date.now(), generation, limit, reviews });
-  return reviews;
+  return keptWithCatalogue(db, `newest:${limit}`, () => readNewest(db, limit));
 }
 
 async function readNewest(db: FastifyInstance['deps']['database']['db'], limit: number): Promise<NewestReview[]> {

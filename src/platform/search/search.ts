@@ -150,27 +150,42 @@ function asJson<T>(value: unknown): T {
  * publication in this process empties it at once (`forgetSearches`); another process's change
  * shows within the minute.
  */
-export const CACHE_MS = 60_000;
+const CACHE_MS = 60_000;
 const CACHE_ENTRIES = 500;
 const cache = new Map<string, { at: number; outcome: SearchOutcome }>();
 const inFlight = new Map<string, Promise<SearchOutcome>>();
-let generation = 0;
-
 /** Counts the catalogue's changes in this process: a value kept beside it is stale once this moves. */
-export function catalogueGeneration(): number {
-  return generation;
-}
+let generation = 0;
 
 /** Call after the catalogue changes: the next searches see the change. */
 export function forgetSearches(): void {
   generation++;
   cache.clear();
   inFlight.clear();
-  suggestions = new WeakMap();
 }
 
-/** "Did you mean" answers, kept as searches are (the words the catalogue holds change only with it), per database. */
-let suggestions = new WeakMap<Db, Map<string, { at: number; suggestion: Promise<Suggestion | null> }>>();
+const keptValues = new WeakMap<object, Map<string, { at: number; generation: number; value: Promise<unknown> }>>();
+
+/**
+ * A value made from the catalogue (a "did you mean" answer, the list of themes), kept per database
+ * and key as searches are: for a minute, and no longer once the catalogue changes in this process.
+ * Kept as a promise, so visitors asking at once share one query. Callers must not change it.
+ */
+export function keptWithCatalogue<T>(db: object, key: string, make: () => Promise<T>): Promise<T> {
+  let kept = keptValues.get(db);
+  if (!kept) keptValues.set(db, (kept = new Map()));
+  const last = kept.get(key);
+  if (last && last.generation === generation && Date.now() - last.at < CACHE_MS) return last.value as Promise<T>;
+  // The generation before the value is made: a change meanwhile leaves it stale, made again next time.
+  const entry = { at: Date.now(), generation, value: make() as Promise<unknown> };
+  kept.set(key, entry);
+  if (kept.size > CACHE_ENTRIES) kept.delete(kept.keys().next().value as string);
+  const map = kept;
+  entry.value.catch(() => {
+    if (map.get(key) === entry) map.delete(key);
+  });
+  return entry.value as Promise<T>;
+}
 
 type RankOptions = { rankMargin?: number; fewMatches?: number };
 
@@ -309,24 +324,7 @@ export type Suggestion = { q: string; corrections: Array<{ from: string; to: str
 export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion | null> {
   const q = guardQuery(rawQuery);
   if (db.isTransaction) return suggestionFor(db, q);
-  let kept = suggestions.get(db);
-  if (!kept) suggestions.set(db, (kept = new Map()));
-  const mine = kept;
-  const last = mine.get(q);
-  if (last && Date.now() - last.at < CACHE_MS) return structuredClone(await last.suggestion);
-  const started = generation;
-  const pending = suggestionFor(db, q);
-  mine.set(q, { at: Date.now(), suggestion: pending });
-  if (mine.size > CACHE_ENTRIES) mine.delete(mine.keys().next().value as string);
-  try {
-    return structuredClone(await pending);
-  } catch (error) {
-    mine.delete(q);
-    throw error;
-  } finally {
-    // Asked while the catalogue changed: not kept.
-    if (started !== generation) mine.delete(q);
-  }
+  return structuredClone(await keptWithCatalogue(db, `suggestion:${q}`, () => suggestionFor(db, q)));
 }
 
 async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
