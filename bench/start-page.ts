@@ -7,7 +7,8 @@
  *     listening: the sign-in page, a demo person's sign-in (password and security code) and their
  *     dashboard with the demo cases all answered (starts on the seeded database, until /readyz answers).
  *     BENCH_FIRST_STARTS=n times n first starts (each on an empty database), BENCH_FIRST_ONLY=1 stops
- *     after them, and BENCH_PORT moves the service's port (two benches side by side, under the same load);
+ *     after them, BENCH_PORT moves the service's port (two benches side by side, under the same load), and
+ *     BENCH_NODE_FLAGS replaces the service's Node flags (to measure another setting of V8's);
  *  2. start page throughput (autocannon, 10 connections) beside a bare Fastify route in the same run.
  */
 import { spawn } from 'node:child_process';
@@ -93,7 +94,7 @@ async function signInAndOpenDashboard(base: string): Promise<void> {
  */
 async function startServer(env: Record<string, string>, { usable = false } = {}): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--liftoff-only', '--max-semi-space-size=2', path.join(root, 'bin/cspr.js'), 'serve', '--seed-if-empty'], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_FLAGS ?? '--liftoff-only --max-semi-space-size=2').split(' '), path.join(root, 'bin/cspr.js'), 'serve', '--seed-if-empty'], {
     env: { ...process.env, ...env, PORT: String(PORT) },
     stdio: 'ignore',
   });

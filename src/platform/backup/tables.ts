@@ -8,14 +8,15 @@ export const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /**
  * Every table of the service that holds data, in foreign-key order: referenced tables come before the
- * tables that refer to them. Not the change counters of kept pages (view_versions, migration 0044):
- * they hold no data, and a restore's own rows move them anyway (its inserts are changes).
+ * tables that refer to them. Not the change counters of kept pages (view_versions, migration 0044) and
+ * of search's facet rows (search_version, 0046): they hold no data, and a restore's own rows move them
+ * anyway (its inserts are changes).
  */
 export async function userTables(client: pg.PoolClient): Promise<string[]> {
   const tables = (
     await client.query<{ name: string }>(
       `select table_name as name from information_schema.tables
-        where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not in ('schema_migrations', 'view_versions')
+        where table_schema = current_schema() and table_type = 'BASE TABLE' and table_name not in ('schema_migrations', 'view_versions', 'search_version')
         order by table_name`,
     )
   ).rows.map((r) => r.name);

@@ -533,6 +533,8 @@ export interface PublicationSearchTable {
   partnership_id: ColumnType<string, never, never>;
   themes: ColumnType<string[], never, never>;
   doc_tsv: ColumnType<string, never, never>;
+  /** The row's handle in a search's matches (migration 0046). */
+  ord: ColumnType<number, never, never>;
 }
 
 /** Each word of a publication's ranking vector with its share of the rank (migration 0042). */

@@ -4,6 +4,7 @@ import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } f
 import { inTransaction } from '../db/transaction.ts';
 import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
 import { maxDistanceFor, nearestWord } from './suggest.ts';
+import { countFacets, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
 
 /**
  * Full-text search of the public learning repository. The engine (PostgreSQL text search over
@@ -113,7 +114,7 @@ function anyOf(column: RawBuilder<unknown>, values: readonly unknown[], cast: 't
   return cast === 'int' ? sql<boolean>`${column} = any(${[...values]}::int[])` : sql<boolean>`${column} = any(${[...values]}::text[])`;
 }
 
-type Row = { total: number | string; results: unknown; facets: unknown };
+type Row = { total: number | string; results: unknown; ords: string | null; fails: string | null; version: string; facet_rows: unknown };
 
 type RawHit = {
   id: string;
@@ -133,8 +134,6 @@ type RawHit = {
   page: number | null;
   headline: string | null;
 };
-
-type RawFacet = { facet: 'year' | 'type' | 'theme' | 'age' | 'partnership'; value: string; name: string | null; count: number };
 
 function oneLine(text: string): string {
   return text.replace(/\s+/gu, ' ').trim();
@@ -370,15 +369,18 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
   const fa = anyOf(sql`m.age_band`, ageBands, 'text');
   const fp =
     partnerships.length === 0 ? sql<boolean>`true` : sql<boolean>`m.partnership_id = any(array(select id from partnerships where slug = any(${partnerships}::text[])))`;
-  // The flags of the filters given, by name: a count "with every filter but its own" names only
-  // these, so with no filters every count is count(*), which the engine computes once per group
-  // (evaluating five FILTER clauses for each match and facet was most of the counting's cost).
+  // The filters given, by name, and for each match which of them it fails (bits of FAILS), for the
+  // facet counts: each counts the matches that pass every filter but its own. None when no filter is given.
   const active = { fy: years, ft: types, fth: themes, fa: ageBands, fp: partnerships };
-  const passing = (...except: Array<keyof typeof active>): RawBuilder<unknown> => {
-    const flags = (Object.keys(active) as Array<keyof typeof active>).filter((k) => active[k].length > 0 && !except.includes(k));
-    return flags.length === 0 ? sql`count(*)` : sql`count(*) filter (where ${sql.raw(flags.join(' and '))})`;
-  };
   const allPass = (Object.keys(active) as Array<keyof typeof active>).filter((k) => active[k].length > 0);
+  const bitOf = { fy: FAILS.year, ft: FAILS.type, fth: FAILS.theme, fa: FAILS.age, fp: FAILS.partnership };
+  const failsOf =
+    allPass.length === 0
+      ? sql`null::text`
+      : sql`array_to_string(array_agg(${sql.raw(allPass.map((k) => `(case when ${k} then 0 else ${bitOf[k]} end)`).join(' | '))}), ',')`;
+  // The matches keep only the columns the filters given read (the facets are counted from the service's copy).
+  const columnOf = { fy: 'year', ft: 'review_type', fth: 'themes', fa: 'age_band', fp: 'partnership_id' };
+  const filterColumns = sql.raw(allPass.map((k) => `, p.${columnOf[k]}`).join(''));
   const fixed = request.partnership ? sql`p.partnership_id = (select id from partnerships where slug = ${request.partnership})` : sql`true`;
   // The rows needed to show this page in order; the ranking reads each word's list this deep
   // and a little more (the margin lets a few matches that fail the filters or share a score pass).
@@ -413,9 +415,9 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         -- of two words is its pair token, answered by the index alone; a longer one (not exact) is
         -- then confirmed on the pages of the publications with all its pairs, stopping at the first
         -- page that has it ("is true" keeps the planner on the primary key there, not the pages'
-        -- GIN index). Only the few columns that filters and facets need are kept.
+        -- GIN index). Only the columns the filters given need are kept.
         m as (
-          select p.publication_id as id, p.published_on, p.year, p.review_type, p.themes, p.age_band, p.partnership_id
+          select p.publication_id as id, p.ord, p.published_on${filterColumns}
           from publication_search p cross join query
           where p.doc_tsv @@ query.indexq
             and (query.exact or ${tree ? confirmOf(tree) : sql`true`})
@@ -424,7 +426,7 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
       : sql`
         query as (select null::tsquery as tsq, null::tsquery as anyq, null::tsquery as adjacent, null::tsquery as phrases, null::text[] as lexemes, null::text[] as words),
         m as (
-          select p.publication_id as id, p.published_on, p.year, p.review_type, p.themes, p.age_band, p.partnership_id
+          select p.publication_id as id, p.ord, p.published_on${filterColumns}
           from publication_search p
           where ${fixed}
         )`;
@@ -503,22 +505,14 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
           ), 1) - ${HEADLINE_WINDOW / 3}), ${HEADLINE_WINDOW}), query.anyq, ${HEADLINE_OPTIONS})`
       : sql`null::text`;
 
-  const statement = sql<Row>`
+  const statementFor = (known: FacetRows | undefined) => sql<Row>`
     with ${matched},
     -- The matches are read once, into "flagged" (m is written into it, not kept apart); "f", the
     -- matches that pass the filters, is read from it where needed rather than copied again.
     flagged as materialized (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
     f as not materialized (select id, published_on from flagged${allPass.length > 0 ? sql.raw(` where ${allPass.join(' and ')}`) : sql``}),
-    -- Year, type, age band and partnership counts in one pass over the matches: each counts the
-    -- rows that pass every filter but its own (the FILTER clause), so a ticked box keeps its neighbours.
-    counted as (
-      select year, review_type, age_band, partnership_id,
-             grouping(year) as gy, grouping(review_type) as gt, grouping(age_band) as ga, grouping(partnership_id) as gp,
-             ${passing('fy')} as ny, ${passing('ft')} as nt, ${passing('fa')} as na, ${passing('fp')} as np, ${passing()} as n
-      from flagged group by grouping sets ((year), (review_type), (age_band), (partnership_id))
-    ),
-    -- The total from the same pass: every match has one year.
-    total as (select coalesce(sum(n), 0) as n from counted where gy = 0),
+    -- The total: the matches that pass every filter.
+    total as (select count(*) as n from f),
     ${ranked}
     select
       (select n from total) as total,
@@ -546,32 +540,45 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
           limit 1
         ) c on true
       ) r) as results,
-      (select coalesce(json_agg(x), '[]'::json) from (
-        select 'year' as facet, year::text as value, null as name, ny::int as count from counted where gy = 0 and ny > 0
-        union all
-        select 'type', review_type, null, nt::int from counted where gt = 0 and nt > 0
-        union all
-        select 'age', age_band, null, na::int from counted where ga = 0 and age_band is not null and na > 0
-        union all
-        select 'partnership', pt.slug, pt.name, np::int from counted join partnerships pt on pt.id = counted.partnership_id where gp = 0 and np > 0
-        union all
-        -- (unnest in the select list: one pass, not a function scan set up for each match)
-        select 'theme', value, null, count(*)::int from (select unnest(themes) as value from flagged where ${sql.raw(['fy', 'ft', 'fa', 'fp'].filter((k) => allPass.includes(k as keyof typeof active)).join(' and ') || 'true')}) t group by value
-      ) x) as facets`;
+      -- The matches by their search rows' numbers and, with filters, which filters each fails (bits of
+      -- FAILS): the service counts the facets over them (facet-rows.ts). Its copy of the rows' facet
+      -- values must be the one this snapshot holds; when it is not, the rows come with the answer.
+      mm.ords, mm.fails, sv.version::text as version,
+      case when sv.version = ${known ? known.version : null}::bigint then null else json_build_object(
+        'rows', (select coalesce(json_agg(json_build_array(s.ord, s.year, s.review_type, s.age_band, s.partnership_id, s.themes)), '[]'::json) from publication_search s),
+        'partnerships', (select coalesce(json_agg(json_build_array(pt.id, pt.slug, pt.name)), '[]'::json) from partnerships pt)
+      ) end as facet_rows
+    from (select array_to_string(array_agg(ord), ',') as ords, ${failsOf} as fails from flagged) mm
+    cross join search_version sv`;
 
   // The planner would read every chunk for a common word (a sequential scan); the GIN index
   // answers without reading the text, which is what makes common words affordable.
-  const { rows } =
-    mode === 'search' && !db.isTransaction
-      ? await inTransaction(db, async (trx) => {
-          await sql`set local enable_seqscan = off`.execute(trx);
-          return statement.execute(trx);
-        })
-      : await statement.execute(db);
-  const row = rows[0];
-  const total = Number(row?.total ?? 0);
-  const rawHits = asJson<RawHit[]>(row?.results ?? []);
-  const rawFacets = asJson<RawFacet[]>(row?.facets ?? []);
+  const ask = async (known: FacetRows | undefined) => {
+    const statement = statementFor(known);
+    const { rows } =
+      mode === 'search' && !db.isTransaction
+        ? await inTransaction(db, async (trx) => {
+            await sql`set local enable_seqscan = off`.execute(trx);
+            return statement.execute(trx);
+          })
+        : await statement.execute(db);
+    const row = rows[0];
+    const table = row.facet_rows ? facetRowsOf(row.version, asJson<RawFacetRows>(row.facet_rows)) : known;
+    if (!table || table.version !== row.version) throw new Error('The search’s facet rows are not those of its matches.');
+    if (row.facet_rows) keepFacetRows(db, table);
+    return { row, facets: countFacets(table, wholeNumbers(row.ords), row.fails === null ? null : wholeNumbers(row.fails)) };
+  };
+  let answer = await ask(keptFacetRows(db));
+  // A match the kept copy does not hold (it cannot, with the counter read in the same snapshot, but a
+  // wrong count must never be shown): ask again with the rows.
+  if (!answer.facets) {
+    forgetFacetRows(db);
+    answer = await ask(undefined);
+  }
+  const { row, facets } = answer;
+  if (!facets) throw new Error('The search’s matches are not all in its facet rows.');
+  const total = Number(row.total ?? 0);
+  const rawHits = asJson<RawHit[]>(row.results ?? []);
 
   const results: SearchHit[] = rawHits.map((h) => ({
     id: h.id,
@@ -591,21 +598,6 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         ? { html: highlightToHtml(oneLine(h.headline)), text: highlightToText(oneLine(h.headline)), kind: h.kind, page: h.page }
         : null,
   }));
-
-  const byCount = <T extends { count: number }>(a: T & { value: string | number }, b: T & { value: string | number }) =>
-    b.count - a.count || String(a.value).localeCompare(String(b.value));
-  const pick = (facet: RawFacet['facet']) => rawFacets.filter((x) => x.facet === facet);
-  const facets: Facets = {
-    years: pick('year')
-      .map((x) => ({ value: Number(x.value), count: x.count }))
-      .sort((a, b) => b.value - a.value),
-    types: pick('type').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
-    themes: pick('theme').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
-    ageBands: pick('age').map((x) => ({ value: x.value, count: x.count })).sort(byCount),
-    partnerships: pick('partnership')
-      .map((x) => ({ value: x.value, name: x.name ?? x.value, count: x.count }))
-      .sort((a, b) => a.name.localeCompare(b.name)),
-  };
 
   return { q, mode, sort, total, page, perPage, pageCount: Math.max(1, Math.ceil(total / perPage)), results, facets };
 }

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { countFacets, FAILS, facetRowsOf, keepFacetRows, keptFacetRows, wholeNumbers } from './facet-rows.ts';
+
+const P1 = '00000000-0000-4000-8000-000000000001';
+const P2 = '00000000-0000-4000-8000-000000000002';
+const table = facetRowsOf('7', {
+  rows: [
+    [1, 2021, 'local-cspr', '1-4', P1, ['neglect', 'housing']],
+    [2, 2022, 'thematic', null, P2, ['neglect']],
+    [3, 2022, 'local-cspr', 'under-1', P2, []],
+    [5, 2020, 'scr', '1-4', P1, ['housing']],
+  ],
+  partnerships: [
+    [P1, 'north', 'Northmoor SCP'],
+    [P2, 'east', 'Eastvale SCP'],
+  ],
+});
+
+describe('counting facets over a search’s matches', () => {
+  it('counts every match in each facet when no filter is given', () => {
+    expect(countFacets(table, [1, 2, 3, 5], null)).toEqual({
+      years: [
+        { value: 2022, count: 2 },
+        { value: 2021, count: 1 },
+        { value: 2020, count: 1 },
+      ],
+      types: [
+        { value: 'local-cspr', count: 2 },
+        { value: 'scr', count: 1 },
+        { value: 'thematic', count: 1 },
+      ],
+      themes: [
+        { value: 'housing', count: 2 },
+        { value: 'neglect', count: 2 },
+      ],
+      // A match without an age band is in no age band.
+      ageBands: [
+        { value: '1-4', count: 2 },
+        { value: 'under-1', count: 1 },
+      ],
+      partnerships: [
+        { value: 'east', name: 'Eastvale SCP', count: 2 },
+        { value: 'north', name: 'Northmoor SCP', count: 2 },
+      ],
+    });
+  });
+
+  it('counts a match in a facet only if it fails no other filter than that facet’s own', () => {
+    // 1 passes; 2 fails the year filter; 3 fails the type filter; 5 fails both.
+    const facets = countFacets(table, [1, 2, 3, 5], [0, FAILS.year, FAILS.type, FAILS.year | FAILS.type])!;
+    // The year facet ignores the year filter: 1 and 2 (2 fails only the year).
+    expect(facets.years).toEqual([
+      { value: 2022, count: 1 },
+      { value: 2021, count: 1 },
+    ]);
+    // The type facet ignores the type filter: 1 and 3.
+    expect(facets.types).toEqual([{ value: 'local-cspr', count: 2 }]);
+    // The others count only the match that passes every filter.
+    expect(facets.themes).toEqual([
+      { value: 'housing', count: 1 },
+      { value: 'neglect', count: 1 },
+    ]);
+    expect(facets.partnerships).toEqual([{ value: 'north', name: 'Northmoor SCP', count: 1 }]);
+  });
+
+  it('says when a match is not in the copy, rather than counting without it', () => {
+    expect(countFacets(table, [1, 4], null)).toBeNull();
+  });
+
+  it('reads the statement’s lists of whole numbers', () => {
+    expect(wholeNumbers(null)).toEqual([]);
+    expect(wholeNumbers('')).toEqual([]);
+    expect(wholeNumbers('3,10,200')).toEqual([3, 10, 200]);
+  });
+
+  it('keeps the copy last read, for each database apart', () => {
+    const one = {};
+    const other = {};
+    keepFacetRows(one, facetRowsOf('10', { rows: [], partnerships: [] }));
+    keepFacetRows(one, facetRowsOf('3', { rows: [], partnerships: [] }));
+    expect(keptFacetRows(one)?.version).toBe('3');
+    expect(keptFacetRows(other)).toBeUndefined();
+  });
+});
