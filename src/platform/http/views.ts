@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -92,9 +92,10 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     // Pages for people not signed in are the same for everyone but for the CSP nonce:
     // they are rendered once with a placeholder and served from memory after that.
     const cacheable = req.principal === null && this.statusCode < 300;
-    const key = cacheable ? `${this.statusCode} ${template} ${stableKey(base)}` : '';
+    // Kept by a digest of what the page is made from: the key itself would be as long as the page's data.
+    const key = cacheable ? createHash('sha256').update(`${this.statusCode} ${template} ${stableKey(base)}`).digest('base64url') : '';
     const hit = cacheable ? cache.get(key) : undefined;
-    if (hit !== undefined) return this.type('text/html; charset=utf-8').send(hit.replaceAll(NONCE_PLACEHOLDER, nonce));
+    if (hit !== undefined) return this.sendRendered(hit);
     let csrf: string | undefined;
     const html = env.render(template, {
       ...base,
@@ -104,26 +105,18 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
     });
     // A page with a form carries this visitor's CSRF token: never shared.
-    if (cacheable && csrf === undefined) cache.set(key, html);
-    return this.type('text/html; charset=utf-8').send(cacheable ? html.replaceAll(NONCE_PLACEHOLDER, nonce) : html);
+    if (cacheable && csrf === undefined) {
+      const page = reusableOf(html);
+      cache.set(key, page);
+      return this.sendRendered(page);
+    }
+    return this.type('text/html; charset=utf-8').send(html);
   });
   app.decorateReply('layoutKey', function layoutKey(this: FastifyReply) {
     return stableKey(baseContext(this));
   });
   app.decorateReply('renderForReuse', function renderForReuse(this: FastifyReply, template: string, context: Record<string, unknown> = {}): ReusablePage {
-    const html = env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER });
-    // Kept as the bytes between the placeholders: sending it again copies them around this response's
-    // nonce and token, without making (and collecting) a new string of the whole page each time.
-    const parts: Buffer[] = [];
-    const holes: ('nonce' | 'csrf')[] = [];
-    let from = 0;
-    for (const m of html.matchAll(PLACEHOLDERS)) {
-      parts.push(Buffer.from(html.slice(from, m.index)));
-      holes.push(m[0] === NONCE_PLACEHOLDER ? 'nonce' : 'csrf');
-      from = m.index + m[0].length;
-    }
-    parts.push(Buffer.from(html.slice(from)));
-    return { parts, holes };
+    return reusableOf(env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER }));
   });
   app.decorateReply('sendRendered', function sendRendered(this: FastifyReply, page: ReusablePage) {
     const nonce = Buffer.from(this.cspNonce?.script ?? '');
@@ -138,6 +131,24 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
 /** A page rendered with placeholders for its response's nonce and CSRF token (see `renderForReuse`). */
 export type ReusablePage = { readonly parts: readonly Buffer[]; readonly holes: readonly ('nonce' | 'csrf')[] };
 
+/**
+ * A page kept as the bytes between its placeholders: sending it again copies them around this
+ * response's nonce and token, without making (and collecting) a new string of the whole page, and
+ * its UTF-8 form, each time.
+ */
+function reusableOf(html: string): ReusablePage {
+  const parts: Buffer[] = [];
+  const holes: ('nonce' | 'csrf')[] = [];
+  let from = 0;
+  for (const m of html.matchAll(PLACEHOLDERS)) {
+    parts.push(Buffer.from(html.slice(from, m.index)));
+    holes.push(m[0] === NONCE_PLACEHOLDER ? 'nonce' : 'csrf');
+    from = m.index + m[0].length;
+  }
+  parts.push(Buffer.from(html.slice(from)));
+  return { parts, holes };
+}
+
 // Placeholders no one can type into a page: text people write is shown escaped, but a fixed marker
 // could still be written in a field and then be replaced by a nonce or a token on the way out.
 const CSRF_PLACEHOLDER = `__cspr_csrf_${randomBytes(12).toString('hex')}__`;
@@ -151,12 +162,12 @@ function stableKey(value: unknown): string {
 
 /** A small least-recently-used map of rendered pages. */
 class PageCache {
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, ReusablePage>();
   private readonly max: number;
   constructor(max: number) {
     this.max = max;
   }
-  get(key: string): string | undefined {
+  get(key: string): ReusablePage | undefined {
     const v = this.entries.get(key);
     if (v !== undefined) {
       this.entries.delete(key);
@@ -164,7 +175,7 @@ class PageCache {
     }
     return v;
   }
-  set(key: string, value: string): void {
+  set(key: string, value: ReusablePage): void {
     this.entries.set(key, value);
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as string);
   }

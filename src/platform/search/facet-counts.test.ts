@@ -125,4 +125,18 @@ describe.each(ENGINES)('facet counts on %s', (engine) => {
     expect(outcome.facets).toEqual(expected(fixtures, {}));
     expect(keptFacetRows(db)).not.toBe(damaged);
   });
+
+  it('gives every caller of a kept search the same outcome, frozen, so none can change what the next one sees', async () => {
+    const db = t().database.db;
+    const first = await searchPublications(db, { q: 'lantern', page: 1 });
+    const again = await searchPublications(db, { q: 'lantern', page: 1 });
+    expect(again).toBe(first);
+    expect(() => {
+      (first.results as unknown[]).pop();
+    }).toThrow(TypeError);
+    expect(() => {
+      (first.facets.years[0] as { count: number }).count = 0;
+    }).toThrow(TypeError);
+    expect((await searchPublications(db, { q: 'lantern', page: 1 })).facets).toEqual(expected(fixtures.filter((x) => x.lantern), {}));
+  });
 });

@@ -188,10 +188,21 @@ export function keptWithCatalogue<T>(db: object, key: string, make: () => Promis
 
 type RankOptions = { rankMargin?: number; fewMatches?: number };
 
+/** Freezes a value made of plain objects and arrays, all the way down. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /**
  * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
  * database; `rankMargin` and `fewMatches` (tests) replace RANK_MARGIN and FEW_MATCHES, and are
- * never cached.
+ * never cached. The outcome is frozen, and the same one is given to every caller of a kept or running
+ * search: copying it for each page view was a sixth of a search page's allocation, and a caller that
+ * tried to change it would throw rather than change what the next visitor sees.
  */
 export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
@@ -201,15 +212,15 @@ export async function searchPublications(db: Db, request: SearchRequest, options
     if (hit && Date.now() - hit.at < CACHE_MS) {
       cache.delete(key);
       cache.set(key, hit);
-      return structuredClone(hit.outcome);
+      return hit.outcome;
     }
   }
   // The same search asked again while it runs waits for the first (a popular query after a
   // change would otherwise run once per waiting visitor).
   const running = useCache ? inFlight.get(key) : undefined;
-  if (running) return structuredClone(await running);
+  if (running) return running;
   const started = generation;
-  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES });
+  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES }).then(deepFreeze);
   if (useCache) inFlight.set(key, pending);
   let outcome: SearchOutcome;
   try {
@@ -219,7 +230,7 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   }
   // A change during the search may not be in it: keep it only if nothing changed meanwhile.
   if (useCache && started === generation) {
-    cache.set(key, { at: Date.now(), outcome: structuredClone(outcome) });
+    cache.set(key, { at: Date.now(), outcome });
     if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
   }
   return outcome;
