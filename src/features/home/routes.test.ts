@@ -46,6 +46,17 @@ describe.each(ENGINES)('web shell on %s', (engine) => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('puts each response’s own nonce in a public page with a form (never kept, never the placeholder)', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await t.app.inject({ url: '/sign-in' });
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toContain('name="_csrf"');
+      const nonce = /'nonce-([a-f0-9]+)'/.exec(String(res.headers['content-security-policy']))?.[1];
+      expect(res.body).toContain(`<script nonce="${nonce}">`);
+      expect(res.body).not.toContain('__cspr_');
+    }
+  });
+
   it('says when the deployment holds fictional demonstration data', async () => {
     expect((await t.app.inject({ url: '/' })).body).not.toContain('fictional demonstration data');
     await seedDemo(t.db.database, t.app.deps.cipher);

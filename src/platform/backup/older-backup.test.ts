@@ -56,3 +56,34 @@ describe.each(ENGINES)('a backup made before the search table existed, restored 
     }
   }, 60_000);
 });
+
+describe.each(ENGINES)('a backup with a publication missing its search row, restored on %s', (engine) => {
+  it('makes the row again after the restored ones, numbered after theirs', async () => {
+    const source = await openTestDatabase(engine);
+    const target = await openTestDatabase(engine);
+    try {
+      await checkMasterKey(source.database.db, KEY, freshDir('key'));
+      const { rows } = await source.database.pool.query<{ id: string }>(`insert into partnerships (slug, name, fictional) values ('south-dale', 'South Dale SCP', true) returning id`);
+      const add = (title: string) =>
+        addPublication(source.database.db, { partnershipId: rows[0].id, source: 'import', title, summary: 'A review of agencies’ work.', reviewType: 'scr', themes: [], publishedOn: '2021-03-04' });
+      await add('Child R');
+      const second = await add('Child S');
+      // The first keeps its search row, numbered 1 in a new database; the second's is gone.
+      await source.database.pool.query('delete from publication_search where publication_id = $1', [second.id]);
+      const file = path.join(freshDir('backup'), 'gap.cspr.gz');
+      await backup(source.database, storeOn(source.database), file);
+
+      await target.database.pool.query('delete from partnerships');
+      await restore(target.database, storeOn(target.database), file);
+      const listed = await searchPublications(target.database.db, {}, { cache: false });
+      expect(listed.results.map((r) => r.title).sort()).toEqual(['Child R', 'Child S']);
+      const { rows: ords } = await target.database.pool.query<{ n: number; distinct_n: number }>('select count(*)::int as n, count(distinct ord)::int as distinct_n from publication_search');
+      expect(ords[0]).toEqual({ n: 2, distinct_n: 2 });
+    } finally {
+      await source.database.close();
+      await source.drop();
+      await target.database.close();
+      await target.drop();
+    }
+  }, 60_000);
+});

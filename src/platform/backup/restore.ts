@@ -174,13 +174,6 @@ export async function restore(database: Database, files: FileStore, file: string
       await restoreVersion1(lines, insertRows);
     }
 
-    // A publication's search row (migration 0043) is derived: a backup made before that table
-    // existed has none, and a publication without one would be in no search and no list.
-    await tx.query(
-      `select cspr_index_publications(array(select p.id from publications p
-         where not exists (select 1 from publication_search s where s.publication_id = p.id)))`,
-    );
-
     // Sequences carry on after the highest restored value.
     const seqs = await tx.query<{ t: string; c: string; s: string }>(
       `select table_name as t, column_name as c, pg_get_serial_sequence(quote_ident(table_name), column_name) as s
@@ -190,6 +183,14 @@ export async function restore(database: Database, files: FileStore, file: string
     for (const { t, c, s } of seqs.rows) {
       await tx.query(`select setval($1, coalesce((select max(${ident(c)}) from ${ident(t)}), 0) + 1, false)`, [s]);
     }
+
+    // A publication's search row (migration 0043) is derived: a backup made before that table
+    // existed has none, and a publication without one would be in no search and no list. After the
+    // sequences: a new search row takes its number (ord, migration 0046) after the restored ones.
+    await tx.query(
+      `select cspr_index_publications(array(select p.id from publications p
+         where not exists (select 1 from publication_search s where s.publication_id = p.id)))`,
+    );
     await tx.query('commit');
     return summary;
   } catch (err) {

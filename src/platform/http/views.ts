@@ -110,7 +110,8 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       cache.set(key, page);
       return this.sendRendered(page);
     }
-    return this.type('text/html; charset=utf-8').send(html);
+    // A public page with a form was rendered with the placeholder but is not kept: its nonce goes in now.
+    return this.type('text/html; charset=utf-8').send(cacheable ? html.replaceAll(NONCE_PLACEHOLDER, nonce) : html);
   });
   app.decorateReply('layoutKey', function layoutKey(this: FastifyReply) {
     return stableKey(baseContext(this));

@@ -1,24 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import { countFacets, FAILS, facetRowsOf, keepFacetRows, keptFacetRows, wholeNumbers } from './facet-rows.ts';
+import { countFacets, FAILS, facetRowsOf, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers } from './facet-rows.ts';
 
 const P1 = '00000000-0000-4000-8000-000000000001';
 const P2 = '00000000-0000-4000-8000-000000000002';
-const table = facetRowsOf('7', {
-  rows: [
-    [1, 2021, 'local-cspr', '1-4', P1, ['neglect', 'housing']],
-    [2, 2022, 'thematic', null, P2, ['neglect']],
-    [3, 2022, 'local-cspr', 'under-1', P2, []],
-    [5, 2020, 'scr', '1-4', P1, ['housing']],
-  ],
-  partnerships: [
-    [P1, 'north', 'Northmoor SCP'],
-    [P2, 'east', 'Eastvale SCP'],
-  ],
-});
+const table = facetRowsOf('7', [
+  [1, 2021, 'local-cspr', '1-4', P1, ['neglect', 'housing']],
+  [2, 2022, 'thematic', null, P2, ['neglect']],
+  [3, 2022, 'local-cspr', 'under-1', P2, []],
+  [5, 2020, 'scr', '1-4', P1, ['housing']],
+]);
+const names = partnershipNamesOf([
+  [P1, 'north', 'Northmoor SCP'],
+  [P2, 'east', 'Eastvale SCP'],
+]);
 
 describe('counting facets over a search’s matches', () => {
   it('counts every match in each facet when no filter is given', () => {
-    expect(countFacets(table, [1, 2, 3, 5], null)).toEqual({
+    expect(countFacets(table, names, [1, 2, 3, 5], null)).toEqual({
       years: [
         { value: 2022, count: 2 },
         { value: 2021, count: 1 },
@@ -47,7 +45,7 @@ describe('counting facets over a search’s matches', () => {
 
   it('counts a match in a facet only if it fails no other filter than that facet’s own', () => {
     // 1 passes; 2 fails the year filter; 3 fails the type filter; 5 fails both.
-    const facets = countFacets(table, [1, 2, 3, 5], [0, FAILS.year, FAILS.type, FAILS.year | FAILS.type])!;
+    const facets = countFacets(table, names, [1, 2, 3, 5], [0, FAILS.year, FAILS.type, FAILS.year | FAILS.type])!;
     // The year facet ignores the year filter: 1 and 2 (2 fails only the year).
     expect(facets.years).toEqual([
       { value: 2022, count: 1 },
@@ -64,7 +62,9 @@ describe('counting facets over a search’s matches', () => {
   });
 
   it('says when a match is not in the copy, rather than counting without it', () => {
-    expect(countFacets(table, [1, 4], null)).toBeNull();
+    expect(countFacets(table, names, [1, 4], null)).toBeNull();
+    // Nor a partnership it cannot name.
+    expect(countFacets(table, partnershipNamesOf([[P1, 'north', 'Northmoor SCP']]), [1, 2], null)).toBeNull();
   });
 
   it('reads the statement’s lists of whole numbers', () => {
@@ -76,8 +76,8 @@ describe('counting facets over a search’s matches', () => {
   it('keeps the copy last read, for each database apart', () => {
     const one = {};
     const other = {};
-    keepFacetRows(one, facetRowsOf('10', { rows: [], partnerships: [] }));
-    keepFacetRows(one, facetRowsOf('3', { rows: [], partnerships: [] }));
+    keepFacetRows(one, facetRowsOf('10', []));
+    keepFacetRows(one, facetRowsOf('3', []));
     expect(keptFacetRows(one)?.version).toBe('3');
     expect(keptFacetRows(other)).toBeUndefined();
   });

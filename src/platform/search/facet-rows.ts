@@ -5,10 +5,10 @@ import type { Facets } from './search.ts';
  * as the small whole numbers of their search rows (publication_search.ord) and, when filters are
  * given, which of them each match fails; the counts come from a copy of every publication's facet
  * values kept here. The copy carries the counter it was read under (search_version), which moves with
- * every committed change to the search rows or the partnerships; the search statement reads the
- * counter in its own snapshot and, when it differs from the copy's, returns the rows afresh in that
- * same snapshot. So the counts are always those of the matches' own snapshot, exactly as if the
- * database had counted them.
+ * every committed change to the search rows; the search statement reads the counter in its own
+ * snapshot and, when it differs from the copy's, returns the rows afresh in that same snapshot. So the
+ * counts are always those of the matches' own snapshot, exactly as if the database had counted them.
+ * The partnerships' slugs and names come with every search (a few rows), in the same snapshot too.
  */
 
 /** One publication's facet values. */
@@ -18,25 +18,25 @@ export type FacetRows = {
   /** search_version.version when the rows were read. */
   version: string;
   rows: ReadonlyMap<number, FacetRow>;
-  partnerships: ReadonlyMap<string, { slug: string; name: string }>;
 };
+
+/** Each partnership's slug and name, by id. */
+export type PartnershipNames = ReadonlyMap<string, { slug: string; name: string }>;
 
 /** The filters a match may fail, as bits of the number the statement returns for it. */
 export const FAILS = { year: 1, type: 2, theme: 4, age: 8, partnership: 16 } as const;
 export type FilterName = keyof typeof FAILS;
 
 /** The rows as the statement returns them: [ord, year, type, age band, partnership id, themes]. */
-export type RawFacetRows = {
-  rows: Array<[number, number, string, string | null, string, string[]]>;
-  partnerships: Array<[string, string, string]>;
-};
+export type RawFacetRows = Array<[number, number, string, string | null, string, string[]]>;
 
 export function facetRowsOf(version: string, raw: RawFacetRows): FacetRows {
-  return {
-    version,
-    rows: new Map(raw.rows.map(([ord, year, type, ageBand, partnershipId, themes]) => [ord, { year, type, ageBand, partnershipId, themes }])),
-    partnerships: new Map(raw.partnerships.map(([id, slug, name]) => [id, { slug, name }])),
-  };
+  return { version, rows: new Map(raw.map(([ord, year, type, ageBand, partnershipId, themes]) => [ord, { year, type, ageBand, partnershipId, themes }])) };
+}
+
+/** The partnerships as the statement returns them: [id, slug, name]. */
+export function partnershipNamesOf(raw: Array<[string, string, string]>): PartnershipNames {
+  return new Map(raw.map(([id, slug, name]) => [id, { slug, name }]));
 }
 
 const kept = new WeakMap<object, FacetRows>();
@@ -69,10 +69,10 @@ export function wholeNumbers(text: string | null): number[] {
  * The counts over the matches `ords`: each facet counts the matches that pass every filter but its
  * own (`fails[i]`, bits of FAILS, says which filters match i fails; none when no filter is given), so
  * a ticked box does not hide its neighbours. Null when a match is not in the copy (a copy out of step:
- * read it again). Values with no match are left out, as are matches without an age band from that
+ * read it again; or a partnership not in `names`). Values with no match are left out, as are matches without an age band from that
  * facet. Years newest first; types, themes and age bands by count, then value; partnerships by name.
  */
-export function countFacets(table: FacetRows, ords: readonly number[], fails: readonly number[] | null): Facets | null {
+export function countFacets(table: FacetRows, names: PartnershipNames, ords: readonly number[], fails: readonly number[] | null): Facets | null {
   const years = new Map<number, number>();
   const types = new Map<string, number>();
   const themes = new Map<string, number>();
@@ -95,7 +95,7 @@ export function countFacets(table: FacetRows, ords: readonly number[], fails: re
   const list = (map: Map<string, number>) => [...map].map(([value, count]) => ({ value, count })).sort(byCount);
   const named: Facets['partnerships'] = [];
   for (const [id, count] of partnerships) {
-    const p = table.partnerships.get(id);
+    const p = names.get(id);
     if (!p) return null;
     named.push({ value: p.slug, name: p.name, count });
   }

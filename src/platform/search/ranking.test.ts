@@ -114,9 +114,14 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
     expect(ids.length).toBeGreaterThan(0);
     const full = await fullRanking(q, ids);
     // Each match scored directly (as for few matches); then through the lists (fewMatches 0), read
-    // just to the rows needed (where the bound most often fails and every match is scored), a
-    // little beyond, and as deep as the search does.
-    const ways = [{}, ...[0, 3, 20, RANK_MARGIN].map((rankMargin) => ({ rankMargin, fewMatches: 0 }))];
+    // just to the rows needed (where the bound most often fails), a little beyond, and as deep as the
+    // search does; and with the first reading at the rows needed, the second reading none (every
+    // match scored), shorter than the rows needed, a little beyond them, and past the lists' ends.
+    const ways = [
+      {},
+      ...[0, 3, 20, RANK_MARGIN].map((rankMargin) => ({ rankMargin, fewMatches: 0 })),
+      ...[0, 25, 60, 150, 1000].map((deeperDepth) => ({ rankMargin: 0, fewMatches: 0, deeperDepth })),
+    ];
     for (const way of ways) {
       for (const page of [1, 2, 3]) {
         const outcome = await searchPublications(t().database.db, { q, filters, perPage, page }, { cache: false, ...way });
@@ -126,6 +131,22 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
         expect(outcome.results.map((r) => Math.round((r.rank ?? 0) * 10))).toEqual(expected.map((r) => r.rank));
       }
     }
+  });
+
+  it('proves rows from the second, deeper reading of the lists, without scoring every match', async () => {
+    // Where the first reading (to the rows needed only) cannot prove its rows, a second reading that
+    // stops inside the lists must prove some of them (the comparisons above check they are right).
+    const ranked = new Map<string, number>();
+    for (const { q, filters } of cases) {
+      for (const page of [1, 2]) {
+        const outcome = await searchPublications(t().database.db, { q, filters, page }, { cache: false, rankMargin: 0, fewMatches: 0, deeperDepth: 60 });
+        ranked.set(String(outcome.rankedBy), (ranked.get(String(outcome.rankedBy)) ?? 0) + 1);
+      }
+    }
+    expect(ranked.get('deeper lists')).toBeGreaterThan(0);
+    // With no second reading, what the first could not prove is scored in full.
+    const none = await searchPublications(t().database.db, { q: 'meadow OR copper', page: 2 }, { cache: false, rankMargin: 0, fewMatches: 0, deeperDepth: 0 });
+    expect(['lists', 'every match']).toContain(none.rankedBy);
   });
 
   it('reads common words deeper than the lists it stops at', async () => {

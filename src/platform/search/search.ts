@@ -4,7 +4,7 @@ import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } f
 import { inTransaction } from '../db/transaction.ts';
 import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
 import { maxDistanceFor, nearestWord } from './suggest.ts';
-import { countFacets, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
+import { countFacets, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
 
 /**
  * Full-text search of the public learning repository. The engine (PostgreSQL text search over
@@ -92,6 +92,11 @@ export type SearchOutcome = {
   pageCount: number;
   results: SearchHit[];
   facets: Facets;
+  /**
+   * How the results were put in order of relevance (ranking.md): each match scored, the words' lists
+   * read to a first depth, then deeper, or every match scored from the lists; null when sorted by date.
+   */
+  rankedBy: 'each match' | 'lists' | 'deeper lists' | 'every match' | null;
 };
 
 type Db = Kysely<DB> | Transaction<DB>;
@@ -103,6 +108,12 @@ const HEADLINE_WINDOW = 900;
 export const RANK_MARGIN = 100;
 /** Up to this many matches, each is scored directly rather than through the words' lists. */
 export const FEW_MATCHES = 300;
+/**
+ * When the first reading of the lists cannot prove its rows are the top ones, each list is read again
+ * this many times as deep (at least DEEPER_MIN rows) before every match is scored (ranking.md).
+ */
+export const DEEPER_FACTOR = 4;
+export const DEEPER_MIN = 500;
 const HEADLINE_OPTIONS = `StartSel=${START_MARK}, StopSel=${STOP_MARK}, MaxWords=35, MinWords=15, ShortWord=3, MaxFragments=2, FragmentDelimiter=" … "`;
 
 function clean<T>(values: readonly T[] | undefined): T[] {
@@ -114,7 +125,16 @@ function anyOf(column: RawBuilder<unknown>, values: readonly unknown[], cast: 't
   return cast === 'int' ? sql<boolean>`${column} = any(${[...values]}::int[])` : sql<boolean>`${column} = any(${[...values]}::text[])`;
 }
 
-type Row = { total: number | string; results: unknown; ords: string | null; fails: string | null; version: string; facet_rows: unknown };
+type Row = {
+  total: number | string;
+  results: unknown;
+  ords: string | null;
+  fails: string | null;
+  version: string;
+  facet_rows: unknown;
+  partnerships: unknown;
+  ranked_by: SearchOutcome['rankedBy'];
+};
 
 type RawHit = {
   id: string;
@@ -186,7 +206,7 @@ export function keptWithCatalogue<T>(db: object, key: string, make: () => Promis
   return entry.value as Promise<T>;
 }
 
-type RankOptions = { rankMargin?: number; fewMatches?: number };
+type RankOptions = { rankMargin?: number; fewMatches?: number; deeperDepth?: number };
 
 /** Freezes a value made of plain objects and arrays, all the way down. */
 function deepFreeze<T>(value: T): T {
@@ -199,14 +219,15 @@ function deepFreeze<T>(value: T): T {
 
 /**
  * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
- * database; `rankMargin` and `fewMatches` (tests) replace RANK_MARGIN and FEW_MATCHES, and are
+ * database; `rankMargin`, `fewMatches` and `deeperDepth` (tests) replace RANK_MARGIN, FEW_MATCHES and
+ * the second reading's depth (0: none), and are
  * never cached. The outcome is frozen, and the same one is given to every caller of a kept or running
  * search: copying it for each page view was a sixth of a search page's allocation, and a caller that
  * tried to change it would throw rather than change what the next visitor sees.
  */
 export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
-  const useCache = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && !db.isTransaction;
+  const useCache = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && options.deeperDepth === undefined && !db.isTransaction;
   if (useCache) {
     const hit = cache.get(key);
     if (hit && Date.now() - hit.at < CACHE_MS) {
@@ -220,7 +241,7 @@ export async function searchPublications(db: Db, request: SearchRequest, options
   const running = useCache ? inFlight.get(key) : undefined;
   if (running) return running;
   const started = generation;
-  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES }).then(deepFreeze);
+  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES, deeperDepth: options.deeperDepth ?? -1 }).then(deepFreeze);
   if (useCache) inFlight.set(key, pending);
   let outcome: SearchOutcome;
   try {
@@ -397,6 +418,8 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
   // and a little more (the margin lets a few matches that fail the filters or share a score pass).
   const needed = page * perPage;
   const depth = needed + Math.max(0, Math.trunc(ranking.rankMargin));
+  // The second reading (-1: the default depth; 0: none, straight to scoring every match).
+  const deeper = ranking.deeperDepth < 0 ? Math.max(DEEPER_MIN, DEEPER_FACTOR * depth) : Math.trunc(ranking.deeperDepth);
 
   // The words as a person means them (OR, AND, brackets, quotes, minus: see query.ts).
   const tree = parseQuery(q);
@@ -478,6 +501,44 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     exact as (
       select count(*) = ${needed} and min(rank) > (select tau from bound) as ok from top
     ),
+    -- When that cannot prove its rows (a flat spread of scores over several common words, or a deeper
+    -- page), the lists are read again, deeper, before every match is scored. Each publication read is
+    -- then known to score at least its entries read (lo), and at most that plus the last score of each
+    -- list read to the full depth where it was not read (missing). Only those whose most could reach the
+    -- rows needed (at least the needed-th best least) are scored exactly, from the primary key, and only
+    -- when something is missing; the rows are proven as before, against the deeper lists' bound.
+    heads2 as (
+      select w.word, t.publication_id, t.score
+      from query cross join unnest(query.words) as w(word)
+      cross join lateral (
+        select t.publication_id, t.score from publication_terms t
+        where t.lexeme = w.word and (t.publication_id in (select id from f) or t.publication_id is null)
+        order by t.score desc
+        limit ${deeper}
+      ) t
+    ),
+    lasts2 as (select word, min(score) as last from heads2 group by word having count(*) = ${deeper}),
+    bound2 as (select coalesce(sum(last), 0) as tau from lasts2),
+    cand2 as (
+      select h.publication_id as id, sum(h.score) as lo, (select tau from bound2) - coalesce(sum(l.last), 0) as missing
+      from heads2 h left join lasts2 l on l.word = h.word
+      group by h.publication_id
+    ),
+    floor2 as (select coalesce(min(lo), 0) as lo from (select lo from cand2 order by lo desc limit ${needed}) x),
+    top2 as (
+      select c.id, pp.published_on,
+             case when c.missing = 0 then c.lo
+                  else (select sum(t.score) from publication_terms t where t.publication_id = c.id and t.lexeme = any(query.words)) end as rank
+      from cand2 c
+      join publication_search pp on pp.publication_id = c.id
+      cross join query
+      where c.lo + c.missing >= (select lo from floor2)
+      order by rank desc, pp.published_on desc, c.id
+      limit ${needed}
+    ),
+    exact2 as (
+      select count(*) = ${needed} and min(rank) > (select tau from bound2) as ok from top2
+    ),
     everyone as (
       select f.id, f.published_on, coalesce(s.rank, 0) as rank
       from f left join (
@@ -500,7 +561,9 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         union all
         select id, published_on, rank from top where (select not yes from few) and (select ok from exact)
         union all
-        select id, published_on, rank from everyone where (select not yes from few) and not (select ok from exact)
+        select id, published_on, rank from top2 where (select not yes from few) and not (select ok from exact) and (select ok from exact2)
+        union all
+        select id, published_on, rank from everyone where (select not yes from few) and not (select ok from exact) and not (select ok from exact2)
       ) x order by rank desc, published_on desc, id limit ${perPage} offset ${(page - 1) * perPage}
     )`
       : sql`
@@ -508,6 +571,12 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
       select f.id, f.published_on, null::bigint as rank from f
       order by ${sort === 'oldest' ? sql`f.published_on asc, f.id` : sql`f.published_on desc, f.id`} limit ${perPage} offset ${(page - 1) * perPage}
     )`;
+
+  // How the rows were ranked, asked in the order the statement tries them (each step only if needed).
+  const rankedBy =
+    mode === 'search' && sort === 'relevance'
+      ? sql`(case when (select yes from few) then 'each match' when (select ok from exact) then 'lists' when (select ok from exact2) then 'deeper lists' else 'every match' end)`
+      : sql`null::text`;
 
   const headline =
     mode === 'search'
@@ -554,11 +623,10 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
       -- The matches by their search rows' numbers and, with filters, which filters each fails (bits of
       -- FAILS): the service counts the facets over them (facet-rows.ts). Its copy of the rows' facet
       -- values must be the one this snapshot holds; when it is not, the rows come with the answer.
-      mm.ords, mm.fails, sv.version::text as version,
-      case when sv.version = ${known ? known.version : null}::bigint then null else json_build_object(
-        'rows', (select coalesce(json_agg(json_build_array(s.ord, s.year, s.review_type, s.age_band, s.partnership_id, s.themes)), '[]'::json) from publication_search s),
-        'partnerships', (select coalesce(json_agg(json_build_array(pt.id, pt.slug, pt.name)), '[]'::json) from partnerships pt)
-      ) end as facet_rows
+      mm.ords, mm.fails, sv.version::text as version, ${rankedBy} as ranked_by,
+      case when sv.version = ${known ? known.version : null}::bigint then null
+           else (select coalesce(json_agg(json_build_array(s.ord, s.year, s.review_type, s.age_band, s.partnership_id, s.themes)), '[]'::json) from publication_search s) end as facet_rows,
+      (select coalesce(json_agg(json_build_array(pt.id, pt.slug, pt.name)), '[]'::json) from partnerships pt) as partnerships
     from (select array_to_string(array_agg(ord), ',') as ords, ${failsOf} as fails from flagged) mm
     cross join (select version from search_version where only_row) sv`;
 
@@ -578,10 +646,13 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     const row = rows[0];
     const table = row.facet_rows ? facetRowsOf(row.version, asJson<RawFacetRows>(row.facet_rows)) : known;
     if (!table || table.version !== row.version) throw new Error('The search’s facet rows are not those of its matches.');
-    if (row.facet_rows) keepFacetRows(db, table);
-    return { row, facets: countFacets(table, wholeNumbers(row.ords), row.fails === null ? null : wholeNumbers(row.fails)) };
+    if (row.facet_rows && !db.isTransaction) keepFacetRows(db, table);
+    const names = partnershipNamesOf(asJson<Array<[string, string, string]>>(row.partnerships));
+    return { row, facets: countFacets(table, names, wholeNumbers(row.ords), row.fails === null ? null : wholeNumbers(row.fails)) };
   };
-  let answer = await ask(keptFacetRows(db));
+  // Inside a caller's transaction the counter has not moved for the transaction's own changes (it moves
+  // at commit): a copy is neither used nor kept there, the rows come with the answer.
+  let answer = await ask(db.isTransaction ? undefined : keptFacetRows(db));
   // A match the kept copy does not hold (it cannot, with the counter read in the same snapshot, but a
   // wrong count must never be shown): ask again with the rows.
   if (!answer.facets) {
@@ -612,5 +683,5 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         : null,
   }));
 
-  return { q, mode, sort, total, page, perPage, pageCount: Math.max(1, Math.ceil(total / perPage)), results, facets };
+  return { q, mode, sort, total, page, perPage, pageCount: Math.max(1, Math.ceil(total / perPage)), results, facets, rankedBy: row.ranked_by };
 }
