@@ -472,20 +472,22 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
   // word's matches are read best first from its list (publication_terms) to a depth; a match not
   // read scores at most the sum of the last scores read of the lists that went that deep, so when
   // the rows needed all score above that bound they are the true top rows. Otherwise (a flat
-  // distribution, or a deep page) every match is scored from the lists, which still reads no text.
-  const ranked =
-    mode === 'search' && sort === 'relevance'
-      ? sql`
-    heads as (
+  // distribution, or a deep page) the lists are read again deeper, and failing that every match is
+  // scored from the lists, which still reads no text.
+  // Each query word's list, best first, to `limit` entries, keeping only the matches' entries.
+  const listHeads = (limit: number) => sql`
       select w.word, t.publication_id, t.score
       from query cross join unnest(query.words) as w(word)
       cross join lateral (
         select t.publication_id, t.score from publication_terms t
         where t.lexeme = w.word and (t.publication_id in (select id from f) or t.publication_id is null)
         order by t.score desc
-        limit ${depth}
-      ) t
-    ),
+        limit ${limit}
+      ) t`;
+  const ranked =
+    mode === 'search' && sort === 'relevance'
+      ? sql`
+    heads as (${listHeads(depth)}),
     bound as (
       select coalesce(sum(last), 0) as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
     ),
@@ -507,16 +509,7 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     -- list read to the full depth where it was not read (missing). Only those whose most could reach the
     -- rows needed (at least the needed-th best least) are scored exactly, from the primary key, and only
     -- when something is missing; the rows are proven as before, against the deeper lists' bound.
-    heads2 as (
-      select w.word, t.publication_id, t.score
-      from query cross join unnest(query.words) as w(word)
-      cross join lateral (
-        select t.publication_id, t.score from publication_terms t
-        where t.lexeme = w.word and (t.publication_id in (select id from f) or t.publication_id is null)
-        order by t.score desc
-        limit ${deeper}
-      ) t
-    ),
+    heads2 as (${listHeads(deeper)}),
     lasts2 as (select word, min(score) as last from heads2 group by word having count(*) = ${deeper}),
     bound2 as (select coalesce(sum(last), 0) as tau from lasts2),
     cand2 as (
