@@ -34,7 +34,7 @@ export function publicApiPaths() {
         security: [],
         'x-access': 'public',
         parameters: [
-          { name: 'q', in: 'query' as const, required: false, description: `Words to search for; a phrase in quotes; -word leaves a word out; "or" between words. At most ${MAX_CONFIRMED_TERMS} phrases of three or more words or hyphenated words (each read on report pages): more is answered 400.`, schema: { type: 'string', maxLength: 500 } },
+          { name: 'q', in: 'query' as const, required: false, description: `Words to search for; a phrase in quotes; -word leaves a word out; "or" between words. At most ${MAX_CONFIRMED_TERMS} phrases of three or more words or hyphenated words (each read on report pages): more is answered 400, as is a query longer than 500 characters.`, schema: { type: 'string', maxLength: 500 } },
           { name: 'type', in: 'query' as const, required: false, description: 'Type of review.', schema: listOf({ type: 'string', enum: [...REVIEW_TYPES] }, 'Type of review.') },
           { name: 'theme', in: 'query' as const, required: false, description: 'Theme key, like neglect.', schema: listOf({ type: 'string', pattern: '^[a-z0-9]+(-[a-z0-9]+)*$' }, 'Theme key.') },
           { name: 'year', in: 'query' as const, required: false, description: 'Year of publication.', schema: listOf({ type: 'integer', minimum: 1900, maximum: 9999 }, 'Year of publication.') },

@@ -1,7 +1,7 @@
 import { AGE_BANDS, REVIEW_TYPES } from '../../domain/reviews/review-types.ts';
 import { confirmedTerms, MAX_CONFIRMED_TERMS, parseQuery } from '../../platform/search/query.ts';
 import { MAX_PAGE, SORTS, type SearchRequest, type Sort } from '../../platform/search/search.ts';
-import { guardQuery } from '../../platform/search/text.ts';
+import { guardQuery, QUERY_MAX_CHARS } from '../../platform/search/text.ts';
 
 /**
  * The search and filters of the repository's pages and API, read from a query string. Pages
@@ -62,7 +62,11 @@ export function readSearchParams(query: unknown, options: { strict?: boolean } =
   const q = firstOf(qValue) ?? '';
   if (qValue !== undefined && typeof firstOf(qValue) !== 'string') problems.push({ field: 'q', message: 'must be text' });
   if (Array.isArray(qValue) && qValue.length > 1) problems.push({ field: 'q', message: 'must be given once' });
-  if (confirmedTerms(parseQuery(guardQuery(q))) > MAX_CONFIRMED_TERMS) {
+  // Longer than the search reads: refused with its reason rather than cut short, which would
+  // search for part of a word at the cut and show the whole text as if it had all been searched.
+  if (Array.from(q.trim()).length > QUERY_MAX_CHARS) {
+    problems.push({ field: 'q', message: `is longer than ${QUERY_MAX_CHARS} characters: search for fewer words`, refused: true });
+  } else if (confirmedTerms(parseQuery(guardQuery(q))) > MAX_CONFIRMED_TERMS) {
     problems.push({ field: 'q', message: `holds more than ${MAX_CONFIRMED_TERMS} phrases of three or more words or words joined by a hyphen: search for fewer at a time`, refused: true });
   }
 

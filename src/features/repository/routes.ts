@@ -248,6 +248,10 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
     themeMapOf(db),
   ]);
   let outcome = first;
+  // A page past the last (an old link, a page number typed in): the last page, which has results.
+  if (!refused.length && outcome.total > 0 && outcome.page > outcome.pageCount) {
+    return reply.redirect(`${action}${searchQueryString(params, { page: outcome.pageCount }, { partnership: !scope.partnership })}`);
+  }
   // A word no published text holds: suggest the nearest one that does, and when nothing was
   // found, show what the suggestion finds.
   let suggestion: { q: string; href: string; original: string; shown: boolean } | null = null;

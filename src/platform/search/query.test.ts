@@ -42,6 +42,10 @@ describe('reading search words as people write them', () => {
     expect(show(parseQuery('neglect OR OR abuse'))).toBe('(neglect OR abuse)');
     expect(show(parseQuery('(neglect OR abuse'))).toBe('(neglect OR abuse)');
     expect(show(parseQuery('neglect) housing'))).toBe('[neglect AND housing]');
+    // Every stray closing bracket is skipped, wherever it stands, and no word after it is lost.
+    expect(show(parseQuery(')neglect'))).toBe('neglect');
+    expect(show(parseQuery('neglect ) school ) zzzqqq'))).toBe('[neglect AND school AND zzzqqq]');
+    expect(show(parseQuery('(neglect OR abuse)) housing) -school'))).toBe('[(neglect OR abuse) AND housing AND -school]');
     expect(show(parseQuery('"not yet mobile'))).toBe('"not yet mobile"');
     expect(parseQuery('  OR AND ( ) - ')).toBeNull();
   });

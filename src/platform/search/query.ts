@@ -104,12 +104,12 @@ export function parseQuery(q: string): QueryNode | null {
     return null;
   }
 
-  const tree = andExpr();
-  // Stray closing brackets: read what follows them as more words.
+  let tree = andExpr();
+  // Stray closing brackets: skipped, and what follows each is read as more words, all required.
   while (pos < tokens.length) {
     pos++;
     const more = andExpr();
-    if (more && tree) return { kind: 'and', items: [tree, more] };
+    if (more) tree = tree ? { kind: 'and', items: [...(tree.kind === 'and' ? tree.items : [tree]), more] } : more;
   }
   return tree;
 }
