@@ -17,6 +17,17 @@ describe('search parameters', () => {
     expect(readSearchParams({ page: '501' }).problems[0].field).toBe('page');
   });
 
+  it('takes one page and one order in the API, the first of several on pages', () => {
+    const repeated = { page: ['1', '3'], sort: ['oldest', 'newest'] };
+    expect(readSearchParams(repeated, { strict: true }).problems).toEqual([
+      { field: 'sort', message: 'must be given once' },
+      { field: 'page', message: 'must be given once' },
+    ]);
+    const page = readSearchParams(repeated);
+    expect(page.problems).toEqual([]);
+    expect(page.params).toMatchObject({ page: 1, sort: 'oldest' });
+  });
+
   it('fixes the partnership on a partnership’s pages, and writes links back', () => {
     const { params } = readSearchParams({ q: 'a b', partnership: 'north', theme: 'neglect' });
     expect(toSearchRequest(params, 'south').partnership).toBe('south');

@@ -76,6 +76,9 @@ export function readSearchParams(query: unknown, options: { strict?: boolean } =
   const ageBands = pick('ageBand', (v) => (AGE_BANDS as readonly string[]).includes(v), `must be one of: ${AGE_BANDS.join(', ')}`);
   const partnerships = pick('partnership', (v) => PARTNERSHIP_SLUG.test(v), 'must be the short name of a partnership');
 
+  // The API takes one value of each of these, as of q; a page reads the first.
+  if (options.strict) for (const field of ['sort', 'page']) if (Array.isArray(input[field]) && (input[field] as unknown[]).length > 1) problems.push({ field, message: 'must be given once' });
+
   let sort: Sort | undefined;
   const sortValue = firstOf(input.sort);
   if (sortValue !== undefined && sortValue !== '') {

@@ -416,6 +416,14 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect((await get(`/api/v1/public/search?q=${encodeURIComponent(five)}`)).statusCode).toBe(200);
     });
 
+    it('keeps ticked years with no match in the list of years, newest first', async () => {
+      const body = (await get('/search?year=2026&year=2021&year=2015&type=thematic')).body;
+      const years = [...body.matchAll(/for="year[^"]*">\s*(\d{4}) \((\d+)\)/g)].map((m) => Number(m[1]));
+      expect(years).toContain(2026);
+      expect(years).toContain(2015);
+      expect(years).toEqual([...years].sort((a, b) => b - a));
+    });
+
     it('sends a page number past the last page to the last page, with its results', async () => {
       const past = await get('/search?q=bruising&type=thematic&page=7');
       expect(past.statusCode).toBe(302);

@@ -124,12 +124,14 @@ function facetItems<T extends string | number>(
   counts: { value: T; count: number }[],
   selected: readonly T[],
   label: (v: T) => string,
-  order?: readonly T[],
+  order?: readonly T[] | ((a: T, b: T) => number),
 ): CheckboxItem[] {
   const byValue = new Map(counts.map((c) => [c.value, c.count]));
+  // A ticked value no match has stays in the list (with 0), so it can be unticked.
   for (const s of selected) if (!byValue.has(s)) byValue.set(s, 0);
   let values = [...byValue.keys()];
-  if (order) values = order.filter((v) => byValue.has(v));
+  if (typeof order === 'function') values.sort(order);
+  else if (order) values = order.filter((v) => byValue.has(v));
   return values.map((v) => ({ value: String(v), text: `${label(v)} (${byValue.get(v)})`, checked: selected.includes(v) }));
 }
 
@@ -158,7 +160,7 @@ function resultsView(outcome: SearchOutcome, params: SearchParams, themes: Reado
     })),
     facetTypes: facetItems(facets.types, params.types, (v) => REVIEW_TYPE_LABELS[v as ReviewType] ?? v, REVIEW_TYPES),
     facetThemes: facetItems(facets.themes, params.themes, (v) => labelOfTheme(themes, v)),
-    facetYears: facetItems(facets.years, params.years, (v) => String(v)),
+    facetYears: facetItems(facets.years, params.years, (v) => String(v), (a, b) => b - a),
     facetAgeBands: facetItems(facets.ageBands, params.ageBands, (v) => AGE_BAND_LABELS[v as AgeBand] ?? v, AGE_BANDS),
     facetPartnerships: scope.partnership
       ? []
