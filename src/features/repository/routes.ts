@@ -235,11 +235,13 @@ export function backLinkFrom(from: unknown): { href: string; text: string } {
 }
 
 /** On a partnership's own address, only its own publications are there. */
+type Db = FastifyInstance['deps']['database']['db'];
+
 function onThisHost(req: FastifyRequest, publication: Publication): boolean {
   return !req.brand || req.brand.partnershipId === publication.partnership.id;
 }
 
-async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
+async function listPageOf(db: Db, req: FastifyRequest, reply: FastifyReply, scope: Scope, kind: 'reviews' | 'search') {
   const read = readSearchParams(req.query);
   let params = read.params;
   const action = `${scope.basePath}/${kind}`;
@@ -291,8 +293,6 @@ async function listPageOf(db: FastifyInstance['deps']['database']['db'], req: Fa
   });
 }
 
-
-type Db = FastifyInstance['deps']['database']['db'];
 
 /**
  * The themes by key, kept as searches are (for a minute, and forgotten when the catalogue or a theme
@@ -538,7 +538,7 @@ export function newestForStartPage(app: FastifyInstance, limit = 5): Promise<New
   return keptWithCatalogue(db, `newest:${limit}`, () => readNewest(db, limit));
 }
 
-async function readNewest(db: FastifyInstance['deps']['database']['db'], limit: number): Promise<NewestReview[]> {
+async function readNewest(db: Db, limit: number): Promise<NewestReview[]> {
   const rows = await latestPublications(db, { limit });
   return rows.map((r) => ({
     href: `/reviews/${r.slug}`,

@@ -104,14 +104,12 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       // each call without a secret cookie would start a new secret.
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
     });
-    // A page with a form carries this visitor's CSRF token: never shared.
-    if (cacheable && csrf === undefined) {
-      const page = reusableOf(html);
-      cache.set(key, page);
-      return this.sendRendered(page);
-    }
-    // A public page with a form was rendered with the placeholder but is not kept: its nonce goes in now.
-    return this.type('text/html; charset=utf-8').send(cacheable ? html.replaceAll(NONCE_PLACEHOLDER, nonce) : html);
+    if (!cacheable) return this.type('text/html; charset=utf-8').send(html);
+    // Rendered with the nonce's placeholder, which sendRendered fills; a page with a form carries this
+    // visitor's CSRF token, so it is sent but never kept.
+    const page = reusableOf(html);
+    if (csrf === undefined) cache.set(key, page);
+    return this.sendRendered(page);
   });
   app.decorateReply('layoutKey', function layoutKey(this: FastifyReply) {
     return stableKey(baseContext(this));

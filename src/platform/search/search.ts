@@ -164,39 +164,41 @@ function asJson<T>(value: unknown): T {
 }
 
 /**
- * Outcomes of recent searches, kept for a minute: the repository changes rarely and popular
- * searches repeat, while a search over every page of every report is costly. Adding or changing a
- * publication in this process empties it at once (`forgetSearches`); another process's change
- * shows within the minute.
+ * Values made from the catalogue (searches' outcomes, "did you mean" answers, the list of themes, the
+ * start page's newest reviews), kept for a minute: the repository changes rarely and popular searches
+ * repeat, while a search over every page of every report is costly. A change to the catalogue in this
+ * process makes them stale at once (`forgetSearches`); another process's change shows within the minute.
  */
 const CACHE_MS = 60_000;
 const CACHE_ENTRIES = 500;
-const cache = new Map<string, { at: number; outcome: SearchOutcome }>();
-const inFlight = new Map<string, Promise<SearchOutcome>>();
 /** Counts the catalogue's changes in this process: a value kept beside it is stale once this moves. */
 let generation = 0;
 
 /** Call after the catalogue changes: the next searches see the change. */
 export function forgetSearches(): void {
   generation++;
-  cache.clear();
-  inFlight.clear();
 }
 
 const keptValues = new WeakMap<object, Map<string, { at: number; generation: number; value: Promise<unknown> }>>();
 
 /**
- * A value made from the catalogue (a "did you mean" answer, the list of themes), kept per database
- * and key as searches are: for a minute, and no longer once the catalogue changes in this process.
- * Kept as a promise, so visitors asking at once share one query. Callers must not change it.
+ * A value made from the catalogue, kept per database and key: for a minute, and no longer once the
+ * catalogue changes in this process. Kept as a promise, so visitors asking at once share one query
+ * (a popular search after a change runs once, not once per waiting visitor). The least recently used
+ * go first beyond CACHE_ENTRIES. Callers must not change the value.
  */
 export function keptWithCatalogue<T>(db: object, key: string, make: () => Promise<T>): Promise<T> {
   let kept = keptValues.get(db);
   if (!kept) keptValues.set(db, (kept = new Map()));
   const last = kept.get(key);
-  if (last && last.generation === generation && Date.now() - last.at < CACHE_MS) return last.value as Promise<T>;
+  if (last && last.generation === generation && Date.now() - last.at < CACHE_MS) {
+    kept.delete(key);
+    kept.set(key, last);
+    return last.value as Promise<T>;
+  }
   // The generation before the value is made: a change meanwhile leaves it stale, made again next time.
   const entry = { at: Date.now(), generation, value: make() as Promise<unknown> };
+  kept.delete(key);
   kept.set(key, entry);
   if (kept.size > CACHE_ENTRIES) kept.delete(kept.keys().next().value as string);
   const map = kept;
@@ -218,43 +220,20 @@ function deepFreeze<T>(value: T): T {
 }
 
 /**
- * Searches (with a query) or lists (without one) the publications. `cache: false` always asks the
- * database; `rankMargin`, `fewMatches` and `deeperDepth` (tests) replace RANK_MARGIN, FEW_MATCHES and
- * the second reading's depth (0: none), and are
- * never cached. The outcome is frozen, and the same one is given to every caller of a kept or running
+ * Searches (with a query) or lists (without one) the publications, kept with the catalogue
+ * (`keptWithCatalogue`). `cache: false` always asks the database; `rankMargin`, `fewMatches` and
+ * `deeperDepth` (tests) replace RANK_MARGIN, FEW_MATCHES and the second reading's depth (0: none), and
+ * are never kept. The outcome is frozen, and the same one is given to every caller of a kept or running
  * search: copying it for each page view was a sixth of a search page's allocation, and a caller that
  * tried to change it would throw rather than change what the next visitor sees.
  */
-export async function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
+export function searchPublications(db: Db, request: SearchRequest, options: { cache?: boolean } & RankOptions = {}): Promise<SearchOutcome> {
+  const run = () =>
+    runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES, deeperDepth: options.deeperDepth ?? -1 }).then(deepFreeze);
+  const kept = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && options.deeperDepth === undefined && !db.isTransaction;
+  if (!kept) return run();
   const key = JSON.stringify([guardQuery(request.q ?? ''), request.filters ?? {}, request.partnership ?? null, request.sort ?? null, request.page ?? 1, request.perPage ?? PER_PAGE]);
-  const useCache = options.cache !== false && options.rankMargin === undefined && options.fewMatches === undefined && options.deeperDepth === undefined && !db.isTransaction;
-  if (useCache) {
-    const hit = cache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) {
-      cache.delete(key);
-      cache.set(key, hit);
-      return hit.outcome;
-    }
-  }
-  // The same search asked again while it runs waits for the first (a popular query after a
-  // change would otherwise run once per waiting visitor).
-  const running = useCache ? inFlight.get(key) : undefined;
-  if (running) return running;
-  const started = generation;
-  const pending = runSearch(db, request, { rankMargin: options.rankMargin ?? RANK_MARGIN, fewMatches: options.fewMatches ?? FEW_MATCHES, deeperDepth: options.deeperDepth ?? -1 }).then(deepFreeze);
-  if (useCache) inFlight.set(key, pending);
-  let outcome: SearchOutcome;
-  try {
-    outcome = await pending;
-  } finally {
-    if (useCache) inFlight.delete(key);
-  }
-  // A change during the search may not be in it: keep it only if nothing changed meanwhile.
-  if (useCache && started === generation) {
-    cache.set(key, { at: Date.now(), outcome });
-    if (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  }
-  return outcome;
+  return keptWithCatalogue(db, `search:${key}`, run);
 }
 
 /** A term's text as websearch_to_tsquery is given it (a phrase in quotes), and as plain text. */
