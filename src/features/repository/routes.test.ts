@@ -273,6 +273,14 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       }
       expect((await get(`/search?q=${encodeURIComponent('😀 bruising 👶🏽')}`)).body).toContain('2 reviews match');
       expect((await get('/search?q=the+and+of')).body).toContain('No results');
+      // Only words the search leaves out: the page says so, whether they are sought or left out.
+      for (const q of ['the and of', '-the', '"of the"', '(the) OR -a']) {
+        const body = (await get(`/search?q=${encodeURIComponent(q)}`)).body;
+        expect(body, q).toContain('No results');
+        expect(body, q).toContain('Every word of ‘' + q.replaceAll('"', '&quot;') + '’ is one of them');
+      }
+      // A word that is searched for but found nowhere is not one of them.
+      for (const q of ['zzzqqqxx', 'the zzzqqqxx', '-bruising bruising']) expect((await get(`/search?q=${encodeURIComponent(q)}`)).body, q).not.toContain('Every word of');
       expect((await get(`/search?q=${encodeURIComponent('<script>alert(1)</script>')}`)).body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       // An escaped title stays escaped in results.
       expect((await get('/search?q=county+lines')).body).toContain('Jay &lt;and&gt; the county lines');

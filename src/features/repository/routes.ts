@@ -17,7 +17,7 @@ import {
 import { PUBLIC } from '../../platform/http/access.ts';
 import { sendDocument } from '../../platform/http/downloads.ts';
 import { sendProblem } from '../../platform/http/errors.ts';
-import { keptWithCatalogue, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
+import { keptWithCatalogue, searchesNothing, searchPublications, suggestQuery, type SearchHit, type SearchOutcome, type Snippet } from '../../platform/search/search.ts';
 import { linkBase } from '../admin/links.ts';
 import { brandOf } from '../partnerships/brand.ts';
 import { publicBrand } from '../partnerships/brand-hosts.ts';
@@ -275,6 +275,8 @@ async function listPageOf(db: Db, req: FastifyRequest, reply: FastifyReply, scop
       }
     }
   }
+  // Nothing found because nothing was searched for: every word is one the search leaves out.
+  const ignoredOnly = outcome.mode === 'search' && outcome.total === 0 && !suggestion && (await searchesNothing(db, outcome.q));
   const where = scope.partnership ? ` – ${scope.partnership.name}` : '';
   const heading = outcome.mode === 'search' ? 'Search results' : 'Published reviews';
   if (refused.length) reply.code(400);
@@ -290,6 +292,7 @@ async function listPageOf(db: Db, req: FastifyRequest, reply: FastifyReply, scop
     browseHref: scope.partnership && scope.basePath ? `${scope.basePath}/reviews` : '/search',
     ...resultsView(outcome, params, themes, scope, action),
     suggestion,
+    ignoredOnly,
   });
 }
 

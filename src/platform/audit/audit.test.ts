@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import type { DB } from '../db/types.ts';
+import { inTransaction } from '../db/transaction.ts';
 import { auditRows, canonicalJson, entryHash, GENESIS_HASH, recordAudit, recordAudits, verifyAuditChain, type StoredFields } from './audit.ts';
 
 describe('canonicalJson', () => {
@@ -277,7 +278,6 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     const all = await sql<{ record_id: string; tx: string }>`select record_id, xmin::text as tx from audit_events order by seq`.execute(db);
     expect(all.rows.map((r) => r.record_id)).toEqual(views.map((v) => v.recordId));
     const statements = new Set(all.rows.map((r) => r.tx)).size;
-    expect(statements).toBeGreaterThan(1);
     expect(statements).toBeLessThan(views.length);
     expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 12, anchored: null });
   });
@@ -311,6 +311,30 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     const { Plan } = plan.rows[0]['QUERY PLAN'][0];
     // One entry: its index pages and a page of the table, not the table.
     expect(Plan['Shared Hit Blocks'] + Plan['Shared Read Blocks']).toBeLessThan(pages / 4);
+  });
+
+  it('records views that arrive while a transaction is open after it ends, outside it: its rollback keeps them', async () => {
+    let opened!: () => void;
+    const open = new Promise<void>((resolve) => (opened = resolve));
+    let finish!: () => void;
+    const finishing = new Promise<void>((resolve) => (finish = resolve));
+    const rolledBack = inTransaction(db, async (trx) => {
+      await recordAudits(trx, [{ action: 'change', recordType: 'case', recordId: 'rolled-back' }]);
+      opened();
+      await finishing;
+      throw new Error('rolled back on purpose');
+    });
+    await Promise.race([open, rolledBack]);
+    // Asked from outside the transaction while it holds the connection (on the embedded engine, the only one).
+    let recorded = false;
+    const view = recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'seen' }]).then(() => (recorded = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (engine === 'embedded') expect(recorded).toBe(false);
+    finish();
+    await expect(rolledBack).rejects.toThrow('rolled back on purpose');
+    await view;
+    expect((await rows()).map((r) => r.record_id)).toEqual(['seen']);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 1, anchored: null });
   });
 
   it('starts a chain from the genesis hash when entries recorded together are the first', async () => {

@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { EmbeddedEngine } from './embedded-engine.ts';
+import { sendViewsThrough } from '../audit/view-recorder.ts';
 import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
@@ -149,6 +150,7 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // own thread), so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
   const db = queryLayer(pool);
+  sendViewsThrough(db, (item) => engine.recordViews(item));
   let closed = false;
   return {
     engine: 'embedded',

@@ -74,6 +74,17 @@ export class EmbeddedEngine {
     return messages;
   }
 
+  /**
+   * One request's view entries, as a ViewItem in JSON, recorded on the engine's thread with those
+   * arriving beside it (embedded-worker.ts); resolves to the item's counters once committed.
+   */
+  async recordViews(item: string): Promise<string | null> {
+    const reply = await this.#ask({ id: this.#nextId++, views: item });
+    if ('error' in reply) throw Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code });
+    if (!('version' in reply)) throw new Error('The embedded database answered out of turn.');
+    return reply.version;
+  }
+
   async close(): Promise<void> {
     if (this.#stopped) return;
     try {

@@ -1,6 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
+import { Parser } from 'pg-protocol/dist/parser.js';
+import { serialize } from 'pg-protocol/dist/serializer.js';
+import type { BackendMessage, DataRowMessage } from 'pg-protocol/dist/messages.js';
+import { Batches } from '../audit/batches.ts';
+import { leavesIdle } from './ready-status.ts';
 
 /**
  * The embedded engine's own thread (see embedded-engine.ts). PostgreSQL compiled to WebAssembly
@@ -11,8 +16,12 @@ import type { PGlite } from '@electric-sql/pglite';
  * crosses between the threads and node-postgres on the main thread reads the replies as it would
  * a server's.
  */
-export type EngineRequest = { id: number; bytes: Uint8Array } | { id: number; close: true };
-export type EngineReply = { id: number; bytes: Uint8Array } | { id: number; error: string } | { id: number; closed: true };
+export type EngineRequest = { id: number; bytes: Uint8Array } | { id: number; views: string } | { id: number; close: true };
+export type EngineReply =
+  | { id: number; bytes: Uint8Array }
+  | { id: number; version: string | null }
+  | { id: number; error: string; code?: string }
+  | { id: number; closed: true };
 export type EngineStart = { ready: true } | { failed: string };
 
 /**
@@ -42,10 +51,68 @@ try {
 // One request at a time, in the order they came: the protocol is a conversation on one connection.
 let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: EngineRequest) => {
+  if ('views' in request) {
+    views.add(request.views).then(
+      (version) => port.postMessage({ id: request.id, version } satisfies EngineReply),
+      (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err), ...codeOf(err) } satisfies EngineReply),
+    );
+    return;
+  }
   queue = queue.then(() => answer(request));
 });
 
-async function answer(request: EngineRequest): Promise<void> {
+// ---- Views recorded here (src/platform/audit/view-recorder.ts) -------------------------------------
+// Each request's view entries come as one item; those that arrive while the engine is busy go together
+// in the next statement (batches.ts), which runs as soon as the one before is done, without a trip to
+// the service's thread and back in between. They take their turn between the conversation's
+// exchanges, and only when the connection is outside any transaction: never inside someone else's.
+
+/** Whether the last exchange left the connection outside any transaction (its ReadyForQuery said 'I'). */
+let idle = true;
+/** A batch waiting for the connection to leave a transaction (one at most: a batch goes only when the one before came back). */
+let parked: (() => Promise<void>) | null = null;
+
+const views = new Batches<string, string | null>((items) => inTurn(() => recordViews(items)), {
+  // Lets the items already posted arrive (port messages come in the event loop's poll phase, before this).
+  gather: () => new Promise((resolve) => setImmediate(resolve)),
+});
+
+function inTurn<R>(work: () => Promise<R>): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const task = async (): Promise<void> => {
+      if (!idle) {
+        parked = task;
+        return;
+      }
+      await work().then(resolve, reject);
+    };
+    queue = queue.then(task);
+  });
+}
+
+async function recordViews(items: readonly string[]): Promise<Array<string | null>> {
+  const message = Buffer.concat([
+    serialize.parse({ text: 'select array_to_json(cspr_record_views($1::jsonb))::text as v' }),
+    serialize.bind({ values: [`[${items.join(',')}]`] }),
+    serialize.execute(),
+    serialize.sync(),
+  ]);
+  const messages: BackendMessage[] = [];
+  const parser = new Parser();
+  await pglite.execProtocolRawStream(message, { onRawData: (chunk) => parser.parse(Buffer.from(chunk), (m) => messages.push(m)) });
+  const failed = messages.find((m) => m.name === 'error');
+  if (failed) throw failed;
+  const row = messages.find((m): m is DataRowMessage => m.name === 'dataRow');
+  if (!row) throw new Error('The views were not recorded: the engine gave no answer.');
+  return JSON.parse(row.fields[0] as string) as Array<string | null>;
+}
+
+function codeOf(err: unknown): { code?: string } {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? { code } : {};
+}
+
+async function answer(request: Exclude<EngineRequest, { views: string }>): Promise<void> {
   if ('close' in request) {
     await pglite.close();
     port.postMessage({ id: request.id, closed: true } satisfies EngineReply);
@@ -74,6 +141,12 @@ async function answer(request: EngineRequest): Promise<void> {
       }
     }
     if (bytes.byteOffset !== 0 || bytes.byteLength !== bytes.buffer.byteLength) bytes = bytes.slice();
+    idle = leavesIdle(bytes);
+    if (idle && parked) {
+      const task = parked;
+      parked = null;
+      queue = queue.then(task);
+    }
     port.postMessage({ id: request.id, bytes } satisfies EngineReply, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
     port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies EngineReply);

@@ -337,6 +337,19 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
   return structuredClone(await keptWithCatalogue(db, `suggestion:${q}`, () => suggestionFor(db, q)));
 }
 
+/**
+ * True when every word of the query is one the search leaves out (the English stop words: 'the',
+ * 'of', 'and'…), so that it has nothing to search for: `the`, `-the`, `"of the"`. Such a query
+ * matches nothing, and the page says why rather than only that nothing matched.
+ */
+export async function searchesNothing(db: Db, rawQuery: string): Promise<boolean> {
+  const tree = parseQuery(guardQuery(rawQuery));
+  if (!tree) return false;
+  const texts = termsOf(tree).map((t) => termText(t).websearch);
+  const { rows } = await sql<{ nothing: boolean }>`select bool_and(numnode(websearch_to_tsquery('english', t)) = 0) as nothing from unnest(${texts}::text[]) as t`.execute(db);
+  return rows[0]?.nothing === true;
+}
+
 async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
   const words = [...new Set(wordsOf(parseQuery(q)).map((w) => w.toLowerCase()).filter((w) => /^[a-z]{3,40}$/.test(w)))].slice(0, 8);
   if (words.length === 0) return null;

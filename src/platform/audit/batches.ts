@@ -1,0 +1,94 @@
+/**
+ * A group commit (view-recorder.ts): the first item goes to the database at once; the items that
+ * arrive while it is on its way wait, and go together in the next statement, in arrival order. Each
+ * caller is answered only when the statement holding its item has come back. Used on the service's
+ * thread (PostgreSQL) and on the embedded engine's own thread (embedded-worker.ts), so it imports
+ * nothing: the engine's thread loads no more than it needs.
+ *
+ * One bad item must not cost other people their pages: when the server refuses a statement of
+ * several items for what it holds, each is tried again on its own, so only the bad one fails.
+ */
+
+/** Items in one statement at most: a burst is split so no statement grows without bound. */
+export const MAX_ITEMS = 64;
+
+type Waiting<T, R> = { item: T; settle: (error: unknown, result?: R) => void };
+
+export class Batches<T, R> {
+  private queue: Waiting<T, R>[] = [];
+  private busy = false;
+  private readonly send: (items: readonly T[]) => Promise<R[]>;
+  private readonly start: (drain: () => void) => void;
+  private readonly gather: (() => Promise<void>) | undefined;
+
+  /**
+   * `send` sends items in one statement and gives one result per item; `start` runs the drain (in a
+   * chosen context); `gather`, when given, is awaited before each batch is taken (to let items
+   * already on their way arrive first).
+   */
+  constructor(send: (items: readonly T[]) => Promise<R[]>, options: { start?: (drain: () => void) => void; gather?: () => Promise<void> } = {}) {
+    this.send = send;
+    this.start = options.start ?? ((drain) => drain());
+    this.gather = options.gather;
+  }
+
+  add(item: T): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, settle: (error, result) => (error === undefined ? resolve(result as R) : reject(error as Error)) });
+      if (!this.busy) this.start(() => void this.drain());
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.busy = true;
+    try {
+      if (this.gather) await this.gather();
+      let batch = this.queue.splice(0, MAX_ITEMS);
+      let sent = this.send(batch.map((w) => w.item));
+      while (batch.length > 0) {
+        let results: R[];
+        try {
+          results = await sent;
+        } catch (error) {
+          // Sent again one by one only when the server refused the statement for what it held (and so
+          // committed none of it): after a lost connection the statement may have committed, and a
+          // second send would record views that happened once twice.
+          if (batch.length === 1 || !refusedForItsContent(error)) for (const w of batch) w.settle(error);
+          else for (const w of batch) await this.sendAlone(w);
+          batch = this.queue.splice(0, MAX_ITEMS);
+          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+          continue;
+        }
+        // The next statement leaves before these callers are answered: the database works on it
+        // while they go on, rather than waiting for them.
+        const done = batch;
+        if (this.gather) await this.gather();
+        batch = this.queue.splice(0, MAX_ITEMS);
+        if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+        done.forEach((w, i) => w.settle(undefined, results[i]));
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async sendAlone(w: Waiting<T, R>): Promise<void> {
+    let result: R;
+    try {
+      [result] = await this.send([w.item]);
+    } catch (error) {
+      w.settle(error);
+      return;
+    }
+    w.settle(undefined, result);
+  }
+}
+
+/**
+ * The server's SQLSTATE classes for a statement refused for its data or by a check (22 data, 23
+ * integrity, P0 a function's own error, 2F/39 a function's exception): the statement was rolled back.
+ */
+export function refusedForItsContent(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^(22|23|P0|2F|39)/.test(code);
+}
