@@ -154,6 +154,21 @@ describe('todayInLondon', () => {
   it('throws on an invalid Date', () => {
     expect(() => todayInLondon(new Date('nonsense'))).toThrow(RangeError);
   });
+
+  it('gives the date the time zone database gives, every 29 minutes across a year and both clock changes, in any order', () => {
+    const tz = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+    const start = Date.UTC(2025, 0, 1);
+    const instants: number[] = [];
+    for (let t = start; t < Date.UTC(2026, 0, 1); t += 29 * 60_000) instants.push(t);
+    // Forwards, then jumping about (a remembered hour must never answer for another).
+    const order = [...instants, ...instants.map((_, i) => instants[(i * 7919) % instants.length])];
+    for (const t of order) expect(todayInLondon(new Date(t)), new Date(t).toISOString()).toBe(tz.format(t));
+    // The last second before and the first after London's midnight, in GMT and in BST.
+    expect(todayInLondon(new Date('2025-01-15T23:59:59.999Z'))).toBe('2025-01-15');
+    expect(todayInLondon(new Date('2025-01-16T00:00:00Z'))).toBe('2025-01-16');
+    expect(todayInLondon(new Date('2025-07-15T22:59:59.999Z'))).toBe('2025-07-15');
+    expect(todayInLondon(new Date('2025-07-15T23:00:00Z'))).toBe('2025-07-16');
+  });
 });
 
 describe('addCalendarMonths', () => {

@@ -143,16 +143,27 @@ const londonFormat = new Intl.DateTimeFormat('en-GB', {
   day: '2-digit',
 });
 
+let lastLondonHour = Number.NaN;
+let lastLondonDate = '' as DateOnly;
+
 /**
  * The calendar date in England at the instant `now`. Partnerships work on London time, so a
  * notification sent at 00:30 BST on 1 July counts as 1 July even though UTC still says 30 June.
  * `now` is passed in (never read from the clock here) so callers and tests control it.
  */
 export function todayInLondon(now: Date): DateOnly {
-  if (Number.isNaN(now.getTime())) throw new RangeError('todayInLondon needs a valid Date');
+  const ms = now.getTime();
+  if (Number.isNaN(ms)) throw new RangeError('todayInLondon needs a valid Date');
+  // London is always a whole number of hours from UTC (GMT or BST) and changes between them on the
+  // hour (01:00 UTC), so its date is the same throughout any hour of UTC: worked out once per hour,
+  // not on every request that shows a clock.
+  const hour = Math.floor(ms / 3_600_000);
+  if (hour === lastLondonHour) return lastLondonDate;
   const got: Record<string, string> = {};
   for (const p of londonFormat.formatToParts(now)) got[p.type] = p.value;
-  return formatParts(Number(got.year), Number(got.month), Number(got.day));
+  lastLondonDate = formatParts(Number(got.year), Number(got.month), Number(got.day));
+  lastLondonHour = hour;
+  return lastLondonDate;
 }
 
 /**
