@@ -1,6 +1,7 @@
 /**
- * A group commit (view-recorder.ts): the first item goes to the database at once; the items that
- * arrive while it is on its way wait, and go together in the next statement, in arrival order. Each
+ * A group commit (view-recorder.ts): the first item goes to the database at once (or after a
+ * `gather`); the items that arrive while it is on its way wait, and go together in the next
+ * statement, in arrival order. Each
  * caller is answered only when the statement holding its item has come back. Used on the service's
  * thread (PostgreSQL) and on the embedded engine's own thread (embedded-worker.ts), so it imports
  * nothing: the engine's thread loads no more than it needs.
@@ -24,7 +25,7 @@ export class Batches<T, R> {
   /**
    * `send` sends items in one statement and gives one result per item; `start` runs the drain (in a
    * chosen context); `gather`, when given, is awaited before each batch is taken (to let items
-   * already on their way arrive first).
+   * already on their way arrive first), and is always followed by exactly one `send`.
    */
   constructor(send: (items: readonly T[]) => Promise<R[]>, options: { start?: (drain: () => void) => void; gather?: () => Promise<void> } = {}) {
     this.send = send;
@@ -42,8 +43,7 @@ export class Batches<T, R> {
   private async drain(): Promise<void> {
     this.busy = true;
     try {
-      if (this.gather) await this.gather();
-      let batch = this.queue.splice(0, MAX_ITEMS);
+      let batch = await this.take();
       let sent = this.send(batch.map((w) => w.item));
       while (batch.length > 0) {
         let results: R[];
@@ -55,21 +55,35 @@ export class Batches<T, R> {
           // second send would record views that happened once twice.
           if (batch.length === 1 || !refusedForItsContent(error)) for (const w of batch) w.settle(error);
           else for (const w of batch) await this.sendAlone(w);
-          batch = this.queue.splice(0, MAX_ITEMS);
+          batch = await this.take();
           if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
           continue;
         }
-        // The next statement leaves before these callers are answered: the database works on it
-        // while they go on, rather than waiting for them.
         const done = batch;
-        if (this.gather) await this.gather();
-        batch = this.queue.splice(0, MAX_ITEMS);
-        if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
-        done.forEach((w, i) => w.settle(undefined, results[i]));
+        const settle = () => done.forEach((w, i) => w.settle(undefined, results[i]));
+        if (this.gather) {
+          // Gathering may wait behind other work: these callers, whose entries are committed, are answered first.
+          settle();
+          batch = await this.take();
+          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+        } else {
+          // The next statement leaves before these callers are answered: the database works on it
+          // while they go on, rather than waiting for them.
+          batch = await this.take();
+          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+          settle();
+        }
       }
     } finally {
       this.busy = false;
     }
+  }
+
+  /** The next batch; after `gather` only when something waits, since a gather is always followed by one send. */
+  private async take(): Promise<Waiting<T, R>[]> {
+    if (this.queue.length === 0) return [];
+    if (this.gather) await this.gather();
+    return this.queue.splice(0, MAX_ITEMS);
   }
 
   private async sendAlone(w: Waiting<T, R>): Promise<void> {

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { Parser } from 'pg-protocol/dist/parser.js';
-import type { BackendMessage } from 'pg-protocol/dist/messages.js';
+import { DatabaseError, type BackendMessage } from 'pg-protocol/dist/messages.js';
 import type { EngineReply, EngineRequest, EngineStart } from './embedded-worker.ts';
 
 const WORKER = new URL('./embedded-worker.ts', import.meta.url);
@@ -80,7 +80,7 @@ export class EmbeddedEngine {
    */
   async recordViews(item: string): Promise<string | null> {
     const reply = await this.#ask({ id: this.#nextId++, views: item });
-    if ('error' in reply) throw Object.assign(new Error(reply.error), reply.code === undefined ? {} : { code: reply.code });
+    if ('error' in reply) throw Object.assign(new DatabaseError(reply.error, 0, 'error'), reply.fields);
     if (!('version' in reply)) throw new Error('The embedded database answered out of turn.');
     return reply.version;
   }

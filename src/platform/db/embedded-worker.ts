@@ -20,7 +20,7 @@ export type EngineRequest = { id: number; bytes: Uint8Array } | { id: number; vi
 export type EngineReply =
   | { id: number; bytes: Uint8Array }
   | { id: number; version: string | null }
-  | { id: number; error: string; code?: string }
+  | { id: number; error: string; fields?: Record<string, string> }
   | { id: number; closed: true };
 export type EngineStart = { ready: true } | { failed: string };
 
@@ -54,7 +54,7 @@ port.on('message', (request: EngineRequest) => {
   if ('views' in request) {
     views.add(request.views).then(
       (version) => port.postMessage({ id: request.id, version } satisfies EngineReply),
-      (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err), ...codeOf(err) } satisfies EngineReply),
+      (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err), fields: fieldsOf(err) } satisfies EngineReply),
     );
     return;
   }
@@ -71,11 +71,42 @@ port.on('message', (request: EngineRequest) => {
 let idle = true;
 /** A batch waiting for the connection to leave a transaction (one at most: a batch goes only when the one before came back). */
 let parked: (() => Promise<void>) | null = null;
+/** The conversation's turn taken by the views' gathering, given back once their statement is done. */
+let held: (() => void) | null = null;
 
-const views = new Batches<string, string | null>((items) => inTurn(() => recordViews(items)), {
-  // Lets the items already posted arrive (port messages come in the event loop's poll phase, before this).
-  gather: () => new Promise((resolve) => setImmediate(resolve)),
+const views = new Batches<string, string | null>((items) => recordInTurn(items), {
+  // A turn in the conversation, taken now so that a query posted after these views waits behind them;
+  // once the messages already posted have arrived (views join the batch), the batch goes in that turn.
+  gather: () =>
+    new Promise<void>((ready) => {
+      queue = queue.then(
+        () =>
+          new Promise<void>((release) => {
+            held = release;
+            setImmediate(ready);
+          }),
+      );
+    }),
 });
+
+async function recordInTurn(items: readonly string[]): Promise<Array<string | null>> {
+  const release = held;
+  held = null;
+  // A batch sent again item by item after a refusal was not gathered: it queues for a turn of its own.
+  if (!release) return inTurn(() => recordViews(items));
+  if (!idle) {
+    // Inside someone else's transaction: the turn is given back, and the batch waits for the connection to leave it.
+    release();
+    return inTurn(() => recordViews(items));
+  }
+  try {
+    return await recordViews(items);
+  } finally {
+    // Given back on the next turn of the event loop, once this batch's callers have been answered:
+    // the next exchange may be a long query, and their entries are already committed.
+    setImmediate(release);
+  }
+}
 
 function inTurn<R>(work: () => Promise<R>): Promise<R> {
   return new Promise((resolve, reject) => {
@@ -107,9 +138,14 @@ async function recordViews(items: readonly string[]): Promise<Array<string | nul
   return JSON.parse(row.fields[0] as string) as Array<string | null>;
 }
 
-function codeOf(err: unknown): { code?: string } {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? { code } : {};
+/** What the server said of a refused statement (its SQLSTATE, constraint, table…), as node-postgres gives it. */
+function fieldsOf(err: unknown): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const key of ['code', 'severity', 'detail', 'hint', 'schema', 'table', 'column', 'dataType', 'constraint', 'where', 'routine'] as const) {
+    const value = (err as Record<string, unknown> | null)?.[key];
+    if (typeof value === 'string') fields[key] = value;
+  }
+  return fields;
 }
 
 async function answer(request: Exclude<EngineRequest, { views: string }>): Promise<void> {
@@ -149,6 +185,8 @@ async function answer(request: Exclude<EngineRequest, { views: string }>): Promi
     }
     port.postMessage({ id: request.id, bytes } satisfies EngineReply, [bytes.buffer as ArrayBuffer]);
   } catch (err) {
+    // Whatever the exchange did before it failed, the connection may now be inside a transaction.
+    idle = false;
     port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err) } satisfies EngineReply);
   }
 }
