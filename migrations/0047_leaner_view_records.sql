@@ -47,7 +47,9 @@ end $$;
 -- plan the function keeps, instead of a statement for each item's canonical forms and a call of
 -- cspr_view_version (a SQL function, planned again on every call). Each item's counters are read by
 -- the same query, so in the same snapshot: as before, nothing but this statement's own commit could
--- move them in between.
+-- move them in between. An entry's row is read from its canonical form (the JSON of its fields, which
+-- its hash covers), so an item need not carry the fields a second time; `entries`, when an item still
+-- has them, is not read.
 create or replace function cspr_record_views(items jsonb) returns text[] language plpgsql as $$
 declare
   versions text[];
@@ -63,11 +65,13 @@ begin
            end as v
       from jsonb_array_elements(items) with ordinality as x(item, n)
   ), passing as (
-    select j.n, j.item from judged j where j.v is null or j.v = j.item ->> 'expected'
+    select c.value, j.n, c.k
+      from judged j cross join lateral jsonb_array_elements_text(j.item -> 'canonical') with ordinality as c(value, k)
+     where j.v is null or j.v = j.item ->> 'expected'
   )
   select coalesce((select array_agg(j.v order by j.n) from judged j), '{}'),
-         (select coalesce(jsonb_agg(e.value order by p.n, e.k), '[]') from passing p cross join lateral jsonb_array_elements(p.item -> 'entries') with ordinality as e(value, k)),
-         (select coalesce(array_agg(c.value order by p.n, c.k), '{}') from passing p cross join lateral jsonb_array_elements_text(p.item -> 'canonical') with ordinality as c(value, k))
+         (select coalesce(jsonb_agg(p.value::jsonb order by p.n, p.k), '[]') from passing p),
+         (select coalesce(array_agg(p.value order by p.n, p.k), '{}') from passing p)
     into versions, entries, canonical;
   if jsonb_array_length(entries) > 0 then
     perform cspr_append_audit(entries, canonical);

@@ -100,7 +100,7 @@ async function appendAudit(db: Kysely<DB>, entries: readonly AuditEntry[]): Prom
 export async function recordAudits(db: Kysely<DB>, entries: readonly AuditEntry[]): Promise<void> {
   if (entries.length === 0) return;
   if (db.isTransaction || holdsTransaction()) return appendAudit(db, entries);
-  await recordViewsTogether(db, auditRows(entries));
+  await recordViewsTogether(db, { canonical: auditRows(entries).canonical });
 }
 
 /** Entries as `cspr_append_audit` takes them: their fields and each one's canonical form, which its hash covers. */

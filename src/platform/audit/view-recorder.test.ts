@@ -13,8 +13,8 @@ function failingDatabase(error: () => Error): { db: Kysely<DB>; sent: string[][]
   const client = {
     processID: 1,
     query: async (_sql: string, parameters: unknown[]) => {
-      const items = JSON.parse(String(parameters[0])) as Array<{ entries: Array<{ record_id: string }> }>;
-      sent.push(items.map((i) => i.entries[0].record_id));
+      const items = JSON.parse(String(parameters[0])) as Array<{ canonical: string[] }>;
+      sent.push(items.map((i) => (JSON.parse(i.canonical[0]) as { record_id: string }).record_id));
       // Answer later, as a database does, so that the views asked meanwhile wait for the next statement.
       await new Promise((resolve) => setTimeout(resolve, 5));
       throw error();
@@ -25,7 +25,7 @@ function failingDatabase(error: () => Error): { db: Kysely<DB>; sent: string[][]
   return { db, sent };
 }
 
-const item = (id: string): ViewItem => ({ entries: [{ record_id: id }], canonical: [`{"record_id":"${id}"}`] });
+const item = (id: string): ViewItem => ({ canonical: [`{"record_id":"${id}"}`] });
 
 describe('views recorded together, when the database fails', () => {
   it('sends each view again on its own when the server refused the statement for what it held', async () => {

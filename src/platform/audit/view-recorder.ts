@@ -20,8 +20,7 @@ export type ViewItem = {
   /** The counters' scopes (null: every one) and the counters a kept page was made under; both absent: append always. */
   scopes?: string[] | null;
   expected?: string;
-  /** The entries' fields as `auditRows` gives them, and each one's canonical form. */
-  entries: unknown[];
+  /** Each entry's canonical form (`auditRows`): the text its hash covers, and the fields its row is made from. */
   canonical: string[];
 };
 

@@ -27,7 +27,7 @@ export async function viewVersion(db: Kysely<DB>, scope: TenantScope): Promise<s
 export async function recordViewsIfUnchanged(db: Kysely<DB>, scope: TenantScope, expected: string, entries: readonly AuditEntry[]): Promise<string> {
   // The page goes out once this resolves: its entries must be committed by then, not held by a transaction.
   if (db.isTransaction || holdsTransaction()) throw new TransactionMisuseError('A kept page’s views are recorded outside any transaction.');
-  return (await recordViewsTogether(db, { scopes: scopesOf(scope), expected, ...auditRows(entries) })) ?? '';
+  return (await recordViewsTogether(db, { scopes: scopesOf(scope), expected, canonical: auditRows(entries).canonical })) ?? '';
 }
 
 /** The counters to read: the partnerships' and the deployment's ('*'); null for every one. */
