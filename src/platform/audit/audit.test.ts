@@ -352,6 +352,15 @@ describe.each(ENGINES)('the audit trail on %s', (engine) => {
     }
   });
 
+  it('records views again after the statement the engine keeps for them was dropped from its session', async () => {
+    await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'one' }]);
+    // On the embedded engine views are recorded by a statement prepared once in the session (embedded-worker.ts).
+    if (engine === 'embedded') await sql`deallocate cspr_record_views`.execute(db);
+    await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'two' }]);
+    expect((await rows()).map((r) => r.record_id)).toEqual(['one', 'two']);
+    expect(await verifyAuditChain(db)).toEqual({ ok: true, checked: 2, anchored: null });
+  });
+
   it('starts a chain from the genesis hash when entries recorded together are the first', async () => {
     await recordAudits(db, [{ action: 'view', recordType: 'case', recordId: 'a' }]);
     expect((await rows())[0].prev_hash).toBe(GENESIS_HASH);

@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { serialize } from 'pg-protocol/dist/serializer.js';
-import type { BackendMessage, DataRowMessage } from 'pg-protocol/dist/messages.js';
+import type { BackendMessage, DatabaseError, DataRowMessage } from 'pg-protocol/dist/messages.js';
 import { Batches } from '../audit/batches.ts';
 import { leavesIdle } from './ready-status.ts';
 
@@ -121,18 +121,33 @@ function inTurn<R>(work: () => Promise<R>): Promise<R> {
   });
 }
 
+/**
+ * The views' statement, prepared once in the engine's session under a name node-postgres never uses
+ * (it prepares unnamed statements only): parsed and planned once, not for every batch.
+ */
+const RECORD_VIEWS = 'cspr_record_views';
+let prepared = false;
+
 async function recordViews(items: readonly string[]): Promise<Array<string | null>> {
   const message = Buffer.concat([
-    serialize.parse({ text: 'select array_to_json(cspr_record_views($1::jsonb))::text as v' }),
-    serialize.bind({ values: [`[${items.join(',')}]`] }),
+    ...(prepared ? [] : [serialize.parse({ name: RECORD_VIEWS, text: 'select array_to_json(cspr_record_views($1::jsonb))::text as v' })]),
+    serialize.bind({ statement: RECORD_VIEWS, values: [`[${items.join(',')}]`] }),
     serialize.execute(),
     serialize.sync(),
   ]);
   const messages: BackendMessage[] = [];
   const parser = new Parser();
   await pglite.execProtocolRawStream(message, { onRawData: (chunk) => parser.parse(Buffer.from(chunk), (m) => messages.push(m)) });
-  const failed = messages.find((m) => m.name === 'error');
-  if (failed) throw failed;
+  if (messages.some((m) => m.name === 'parseComplete')) prepared = true;
+  const failed = messages.find((m): m is DatabaseError => m.name === 'error');
+  if (failed) {
+    // Gone from the session (someone deallocated it): prepared again, once.
+    if (failed.code === '26000' && prepared) {
+      prepared = false;
+      return recordViews(items);
+    }
+    throw failed;
+  }
   const row = messages.find((m): m is DataRowMessage => m.name === 'dataRow');
   if (!row) throw new Error('The views were not recorded: the engine gave no answer.');
   return JSON.parse(row.fields[0] as string) as Array<string | null>;
