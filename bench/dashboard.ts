@@ -12,7 +12,7 @@ import { createSession } from '../src/platform/auth/sessions.ts';
 import { cipherFor } from '../src/platform/crypto/field-encryption.ts';
 import { withTenant } from '../src/platform/db/tenant.ts';
 import { buildApp } from '../src/platform/http/app.ts';
-import { SESSION_COOKIE } from '../src/platform/http/authentication.ts';
+import { CSRF_COOKIE, SESSION_COOKIE } from '../src/platform/http/authentication.ts';
 import { DEMO_PARTNERSHIP, seedDemo } from '../src/features/demo/service.ts';
 import { listAgencies } from '../src/features/partnerships/service.ts';
 import { currentCalendar } from '../src/features/rules/service.ts';
@@ -178,8 +178,14 @@ try {
   const app = await buildApp({ config, database });
   await app.listen({ port: PORT, host: '127.0.0.1' });
   const token = await createSession(db, admin.id, { twoFactor: true });
-  const cookie = `${SESSION_COOKIE}=${token}`;
   const base = `http://127.0.0.1:${PORT}`;
+  // The cookies a browser would send: the session's, and the CSRF secret the first page with a form
+  // set (without it, every request would be a first visit that makes a new secret and sets it).
+  const first = await fetch(`${base}/dashboard`, { headers: { cookie: `${SESSION_COOKIE}=${token}` } });
+  await first.arrayBuffer();
+  const csrf = first.headers.getSetCookie().map((c) => c.split(';')[0]).find((c) => c.startsWith(`${CSRF_COOKIE}=`));
+  if (!csrf) throw new Error('The dashboard set no CSRF cookie.');
+  const cookie = `${SESSION_COOKIE}=${token}; ${csrf}`;
 
   // ---- Where one request's time goes (BENCH_PROFILE=1): every statement sent to the engine, by
   // kind, with its count per request and its time; with `node --cpu-prof` the rest shows too. ----
