@@ -234,9 +234,9 @@ export function backLinkFrom(from: unknown): { href: string; text: string } {
   return { href: '/search', text: 'Published reviews' };
 }
 
-/** On a partnership's own address, only its own publications are there. */
 type Db = FastifyInstance['deps']['database']['db'];
 
+/** On a partnership's own address, only its own publications are there. */
 function onThisHost(req: FastifyRequest, publication: Publication): boolean {
   return !req.brand || req.brand.partnershipId === publication.partnership.id;
 }

@@ -1,8 +1,8 @@
 /**
  * A group commit (view-recorder.ts): the first item goes to the database at once (or after a
  * `gather`); the items that arrive while it is on its way wait, and go together in the next
- * statement, in arrival order. Each
- * caller is answered only when the statement holding its item has come back. Used on the service's
+ * statement, in arrival order. Each caller is answered only when the statement holding its item
+ * has come back. Used on the service's
  * thread (PostgreSQL) and on the embedded engine's own thread (embedded-worker.ts), so it imports
  * nothing: the engine's thread loads no more than it needs.
  *
@@ -43,9 +43,15 @@ export class Batches<T, R> {
   private async drain(): Promise<void> {
     this.busy = true;
     try {
-      let batch = await this.take();
-      let sent = this.send(batch.map((w) => w.item));
+      let batch: Waiting<T, R>[] = [];
+      let sent: Promise<R[]> = Promise.resolve([]);
+      const next = async () => {
+        batch = await this.take();
+        if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+      };
+      await next();
       while (batch.length > 0) {
+        const done = batch;
         let results: R[];
         try {
           results = await sent;
@@ -53,24 +59,20 @@ export class Batches<T, R> {
           // Sent again one by one only when the server refused the statement for what it held (and so
           // committed none of it): after a lost connection the statement may have committed, and a
           // second send would record views that happened once twice.
-          if (batch.length === 1 || !refusedForItsContent(error)) for (const w of batch) w.settle(error);
-          else for (const w of batch) await this.sendAlone(w);
-          batch = await this.take();
-          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+          if (done.length === 1 || !refusedForItsContent(error)) for (const w of done) w.settle(error);
+          else for (const w of done) await this.sendAlone(w);
+          await next();
           continue;
         }
-        const done = batch;
         const settle = () => done.forEach((w, i) => w.settle(undefined, results[i]));
         if (this.gather) {
           // Gathering may wait behind other work: these callers, whose entries are committed, are answered first.
           settle();
-          batch = await this.take();
-          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+          await next();
         } else {
           // The next statement leaves before these callers are answered: the database works on it
           // while they go on, rather than waiting for them.
-          batch = await this.take();
-          if (batch.length > 0) sent = this.send(batch.map((w) => w.item));
+          await next();
           settle();
         }
       }

@@ -129,8 +129,9 @@ const RECORD_VIEWS = 'cspr_record_views';
 let prepared = false;
 
 async function recordViews(items: readonly string[]): Promise<Array<string | null>> {
+  const parsing = !prepared;
   const message = Buffer.concat([
-    ...(prepared ? [] : [serialize.parse({ name: RECORD_VIEWS, text: 'select array_to_json(cspr_record_views($1::jsonb))::text as v' })]),
+    ...(!parsing ? [] : [serialize.parse({ name: RECORD_VIEWS, text: 'select array_to_json(cspr_record_views($1::jsonb))::text as v' })]),
     serialize.bind({ statement: RECORD_VIEWS, values: [`[${items.join(',')}]`] }),
     serialize.execute(),
     serialize.sync(),
@@ -142,7 +143,7 @@ async function recordViews(items: readonly string[]): Promise<Array<string | nul
   const failed = messages.find((m): m is DatabaseError => m.name === 'error');
   if (failed) {
     // Gone from the session (someone deallocated it): prepared again, once.
-    if (failed.code === '26000' && prepared) {
+    if (failed.code === '26000' && !parsing) {
       prepared = false;
       return recordViews(items);
     }

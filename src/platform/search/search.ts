@@ -343,11 +343,14 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
  * matches nothing, and the page says why rather than only that nothing matched.
  */
 export async function searchesNothing(db: Db, rawQuery: string): Promise<boolean> {
-  const tree = parseQuery(guardQuery(rawQuery));
+  const q = guardQuery(rawQuery);
+  const tree = parseQuery(q);
   if (!tree) return false;
   const texts = termsOf(tree).map((t) => termText(t).websearch);
-  const { rows } = await sql<{ nothing: boolean }>`select bool_and(numnode(websearch_to_tsquery('english', t)) = 0) as nothing from unnest(${texts}::text[]) as t`.execute(db);
-  return rows[0]?.nothing === true;
+  const ask = async () =>
+    (await sql<{ nothing: boolean }>`select bool_and(numnode(websearch_to_tsquery('english', t)) = 0) as nothing from unnest(${texts}::text[]) as t`.execute(db)).rows[0]?.nothing === true;
+  // Kept as the search itself is: the same query asked again asks the database nothing.
+  return db.isTransaction ? ask() : keptWithCatalogue(db, `nothing:${q}`, ask);
 }
 
 async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
