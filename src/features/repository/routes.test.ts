@@ -278,6 +278,7 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
         const body = (await get(`/search?q=${encodeURIComponent(q)}`)).body;
         expect(body, q).toContain('No results');
         expect(body, q).toContain('Nothing in ‘' + q.replaceAll('"', '&quot;') + '’ is left to search for');
+        expect(body, q).not.toContain('checking the spelling');
       }
       // A word that is searched for but found nowhere is not one of them.
       for (const q of ['zzzqqqxx', 'the zzzqqqxx', '-bruising bruising']) expect((await get(`/search?q=${encodeURIComponent(q)}`)).body, q).not.toContain('is left to search for');

@@ -69,8 +69,9 @@ export function wholeNumbers(text: string | null): number[] {
  * The counts over the matches `ords`: each facet counts the matches that pass every filter but its
  * own (`fails[i]`, bits of FAILS, says which filters match i fails; none when no filter is given), so
  * a ticked box does not hide its neighbours. Null when a match is not in the copy (a copy out of step:
- * read it again; or a partnership not in `names`). Values with no match are left out, as are matches without an age band from that
- * facet. Years newest first; types, themes and age bands by count, then value; partnerships by name.
+ * read it again) or its partnership is not in `names`. Values with no match are left out, as are
+ * matches without an age band from that facet. Years newest first; types, themes and age bands by
+ * count, then value; partnerships by name.
  */
 export function countFacets(table: FacetRows, names: PartnershipNames, ords: readonly number[], fails: readonly number[] | null): Facets | null {
   const years = new Map<number, number>();

@@ -339,8 +339,8 @@ export async function suggestQuery(db: Db, rawQuery: string): Promise<Suggestion
 
 /**
  * True when every word of the query is one the search leaves out (the English stop words: 'the',
- * 'of', 'and'…; most symbols), so that it has nothing to search for: `the`, `-the`, `"of the"`, `½`. Such a query
- * matches nothing, and the page says why rather than only that nothing matched.
+ * 'of', 'and'…; most symbols), so that it has nothing to search for: `the`, `-the`, `"of the"`,
+ * `½`. Such a query matches nothing, and the page says why rather than only that nothing matched.
  */
 export async function searchesNothing(db: Db, rawQuery: string): Promise<boolean> {
   const q = guardQuery(rawQuery);
