@@ -4,6 +4,7 @@ import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { EmbeddedEngine } from './embedded-engine.ts';
+import { finishTemplateDatabase, usableTemplate } from './data-template.ts';
 import { sendViewsThrough } from '../audit/view-recorder.ts';
 import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
@@ -27,7 +28,12 @@ export type Database = {
 
 export class DatabaseOpenError extends Error {}
 
-export type OpenOptions = { dataDir: string; databaseUrl?: string | undefined };
+export type OpenOptions = {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  /** A new embedded database is made from the data template when it can be (data-template.ts); false creates it afresh. */
+  fromTemplate?: boolean;
+};
 
 /** Where the embedded engine keeps PostgreSQL's own files, inside the data folder. */
 function embeddedFolder(dataDir: string): string {
@@ -44,7 +50,7 @@ export function isNewEmbeddedDatabase(options: OpenOptions): boolean {
 
 /** On the embedded engine, the engine's thread starts before this returns its promise. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir);
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir, options.fromTemplate ?? true);
 }
 
 /**
@@ -111,7 +117,8 @@ async function endPool(db: Kysely<DB>, pool: pg.Pool): Promise<void> {
 
 function ensureWritableFolder(dataDir: string): void {
   try {
-    fs.mkdirSync(dataDir, { recursive: true });
+    // The service's data is for its own user alone (made so when the folder is made; an existing one is left as its owner set it).
+    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const probe = path.join(dataDir, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);
@@ -123,7 +130,7 @@ function ensureWritableFolder(dataDir: string): void {
   }
 }
 
-async function openEmbedded(dataDir: string): Promise<Database> {
+async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Database> {
   ensureWritableFolder(dataDir);
   let lock: DataDirLock;
   try {
@@ -131,7 +138,15 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   } catch (err) {
     throw new DatabaseOpenError((err as Error).message);
   }
-  const engine = new EmbeddedEngine(embeddedFolder(dataDir));
+  let engine: EmbeddedEngine;
+  try {
+    // Its bytes are the engine thread's to own (transferred, not copied): a copy of its own.
+    const template = fromTemplate && isNewEmbeddedDatabase({ dataDir }) ? usableTemplate() : null;
+    engine = new EmbeddedEngine(embeddedFolder(dataDir), template && new Uint8Array(template));
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   let createPgConfig;
   try {
     // Loaded once the engine's thread has started, not before: that thread's start is what a first
@@ -149,6 +164,14 @@ async function openEmbedded(dataDir: string): Promise<Database> {
   // The adapter speaks the node-postgres protocol over the single PGlite connection (in its
   // own thread), so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
+  try {
+    await finishTemplateDatabase(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await engine.close().catch(() => {});
+    lock.release();
+    throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
+  }
   const db = queryLayer(pool);
   sendViewsThrough(db, (item) => engine.recordViews(item));
   let closed = false;

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { DatabaseError, type BackendMessage } from 'pg-protocol/dist/messages.js';
-import type { EngineReply, EngineRequest, EngineStart } from './embedded-worker.ts';
+import type { EngineData, EngineReply, EngineRequest, EngineStart } from './embedded-worker.ts';
 
 const WORKER = new URL('./embedded-worker.ts', import.meta.url);
 
@@ -23,8 +23,10 @@ export class EmbeddedEngine {
   /** Extended-protocol messages waiting for the sync that ends their query. */
   readonly #held: Uint8Array[] = [];
 
-  constructor(dataDir: string) {
-    this.#worker = new Worker(WORKER, { workerData: { dataDir }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+  /** With a template (data-template.ts), a new database in dataDir is made from it. */
+  constructor(dataDir: string, template: Uint8Array | null = null) {
+    const workerData: EngineData = { dataDir, template };
+    this.#worker = new Worker(WORKER, { workerData, transferList: template ? [template.buffer as ArrayBuffer] : [], resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.waitReady = new Promise((resolve, reject) => {
       this.#worker.once('message', (start: EngineStart) => ('ready' in start ? resolve() : reject(new Error(start.failed))));
       this.#worker.once('error', reject);

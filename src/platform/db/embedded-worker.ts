@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import v8 from 'node:v8';
 import type { PGlite } from '@electric-sql/pglite';
@@ -6,6 +7,7 @@ import { serialize } from 'pg-protocol/dist/serializer.js';
 import type { BackendMessage, DatabaseError, DataRowMessage } from 'pg-protocol/dist/messages.js';
 import { Batches } from '../audit/batches.ts';
 import { leavesIdle } from './ready-status.ts';
+import { makeFolderFromArchive } from './template-archive.ts';
 
 /**
  * The embedded engine's own thread (see embedded-engine.ts). PostgreSQL compiled to WebAssembly
@@ -35,12 +37,26 @@ const MEMORY_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=3']
 if (process.env.CSPR_WASM_FLAGS) v8.setFlagsFromString(process.env.CSPR_WASM_FLAGS);
 
 const port = parentPort!;
-const { dataDir } = workerData as { dataDir: string };
+/** The data folder, and for a new one the data template's archive to make it from (data-template.ts), if any. */
+export type EngineData = { dataDir: string; template: Uint8Array | null };
+const { dataDir, template } = workerData as EngineData;
+
+/** No database there yet, nor anything else (a folder left by an interrupted creation is left to PGlite, as before). */
+function isEmptyOrMissing(folder: string): boolean {
+  try {
+    return fs.readdirSync(folder).length === 0;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
 
 let pglite: PGlite;
 try {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
   const defaults = (Engine as unknown as { defaultStartParams: readonly string[] }).defaultStartParams;
+  // A new database from the template, when there is one: its folder unpacked instead of created.
+  if (template && isEmptyOrMissing(dataDir)) makeFolderFromArchive(template, dataDir);
   pglite = await Engine.create(dataDir, { startParams: [...defaults, ...MEMORY_SETTINGS] });
   port.postMessage({ ready: true } satisfies EngineStart);
 } catch (err) {

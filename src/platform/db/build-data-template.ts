@@ -1,0 +1,69 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import type { Database } from './database.ts';
+import { DATA_TEMPLATE_ARCHIVE, DATA_TEMPLATE_DIR, DATA_TEMPLATE_MANIFEST, installedPgliteVersion, migrationFiles, sha256, TEMPLATE_MADE_TABLE, type TemplateManifest } from './data-template.ts';
+import { migrate } from './migrate.ts';
+import { compressArchive, packFolder } from './template-archive.ts';
+
+/**
+ * Makes the embedded engine's data template (data-template.ts): a new database created by the
+ * installed PGlite, every migration applied through the same `migrate` a start uses, then its data
+ * folder packed (template-archive.ts) with a manifest of what it holds.
+ *
+ *     npm run build:data-template
+ */
+export async function buildDataTemplate(out = { archive: DATA_TEMPLATE_ARCHIVE, manifest: DATA_TEMPLATE_MANIFEST }): Promise<TemplateManifest> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { createPgConfig } = await import('@electric-sql/pglite/node-postgres');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-data-template-'));
+  try {
+    const engine = await PGlite.create(path.join(work, 'pgdata'));
+    const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
+    const madeFrom = (await pool.query<{ now: Date }>('select now()')).rows[0].now;
+    const applied = await migrate({ pool } as Database);
+    // When it was made, and where that time was written, for the first start of each database made from it (finishTemplateDatabase).
+    await pool.query(`create table ${TEMPLATE_MADE_TABLE} (made_from timestamptz not null, made_until timestamptz not null, columns jsonb not null)`);
+    await pool.query(`insert into ${TEMPLATE_MADE_TABLE} values ($1, clock_timestamp(), '[]')`, [madeFrom]);
+    await pool.query(`do $$
+      declare
+        c record;
+        made record;
+        found boolean;
+      begin
+        select made_from, made_until into strict made from ${TEMPLATE_MADE_TABLE};
+        for c in
+          select cl.relname, a.attname from pg_attribute a
+          join pg_class cl on cl.oid = a.attrelid
+          join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+          where cl.relnamespace = 'public'::regnamespace and cl.relkind in ('r', 'p') and not a.attisdropped
+            and a.atttypid = 'timestamptz'::regtype and pg_get_expr(d.adbin, d.adrelid) = 'now()'
+          order by 1, 2
+        loop
+          execute format('select exists (select from public.%I where %I between $1 and $2)', c.relname, c.attname) into found using made.made_from, made.made_until;
+          if found then
+            update ${TEMPLATE_MADE_TABLE} set columns = columns || jsonb_build_array(jsonb_build_array(c.relname, c.attname));
+          end if;
+        end loop;
+      end $$`);
+    await pool.end();
+    // Shut down cleanly (a checkpoint, the lock file removed): a start from the copy recovers nothing.
+    await engine.close();
+    const archive = compressArchive(packFolder(path.join(work, 'pgdata')));
+    const files = migrationFiles();
+    const manifest: TemplateManifest = { pglite: installedPgliteVersion(), archive: sha256(archive), migrations: files.filter((m) => applied.includes(m.name)) };
+    fs.mkdirSync(path.dirname(out.archive), { recursive: true });
+    fs.writeFileSync(out.archive, archive);
+    fs.writeFileSync(out.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const manifest = await buildDataTemplate();
+  console.log(`Data template made in ${path.relative(process.cwd(), DATA_TEMPLATE_DIR) || '.'}: PGlite ${manifest.pglite}, ${manifest.migrations.length} migrations, ${fs.statSync(DATA_TEMPLATE_ARCHIVE).size} bytes.`);
+}

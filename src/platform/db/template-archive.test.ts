@@ -1,0 +1,106 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { freshDir } from '../../../test/support/database.ts';
+import { makeFolderFromArchive, packFolder, TemplateArchiveError, unpackInto } from './template-archive.ts';
+
+/** A small folder like a data folder: nested folders, an empty folder, an empty file, binary contents. */
+function sampleFolder(): string {
+  const dir = path.join(freshDir('archive'), 'source');
+  fs.mkdirSync(path.join(dir, 'base', '5'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'pg_notify'));
+  fs.writeFileSync(path.join(dir, 'PG_VERSION'), '18\n');
+  fs.writeFileSync(path.join(dir, 'empty'), '');
+  fs.writeFileSync(path.join(dir, 'base', '5', '1249'), Buffer.from(Array.from({ length: 8192 + 7 }, (_, i) => (i * 31) % 256)));
+  fs.writeFileSync(path.join(dir, 'base', '5', 'exactly-a-block'), Buffer.alloc(512, 0xab));
+  return dir;
+}
+
+/** Every file and folder under dir, with each file's bytes in hex (folders marked with a slash). */
+function contents(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of fs.readdirSync(dir, { recursive: true }) as string[]) {
+    const full = path.join(dir, entry);
+    out[entry] = fs.statSync(full).isDirectory() ? '/' : fs.readFileSync(full).toString('hex');
+  }
+  return out;
+}
+
+/** A tar of one entry, as another tool might make it (the field layout of POSIX ustar). */
+function oneEntryTar(name: string, type: string, data = Buffer.alloc(0)): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0);
+  h.write('0000644\0', 100);
+  h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
+  h.write(type, 156);
+  h.write('ustar\u000000', 257);
+  h.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
+}
+
+describe('the data template archive', () => {
+  it('unpacks exactly the folder it packed, private to the service user', () => {
+    const source = sampleFolder();
+    const target = path.join(path.dirname(source), 'copy');
+    unpackInto(packFolder(source), target);
+    expect(contents(target)).toEqual(contents(source));
+    expect(Object.keys(contents(target))).toHaveLength(7);
+    expect(fs.statSync(target).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(target, 'base', '5')).mode & 0o777).toBe(0o700);
+    expect(fs.statSync(path.join(target, 'base', '5', '1249')).mode & 0o777).toBe(0o600);
+  });
+
+  it('packs the same folder to the same bytes, in a format the tar tool reads', () => {
+    const source = sampleFolder();
+    const packed = packFolder(source);
+    expect(Buffer.from(packFolder(source)).equals(Buffer.from(packed))).toBe(true);
+    // A ustar header: the name, then the magic at byte 257; the archive ends with two empty blocks.
+    expect(Buffer.from(packed.subarray(0, 10)).toString()).toBe('PG_VERSION');
+    expect(Buffer.from(packed.subarray(257, 262)).toString()).toBe('ustar');
+    expect(packed.length % 512).toBe(0);
+    expect(packed.subarray(-1024).every((b) => b === 0)).toBe(true);
+  });
+
+  it('reads a file as another ustar writer lays it out', () => {
+    const target = path.join(freshDir('archive'), 'from-elsewhere');
+    unpackInto(oneEntryTar('hello.txt', '0', Buffer.from('hello')), target);
+    expect(fs.readFileSync(path.join(target, 'hello.txt'), 'utf8')).toBe('hello');
+  });
+
+  it('refuses names that leave the folder, links, and damaged or cut-short archives', () => {
+    const at = () => path.join(freshDir('archive'), 'target');
+    expect(() => unpackInto(oneEntryTar('../outside', '0', Buffer.from('x')), at())).toThrow(/not a plain path/);
+    expect(() => unpackInto(oneEntryTar('/etc/passwd', '0', Buffer.from('x')), at())).toThrow(/not a plain path/);
+    expect(() => unpackInto(oneEntryTar('a/../../b', '5'), at())).toThrow(/not a plain path/);
+    expect(() => unpackInto(oneEntryTar('link', '2'), at())).toThrow(/only files and folders/);
+    const damaged = oneEntryTar('file', '0', Buffer.from('abc'));
+    damaged[0] = 'F'.charCodeAt(0);
+    expect(() => unpackInto(damaged, at())).toThrow(/checksum/);
+    const whole = packFolder(sampleFolder());
+    expect(() => unpackInto(whole.subarray(0, 2048), at())).toThrow(TemplateArchiveError);
+    expect(() => unpackInto(oneEntryTar('x', '0').subarray(0, 100), at())).toThrow(/ends in the middle/);
+  });
+
+  it('puts the folder in place only once it is whole, clearing what an interrupted start left beside it', () => {
+    const parent = freshDir('archive');
+    const folder = path.join(parent, 'pgdata');
+    // What a start stopped while unpacking leaves: a part-written folder beside the data folder.
+    fs.mkdirSync(`${folder}.unpacking`);
+    fs.writeFileSync(`${folder}.unpacking/PG_VERSION`, '18\n');
+    const source = sampleFolder();
+    makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), folder);
+    expect(contents(folder)).toEqual(contents(source));
+    expect(fs.existsSync(`${folder}.unpacking`)).toBe(false);
+    // An empty folder is taken; one holding anything is never overwritten.
+    const other = path.join(parent, 'other');
+    fs.mkdirSync(other);
+    makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), other);
+    expect(contents(other)).toEqual(contents(source));
+    expect(() => makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), other)).toThrow();
+    expect(contents(other)).toEqual(contents(source));
+  });
+});
