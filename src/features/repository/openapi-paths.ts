@@ -71,9 +71,13 @@ export function publicApiSchemas(): Record<string, JsonSchema> {
   return {
     PublicSearchResults: {
       type: 'object',
-      required: ['q', 'sort', 'total', 'page', 'pageCount', 'results'],
+      required: ['q', 'onlyLeftOutWords', 'sort', 'total', 'page', 'pageCount', 'results'],
       properties: {
         q: { type: 'string', description: 'The query as searched (control characters removed, at most 500 characters).' },
+        onlyLeftOutWords: {
+          type: 'boolean',
+          description: 'True when nothing matched because every word of q is one the search leaves out (very common words such as “the”, “of” and “and”, and most symbols): nothing was left to search for.',
+        },
         sort: { type: 'string', enum: [...SORTS] },
         total: { type: 'integer', description: 'How many reviews match.' },
         page: { type: 'integer' },

@@ -279,9 +279,17 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
         expect(body, q).toContain('No results');
         expect(body, q).toContain('Nothing in ‘' + q.replaceAll('"', '&quot;') + '’ is left to search for');
         expect(body, q).not.toContain('checking the spelling');
+        // The API says the same.
+        expect((await get(`/api/v1/public/search?q=${encodeURIComponent(q)}`)).json(), q).toMatchObject({ total: 0, onlyLeftOutWords: true });
       }
       // A word that is searched for but found nowhere is not one of them.
-      for (const q of ['zzzqqqxx', 'the zzzqqqxx', '-bruising bruising']) expect((await get(`/search?q=${encodeURIComponent(q)}`)).body, q).not.toContain('is left to search for');
+      for (const q of ['zzzqqqxx', 'the zzzqqqxx', '-bruising bruising']) {
+        expect((await get(`/search?q=${encodeURIComponent(q)}`)).body, q).not.toContain('is left to search for');
+        expect((await get(`/api/v1/public/search?q=${encodeURIComponent(q)}`)).json(), q).toMatchObject({ total: 0, onlyLeftOutWords: false });
+      }
+      // Nor is a query that found reviews, nor none at all.
+      expect((await get('/api/v1/public/search?q=the+neglect')).json()).toMatchObject({ onlyLeftOutWords: false });
+      expect((await get('/api/v1/public/search')).json()).toMatchObject({ onlyLeftOutWords: false });
       expect((await get(`/search?q=${encodeURIComponent('<script>alert(1)</script>')}`)).body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       // An escaped title stays escaped in results.
       expect((await get('/search?q=county+lines')).body).toContain('Jay &lt;and&gt; the county lines');

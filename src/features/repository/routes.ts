@@ -475,8 +475,11 @@ export async function repositoryRoutes(app: FastifyInstance): Promise<void> {
     }
     const base = linkBase(req, config);
     const outcome = await searchPublications(db, toSearchRequest(params));
+    // As on the search page: a query of left-out words only matched nothing because it searched for nothing.
+    const onlyLeftOutWords = outcome.mode === 'search' && outcome.total === 0 && (await searchesNothing(db, outcome.q));
     return reply.header('cache-control', 'public, max-age=60').send({
       q: outcome.q,
+      onlyLeftOutWords,
       sort: outcome.sort,
       total: outcome.total,
       page: outcome.page,
