@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshDir } from '../../../test/support/database.ts';
 import { schemaFingerprint, writtenAt } from '../../../test/support/schema-fingerprint.ts';
 import { openDatabase, type Database } from './database.ts';
-import { DATA_TEMPLATE_ARCHIVE, installedPgliteVersion, migrationFiles, readTemplateManifest, sha256, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
+import { DATA_TEMPLATE_ARCHIVE, finishTemplateDatabase, installedPgliteVersion, migrationFiles, readTemplateManifest, sha256, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
 import { listMigrations, migrate } from './migrate.ts';
 
 const files = [
@@ -78,6 +78,42 @@ describe('the data template shipped in migrations/embedded-template', () => {
     await fromTemplate.pool.query(`update themes set label = label || '.' where key = (select min(key) from themes)`);
     expect((await schemaFingerprint(fromTemplate.pool, volatile)).rows).not.toEqual(expected.rows);
   }, 120_000);
+
+  it('finishes a database made from an older template, and says so when its record of making is damaged', async () => {
+    const database = await openDatabase({ dataDir: freshDir('older') });
+    opened.push(database);
+    await migrate(database);
+    const pool = database.pool;
+    // As a template made before migration 0046 would be: no search counter yet, its record of making still there.
+    await pool.query('alter table search_version rename to search_version_aside');
+    await pool.query(`create table ${TEMPLATE_MADE_TABLE} (made_from timestamptz not null, made_until timestamptz not null, columns jsonb not null)`);
+    await pool.query(`insert into ${TEMPLATE_MADE_TABLE} values (now() - interval '1 hour', now(), '[["themes", "created_at"]]')`);
+    await pool.query(`update themes set created_at = now() - interval '30 minutes'`);
+    expect(await finishTemplateDatabase(pool)).toBe(true);
+    expect((await pool.query(`select to_regclass('public.${TEMPLATE_MADE_TABLE}') as t`)).rows[0].t).toBeNull();
+    const stale = await pool.query(`select count(*)::int as n from themes where created_at < now() - interval '1 minute'`);
+    expect(stale.rows[0].n).toBe(0);
+    await pool.query('alter table search_version_aside rename to search_version');
+    // A record without its row: a clear error, and the database as it was.
+    await pool.query(`create table ${TEMPLATE_MADE_TABLE} (made_from timestamptz not null, made_until timestamptz not null, columns jsonb not null)`);
+    await expect(finishTemplateDatabase(pool)).rejects.toThrow(/should hold one row, not 0/);
+    expect((await pool.query(`select to_regclass('public.${TEMPLATE_MADE_TABLE}')::text as t`)).rows[0].t).toBe(TEMPLATE_MADE_TABLE);
+    expect(await finishTemplateDatabase(pool).catch(() => 'refused')).toBe('refused');
+    await pool.query(`drop table ${TEMPLATE_MADE_TABLE}`);
+    expect(await finishTemplateDatabase(pool)).toBe(false);
+  });
+
+  it('leaves an existing folder for the database (perhaps a mount point) to PGlite, and clears what an interrupted unpacking left', async () => {
+    const dataDir = freshDir('mounted');
+    fs.mkdirSync(path.join(dataDir, 'pgdata'));
+    fs.mkdirSync(path.join(dataDir, 'pgdata.unpacking'));
+    fs.writeFileSync(path.join(dataDir, 'pgdata.unpacking', 'PG_VERSION'), '18\n');
+    const database = await openDatabase({ dataDir });
+    opened.push(database);
+    // Created afresh, so every migration is still to apply.
+    expect(await migrate(database)).toEqual(listMigrations().map((m) => m.name));
+    expect(fs.readdirSync(dataDir)).not.toContain('pgdata.unpacking');
+  }, 60_000);
 
   it('leaves the new data folder private to the service user', async () => {
     const dataDir = path.join(freshDir('private'), 'data');

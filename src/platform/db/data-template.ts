@@ -86,12 +86,15 @@ export async function finishTemplateDatabase(pool: pg.Pool): Promise<boolean> {
     await client.query('begin');
     await client.query('set local session_replication_role = replica');
     const made = await client.query<{ made_from: Date; made_until: Date; columns: [table: string, column: string][] }>(`select made_from, made_until, columns from ${TEMPLATE_MADE_TABLE}`);
+    if (made.rows.length !== 1) throw new Error(`the data template's ${TEMPLATE_MADE_TABLE} table should hold one row, not ${made.rows.length}`);
     const { made_from: from, made_until: until, columns } = made.rows[0];
     for (const [table, column] of columns) {
       const [t, c] = [pg.escapeIdentifier(table), pg.escapeIdentifier(column)];
       await client.query(`update public.${t} set ${c} = now() where ${c} between $1 and $2`, [from, until]);
     }
-    await client.query('update search_version set version = (extract(epoch from clock_timestamp()) * 1000000)::bigint');
+    // A template made before migration 0046 has no counter: that migration, applied next, starts it from the clock.
+    const counter = await client.query<{ found: string | null }>(`select to_regclass('public.search_version')::text as found`);
+    if (counter.rows[0]?.found) await client.query('update search_version set version = (extract(epoch from clock_timestamp()) * 1000000)::bigint');
     await client.query(`drop table ${TEMPLATE_MADE_TABLE}`);
     await client.query('commit');
     return true;

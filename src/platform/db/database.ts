@@ -117,8 +117,10 @@ async function endPool(db: Kysely<DB>, pool: pg.Pool): Promise<void> {
 
 function ensureWritableFolder(dataDir: string): void {
   try {
-    // The service's data is for its own user alone (made so when the folder is made; an existing one is left as its owner set it).
-    fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    // The service's data is for its own user alone: so made when this makes the folder (the folders
+    // above it as usual; an existing one is left as its owner set it).
+    const made = fs.mkdirSync(dataDir, { recursive: true });
+    if (made !== undefined) fs.chmodSync(dataDir, 0o700);
     const probe = path.join(dataDir, `.write-test-${process.pid}`);
     fs.writeFileSync(probe, '');
     fs.rmSync(probe);

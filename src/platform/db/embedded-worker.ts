@@ -7,7 +7,7 @@ import { serialize } from 'pg-protocol/dist/serializer.js';
 import type { BackendMessage, DatabaseError, DataRowMessage } from 'pg-protocol/dist/messages.js';
 import { Batches } from '../audit/batches.ts';
 import { leavesIdle } from './ready-status.ts';
-import { makeFolderFromArchive } from './template-archive.ts';
+import { makeFolderFromArchive, stagingFolder } from './template-archive.ts';
 
 /**
  * The embedded engine's own thread (see embedded-engine.ts). PostgreSQL compiled to WebAssembly
@@ -41,10 +41,15 @@ const port = parentPort!;
 export type EngineData = { dataDir: string; template: Uint8Array | null };
 const { dataDir, template } = workerData as EngineData;
 
-/** No database there yet, nor anything else (a folder left by an interrupted creation is left to PGlite, as before). */
-function isEmptyOrMissing(folder: string): boolean {
+/**
+ * Nothing at all where the data folder goes. Only then is it made from the template: an empty folder
+ * there may be a mount point or a link, which cannot be replaced by renaming, and a folder holding
+ * anything is left to PGlite, as before (it may be a creation that was interrupted).
+ */
+function isMissing(folder: string): boolean {
   try {
-    return fs.readdirSync(folder).length === 0;
+    fs.lstatSync(folder);
+    return false;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw err;
@@ -56,7 +61,9 @@ try {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
   const defaults = (Engine as unknown as { defaultStartParams: readonly string[] }).defaultStartParams;
   // A new database from the template, when there is one: its folder unpacked instead of created.
-  if (template && isEmptyOrMissing(dataDir)) makeFolderFromArchive(template, dataDir);
+  if (template && isMissing(dataDir)) makeFolderFromArchive(template, dataDir);
+  // What an unpacking interrupted by a crash left, when the data folder was then made another way.
+  else fs.rmSync(stagingFolder(dataDir), { recursive: true, force: true });
   pglite = await Engine.create(dataDir, { startParams: [...defaults, ...MEMORY_SETTINGS] });
   port.postMessage({ ready: true } satisfies EngineStart);
 } catch (err) {

@@ -27,6 +27,15 @@ function contents(dir: string): Record<string, string> {
   return out;
 }
 
+/** The first header's checksum written again, after a test changed a field. */
+function summed(tar: Buffer): Buffer {
+  tar.fill(' ', 148, 156);
+  let sum = 0;
+  for (const b of tar.subarray(0, 512)) sum += b;
+  tar.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+  return tar;
+}
+
 /** A tar of one entry, as another tool might make it (the field layout of POSIX ustar). */
 function oneEntryTar(name: string, type: string, data = Buffer.alloc(0)): Buffer {
   const h = Buffer.alloc(512);
@@ -35,11 +44,7 @@ function oneEntryTar(name: string, type: string, data = Buffer.alloc(0)): Buffer
   h.write(`${data.length.toString(8).padStart(11, '0')}\0`, 124);
   h.write(type, 156);
   h.write('ustar\u000000', 257);
-  h.fill(' ', 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-  return Buffer.concat([h, data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
+  return Buffer.concat([summed(h), data, Buffer.alloc((512 - (data.length % 512)) % 512), Buffer.alloc(1024)]);
 }
 
 describe('the data template archive', () => {
@@ -83,6 +88,19 @@ describe('the data template archive', () => {
     const whole = packFolder(sampleFolder());
     expect(() => unpackInto(whole.subarray(0, 2048), at())).toThrow(TemplateArchiveError);
     expect(() => unpackInto(oneEntryTar('x', '0').subarray(0, 100), at())).toThrow(/ends in the middle/);
+    // Numbers in octal digits only; no name prefix; a folder has no contents.
+    const sized = (size: string) => {
+      const tar = oneEntryTar('file', '0', Buffer.from('abc'));
+      tar.write(size.padEnd(12, '\0'), 124);
+      return summed(tar);
+    };
+    expect(() => unpackInto(sized('-0000000001'), at())).toThrow(/not an octal number/);
+    expect(() => unpackInto(sized('12zz'), at())).toThrow(/not an octal number/);
+    expect(() => unpackInto(sized('00000000003'), at())).not.toThrow();
+    const prefixed = oneEntryTar('file', '0');
+    prefixed.write('elsewhere', 345);
+    expect(() => unpackInto(summed(prefixed), at())).toThrow(/name prefix/);
+    expect(() => unpackInto(oneEntryTar('folder', '5', Buffer.from('data')), at())).toThrow(/folder folder has a size/);
   });
 
   it('puts the folder in place only once it is whole, clearing what an interrupted start left beside it', () => {
@@ -95,12 +113,14 @@ describe('the data template archive', () => {
     makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), folder);
     expect(contents(folder)).toEqual(contents(source));
     expect(fs.existsSync(`${folder}.unpacking`)).toBe(false);
-    // An empty folder is taken; one holding anything is never overwritten.
+    // A folder holding anything is never overwritten, and the failed attempt leaves nothing beside it.
+    expect(() => makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), folder)).toThrow();
+    expect(contents(folder)).toEqual(contents(source));
+    expect(fs.existsSync(`${folder}.unpacking`)).toBe(false);
+    // Nor does an archive that cannot be unpacked.
     const other = path.join(parent, 'other');
-    fs.mkdirSync(other);
-    makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), other);
-    expect(contents(other)).toEqual(contents(source));
-    expect(() => makeFolderFromArchive(zlib.brotliCompressSync(packFolder(source)), other)).toThrow();
-    expect(contents(other)).toEqual(contents(source));
+    expect(() => makeFolderFromArchive(zlib.brotliCompressSync(oneEntryTar('../x', '0')), other)).toThrow(/not a plain path/);
+    expect(() => makeFolderFromArchive(Buffer.from('not brotli at all'), other)).toThrow();
+    expect(fs.readdirSync(parent).sort()).toEqual(['pgdata']);
   });
 });

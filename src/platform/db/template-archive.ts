@@ -76,6 +76,13 @@ function field(h: Buffer, at: number, width: number): string {
   return raw.subarray(0, end < 0 ? width : end).toString('utf8');
 }
 
+/** A header's number: octal digits only (a size or mode written any other way is refused). */
+function octalField(h: Buffer, at: number, width: number, what: string): number {
+  const text = field(h, at, width).trim();
+  if (!/^[0-7]{1,12}$/.test(text)) throw new TemplateArchiveError(`The archive's header at byte ${at} has ${what} ${JSON.stringify(text)}, not an octal number.`);
+  return Number.parseInt(text, 8);
+}
+
 /** Writes the archive's folders and files under `into` (which must not exist yet). */
 export function unpackInto(tar: Uint8Array, into: string): void {
   const buffer = Buffer.from(tar.buffer, tar.byteOffset, tar.byteLength);
@@ -86,19 +93,21 @@ export function unpackInto(tar: Uint8Array, into: string): void {
     const h = buffer.subarray(at, at + BLOCK);
     if (h.every((b) => b === 0)) return;
     if (field(h, 257, 6) !== 'ustar') throw new TemplateArchiveError(`The archive's entry at byte ${at} is not a ustar header.`);
-    if (Number.parseInt(field(h, 148, 8), 8) !== checksum(h)) throw new TemplateArchiveError(`The archive's header at byte ${at} is damaged (its checksum does not match).`);
+    if (octalField(h, 148, 8, 'a checksum') !== checksum(h)) throw new TemplateArchiveError(`The archive's header at byte ${at} is damaged (its checksum does not match).`);
     const name = field(h, 0, 100);
     const type = field(h, 156, 1);
-    const size = Number.parseInt(field(h, 124, 12), 8);
+    const size = octalField(h, 124, 12, 'a size');
+    if (field(h, 345, 155) !== '') throw new TemplateArchiveError(`The archive's entry at byte ${at} has a name prefix, which this archive never uses.`);
     if (name.startsWith('/') || name.split('/').some((part) => part === '' || part === '.' || part === '..')) {
       throw new TemplateArchiveError(`The archive names ${JSON.stringify(name)}, which is not a plain path inside the folder.`);
     }
     const target = path.join(into, name);
     at += BLOCK;
     if (type === '5') {
+      if (size !== 0) throw new TemplateArchiveError(`The archive's folder ${name} has a size.`);
       fs.mkdirSync(target, { mode: FOLDER_MODE });
     } else if (type === '0') {
-      if (!Number.isSafeInteger(size) || at + size > buffer.length) throw new TemplateArchiveError(`The archive's file ${name} runs past its end.`);
+      if (at + size > buffer.length) throw new TemplateArchiveError(`The archive's file ${name} runs past its end.`);
       fs.writeFileSync(target, buffer.subarray(at, at + size), { mode: FILE_MODE, flag: 'wx' });
       at += Math.ceil(size / BLOCK) * BLOCK;
     } else {
@@ -113,18 +122,30 @@ export function compressArchive(tar: Uint8Array): Buffer {
   });
 }
 
+/** Where an archive is unpacked before it is renamed into place as `folder`. */
+export function stagingFolder(folder: string): string {
+  return `${folder}.unpacking`;
+}
+
+/** More than any data template holds: a damaged archive cannot make the process unpack without end. */
+const MAX_UNPACKED_BYTES = 1024 * 1024 * 1024;
+
 /**
- * Makes the data folder `folder` from a compressed archive. It is unpacked beside it first and then
- * renamed into place, so a start interrupted while unpacking leaves no half-made data folder that a
- * later start would take for a database; what it left beside is cleared by the next.
- * `folder` must not exist, or be an empty folder.
+ * Makes the data folder `folder`, which must not exist, from a compressed archive. It is unpacked
+ * beside it first and then renamed into place, so a start interrupted while unpacking leaves no
+ * half-made data folder that a later start would take for a database; what an interrupted or failed
+ * unpacking leaves beside it is removed (here, and by the next start).
  */
 export function makeFolderFromArchive(compressed: Uint8Array, folder: string): void {
-  const staging = `${folder}.unpacking`;
+  const staging = stagingFolder(folder);
   fs.rmSync(staging, { recursive: true, force: true });
-  // Unpacked at once: the caller has nothing else to do meanwhile, and unpacking in the thread
-  // pool's small chunks takes longer.
-  unpackInto(zlib.brotliDecompressSync(compressed), staging);
-  if (fs.existsSync(folder)) fs.rmdirSync(folder);
-  fs.renameSync(staging, folder);
+  try {
+    // Unpacked at once: the caller has nothing else to do meanwhile, and unpacking in the thread
+    // pool's small chunks takes longer.
+    unpackInto(zlib.brotliDecompressSync(compressed, { maxOutputLength: MAX_UNPACKED_BYTES }), staging);
+    fs.renameSync(staging, folder);
+  } catch (err) {
+    fs.rmSync(staging, { recursive: true, force: true });
+    throw err;
+  }
 }
