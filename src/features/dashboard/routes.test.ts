@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, TestClient } from '../../../test/support/client.ts';
+import { createSession } from '../../platform/auth/sessions.ts';
+import { sha256 } from '../../platform/auth/secrets.ts';
+import { SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { ENGINES } from '../../../test/support/database.ts';
-import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
+import { addDays, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { loggablePath } from '../../platform/http/app.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { IDENTIFYING, recordTestIncident } from '../reminders/test-fixtures.ts';
@@ -104,6 +107,42 @@ describe.each(ENGINES)('dashboard and calendar feed on %s', (engine) => {
     expect(res.body).not.toContain('Subscribe to your deadlines');
     const made = await contributor.client.post('/dashboard/calendar', {}, { from: '/account/api-tokens' });
     expect(made.statusCode).toBe(403);
+  });
+
+  it('shows the next day’s clocks from midnight in London, not the page kept from the day before', async () => {
+    const db = t.app.deps.database.db;
+    const calendar = await currentCalendar(db);
+    // The due-soon case's notification is due on this day: due soon until its midnight, overdue after.
+    const due = calendar.addWorkingDays(calendar.addWorkingDays(today, -3), 5);
+    // The instant London's date turns from the due day to the next (midnight there is 23:00 or 00:00 UTC).
+    const midnight = [0, 1].map((h) => new Date(Date.parse(`${due}T00:00:00Z`) + 86_400_000 - h * 3_600_000)).find((d) => todayInLondon(d) !== due && todayInLondon(new Date(d.getTime() - 1)) === due);
+    expect(midnight).toBeDefined();
+    const tables = (body: string) => ({
+      overdue: /<table class="govuk-table" id="overdue-[^"]+">[\s\S]*?<\/table>/.exec(body)?.[0] ?? '',
+      soon: /<table class="govuk-table" id="due-soon-[^"]+">[\s\S]*?<\/table>/.exec(body)?.[0] ?? '',
+    });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date(midnight!.getTime() - 60_000));
+      // A session begun at this (pretended) time.
+      const token = await createSession(db, admin.userId, { twoFactor: true });
+      await db.updateTable('sessions').set({ created_at: new Date(), last_seen_at: new Date(), two_factor_at: new Date() }).where('id_hash', '=', sha256(token)).execute();
+      const client = new TestClient(t.app);
+      client.cookies.set(SESSION_COOKIE, token);
+      for (let i = 0; i < 2; i += 1) {
+        const before = tables((await client.get('/dashboard')).body);
+        expect(before.soon).toContain(cases.soon.reference);
+        expect(before.overdue).not.toContain(cases.soon.reference);
+      }
+      // Two minutes later, the next day in London: nothing in the data changed, but the clock did.
+      vi.setSystemTime(new Date(midnight!.getTime() + 60_000));
+      expect(todayInLondon(new Date())).toBe(addDays(due, 1));
+      const after = tables((await client.get('/dashboard')).body);
+      expect(after.overdue).toContain(cases.soon.reference);
+      expect(after.soon).not.toContain(cases.soon.reference);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('sends people who are not signed in to sign in', async () => {
