@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { WRITTEN_AT_COLUMNS } from '../../src/platform/db/data-template.ts';
 
 /**
  * Everything a database holds that migrations make, as sorted text by kind: schemas, tables and their
@@ -69,12 +70,7 @@ export async function schemaFingerprint(pool: pg.Pool, volatile: Record<string, 
 
 /** The earliest and latest values of the columns that record when a row was written (as schemaFingerprint leaves out), over every table. */
 export async function writtenAt(pool: pg.Pool): Promise<{ rows: number; earliest: Date | null; latest: Date | null }> {
-  const columns = await pool.query<{ t: string; c: string }>(
-    `select quote_ident(cl.relname) as t, quote_ident(a.attname) as c from pg_attribute a
-     join pg_class cl on cl.oid = a.attrelid join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-     where cl.relnamespace = 'public'::regnamespace and cl.relkind in ('r', 'p') and not a.attisdropped
-       and a.atttypid = 'timestamptz'::regtype and pg_get_expr(d.adbin, d.adrelid) = 'now()'`,
-  );
+  const columns = await pool.query<{ t: string; c: string }>(WRITTEN_AT_COLUMNS);
   const union = columns.rows.map(({ t, c }) => `select ${c} as at from ${t}`).join(' union all ');
   const { rows } = await pool.query<{ rows: number; earliest: Date | null; latest: Date | null }>(`select count(*)::int as rows, min(at) as earliest, max(at) as latest from (${union}) w`);
   return rows[0];

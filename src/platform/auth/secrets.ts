@@ -6,7 +6,7 @@ export function randomToken(bytes = 32): string {
 }
 
 /** Secrets are stored as their SHA-256: a copied table gives nothing to replay. */
-export function sha256(value: string): string {
+export function sha256(value: string | Uint8Array): string {
   return createHash('sha256').update(value).digest('hex');
 }
 

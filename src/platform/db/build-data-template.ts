@@ -4,7 +4,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import type { Database } from './database.ts';
-import { DATA_TEMPLATE_ARCHIVE, DATA_TEMPLATE_DIR, DATA_TEMPLATE_MANIFEST, installedPgliteVersion, migrationFiles, sha256, TEMPLATE_MADE_TABLE, type TemplateManifest } from './data-template.ts';
+import { DATA_TEMPLATE_ARCHIVE, DATA_TEMPLATE_DIR, DATA_TEMPLATE_MANIFEST, installedPgliteVersion, migrationFiles, TEMPLATE_MADE_TABLE, WRITTEN_AT_COLUMNS, type TemplateManifest } from './data-template.ts';
+import { sha256 } from '../auth/secrets.ts';
 import { migrate } from './migrate.ts';
 import { compressArchive, packFolder } from './template-archive.ts';
 
@@ -26,28 +27,13 @@ export async function buildDataTemplate(out = { archive: DATA_TEMPLATE_ARCHIVE, 
     const applied = await migrate({ pool } as Database);
     // When it was made, and where that time was written, for the first start of each database made from it (finishTemplateDatabase).
     await pool.query(`create table ${TEMPLATE_MADE_TABLE} (made_from timestamptz not null, made_until timestamptz not null, columns jsonb not null)`);
-    await pool.query(`insert into ${TEMPLATE_MADE_TABLE} values ($1, clock_timestamp(), '[]')`, [madeFrom]);
-    await pool.query(`do $$
-      declare
-        c record;
-        made record;
-        found boolean;
-      begin
-        select made_from, made_until into strict made from ${TEMPLATE_MADE_TABLE};
-        for c in
-          select cl.relname, a.attname from pg_attribute a
-          join pg_class cl on cl.oid = a.attrelid
-          join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
-          where cl.relnamespace = 'public'::regnamespace and cl.relkind in ('r', 'p') and not a.attisdropped
-            and a.atttypid = 'timestamptz'::regtype and pg_get_expr(d.adbin, d.adrelid) = 'now()'
-          order by 1, 2
-        loop
-          execute format('select exists (select from public.%I where %I between $1 and $2)', c.relname, c.attname) into found using made.made_from, made.made_until;
-          if found then
-            update ${TEMPLATE_MADE_TABLE} set columns = columns || jsonb_build_array(jsonb_build_array(c.relname, c.attname));
-          end if;
-        end loop;
-      end $$`);
+    const madeUntil = (await pool.query<{ now: Date }>('select clock_timestamp() as now')).rows[0].now;
+    const written: [string, string][] = [];
+    for (const { t, c } of (await pool.query<{ t: string; c: string }>(WRITTEN_AT_COLUMNS)).rows) {
+      const { rows } = await pool.query<{ found: boolean }>(`select exists (select from public.${t} where ${c} between $1 and $2) as found`, [madeFrom, madeUntil]);
+      if (rows[0].found) written.push([t, c]);
+    }
+    await pool.query(`insert into ${TEMPLATE_MADE_TABLE} values ($1, $2, $3)`, [madeFrom, madeUntil, JSON.stringify(written)]);
     await pool.end();
     // Shut down cleanly (a checkpoint, the lock file removed): a start from the copy recovers nothing.
     await engine.close();

@@ -4,8 +4,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshDir } from '../../../test/support/database.ts';
 import { schemaFingerprint, writtenAt } from '../../../test/support/schema-fingerprint.ts';
 import { openDatabase, type Database } from './database.ts';
-import { DATA_TEMPLATE_ARCHIVE, finishTemplateDatabase, installedPgliteVersion, migrationFiles, readTemplateManifest, sha256, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
+import { DATA_TEMPLATE_ARCHIVE, finishTemplateDatabase, installedPgliteVersion, migrationFiles, readTemplateManifest, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
 import { listMigrations, migrate } from './migrate.ts';
+import { sha256 } from '../auth/secrets.ts';
 
 const files = [
   { name: '0001_a', sha256: 'aa' },

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import type pg from 'pg';
+import { sha256 } from '../auth/secrets.ts';
 import { listMigrations, MIGRATIONS_DIR } from './migrate.ts';
 
 /**
@@ -24,22 +24,19 @@ export const DATA_TEMPLATE_DIR = fileURLToPath(new URL('../../../migrations/embe
 export const DATA_TEMPLATE_MANIFEST = path.join(DATA_TEMPLATE_DIR, 'manifest.json');
 export const DATA_TEMPLATE_ARCHIVE = path.join(DATA_TEMPLATE_DIR, 'pgdata.tar.br');
 
+/** A migration as the manifest records it: its name and the SHA-256 (hex) of its file. */
+export type MigrationFile = { name: string; sha256: string };
+
 export type TemplateManifest = {
   /** The PGlite version that made the folder. */
   pglite: string;
   /** SHA-256 (hex) of the archive: the brotli-compressed tar of the data folder. */
   archive: string;
   /** The migrations applied in the folder, in order, each with the SHA-256 of its file. */
-  migrations: { name: string; sha256: string }[];
+  migrations: MigrationFile[];
 };
 
-export type MigrationFile = { name: string; sha256: string };
-
-export function sha256(bytes: string | Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** The migrations folder as the manifest records it: each migration's name and the hash of its file. */
+/** The migrations folder, as the manifest records migrations. */
 export function migrationFiles(dir = MIGRATIONS_DIR): MigrationFile[] {
   return listMigrations(dir).map((m) => ({ name: m.name, sha256: sha256(fs.readFileSync(m.file)) }));
 }
@@ -78,6 +75,13 @@ export function installedPgliteVersion(): string {
  */
 export const TEMPLATE_MADE_TABLE = 'cspr_template_made';
 
+/** The columns that record when their row was written (timestamptz, default now()), as (t, c) quoted for SQL. */
+export const WRITTEN_AT_COLUMNS = `select quote_ident(cl.relname) as t, quote_ident(a.attname) as c from pg_attribute a
+  join pg_class cl on cl.oid = a.attrelid join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+  where cl.relnamespace = 'public'::regnamespace and cl.relkind in ('r', 'p') and not a.attisdropped
+    and a.atttypid = 'timestamptz'::regtype and pg_get_expr(d.adbin, d.adrelid) = 'now()'
+  order by 1, 2`;
+
 export async function finishTemplateDatabase(pool: pg.Pool): Promise<boolean> {
   const { rows } = await pool.query<{ found: string | null }>(`select to_regclass('public.${TEMPLATE_MADE_TABLE}')::text as found`);
   if (!rows[0]?.found) return false;
@@ -88,10 +92,7 @@ export async function finishTemplateDatabase(pool: pg.Pool): Promise<boolean> {
     const made = await client.query<{ made_from: Date; made_until: Date; columns: [table: string, column: string][] }>(`select made_from, made_until, columns from ${TEMPLATE_MADE_TABLE}`);
     if (made.rows.length !== 1) throw new Error(`the data template's ${TEMPLATE_MADE_TABLE} table should hold one row, not ${made.rows.length}`);
     const { made_from: from, made_until: until, columns } = made.rows[0];
-    for (const [table, column] of columns) {
-      const [t, c] = [pg.escapeIdentifier(table), pg.escapeIdentifier(column)];
-      await client.query(`update public.${t} set ${c} = now() where ${c} between $1 and $2`, [from, until]);
-    }
+    for (const [t, c] of columns) await client.query(`update public.${t} set ${c} = now() where ${c} between $1 and $2`, [from, until]);
     // A template made before migration 0046 has no counter: that migration, applied next, starts it from the clock.
     const counter = await client.query<{ found: string | null }>(`select to_regclass('public.search_version')::text as found`);
     if (counter.rows[0]?.found) await client.query('update search_version set version = (extract(epoch from clock_timestamp()) * 1000000)::bigint');

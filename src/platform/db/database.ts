@@ -132,6 +132,16 @@ function ensureWritableFolder(dataDir: string): void {
   }
 }
 
+function nothingAt(where: string): boolean {
+  try {
+    fs.lstatSync(where);
+    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    throw err;
+  }
+}
+
 async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Database> {
   ensureWritableFolder(dataDir);
   let lock: DataDirLock;
@@ -142,9 +152,11 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Dat
   }
   let engine: EmbeddedEngine;
   try {
-    // Its bytes are the engine thread's to own (transferred, not copied): a copy of its own.
-    const template = fromTemplate && isNewEmbeddedDatabase({ dataDir }) ? usableTemplate() : null;
-    engine = new EmbeddedEngine(embeddedFolder(dataDir), template && new Uint8Array(template));
+    // Only where nothing is yet: an empty folder there may be a mount point or a link, which the
+    // unpacked folder cannot be renamed onto, and a folder holding anything is left to PGlite (it may
+    // be a creation that was interrupted). The lock is held, so nothing appears there meanwhile.
+    const template = fromTemplate && nothingAt(embeddedFolder(dataDir)) ? usableTemplate() : null;
+    engine = new EmbeddedEngine(embeddedFolder(dataDir), template);
   } catch (err) {
     lock.release();
     throw err;

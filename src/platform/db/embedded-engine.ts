@@ -23,10 +23,10 @@ export class EmbeddedEngine {
   /** Extended-protocol messages waiting for the sync that ends their query. */
   readonly #held: Uint8Array[] = [];
 
-  /** With a template (data-template.ts), a new database in dataDir is made from it. */
+  /** With a template (data-template.ts), the database in dataDir, where nothing is yet, is made from it. */
   constructor(dataDir: string, template: Uint8Array | null = null) {
     const workerData: EngineData = { dataDir, template };
-    this.#worker = new Worker(WORKER, { workerData, transferList: template ? [template.buffer as ArrayBuffer] : [], resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+    this.#worker = new Worker(WORKER, { workerData, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.waitReady = new Promise((resolve, reject) => {
       this.#worker.once('message', (start: EngineStart) => ('ready' in start ? resolve() : reject(new Error(start.failed))));
       this.#worker.once('error', reject);

@@ -37,31 +37,16 @@ const MEMORY_SETTINGS = ['-c', 'shared_buffers=16MB', '-c', 'max_connections=3']
 if (process.env.CSPR_WASM_FLAGS) v8.setFlagsFromString(process.env.CSPR_WASM_FLAGS);
 
 const port = parentPort!;
-/** The data folder, and for a new one the data template's archive to make it from (data-template.ts), if any. */
+/** The data folder, and the data template's archive to make it from (data-template.ts) when there is nothing there yet. */
 export type EngineData = { dataDir: string; template: Uint8Array | null };
 const { dataDir, template } = workerData as EngineData;
-
-/**
- * Nothing at all where the data folder goes. Only then is it made from the template: an empty folder
- * there may be a mount point or a link, which cannot be replaced by renaming, and a folder holding
- * anything is left to PGlite, as before (it may be a creation that was interrupted).
- */
-function isMissing(folder: string): boolean {
-  try {
-    fs.lstatSync(folder);
-    return false;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw err;
-  }
-}
 
 let pglite: PGlite;
 try {
   const { PGlite: Engine } = await import('@electric-sql/pglite');
   const defaults = (Engine as unknown as { defaultStartParams: readonly string[] }).defaultStartParams;
-  // A new database from the template, when there is one: its folder unpacked instead of created.
-  if (template && isMissing(dataDir)) makeFolderFromArchive(template, dataDir);
+  // A new database from the template, when given one (database.ts decides): its folder unpacked instead of created.
+  if (template) makeFolderFromArchive(template, dataDir);
   // What an unpacking interrupted by a crash left, when the data folder was then made another way.
   else fs.rmSync(stagingFolder(dataDir), { recursive: true, force: true });
   pglite = await Engine.create(dataDir, { startParams: [...defaults, ...MEMORY_SETTINGS] });
