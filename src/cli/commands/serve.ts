@@ -52,6 +52,7 @@ export const serveCommand: Command = {
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});
     const database = await opening;
+    if (database.notice) io.err(database.notice);
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let taskMail: ReturnType<typeof scheduleJob> | undefined;

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freshDir } from '../../../test/support/database.ts';
 import { schemaFingerprint, writtenAt } from '../../../test/support/schema-fingerprint.ts';
 import { openDatabase, type Database } from './database.ts';
-import { DATA_TEMPLATE_ARCHIVE, finishTemplateDatabase, installedPgliteVersion, migrationFiles, readTemplateManifest, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
+import { chooseTemplate, DATA_TEMPLATE_ARCHIVE, DATA_TEMPLATE_DIR, finishTemplateDatabase, installedPgliteVersion, migrationFiles, readTemplateManifest, TEMPLATE_MADE_TABLE, templateRefusal, type TemplateManifest } from './data-template.ts';
 import { listMigrations, migrate } from './migrate.ts';
 import { sha256 } from '../auth/secrets.ts';
 
@@ -115,6 +115,39 @@ describe('the data template shipped in migrations/embedded-template', () => {
     expect(await migrate(database)).toEqual(listMigrations().map((m) => m.name));
     expect(fs.readdirSync(dataDir)).not.toContain('pgdata.unpacking');
   }, 60_000);
+
+  it('says why, when a new database cannot be made from the template, and creates it afresh', async () => {
+    expect(chooseTemplate().refusal).toBeNull();
+    const copy = (name: string, change: (dir: string) => void) => {
+      const dir = freshDir(name);
+      for (const f of fs.readdirSync(DATA_TEMPLATE_DIR)) fs.copyFileSync(path.join(DATA_TEMPLATE_DIR, f), path.join(dir, f));
+      change(dir);
+      return dir;
+    };
+    const shipped = readTemplateManifest()!;
+    const otherEngine = copy('template-other-engine', (dir) => fs.writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...shipped, pglite: '0.0.1' })));
+    const damaged = copy('template-damaged', (dir) => fs.appendFileSync(path.join(dir, 'pgdata.tar.br'), 'x'));
+    const none = freshDir('template-none');
+    expect(chooseTemplate(otherEngine)).toEqual({ archive: null, refusal: `it was made by PGlite 0.0.1, not ${installedPgliteVersion()}` });
+    expect(chooseTemplate(damaged)).toEqual({ archive: null, refusal: 'its archive is not the one its manifest names (damaged or replaced)' });
+    expect(chooseTemplate(none)).toEqual({ archive: null, refusal: 'there is none in migrations/embedded-template' });
+
+    const database = await openDatabase({ dataDir: freshDir('refused'), templateDir: otherEngine });
+    opened.push(database);
+    expect(database.notice).toBe(
+      `The new embedded database was created without the data template, because it was made by PGlite 0.0.1, not ${installedPgliteVersion()}; this takes a few seconds more. \`npm run build:data-template\` makes the template again.`,
+    );
+    expect(await migrate(database)).toEqual(listMigrations().map((m) => m.name));
+    // Nothing to say when the template was used, or when the database was already there.
+    const templated = await openDatabase({ dataDir: freshDir('not-refused') });
+    opened.push(templated);
+    expect(templated.notice).toBeUndefined();
+    const again = freshDir('reopened');
+    await (await openDatabase({ dataDir: again, templateDir: damaged })).close();
+    const reopened = await openDatabase({ dataDir: again, templateDir: damaged });
+    opened.push(reopened);
+    expect(reopened.notice).toBeUndefined();
+  }, 120_000);
 
   it('leaves the new data folder private to the service user', async () => {
     const dataDir = path.join(freshDir('private'), 'data');

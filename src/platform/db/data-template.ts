@@ -116,15 +116,26 @@ export function readTemplateManifest(file = DATA_TEMPLATE_MANIFEST): TemplateMan
   }
 }
 
+/** The archive to make a new database from, or why there is none that can be used here. */
+export type TemplateChoice = { archive: Uint8Array; refusal: null } | { archive: null; refusal: string };
+
 /**
- * The archive to make a new embedded database from, or null (no template, or one that cannot be
- * used here: see templateRefusal). Its bytes are read once here, checked against the manifest, and
- * handed to the engine's thread, so what is checked is what is loaded.
+ * The archive to make a new embedded database from, or why it cannot be (see templateRefusal): a
+ * database is then created afresh, a few seconds more slowly, and whoever started it is told why.
+ * Its bytes are read once here, checked against the manifest, and handed to the engine's thread, so
+ * what is checked is what is loaded.
  */
-export function usableTemplate(): Uint8Array | null {
-  const manifest = readTemplateManifest();
-  if (!manifest) return null;
-  if (templateRefusal(manifest, migrationFiles(), installedPgliteVersion()) !== null) return null;
-  const archive = fs.readFileSync(DATA_TEMPLATE_ARCHIVE);
-  return sha256(archive) === manifest.archive ? archive : null;
+export function chooseTemplate(dir = DATA_TEMPLATE_DIR): TemplateChoice {
+  const manifest = readTemplateManifest(path.join(dir, 'manifest.json'));
+  if (!manifest) return { archive: null, refusal: 'there is none in migrations/embedded-template' };
+  const refusal = templateRefusal(manifest, migrationFiles(), installedPgliteVersion());
+  if (refusal !== null) return { archive: null, refusal };
+  const archive = fs.readFileSync(path.join(dir, 'pgdata.tar.br'));
+  if (sha256(archive) !== manifest.archive) return { archive: null, refusal: 'its archive is not the one its manifest names (damaged or replaced)' };
+  return { archive, refusal: null };
+}
+
+/** What a start says when a new database could not be made from the template. */
+export function templateNotice(refusal: string): string {
+  return `The new embedded database was created without the data template, because ${refusal}; this takes a few seconds more. \`npm run build:data-template\` makes the template again.`;
 }

@@ -4,7 +4,7 @@ import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
 import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
 import { EmbeddedEngine } from './embedded-engine.ts';
-import { finishTemplateDatabase, usableTemplate } from './data-template.ts';
+import { chooseTemplate, DATA_TEMPLATE_DIR, finishTemplateDatabase, templateNotice } from './data-template.ts';
 import { sendViewsThrough } from '../audit/view-recorder.ts';
 import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
@@ -23,6 +23,8 @@ export type Database = {
   readonly pool: pg.Pool;
   /** Where the data lives, safe to print (no password). */
   readonly location: string;
+  /** Something whoever started the service should know about how the database was opened (printed at start). */
+  readonly notice?: string;
   close(): Promise<void>;
 };
 
@@ -33,6 +35,8 @@ export type OpenOptions = {
   databaseUrl?: string | undefined;
   /** A new embedded database is made from the data template when it can be (data-template.ts); false creates it afresh. */
   fromTemplate?: boolean;
+  /** Where the data template is (its manifest and archive); the one in migrations/embedded-template unless given. */
+  templateDir?: string;
 };
 
 /** Where the embedded engine keeps PostgreSQL's own files, inside the data folder. */
@@ -50,7 +54,7 @@ export function isNewEmbeddedDatabase(options: OpenOptions): boolean {
 
 /** On the embedded engine, the engine's thread starts before this returns its promise. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir, options.fromTemplate ?? true);
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir, options.fromTemplate ?? true, options.templateDir ?? DATA_TEMPLATE_DIR);
 }
 
 /**
@@ -142,7 +146,7 @@ function nothingAt(where: string): boolean {
   }
 }
 
-async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Database> {
+async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir: string): Promise<Database> {
   ensureWritableFolder(dataDir);
   let lock: DataDirLock;
   try {
@@ -151,12 +155,14 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Dat
     throw new DatabaseOpenError((err as Error).message);
   }
   let engine: EmbeddedEngine;
+  let notice: string | undefined;
   try {
     // Only where nothing is yet: an empty folder there may be a mount point or a link, which the
     // unpacked folder cannot be renamed onto, and a folder holding anything is left to PGlite (it may
     // be a creation that was interrupted). The lock is held, so nothing appears there meanwhile.
-    const template = fromTemplate && nothingAt(embeddedFolder(dataDir)) ? usableTemplate() : null;
-    engine = new EmbeddedEngine(embeddedFolder(dataDir), template);
+    const template = fromTemplate && nothingAt(embeddedFolder(dataDir)) ? chooseTemplate(templateDir) : null;
+    if (template?.refusal) notice = templateNotice(template.refusal);
+    engine = new EmbeddedEngine(embeddedFolder(dataDir), template?.archive ?? null);
   } catch (err) {
     lock.release();
     throw err;
@@ -194,6 +200,7 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean): Promise<Dat
     db,
     pool,
     location: dataDir,
+    ...(notice ? { notice } : {}),
     async close() {
       if (closed) return;
       closed = true;
