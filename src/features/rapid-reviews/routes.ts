@@ -11,7 +11,7 @@ import { notFoundPage } from '../../platform/http/errors.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { findClock, incidentPartnership } from '../cases/service.ts';
 import { CLOCK_STATE_LABELS } from '../cases/clocks.ts';
-import { answerRead } from '../tasks/service.ts';
+import { answerRead, answerToRead } from '../tasks/service.ts';
 import { requestAbout } from './request-about.ts';
 import { cleanFileName, detectFileType, FILE_TYPE_LABELS, MAX_FILE_BYTES, uploadProblem } from './files.ts';
 import { bodyOf, dateValues, list, Problems, readAnswer, readDate, readDecision, readPanelResponse, readRecord, text, type FormBody } from './schemas.ts';
@@ -194,10 +194,25 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const { requestId } = req.params as { requestId: string };
     const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
     if (!('request' in found) || found.request.incidentId !== view.incident.id) return notFoundPage(reply);
-    // The business unit reading an answer is the work its task asked for: the task ends with the view.
-    const reads = found.request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId });
-    await req.change((trx) => (reads ? answerRead(trx, actorOf(req), found.request) : Promise.resolve(0)), () => entry(view, 'view', READ, { page: 'agency-request', requestId }));
-    return render(reply, 'request', `Answer from ${found.request.agencyName}`, view, { request: found.request });
+    await audit(req, view, 'view', READ, { page: 'agency-request', requestId });
+    // The business unit's task to read the answer ends with its button below, not with this page.
+    const toRead = found.request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId }) && (await answerToRead(db, found.request));
+    const read = (req.query as Record<string, unknown>).done === 'read';
+    return render(reply, 'request', `Answer from ${found.request.agencyName}`, view, { request: found.request, toRead, read });
+  });
+
+  // The business unit has read an agency's answer: its task ends (nothing happens when it had already ended).
+  app.post('/cases/:id/rapid-review/requests/:requestId/read', access(WRITE), async (req, reply) => {
+    const view = await reviewFor(req, reply, WRITE);
+    if (!view) return reply;
+    const { requestId } = req.params as { requestId: string };
+    const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
+    if (!('request' in found) || found.request.incidentId !== view.incident.id || !found.request.answered) return notFoundPage(reply);
+    await req.change(
+      (trx) => answerRead(trx, actorOf(req), found.request),
+      (closed) => (closed > 0 ? entry(view, 'agency-answer-read', WRITE, { requestId }) : null),
+    );
+    return reply.redirect(`${base(view)}/requests/${requestId}?done=read`, 303);
   });
 
   app.get('/cases/:id/rapid-review/requests/:requestId/file', access(READ), async (req, reply) => {

@@ -118,7 +118,26 @@ export async function requestAnswered(trx: Kysely<DB>, actor: Actor, request: { 
   await openTask(trx, actor, { partnershipId: request.partnershipId, kind: 'agency-request-answered', subjectId: request.id, incidentId: request.incidentId, audience: { role: 'partnership-admin', agencyId: null } });
 }
 
-/** Someone of the business unit opened an agency's answer: reading it was the work. */
+/** Whether the business unit still has an agency's answer to read (its task is open). */
+export async function answerToRead(db: Kysely<DB>, request: { id: string; partnershipId: string }): Promise<boolean> {
+  const open = await withTenant(db, [request.partnershipId], (t) =>
+    t
+      .selectFrom('tasks')
+      .select('id')
+      .where('partnership_id', '=', request.partnershipId)
+      .where('kind', '=', 'agency-request-answered')
+      .where('subject_id', '=', request.id)
+      .where('done_at', 'is', null)
+      .executeTakeFirst(),
+  );
+  return open !== undefined;
+}
+
+/**
+ * Someone of the business unit says they have read an agency's answer: reading it was the work. Said
+ * with a button on the answer's page, not by opening it: a link followed by a scanner, a prefetch or
+ * another site must not end the task before anyone has read the answer.
+ */
 export async function answerRead(trx: Kysely<DB>, actor: Actor, request: { id: string; partnershipId: string }): Promise<number> {
   return closeTasks(trx, actor, { partnershipId: request.partnershipId, kind: 'agency-request-answered', subjectId: request.id });
 }

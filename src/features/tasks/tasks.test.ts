@@ -150,12 +150,37 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
       expect(page).toContain(`href="/cases/${rr.id}/rapid-review/requests/${requestId}"`);
     }
     expect(await dashboard('laLead')).not.toContain('Read the agency’s answer');
-    // A partner lead reading the answer does not do the business unit's work.
-    expect((await who.laLead.client.get(`/cases/${rr.id}/rapid-review/requests/${requestId}`)).statusCode).toBe(200);
+    // A partner lead can read the answer, but it is not their work: no button for them, and their post is refused.
+    const answerPage = `/cases/${rr.id}/rapid-review/requests/${requestId}`;
+    const leadPage = await who.laLead.client.get(answerPage);
+    expect(leadPage.statusCode).toBe(200);
+    expect(textOf(leadPage.body)).not.toContain('Mark as read');
+    expect((await who.laLead.client.post(`${answerPage}/read`, {}, { from: answerPage })).statusCode).toBe(403);
     expect(await dashboard('admin')).toContain('Read the agency’s answer');
-    expect((await who.admin2.client.get(`/cases/${rr.id}/rapid-review/requests/${requestId}`)).statusCode).toBe(200);
+    // Opening the answer changes nothing (a link followed by a scanner or another site must not end the task).
+    const opened = await who.admin2.client.get(answerPage);
+    expect(opened.statusCode).toBe(200);
+    expect(await dashboard('admin')).toContain('Read the agency’s answer');
+    // Saying so with the page's button (and its CSRF token) does, for the whole business unit.
+    expect(textOf(opened.body)).toContain('Mark as read');
+    expect(opened.body).toContain(`action="${answerPage}/read"`);
+    const forged = await who.admin2.client.post(`${answerPage}/read`, {}, { csrf: null });
+    expect(forged.statusCode).toBe(403);
+    expect(await dashboard('admin')).toContain('Read the agency’s answer');
+    const read = await who.admin2.client.post(`${answerPage}/read`, {}, { from: answerPage });
+    expect(read.statusCode).toBe(303);
+    expect(read.headers.location).toBe(`${answerPage}?done=read`);
     expect(await dashboard('admin')).not.toContain('Read the agency’s answer');
     expect(await dashboard('admin2')).not.toContain('Read the agency’s answer');
+    const after = await who.admin.client.get(`${answerPage}?done=read`);
+    expect(textOf(after.body)).toContain('The answer is marked as read');
+    expect(textOf(after.body)).not.toContain('Mark as read');
+    const entries = await db().selectFrom('audit_events').select(['actor_id', 'changes']).where('action', '=', 'agency-answer-read').where('record_id', '=', rr.id).execute();
+    expect(entries).toHaveLength(1);
+    expect(entries[0].actor_id).toBe(who.admin2.userId);
+    // Said twice (two people at once): the task ended once, and nothing more is recorded.
+    expect((await who.admin.client.post(`${answerPage}/read`, {}, { from: answerPage })).statusCode).toBe(303);
+    expect(await db().selectFrom('audit_events').select('actor_id').where('action', '=', 'agency-answer-read').where('record_id', '=', rr.id).execute()).toHaveLength(1);
   });
 
   it('asks each statutory partner’s lead to sign the decision off, shows it on the case page, and ends it when their partner signs', async () => {
