@@ -148,6 +148,15 @@ export async function ssoRoutes(app: FastifyInstance): Promise<void> {
 
     if (data.action === 'test') {
       const result = await testConnection({ issuer: data.issuer, clientId: data.clientId }, allowLoopbackHttp);
+      // The service made a request where this person asked it to: recorded, with how it went.
+      await req.audit({
+        action: 'sso-connection-tested',
+        permission: 'users:manage',
+        partnershipId: partnership.id,
+        recordType: 'sso-provider',
+        recordId: partnership.id,
+        changes: { issuer: data.issuer, ok: result.ok, ...(result.ok ? {} : { message: result.message }) },
+      });
       if (!result.ok) {
         return renderSettings(req, reply.code(422), { ...base, ...fieldError('issuer', `The connection test failed: ${result.message}`) });
       }

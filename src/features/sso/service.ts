@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import type { DB } from '../../platform/db/types.ts';
 import { emailDomainOf, isLoopbackHost } from './schemas.ts';
+import { ProviderConnectionError, providerFetch } from './provider-fetch.ts';
 
 /**
  * Single sign-on through a partnership's own OpenID Connect provider (e.g. Microsoft Entra ID):
@@ -196,8 +197,11 @@ export function loopbackIssuersAllowed(publicUrl: string | undefined): boolean {
 
 function explain(err: unknown): ProviderError {
   if (err instanceof ProviderError) return err;
+  // openid-client wraps what its fetch threw ("something went wrong"), keeping it as the cause.
+  const connection = err instanceof ProviderConnectionError ? err : (err as { cause?: unknown } | null)?.cause;
+  if (connection instanceof ProviderConnectionError) return new ProviderError('unreachable', `the provider could not be reached: ${connection.message}`);
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; name?: string }; error?: string; status?: number };
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError') {
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError' || e?.cause?.name === 'AbortError') {
     return new ProviderError('timeout', `the provider did not answer within ${TIMEOUT_SECONDS} seconds`);
   }
   if (err instanceof TypeError && /fetch failed/i.test(err.message)) {
@@ -246,6 +250,8 @@ async function discover(provider: Credentials, allowLoopbackHttp: boolean): Prom
     return await oidc.discovery(url, provider.clientId, provider.clientSecret, undefined, {
       execute: insecure ? [oidc.allowInsecureRequests] : [],
       timeout: TIMEOUT_SECONDS,
+      // Every request of this provider's (here and later, for its keys, tokens and user info) goes to public addresses only.
+      [oidc.customFetch]: providerFetch(allowLoopbackHttp),
     });
   } catch (err) {
     throw explain(err);
