@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCalendar } from '../../domain/calendar/working-days.ts';
 import { DEFAULT_CLOCK_RULES } from '../../domain/clocks/rules.ts';
-import { caseClocks, clockOnDay, isOpenClock, nextClock, nextClockTag, storedClocks, type ClockInput, type StoredClock } from './clocks.ts';
+import { caseClocks, CLOCK_STATE_LABELS, clockOnDay, isOpenClock, nextClock, nextClockTag, storedClocks, type ClockInput, type StoredClock } from './clocks.ts';
 import { dutiesForClocks, incidentDuties } from './duties.ts';
 import { formatReference, referencePrefix } from './references.ts';
 
@@ -112,6 +112,9 @@ describe('case clocks', () => {
     expect(nextClockTag(nextClock(clocks))).toEqual({ text: 'Overdue', colour: 'red' });
     const onTime = caseClocks(input({ state: 'notified', dates: { notified: '2025-03-05', partnersInformed: '2025-03-05' } }), calendar, '2025-03-06');
     expect(nextClockTag(nextClock(onTime))).toEqual({ text: 'On time', colour: 'green' });
+    // The same clock reads the same on the case page (CLOCK_STATE_LABELS) as in the lists and on the dashboard.
+    expect(nextClock(onTime)?.state).toBe('due');
+    expect(CLOCK_STATE_LABELS.due).toEqual({ text: 'On time', colour: 'green' });
     expect(nextClock([])).toBeNull();
     expect(nextClockTag(null)).toBeNull();
   });

@@ -36,7 +36,8 @@ const CLOCK_DUTY: Readonly<Record<string, NotificationDuty['duty']>> = Object.fr
 export type ClockViewState = ClockState | 'not-required' | 'stopped' | 'running';
 
 export const CLOCK_STATE_LABELS: Readonly<Record<ClockViewState, { text: string; colour: string }>> = Object.freeze({
-  due: { text: 'Due', colour: 'green' },
+  // An open clock not yet near its due date: the same words wherever it is shown (case page, lists, dashboard, API).
+  due: { text: 'On time', colour: 'green' },
   'due-soon': { text: 'Due soon', colour: 'yellow' },
   overdue: { text: 'Overdue', colour: 'red' },
   'done-on-time': { text: 'Done on time', colour: 'turquoise' },
@@ -216,7 +217,5 @@ export function nextClock(clocks: readonly ClockView[]): ClockView | null {
 
 /** The tag for a case list's "next clock" column: overdue red, due soon yellow, on time green, paused grey. */
 export function nextClockTag(clock: ClockView | null): { text: string; colour: string } | null {
-  if (!clock) return null;
-  if (clock.state === 'due') return { text: 'On time', colour: 'green' };
-  return CLOCK_STATE_LABELS[clock.state];
+  return clock ? CLOCK_STATE_LABELS[clock.state] : null;
 }

@@ -257,7 +257,7 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect((await step(admin, onTime, 'notify', dateFields('date', today))).statusCode).toBe(303);
     expect((await step(admin, onTime, 'partners-informed', dateFields('date', today))).statusCode).toBe(303);
     const onTimePage = (await admin.get(`/cases/${onTime}`)).body;
-    expect(clockRow(onTimePage, 'rapid-review')).toMatch(/ Due 15 working days left/);
+    expect(clockRow(onTimePage, 'rapid-review')).toMatch(/ On time 15 working days left/);
 
     const list = await admin.get('/cases');
     expect(list.statusCode).toBe(200);
