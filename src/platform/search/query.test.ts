@@ -34,7 +34,15 @@ describe('reading search words as people write them', () => {
     expect(show(parseQuery('(neglect OR abuse) AND (housing OR school)'))).toBe('[(neglect OR abuse) AND (housing OR school)]');
     expect(show(parseQuery('"not yet mobile" -bruising'))).toBe('["not yet mobile" AND -bruising]');
     expect(show(parseQuery('neglect -"domestic abuse"'))).toBe('[neglect AND -"domestic abuse"]');
-    expect(show(parseQuery('co-sleeping'))).toBe('co-sleeping');
+    expect(show(parseQuery('co-sleeping'))).toBe('"co sleeping"');
+  });
+
+  it('reads a word joined by hyphens as the phrase of its parts, so either spelling is found', () => {
+    expect(show(parseQuery('safer-sleep'))).toBe('"safer sleep"');
+    expect(show(parseQuery('county‐lines -e-safety'))).toBe('["county lines" AND -"e safety"]');
+    expect(show(parseQuery('out-of-area OR 2019-20'))).toBe('("out of area" OR "2019 20")');
+    // Not a hyphen between letters: a minus, a dash on its own, a hyphen at an end.
+    expect(show(parseQuery('-housing - neglect abuse-'))).toBe('[-housing AND neglect AND abuse-]');
   });
 
   it('is lenient with what does not balance', () => {
@@ -63,11 +71,14 @@ describe('reading search words as people write them', () => {
 });
 
 describe('terms confirmed on report pages', () => {
-  it('counts phrases of three or more words and words joined by a hyphen, left out or not; not words or two-word phrases', () => {
+  it('counts phrases of three or more words and words joined by other marks, left out or not; not words or two-word phrases', () => {
     expect(confirmedTerms(parseQuery('neglect housing "health visitor" -"social worker"'))).toBe(0);
     expect(confirmedTerms(parseQuery('"voice of the child"'))).toBe(1);
-    expect(confirmedTerms(parseQuery('self-harm'))).toBe(1);
-    expect(confirmedTerms(parseQuery('-"was not heard" OR (self-harm neglect) "home in Aldbrook"'))).toBe(3);
+    // A hyphenated word is the phrase of its parts: two parts are answered by their pair, three are confirmed.
+    expect(confirmedTerms(parseQuery('self-harm'))).toBe(0);
+    expect(confirmedTerms(parseQuery('child’s'))).toBe(1);
+    expect(confirmedTerms(parseQuery('out-of-area'))).toBe(1);
+    expect(confirmedTerms(parseQuery('-"was not heard" OR (out-of-area neglect) "home in Aldbrook"'))).toBe(3);
     expect(confirmedTerms(parseQuery(''))).toBe(0);
     expect(MAX_CONFIRMED_TERMS).toBe(5);
   });

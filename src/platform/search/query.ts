@@ -19,6 +19,10 @@ export type QueryNode =
 
 type Token = { t: 'word'; text: string; negated: boolean } | { t: 'phrase'; text: string; negated: boolean } | { t: 'or' } | { t: 'and' } | { t: '(' ; negated: boolean } | { t: ')' };
 
+/** Hyphens (and the Unicode hyphens) between letters or digits. */
+const HYPHENS = /(?<=[\p{L}\p{N}])[-\u2010\u2011](?=[\p{L}\p{N}])/gu;
+const HYPHENATED = /[\p{L}\p{N}][-\u2010\u2011][\p{L}\p{N}]/u;
+
 function tokenise(q: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -51,6 +55,10 @@ function tokenise(q: string): Token[] {
       if (!negated && /^or$/i.test(text)) tokens.push({ t: 'or' });
       else if (!negated && (/^and$/i.test(text) || text === '&&' || text === '&')) tokens.push({ t: 'and' });
       else if (!negated && (text === '|' || text === '||')) tokens.push({ t: 'or' });
+      // A word joined by hyphens ("safer-sleep", "county-lines") is read as the phrase of its parts, which
+      // finds it written either way: the text "safer sleep" and "safer-sleep" (whose parts PostgreSQL
+      // also indexes, one after the other) both hold the phrase; the hyphenated whole alone would match only the second.
+      else if (HYPHENATED.test(text)) tokens.push({ t: 'phrase', text: text.replace(HYPHENS, ' '), negated });
       else if (/[\p{L}\p{N}]/u.test(text)) tokens.push({ t: 'word', text, negated });
     }
   }
@@ -148,7 +156,7 @@ export function replaceWord(q: string, word: string, by: string): string {
 
 /**
  * At most this many terms of a query may need report pages read to be confirmed. A phrase of three
- * or more words, or a word the parser splits (self-harm), is matched from its word pairs and then
+ * or more words, or a word the parser splits (child's), is matched from its word pairs and then
  * confirmed page by page in every publication holding all its pairs (ranking.md): one such term
  * costs about as much as a common word, but a query of twenty of them that never occur would read
  * every page of nearly every report, time taken from every other request.
@@ -161,8 +169,8 @@ export function confirmedTerms(node: QueryNode | null): number {
   switch (node.kind) {
     case 'term': {
       const runs = node.text.match(/[\p{L}\p{N}]+/gu) ?? [];
-      // Two words apart ("health visitor") are answered by their pair alone; joined by anything
-      // but a space ("self-harm", "child's"), or three or more words, they are confirmed.
+      // Two words apart ("health visitor", and "self-harm", read as "self harm") are answered by their
+      // pair alone; joined by anything else ("child's"), or three or more words, they are confirmed.
       const joined = runs.length === 2 && !/^[\p{L}\p{N}]+\s+[\p{L}\p{N}]+$/u.test(node.text.trim());
       return runs.length >= 3 || joined ? 1 : 0;
     }

@@ -191,6 +191,32 @@ describe.each(ENGINES)('ranking on %s', (engine) => {
     expect(outcome.results[0].snippet).toMatchObject({ kind: 'page', page: 27 });
   });
 
+  it('finds a hyphenated word written either way, and only where its parts stand together', async () => {
+    const db = t().database.db;
+    const partnership = (await db.selectFrom('partnerships').select('id').where('slug', '=', 'rank-test').executeTakeFirstOrThrow()).id;
+    const add = async (title: string, summary: string, pages?: string[]) =>
+      (
+        await addPublication(db, {
+          partnershipId: partnership,
+          source: 'import',
+          title,
+          summary,
+          reviewType: 'scr',
+          themes: [],
+          publishedOn: '2018-03-03',
+          file: pages ? { sha256: title.length.toString(16).padStart(64, 'a'), name: 'h.pdf', type: 'pdf', size: 100, pages } : undefined,
+        })
+      ).id;
+    const spaced = await add('Spaced', 'Advice on saffron lattice was given.');
+    const hyphenated = await add('Hyphenated on a page', 'Nothing.', ['Nothing here.', 'The saffron-lattice advice was given.']);
+    await add('Apart', 'The saffron was near a lattice.');
+    const both = [spaced, hyphenated].sort();
+    expect(await found('saffron-lattice')).toEqual(both);
+    expect(await found('"saffron lattice"')).toEqual(both);
+    expect(await found('saffron‐lattice')).toEqual(both);
+    expect(await found('kettle -saffron-lattice')).toEqual(await found('kettle'));
+  });
+
   it('leaves out exactly the publications holding an excluded phrase', async () => {
     expect(await found('kettle -"amber kettle"')).toEqual([deep.reversed, deep.apart].sort());
     expect(await found('kettle -"saw the amber kettle"')).toEqual([deep.summary, deep.reversed, deep.apart].sort());

@@ -357,6 +357,14 @@ async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
   const words = [...new Set(wordsOf(parseQuery(q)).map((w) => w.toLowerCase()).filter((w) => /^[a-z]{3,40}$/.test(w)))].slice(0, 8);
   if (words.length === 0) return null;
   const known = new Set((await db.selectFrom('search_words').select('word').where('word', 'in', words).execute()).map((r) => r.word));
+  // A word no text holds as written may still be found through its stem ("neglected" finds "neglect"):
+  // it needs no correction, and offering one beside its results would contradict them.
+  const unwritten = words.filter((w) => !known.has(w));
+  if (unwritten.length > 0) {
+    const stemmed = await sql<{ w: string }>`select w from unnest(${unwritten}::text[]) as w
+      where exists (select 1 from publication_search s where s.doc_tsv @@ plainto_tsquery('english', w))`.execute(db);
+    for (const r of stemmed.rows) known.add(r.w);
+  }
   let corrected = q;
   const corrections: Suggestion['corrections'] = [];
   for (const word of words.filter((w) => !known.has(w))) {

@@ -28,5 +28,9 @@ describe('spelling suggestions', () => {
     expect(nearestWord('neglect', [{ word: 'neglect', publications: 1 }, { word: 'neglects', publications: 1 }])).toBeNull();
     expect(nearestWord('zebra', [{ word: 'neglect', publications: 1 }])).toBeNull();
     expect(nearestWord('abd', [{ word: 'xyz', publications: 1 }])).toBeNull();
+    // Two edits at most, however long the word: three would change the subject.
+    expect(editDistance('wellbeing', 'telling')).toBe(3);
+    expect(nearestWord('wellbeing', [{ word: 'telling', publications: 9 }])).toBeNull();
+    expect(nearestWord('welbeeing', [{ word: 'wellbeing', publications: 1 }])).toBe('wellbeing');
   });
 });

@@ -24,9 +24,13 @@ export function editDistance(a: string, b: string): number {
   return prev[n];
 }
 
-/** How far a suggestion may be from the word typed: one edit for short words, up to three for long ones. */
+/**
+ * How far a suggestion may be from the word typed: one edit for words of up to four letters, two for
+ * longer ones (as search engines' "auto" fuzziness does). Three let a long word become an unrelated
+ * one ("wellbeing" → "telling"), and a suggestion that changes the subject is worse than none.
+ */
 export function maxDistanceFor(word: string): number {
-  return word.length <= 4 ? 1 : word.length <= 7 ? 2 : 3;
+  return word.length <= 4 ? 1 : 2;
 }
 
 export type IndexedWord = { word: string; publications: number };
