@@ -111,7 +111,7 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
 
     // Child Q's identifying details are added once known.
     const caseUrl = page.url().replace(/\?.*$/, '');
-    await page.getByRole('link', { name: 'Change Child Q’s details' }).click();
+    await page.getByRole('link', { name: 'Change details (Child Q)' }).click();
     await page.waitForURL(/\/children\/[0-9a-f-]{36}\/edit$/);
     expect(await heading(page)).toBe('Change Child Q’s details');
     await expectAccessible(page);
@@ -121,7 +121,7 @@ describe.skipIf(!chromiumPath)('the statutory workflow in a browser', () => {
     expect(await page.locator('main').textContent()).toContain('Quilla Notreal');
 
     // The facts' edit form.
-    await page.getByRole('link', { name: 'Change the facts' }).first().click();
+    await page.getByRole('link', { name: 'Change what happened' }).click();
     await page.waitForURL(/\/edit$/);
     expect(await heading(page)).toBe('Change the facts');
     await expectAccessible(page);

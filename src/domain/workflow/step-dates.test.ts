@@ -46,8 +46,8 @@ describe('the date a step happened', () => {
   });
 
   it('refuses an answer before its request, and marks one after its due date as late', () => {
-    expect(requestAnsweredProblem('2026-11-04', today, '2026-11-05')).toBe('The date the answer was received cannot be before the date the request was sent (5 November 2026)');
-    expect(requestAnsweredProblem('2026-12-05', today, '2026-11-05')).toBe('The date the answer was received cannot be in the future');
+    expect(requestAnsweredProblem('2026-11-04', today, '2026-11-05')).toBe('The date the answer was sent cannot be before the date the request was sent (5 November 2026)');
+    expect(requestAnsweredProblem('2026-12-05', today, '2026-11-05')).toBe('The date the answer was sent cannot be in the future');
     expect(answeredLate('2026-11-17', '2026-11-16')).toBe(true);
     expect(answeredLate('2026-11-16', '2026-11-16')).toBe(false);
     expect(answeredLate(null, '2026-11-16')).toBe(false);

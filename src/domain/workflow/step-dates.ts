@@ -56,7 +56,7 @@ export const STEP_DATE_LABELS = Object.freeze({
   requestsSent: 'the date the requests were sent',
   requestSent: 'the date the request was sent',
   requestDue: 'the due date',
-  requestAnswered: 'the date the answer was received',
+  requestAnswered: 'the date the answer was sent',
   decided: 'the date of the decision',
   signedOff: 'the date you signed off the decision',
   lastSignOff: 'the date the last partner signed off the decision',

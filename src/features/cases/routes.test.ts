@@ -495,6 +495,12 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     const page = await admin.get(`/cases/${id}`);
     const childId = (await db().selectFrom('incident_children').select('id').where('incident_id', '=', id).executeTakeFirstOrThrow()).id;
     expect(page.body).toContain(`href="/cases/${id}/children/${childId}/edit"`);
+    // Each "Change" link says what it changes, to a screen reader too (the card adds the pseudonym once).
+    expect(page.body).toContain('Change<span class="govuk-visually-hidden"> details (Child N)</span>');
+    for (const row of ['what happened', 'where', 'date of the incident', 'agencies involved']) expect(page.body).toContain(`Change<span class="govuk-visually-hidden"> ${row}</span>`);
+    expect(page.body).not.toContain('the facts</span>');
+    // The state sits in its sentence with no space before the full stop.
+    expect((await admin.get(`/cases/${id}/rapid-review`)).body).toMatch(/This case is <strong class="govuk-tag[^"]*">[^<]+<\/strong>\./);
     const form = await admin.get(`/cases/${id}/children/${childId}/edit`);
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain('Change Child N’s details');

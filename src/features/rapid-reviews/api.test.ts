@@ -134,9 +134,9 @@ describe.each(ENGINES)('requests to agencies in the API on %s', (engine) => {
 
     // The day it was received: not before the request, not in the future; the file checked like the page's.
     const early = expectProblem(await api('POST', `/api/v1/agency-requests/${mine}/answer`, 'school', { ...answer, answeredOn: '2025-03-06' }), 422);
-    expect(early.errors).toEqual([{ field: 'answeredOn', message: 'The date the answer was received cannot be before the date the request was sent (7 March 2025)' }]);
+    expect(early.errors).toEqual([{ field: 'answeredOn', message: 'The date the answer was sent cannot be before the date the request was sent (7 March 2025)' }]);
     const future = expectProblem(await api('POST', `/api/v1/agency-requests/${mine}/answer`, 'school', { ...answer, answeredOn: '2099-01-01' }), 422);
-    expect(future.errors).toEqual([{ field: 'answeredOn', message: 'The date the answer was received cannot be in the future' }]);
+    expect(future.errors).toEqual([{ field: 'answeredOn', message: 'The date the answer was sent cannot be in the future' }]);
     const notPdf = expectProblem(await api('POST', `/api/v1/agency-requests/${mine}/answer`, 'school', { ...answer, file: { name: 'a.pdf', contentBase64: Buffer.from('MZ not a PDF').toString('base64') } }), 422);
     expect(notPdf.errors).toEqual([{ field: 'file.contentBase64', message: 'The selected file must be a PDF or a Word document (.docx)' }]);
     const notBase64 = expectProblem(await api('POST', `/api/v1/agency-requests/${mine}/answer`, 'school', { ...answer, file: { name: 'a.pdf', contentBase64: 'not base64!' } }), 422);

@@ -112,7 +112,7 @@ export const rapidReviewSchema = z.object({
   meetings: z.array(z.object({ heldOn: z.string(), attendeeRoles: z.string() })),
   requests: z.array(z.object({
     id: z.string(), agencyId: z.string(), agencyName: z.string(), requestedOn: z.string(), dueOn: z.string(), answered: z.boolean(),
-    answeredOn: z.string().nullable().describe('The day the answer was received.'), late: z.boolean().describe('Answered after its due date.'), overdue: z.boolean(),
+    answeredOn: z.string().nullable().describe('The day the answer was sent.'), late: z.boolean().describe('Answered after its due date.'), overdue: z.boolean(),
   })),
 }).describe('A rapid review (free text left out: read it on the page).');
 
@@ -126,7 +126,7 @@ export const agencyRequestSchema = z.object({
   dueOn: z.string(),
   status: z.enum(['waiting', 'overdue', 'answered', 'answered-late']),
   answered: z.boolean(),
-  answeredOn: z.string().nullable().describe('The day the answer was received.'),
+  answeredOn: z.string().nullable().describe('The day the answer was sent.'),
   recordedAt: z.string().nullable().describe('When the answer was recorded.'),
   involvement: z.string().optional(),
   episodes: z.string().optional(),

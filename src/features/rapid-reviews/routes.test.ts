@@ -424,9 +424,9 @@ describe.each(ENGINES)('rapid reviews on %s', (engine) => {
     const request = await requestRow(id, school.id);
     const tooEarly = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', addDays(sentOn, -1)) });
     expect(tooEarly.statusCode).toBe(422);
-    expect(errorSummary(tooEarly.body)).toContain(`The date the answer was received cannot be before the date the request was sent (${formatDateForDisplay(sentOn)})`);
+    expect(errorSummary(tooEarly.body)).toContain(`The date the answer was sent cannot be before the date the request was sent (${formatDateForDisplay(sentOn)})`);
     const future = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', addDays(today, 1)) });
-    expect(errorSummary(future.body)).toContain('The date the answer was received cannot be in the future');
+    expect(errorSummary(future.body)).toContain('The date the answer was sent cannot be in the future');
     const answeredOn = addDays(schoolDue, 2);
     const answered = await postAnswer(schoolUser, request.id, { involvement: 'Seen twice.', ...dateFields('answered', answeredOn) });
     expect(answered.statusCode, errorSummary(answered.body)).toBe(303);

@@ -37,6 +37,6 @@ export function readAnswer(body: FormBody, problems: Problems): RequestAnswer {
     involvement: text(body, 'involvement'),
     episodes: text(body, 'episodes'),
     answer: text(body, 'answer'),
-    answeredOn: readDate(body, problems, 'answered', 'the date the answer was received'),
+    answeredOn: readDate(body, problems, 'answered', 'the date the answer was sent'),
   };
 }

@@ -116,7 +116,7 @@ export type RequestView = {
   requestedOn: DateOnly;
   dueOn: DateOnly;
   answered: boolean;
-  /** The day the answer was received (as entered); answeredAt: when it was recorded. */
+  /** The day the answer was sent (as entered); answeredAt: when it was recorded. */
   answeredOn: DateOnly | null;
   answeredAt: string | null;
   overdue: boolean;
@@ -392,7 +392,7 @@ export async function answerRequest(
       answered_on: answer.answeredOn,
     });
     await event(trx, { id: request.incidentId, partnershipId: request.partnershipId }, actor, 'agency-request-answered', {
-      agency: request.agencyName, fileSent: !!file, date: answer.answeredOn, dateLabel: 'the date the answer was received',
+      agency: request.agencyName, fileSent: !!file, date: answer.answeredOn, dateLabel: 'the date the answer was sent',
     });
     await requestAnswered(trx, actor, request);
     return file && sha256 ? { sha256, type: file.type, size: file.bytes.length } : null;

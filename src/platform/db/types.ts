@@ -417,7 +417,7 @@ export interface AgencyRequestsTable {
   file_size: number | null;
   responded_by: string | null;
   responded_at: Date | null;
-  /** The day the answer was received (responded_at: when it was recorded). */
+  /** The day the answer was sent (responded_at: when it was recorded). */
   answered_on: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: Generated<Date>;
 }
