@@ -196,6 +196,13 @@ describe('validateCaseDates', () => {
     ]);
   });
 
+  it('rejects awareness before the duty to notify the Panel began (29 June 2018)', () => {
+    const message = 'The date the local authority became aware cannot be before 29 June 2018, when the duty to notify the Panel began: check the year.';
+    expect(validateCaseDates({ aware: '1900-12-01' }, today)).toEqual([{ field: 'aware', message }]);
+    expect(validateCaseDates({ aware: '2018-06-28' }, today)).toEqual([{ field: 'aware', message }]);
+    expect(validateCaseDates({ aware: '2018-06-29' }, today)).toEqual([]);
+  });
+
   it('rejects notification before awareness', () => {
     expect(validateCaseDates({ aware: '2024-12-20', notified: '2024-12-19' }, today)).toEqual([
       { field: 'notified', message: 'The Panel cannot have been notified before the local authority became aware.' },

@@ -124,6 +124,15 @@ export function computeDeadlines(facts: CaseFacts, rules: readonly ClockRule[], 
   });
 }
 
+/**
+ * The day the duty to notify the Child Safeguarding Practice Review Panel began (Children Act 2004
+ * s.16C, inserted by the Children and Social Work Act 2017, in force with the Child Safeguarding
+ * Practice Review and Relevant Agency (England) Regulations 2018 on 29 June 2018). No case's clocks
+ * can run from a day before it: a local authority's awareness before then is a mistyped year (1900,
+ * 2108 for 2018), and would show a clock tens of thousands of working days overdue.
+ */
+export const NOTIFICATION_DUTY_BEGAN = '2018-06-29' as DateOnly;
+
 export type CaseDateField = 'aware' | 'notified' | 'decision' | 'publication';
 export type CaseDateError = { field: CaseDateField; message: string };
 
@@ -156,6 +165,8 @@ export function validateCaseDates(facts: Partial<Record<CaseDateField, unknown>>
     valid[field] = value;
     if (field !== 'publication' && compareDates(value, today) > 0) {
       errors.push({ field, message: `${LABEL[field]} cannot be in the future.` });
+    } else if (field === 'aware' && compareDates(value, NOTIFICATION_DUTY_BEGAN) < 0) {
+      errors.push({ field, message: `${LABEL[field]} cannot be before 29 June 2018, when the duty to notify the Panel began: check the year.` });
     }
   }
 

@@ -395,6 +395,18 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(future.statusCode).toBe(422);
     expect(errorSummary(future.body)).toContain('The date the local authority became aware cannot be in the future');
 
+    // A mistyped year: no clock can run from before the duty to notify the Panel began.
+    const ancient = await admin.post('/cases/new', incidentForm({}, '1900-12-01'));
+    expect(ancient.statusCode).toBe(422);
+    expect(errorSummary(ancient.body)).toContain('The date the local authority became aware cannot be before 29 June 2018, when the duty to notify the Panel began: check the year');
+    // Every problem in one answer: an impossible incident date, text too long and awareness in the future together.
+    const several = await admin.post('/cases/new', incidentForm({ ...dateFields('incident', '2026-02-28'), 'incident-day': '31', whatIsKnown: 'x'.repeat(10_001) }, '2099-01-05'));
+    expect(several.statusCode).toBe(422);
+    const all = errorSummary(several.body);
+    expect(all).toContain('The date of the incident must be a real date');
+    expect(all).toContain('The date the local authority became aware cannot be in the future');
+    expect(all).toMatch(/10,?000 characters/);
+
     const badChild = await admin.post('/cases/new', incidentForm({ 'child-1-nhs': '1234567890', 'child-1-dob-year': '2099', 'child-1-age': 'seven' }));
     expect(badChild.statusCode).toBe(422);
     const childErrors = errorSummary(badChild.body);

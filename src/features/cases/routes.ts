@@ -169,7 +169,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (body.action !== 'save' && body.action !== undefined) return renderNew(req, reply, values, kept.count);
 
     const problems = new Problems();
-    const facts = readFacts(body, problems);
+    const facts = readFacts(body, problems, today());
     const children = readChildren(kept.values, kept.count, problems);
     const scope = partnershipsWith(req.principal!, WRITE);
     const partnerships = await listPartnerships(db, scope);
@@ -271,7 +271,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (!incident) return notFound(req, reply, id, WRITE);
     const body = bodyOf(req);
     const problems = new Problems();
-    const values = readFacts(body, problems);
+    const values = readFacts(body, problems, today());
     const version = readVersion(body);
     const base = readBase(body) ?? factsOf(incident, incident.whatIsKnown);
     if (!values || version === null) {

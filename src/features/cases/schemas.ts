@@ -3,6 +3,7 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import { ETHNICITIES, PERPETRATOR_RELATIONSHIPS, socialCareStatusProblem, YES_NO_NOT_KNOWN } from '../../domain/notification/form-facts.ts';
 import { WORKFLOW_DATE_LABELS, type DateQuestion } from '../../domain/workflow/incident-workflow.ts';
 import { parseDateInput, type DatePart } from '../../platform/http/date-input.ts';
+import { validateCaseDates } from '../../domain/clocks/deadlines.ts';
 import type { ErrorItem } from '../../platform/http/forms.ts';
 import { AGE_BANDS } from './duties.ts';
 import { REFERRAL_OUTCOMES, type ReferralOutcome } from './referrals.ts';
@@ -134,8 +135,12 @@ function optional(body: FormBody, key: string): unknown {
   return v === undefined ? '' : v;
 }
 
-/** Reads the facts; returns them only when every answer is sound (problems are added otherwise). */
-export function readFacts(body: FormBody, problems: Problems): Facts | null {
+/**
+ * Reads the facts; returns them only when every answer is sound (problems are added otherwise). Given
+ * today, the date of awareness is checked against it too (validateCaseDates), so a form with other
+ * problems lists that one in the same answer rather than after they are put right.
+ */
+export function readFacts(body: FormBody, problems: Problems, today?: DateOnly): Facts | null {
   const parsed = factsSchema.safeParse({
     outcome: body.outcome,
     abuseOrNeglect: body.abuseOrNeglect,
@@ -149,7 +154,8 @@ export function readFacts(body: FormBody, problems: Problems): Facts | null {
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(fieldId(String(issue.path[0])), issue.message);
   const incidentOn = readDate(body, problems, 'incident', 'the date of the incident', false);
   const aware = readDate(body, problems, 'aware', 'the date the local authority became aware', true);
-  if (!parsed.success || !aware || problems.fieldErrors.incident) return null;
+  if (aware && today) for (const e of validateCaseDates({ aware }, today)) problems.add('aware', e.message);
+  if (!parsed.success || !aware || problems.fieldErrors.incident || problems.fieldErrors.aware) return null;
   const d = parsed.data;
   return {
     ...d,
