@@ -20,6 +20,11 @@ describe('the demo learning product', () => {
     const page = await visitor.get('/learning/products/northmoor-bruising-in-non-mobile-babies');
     expect(page.statusCode).toBe(200);
     expect((page.body.match(/href="\/reviews\//g) ?? []).length).toBe(2);
+    // The two reviews on its theme, bruising in babies who are not yet mobile; not the latest two whatever their subject.
+    const sources = [...page.body.matchAll(/href="\/reviews\/([^"]+)"/g)].map((m) => m[1]).sort();
+    expect(sources).toHaveLength(2);
+    expect(sources[0]).toMatch(/baby-k/);
+    expect(sources[1]).toMatch(/northmoor-babies/);
     const db = t.app.deps.database.db;
     const rows = await db.selectFrom('learning_recipients').select(['first_opened_at', 'acknowledged_at', 'follow_up_answered_at']).execute();
     expect(rows).toHaveLength(6);

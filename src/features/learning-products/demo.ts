@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
@@ -17,7 +17,16 @@ export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCiph
     if (!result.ok) throw new Error(`Demo learning products: ${what}: ${JSON.stringify(result)}`);
     return result as T & { ok: true };
   };
-  const pubs = await db.selectFrom('publications').select('id').orderBy('published_on', 'desc').limit(2).execute();
+  // Its sources are the partnership's reviews on its theme (Baby K's and the thematic review of head injuries to babies).
+  const theme = 'bruising-fractures-non-mobile-babies';
+  const pubs = await db
+    .selectFrom('publications')
+    .select('id')
+    .where('partnership_id', '=', partnershipId)
+    .where(sql<boolean>`themes ? ${theme}`)
+    .orderBy('published_on', 'desc')
+    .limit(2)
+    .execute();
   const cases = await withTenant(db, [partnershipId], (trx) => trx.selectFrom('reviews').select('incident_id').where('partnership_id', '=', partnershipId).limit(1).execute());
   const sources = pubs.length >= 2 ? pubs.map((p) => `publication:${p.id}`) : cases.map((c) => `incident:${c.incident_id}`);
   if (!sources.length) return;
@@ -26,7 +35,7 @@ export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCiph
       kind: 'seven-minute-briefing',
       title: 'Bruising and fractures in babies who are not yet mobile',
       slug: 'northmoor-bruising-in-non-mobile-babies',
-      theme: 'bruising-fractures-non-mobile-babies',
+      theme,
       public: true,
       sources,
       sections: {

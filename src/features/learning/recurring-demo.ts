@@ -47,14 +47,14 @@ const LESSONS: Record<string, [string, string[]][]> = {
   ],
   'Child M': [
     ['Staff were too accepting of parents’ explanations: supervision should promote professional curiosity so that explanations are questioned and checked.', ['professional-curiosity']],
-    ['Midwives and health visitors should check that every baby has a safe cot and talk about the risks of sharing a sofa or bed with an infant.', ['sudi-safer-sleep']],
+    ['Schools, GPs and children’s social care should share a concern about a child’s sexualised behaviour on the day it arises, recording what the child said in the child’s own words.', ['information-sharing', 'child-sexual-abuse-in-the-family']],
   ],
 };
 
 /**
  * What some of those reviews found (fictional), written as findings are: what happened in practice,
  * not what should change. The same failings come back across years (men unseen in the household,
- * information not shared, explanations accepted, where the baby slept); each names the
+ * information not shared, explanations accepted); each names the
  * recommendation of its review it led to (by its place in LESSONS), or none.
  */
 const FINDINGS: Record<string, [string, string[], number | null][]> = {
@@ -68,8 +68,8 @@ const FINDINGS: Record<string, [string, string[], number | null][]> = {
   'Children C and B': [['Agencies held information about the household but each waited to be asked before sharing it with children’s social care.', ['information-sharing'], 1]],
   'Northmoor babies': [['Fathers and male carers were not seen or recorded by services, although men visited the household often.', ['invisible-or-hidden-men'], 1]],
   'Child M': [
-    ['Parents’ explanations of injuries were accepted without question; practitioners were not curious about what they saw.', ['professional-curiosity'], 0],
-    ['The baby had no cot and shared a sofa with a parent; no practitioner had seen where the baby slept.', ['sudi-safer-sleep'], 1],
+    ['Parents’ explanations of the child’s changed behaviour at school were accepted without question; practitioners were not curious about what the child was telling them.', ['professional-curiosity'], 0],
+    ['The school and the GP each noticed the child’s sexualised behaviour, but neither shared it with the other or with children’s social care.', ['information-sharing', 'child-sexual-abuse-in-the-family'], 1],
   ],
 };
 
