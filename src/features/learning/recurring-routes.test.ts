@@ -155,6 +155,13 @@ describe.each(ENGINES)('recurring learning on %s', (engine) => {
     expect(b[0].recommendations.map((r) => r.id).sort()).toEqual([ids.q2020Sleep, ids.s2023Sleep].sort());
   });
 
+  it('names the published review of an action whose recommendation came from one, in the actions list', async () => {
+    const list = textOf((await admin.get('/actions?status=closed')).body);
+    expect(list).toContain('Same-day sharing.');
+    expect(list).toContain('Serious case review: Child X (fictional), recommendation 1');
+    expect(list).toContain('Progress');
+  });
+
   it('shows a national Panel viewer every partnership’s published recommendations only', async () => {
     const page = await panel.get('/learning/recurring');
     expect(page.statusCode, page.body).toBe(200);

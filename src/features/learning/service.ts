@@ -543,7 +543,8 @@ export async function recordStep(
 export type ActionFilters = { agencyId?: string; status?: ActionStatus | 'open'; overdue?: boolean; theme?: string; incidentId?: string; page: number };
 export const PAGE_SIZE = 25;
 
-export type ActionListItem = ActionSummary & { recommendationNumber: string; incidentId: string | null; incidentReference: string | null };
+/** `publicationTitle`: the published review a recommendation came from when it is not one of a case's (imported or recurring learning). */
+export type ActionListItem = ActionSummary & { recommendationNumber: string; incidentId: string | null; incidentReference: string | null; publicationTitle: string | null };
 
 /**
  * Open actions across every review the person may see, filtered and paged: the whole partnership's
@@ -559,7 +560,8 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
       .selectFrom('recommendation_actions')
       .innerJoin('agencies', 'agencies.id', 'recommendation_actions.agency_id')
       .innerJoin('recommendations', 'recommendations.id', 'recommendation_actions.recommendation_id')
-      .leftJoin('incidents', 'incidents.id', 'recommendations.incident_id');
+      .leftJoin('incidents', 'incidents.id', 'recommendations.incident_id')
+      .leftJoin('publications', 'publications.id', 'recommendations.publication_id');
     // What the person may see: whole partnerships (case:read), or their own agencies' actions.
     q = q.where((eb) => {
       const ors = [];
@@ -577,7 +579,7 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
     const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await q
       .select(ACTION_COLUMNS)
-      .select(['recommendations.number as rec_number', 'recommendations.incident_id as rec_incident_id', 'incidents.reference as incident_reference'])
+      .select(['recommendations.number as rec_number', 'recommendations.incident_id as rec_incident_id', 'incidents.reference as incident_reference', 'publications.title as publication_title'])
       .orderBy('recommendation_actions.due_on')
       .orderBy('recommendation_actions.id')
       .limit(PAGE_SIZE)
@@ -587,7 +589,13 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
     return {
       total: count,
       pages: Math.ceil(count / PAGE_SIZE),
-      items: rows.map((r) => ({ ...summary(r as ActionRow, today), recommendationNumber: r.rec_number, incidentId: r.rec_incident_id, incidentReference: r.incident_reference ?? null })),
+      items: rows.map((r) => ({
+        ...summary(r as ActionRow, today),
+        recommendationNumber: r.rec_number,
+        incidentId: r.rec_incident_id,
+        incidentReference: r.incident_reference ?? null,
+        publicationTitle: r.publication_title ?? null,
+      })),
     };
   });
 }
