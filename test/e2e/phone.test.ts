@@ -82,7 +82,7 @@ describe.skipIf(!chromiumPath)('the public repository on a phone and by keyboard
     await context.close();
   });
 
-  it('at 320 px: the start, search, review and learning pages and a case page fit without sideways scrolling', async () => {
+  it('at 320 px: the start, search, review and learning pages, a case page and the lists of cases and actions fit without sideways scrolling', async () => {
     const context = await signedInContext(live, 'admin@northmoor.example');
     const page = await context.newPage();
     await page.setViewportSize({ width: 320, height: 700 });
@@ -102,6 +102,13 @@ describe.skipIf(!chromiumPath)('the public repository on a phone and by keyboard
     await expectAccessible(page);
     // The clocks table scrolls within its own region, which a keyboard can reach.
     expect(await page.locator('.cspr-table-scroll').first().getAttribute('tabindex')).toBe('0');
+    // The lists of cases and actions and a review's recommendations: their tables scroll in their own regions too.
+    const reviewed = await live.server.app.deps.database.db.selectFrom('recommendations').select('incident_id').where('incident_id', 'is not', null).executeTakeFirstOrThrow();
+    for (const url of ['/cases', '/actions', `/cases/${reviewed.incident_id}/review/recommendations`, '/dashboard']) {
+      await page.goto(`${live.server.url}${url}`);
+      await noSidewaysScroll(page);
+      await expectAccessible(page);
+    }
     expect(errors).toEqual([]);
     await context.close();
   });
