@@ -406,6 +406,12 @@ describe.each(ENGINES)('cases on %s', (engine) => {
     expect(all).toContain('The date of the incident must be a real date');
     expect(all).toContain('The date the local authority became aware cannot be in the future');
     expect(all).toMatch(/10,?000 characters/);
+    // Listed in the order of the form's fields, whatever order the rules ran in.
+    const hrefs = [...several.body.matchAll(/<a href="#([^"]+)">/g)].map((m) => m[1]);
+    const positions = hrefs.map((id) => several.body.indexOf(`id="${id}"`));
+    expect(hrefs.length).toBeGreaterThanOrEqual(3);
+    expect(positions.every((p) => p > 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
 
     const badChild = await admin.post('/cases/new', incidentForm({ 'child-1-nhs': '1234567890', 'child-1-dob-year': '2099', 'child-1-age': 'seven' }));
     expect(badChild.statusCode).toBe(422);

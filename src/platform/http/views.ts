@@ -6,6 +6,7 @@ import nunjucks from 'nunjucks';
 import { formatDateForDisplay, isDateOnly } from '../../domain/calendar/date-only.ts';
 import { paragraphsOf } from '../../domain/text/paragraphs.ts';
 import { escapeHtml } from '../search/text.ts';
+import { errorsInPageOrder } from './error-order.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -97,13 +98,15 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     const hit = cacheable ? cache.get(key) : undefined;
     if (hit !== undefined) return this.sendRendered(hit);
     let csrf: string | undefined;
-    const html = env.render(template, {
+    const rendered = env.render(template, {
       ...base,
       cspNonce: cacheable ? NONCE_PLACEHOLDER : nonce,
       // Called by forms only, so pages without forms set no CSRF cookie; once per page, as
       // each call without a secret cookie would start a new secret.
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
     });
+    // A form shown again with its problems: the summary lists them in the order of the form's fields.
+    const html = this.statusCode >= 400 ? errorsInPageOrder(rendered) : rendered;
     if (!cacheable) return this.type('text/html; charset=utf-8').send(html);
     // Rendered with the nonce's placeholder, which sendRendered fills; a page with a form carries this
     // visitor's CSRF token, so it is sent but never kept.
