@@ -314,7 +314,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
     const str = (k: string) => (typeof q[k] === 'string' ? (q[k] as string) : '');
     const page = Math.min(10_000, Math.max(1, Number.parseInt(str('page'), 10) || 1));
     const status = str('status');
-    const result = await listActions(db, req.principal!, { agencyId: str('agency') || undefined, status: isActionStatus(status) ? status : 'open', overdue: str('overdue') === 'true' || str('overdue') === 'yes', theme: str('theme') || undefined, incidentId: str('review') || undefined, page }, today());
+    const result = await listActions(db, req.principal!, { agencyId: str('agency') || undefined, status: isActionStatus(status) ? status : 'open', overdue: str('overdue') === 'true' || str('overdue') === 'yes', theme: str('theme') || undefined, reviewId: str('review') || undefined, page }, today());
     await req.audit({ action: 'view', permission: READ, recordType: 'recommendation-actions', changes: { page: 'actions', via: 'api' } });
     return { actions: result.items.map(presentAction), total: result.total, page, pages: result.pages };
   });
@@ -457,7 +457,7 @@ export function learningApiPaths() {
           { name: 'status', in: 'query' as const, required: false, description: 'One status; open ones when absent.', schema: { type: 'string', enum: [...ACTION_STATUSES] } },
           { name: 'overdue', in: 'query' as const, required: false, description: '"true": only actions past their due date and not completed.', schema: { type: 'string', enum: ['true'] } },
           { name: 'theme', in: 'query' as const, required: false, description: 'A theme key: actions of recommendations with that theme.', schema: { type: 'string' } },
-          { name: 'review', in: 'query' as const, required: false, description: 'An incident’s id: actions of its review’s recommendations.', schema: { type: 'string', format: 'uuid' } },
+          { name: 'review', in: 'query' as const, required: false, description: 'A case’s id (its incident) or a published review’s id: actions of that review’s recommendations.', schema: { type: 'string', format: 'uuid' } },
           { name: 'page', in: 'query' as const, required: false, description: 'From 1.', schema: { type: 'integer', minimum: 1 } },
         ],
         responses: { '200': { description: 'The actions.', content: { 'application/json': { schema: ref('ActionList') } } }, ...common },

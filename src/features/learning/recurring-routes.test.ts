@@ -160,6 +160,16 @@ describe.each(ENGINES)('recurring learning on %s', (engine) => {
     expect(list).toContain('Same-day sharing.');
     expect(list).toContain('Serious case review: Child X (fictional), recommendation 1');
     expect(list).toContain('Progress');
+    // The review filter offers published reviews too, by title, and keeps to the one chosen.
+    const page = (await admin.get('/actions?status=closed')).body;
+    const option = /<option value="([0-9a-f-]{36})"[^>]*>Serious case review: Child X \(fictional\)<\/option>/.exec(page);
+    expect(option).not.toBeNull();
+    expect(textOf((await admin.get(`/actions?status=closed&review=${option![1]}`)).body)).toContain('Same-day sharing.');
+    const other = /<option value="([0-9a-f-]{36})"[^>]*>Local review: Child Y \(fictional\)<\/option>/.exec(page);
+    expect(other).not.toBeNull();
+    expect(textOf((await admin.get(`/actions?status=closed&review=${other![1]}`)).body)).not.toContain('Same-day sharing.');
+    const api = await admin.get(`/api/v1/actions?status=closed&review=${option![1]}`);
+    expect(api.statusCode).toBe(200);
   });
 
   it('shows a national Panel viewer every partnership’s published recommendations only', async () => {

@@ -92,7 +92,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       status: isActionStatus(status) ? status : ('open' as const),
       overdue: str('overdue') === 'yes',
       theme: str('theme') || undefined,
-      incidentId: str('review') || undefined,
+      reviewId: str('review') || undefined,
       page,
     };
     const result = await listActions(db, req.principal!, filters, today());
@@ -111,7 +111,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       if (status && isActionStatus(status)) params.set('status', status);
       if (filters.overdue) params.set('overdue', 'yes');
       if (filters.theme) params.set('theme', filters.theme);
-      if (filters.incidentId) params.set('review', filters.incidentId);
+      if (filters.reviewId) params.set('review', filters.reviewId);
       if (p > 1) params.set('page', String(p));
       const s = params.toString();
       return `/actions${s ? `?${s}` : ''}`;
@@ -122,7 +122,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
       // Overdue assurance checks, for those who see the whole partnership's actions.
       ...(await actionsAssurance(db, wide === 'all' ? partnerships : wide, today())),
       result,
-      filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue, theme: filters.theme ?? '', review: filters.incidentId ?? '' },
+      filters: { agency: filters.agencyId ?? '', status: isActionStatus(status) ? status : '', overdue: filters.overdue, theme: filters.theme ?? '', review: filters.reviewId ?? '' },
       agencies: visibleAgencies,
       themes: await themeOptions(db),
       reviews: await reviewsWithActions(db, req.principal!),

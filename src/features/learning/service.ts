@@ -540,7 +540,8 @@ export async function recordStep(
   });
 }
 
-export type ActionFilters = { agencyId?: string; status?: ActionStatus | 'open'; overdue?: boolean; theme?: string; incidentId?: string; page: number };
+/** `reviewId`: a case's (incident id) or a published review's (publication id): the review the recommendation came from. */
+export type ActionFilters = { agencyId?: string; status?: ActionStatus | 'open'; overdue?: boolean; theme?: string; reviewId?: string; page: number };
 export const PAGE_SIZE = 25;
 
 /** `publicationTitle`: the published review a recommendation came from when it is not one of a case's (imported or recurring learning). */
@@ -575,7 +576,8 @@ export async function listActions(db: Kysely<DB>, principal: Principal, filters:
     else q = q.where('recommendation_actions.status', '=', filters.status);
     if (filters.overdue) q = q.where('recommendation_actions.due_on', '<', today).where('recommendation_actions.status', 'in', ['not-started', 'in-progress']);
     if (filters.theme && /^[a-z0-9-]{1,80}$/.test(filters.theme)) q = q.where(sql<boolean>`recommendations.themes @> ${JSON.stringify([filters.theme])}::jsonb`);
-    if (filters.incidentId && isUuid(filters.incidentId)) q = q.where('recommendations.incident_id', '=', filters.incidentId);
+    const reviewId = filters.reviewId;
+    if (reviewId && isUuid(reviewId)) q = q.where((eb) => eb.or([eb('recommendations.incident_id', '=', reviewId), eb('recommendations.publication_id', '=', reviewId)]));
     const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
     const rows = await q
       .select(ACTION_COLUMNS)
@@ -631,25 +633,24 @@ export async function reviewsWithActions(db: Kysely<DB>, principal: Principal): 
   const scope = learningScope(principal);
   if (scope !== 'all' && scope.length === 0) return [];
   return withTenant(db, scope, async (trx) => {
+    // A case's review by its reference; a published review (imported or recurring learning) by its title.
+    const reviews = () =>
+      trx
+        .selectFrom('recommendations')
+        .leftJoin('incidents', 'incidents.id', 'recommendations.incident_id')
+        .leftJoin('publications', 'publications.id', 'recommendations.publication_id')
+        .select((eb) => [eb.fn.coalesce('incidents.id', 'publications.id').as('id'), eb.fn.coalesce('incidents.reference', 'publications.title').as('reference')])
+        .where((eb) => eb.or([eb('incidents.id', 'is not', null), eb('publications.id', 'is not', null)]));
     // The whole partnership's reviews with recommendations: from the recommendations, not every action.
-    const whole = wide === 'all' || wide.length
-      ? await (() => {
-          let q = trx.selectFrom('recommendations').innerJoin('incidents', 'incidents.id', 'recommendations.incident_id').select(['incidents.id', 'incidents.reference']);
-          if (wide !== 'all') q = q.where('recommendations.partnership_id', 'in', wide);
-          return q.distinct().execute();
-        })()
-      : [];
+    const whole = wide === 'all' || wide.length ? await (wide === 'all' ? reviews() : reviews().where('recommendations.partnership_id', 'in', wide)).distinct().execute() : [];
     const own = ownAgencies.length
-      ? await trx
-          .selectFrom('recommendation_actions')
-          .innerJoin('recommendations', 'recommendations.id', 'recommendation_actions.recommendation_id')
-          .innerJoin('incidents', 'incidents.id', 'recommendations.incident_id')
-          .select(['incidents.id', 'incidents.reference'])
+      ? await reviews()
+          .innerJoin('recommendation_actions', 'recommendation_actions.recommendation_id', 'recommendations.id')
           .where('recommendation_actions.agency_id', 'in', ownAgencies)
           .distinct()
           .execute()
       : [];
-    const byId = new Map([...whole, ...own].map((r) => [r.id, r]));
+    const byId = new Map([...whole, ...own].filter((r): r is { id: string; reference: string } => r.id !== null && r.reference !== null).map((r) => [r.id, r]));
     return [...byId.values()].sort((a, b) => a.reference.localeCompare(b.reference));
   });
 }
