@@ -64,7 +64,7 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await buttons.first().click();
     await bu.page.waitForURL(base);
     expect(await heading(bu.page)).toBe('Rapid review');
-    expect(((await bu.page.locator('#rapid-review-clock').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/Send the rapid review to the Panel: due .* Due \d+ working days left/);
+    expect(((await bu.page.locator('#rapid-review-clock').textContent()) ?? '').replace(/\s+/g, ' ')).toMatch(/Send the rapid review to the Panel: due .* On time \d+ working days left/);
     await expectAccessible(bu.page);
 
     // The business unit sends a request to the school.
@@ -116,6 +116,18 @@ describe.skipIf(!chromiumPath)('the rapid review in a browser', () => {
     await expectAccessible(agency.page);
     expect(agency.errors).toEqual([]);
     await agency.context.close();
+
+    // The business unit reads the answer, and says so with the page's button (by keyboard): its task ends.
+    await bu.page.goto(base);
+    await bu.page.getByRole('link', { name: /^View the answer from / }).first().click();
+    await bu.page.waitForURL(/\/rapid-review\/requests\/[0-9a-f-]{36}$/);
+    await expectAccessible(bu.page);
+    await bu.page.getByRole('button', { name: 'Mark as read' }).focus();
+    await bu.page.keyboard.press('Enter');
+    await bu.page.waitForURL(/\?done=read$/);
+    expect(await bu.page.textContent('main')).toContain('The answer is marked as read');
+    expect(await bu.page.getByRole('button', { name: 'Mark as read' }).count()).toBe(0);
+    await expectAccessible(bu.page);
 
     // Each statutory partner's lead signs off; before the last, sending is refused by name.
     for (const email of ['police.lead@northmoor.example', 'la.lead@northmoor.example']) {

