@@ -41,6 +41,7 @@ import {
   signOff,
   type RapidReviewView,
   type RequestAnswer,
+  type RequestDetail,
 } from './service.ts';
 
 const READ: Permission = 'case:read';
@@ -188,40 +189,50 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     return renderRequests(reply.code(422), view, body, problems.view());
   });
 
-  app.get('/cases/:id/rapid-review/requests/:requestId', access(READ), async (req, reply) => {
-    const view = await reviewFor(req, reply, READ);
-    if (!view) return reply;
+  /** The rapid review and one of its case's requests to agencies, or null once a not-found page is sent. */
+  async function requestFor(req: FastifyRequest, reply: FastifyReply, permission: Permission): Promise<{ view: RapidReviewView; request: RequestDetail } | null> {
+    const view = await reviewFor(req, reply, permission);
+    if (!view) return null;
     const { requestId } = req.params as { requestId: string };
     const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
-    if (!('request' in found) || found.request.incidentId !== view.incident.id) return notFoundPage(reply);
-    await audit(req, view, 'view', READ, { page: 'agency-request', requestId });
+    if (!('request' in found) || found.request.incidentId !== view.incident.id) {
+      notFoundPage(reply);
+      return null;
+    }
+    return { view, request: found.request };
+  }
+
+  app.get('/cases/:id/rapid-review/requests/:requestId', access(READ), async (req, reply) => {
+    const found = await requestFor(req, reply, READ);
+    if (!found) return reply;
+    const { view, request } = found;
+    await audit(req, view, 'view', READ, { page: 'agency-request', requestId: request.id });
     // The business unit's task to read the answer ends with its button below, not with this page.
-    const toRead = found.request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId }) && (await answerToRead(db, found.request));
+    const toRead = request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId }) && (await answerToRead(db, request));
     const read = (req.query as Record<string, unknown>).done === 'read';
-    return render(reply, 'request', `Answer from ${found.request.agencyName}`, view, { request: found.request, toRead, read });
+    return render(reply, 'request', `Answer from ${request.agencyName}`, view, { request, toRead, read });
   });
 
   // The business unit has read an agency's answer: its task ends (nothing happens when it had already ended).
   app.post('/cases/:id/rapid-review/requests/:requestId/read', access(WRITE), async (req, reply) => {
-    const view = await reviewFor(req, reply, WRITE);
-    if (!view) return reply;
-    const { requestId } = req.params as { requestId: string };
-    const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
-    if (!('request' in found) || found.request.incidentId !== view.incident.id || !found.request.answered) return notFoundPage(reply);
+    const found = await requestFor(req, reply, WRITE);
+    if (!found) return reply;
+    const { view, request } = found;
+    if (!request.answered) return notFoundPage(reply);
     await req.change(
-      (trx) => answerRead(trx, actorOf(req), found.request),
-      (closed) => (closed > 0 ? entry(view, 'agency-answer-read', WRITE, { requestId }) : null),
+      (trx) => answerRead(trx, actorOf(req), request),
+      (closed) => (closed > 0 ? entry(view, 'agency-answer-read', WRITE, { requestId: request.id }) : null),
     );
-    return reply.redirect(`${base(view)}/requests/${requestId}?done=read`, 303);
+    return reply.redirect(`${base(view)}/requests/${request.id}?done=read`, 303);
   });
 
   app.get('/cases/:id/rapid-review/requests/:requestId/file', access(READ), async (req, reply) => {
-    const view = await reviewFor(req, reply, READ);
-    if (!view) return reply;
-    const { requestId } = req.params as { requestId: string };
-    const found = await loadRequest(db, cipher, [view.incident.partnershipId], null, requestId, today());
-    if (!('request' in found) || found.request.incidentId !== view.incident.id || !found.request.file) return notFoundPage(reply);
-    const { file } = found.request;
+    const found = await requestFor(req, reply, READ);
+    if (!found) return reply;
+    const { view, request } = found;
+    const requestId = request.id;
+    if (!request.file) return notFoundPage(reply);
+    const { file } = request;
     const stored = await files.open(file.sha256);
     if (!stored) return notFoundPage(reply);
     await audit(req, view, 'file-downloaded', READ, { requestId, sha256: file.sha256 });
