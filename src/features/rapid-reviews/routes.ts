@@ -208,8 +208,10 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
     const { view, request } = found;
     await audit(req, view, 'view', READ, { page: 'agency-request', requestId: request.id });
     // The business unit's task to read the answer ends with its button below, not with this page.
-    const toRead = request.answered && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId }) && (await answerToRead(db, request));
-    const read = (req.query as Record<string, unknown>).done === 'read';
+    const open = request.answered && (await answerToRead(db, request));
+    const toRead = open && can(req.principal, WRITE, { partnershipId: view.incident.partnershipId });
+    // The banner says the task is done only when it is: not for an address typed with ?done=read.
+    const read = (req.query as Record<string, unknown>).done === 'read' && request.answered && !open;
     return render(reply, 'request', `Answer from ${request.agencyName}`, view, { request, toRead, read });
   });
 

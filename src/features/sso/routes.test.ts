@@ -413,6 +413,25 @@ describe.each(ENGINES)('single sign-on on %s', (engine) => {
       const closed = await admin.client.post(settingsUrl, { ...base, issuer: 'http://127.0.0.1:9' });
       expect(closed.statusCode).toBe(422);
       expect(closed.body).toContain('The connection test failed: the provider could not be reached');
+      // A private address, which this service (on a loopback address) may not reach either.
+      const inside = await admin.client.post(settingsUrl, { ...base, issuer: 'https://10.0.0.5:8443' });
+      expect(inside.statusCode).toBe(422);
+      expect(inside.body).toContain('its address is inside a private network, which the service does not connect to');
+
+      // Each test is in the audit trail, by whom, with the issuer and how it went; none saved anything.
+      const tests = await db()
+        .selectFrom('audit_events')
+        .select(['actor_id', 'partnership_id', 'changes'])
+        .where('action', '=', 'sso-connection-tested')
+        .where('actor_id', '=', admin.userId)
+        .orderBy('seq')
+        .execute();
+      expect(tests.map((e) => [e.partnership_id, (e.changes as { issuer: string; ok: boolean }).issuer, (e.changes as { ok: boolean }).ok])).toEqual([
+        [northmoor.id, idp.issuer, true],
+        [northmoor.id, `${idp.issuer}/tenant/v2.0`, false],
+        [northmoor.id, 'http://127.0.0.1:9', false],
+        [northmoor.id, 'https://10.0.0.5:8443', false],
+      ]);
     });
   });
 });

@@ -160,6 +160,8 @@ describe.each(ENGINES)('tasks at each hand-off on %s', (engine) => {
     // Opening the answer changes nothing (a link followed by a scanner or another site must not end the task).
     const opened = await who.admin2.client.get(answerPage);
     expect(opened.statusCode).toBe(200);
+    // Nor does an address that claims it was read: the page says so only once it is.
+    expect(textOf((await who.admin2.client.get(`${answerPage}?done=read`)).body)).not.toContain('The answer is marked as read');
     expect(await dashboard('admin')).toContain('Read the agency’s answer');
     // Saying so with the page's button (and its CSRF token) does, for the whole business unit.
     expect(textOf(opened.body)).toContain('Mark as read');

@@ -21,8 +21,11 @@ import { listMigrations, MIGRATIONS_DIR } from './migrate.ts';
  *     npm run build:data-template      (after adding migrations, or when PGlite is upgraded)
  */
 export const DATA_TEMPLATE_DIR = fileURLToPath(new URL('../../../migrations/embedded-template/', import.meta.url));
-export const DATA_TEMPLATE_MANIFEST = path.join(DATA_TEMPLATE_DIR, 'manifest.json');
-export const DATA_TEMPLATE_ARCHIVE = path.join(DATA_TEMPLATE_DIR, 'pgdata.tar.br');
+/** A data template's two files, in its folder. */
+export function templateFiles(dir: string): { manifest: string; archive: string } {
+  return { manifest: path.join(dir, 'manifest.json'), archive: path.join(dir, 'pgdata.tar.br') };
+}
+export const { manifest: DATA_TEMPLATE_MANIFEST, archive: DATA_TEMPLATE_ARCHIVE } = templateFiles(DATA_TEMPLATE_DIR);
 
 /** A migration as the manifest records it: its name and the SHA-256 (hex) of its file. */
 export type MigrationFile = { name: string; sha256: string };
@@ -126,11 +129,12 @@ export type TemplateChoice = { archive: Uint8Array; refusal: null } | { archive:
  * what is checked is what is loaded.
  */
 export function chooseTemplate(dir = DATA_TEMPLATE_DIR): TemplateChoice {
-  const manifest = readTemplateManifest(path.join(dir, 'manifest.json'));
+  const files = templateFiles(dir);
+  const manifest = readTemplateManifest(files.manifest);
   if (!manifest) return { archive: null, refusal: 'there is none in migrations/embedded-template' };
   const refusal = templateRefusal(manifest, migrationFiles(), installedPgliteVersion());
   if (refusal !== null) return { archive: null, refusal };
-  const archive = fs.readFileSync(path.join(dir, 'pgdata.tar.br'));
+  const archive = fs.readFileSync(files.archive);
   if (sha256(archive) !== manifest.archive) return { archive: null, refusal: 'its archive is not the one its manifest names (damaged or replaced)' };
   return { archive, refusal: null };
 }

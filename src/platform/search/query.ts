@@ -21,7 +21,6 @@ type Token = { t: 'word'; text: string; negated: boolean } | { t: 'phrase'; text
 
 /** Hyphens (and the Unicode hyphens) between letters or digits. */
 const HYPHENS = /(?<=[\p{L}\p{N}])[-\u2010\u2011](?=[\p{L}\p{N}])/gu;
-const HYPHENATED = /[\p{L}\p{N}][-\u2010\u2011][\p{L}\p{N}]/u;
 
 function tokenise(q: string): Token[] {
   const tokens: Token[] = [];
@@ -51,6 +50,7 @@ function tokenise(q: string): Token[] {
       let j = i;
       while (j < q.length && !/[\s()"“”]/u.test(q[j])) j++;
       const text = q.slice(i, j);
+      const parts = text.replace(HYPHENS, ' ');
       i = j;
       if (!negated && /^or$/i.test(text)) tokens.push({ t: 'or' });
       else if (!negated && (/^and$/i.test(text) || text === '&&' || text === '&')) tokens.push({ t: 'and' });
@@ -58,7 +58,7 @@ function tokenise(q: string): Token[] {
       // A word joined by hyphens ("safer-sleep", "county-lines") is read as the phrase of its parts, which
       // finds it written either way: the text "safer sleep" and "safer-sleep" (whose parts PostgreSQL
       // also indexes, one after the other) both hold the phrase; the hyphenated whole alone would match only the second.
-      else if (HYPHENATED.test(text)) tokens.push({ t: 'phrase', text: text.replace(HYPHENS, ' '), negated });
+      else if (parts !== text) tokens.push({ t: 'phrase', text: parts, negated });
       else if (/[\p{L}\p{N}]/u.test(text)) tokens.push({ t: 'word', text, negated });
     }
   }
