@@ -43,7 +43,7 @@ export const serveCommand: Command = {
     const started = performance.now();
     const config = loadConfig();
     // A new embedded database is empty once made: asked to seed one, the demonstration data's work
-    // that needs no database (its reports' PDFs, its password's hash) is done while the engine makes it.
+    // that needs no database (reading its reports' PDFs, its password's hash) is done while the engine makes it.
     const seedingNew = values['seed-if-empty'] === true && isNewEmbeddedDatabase(config);
     // Opening starts the embedded engine's thread at once; the service's code loads meanwhile.
     const opening = openDatabase(config);

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import type { AgeBand, HarmType, ReviewType } from '../../domain/reviews/review-types.ts';
@@ -191,6 +194,19 @@ export const DEMO_PUBLICATIONS: DemoPublication[] = [
   };
 });
 
+/** Where the demo reviews' PDFs are kept, made beforehand (`npm run build:demo-reports`). */
+export const DEMO_REPORTS_DIR = fileURLToPath(new URL('./reports/', import.meta.url));
+
+/** The file name of a demo review's PDF, in DEMO_REPORTS_DIR and as the published file's name. */
+export function demoReportFileName(d: DemoPublication): string {
+  return `${d.slugHint.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-review.pdf`;
+}
+
+/** A demo review's page text: the text its PDF was made from (page 1 starts with the title, as extraction reads it). */
+function demoReportPages(d: DemoPublication): string[] {
+  return fictionalReportPages(d.title, d.pages, d.child).map((p, i) => (i === 0 ? `${d.title}\n${p}` : p));
+}
+
 /**
  * The PDF of a demo review and the text of its pages. The text is the one the PDF was made from
  * (each page fits one PDF page; page 1 starts with the title, as extraction reads it), so seeding
@@ -200,8 +216,9 @@ export async function renderDemoReport(d: DemoPublication): Promise<{ bytes: Buf
   const pages = fictionalReportPages(d.title, d.pages, d.child);
   // Loaded only when demonstration reports are made: a running service need not hold the PDF library.
   const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
-  const bytes = await renderReportPdf({ title: d.title, pages });
-  return { bytes, pages: pages.map((p, i) => (i === 0 ? `${d.title}\n${p}` : p)) };
+  // Dated the day it was published, so the same review always gives the same bytes (the kept files, below).
+  const bytes = await renderReportPdf({ title: d.title, pages, madeOn: new Date(`${d.publishedOn}T12:00:00Z`) });
+  return { bytes, pages: demoReportPages(d) };
 }
 
 /** Publishes the demo reviews (their PDFs generated, stored and indexed); returns how many were added. */
@@ -212,9 +229,26 @@ export function renderDemoReports(): Promise<RenderedDemoReport[]> {
   return Promise.all(DEMO_PUBLICATIONS.map(async (d) => ({ d, ...(await renderDemoReport(d)) })));
 }
 
+/**
+ * Every demo review's PDF as made beforehand, and its page text. Rendering them takes about a second of
+ * processor time, on the thread that also drives the seeding: a first start would wait for it. A test
+ * keeps the files the same as `renderDemoReport` makes; one missing is rendered here instead.
+ */
+export function demoReports(dir = DEMO_REPORTS_DIR): Promise<RenderedDemoReport[]> {
+  return Promise.all(
+    DEMO_PUBLICATIONS.map(async (d) => {
+      const bytes = await fs.promises.readFile(path.join(dir, demoReportFileName(d))).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return null;
+        throw err;
+      });
+      return bytes ? { d, bytes, pages: demoReportPages(d) } : { d, ...(await renderDemoReport(d)) };
+    }),
+  );
+}
+
 /** `rendered` may be made beforehand (seeding starts them early, so they are made while other data is written). */
 export async function seedDemoPublications(db: Kysely<DB>, files: FileStore, partnershipId: string, publishedBy: string | null, rendered?: RenderedDemoReport[]): Promise<number> {
-  rendered ??= await renderDemoReports();
+  rendered ??= await demoReports();
   let added = 0;
   for (const { d, bytes, pages } of rendered) {
     // Published reports: kept plain, with their record, in one transaction.
@@ -234,7 +268,7 @@ export async function seedDemoPublications(db: Kysely<DB>, files: FileStore, par
         publishedOn: d.publishedOn,
         learning: d.learning,
         briefing: d.briefing,
-        file: { sha256, name: `${d.slugHint.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-review.pdf`, type: 'pdf', size: bytes.length, pages },
+        file: { sha256, name: demoReportFileName(d), type: 'pdf', size: bytes.length, pages },
         publishedBy,
       });
     });

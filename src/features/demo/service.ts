@@ -13,7 +13,7 @@ import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
-import { renderDemoReports, seedDemoPublications, type RenderedDemoReport } from './publications.ts';
+import { demoReports, seedDemoPublications, type RenderedDemoReport } from './publications.ts';
 import { createUser } from '../users/service.ts';
 import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
@@ -94,7 +94,7 @@ export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, f
 
 export type DemoSummary = { partnership: string; created: boolean };
 
-/** The demonstration data's work that needs no database, under way: its reports' PDFs and its people's password hash. */
+/** The demonstration data's work that needs no database, under way: reading its reports' PDFs and its people's password hash. */
 export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string> };
 
 /**
@@ -102,7 +102,7 @@ export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; p
  * beforehand (a service starting on a new embedded database does it while the engine creates the database).
  */
 export function prepareDemo({ reports = true } = {}): DemoPreparation {
-  const preparation = { reports: reports ? renderDemoReports() : null, passwordHash: hashPassword(DEMO_PASSWORD) };
+  const preparation = { reports: reports ? demoReports() : null, passwordHash: hashPassword(DEMO_PASSWORD) };
   // Each is awaited where it is used; one that fails before then must not be an unhandled rejection.
   preparation.reports?.catch(() => {});
   preparation.passwordHash.catch(() => {});
@@ -122,9 +122,9 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   const partnership = await addPartnership(db, { ...DEMO_PARTNERSHIP, fictional: true });
   const agencies = new Map<string, string>();
   for (const a of DEMO_AGENCIES) agencies.set(a.name, (await addAgency(db, { partnershipId: partnership.id, ...a })).id);
-  // Unless they were started beforehand, the reports' PDFs (kept only with a file store) are made on
-  // this thread while the engine's thread writes everything before them. Every demo person has the
-  // same published password: its (deliberately slow) hash is made once.
+  // Unless they were started beforehand, the reports' PDFs (kept only with a file store) are read while
+  // the engine's thread writes everything before them. Every demo person has the same published
+  // password: its (deliberately slow) hash is made once.
   const preparation = (await prepared) ?? prepareDemo({ reports: files !== undefined });
   const secret = cipher.encrypt(DEMO_TOTP_SECRET);
   const passwordHash = await preparation.passwordHash;

@@ -48,6 +48,26 @@ function oneEntryTar(name: string, type: string, data = Buffer.alloc(0)): Buffer
 }
 
 describe('the data template archive', () => {
+  it('writes a file’s zero tail as a hole, its bytes unchanged (a write-ahead log segment is mostly that)', () => {
+    const dir = path.join(freshDir('archive-holes'), 'source');
+    fs.mkdirSync(path.join(dir, 'pg_wal'), { recursive: true });
+    const segment = Buffer.alloc(1024 * 1024);
+    segment.fill(0x5a, 0, 10_000);
+    segment[20_000] = 1; // a byte past the first zero block: the hole starts after it, not at the first zeros
+    fs.writeFileSync(path.join(dir, 'pg_wal', 'segment'), segment);
+    fs.writeFileSync(path.join(dir, 'zeros'), Buffer.alloc(64 * 1024));
+    fs.writeFileSync(path.join(dir, 'short-zeros'), Buffer.alloc(100));
+    const target = path.join(path.dirname(dir), 'copy');
+    unpackInto(packFolder(dir), target);
+    expect(contents(target)).toEqual(contents(dir));
+    const written = fs.statSync(path.join(target, 'pg_wal', 'segment'));
+    expect(written.size).toBe(segment.length);
+    // Blocks of 512 bytes given to the file: about the 20 kB before the hole, not the whole megabyte.
+    expect(written.blocks * 512).toBeLessThan(64 * 1024);
+    expect(fs.statSync(path.join(target, 'zeros')).blocks).toBe(0);
+    expect(fs.statSync(path.join(target, 'zeros')).size).toBe(64 * 1024);
+  });
+
   it('unpacks exactly the folder it packed, private to the service user', () => {
     const source = sampleFolder();
     const target = path.join(path.dirname(source), 'copy');

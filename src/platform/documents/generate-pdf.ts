@@ -8,7 +8,8 @@ import { PDFDocument, rgb, StandardFonts, type PDFFont, type PDFPage } from 'pdf
  * written as '?'.
  */
 
-export type ReportPdf = { title: string; pages: string[] };
+/** `madeOn` is the date the document says it was made (its creation and change dates); otherwise now. */
+export type ReportPdf = { title: string; pages: string[]; madeOn?: Date };
 
 const A4: [number, number] = [595.28, 841.89];
 const MARGIN = 56;
@@ -110,6 +111,10 @@ async function newDocument(title: string): Promise<{ doc: PDFDocument; fonts: Fo
 /** A report: the title on top of the first page, then each given page's paragraphs. */
 export async function renderReportPdf(report: ReportPdf): Promise<Buffer> {
   const { doc, fonts } = await newDocument(report.title);
+  if (report.madeOn) {
+    doc.setCreationDate(report.madeOn);
+    doc.setModificationDate(report.madeOn);
+  }
   const w = new Writer(doc, fonts);
   const pages = report.pages.length > 0 ? report.pages : [''];
   pages.forEach((text, i) => {
