@@ -97,13 +97,18 @@ describe('cspr command line', () => {
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
 
-  it('starts on a new data folder with the demonstration data, its reports made while the database is created (npm start)', async () => {
+  it('starts on a new data folder with the demonstration data, its public repository added once it answers (npm start)', async () => {
     const dir = freshDir('cli-first-start');
     const port = await freePort();
     const server = await startServer({ DATA_DIR: dir, PORT: String(port) }, 'is ready at', 170_000, ['--seed-if-empty']);
     try {
       expect(server.stdout()).toContain('Demonstration data was added');
+      expect(server.stdout()).toContain('Its public repository (a dozen fictional published reviews) is being added meanwhile');
       const base = `http://127.0.0.1:${port}`;
+      // The public repository follows, and a line says when it is in.
+      const until = Date.now() + 60_000;
+      while (!server.stdout().includes('public repository is in') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(server.stdout()).toContain("The demonstration's public repository is in: 12 fictional published reviews.");
       const list = await (await fetch(`${base}/partnerships/northmoor/reviews`)).text();
       const slugs = [...list.matchAll(/href="\/reviews\/([a-z0-9-]+)"/g)].map((m) => m[1]);
       expect(new Set(slugs).size).toBeGreaterThanOrEqual(10);

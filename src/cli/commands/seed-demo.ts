@@ -22,7 +22,9 @@ export const seedDemoCommand: Command = {
     parseCommandArgs(argv, {}, { min: 0, max: 0, names: '' });
     const summary = await withDatabase((database, _config, cipher, files) => seedDemo(database, cipher, files), { audited: false });
     if (!summary.created) {
-      io.out('The demonstration data is already there; nothing changed.');
+      // A start that stopped before the public repository's part leaves it to the next start, or to this.
+      if (summary.publishedReviews != null) io.out(`The demonstration data was there; its public repository is now finished (${summary.publishedReviews} fictional published reviews).`);
+      else io.out('The demonstration data is already there; nothing changed.');
       return;
     }
     io.out(`Added the demonstration data: ${summary.partnership}.`);

@@ -12,7 +12,7 @@ import { parseCommandArgs, type Command } from '../command.ts';
  * embedded database takes a couple of seconds of that thread; loading the code, about one of this one).
  */
 async function serviceModules() {
-  const [demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo] = await Promise.all([
+  const [demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet] = await Promise.all([
     import('../../features/demo/service.ts'),
     import('../../features/reminders/service.ts'),
     import('../../platform/config/link-base.ts'),
@@ -27,8 +27,9 @@ async function serviceModules() {
     import('../../platform/http/app.ts'),
     import('../runtime.ts'),
     import('./seed-demo.ts'),
+    import('../../platform/http/request-quiet.ts'),
   ]);
-  return { demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo };
+  return { demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet };
 }
 
 /** How often a server started through npm checks that npm is still there. */
@@ -59,6 +60,13 @@ export const serveCommand: Command = {
     let lock: ServiceLock | undefined;
     let checkpoints: CheckpointSchedule | undefined;
     let building: Promise<FastifyInstance> | undefined;
+    // The demonstration's public repository, added once the service answers (see below).
+    let repository: Promise<void> | undefined;
+    let stoppingRepository = false;
+    const finishRepository = async () => {
+      stoppingRepository = true;
+      await repository;
+    };
     try {
       const m = await loading;
       await m.roles.migrateDeployment(database, config);
@@ -77,18 +85,38 @@ export const serveCommand: Command = {
       building = assembling;
       assembling.catch(() => {});
       // `npm start` asks for the demonstration data on an empty database, on either engine; a database
-      // with any partnership or any account belongs to someone and is left alone.
-      const seeded = values['seed-if-empty'] ? await m.demo.seedDemoIfEmpty(database, cipher, files, prepared) : false;
+      // with any partnership or any account belongs to someone and is left alone. Its case work (what a
+      // first page shows) is added before the service listens; its public repository after.
+      const seeded = values['seed-if-empty'] ? await m.demo.seedDemoIfEmpty(database, cipher, files, prepared, { repository: 'later' }) : false;
       app = await assembling;
+      const quiet = m.requestQuiet.watchRequests(app.server);
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       const url = `http://${shownHost}:${config.port}/`;
       const where = database.engine === 'embedded' ? `embedded database in ${database.location}` : `PostgreSQL at ${database.location}`;
       io.out(`CSPR Hub is ready at ${url} (${where}), in ${Math.round(performance.now() - started)} ms.`);
       if (seeded) m.seedDemo.printDemoWelcome(io, url);
-      // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).
       const { mailer } = app.deps;
       const log = app.log;
+      if (values['seed-if-empty']) {
+        // The demonstration's published reviews and what draws on them: most of seeding's work, which no
+        // first page needs. Added a step at a time, each when no request has been waiting for a moment
+        // (the embedded engine answers one statement at a time), and finished by the next start when
+        // this one stops first. Nothing to do (one query) on any other database.
+        repository = m.demo
+          .addDemoRepository(database, cipher, files, { prepared, beforeStep: () => quiet.wait(), stopping: () => stoppingRepository })
+          .then(
+            (published) => {
+              if (published !== null) io.out(`The demonstration's public repository is in: ${published} fictional published reviews.`);
+            },
+            (err: unknown) => {
+              log.error({ err }, 'adding the demonstration public repository failed');
+              io.err(`Adding the demonstration's published reviews failed (${(err as Error).message}); 'npm run cspr -- seed-demo' finishes it.`);
+            },
+          );
+        if (seeded) io.out('Its public repository (a dozen fictional published reviews) is being added meanwhile; a line says when it is in.');
+      }
+      // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).
       reminders = m.schedule.scheduleReminders(
         { db: database.db, cipher, mailer, config },
         {
@@ -121,6 +149,7 @@ export const serveCommand: Command = {
     } catch (err) {
       app ??= await building?.catch(() => undefined);
       await app?.close().catch(() => {});
+      await finishRepository();
       await checkpoints?.stop().catch(() => {});
       await lock?.release();
       await database.close().catch(() => {});
@@ -134,6 +163,7 @@ export const serveCommand: Command = {
       const stop = async (why: string) => {
         if (stopping) return;
         stopping = true;
+        stoppingRepository = true;
         clearInterval(watch);
         io.out(`${why}: finishing requests in flight, then stopping.`);
         const timer = setTimeout(() => {
@@ -144,6 +174,8 @@ export const serveCommand: Command = {
         await taskMail?.stop().catch(() => {});
         await app.close().catch(() => {});
         clearTimeout(timer);
+        // A step under way ends; the rest of the demonstration's public repository waits for the next start.
+        await finishRepository();
         // The last checkpoint anchors every request that finished.
         await checkpoints?.stop().catch(() => {});
         await lock?.release();

@@ -1,4 +1,5 @@
 import { createFileStore } from '../../platform/storage/file-store.ts';
+import { withTenant } from '../../platform/db/tenant.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
@@ -73,26 +74,49 @@ export async function isEmpty(database: Database): Promise<boolean> {
 /**
  * The demonstration data, only on a database nobody has set up. On PostgreSQL several instances
  * may start at once: an advisory lock lets one look and seed while the others wait, then find it done.
+ * With `repository: 'later'` only the case work is added; `addDemoRepository` adds the rest.
  */
-export async function seedDemoIfEmpty(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<boolean> {
+export async function seedDemoIfEmpty(
+  database: Database,
+  cipher: FieldCipher,
+  files?: FileStore,
+  prepared?: Promise<DemoPreparation> | DemoPreparation,
+  { repository = 'now' }: { repository?: 'now' | 'later' } = {},
+): Promise<boolean> {
+  const seed = () => (repository === 'now' ? seedDemo(database, cipher, files, prepared) : seedDemoCaseWork(database, cipher, files, prepared));
   if (database.engine === 'embedded') {
     if (!(await isEmpty(database))) return false;
-    await seedDemo(database, cipher, files, prepared);
+    await seed();
     return true;
   }
+  return withAdvisoryLock(database, 'cspr-hub:demo-seed', 'wait', async () => {
+    if (!(await isEmpty(database))) return false;
+    await seed();
+    return true;
+  }).then((seeded) => seeded === true);
+}
+
+/**
+ * Work under a PostgreSQL advisory lock held on a connection of its own, for the instances sharing the
+ * database: 'wait' queues behind another holder; 'skip' gives up at once (undefined) when one holds it.
+ */
+async function withAdvisoryLock<T>(database: Database, name: string, busy: 'wait' | 'skip', work: () => Promise<T>): Promise<T | undefined> {
   const client = await database.pool.connect();
   try {
-    await client.query(`select pg_advisory_lock(hashtext('cspr-hub:demo-seed'))`);
-    if (!(await isEmpty(database))) return false;
-    await seedDemo(database, cipher, files, prepared);
-    return true;
+    if (busy === 'wait') await client.query('select pg_advisory_lock(hashtext($1))', [name]);
+    else if (!(await client.query<{ got: boolean }>('select pg_try_advisory_lock(hashtext($1)) as got', [name])).rows[0].got) return undefined;
+    try {
+      return await work();
+    } finally {
+      await client.query('select pg_advisory_unlock(hashtext($1))', [name]).catch(() => {});
+    }
   } finally {
-    await client.query(`select pg_advisory_unlock(hashtext('cspr-hub:demo-seed'))`).catch(() => {});
     client.release();
   }
 }
 
-export type DemoSummary = { partnership: string; created: boolean };
+/** `publishedReviews`: how many reviews its public repository holds once its part was added now (null: nothing was to add). */
+export type DemoSummary = { partnership: string; created: boolean; publishedReviews?: number | null };
 
 /** The demonstration data's work that needs no database, under way: reading its reports' PDFs and its people's password hash. */
 export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string> };
@@ -111,10 +135,26 @@ export function prepareDemo({ reports = true } = {}): DemoPreparation {
 
 /**
  * Seeds a fictional partnership, its agencies and a person in every role, so a newcomer
- * sees a living system. Idempotent: when the partnership exists, nothing changes. With the file
- * store (where report files are kept), the public repository gets a dozen fictional reviews too.
+ * sees a living system: its case work (`seedDemoCaseWork`), then its public repository
+ * (`addDemoRepository`). Idempotent: when the partnership exists, nothing changes but a public
+ * repository still to add (a start stopped before it). With the file store (where report files are
+ * kept), the public repository gets a dozen fictional reviews.
  */
 export async function seedDemo(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<DemoSummary> {
+  const summary = await seedDemoCaseWork(database, cipher, files, prepared);
+  return { ...summary, publishedReviews: await addDemoRepository(database, cipher, files, { prepared }) };
+}
+
+/** The audit entries that say which parts of the demonstration data are in (see `addDemoRepository`). */
+const CASE_WORK_ADDED = 'demo-data-added';
+const REPOSITORY_ADDED = 'demo-repository-added';
+
+/**
+ * The demonstration's case work: the partnership, its agencies and people, cases on their clocks, a
+ * review with its recommendations and actions, and the yearly report's narrative. It is what a first
+ * page shows; the public repository follows (`addDemoRepository`).
+ */
+export async function seedDemoCaseWork(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<DemoSummary> {
   demoFlag.delete(database);
   const db = database.db;
   const existing = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).executeTakeFirst();
@@ -122,10 +162,9 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
   const partnership = await addPartnership(db, { ...DEMO_PARTNERSHIP, fictional: true });
   const agencies = new Map<string, string>();
   for (const a of DEMO_AGENCIES) agencies.set(a.name, (await addAgency(db, { partnershipId: partnership.id, ...a })).id);
-  // Unless they were started beforehand, the reports' PDFs (kept only with a file store) are read while
-  // the engine's thread writes everything before them. Every demo person has the same published
-  // password: its (deliberately slow) hash is made once.
-  const preparation = (await prepared) ?? prepareDemo({ reports: files !== undefined });
+  // Every demo person has the same published password: its (deliberately slow) hash is made once,
+  // beforehand when it was started early.
+  const preparation = (await prepared) ?? prepareDemo({ reports: false });
   const secret = cipher.encrypt(DEMO_TOTP_SECRET);
   const passwordHash = await preparation.passwordHash;
   for (const u of DEMO_USERS) {
@@ -138,31 +177,106 @@ export async function seedDemo(database: Database, cipher: FieldCipher, files?: 
     });
     await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: new Date(), totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
   }
-  const admin = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
-  await seedDemoCases(db, cipher, partnership.id, admin.id);
-  const reviewer = await db.selectFrom('users').select('id').where('email', '=', 'reviewer@reviewers.example').executeTakeFirstOrThrow();
-  await seedDemoReview(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, reviewer.id, todayInLondon(new Date()));
-  const personOf = async (email: string) => {
-    const u = await db.selectFrom('users').select(['id', 'name']).where('email', '=', email).executeTakeFirstOrThrow();
-    return { userId: u.id, name: u.name };
-  };
+  const admin = await personOf(db, DEMO_USERS[0].email);
+  await seedDemoCases(db, cipher, partnership.id, admin.userId);
+  const reviewer = await personOf(db, 'reviewer@reviewers.example');
+  await seedDemoReview(db, cipher, partnership.id, admin, reviewer.userId, todayInLondon(new Date()));
   // Completing an action needs a file of evidence: without a file store given, the database keeps them.
   const evidenceStore = files ?? createFileStore({ db, cipher, config: { backend: 'database' } });
-  await seedDemoLearning(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, { school: await personOf('school@northmoor.example'), lead: await personOf('la.lead@northmoor.example') }, todayInLondon(new Date()));
-  await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('school@northmoor.example'), todayInLondon(new Date()));
-  if (files) {
-    await seedDemoPublications(db, files, partnership.id, admin.id, (await preparation.reports) ?? undefined);
-    // Lessons that recur across the published reviews' years (recurring learning).
-    await seedDemoRecurringLearning(db, cipher, partnership.id, admin.id, todayInLondon(new Date()));
-    // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
-    // (what the recurring learning already recorded is left as it is, as any re-import would).
-    await seedDemoTracker(db, cipher, partnership.id, todayInLondon(new Date()));
-  }
-  // A thematic briefing drawing on two of the published reviews, with its reach.
-  await seedDemoLearningProducts(db, cipher, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, await personOf('la.lead@northmoor.example'));
+  await seedDemoLearning(db, cipher, evidenceStore, partnership.id, admin, { school: await personOf(db, 'school@northmoor.example'), lead: await personOf(db, 'la.lead@northmoor.example') }, todayInLondon(new Date()));
+  await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, admin, await personOf(db, 'school@northmoor.example'), todayInLondon(new Date()));
   // The narrative of last year's yearly report, part written.
-  await seedDemoYearlyReport(db, partnership.id, { userId: admin.id, name: DEMO_USERS[0].name }, todayInLondon(new Date()));
-  // The fictional data is added for nobody in particular (not in an audited scope): one entry says so.
-  await recordAudit(db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
+  await seedDemoYearlyReport(db, partnership.id, admin, todayInLondon(new Date()));
+  // The fictional data is added for nobody in particular (not in an audited scope): one entry says so,
+  // and that its public repository is to follow.
+  await recordAudit(db, { actor: null, action: CASE_WORK_ADDED, partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true, repository: 'to follow' } });
   return { partnership: DEMO_PARTNERSHIP.name, created: true };
+}
+
+async function personOf(db: Database['db'], email: string): Promise<{ userId: string; name: string }> {
+  const u = await db.selectFrom('users').select(['id', 'name']).where('email', '=', email).executeTakeFirstOrThrow();
+  return { userId: u.id, name: u.name };
+}
+
+/**
+ * The demo partnership when its public repository is still to be added: its case work's entry says it
+ * is to follow and no entry says it was added. (A demo made before the two parts has neither mark.)
+ */
+export async function demoRepositoryPending(db: Database['db']): Promise<string | null> {
+  const partnership = await db.selectFrom('partnerships').select('id').where('slug', '=', DEMO_PARTNERSHIP.slug).where('fictional', '=', true).executeTakeFirst();
+  if (!partnership) return null;
+  const marks = await withTenant(db, [partnership.id], (trx) =>
+    trx
+      .selectFrom('audit_events')
+      .select(['action', 'changes'])
+      .where('record_type', '=', 'partnership')
+      .where('record_id', '=', partnership.id)
+      .where('action', 'in', [CASE_WORK_ADDED, REPOSITORY_ADDED])
+      .execute(),
+  );
+  const toFollow = marks.some((m) => m.action === CASE_WORK_ADDED && (m.changes as { repository?: string } | null)?.repository === 'to follow');
+  return toFollow && !marks.some((m) => m.action === REPOSITORY_ADDED) ? partnership.id : null;
+}
+
+export type DemoRepositoryOptions = {
+  prepared?: Promise<DemoPreparation> | DemoPreparation;
+  /** Awaited before each step (one publication, say): a running service waits there for a quiet moment. */
+  beforeStep?: () => Promise<void>;
+  /** Checked before each step: true stops there (a service stopping); the next start finishes the part. */
+  stopping?: () => boolean;
+};
+
+/**
+ * The demonstration's public repository: a dozen fictional published reviews (with a file store) with
+ * their search index, the lessons that recur across them, an old tracker brought in, and a thematic
+ * briefing drawing on them. It is most of the engine's work of seeding, and no first page needs it:
+ * `npm start` serves once the case work is in and adds this straight after, a step at a time.
+ *
+ * Each step commits on its own and is skipped when already done, so a start stopped part way (or
+ * killed) leaves a consistent database, and the next start (or `cspr seed-demo`) finishes it; the
+ * last step's entry marks it done. On PostgreSQL one instance adds it while the others go on.
+ * Returns how many of its reviews are published, or null when there was nothing to do (or it stopped).
+ */
+export async function addDemoRepository(database: Database, cipher: FieldCipher, files: FileStore | undefined, options: DemoRepositoryOptions = {}): Promise<number | null> {
+  const add = async (): Promise<number | null> => {
+    const db = database.db;
+    const partnershipId = await demoRepositoryPending(db);
+    if (!partnershipId) return null;
+    const admin = await personOf(db, DEMO_USERS[0].email);
+    const today = todayInLondon(new Date());
+    const step = async (): Promise<boolean> => {
+      if (options.stopping?.()) return false;
+      await options.beforeStep?.();
+      return !options.stopping?.();
+    };
+    if (files) {
+      const reports = (await (await options.prepared)?.reports) ?? (await demoReports());
+      for (const report of reports) {
+        if (!(await step())) return null;
+        await seedDemoPublications(db, files, partnershipId, admin.userId, [report]);
+      }
+      // Lessons that recur across the published reviews' years (recurring learning): one transaction, so
+      // any recommendation of a published review means it was made (the tracker below comes after it).
+      if (!(await step())) return null;
+      const recurring = await withTenant(db, [partnershipId], (trx) =>
+        trx.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('publication_id', 'is not', null).limit(1).executeTakeFirst(),
+      );
+      if (!recurring) await seedDemoRecurringLearning(db, cipher, partnershipId, admin.userId, today);
+      // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
+      // (what the recurring learning already recorded is left as it is, as any re-import would).
+      if (!(await step())) return null;
+      await seedDemoTracker(db, cipher, partnershipId, today);
+    }
+    // A thematic briefing drawing on two of the published reviews, with its reach (once: a briefing
+    // begun by a start that was then killed is left as it was).
+    if (!(await step())) return null;
+    const briefing = await withTenant(db, [partnershipId], (trx) => trx.selectFrom('learning_products').select('id').where('partnership_id', '=', partnershipId).limit(1).executeTakeFirst());
+    if (!briefing) await seedDemoLearningProducts(db, cipher, partnershipId, admin, await personOf(db, 'la.lead@northmoor.example'));
+    // How many of its reviews are published, whichever start published them.
+    const { n } = await db.selectFrom('publications').select((eb) => eb.fn.countAll<string>().as('n')).where('partnership_id', '=', partnershipId).executeTakeFirstOrThrow();
+    await recordAudit(db, { actor: null, action: REPOSITORY_ADDED, partnershipId, recordType: 'partnership', recordId: partnershipId, changes: { fictional: true, publications: Number(n) } });
+    return Number(n);
+  };
+  if (database.engine === 'embedded') return add();
+  return (await withAdvisoryLock(database, 'cspr-hub:demo-repository', 'skip', add)) ?? null;
 }
