@@ -62,6 +62,19 @@ describe('cspr command line', () => {
     expect(r.stderr).not.toContain('secret');
   });
 
+  it('stops with a clear message when the embedded database cannot be opened, and lets go of its data folder', async () => {
+    const dir = freshDir('damaged');
+    const fs = await import('node:fs');
+    fs.mkdirSync(path.join(dir, 'pgdata'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'pgdata', 'PG_VERSION'), 'not a version\n');
+    const r = await cspr(['serve'], { DATA_DIR: dir, PORT: String(await freePort()) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`The embedded database in ${dir} could not be opened`);
+    expect(r.stderr).not.toContain('    at ');
+    // The data folder is let go: another process may take it.
+    acquireDataDirLock(dir).release();
+  }, 60_000);
+
   it('refuses a data folder another process holds, naming both, and touches nothing', async () => {
     const dir = freshDir('locked');
     const lock = acquireDataDirLock(dir);

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config/config.ts';
-import { isNewEmbeddedDatabase, openDatabase } from '../../platform/db/database.ts';
+import { isNewEmbeddedDatabase, openDatabase, type Database } from '../../platform/db/database.ts';
 import type { CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
 import type { ServiceLock } from '../../platform/db/service-lock.ts';
 import type { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
@@ -46,20 +46,39 @@ export const serveCommand: Command = {
     // A new embedded database is empty once made: asked to seed one, the demonstration data's work
     // that needs no database (reading its reports' PDFs, its password's hash) is done while the engine makes it.
     const seedingNew = values['seed-if-empty'] === true && isNewEmbeddedDatabase(config);
-    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile.
-    const opening = openDatabase(config);
+    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile, and the
+    // service is assembled as soon as both the code and the database's handle are there: while the
+    // engine makes the database, when this thread has nothing else to do (it sends no query at
+    // assembly, and listens only once the database is ready and migrated).
+    let building: Promise<FastifyInstance> | undefined;
+    const assemble = (shell: Database) => {
+      building = loading.then(async (m) => {
+        const built = await m.app.buildApp({ config, database: shell });
+        await built.ready();
+        return built;
+      });
+      building.catch(() => {});
+    };
+    // (The hook is called after `loading` below is set: no sooner than the engine's thread has started.)
+    const opening = openDatabase(config, { whileStarting: assemble });
     const loading = serviceModules();
     const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});
-    const database = await opening;
+    let database: Database;
+    try {
+      database = await opening;
+    } catch (err) {
+      // A service assembled on a database that then failed to open is taken apart again.
+      await (await building?.catch(() => undefined))?.close().catch(() => {});
+      throw err;
+    }
     if (database.notice) io.err(database.notice);
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let taskMail: ReturnType<typeof scheduleJob> | undefined;
     let lock: ServiceLock | undefined;
     let checkpoints: CheckpointSchedule | undefined;
-    let building: Promise<FastifyInstance> | undefined;
     // The demonstration's public repository, added once the service answers (see below).
     let repository: Promise<void> | undefined;
     let stoppingRepository = false;
@@ -76,19 +95,13 @@ export const serveCommand: Command = {
       // Files from before the file store, in this instance's data folder: moved in once.
       const moved = m.diskMove.describeMove(await m.diskMove.moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
       if (moved) io.out(moved);
-      // The service is assembled while the demonstration data is written (it reads nothing at assembly);
-      // it listens once both are done, so its first page shows the data.
-      const assembling = m.app.buildApp({ config, database }).then(async (built) => {
-        await built.ready();
-        return built;
-      });
-      building = assembling;
-      assembling.catch(() => {});
+      if (!building) assemble(database);
       // `npm start` asks for the demonstration data on an empty database, on either engine; a database
       // with any partnership or any account belongs to someone and is left alone. Its case work (what a
       // first page shows) is added before the service listens; its public repository after.
       const seeded = values['seed-if-empty'] ? await m.demo.seedDemoIfEmpty(database, cipher, files, prepared, { repository: 'later' }) : false;
-      app = await assembling;
+      // It listens once the service is assembled and the demonstration's case work is in, so its first page shows the data.
+      app = await building!;
       const quiet = m.requestQuiet.watchRequests(app.server);
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;

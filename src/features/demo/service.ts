@@ -118,18 +118,29 @@ async function withAdvisoryLock<T>(database: Database, name: string, busy: 'wait
 /** `publishedReviews`: how many reviews its public repository holds once its part was added now (null: nothing was to add). */
 export type DemoSummary = { partnership: string; created: boolean; publishedReviews?: number | null };
 
-/** The demonstration data's work that needs no database, under way: reading its reports' PDFs and its people's password hash. */
-export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string> };
+/**
+ * The demonstration data's work that needs no database, under way: reading its reports' PDFs, its
+ * people's password hash, and loading the PDF library its actions' evidence files are made with.
+ */
+export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string>; pdfLibrary: Promise<unknown> };
 
 /**
  * Starts that work at once, so that seeding a database known to be empty can have it done
  * beforehand (a service starting on a new embedded database does it while the engine creates the database).
  */
 export function prepareDemo({ reports = true } = {}): DemoPreparation {
-  const preparation = { reports: reports ? demoReports() : null, passwordHash: hashPassword(DEMO_PASSWORD) };
+  const preparation = {
+    reports: reports ? demoReports() : null,
+    passwordHash: hashPassword(DEMO_PASSWORD),
+    // Imported again where the evidence is made (learning/demo.ts), which then finds it loaded: started
+    // here, while the engine makes the database, its tenth of a second of this thread is not spent in
+    // the seeding, which waits on each statement in turn.
+    pdfLibrary: import('../../platform/documents/generate-pdf.ts'),
+  };
   // Each is awaited where it is used; one that fails before then must not be an unhandled rejection.
   preparation.reports?.catch(() => {});
   preparation.passwordHash.catch(() => {});
+  preparation.pdfLibrary.catch(() => {});
   return preparation;
 }
 
