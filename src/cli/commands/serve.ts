@@ -119,12 +119,14 @@ export const serveCommand: Command = {
         repository = m.demo
           .addDemoRepository(database, cipher, files, { prepared, beforeStep: () => quiet.wait(), stopping: () => stoppingRepository })
           .then(
-            (published) => {
-              if (published !== null) io.out(`The demonstration's public repository is in: ${published} fictional published reviews.`);
+            (outcome) => {
+              if (outcome.state === 'added') io.out(`The demonstration's public repository is in: ${outcome.publications} fictional published reviews.`);
+              else if (outcome.state === 'stopped') io.out("The rest of the demonstration's public repository is added at the next start.");
+              else if (outcome.state === 'elsewhere') io.out("Another instance is adding the demonstration's public repository.");
             },
             (err: unknown) => {
               log.error({ err }, 'adding the demonstration public repository failed');
-              io.err(`Adding the demonstration's published reviews failed (${(err as Error).message}); 'npm run cspr -- seed-demo' finishes it.`);
+              io.err(`Adding the demonstration's published reviews failed (${(err as Error).message}); the next start tries again (or stop the service and run 'npm run cspr -- seed-demo').`);
             },
           );
         if (seeded) io.out('Its public repository (a dozen fictional published reviews) is being added meanwhile; a line says when it is in.');

@@ -214,7 +214,7 @@ function demoReportPages(d: DemoPublication): string[] {
  */
 export async function renderDemoReport(d: DemoPublication): Promise<{ bytes: Buffer; pages: string[] }> {
   const pages = fictionalReportPages(d.title, d.pages, d.child);
-  // Loaded only when demonstration reports are made: a running service need not hold the PDF library.
+  // Loaded only when demonstration reports are made (by `npm run build:demo-reports`, or for one missing).
   const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
   // Dated the day it was published, so the same review always gives the same bytes (the kept files, below).
   const bytes = await renderReportPdf({ title: d.title, pages, madeOn: new Date(`${d.publishedOn}T12:00:00Z`) });

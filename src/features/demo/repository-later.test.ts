@@ -7,7 +7,8 @@ import { createFileStore } from '../../platform/storage/file-store.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { addPartnership } from '../partnerships/service.ts';
-import { addDemoRepository, DEMO_PARTNERSHIP, demoRepositoryPending, seedDemoIfEmpty } from './service.ts';
+import { addProduct } from '../learning-products/service.ts';
+import { addDemoRepository, DEMO_PARTNERSHIP, DEMO_USERS, demoRepositoryPending, seedDemoIfEmpty } from './service.ts';
 import { DEMO_PUBLICATIONS } from './publications.ts';
 
 /**
@@ -55,19 +56,20 @@ describe.each(ENGINES)('the demonstration public repository, added after its cas
     // Stopped after three reviews: each is whole, and the part is still to follow.
     let steps = 0;
     const stoppedEarly = await addDemoRepository(database, cipher, files, { beforeStep: async () => void steps++, stopping: () => steps > 3 });
-    expect(stoppedEarly).toBeNull();
+    expect(stoppedEarly).toEqual({ state: 'stopped' });
     expect(await repository(t)).toMatchObject({ publications: 3, recommendations: 0, products: 0, marks: 0 });
     expect(await demoRepositoryPending(database.db)).not.toBeNull();
 
     // Stopped again just after the recurring learning (the step after the twelve reviews).
     steps = 0;
-    expect(await addDemoRepository(database, cipher, files, { beforeStep: async () => void steps++, stopping: () => steps > DEMO_PUBLICATIONS.length + 1 })).toBeNull();
+    // (Nine reviews to go, then the recurring learning: the tenth step.)
+    expect(await addDemoRepository(database, cipher, files, { beforeStep: async () => void steps++, stopping: () => steps > DEMO_PUBLICATIONS.length - 3 + 1 })).toEqual({ state: 'stopped' });
     const afterRecurring = await repository(t);
     expect(afterRecurring.publications).toBe(DEMO_PUBLICATIONS.length);
     expect(afterRecurring.recommendations).toBeGreaterThan(0);
 
     // The next start finishes it: the reviews and the recurring learning are not made again.
-    expect(await addDemoRepository(database, cipher, files)).toBe(DEMO_PUBLICATIONS.length);
+    expect(await addDemoRepository(database, cipher, files)).toEqual({ state: 'added', publications: DEMO_PUBLICATIONS.length });
     const done = await repository(t);
     expect(done).toMatchObject({ publications: DEMO_PUBLICATIONS.length, products: 2, marks: 1 });
     expect(done.recommendations).toBe(done.distinctRecommendations);
@@ -75,7 +77,7 @@ describe.each(ENGINES)('the demonstration public repository, added after its cas
     expect(await demoRepositoryPending(database.db)).toBeNull();
 
     // Nothing more to do, however often it is asked.
-    expect(await addDemoRepository(database, cipher, files)).toBeNull();
+    expect(await addDemoRepository(database, cipher, files)).toEqual({ state: 'none' });
     expect(await repository(t)).toEqual(done);
   }, 180_000);
 
@@ -86,10 +88,25 @@ describe.each(ENGINES)('the demonstration public repository, added after its cas
     expect(await seedDemoIfEmpty(database, cipher, files, undefined, { repository: 'later' })).toBe(true);
     // On PostgreSQL one instance adds it while the other goes on; the embedded folder admits one process.
     const asks = engine === 'postgres' ? 2 : 1;
+    // Someone makes a learning product of their own meanwhile: the demo's are still made.
+    const partnershipId = (await demoRepositoryPending(database.db))!;
+    const admin = await database.db.selectFrom('users').select(['id', 'name']).where('email', '=', DEMO_USERS[0].email).executeTakeFirstOrThrow();
+    const incident = await withTenant(database.db, [partnershipId], (trx) => trx.selectFrom('reviews').select('incident_id').executeTakeFirstOrThrow());
+    const own = await addProduct(database.db, partnershipId, { userId: admin.id, name: admin.name }, {
+      kind: 'learning-on-a-page',
+      title: 'Our own page',
+      slug: 'our-own-page',
+      theme: 'neglect',
+      public: false,
+      sources: [`incident:${incident.incident_id}`],
+      sections: { 'key-learning': 'Written while the demonstration was still being added (fictional).' },
+    });
+    expect(own.ok).toBe(true);
     const outcomes = await Promise.all(Array.from({ length: asks }, () => addDemoRepository(database, cipher, files)));
-    expect(outcomes.filter((o) => o !== null)).toEqual([DEMO_PUBLICATIONS.length]);
+    expect(outcomes.filter((o) => o.state === 'added')).toEqual([{ state: 'added', publications: DEMO_PUBLICATIONS.length }]);
+    expect(outcomes.filter((o) => o.state !== 'added')).toEqual(engine === 'postgres' ? [{ state: 'elsewhere' }] : []);
     const done = await repository(t);
-    expect(done).toMatchObject({ publications: DEMO_PUBLICATIONS.length, products: 2, marks: 1 });
+    expect(done).toMatchObject({ publications: DEMO_PUBLICATIONS.length, products: 3, marks: 1 });
     expect(done.recommendations).toBe(done.distinctRecommendations);
   }, 180_000);
 
@@ -99,6 +116,6 @@ describe.each(ENGINES)('the demonstration public repository, added after its cas
     const partnership = await addPartnership(database.db, { ...DEMO_PARTNERSHIP, fictional: true });
     await recordAudit(database.db, { actor: null, action: 'demo-data-added', partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true } });
     expect(await demoRepositoryPending(database.db)).toBeNull();
-    expect(await addDemoRepository(database, cipher, createFileStore({ db: database.db, cipher, config: { backend: 'database' } }))).toBeNull();
+    expect(await addDemoRepository(database, cipher, createFileStore({ db: database.db, cipher, config: { backend: 'database' } }))).toEqual({ state: 'none' });
   });
 });

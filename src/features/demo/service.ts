@@ -1,5 +1,6 @@
 import { createFileStore } from '../../platform/storage/file-store.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import type { Database } from '../../platform/db/database.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
@@ -14,7 +15,7 @@ import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
 import { todayInLondon } from '../../domain/calendar/date-only.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
-import { demoReports, seedDemoPublications, type RenderedDemoReport } from './publications.ts';
+import { DEMO_PUBLICATIONS, demoReports, seedDemoPublications, type RenderedDemoReport } from './publications.ts';
 import { createUser } from '../users/service.ts';
 import { hashPassword } from '../../platform/auth/passwords.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
@@ -153,7 +154,8 @@ export function prepareDemo({ reports = true } = {}): DemoPreparation {
  */
 export async function seedDemo(database: Database, cipher: FieldCipher, files?: FileStore, prepared?: Promise<DemoPreparation> | DemoPreparation): Promise<DemoSummary> {
   const summary = await seedDemoCaseWork(database, cipher, files, prepared);
-  return { ...summary, publishedReviews: await addDemoRepository(database, cipher, files, { prepared }) };
+  const repository = await addDemoRepository(database, cipher, files, { prepared });
+  return { ...summary, publishedReviews: repository.state === 'added' ? repository.publications : null };
 }
 
 /** The audit entries that say which parts of the demonstration data are in (see `addDemoRepository`). */
@@ -238,21 +240,32 @@ export type DemoRepositoryOptions = {
 };
 
 /**
+ * What became of the public repository's part: added now (with how many demonstration reviews are
+ * published), stopped before its end (the next start finishes it), being added by another instance
+ * (PostgreSQL), or nothing to add.
+ */
+export type DemoRepositoryOutcome = { state: 'added'; publications: number } | { state: 'stopped' } | { state: 'elsewhere' } | { state: 'none' };
+
+/** The demo's two learning products (learning-products/demo.ts), by address. */
+const DEMO_PRODUCT_SLUGS = ['northmoor-bruising-in-non-mobile-babies', 'northmoor-neglect-learning-on-a-page'];
+
+/**
  * The demonstration's public repository: a dozen fictional published reviews (with a file store) with
  * their search index, the lessons that recur across them, an old tracker brought in, and a thematic
- * briefing drawing on them. It is most of the engine's work of seeding, and no first page needs it:
- * `npm start` serves once the case work is in and adds this straight after, a step at a time.
+ * briefing and a Learning on a Page drawing on them. It is most of the engine's work of seeding, and no
+ * first page needs it: `npm start` serves once the case work is in and adds this straight after, a
+ * step at a time.
  *
- * Each step commits on its own and is skipped when already done, so a start stopped part way (or
- * killed) leaves a consistent database, and the next start (or `cspr seed-demo`) finishes it; the
- * last step's entry marks it done. On PostgreSQL one instance adds it while the others go on.
- * Returns how many of its reviews are published, or null when there was nothing to do (or it stopped).
+ * Each step is one transaction and is skipped when what it writes is there, so a start stopped part
+ * way (or killed) leaves a consistent database, and the next start (or `cspr seed-demo`) finishes it;
+ * an entry marks it done. On PostgreSQL one instance adds it while the others go on.
  */
-export async function addDemoRepository(database: Database, cipher: FieldCipher, files: FileStore | undefined, options: DemoRepositoryOptions = {}): Promise<number | null> {
-  const add = async (): Promise<number | null> => {
+export async function addDemoRepository(database: Database, cipher: FieldCipher, files: FileStore | undefined, options: DemoRepositoryOptions = {}): Promise<DemoRepositoryOutcome> {
+  const titles = DEMO_PUBLICATIONS.map((d) => d.title);
+  const add = async (): Promise<DemoRepositoryOutcome> => {
     const db = database.db;
     const partnershipId = await demoRepositoryPending(db);
-    if (!partnershipId) return null;
+    if (!partnershipId) return { state: 'none' };
     const admin = await personOf(db, DEMO_USERS[0].email);
     const today = todayInLondon(new Date());
     const step = async (): Promise<boolean> => {
@@ -260,34 +273,40 @@ export async function addDemoRepository(database: Database, cipher: FieldCipher,
       await options.beforeStep?.();
       return !options.stopping?.();
     };
+    const published = async () =>
+      new Set((await db.selectFrom('publications').select('title').where('partnership_id', '=', partnershipId).where('title', 'in', titles).execute()).map((p) => p.title));
     if (files) {
+      // Each review once, known by its title (its PDF's bytes may differ from a version before).
+      const there = await published();
       const reports = (await (await options.prepared)?.reports) ?? (await demoReports());
-      for (const report of reports) {
-        if (!(await step())) return null;
+      for (const report of reports.filter((r) => !there.has(r.d.title))) {
+        if (!(await step())) return { state: 'stopped' };
         await seedDemoPublications(db, files, partnershipId, admin.userId, [report]);
       }
       // Lessons that recur across the published reviews' years (recurring learning): one transaction, so
       // any recommendation of a published review means it was made (the tracker below comes after it).
-      if (!(await step())) return null;
+      if (!(await step())) return { state: 'stopped' };
       const recurring = await withTenant(db, [partnershipId], (trx) =>
         trx.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('publication_id', 'is not', null).limit(1).executeTakeFirst(),
       );
       if (!recurring) await seedDemoRecurringLearning(db, cipher, partnershipId, admin.userId, today);
       // An old tracker brought in: recommendations of an archived serious case review and of a rapid review
-      // (what the recurring learning already recorded is left as it is, as any re-import would).
-      if (!(await step())) return null;
+      // (what the recurring learning already recorded is left as it is, as any re-import would; one transaction).
+      if (!(await step())) return { state: 'stopped' };
       await seedDemoTracker(db, cipher, partnershipId, today);
     }
-    // A thematic briefing drawing on two of the published reviews, with its reach (once: a briefing
-    // begun by a start that was then killed is left as it was).
-    if (!(await step())) return null;
-    const briefing = await withTenant(db, [partnershipId], (trx) => trx.selectFrom('learning_products').select('id').where('partnership_id', '=', partnershipId).limit(1).executeTakeFirst());
-    if (!briefing) await seedDemoLearningProducts(db, cipher, partnershipId, admin, await personOf(db, 'la.lead@northmoor.example'));
-    // How many of its reviews are published, whichever start published them.
-    const { n } = await db.selectFrom('publications').select((eb) => eb.fn.countAll<string>().as('n')).where('partnership_id', '=', partnershipId).executeTakeFirstOrThrow();
-    await recordAudit(db, { actor: null, action: REPOSITORY_ADDED, partnershipId, recordType: 'partnership', recordId: partnershipId, changes: { fictional: true, publications: Number(n) } });
-    return Number(n);
+    // A thematic briefing drawing on two of the published reviews, with its reach, and a Learning on a
+    // Page being written: in one transaction, so both are there or neither.
+    if (!(await step())) return { state: 'stopped' };
+    const lead = await personOf(db, 'la.lead@northmoor.example');
+    await inTransaction(db, async (trx) => {
+      const made = await withTenant(trx, [partnershipId], (t) => t.selectFrom('learning_products').select('id').where('partnership_id', '=', partnershipId).where('slug', 'in', DEMO_PRODUCT_SLUGS).execute());
+      if (made.length === 0) await seedDemoLearningProducts(trx, cipher, partnershipId, admin, lead);
+    });
+    const count = (await published()).size;
+    await recordAudit(db, { actor: null, action: REPOSITORY_ADDED, partnershipId, recordType: 'partnership', recordId: partnershipId, changes: { fictional: true, publications: count } });
+    return { state: 'added', publications: count };
   };
   if (database.engine === 'embedded') return add();
-  return (await withAdvisoryLock(database, 'cspr-hub:demo-repository', 'skip', add)) ?? null;
+  return (await withAdvisoryLock(database, 'cspr-hub:demo-repository', 'skip', add)) ?? { state: 'elsewhere' };
 }

@@ -210,12 +210,18 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir:
       lock.release();
     },
   };
-  hooks.whileStarting?.(database);
   const undo = async () => {
+    closed = true;
     await pool.end().catch(() => {});
     await engine.close().catch(() => {});
     lock.release();
   };
+  try {
+    hooks.whileStarting?.(database);
+  } catch (err) {
+    await undo();
+    throw err;
+  }
   try {
     await engine.waitReady;
   } catch (err) {
