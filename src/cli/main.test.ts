@@ -115,12 +115,12 @@ describe('cspr command line', () => {
     const port = await freePort();
     const server = await startServer({ DATA_DIR: dir, PORT: String(port) }, 'is ready at', 170_000, ['--seed-if-empty']);
     try {
-      expect(server.stdout()).toContain('Demonstration data was added');
-      expect(server.stdout()).toContain('Its public repository (a dozen fictional published reviews) is being added meanwhile');
       const base = `http://127.0.0.1:${port}`;
-      // The public repository follows, and a line says when it is in.
+      // The public repository follows, and a line says when it is in (the lines may reach this process in more than one piece).
       const until = Date.now() + 60_000;
       while (!server.stdout().includes('public repository is in') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect(server.stdout()).toContain('Demonstration data was added');
+      expect(server.stdout()).toContain('Its public repository (a dozen fictional published reviews) is being added meanwhile');
       expect(server.stdout()).toContain("The demonstration's public repository is in: 12 fictional published reviews.");
       const list = await (await fetch(`${base}/partnerships/northmoor/reviews`)).text();
       const slugs = [...list.matchAll(/href="\/reviews\/([a-z0-9-]+)"/g)].map((m) => m[1]);

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config/config.ts';
-import { isNewEmbeddedDatabase, openDatabase, type Database } from '../../platform/db/database.ts';
+import { isNewEmbeddedDatabase, openDatabase } from '../../platform/db/database.ts';
 import type { CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
 import type { ServiceLock } from '../../platform/db/service-lock.ts';
 import type { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
@@ -46,39 +46,20 @@ export const serveCommand: Command = {
     // A new embedded database is empty once made: asked to seed one, the demonstration data's work
     // that needs no database (reading its reports' PDFs, its password's hash) is done while the engine makes it.
     const seedingNew = values['seed-if-empty'] === true && isNewEmbeddedDatabase(config);
-    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile, and the
-    // service is assembled as soon as both the code and the database's handle are there: while the
-    // engine makes the database, when this thread has nothing else to do (it sends no query at
-    // assembly, and listens only once the database is ready and migrated).
-    let building: Promise<FastifyInstance> | undefined;
-    const assemble = (shell: Database) => {
-      building = loading.then(async (m) => {
-        const built = await m.app.buildApp({ config, database: shell });
-        await built.ready();
-        return built;
-      });
-      building.catch(() => {});
-    };
-    // (The hook is called after `loading` below is set: no sooner than the engine's thread has started.)
-    const opening = openDatabase(config, { whileStarting: assemble });
+    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile.
+    const opening = openDatabase(config);
     const loading = serviceModules();
     const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});
-    let database: Database;
-    try {
-      database = await opening;
-    } catch (err) {
-      // A service assembled on a database that then failed to open is taken apart again.
-      await (await building?.catch(() => undefined))?.close().catch(() => {});
-      throw err;
-    }
+    const database = await opening;
     if (database.notice) io.err(database.notice);
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let taskMail: ReturnType<typeof scheduleJob> | undefined;
     let lock: ServiceLock | undefined;
     let checkpoints: CheckpointSchedule | undefined;
+    let building: Promise<FastifyInstance> | undefined;
     // The demonstration's public repository, added once the service answers (see below).
     let repository: Promise<void> | undefined;
     let stoppingRepository = false;
@@ -95,14 +76,20 @@ export const serveCommand: Command = {
       // Files from before the file store, in this instance's data folder: moved in once.
       const moved = m.diskMove.describeMove(await m.diskMove.moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
       if (moved) io.out(moved);
-      if (!building) assemble(database);
+      // The service is assembled while the demonstration data is written (it reads nothing at assembly).
+      building = m.app.buildApp({ config, database }).then(async (built) => {
+        await built.ready();
+        return built;
+      });
+      building.catch(() => {});
       // `npm start` asks for the demonstration data on an empty database, on either engine; a database
       // with any partnership or any account belongs to someone and is left alone. Its case work (what a
       // first page shows) is added before the service listens; its public repository after.
       const seeded = values['seed-if-empty'] ? await m.demo.seedDemoIfEmpty(database, cipher, files, prepared, { repository: 'later' }) : false;
       // It listens once the service is assembled and the demonstration's case work is in, so its first page shows the data.
-      app = await building!;
-      const quiet = m.requestQuiet.watchRequests(app.server);
+      app = await building;
+      // Requests are counted (for the public repository's steps below) from the first one on.
+      const quiet = values['seed-if-empty'] ? m.requestQuiet.watchRequests(app.server) : null;
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       const url = `http://${shownHost}:${config.port}/`;
@@ -111,7 +98,7 @@ export const serveCommand: Command = {
       if (seeded) m.seedDemo.printDemoWelcome(io, url);
       const { mailer } = app.deps;
       const log = app.log;
-      if (values['seed-if-empty']) {
+      if (quiet) {
         // The demonstration's published reviews and what draws on them: most of seeding's work, which no
         // first page needs. Added a step at a time, each when no request has been waiting for a moment
         // (the embedded engine answers one statement at a time), and finished by the next start when
@@ -128,7 +115,8 @@ export const serveCommand: Command = {
               log.error({ err }, 'adding the demonstration public repository failed');
               io.err(`Adding the demonstration's published reviews failed (${(err as Error).message}); the next start tries again (or stop the service and run 'npm run cspr -- seed-demo').`);
             },
-          );
+          )
+          .finally(() => quiet.stop());
         if (seeded) io.out('Its public repository (a dozen fictional published reviews) is being added meanwhile; a line says when it is in.');
       }
       // Reminder emails: a minute after start, then every 15 minutes (each reminder goes once, whatever the instances).

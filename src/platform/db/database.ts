@@ -52,22 +52,9 @@ export function isNewEmbeddedDatabase(options: OpenOptions): boolean {
   return !options.databaseUrl && !fs.existsSync(path.join(embeddedFolder(options.dataDir), 'PG_VERSION'));
 }
 
-/**
- * `whileStarting` is given the database as soon as it can be handed out, before the engine answers: on
- * the embedded engine while its thread starts (unpacking or creating the database takes it about a
- * second, and this thread has nothing to do meanwhile). It is for work that sends no query, such as
- * assembling the service; one sent anyway waits for the engine. When opening then fails, the caller
- * undoes that work. On PostgreSQL it is called once the server has answered.
- */
-export type OpenHooks = { whileStarting?: (database: Database) => void };
-
 /** On the embedded engine, the engine's thread starts before this returns its promise. */
-export async function openDatabase(options: OpenOptions, hooks: OpenHooks = {}): Promise<Database> {
-  const database = options.databaseUrl
-    ? await openPostgres(options.databaseUrl)
-    : await openEmbedded(options.dataDir, options.fromTemplate ?? true, options.templateDir ?? DATA_TEMPLATE_DIR, hooks);
-  if (options.databaseUrl) hooks.whileStarting?.(database);
-  return database;
+export async function openDatabase(options: OpenOptions): Promise<Database> {
+  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir, options.fromTemplate ?? true, options.templateDir ?? DATA_TEMPLATE_DIR);
 }
 
 /**
@@ -159,7 +146,7 @@ function nothingAt(where: string): boolean {
   }
 }
 
-async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir: string, hooks: OpenHooks): Promise<Database> {
+async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir: string): Promise<Database> {
   ensureWritableFolder(dataDir);
   let lock: DataDirLock;
   try {
@@ -185,18 +172,30 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir:
     // Loaded once the engine's thread has started, not before: that thread's start is what a first
     // start waits for longest (it creates the database).
     ({ createPgConfig } = await import('@electric-sql/pglite/node-postgres'));
+    await engine.waitReady;
   } catch (err) {
     await engine.close().catch(() => {});
     lock.release();
-    throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be opened (${(err as Error).message}).`);
+    throw new DatabaseOpenError(
+      `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
+        'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
+    );
   }
   // The adapter speaks the node-postgres protocol over the single PGlite connection (in its
-  // own thread), so both engines share one code path from here on. Nothing connects until a query.
+  // own thread), so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
+  try {
+    await finishTemplateDatabase(pool);
+  } catch (err) {
+    await pool.end().catch(() => {});
+    await engine.close().catch(() => {});
+    lock.release();
+    throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
+  }
   const db = queryLayer(pool);
   sendViewsThrough(db, (item) => engine.recordViews(item));
   let closed = false;
-  const database: Database = {
+  return {
     engine: 'embedded',
     db,
     pool,
@@ -210,32 +209,4 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir:
       lock.release();
     },
   };
-  const undo = async () => {
-    closed = true;
-    await pool.end().catch(() => {});
-    await engine.close().catch(() => {});
-    lock.release();
-  };
-  try {
-    hooks.whileStarting?.(database);
-  } catch (err) {
-    await undo();
-    throw err;
-  }
-  try {
-    await engine.waitReady;
-  } catch (err) {
-    await undo();
-    throw new DatabaseOpenError(
-      `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
-        'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
-    );
-  }
-  try {
-    await finishTemplateDatabase(pool);
-  } catch (err) {
-    await undo();
-    throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
-  }
-  return database;
 }

@@ -60,6 +60,22 @@ describe('background work that gives way to requests', () => {
     expect(await settled(quiet.wait(), 20)).toBe(true);
   });
 
+  it('counts nothing once stopped', async () => {
+    const { s, base, release } = await server();
+    close = async () => {
+      release();
+      s.closeAllConnections();
+      await new Promise<void>((r) => s.close(() => r()));
+    };
+    const quiet = watchRequests(s, { quietMs: 50, atMostMs: 5_000 });
+    quiet.stop();
+    expect(s.listenerCount('request')).toBe(1);
+    void fetch(`${base}/slow`).catch(() => {});
+    await new Promise((r) => setTimeout(r, 100));
+    expect(quiet.seen).toBe(0);
+    expect(await settled(quiet.wait(), 20)).toBe(true);
+  });
+
   it('goes anyway once it has waited its longest, so steady traffic cannot hold it back for ever', async () => {
     const { s, base, release } = await server();
     close = async () => {

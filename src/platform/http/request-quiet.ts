@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 
 /**
  * Lets work that nobody is waiting for give way to requests. The embedded engine answers one statement
@@ -6,31 +6,38 @@ import type { Server } from 'node:http';
  * request that arrives meanwhile: it waits instead until no request has been in flight for a moment.
  *
  * Requests are counted on the HTTP server itself ('request' to the response's 'close'), so every
- * request counts, whatever route or hook answers it, and an idle kept-alive connection does not.
+ * request counts, whatever route or hook answers it, and an idle kept-alive connection does not. Only
+ * while the work lasts: `stop` takes the counting off every later request.
  */
 export type RequestQuiet = {
   /** Resolves once no request has been in flight for `quietMs`, or after `atMostMs` at the latest (steady traffic cannot hold the work back for ever). */
   wait(): Promise<void>;
   /** Requests answered or in flight since watching began. */
   readonly seen: number;
+  /** Stops counting (the work is done). */
+  stop(): void;
 };
 
 export function watchRequests(server: Server, { quietMs = 150, atMostMs = 3_000 } = {}): RequestQuiet {
   let inFlight = 0;
   let seen = 0;
   let lastEnded = 0;
-  server.on('request', (_req, res) => {
+  const count = (_req: IncomingMessage, res: ServerResponse) => {
     inFlight += 1;
     seen += 1;
     res.once('close', () => {
       inFlight -= 1;
       lastEnded = performance.now();
     });
-  });
+  };
+  server.on('request', count);
   const quietFor = () => (inFlight > 0 ? 0 : performance.now() - lastEnded);
   return {
     get seen() {
       return seen;
+    },
+    stop() {
+      server.off('request', count);
     },
     async wait() {
       const began = performance.now();
