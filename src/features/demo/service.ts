@@ -9,7 +9,7 @@ import { seedDemoCases } from './cases.ts';
 import { seedDemoReview } from '../reviews/demo.ts';
 import { seedDemoLearning } from '../learning/demo.ts';
 import { seedDemoTracker } from '../learning/demo-tracker.ts';
-import { seedDemoLearningProducts } from '../learning-products/demo.ts';
+import { DEMO_PRODUCT_SLUGS, seedDemoLearningProducts } from '../learning-products/demo.ts';
 import { seedDemoYearlyReport } from '../reports/demo.ts';
 import { seedDemoAssurance } from '../learning/demo-assurance.ts';
 import { seedDemoRecurringLearning } from '../learning/recurring-demo.ts';
@@ -84,17 +84,13 @@ export async function seedDemoIfEmpty(
   prepared?: Promise<DemoPreparation> | DemoPreparation,
   { repository = 'now' }: { repository?: 'now' | 'later' } = {},
 ): Promise<boolean> {
-  const seed = () => (repository === 'now' ? seedDemo(database, cipher, files, prepared) : seedDemoCaseWork(database, cipher, files, prepared));
-  if (database.engine === 'embedded') {
+  const seedIfEmpty = async (): Promise<boolean> => {
     if (!(await isEmpty(database))) return false;
-    await seed();
+    await (repository === 'now' ? seedDemo(database, cipher, files, prepared) : seedDemoCaseWork(database, cipher, files, prepared));
     return true;
-  }
-  return withAdvisoryLock(database, 'cspr-hub:demo-seed', 'wait', async () => {
-    if (!(await isEmpty(database))) return false;
-    await seed();
-    return true;
-  }).then((seeded) => seeded === true);
+  };
+  // The embedded folder admits one process: no lock needed (and its one connection could not hold one aside).
+  return database.engine === 'embedded' ? seedIfEmpty() : (await withAdvisoryLock(database, 'cspr-hub:demo-seed', 'wait', seedIfEmpty)) === true;
 }
 
 /**
@@ -246,9 +242,6 @@ export type DemoRepositoryOptions = {
  */
 export type DemoRepositoryOutcome = { state: 'added'; publications: number } | { state: 'stopped' } | { state: 'elsewhere' } | { state: 'none' };
 
-/** The demo's two learning products (learning-products/demo.ts), by address. */
-const DEMO_PRODUCT_SLUGS = ['northmoor-bruising-in-non-mobile-babies', 'northmoor-neglect-learning-on-a-page'];
-
 /**
  * The demonstration's public repository: a dozen fictional published reviews (with a file store) with
  * their search index, the lessons that recur across them, an old tracker brought in, and a thematic
@@ -300,7 +293,7 @@ export async function addDemoRepository(database: Database, cipher: FieldCipher,
     if (!(await step())) return { state: 'stopped' };
     const lead = await personOf(db, 'la.lead@northmoor.example');
     await inTransaction(db, async (trx) => {
-      const made = await withTenant(trx, [partnershipId], (t) => t.selectFrom('learning_products').select('id').where('partnership_id', '=', partnershipId).where('slug', 'in', DEMO_PRODUCT_SLUGS).execute());
+      const made = await withTenant(trx, [partnershipId], (t) => t.selectFrom('learning_products').select('id').where('partnership_id', '=', partnershipId).where('slug', 'in', Object.values(DEMO_PRODUCT_SLUGS)).execute());
       if (made.length === 0) await seedDemoLearningProducts(trx, cipher, partnershipId, admin, lead);
     });
     const count = (await published()).size;

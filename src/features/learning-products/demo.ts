@@ -12,6 +12,9 @@ import { acknowledge, addProduct, answerFollowUp, checkLink, loadProduct, markEm
  * acknowledgements and one answer to the follow-up question. Goes through the feature's own
  * services; no email is sent (the addresses are fictional).
  */
+/** The addresses of the demo's two learning products: a 7-minute briefing and a Learning on a Page. */
+export const DEMO_PRODUCT_SLUGS = { briefing: 'northmoor-bruising-in-non-mobile-babies', learningOnAPage: 'northmoor-neglect-learning-on-a-page' } as const;
+
 export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCipher, partnershipId: string, admin: Actor, lead: Actor): Promise<void> {
   const must = <T extends { ok: boolean }>(result: T, what: string): T & { ok: true } => {
     if (!result.ok) throw new Error(`Demo learning products: ${what}: ${JSON.stringify(result)}`);
@@ -34,7 +37,7 @@ export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCiph
     await addProduct(db, partnershipId, admin, {
       kind: 'seven-minute-briefing',
       title: 'Bruising and fractures in babies who are not yet mobile',
-      slug: 'northmoor-bruising-in-non-mobile-babies',
+      slug: DEMO_PRODUCT_SLUGS.briefing,
       theme,
       public: true,
       sources,
@@ -94,7 +97,7 @@ export async function seedDemoLearningProducts(db: Kysely<DB>, cipher: FieldCiph
     await addProduct(db, partnershipId, admin, {
       kind: 'learning-on-a-page',
       title: 'Neglect: learning from local and national reviews',
-      slug: 'northmoor-neglect-learning-on-a-page',
+      slug: DEMO_PRODUCT_SLUGS.learningOnAPage,
       theme: 'neglect',
       public: false,
       sources,
