@@ -176,10 +176,14 @@ describe.each(ENGINES)('the JSON API on %s', (engine) => {
       aware: future,
       children: [{ ...CHILD_K, nhsNumber: '999 000 0086' }, { pseudonym: ' ', ageAtIncident: 3 }],
     })), 422);
+    // Every problem in one answer, the date of awareness with the others.
     expect(answers.errors).toEqual(expect.arrayContaining([
+      { field: 'aware', message: expect.stringContaining('The date the local authority became aware cannot be in the future') },
       { field: 'children.0.nhsNumber', message: 'Child 1’s NHS number is not a real NHS number: check the digits' },
       { field: 'children.1.pseudonym', message: 'Enter a pseudonym for child 2, like Child K' },
     ]));
+    const ancient = expectProblem(await api('POST', '/api/v1/incidents', 'admin', incidentBody({ aware: '1900-12-01' })), 422);
+    expect(ancient.errors).toEqual([{ field: 'aware', message: 'The date the local authority became aware cannot be before 29 June 2018, when the duty to notify the Panel began: check the year.' }]);
 
     const service = expectProblem(await api('POST', '/api/v1/incidents', 'admin', incidentBody({ aware: future })), 422);
     expect((service.errors as { field: string }[]).map((e) => e.field)).toEqual(['aware']);

@@ -140,7 +140,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     // The same readers as the "Record an incident" form, then the same service.
     const problems = new Problems();
     const form = { ...factsForm(input), ...childrenForm(input.children) };
-    const facts = readFacts(form, problems);
+    const facts = readFacts(form, problems, today());
     const children = readChildren(form, input.children.length, problems);
     const errors = problemsToErrors(problems);
     const partnerships = await listPartnerships(db, partnershipsWith(req.principal!, WRITE));
@@ -190,7 +190,7 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
     if (!parsed.success) return unprocessable(reply, zodErrors(parsed.error));
     const values = patchedFacts(factsOf(incident, incident.whatIsKnown), parsed.data);
     const problems = new Problems();
-    const facts = readFacts(factsForm(values), problems);
+    const facts = readFacts(factsForm(values), problems, today());
     if (!facts) return unprocessable(reply, problemsToErrors(problems));
 
     const result = await req.change(

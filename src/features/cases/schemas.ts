@@ -136,11 +136,11 @@ function optional(body: FormBody, key: string): unknown {
 }
 
 /**
- * Reads the facts; returns them only when every answer is sound (problems are added otherwise). Given
- * today, the date of awareness is checked against it too (validateCaseDates), so a form with other
- * problems lists that one in the same answer rather than after they are put right.
+ * Reads the facts; returns them only when every answer is sound (problems are added otherwise). The
+ * date of awareness is checked against today too (validateCaseDates, which the service applies again),
+ * so a form or API call with other problems gets that one in the same answer, not after they are put right.
  */
-export function readFacts(body: FormBody, problems: Problems, today?: DateOnly): Facts | null {
+export function readFacts(body: FormBody, problems: Problems, today: DateOnly): Facts | null {
   const parsed = factsSchema.safeParse({
     outcome: body.outcome,
     abuseOrNeglect: body.abuseOrNeglect,
@@ -154,7 +154,7 @@ export function readFacts(body: FormBody, problems: Problems, today?: DateOnly):
   if (!parsed.success) for (const issue of parsed.error.issues) problems.add(fieldId(String(issue.path[0])), issue.message);
   const incidentOn = readDate(body, problems, 'incident', 'the date of the incident', false);
   const aware = readDate(body, problems, 'aware', 'the date the local authority became aware', true);
-  if (aware && today) for (const e of validateCaseDates({ aware }, today)) problems.add('aware', e.message);
+  if (aware) for (const e of validateCaseDates({ aware }, today)) problems.add('aware', e.message);
   if (!parsed.success || !aware || problems.fieldErrors.incident || problems.fieldErrors.aware) return null;
   const d = parsed.data;
   return {
