@@ -187,15 +187,17 @@ export async function seedDemoCaseWork(database: Database, cipher: FieldCipher, 
     await db.updateTable('users').set({ password_hash: passwordHash, password_changed_at: new Date(), totp_secret_enc: secret, totp_enabled: true }).where('id', '=', user.id).execute();
   }
   const admin = await personOf(db, DEMO_USERS[0].email);
+  const school = await personOf(db, 'school@northmoor.example');
+  const today = todayInLondon(new Date());
   await seedDemoCases(db, cipher, partnership.id, admin.userId);
   const reviewer = await personOf(db, 'reviewer@reviewers.example');
-  await seedDemoReview(db, cipher, partnership.id, admin, reviewer.userId, todayInLondon(new Date()));
+  await seedDemoReview(db, cipher, partnership.id, admin, reviewer.userId, today);
   // Completing an action needs a file of evidence: without a file store given, the database keeps them.
   const evidenceStore = files ?? createFileStore({ db, cipher, config: { backend: 'database' } });
-  await seedDemoLearning(db, cipher, evidenceStore, partnership.id, admin, { school: await personOf(db, 'school@northmoor.example'), lead: await personOf(db, 'la.lead@northmoor.example') }, todayInLondon(new Date()));
-  await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, admin, await personOf(db, 'school@northmoor.example'), todayInLondon(new Date()));
+  await seedDemoLearning(db, cipher, evidenceStore, partnership.id, admin, { school, lead: await personOf(db, 'la.lead@northmoor.example') }, today);
+  await seedDemoAssurance(db, cipher, evidenceStore, partnership.id, admin, school, today);
   // The narrative of last year's yearly report, part written.
-  await seedDemoYearlyReport(db, partnership.id, admin, todayInLondon(new Date()));
+  await seedDemoYearlyReport(db, partnership.id, admin, today);
   // The fictional data is added for nobody in particular (not in an audited scope): one entry says so,
   // and that its public repository is to follow.
   await recordAudit(db, { actor: null, action: CASE_WORK_ADDED, partnershipId: partnership.id, recordType: 'partnership', recordId: partnership.id, changes: { fictional: true, repository: 'to follow' } });
