@@ -1,6 +1,6 @@
 import { ConfigError } from '../platform/config/config.ts';
 import { BackupError } from '../platform/backup/format.ts';
-import { DatabaseOpenError } from '../platform/db/database.ts';
+import { DatabaseOpenError } from '../platform/db/embedded-start.ts';
 import { MigrationError } from '../platform/db/migrate.ts';
 import { ServiceLockError } from '../platform/db/service-lock.ts';
 import { KeyError } from '../platform/crypto/field-encryption.ts';

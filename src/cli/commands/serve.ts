@@ -1,5 +1,5 @@
 import { loadConfig } from '../../platform/config/config.ts';
-import { isNewEmbeddedDatabase, openDatabase } from '../../platform/db/database.ts';
+import { isNewEmbeddedDatabase, startEmbeddedEngine, stopStartedEngine } from '../../platform/db/embedded-start.ts';
 import type { CheckpointSchedule } from '../../platform/audit/checkpoints.ts';
 import type { ServiceLock } from '../../platform/db/service-lock.ts';
 import type { scheduleJob, scheduleReminders } from '../../features/reminders/schedule.ts';
@@ -7,12 +7,14 @@ import type { FastifyInstance } from 'fastify';
 import { parseCommandArgs, type Command } from '../command.ts';
 
 /**
- * What serving needs beyond opening the database: nearly all of the service's code. It is loaded
- * after the embedded engine's thread has started, so the two happen at once (creating a new
- * embedded database takes a couple of seconds of that thread; loading the code, about one of this one).
+ * What serving needs beyond starting the embedded engine: nearly all of the service's code, the query
+ * layer (Kysely) included. It is loaded after the engine's thread has started, so the two happen at
+ * once (creating a new embedded database takes a couple of seconds of that thread; loading the code,
+ * about one of this one).
  */
 async function serviceModules() {
-  const [demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet] = await Promise.all([
+  const [database, demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet] = await Promise.all([
+    import('../../platform/db/database.ts'),
     import('../../features/demo/service.ts'),
     import('../../features/reminders/service.ts'),
     import('../../platform/config/link-base.ts'),
@@ -29,7 +31,7 @@ async function serviceModules() {
     import('./seed-demo.ts'),
     import('../../platform/http/request-quiet.ts'),
   ]);
-  return { demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet };
+  return { database, demo, reminders, linkBase, learningProducts, audit, schedule, taskMail, checkpoints, roles, serviceLock, diskMove, app, runtime, seedDemo, requestQuiet };
 }
 
 /** How often a server started through npm checks that npm is still there. */
@@ -46,9 +48,17 @@ export const serveCommand: Command = {
     // A new embedded database is empty once made: asked to seed one, the demonstration data's work
     // that needs no database (reading its reports' PDFs, its password's hash) is done while the engine makes it.
     const seedingNew = values['seed-if-empty'] === true && isNewEmbeddedDatabase(config);
-    // Opening starts the embedded engine's thread at once; the service's code loads meanwhile.
-    const opening = openDatabase(config);
+    // The embedded engine's thread starts first, before the service's code (Kysely included) loads:
+    // it makes a new database, which is what a first start waits for longest.
+    const engine = config.databaseUrl ? null : startEmbeddedEngine(config.dataDir);
     const loading = serviceModules();
+    const opening = loading.then(
+      (m) => (engine ? m.database.openStartedEngine(engine) : m.database.openDatabase(config)),
+      async (err: unknown) => {
+        if (engine) await stopStartedEngine(engine);
+        throw err;
+      },
+    );
     const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});

@@ -18,13 +18,19 @@ import { compressArchive, packFolder } from './template-archive.ts';
  */
 /**
  * What a new database's folder need not hold, so that each first start writes less (about 12 MB in
- * 750 files instead of 46 MB in 1,350; writing them is most of unpacking):
+ * 660 files instead of 46 MB in 1,350; writing them is most of unpacking, and on a busy disk each new
+ * file costs up to a millisecond):
  * - the databases template0 and template1, which exist only to copy for CREATE DATABASE: the service
  *   uses the one database (postgres), never creates another on its embedded engine, and its backups
  *   are of its tables (src/platform/backup), not of the cluster;
  * - the write-ahead log of building it: after a switch to a new segment and a checkpoint nothing needs
  *   the old one, and the new one (not zero-filled) is a hole but for its first records. Unpacking
- *   writes a file's zero tail as a hole too (template-archive.ts).
+ *   writes a file's zero tail as a hole too (template-archive.ts);
+ * - the tables' free space maps and visibility maps (the files ending _fsm and _vm, 87 of them): both
+ *   are hints PostgreSQL makes again when it needs them. A table without its free space map is
+ *   written at its last page or extended, and one without its visibility map has no page marked
+ *   all-visible, until a VACUUM or a page filling up makes the map anew (storage/freespace and
+ *   access/heap/visibilitymap.c in PostgreSQL read a missing map as empty).
  */
 async function leaveOnlyTheServiceData(pool: pg.Pool): Promise<void> {
   for (const name of ['template0', 'template1']) {
@@ -33,6 +39,12 @@ async function leaveOnlyTheServiceData(pool: pg.Pool): Promise<void> {
   }
   await pool.query('select pg_switch_wal()');
   await pool.query('checkpoint');
+}
+
+function removeSpaceAndVisibilityMaps(folder: string): void {
+  for (const entry of fs.readdirSync(folder, { recursive: true, withFileTypes: true })) {
+    if (entry.isFile() && /^\d+_(fsm|vm)$/.test(entry.name)) fs.rmSync(path.join(entry.parentPath, entry.name));
+  }
 }
 
 export async function buildDataTemplate(out = { archive: DATA_TEMPLATE_ARCHIVE, manifest: DATA_TEMPLATE_MANIFEST }): Promise<TemplateManifest> {
@@ -60,6 +72,7 @@ export async function buildDataTemplate(out = { archive: DATA_TEMPLATE_ARCHIVE, 
     await pool.end();
     // Shut down cleanly (a checkpoint, the lock file removed): a start from the copy recovers nothing.
     await engine.close();
+    removeSpaceAndVisibilityMaps(path.join(work, 'pgdata'));
     const archive = compressArchive(packFolder(path.join(work, 'pgdata')));
     const files = migrationFiles();
     const manifest: TemplateManifest = { pglite: installedPgliteVersion(), archive: sha256(archive), migrations: files.filter((m) => applied.includes(m.name)) };

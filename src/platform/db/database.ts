@@ -1,10 +1,7 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
 import pg from 'pg';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.ts';
-import { EmbeddedEngine } from './embedded-engine.ts';
-import { chooseTemplate, DATA_TEMPLATE_DIR, finishTemplateDatabase, templateNotice } from './data-template.ts';
+import { finishTemplateDatabase } from './data-template.ts';
+import { DatabaseOpenError, startEmbeddedEngine, stopStartedEngine, type StartedEngine } from './embedded-start.ts';
 import { sendViewsThrough } from '../audit/view-recorder.ts';
 import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
@@ -28,7 +25,7 @@ export type Database = {
   close(): Promise<void>;
 };
 
-export class DatabaseOpenError extends Error {}
+export { DatabaseOpenError, isNewEmbeddedDatabase } from './embedded-start.ts';
 
 export type OpenOptions = {
   dataDir: string;
@@ -39,22 +36,10 @@ export type OpenOptions = {
   templateDir?: string;
 };
 
-/** Where the embedded engine keeps PostgreSQL's own files, inside the data folder. */
-function embeddedFolder(dataDir: string): string {
-  return path.join(dataDir, 'pgdata');
-}
-
-/**
- * True when opening will create a new embedded database (no database in the data folder yet), which
- * then holds nothing: known before the engine starts, so work that awaits an empty database can begin.
- */
-export function isNewEmbeddedDatabase(options: OpenOptions): boolean {
-  return !options.databaseUrl && !fs.existsSync(path.join(embeddedFolder(options.dataDir), 'PG_VERSION'));
-}
-
 /** On the embedded engine, the engine's thread starts before this returns its promise. */
 export async function openDatabase(options: OpenOptions): Promise<Database> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl) : openEmbedded(options.dataDir, options.fromTemplate ?? true, options.templateDir ?? DATA_TEMPLATE_DIR);
+  if (options.databaseUrl) return openPostgres(options.databaseUrl);
+  return openStartedEngine(startEmbeddedEngine(options.dataDir, options));
 }
 
 /**
@@ -119,54 +104,9 @@ async function endPool(db: Kysely<DB>, pool: pg.Pool): Promise<void> {
   if (!pool.ended) await pool.end();
 }
 
-function ensureWritableFolder(dataDir: string): void {
-  try {
-    // The service's data is for its own user alone: so made when this makes the folder (the folders
-    // above it as usual; an existing one is left as its owner set it).
-    const made = fs.mkdirSync(dataDir, { recursive: true });
-    if (made !== undefined) fs.chmodSync(dataDir, 0o700);
-    const probe = path.join(dataDir, `.write-test-${process.pid}`);
-    fs.writeFileSync(probe, '');
-    fs.rmSync(probe);
-  } catch (err) {
-    throw new DatabaseOpenError(
-      `The data folder ${dataDir} cannot be written to (${(err as NodeJS.ErrnoException).code ?? 'error'}). ` +
-        'Give this user write access to it, or set DATA_DIR to a folder it can write.',
-    );
-  }
-}
-
-function nothingAt(where: string): boolean {
-  try {
-    fs.lstatSync(where);
-    return false;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-    throw err;
-  }
-}
-
-async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir: string): Promise<Database> {
-  ensureWritableFolder(dataDir);
-  let lock: DataDirLock;
-  try {
-    lock = acquireDataDirLock(dataDir);
-  } catch (err) {
-    throw new DatabaseOpenError((err as Error).message);
-  }
-  let engine: EmbeddedEngine;
-  let notice: string | undefined;
-  try {
-    // Only where nothing is yet: an empty folder there may be a mount point or a link, which the
-    // unpacked folder cannot be renamed onto, and a folder holding anything is left to PGlite (it may
-    // be a creation that was interrupted). The lock is held, so nothing appears there meanwhile.
-    const template = fromTemplate && nothingAt(embeddedFolder(dataDir)) ? chooseTemplate(templateDir) : null;
-    if (template?.refusal) notice = templateNotice(template.refusal);
-    engine = new EmbeddedEngine(embeddedFolder(dataDir), template?.archive ?? null);
-  } catch (err) {
-    lock.release();
-    throw err;
-  }
+/** The query layer over an embedded engine whose thread has started (embedded-start.ts), once it is ready. */
+export async function openStartedEngine(started: StartedEngine): Promise<Database> {
+  const { dataDir, engine, lock, notice } = started;
   let createPgConfig;
   try {
     // Loaded once the engine's thread has started, not before: that thread's start is what a first
@@ -174,8 +114,7 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir:
     ({ createPgConfig } = await import('@electric-sql/pglite/node-postgres'));
     await engine.waitReady;
   } catch (err) {
-    await engine.close().catch(() => {});
-    lock.release();
+    await stopStartedEngine(started);
     throw new DatabaseOpenError(
       `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
         'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
@@ -188,8 +127,7 @@ async function openEmbedded(dataDir: string, fromTemplate: boolean, templateDir:
     await finishTemplateDatabase(pool);
   } catch (err) {
     await pool.end().catch(() => {});
-    await engine.close().catch(() => {});
-    lock.release();
+    await stopStartedEngine(started);
     throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
   }
   const db = queryLayer(pool);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isNewEmbeddedDatabase, openDatabase, type Database } from './database.ts';
+import { startEmbeddedEngine, stopStartedEngine } from './embedded-start.ts';
 
 /**
  * The embedded engine runs in its own thread: while it works through a long query, the main
@@ -82,5 +83,19 @@ describe('opening the embedded database', () => {
     // Free again: a second open gets as far as the engine again (not refused for a held folder).
     await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/could not be opened/);
     fs.rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('lets go of the data folder when a started engine is not used after all (serve could not load its code)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-given-up-'));
+    try {
+      const started = startEmbeddedEngine(dir);
+      // Held meanwhile: a second start on the same folder is refused.
+      expect(() => startEmbeddedEngine(dir)).toThrow(/is in use by another process/);
+      await stopStartedEngine(started);
+      const database = await openDatabase({ dataDir: dir });
+      await database.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
