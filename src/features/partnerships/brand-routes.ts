@@ -124,7 +124,8 @@ export async function brandRoutes(app: FastifyInstance): Promise<void> {
     let logo: { set: LogoImage } | { remove: true } | null = null;
     const file = body.logo;
     if (Buffer.isBuffer(file) && file.length > 0) {
-      const outcome = await readLogo(file);
+      // Cleaned in a document worker: an SVG can be built to take most of a minute (logo-image.ts).
+      const outcome = await readLogo(file, (svg) => app.deps.documents.svgLogo(svg));
       if (outcome.ok) logo = { set: outcome.logo };
       else problems.logo = outcome.problem;
     } else if (body.remove_logo === 'yes') logo = { remove: true };

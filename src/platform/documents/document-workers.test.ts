@@ -85,6 +85,26 @@ describe('DocumentWorkers', () => {
     }
   });
 
+  it('cleans an SVG logo in a worker, and stops one built to be slow (deep nesting) at the time limit while this thread goes on', async () => {
+    const quick = new DocumentWorkers({ timeLimitMs: 1_000, memoryLimitMb: 128, workers: 1 });
+    try {
+      const clean = await quick.svgLogo('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script><circle r="4" onclick="alert(2)"/></svg>');
+      expect(clean).toContain('<circle');
+      expect(clean).not.toMatch(/script|alert|onclick/);
+      expect(await quick.svgLogo('<p>not a drawing</p>')).toBeNull();
+      // Cleaning this on the calling thread held it for most of a minute.
+      const nested = `<svg xmlns="http://www.w3.org/2000/svg">${'<g>'.repeat(20_000)}${'</g>'.repeat(20_000)}</svg>`;
+      let ticks = 0;
+      const ticking = setInterval(() => (ticks += 1), 50);
+      const refused = await refusal(quick.svgLogo(nested)).finally(() => clearInterval(ticking));
+      expect(refused).toMatch(/^the file took longer than 1 second to read, so reading it was stopped/);
+      expect(ticks).toBeGreaterThanOrEqual(10);
+      expect(await quick.svgLogo('<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>')).toContain('<rect');
+    } finally {
+      await quick.close();
+    }
+  }, 60_000);
+
   it('reads an uploaded workbook’s rows (dates as dates, empty rows left out), and refuses a damaged one', async () => {
     const workbook = await xlsxBuffer([{ name: 'Tracker', columns: [{ label: 'Review', type: 'text' }, { label: 'Due', type: 'date' }, { label: 'Count', type: 'number' }], rows: [['SCR-1', '2025-02-28', 3], [null, null, null], ['SCR-2', null, 0]] }]);
     const limits = { ...DOCX_LIMITS, maxRows: 100 };

@@ -53,9 +53,10 @@ export type DocumentJob =
   | { task: 'workbook'; bytes: Uint8Array; limits: WorkbookLimits }
   | { task: 'report-pdf'; model: TaggedDocument }
   | { task: 'one-page-pdf'; model: OnePagePdf }
-  | { task: 'xlsx'; sheets: PlainSheet[] };
+  | { task: 'xlsx'; sheets: PlainSheet[] }
+  | { task: 'svg-logo'; text: string };
 export type DocumentJobMessage = DocumentJob & { id: number };
-export type DocumentResult = ExtractedText | WorkbookSheet | Uint8Array | null;
+export type DocumentResult = ExtractedText | WorkbookSheet | Uint8Array | string | null;
 /** Said by a worker when it has loaded what the job needs and begins it: the time limit runs from then. */
 export type DocumentStarted = { id: number; started: true };
 export type DocumentReply = { id: number; ok: true; result: DocumentResult } | { id: number; ok: false; refused: boolean; message: string };
@@ -99,6 +100,17 @@ export class DocumentWorkers {
   /** The rows of an uploaded workbook's first sheet (workbook.ts); throws DocumentError when it cannot be read. */
   async workbook(bytes: Buffer, limits: WorkbookLimits): Promise<WorkbookSheet> {
     return (await this.#run({ task: 'workbook', bytes: new Uint8Array(bytes), limits })) as WorkbookSheet;
+  }
+
+  /**
+   * An uploaded SVG logo cleaned of anything that could run or reach another site (logo-image.ts);
+   * null when nothing of a drawing is left. Throws DocumentError when it takes too long or too much
+   * memory: one built with deep nesting kept a thread busy for most of a minute.
+   */
+  async svgLogo(text: string): Promise<string | null> {
+    const result = await this.#run({ task: 'svg-logo', text });
+    if (result !== null && typeof result !== 'string') throw new Error('A document worker answered without the logo');
+    return result;
   }
 
   /** A report as a tagged PDF (tagged-pdf.ts). */
@@ -243,7 +255,7 @@ export class DocumentWorkers {
           () => {}, // The worker has just stopped: its exit is handled above.
         );
       }, WATCH_MS);
-      worker.postMessage(message, isReading(job) ? [job.bytes.buffer as ArrayBuffer] : []);
+      worker.postMessage(message, 'bytes' in job ? [job.bytes.buffer as ArrayBuffer] : []);
     });
   }
 }
@@ -258,9 +270,9 @@ function asBuffer(result: DocumentResult): Buffer {
   return Buffer.from(result.buffer, result.byteOffset, result.byteLength);
 }
 
-/** Reading an uploaded file (whose problems are the file's), as opposed to making a document. */
-function isReading(job: DocumentJob): job is Extract<DocumentJob, { bytes: Uint8Array }> {
-  return job.task === 'text' || job.task === 'check' || job.task === 'workbook';
+/** Reading an uploaded file (whose problems are the file's, an SVG logo's text included), as opposed to making a document. */
+function isReading(job: DocumentJob): boolean {
+  return job.task === 'text' || job.task === 'check' || job.task === 'workbook' || job.task === 'svg-logo';
 }
 
 function busy(job: DocumentJob): Error {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DocumentError } from './document-error.ts';
 import { LOGO_MAX_BYTES, readLogo, sanitiseSvg } from './logo-image.ts';
 
 const svg = (inner: string, attrs = '') => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"${attrs}>${inner}</svg>`;
@@ -25,13 +26,22 @@ describe('a partnership logo', () => {
 
   it('accepts a PNG by its signature and refuses other files', async () => {
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(20)]);
-    expect(await readLogo(png)).toMatchObject({ ok: true, logo: { type: 'image/png' } });
-    expect(await readLogo(Buffer.from('GIF89a....'))).toEqual({ ok: false, problem: 'The logo must be an SVG or a PNG image' });
-    expect(await readLogo(Buffer.from('<svg><script>alert(1)</script></svg>'))).toMatchObject({ ok: true });
-    expect(await readLogo(Buffer.alloc(0))).toEqual({ ok: false, problem: 'The selected file is empty' });
+    expect(await readLogo(png, sanitiseSvg)).toMatchObject({ ok: true, logo: { type: 'image/png' } });
+    expect(await readLogo(Buffer.from('GIF89a....'), sanitiseSvg)).toEqual({ ok: false, problem: 'The logo must be an SVG or a PNG image' });
+    expect(await readLogo(Buffer.from('<svg><script>alert(1)</script></svg>'), sanitiseSvg)).toMatchObject({ ok: true });
+    expect(await readLogo(Buffer.alloc(0), sanitiseSvg)).toEqual({ ok: false, problem: 'The selected file is empty' });
   });
 
   it('refuses a logo over the size limit', async () => {
-    expect(await readLogo(Buffer.alloc(LOGO_MAX_BYTES + 1, 0x20))).toMatchObject({ ok: false, problem: expect.stringContaining('KB or smaller') });
+    expect(await readLogo(Buffer.alloc(LOGO_MAX_BYTES + 1, 0x20), sanitiseSvg)).toMatchObject({ ok: false, problem: expect.stringContaining('KB or smaller') });
+  });
+
+  it('says why when the SVG could not be cleaned in time or memory, and passes on any other failure', async () => {
+    const slow = new DocumentError('the file took longer than 5 seconds to read, so reading it was stopped');
+    expect(await readLogo(Buffer.from(svg('<rect/>')), () => Promise.reject(slow))).toEqual({
+      ok: false,
+      problem: 'The logo cannot be used: the file took longer than 5 seconds to read, so reading it was stopped',
+    });
+    await expect(readLogo(Buffer.from(svg('<rect/>')), () => Promise.reject(new Error('worker gone')))).rejects.toThrow('worker gone');
   });
 });
