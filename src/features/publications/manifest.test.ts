@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { filePathProblem, ManifestError, parseCsv, parseManifest, type ManifestContext } from './manifest.ts';
+import { filePathProblem, ManifestError, parseManifest, type ManifestContext } from './manifest.ts';
 
 const HEADER = 'file,title,partnership,published_on,review_type,themes,summary';
 
@@ -15,29 +15,6 @@ const context: ManifestContext = {
   ],
 };
 
-describe('parseCsv (RFC 4180)', () => {
-  it('reads quoted fields with commas, doubled quotes and line breaks, CRLF or LF, and a byte order mark', () => {
-    const text = '\uFEFFa,b,c\r\n"1,5","say ""hi""","line one\nline two"\r\n\nx,,z\n';
-    expect(parseCsv(text)).toEqual([
-      { line: 1, fields: ['a', 'b', 'c'] },
-      { line: 2, fields: ['1,5', 'say "hi"', 'line one\nline two'] },
-      { line: 5, fields: ['x', '', 'z'] },
-    ]);
-  });
-
-  it('reads a last line without a line break, and empty trailing fields', () => {
-    expect(parseCsv('a,b\n1,')).toEqual([
-      { line: 1, fields: ['a', 'b'] },
-      { line: 2, fields: ['1', ''] },
-    ]);
-  });
-
-  it('refuses an unclosed quote and text after a closing quote', () => {
-    expect(() => parseCsv('a,b\n"open,x\n')).toThrow(new ManifestError('Line 2: a quoted field is not closed.'));
-    expect(() => parseCsv('"a"b,c')).toThrow('Line 1: a closing quote must be followed by a comma or the end of the line.');
-  });
-});
-
 describe('filePathProblem', () => {
   it('allows files beside or below the manifest only', () => {
     expect(filePathProblem('report.pdf')).toBeNull();
@@ -52,6 +29,10 @@ describe('filePathProblem', () => {
 });
 
 describe('parseManifest', () => {
+  it('refuses a manifest whose quoting is broken as a whole, with the line', () => {
+    expect(() => parseManifest(`${HEADER}\n"a.pdf,Title`, context)).toThrow(new ManifestError('Line 2: a quoted field is not closed.'));
+  });
+
   it('reads good rows, with review types and themes by key or label in any case', () => {
     const text = [
       HEADER,

@@ -1,6 +1,7 @@
 import { isDateOnly, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { reviewTypeFromName, REVIEW_TYPES, type ReviewType } from '../../domain/reviews/review-types.ts';
 import { matchKey } from '../../domain/text/match-key.ts';
+import { CsvError, parseCsv } from '../../platform/documents/csv.ts';
 import { editDistance } from '../../platform/search/suggest.ts';
 import { themeKeyFromLabel } from './themes.ts';
 
@@ -28,77 +29,6 @@ type Column = (typeof MANIFEST_COLUMNS)[number];
 
 export class ManifestError extends Error {}
 
-/** One record of the CSV with the line it starts on (1-based). */
-export type CsvRecord = { line: number; fields: string[] };
-
-/** RFC 4180 records: quoted fields may hold commas, quotes (doubled) and line breaks; CRLF or LF. */
-export function parseCsv(text: string): CsvRecord[] {
-  const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  const records: CsvRecord[] = [];
-  let fields: string[] = [];
-  let field = '';
-  let line = 1;
-  let recordLine = 1;
-  let i = 0;
-  let quoted = false;
-  let atFieldStart = true;
-  const endRecord = () => {
-    fields.push(field);
-    // A blank line is no record.
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields });
-    fields = [];
-    field = '';
-    atFieldStart = true;
-  };
-  while (i < input.length) {
-    const c = input[i];
-    if (quoted) {
-      if (c === '"') {
-        if (input[i + 1] === '"') {
-          field += '"';
-          i += 2;
-          continue;
-        }
-        quoted = false;
-        i++;
-        if (i < input.length && input[i] !== ',' && input[i] !== '\n' && input[i] !== '\r') {
-          throw new ManifestError(`Line ${line}: a closing quote must be followed by a comma or the end of the line.`);
-        }
-        continue;
-      }
-      if (c === '\n') line++;
-      field += c;
-      i++;
-      continue;
-    }
-    if (c === '"' && atFieldStart) {
-      quoted = true;
-      atFieldStart = false;
-      i++;
-      continue;
-    }
-    if (c === ',') {
-      fields.push(field);
-      field = '';
-      atFieldStart = true;
-      i++;
-      continue;
-    }
-    if (c === '\r' || c === '\n') {
-      endRecord();
-      i += c === '\r' && input[i + 1] === '\n' ? 2 : 1;
-      line++;
-      recordLine = line;
-      continue;
-    }
-    field += c;
-    atFieldStart = false;
-    i++;
-  }
-  if (quoted) throw new ManifestError(`Line ${recordLine}: a quoted field is not closed.`);
-  if (field !== '' || fields.length > 0) endRecord();
-  return records;
-}
 
 export type ManifestContext = {
   partnerships: ReadonlyArray<{ id: string; slug: string }>;
@@ -165,7 +95,13 @@ export function closestTheme(name: string, themes: readonly ThemeEntry[]): Theme
 /** Reads and checks a manifest; throws ManifestError only when the file as a whole cannot be read (bad header, broken quoting). */
 export function parseManifest(text: string, context: ManifestContext, options: { unknownThemes?: UnknownThemes } = {}): Manifest {
   const unknownThemes = options.unknownThemes ?? 'refuse';
-  const records = parseCsv(text);
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvError) throw new ManifestError(err.message);
+    throw err;
+  }
   if (records.length === 0) throw new ManifestError('The manifest is empty: its first line must be the header ' + MANIFEST_COLUMNS.join(','));
   const header = records[0].fields.map((h) => h.trim().toLowerCase());
   const missing = MANIFEST_COLUMNS.filter((c) => !header.includes(c));

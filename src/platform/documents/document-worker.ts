@@ -4,7 +4,7 @@ import type { DocumentJobMessage, DocumentReply, DocumentResult, DocumentStarted
 
 /**
  * A document worker's thread (see document-workers.ts): does one job at a time, as asked (reads or
- * checks a file, reads a workbook's rows, cleans an SVG logo, makes a PDF or a spreadsheet), and answers with the
+ * checks a file, reads a workbook's rows, reads a CSV file, cleans an SVG logo, makes a PDF or a spreadsheet), and answers with the
  * result or the reason the file cannot be used. Each kind of work loads its libraries on its first
  * job, so a worker that only reads files never loads the PDF writer, and the reverse.
  */
@@ -39,6 +39,10 @@ async function workFor(job: DocumentJobMessage): Promise<() => Promise<DocumentR
     case 'one-page-pdf': {
       const [{ renderOnePagePdf }] = await Promise.all([import('./one-page-pdf.ts'), pdfFontsLoaded()]);
       return () => renderOnePagePdf(job.model);
+    }
+    case 'csv': {
+      const { readCsvFile } = await import('./csv.ts');
+      return async () => readCsvFile(job.bytes);
     }
     case 'svg-logo': {
       // DOMPurify on a jsdom window, made on the first logo: loaded here, so it is not timed.

@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { NOT_UTF8 } from './csv.ts';
 import { DocumentError } from './document-error.ts';
 import { DocumentWorkers } from './document-workers.ts';
 import { xlsxBuffer, type Sheet } from '../export/xlsx.ts';
@@ -83,6 +84,11 @@ describe('DocumentWorkers', () => {
     } finally {
       await quick.close();
     }
+  });
+
+  it('reads an uploaded CSV file’s records in a worker, and says why one cannot be read', async () => {
+    expect(await readers.csv(Buffer.from('review,number\n"SCR-1, part 2",3\n'))).toEqual({ records: [{ line: 1, fields: ['review', 'number'] }, { line: 2, fields: ['SCR-1, part 2', '3'] }] });
+    expect(await readers.csv(Buffer.from([0x61, 0xff, 0x0a]))).toEqual({ problem: NOT_UTF8 });
   });
 
   it('cleans an SVG logo in a worker, and stops one built to be slow (deep nesting) at the time limit while this thread goes on', async () => {

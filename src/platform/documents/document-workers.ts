@@ -2,6 +2,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Config } from '../config/config.ts';
 import type { Sheet, SheetCell } from '../export/xlsx.ts';
+import type { CsvFile } from './csv.ts';
 import { DocumentError } from './document-error.ts';
 import type { DocumentType, ExtractedText } from './extract.ts';
 import type { OnePagePdf } from './one-page-pdf.ts';
@@ -54,9 +55,10 @@ export type DocumentJob =
   | { task: 'report-pdf'; model: TaggedDocument }
   | { task: 'one-page-pdf'; model: OnePagePdf }
   | { task: 'xlsx'; sheets: PlainSheet[] }
-  | { task: 'svg-logo'; text: string };
+  | { task: 'svg-logo'; text: string }
+  | { task: 'csv'; bytes: Uint8Array };
 export type DocumentJobMessage = DocumentJob & { id: number };
-export type DocumentResult = ExtractedText | WorkbookSheet | Uint8Array | string | null;
+export type DocumentResult = ExtractedText | WorkbookSheet | CsvFile | Uint8Array | string | null;
 /** Said by a worker when it has loaded what the job needs and begins it: the time limit runs from then. */
 export type DocumentStarted = { id: number; started: true };
 export type DocumentReply = { id: number; ok: true; result: DocumentResult } | { id: number; ok: false; refused: boolean; message: string };
@@ -100,6 +102,11 @@ export class DocumentWorkers {
   /** The rows of an uploaded workbook's first sheet (workbook.ts); throws DocumentError when it cannot be read. */
   async workbook(bytes: Buffer, limits: WorkbookLimits): Promise<WorkbookSheet> {
     return (await this.#run({ task: 'workbook', bytes: new Uint8Array(bytes), limits })) as WorkbookSheet;
+  }
+
+  /** The records of an uploaded CSV file, or why it cannot be read (csv.ts); throws DocumentError past the time or memory limit. */
+  async csv(bytes: Uint8Array): Promise<CsvFile> {
+    return (await this.#run({ task: 'csv', bytes: new Uint8Array(bytes) })) as CsvFile;
   }
 
   /**
@@ -270,9 +277,9 @@ function asBuffer(result: DocumentResult): Buffer {
   return Buffer.from(result.buffer, result.byteOffset, result.byteLength);
 }
 
-/** Reading an uploaded file (whose problems are the file's, an SVG logo's text included), as opposed to making a document. */
+/** Reading an uploaded file (whose problems are the file's: a CSV file and an SVG logo's text too), as opposed to making a document. */
 function isReading(job: DocumentJob): boolean {
-  return job.task === 'text' || job.task === 'check' || job.task === 'workbook' || job.task === 'svg-logo';
+  return job.task === 'text' || job.task === 'check' || job.task === 'workbook' || job.task === 'svg-logo' || job.task === 'csv';
 }
 
 function busy(job: DocumentJob): Error {
