@@ -1,9 +1,9 @@
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseConnection, type Driver, type PostgresDialectConfig, type PostgresPool, type TransactionSettings } from 'kysely';
 import pg from 'pg';
 import { finishTemplateDatabase } from './data-template.ts';
 import { DatabaseOpenError, startEmbeddedEngine, stopStartedEngine, type StartedEngine } from './embedded-start.ts';
 import { sendViewsThrough } from '../audit/view-recorder.ts';
-import { ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
+import { beginWithSettings, ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
 // Date-only columns stay 'YYYY-MM-DD' strings: turning them into JS Dates shifts them
@@ -59,7 +59,39 @@ export function queryLayer(pool: pg.Pool): Kysely<DB> {
     options: pool.options,
     Client: (pool as unknown as { Client?: PostgresPool['Client'] }).Client,
   };
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: guarded }), plugins: [new ChangesInTransactions()] });
+  return new Kysely<DB>({ dialect: new SettingsWithBegin({ pool: guarded }), plugins: [new ChangesInTransactions()] });
+}
+
+/**
+ * PostgreSQL's dialect, but a transaction's settings (its tenant scope and whether it must be
+ * audited: transaction.ts) go in the same message as its BEGIN, as a simple query of two
+ * statements, instead of a statement of their own after it: every transaction is one round trip
+ * to the database shorter (a fifth of a millisecond on the embedded engine, a network round trip on
+ * a server).
+ */
+class SettingsWithBegin extends PostgresDialect {
+  readonly #config: PostgresDialectConfig;
+  constructor(config: PostgresDialectConfig) {
+    super(config);
+    this.#config = config;
+  }
+
+  override createDriver(): Driver {
+    return new (class extends PostgresDriver {
+      override async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+        const opening = settings.isolationLevel || settings.accessMode ? null : beginWithSettings();
+        if (opening === null) return super.beginTransaction(connection, settings);
+        try {
+          await connection.executeQuery(CompiledQuery.raw(`begin; ${opening}`));
+        } catch (err) {
+          // Kysely rolls back only a transaction whose BEGIN succeeded: here the BEGIN may have, and the
+          // connection must not go back to the pool inside it.
+          await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+          throw err;
+        }
+      }
+    })(this.#config);
+  }
 }
 
 export function describeUrl(url: string): string {

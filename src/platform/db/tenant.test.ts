@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { recordAudit, verifyAuditChain } from '../audit/audit.ts';
 import { tenantSetting, withTenant } from './tenant.ts';
+import { auditedScope } from './transaction.ts';
 import type { DB } from './types.ts';
 
 const A = randomUUID();
@@ -33,6 +34,31 @@ describe.each(ENGINES)('withTenant on %s', (engine) => {
     expect(inside).toBe(A);
     const after = (await sql<{ s: string | null }>`select current_setting('cspr.partnerships', true) as s`.execute(t.database.db)).rows[0].s;
     expect(after ?? '').toBe('');
+  });
+
+  it('sends the scope, and whether the work is audited, with the BEGIN: one statement, not two', async () => {
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    const spy = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0];
+      sent.push(typeof first === 'string' ? first : ((first as { text?: string }).text ?? ''));
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    };
+    pg.Client.prototype.query = spy as typeof query;
+    let inside: { s: string; a: string };
+    try {
+      inside = await auditedScope(() =>
+        withTenant(t.database.db, [A, B], async (trx) => (await sql<{ s: string; a: string }>`select current_setting('cspr.partnerships', true) as s, current_setting('cspr.audit_required', true) as a`.execute(trx)).rows[0]),
+      );
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(inside).toEqual({ s: `${A},${B}`, a: 'on' });
+    expect(sent).toEqual([
+      `begin; select set_config('cspr.partnerships', '${A},${B}', true), set_config('cspr.audit_required', 'on', true)`,
+      expect.stringMatching(/^select current_setting/),
+      'commit',
+    ]);
   });
 });
 
