@@ -52,13 +52,16 @@ export const serveCommand: Command = {
     // it makes a new database, which is what a first start waits for longest.
     const engine = config.databaseUrl ? null : startEmbeddedEngine(config.dataDir);
     const loading = serviceModules();
-    const opening = loading.then(
-      (m) => (engine ? m.database.openStartedEngine(engine) : m.database.openDatabase(config)),
-      async (err: unknown) => {
-        if (engine) await stopStartedEngine(engine);
-        throw err;
-      },
-    );
+    // A PostgreSQL server is connected to as soon as the query layer has loaded, while the rest loads.
+    const opening = engine
+      ? loading.then(
+          (m) => m.database.openStartedEngine(engine),
+          async (err: unknown) => {
+            await stopStartedEngine(engine);
+            throw err;
+          },
+        )
+      : import('../../platform/db/database.ts').then((m) => m.openDatabase(config));
     const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});

@@ -54,7 +54,7 @@ export async function readTrackerFile(name: string, bytes: Buffer, documents: Do
     // workers (the demonstration's few lines only), here.
     let csv: CsvFile;
     try {
-      csv = documents ? await documents.csv(bytes) : readCsvFile(bytes);
+      csv = documents ? await documents.csv(bytes, TRACKER_MAX_ROWS) : readCsvFile(bytes, TRACKER_MAX_ROWS);
     } catch (err) {
       if (err instanceof DocumentError) throw new TrackerFileError(`The CSV file cannot be read: ${err.message}.`);
       throw err;
@@ -62,7 +62,6 @@ export async function readTrackerFile(name: string, bytes: Buffer, documents: Do
     if ('problem' in csv) throw new TrackerFileError(csv.problem);
     const records = csv.records;
     if (records.length === 0) throw new TrackerFileError('The file is empty: its first line must name the columns.');
-    if (records.length - 1 > TRACKER_MAX_ROWS) throw new TrackerFileError(`The file has more than ${TRACKER_MAX_ROWS.toLocaleString('en-GB')} rows: split it.`);
     return { header: records[0].fields, records: records.slice(1).map((r) => ({ line: r.line, cells: r.fields })) };
   }
   // Read by a document worker: opening a workbook is seconds of computation for a large one, and a

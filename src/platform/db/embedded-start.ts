@@ -6,8 +6,8 @@ import { EmbeddedEngine } from './embedded-engine.ts';
 
 /**
  * Starting the embedded engine's thread, apart from the query layer (database.ts): this module loads
- * little (no Kysely, no node-postgres pool), so `cspr serve` can start the thread before loading the
- * rest of its code. A first start waits longest for that thread, which makes the new database.
+ * little (not Kysely, which is some 250 modules), so `cspr serve` can start the thread before loading
+ * the rest of its code. A first start waits longest for that thread, which makes the new database.
  */
 
 export class DatabaseOpenError extends Error {}

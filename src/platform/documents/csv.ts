@@ -7,13 +7,15 @@
 /** What makes a CSV file unreadable as a whole, said for the person who uploaded it. */
 export class CsvError extends Error {}
 
+class TooManyRecords extends Error {}
+
 export const NOT_UTF8 = 'The CSV file must be saved as UTF-8 text (in Excel: Save as, "CSV UTF-8").';
 
 /** One record of the CSV with the line it starts on (1-based). */
 export type CsvRecord = { line: number; fields: string[] };
 
 /** RFC 4180 records: quoted fields may hold commas, quotes (doubled) and line breaks; CRLF or LF. */
-export function parseCsv(text: string): CsvRecord[] {
+export function parseCsv(text: string, maxRecords = Infinity): CsvRecord[] {
   const input = text.startsWith('\uFEFF') ? text.slice(1) : text;
   const records: CsvRecord[] = [];
   let fields: string[] = [];
@@ -26,7 +28,11 @@ export function parseCsv(text: string): CsvRecord[] {
   const endRecord = () => {
     fields.push(field);
     // A blank line is no record.
-    if (!(fields.length === 1 && fields[0] === '')) records.push({ line: recordLine, fields });
+    if (!(fields.length === 1 && fields[0] === '')) {
+      // Refused as soon as it is known, not once a file of millions of lines is all read.
+      if (records.length === maxRecords) throw new TooManyRecords();
+      records.push({ line: recordLine, fields });
+    }
     fields = [];
     field = '';
     atFieldStart = true;
@@ -84,7 +90,8 @@ export function parseCsv(text: string): CsvRecord[] {
 /** A CSV file's records, or why it cannot be read (not UTF-8, a quote left open…). */
 export type CsvFile = { records: CsvRecord[] } | { problem: string };
 
-export function readCsvFile(bytes: Uint8Array): CsvFile {
+/** The file's records: its first line and at most `maxRows` more (a problem beyond them). */
+export function readCsvFile(bytes: Uint8Array, maxRows = Infinity): CsvFile {
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -92,9 +99,10 @@ export function readCsvFile(bytes: Uint8Array): CsvFile {
     return { problem: NOT_UTF8 };
   }
   try {
-    return { records: parseCsv(text) };
+    return { records: parseCsv(text, maxRows + 1) };
   } catch (err) {
     if (err instanceof CsvError) return { problem: err.message };
+    if (err instanceof TooManyRecords) return { problem: `The file has more than ${maxRows.toLocaleString('en-GB')} rows: split it.` };
     throw err;
   }
 }

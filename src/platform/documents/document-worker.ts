@@ -42,7 +42,7 @@ async function workFor(job: DocumentJobMessage): Promise<() => Promise<DocumentR
     }
     case 'csv': {
       const { readCsvFile } = await import('./csv.ts');
-      return async () => readCsvFile(job.bytes);
+      return async () => readCsvFile(job.bytes, job.maxRows);
     }
     case 'svg-logo': {
       // DOMPurify on a jsdom window, made on the first logo: loaded here, so it is not timed.

@@ -87,8 +87,10 @@ describe('DocumentWorkers', () => {
   });
 
   it('reads an uploaded CSV file’s records in a worker, and says why one cannot be read', async () => {
-    expect(await readers.csv(Buffer.from('review,number\n"SCR-1, part 2",3\n'))).toEqual({ records: [{ line: 1, fields: ['review', 'number'] }, { line: 2, fields: ['SCR-1, part 2', '3'] }] });
-    expect(await readers.csv(Buffer.from([0x61, 0xff, 0x0a]))).toEqual({ problem: NOT_UTF8 });
+    expect(await readers.csv(Buffer.from('review,number\n"SCR-1, part 2",3\n'), 10)).toEqual({ records: [{ line: 1, fields: ['review', 'number'] }, { line: 2, fields: ['SCR-1, part 2', '3'] }] });
+    expect(await readers.csv(Buffer.from([0x61, 0xff, 0x0a]), 10)).toEqual({ problem: NOT_UTF8 });
+    // Five megabytes of one-letter lines: refused by its row count at the limit, not after reading millions.
+    expect(await readers.csv(Buffer.from('a\n'.repeat(2_500_000)), 20_000)).toEqual({ problem: 'The file has more than 20,000 rows: split it.' });
   });
 
   it('cleans an SVG logo in a worker, and stops one built to be slow (deep nesting) at the time limit while this thread goes on', async () => {

@@ -56,7 +56,7 @@ export type DocumentJob =
   | { task: 'one-page-pdf'; model: OnePagePdf }
   | { task: 'xlsx'; sheets: PlainSheet[] }
   | { task: 'svg-logo'; text: string }
-  | { task: 'csv'; bytes: Uint8Array };
+  | { task: 'csv'; bytes: Uint8Array; maxRows: number };
 export type DocumentJobMessage = DocumentJob & { id: number };
 export type DocumentResult = ExtractedText | WorkbookSheet | CsvFile | Uint8Array | string | null;
 /** Said by a worker when it has loaded what the job needs and begins it: the time limit runs from then. */
@@ -104,9 +104,14 @@ export class DocumentWorkers {
     return (await this.#run({ task: 'workbook', bytes: new Uint8Array(bytes), limits })) as WorkbookSheet;
   }
 
-  /** The records of an uploaded CSV file, or why it cannot be read (csv.ts); throws DocumentError past the time or memory limit. */
-  async csv(bytes: Uint8Array): Promise<CsvFile> {
-    return (await this.#run({ task: 'csv', bytes: new Uint8Array(bytes) })) as CsvFile;
+  /**
+   * The records of an uploaded CSV file, or why it cannot be read, more than `maxRows` rows below its
+   * first line included (csv.ts); throws DocumentError past the time or memory limit.
+   */
+  async csv(bytes: Uint8Array, maxRows: number): Promise<CsvFile> {
+    const result = await this.#run({ task: 'csv', bytes: new Uint8Array(bytes), maxRows });
+    if (result === null || typeof result !== 'object' || !('records' in result || 'problem' in result)) throw new Error('A document worker answered without the CSV file’s records');
+    return result;
   }
 
   /**
@@ -292,16 +297,19 @@ function seconds(ms: number): string {
   return `${n} ${n === 1 ? 'second' : 'seconds'}`;
 }
 
+/** What to do with a file that could not be read in time or memory, by what it is. */
+function saveAgain(job: DocumentJob): string {
+  if (job.task === 'csv') return 'save it again as CSV (in Excel: Save as, "CSV UTF-8"), split if it is large, then try again';
+  if (job.task === 'svg-logo') return 'save it again as plain SVG, or use a PNG, then try again';
+  return 'open it and save or export it again (or print it to a new PDF), then try again';
+}
+
 function tooSlow(job: DocumentJob, ms: number): Error {
   if (!isReading(job)) return new Error(`Making the document (${job.task}) took longer than ${seconds(ms)}, so it was stopped`);
-  return new DocumentError(
-    `the file took longer than ${seconds(ms)} to read, so reading it was stopped: it may be damaged or built to be slow to open; open it and save or export it again (or print it to a new PDF), then try again`,
-  );
+  return new DocumentError(`the file took longer than ${seconds(ms)} to read, so reading it was stopped: it may be damaged or built to be slow to open; ${saveAgain(job)}`);
 }
 
 function tooMuchMemory(job: DocumentJob, mb: number): Error {
   if (!isReading(job)) return new Error(`Making the document (${job.task}) needed more than ${mb} MB of memory, so it was stopped`);
-  return new DocumentError(
-    `the file needed more than ${mb} MB of memory to read, so reading it was stopped: it may be damaged or built to expand when opened; open it and save or export it again (or print it to a new PDF), then try again`,
-  );
+  return new DocumentError(`the file needed more than ${mb} MB of memory to read, so reading it was stopped: it may be damaged or built to expand when opened; ${saveAgain(job)}`);
 }

@@ -40,7 +40,7 @@ describe('a partnership logo', () => {
     const slow = new DocumentError('the file took longer than 5 seconds to read, so reading it was stopped');
     expect(await readLogo(Buffer.from(svg('<rect/>')), () => Promise.reject(slow))).toEqual({
       ok: false,
-      problem: 'The logo cannot be used: the file took longer than 5 seconds to read, so reading it was stopped',
+      problem: 'The logo cannot be used: the file took longer than 5 seconds to read, so reading it was stopped.',
     });
     await expect(readLogo(Buffer.from(svg('<rect/>')), () => Promise.reject(new Error('worker gone')))).rejects.toThrow('worker gone');
   });

@@ -40,7 +40,7 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
   try {
     cleaned = await clean(text);
   } catch (err) {
-    if (err instanceof DocumentError) return { ok: false, problem: `The logo cannot be used: ${err.message}` };
+    if (err instanceof DocumentError) return { ok: false, problem: `The logo cannot be used: ${err.message}.` };
     throw err;
   }
   if (!cleaned) return { ok: false, problem: 'The SVG file could not be read as an image: save it again as plain SVG' };
