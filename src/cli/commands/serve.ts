@@ -52,21 +52,22 @@ export const serveCommand: Command = {
     // it makes a new database, which is what a first start waits for longest.
     const engine = config.databaseUrl ? null : startEmbeddedEngine(config.dataDir);
     const loading = serviceModules();
-    // A PostgreSQL server is connected to as soon as the query layer has loaded, while the rest loads.
+    // The embedded engine's query layer is made as soon as the code has loaded, before the engine is
+    // ready, so that the service is assembled meanwhile; a PostgreSQL server is connected to as soon
+    // as the query layer has loaded, while the rest loads.
     const opening = engine
       ? loading.then(
-          (m) => m.database.openStartedEngine(engine),
+          (m) => m.database.embeddedDatabase(engine),
           async (err: unknown) => {
             await stopStartedEngine(engine);
             throw err;
           },
         )
-      : import('../../platform/db/database.ts').then((m) => m.openDatabase(config));
+      : import('../../platform/db/database.ts').then(async (m) => ({ database: await m.openDatabase(config), ready: Promise.resolve() }));
     const prepared = seedingNew ? loading.then((m) => m.demo.prepareDemo()) : undefined;
     // Each is awaited below; one that fails before then must not be an unhandled rejection.
     for (const p of [opening, loading, prepared]) p?.catch(() => {});
-    const database = await opening;
-    if (database.notice) io.err(database.notice);
+    const { database, ready } = await opening;
     let app;
     let reminders: ReturnType<typeof scheduleReminders> | undefined;
     let taskMail: ReturnType<typeof scheduleJob> | undefined;
@@ -82,6 +83,15 @@ export const serveCommand: Command = {
     };
     try {
       const m = await loading;
+      // The service is assembled while the engine makes the database and the demonstration data is
+      // written: it queries nothing at assembly (a query would wait for the database to be ready).
+      building = m.app.buildApp({ config, database }).then(async (built) => {
+        await built.ready();
+        return built;
+      });
+      building.catch(() => {});
+      await ready;
+      if (database.notice) io.err(database.notice);
       await m.roles.migrateDeployment(database, config);
       // With the wrong key the service would answer 500 on every encrypted page: refuse to start instead.
       const { cipher, files } = await m.runtime.serviceContext(database, config);
@@ -89,12 +99,6 @@ export const serveCommand: Command = {
       // Files from before the file store, in this instance's data folder: moved in once.
       const moved = m.diskMove.describeMove(await m.diskMove.moveDiskFiles(database.db, files, config.dataDir), config.dataDir);
       if (moved) io.out(moved);
-      // The service is assembled while the demonstration data is written (it reads nothing at assembly).
-      building = m.app.buildApp({ config, database }).then(async (built) => {
-        await built.ready();
-        return built;
-      });
-      building.catch(() => {});
       // `npm start` asks for the demonstration data on an empty database, on either engine; a database
       // with any partnership or any account belongs to someone and is left alone. Its case work (what a
       // first page shows) is added before the service listens; its public repository after.

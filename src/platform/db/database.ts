@@ -42,18 +42,21 @@ export async function openDatabase(options: OpenOptions): Promise<Database> {
   return openStartedEngine(startEmbeddedEngine(options.dataDir, options));
 }
 
+/** Runs work at once, or once the database is ready (embeddedDatabase). */
+type AfterReady = <T>(work: () => Promise<T>) => Promise<T>;
+
 /**
- * The query layer over a pool. Work inside a transaction that asks the pool for another
+ * The query layer over a pool (whose queries wait for `afterReady`). Work inside a transaction that asks the pool for another
  * connection is a mistake (a query on `db` where `trx` was meant): it would escape the
  * transaction, and on the embedded engine's single connection wait for ever. It throws instead.
  */
-export function queryLayer(pool: pg.Pool): Kysely<DB> {
+export function queryLayer(pool: pg.Pool, afterReady: AfterReady = (work) => work()): Kysely<DB> {
   const guarded: PostgresPool = {
     connect: () => {
       if (holdsTransaction()) {
         return Promise.reject(new TransactionMisuseError('A query outside the open transaction: inside inTransaction, use the transaction (trx), not db.'));
       }
-      return pool.connect();
+      return afterReady(() => pool.connect());
     },
     end: () => pool.end(),
     options: pool.options,
@@ -138,34 +141,61 @@ async function endPool(db: Kysely<DB>, pool: pg.Pool): Promise<void> {
 
 /** The query layer over an embedded engine whose thread has started (embedded-start.ts), once it is ready. */
 export async function openStartedEngine(started: StartedEngine): Promise<Database> {
-  const { dataDir, engine, lock, notice } = started;
+  const { database, ready } = await embeddedDatabase(started);
+  try {
+    await ready;
+  } catch (err) {
+    await database.close().catch(() => {});
+    throw err;
+  }
+  return database;
+}
+
+/**
+ * The query layer over an embedded engine whose thread has started, at once, and `ready`, which
+ * settles once the engine has made or opened the database and it may be queried (a DatabaseOpenError
+ * when it cannot be: then close the database). Handed out before it is ready so that `cspr serve`
+ * can assemble the service meanwhile; a query through `db` sent before then waits for it (`pool`,
+ * used directly by migrations and backups, is for after it).
+ */
+export async function embeddedDatabase(started: StartedEngine): Promise<{ database: Database; ready: Promise<void> }> {
+  const { dataDir, engine, notice } = started;
   let createPgConfig;
   try {
     // Loaded once the engine's thread has started, not before: that thread's start is what a first
     // start waits for longest (it creates the database).
     ({ createPgConfig } = await import('@electric-sql/pglite/node-postgres'));
-    await engine.waitReady;
   } catch (err) {
     await stopStartedEngine(started);
-    throw new DatabaseOpenError(
-      `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
-        'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
-    );
+    throw unopened(dataDir, err);
   }
   // The adapter speaks the node-postgres protocol over the single PGlite connection (in its
   // own thread), so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
-  try {
-    await finishTemplateDatabase(pool);
-  } catch (err) {
-    await pool.end().catch(() => {});
-    await stopStartedEngine(started);
-    throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
-  }
-  const db = queryLayer(pool);
-  sendViewsThrough(db, (item) => engine.recordViews(item));
+  // The service's queries wait for this: the engine answers none before it has started, and no query
+  // may reach a database made from the template before finishTemplateDatabase has finished it.
+  const ready = (async () => {
+    try {
+      await engine.waitReady;
+    } catch (err) {
+      throw unopened(dataDir, err);
+    }
+    try {
+      await finishTemplateDatabase(pool);
+    } catch (err) {
+      throw new DatabaseOpenError(`The embedded database in ${dataDir} could not be made ready (${(err as Error).message}).`);
+    }
+  })();
+  let isReady = false;
+  ready.then(
+    () => (isReady = true),
+    () => {},
+  );
+  const afterReady: AfterReady = (work) => (isReady ? work() : ready.then(work));
+  const db = queryLayer(pool, afterReady);
+  sendViewsThrough(db, (item) => afterReady(() => engine.recordViews(item)));
   let closed = false;
-  return {
+  const database: Database = {
     engine: 'embedded',
     db,
     pool,
@@ -174,9 +204,16 @@ export async function openStartedEngine(started: StartedEngine): Promise<Databas
     async close() {
       if (closed) return;
       closed = true;
-      await endPool(db, pool);
-      await engine.close();
-      lock.release();
+      await endPool(db, pool).catch(() => {});
+      await stopStartedEngine(started);
     },
   };
+  return { database, ready };
+}
+
+function unopened(dataDir: string, err: unknown): DatabaseOpenError {
+  return new DatabaseOpenError(
+    `The embedded database in ${dataDir} could not be opened (${(err as Error).message}). ` +
+      'Restore it from a backup with `cspr restore`, or move the folder aside to start afresh.',
+  );
 }

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isNewEmbeddedDatabase, openDatabase, type Database } from './database.ts';
+import { embeddedDatabase, isNewEmbeddedDatabase, openDatabase, type Database } from './database.ts';
+import { TEMPLATE_MADE_TABLE } from './data-template.ts';
 import { startEmbeddedEngine, stopStartedEngine } from './embedded-start.ts';
 
 /**
@@ -94,6 +95,40 @@ describe('opening the embedded database', () => {
       await stopStartedEngine(started);
       const database = await openDatabase({ dataDir: dir });
       await database.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('hands out the query layer before the engine is ready; its queries wait until the new database is finished', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-early-'));
+    try {
+      const { database, ready } = await embeddedDatabase(startEmbeddedEngine(dir));
+      let isReady = false;
+      void ready.then(() => (isReady = true));
+      // Sent at once: answered only after the database made from the template was finished (its record of making dropped).
+      const early = sql<{ made: string | null }>`select to_regclass(${`public.${TEMPLATE_MADE_TABLE}`})::text as made`.execute(database.db);
+      const { rows } = await early;
+      expect(isReady).toBe(true);
+      expect(rows).toEqual([{ made: null }]);
+      await database.close();
+      // Let go of: the folder opens again.
+      await (await openDatabase({ dataDir: dir })).close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('says why a database handed out early cannot be opened, and lets go of its folder when closed', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-early-damaged-'));
+    fs.mkdirSync(path.join(dir, 'pgdata'));
+    fs.writeFileSync(path.join(dir, 'pgdata', 'PG_VERSION'), 'not a version\n');
+    try {
+      const { database, ready } = await embeddedDatabase(startEmbeddedEngine(dir));
+      await expect(ready).rejects.toThrow(/could not be opened/);
+      await expect(sql`select 1`.execute(database.db)).rejects.toThrow(/could not be opened/);
+      await database.close();
+      await expect(openDatabase({ dataDir: dir })).rejects.toThrow(/could not be opened/);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
