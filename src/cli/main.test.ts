@@ -71,8 +71,10 @@ describe('cspr command line', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`The embedded database in ${dir} could not be opened`);
     expect(r.stderr).not.toContain('    at ');
-    // The data folder is let go: its lock file is gone.
+    // The data folder is let go: its lock file is gone. And no key was made for a database never opened
+    // (the service is assembled while the database opens: its cipher makes the key only when first used).
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
+    expect(fs.readdirSync(dir).sort()).toEqual(['pgdata']);
   }, 60_000);
 
   it('refuses a data folder another process holds, naming both, and touches nothing', async () => {

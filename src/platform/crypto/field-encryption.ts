@@ -62,6 +62,18 @@ export function cipherFor(config: { dataEncryptionKey?: string | undefined; data
   return createFieldCipher(loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir }));
 }
 
+/**
+ * The cipher `make` gives, made when it is first used. The service is assembled while its database
+ * opens (cspr serve); made then, a key would be written to a data folder whose database then failed
+ * to open. A start makes and checks the key once the database is open (runtime.ts, serviceContext),
+ * before anything is encrypted.
+ */
+export function cipherWhenUsed(make: () => FieldCipher): FieldCipher {
+  let made: FieldCipher | undefined;
+  const cipher = () => (made ??= make());
+  return { encrypt: (plain) => cipher().encrypt(plain), decrypt: (stored) => cipher().decrypt(stored) };
+}
+
 /** The plain text of an optional encrypted field ('' when nothing is stored). */
 export function openField(cipher: FieldCipher, stored: string | null): string {
   return stored ? cipher.decrypt(stored) : '';

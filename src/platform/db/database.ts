@@ -88,8 +88,8 @@ class SettingsWithBegin extends PostgresDialect {
           await connection.executeQuery(CompiledQuery.raw(`begin; ${opening}`));
         } catch (err) {
           // Kysely rolls back only a transaction whose BEGIN succeeded: here the BEGIN may have, and the
-          // connection must not go back to the pool inside it.
-          await connection.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+          // connection must not go back to the pool inside it (a rollback that fails marks it to be discarded).
+          await this.rollbackTransaction(connection as Parameters<PostgresDriver['rollbackTransaction']>[0]).catch(() => {});
           throw err;
         }
       }

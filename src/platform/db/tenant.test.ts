@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Kysely, PostgresDialect, sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/support/database.ts';
 import { recordAudit, verifyAuditChain } from '../audit/audit.ts';
+import { queryLayer } from './database.ts';
 import { tenantSetting, withTenant } from './tenant.ts';
 import { auditedScope } from './transaction.ts';
 import type { DB } from './types.ts';
@@ -84,7 +85,11 @@ describe.each(ENGINES.filter((e) => e === 'postgres'))('row-level security on %s
     const url = new URL(t.url as string);
     url.username = role;
     url.password = '';
-    appDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url.toString(), max: 2 }) }) });
+    // The service's own query layer (its transactions send their scope with BEGIN), as the application's role.
+    const appPool = new pg.Pool({ connectionString: url.toString(), max: 2 });
+    // Dropping the test database ends its connections: not an error of the test's.
+    appPool.on('error', () => {});
+    appDb = queryLayer(appPool);
   });
   afterAll(async () => {
     await appDb.destroy();

@@ -78,10 +78,11 @@ export function holdsTransaction(): boolean {
 export function beginWithSettings(): string | null {
   const state = transactions.getStore();
   if (!state || state.open || state.settled || !state.opening) return null;
-  state.settled = true;
   // Literals, as a message with more than one statement takes no parameters: the tenant setting is
-  // partnership ids and commas, or '*' (tenantSetting), and quotes are doubled all the same.
-  const literal = (v: string) => `'${v.replaceAll("'", "''")}'`;
+  // partnership ids and commas, or '*' (tenantSetting). Anything else is sent the ordinary way.
+  if (!/^[0-9a-f,*-]*$/.test(state.opening.tenant)) return null;
+  state.settled = true;
+  const literal = (v: string) => `'${v}'`;
   return `select set_config('cspr.partnerships', ${literal(state.opening.tenant)}, true), set_config('cspr.audit_required', ${literal(state.opening.auditRequired ? 'on' : '')}, true)`;
 }
 

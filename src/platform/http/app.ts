@@ -40,7 +40,7 @@ import { rulesRoutes } from '../../features/rules/routes.ts';
 import { ssoRoutes } from '../../features/sso/routes.ts';
 import type { Config } from '../config/config.ts';
 import type { Database } from '../db/database.ts';
-import { cipherFor, type FieldCipher } from '../crypto/field-encryption.ts';
+import { cipherFor, cipherWhenUsed, type FieldCipher } from '../crypto/field-encryption.ts';
 import { documentWorkersFor, type DocumentWorkers } from '../documents/document-workers.ts';
 import { createMailer, type Mailer } from '../mail/mailer.ts';
 import { createFileStore, type FileStore } from '../storage/file-store.ts';
@@ -99,7 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1_048_576,
     return503OnClosing: true,
   });
-  const cipher = cipherFor(config);
+  const cipher = cipherWhenUsed(() => cipherFor(config));
   const files = createFileStore({ db: deps.database.db, cipher, config: config.fileStore });
   // Uploaded files are read, and PDFs and spreadsheets made, by worker threads, never on the thread that answers requests.
   const documents = documentWorkersFor(config);
