@@ -82,8 +82,7 @@ export function beginWithSettings(): string | null {
   // partnership ids and commas, or '*' (tenantSetting). Anything else is sent the ordinary way.
   if (!/^[0-9a-f,*-]*$/.test(state.opening.tenant)) return null;
   state.settled = true;
-  const literal = (v: string) => `'${v}'`;
-  return `select set_config('cspr.partnerships', ${literal(state.opening.tenant)}, true), set_config('cspr.audit_required', ${literal(state.opening.auditRequired ? 'on' : '')}, true)`;
+  return `select set_config('cspr.partnerships', '${state.opening.tenant}', true), set_config('cspr.audit_required', '${state.opening.auditRequired ? 'on' : ''}', true)`;
 }
 
 /** Opens a transaction (or joins `db`'s) and runs `work` in it. */
@@ -138,8 +137,8 @@ function open<T>(db: Kysely<DB>, tenant: string | null, work: (trx: Transaction<
       state.open = true;
       try {
         // Usually sent with the transaction's BEGIN already (beginWithSettings); here otherwise.
-        if (!state.settled) {
-          await sql`select set_config('cspr.partnerships', ${opening!.tenant}, true), set_config('cspr.audit_required', ${opening!.auditRequired ? 'on' : ''}, true)`.execute(trx);
+        if (opening && !state.settled) {
+          await sql`select set_config('cspr.partnerships', ${opening.tenant}, true), set_config('cspr.audit_required', ${opening.auditRequired ? 'on' : ''}, true)`.execute(trx);
           state.settled = true;
         }
         return await work(trx);
