@@ -131,6 +131,13 @@ describe.each(ENGINES)('a partnership’s own brand and address on %s', (engine)
     expect(bad.body).toContain('Enter an email address in the correct format');
     expect(bad.body).toContain('value="#777777"');
 
+    // Nested deeper than any drawing program writes: refused at once, before any cleaning.
+    const deep = `<svg xmlns="http://www.w3.org/2000/svg">${'<g>'.repeat(5_000)}${'</g>'.repeat(5_000)}</svg>`;
+    const nested = await saveBrand(southAdmin, 'south', { accent_colour: '#1d70b8' }, { name: 'logo.svg', type: 'image/svg+xml', bytes: Buffer.from(deep) });
+    expect(nested.statusCode).toBe(422);
+    expect(nested.body).toContain('govuk-error-summary');
+    expect(nested.body).toContain('The SVG’s elements are nested more than 200 deep: save it again as plain SVG, or use a PNG');
+
     const taken = await saveBrand(southAdmin, 'south', { hosts: 'reviews.north.example' });
     expect(taken.statusCode).toBe(422);
     expect(taken.body).toContain('reviews.north.example is already the address of North Safeguarding Children Partnership’s pages');

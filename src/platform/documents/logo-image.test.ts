@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentError } from './document-error.ts';
-import { LOGO_MAX_BYTES, readLogo, sanitiseSvg } from './logo-image.ts';
+import { LOGO_MAX_BYTES, LOGO_MAX_NESTING, markupDepth, readLogo, sanitiseSvg } from './logo-image.ts';
 
 const svg = (inner: string, attrs = '') => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"${attrs}>${inner}</svg>`;
 
@@ -43,5 +43,37 @@ describe('a partnership logo', () => {
       problem: 'The logo cannot be used: the file took longer than 5 seconds to read, so reading it was stopped.',
     });
     await expect(readLogo(Buffer.from(svg('<rect/>')), () => Promise.reject(new Error('worker gone')))).rejects.toThrow('worker gone');
+  });
+});
+
+describe('how deep an SVG nests (markupDepth)', () => {
+  it('counts opening tags that stay open, not those that close themselves', () => {
+    expect(markupDepth('<svg><g><g><rect/></g></g></svg>')).toBe(3);
+    expect(markupDepth('<svg><g/><g/><g/></svg>')).toBe(1);
+    expect(markupDepth('<svg><g></g><g><g></g></g></svg>')).toBe(3);
+  });
+
+  it('ignores comments, CDATA, processing instructions, declarations, quoted ">" and "<" in text', () => {
+    const text = '<?xml version="1.0"?><!DOCTYPE svg><svg><!-- <g><g><g> --><![CDATA[<g><g>]]><text a="x>y" b=\'<g>\'>1 < 2</text></svg>';
+    expect(markupDepth(text)).toBe(2);
+  });
+
+  it('counts unclosed tags as open and stops counting past the limit', () => {
+    expect(markupDepth('<svg><g><g>')).toBe(3);
+    expect(markupDepth('<g>'.repeat(1000), 10)).toBe(11);
+  });
+
+  it('refuses a logo nested deeper than the limit before cleaning it, and keeps one at the limit', async () => {
+    const nested = (n: number) => Buffer.from(svg(`${'<g>'.repeat(n)}<rect width="1" height="1"/>${'</g>'.repeat(n)}`));
+    let cleaned = 0;
+    const counting = (text: string) => ((cleaned += 1), sanitiseSvg(text));
+    expect(await readLogo(nested(LOGO_MAX_NESTING), counting)).toEqual({
+      ok: false,
+      problem: `The SVG’s elements are nested more than ${LOGO_MAX_NESTING} deep: save it again as plain SVG, or use a PNG`,
+    });
+    expect(cleaned).toBe(0);
+    const atLimit = await readLogo(nested(LOGO_MAX_NESTING - 1), counting);
+    expect(atLimit).toMatchObject({ ok: true });
+    expect(cleaned).toBe(1);
   });
 });

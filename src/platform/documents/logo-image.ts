@@ -4,11 +4,18 @@ import { DocumentError } from './document-error.ts';
  * A partnership's logo, as uploaded: a PNG, or an SVG cleaned by DOMPurify (its SVG profile, on
  * a jsdom window) so that nothing in it can run or reach another site. Logos are small: at most
  * LOGO_MAX_BYTES, and served with a CSP that forbids everything but inline styles. Small is not
- * quick, though: 200 KB of elements take a third of a second to clean, and deep nesting most of a
- * minute, so the service cleans them in a document worker (DocumentWorkers.svgLogo), with its time
- * and memory limits, never on the thread that answers requests.
+ * quick, though: 200 KB of elements take a third of a second to clean, so the service cleans them
+ * in a document worker (DocumentWorkers.svgLogo), with its time and memory limits, never on the
+ * thread that answers requests; and nesting deeper than LOGO_MAX_NESTING is refused before that.
  */
 export const LOGO_MAX_BYTES = 200 * 1024;
+
+/**
+ * How deep a logo's elements may nest. Drawing programs write a few groups within groups (tens at
+ * most); the parser's time grows with the square of the depth (20,000 deep held a worker 52 s), so
+ * a deeper file is refused before it is parsed, not after it has occupied a worker to its limit.
+ */
+export const LOGO_MAX_NESTING = 200;
 
 export type LogoImage = { bytes: Buffer; type: 'image/svg+xml' | 'image/png' };
 export type LogoOutcome = { ok: true; logo: LogoImage } | { ok: false; problem: string };
@@ -36,6 +43,9 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
   if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return { ok: true, logo: { bytes, type: 'image/png' } };
   const text = bytes.toString('utf8');
   if (!/<svg[\s>]/i.test(text.slice(0, 4096))) return { ok: false, problem: 'The logo must be an SVG or a PNG image' };
+  if (markupDepth(text, LOGO_MAX_NESTING) > LOGO_MAX_NESTING) {
+    return { ok: false, problem: `The SVG’s elements are nested more than ${LOGO_MAX_NESTING} deep: save it again as plain SVG, or use a PNG` };
+  }
   let cleaned: string | null;
   try {
     cleaned = await clean(text);
@@ -45,6 +55,54 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
   }
   if (!cleaned) return { ok: false, problem: 'The SVG file could not be read as an image: save it again as plain SVG' };
   return { ok: true, logo: { bytes: Buffer.from(cleaned, 'utf8'), type: 'image/svg+xml' } };
+}
+
+/**
+ * How deep the elements of XML-like markup nest, counted in one pass without parsing: an opening tag
+ * goes one deeper unless it closes itself (`/>`), a closing tag one back; comments, CDATA sections,
+ * processing instructions and declarations do not count, nor a `>` inside a quoted attribute, nor a
+ * `<` that no name follows (text). It
+ * stops counting once past `stopAbove`. Unclosed tags count as open, as a parser would read them.
+ */
+export function markupDepth(text: string, stopAbove = Infinity): number {
+  let depth = 0;
+  let deepest = 0;
+  let at = text.indexOf('<');
+  while (at !== -1 && deepest <= stopAbove) {
+    let end: number;
+    if (text.startsWith('<!--', at)) end = closeOf(text, '-->', at + 4);
+    else if (text.startsWith('<![CDATA[', at)) end = closeOf(text, ']]>', at + 9);
+    else if (text.startsWith('<?', at)) end = closeOf(text, '?>', at + 2);
+    else if (text.startsWith('<!', at)) end = closeOf(text, '>', at + 2);
+    else if (text.startsWith('</', at)) {
+      end = closeOf(text, '>', at + 2);
+      depth = Math.max(0, depth - 1);
+    } else if (/[A-Za-z]/.test(text[at + 1] ?? '')) {
+      end = tagEnd(text, at + 1);
+      if (text[end - 2] !== '/') deepest = Math.max(deepest, ++depth);
+    } else end = at + 1; // a '<' not followed by a name is text, as a parser reads it
+    at = text.indexOf('<', end);
+  }
+  return deepest;
+}
+
+/** Just past the next `close` from `from`, or the end of the text if there is none. */
+function closeOf(text: string, close: string, from: number): number {
+  const found = text.indexOf(close, from);
+  return found === -1 ? text.length : found + close.length;
+}
+
+/** Just past the `>` that ends an opening tag, skipping any in quoted attribute values. */
+function tagEnd(text: string, from: number): number {
+  let quote: string | null = null;
+  for (let i = from; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '>') return i + 1;
+  }
+  return text.length;
 }
 
 /**
