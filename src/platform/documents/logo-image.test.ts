@@ -53,9 +53,38 @@ describe('how deep an SVG nests (markupDepth)', () => {
     expect(markupDepth('<svg><g></g><g><g></g></g></svg>')).toBe(3);
   });
 
-  it('ignores comments, CDATA, processing instructions, declarations, quoted ">" and "<" in text', () => {
-    const text = '<?xml version="1.0"?><!DOCTYPE svg><svg><!-- <g><g><g> --><![CDATA[<g><g>]]><text a="x>y" b=\'<g>\'>1 < 2</text></svg>';
+  it('ignores comments, processing instructions, declarations, quoted ">" and "<" in text', () => {
+    const text = '<?xml version="1.0"?><!DOCTYPE svg><svg><!-- <g><g><g> --><text a="x>y" b=\'<g>\'>1 < 2</text></svg>';
     expect(markupDepth(text)).toBe(2);
+  });
+
+  // Each case below is a way an HTML parser (which DOMPurify uses) nests elements that a careless count would miss.
+  it('reads what ends comments, instructions and declarations as an HTML parser does', () => {
+    const deep = '<g>'.repeat(300);
+    expect(markupDepth(`<svg><!-->${deep}-->`)).toBe(301); // '<!-->' is a whole comment
+    expect(markupDepth(`<svg><!-- a --!>${deep}-->`)).toBe(301); // '--!>' ends a comment
+    expect(markupDepth(`<svg><?x >${deep}?>`)).toBe(301); // '<?' runs to the first '>'
+    expect(markupDepth(`<svg><!x >${deep}`)).toBe(301);
+  });
+
+  it('closes only elements that are open, as the parser ignores other closing tags', () => {
+    expect(markupDepth(`<svg>${'<g></x>'.repeat(300)}`)).toBe(301);
+    expect(markupDepth(`<svg><g><rect></g></svg>`)).toBe(3); // closing the g closes the rect inside it too
+    expect(markupDepth(`<svg><g><rect></g><g></g></svg>`)).toBe(3);
+  });
+
+  it('reads quotes as the HTML tokenizer does: only a value opened right after "=" is quoted', () => {
+    expect(markupDepth(`<svg><g x">${'<g>'.repeat(300)}`)).toBe(302);
+    expect(markupDepth(`<svg><g x=a"b>${'<g>'.repeat(300)}"`)).toBe(302);
+    expect(markupDepth(`<svg><g x = "a>b"><g>`)).toBe(3);
+  });
+
+  it('does not trust "/>" once anything is parsed as HTML, where it closes nothing', () => {
+    expect(markupDepth(`<svg><g>${'<path/>'.repeat(300)}</g></svg>`)).toBe(2);
+    expect(markupDepth(`<svg><p></p>${'<g/>'.repeat(300)}`)).toBeGreaterThan(300); // <p> ends SVG content
+    expect(markupDepth(`<svg></br>${'<g/>'.repeat(300)}`)).toBeGreaterThan(300);
+    expect(markupDepth(`<svg><title>${'<g/>'.repeat(300)}`)).toBeGreaterThan(300); // a title's content is HTML
+    expect(markupDepth(`<svg><title>Logo</title>${'<g/>'.repeat(300)}</svg>`)).toBe(2); // the title itself
   });
 
   it('counts unclosed tags as open and stops counting past the limit', () => {

@@ -58,29 +58,59 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
 }
 
 /**
- * How deep the elements of XML-like markup nest, counted in one pass without parsing: an opening tag
- * goes one deeper unless it closes itself (`/>`), a closing tag one back; comments, CDATA sections,
- * processing instructions and declarations do not count, nor a `>` inside a quoted attribute, nor a
- * `<` that no name follows (text). It
- * stops counting once past `stopAbove`. Unclosed tags count as open, as a parser would read them.
+ * HTML elements that end SVG content where they start (the HTML standard's rules for parsing
+ * foreign content): what follows them is parsed as HTML, where `/>` closes nothing.
+ */
+const ENDS_SVG_CONTENT = new Set([
+  'b', 'big', 'blockquote', 'body', 'br', 'center', 'code', 'dd', 'div', 'dl', 'dt', 'em', 'embed', 'font', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
+  'head', 'hr', 'i', 'img', 'li', 'listing', 'menu', 'meta', 'nobr', 'ol', 'p', 'pre', 'ruby', 's', 'small', 'span', 'strong', 'strike',
+  'sub', 'sup', 'table', 'tt', 'u', 'ul', 'var',
+]);
+/** SVG elements whose content is parsed as HTML (the standard's HTML integration points). */
+const HOLDS_HTML = new Set(['foreignobject', 'desc', 'title']);
+
+/**
+ * How deep the elements of an SVG nest, counted in one pass over the text as an HTML parser would
+ * read it (DOMPurify parses logos as HTML), erring only towards counting deeper:
+ * - an opening tag opens an element, unless it ends in `/>` inside SVG content; once anything is
+ *   parsed as HTML (after an element that ends SVG content, or inside a title, desc or foreignObject)
+ *   `/>` is not trusted, since HTML ignores it on elements it does not know;
+ * - a closing tag closes the latest open element of its name, and those opened after it; one that
+ *   matches no open element closes nothing, as the parser ignores it;
+ * - a comment ends at the first `-->` or `--!>` (so `<!-->` is a whole comment); any other `<!…` or
+ *   `<?…` ends at the first `>`; a `<` that no name follows is text;
+ * - a `>` inside a quoted attribute value does not end its tag; a quote anywhere else is text.
+ * It stops counting once past `stopAbove`.
  */
 export function markupDepth(text: string, stopAbove = Infinity): number {
-  let depth = 0;
+  const open: string[] = [];
+  let htmlInside = 0;
+  let html = false;
   let deepest = 0;
   let at = text.indexOf('<');
   while (at !== -1 && deepest <= stopAbove) {
+    const next = text[at + 1] ?? '';
     let end: number;
-    if (text.startsWith('<!--', at)) end = closeOf(text, '-->', at + 4);
-    else if (text.startsWith('<![CDATA[', at)) end = closeOf(text, ']]>', at + 9);
-    else if (text.startsWith('<?', at)) end = closeOf(text, '?>', at + 2);
-    else if (text.startsWith('<!', at)) end = closeOf(text, '>', at + 2);
-    else if (text.startsWith('</', at)) {
+    if (text.startsWith('<!--', at)) end = commentEnd(text, at + 2);
+    else if (next === '!' || next === '?') end = closeOf(text, '>', at + 2);
+    else if (next === '/') {
       end = closeOf(text, '>', at + 2);
-      depth = Math.max(0, depth - 1);
-    } else if (/[A-Za-z]/.test(text[at + 1] ?? '')) {
+      const name = tagName(text, at + 2);
+      // `</br>` and `</p>` also end SVG content.
+      if (name === 'br' || name === 'p') html = true;
+      const found = name ? open.lastIndexOf(name) : -1;
+      if (found !== -1) for (const closed of open.splice(found)) if (HOLDS_HTML.has(closed)) htmlInside -= 1;
+    } else if (/[A-Za-z]/.test(next)) {
       end = tagEnd(text, at + 1);
-      if (text[end - 2] !== '/') deepest = Math.max(deepest, ++depth);
-    } else end = at + 1; // a '<' not followed by a name is text, as a parser reads it
+      const name = tagName(text, at + 1);
+      if (ENDS_SVG_CONTENT.has(name)) html = true;
+      const closesItself = text[end - 2] === '/' && !html && htmlInside === 0;
+      if (!closesItself) {
+        open.push(name);
+        if (HOLDS_HTML.has(name)) htmlInside += 1;
+        deepest = Math.max(deepest, open.length);
+      }
+    } else end = at + 1;
     at = text.indexOf('<', end);
   }
   return deepest;
@@ -92,15 +122,43 @@ function closeOf(text: string, close: string, from: number): number {
   return found === -1 ? text.length : found + close.length;
 }
 
-/** Just past the `>` that ends an opening tag, skipping any in quoted attribute values. */
+/** Just past the end of a comment whose text starts at `from`: its first `-->` or `--!>`. */
+function commentEnd(text: string, from: number): number {
+  const ends = [text.indexOf('-->', from), text.indexOf('--!>', from)].filter((i) => i !== -1);
+  if (ends.length === 0) return text.length;
+  const first = Math.min(...ends);
+  return first + (text.startsWith('-->', first) ? 3 : 4);
+}
+
+/** The lower-case name of the tag whose name starts at `from` ('' if no letter starts it). */
+function tagName(text: string, from: number): string {
+  if (!/[A-Za-z]/.test(text[from] ?? '')) return '';
+  let to = from;
+  while (to < text.length && !/[\s/>]/.test(text[to])) to += 1;
+  return text.slice(from, to).toLowerCase();
+}
+
+/**
+ * Just past the `>` that ends a tag, read as the HTML tokenizer reads attributes: a value opened by
+ * a quote right after `=` (spaces between allowed) runs to the same quote; an unquoted value runs
+ * to a space or `>`; a quote anywhere else is an ordinary character.
+ */
 function tagEnd(text: string, from: number): number {
-  let quote: string | null = null;
+  let state: 'tag' | 'before-value' | 'unquoted' | '"' | "'" = 'tag';
   for (let i = from; i < text.length; i++) {
     const c = text[i];
-    if (quote) {
-      if (c === quote) quote = null;
-    } else if (c === '"' || c === "'") quote = c;
-    else if (c === '>') return i + 1;
+    if (state === '"' || state === "'") {
+      if (c === state) state = 'tag';
+      continue;
+    }
+    if (c === '>') return i + 1;
+    const space = /\s/.test(c);
+    if (state === 'tag') {
+      if (c === '=') state = 'before-value';
+    } else if (state === 'before-value') {
+      if (c === '"' || c === "'") state = c;
+      else if (!space) state = 'unquoted';
+    } else if (space) state = 'tag';
   }
   return text.length;
 }
