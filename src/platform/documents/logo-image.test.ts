@@ -106,3 +106,13 @@ describe('how deep an SVG nests (markupDepth)', () => {
     expect(cleaned).toBe(1);
   });
 });
+
+describe('counting a logo’s nesting over many comments', () => {
+  it('finds each comment’s end when the text has only one kind of end', () => {
+    // 200 KB of comments: each end is looked for from where the last was found, so the text is read
+    // once, not once per comment (29,000 times), on the thread that answers requests.
+    expect(markupDepth(`<svg>${'<!---->'.repeat(29_000)}<g></g></svg>`)).toBe(2);
+    expect(markupDepth(`<svg>${'<!-- --!>'.repeat(22_000)}<g><g></g></g></svg>`)).toBe(3);
+    expect(markupDepth(`<svg><!-- --!><g><!-- --><g><!-- --!><g>`)).toBe(4);
+  });
+});

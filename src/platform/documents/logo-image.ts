@@ -87,11 +87,12 @@ export function markupDepth(text: string, stopAbove = Infinity): number {
   let htmlInside = 0;
   let html = false;
   let deepest = 0;
+  const commentEnd = commentEnds(text);
   let at = text.indexOf('<');
   while (at !== -1 && deepest <= stopAbove) {
     const next = text[at + 1] ?? '';
     let end: number;
-    if (text.startsWith('<!--', at)) end = commentEnd(text, at + 2);
+    if (text.startsWith('<!--', at)) end = commentEnd(at + 2);
     else if (next === '!' || next === '?') end = closeOf(text, '>', at + 2);
     else if (next === '/') {
       end = closeOf(text, '>', at + 2);
@@ -100,7 +101,7 @@ export function markupDepth(text: string, stopAbove = Infinity): number {
       if (name === 'br' || name === 'p') html = true;
       const found = name ? open.lastIndexOf(name) : -1;
       if (found !== -1) for (const closed of open.splice(found)) if (HOLDS_HTML.has(closed)) htmlInside -= 1;
-    } else if (/[A-Za-z]/.test(next)) {
+    } else if (isLetter(text.charCodeAt(at + 1))) {
       end = tagEnd(text, at + 1);
       const name = tagName(text, at + 1);
       if (ENDS_SVG_CONTENT.has(name)) html = true;
@@ -122,19 +123,39 @@ function closeOf(text: string, close: string, from: number): number {
   return found === -1 ? text.length : found + close.length;
 }
 
-/** Just past the end of a comment whose text starts at `from`: its first `-->` or `--!>`. */
-function commentEnd(text: string, from: number): number {
-  const ends = [text.indexOf('-->', from), text.indexOf('--!>', from)].filter((i) => i !== -1);
-  if (ends.length === 0) return text.length;
-  const first = Math.min(...ends);
-  return first + (text.startsWith('-->', first) ? 3 : 4);
+/**
+ * Just past the end of a comment whose text starts at `from`: its first `-->` or `--!>`. Where each
+ * was last found is kept, so a text of many comments and only one kind of end is read once, not
+ * once per comment.
+ */
+function commentEnds(text: string): (from: number) => number {
+  const found = { '-->': -2, '--!>': -2 };
+  const next = (end: '-->' | '--!>', from: number) => {
+    if (found[end] !== -1 && found[end] < from) found[end] = text.indexOf(end, from);
+    return found[end];
+  };
+  return (from) => {
+    const plain = next('-->', from);
+    const bang = next('--!>', from);
+    if (plain === -1 && bang === -1) return text.length;
+    return plain !== -1 && (bang === -1 || plain < bang) ? plain + 3 : bang + 4;
+  };
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** The HTML tokenizer's white space: tab, line feed, form feed, carriage return, space. */
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
 }
 
 /** The lower-case name of the tag whose name starts at `from` ('' if no letter starts it). */
 function tagName(text: string, from: number): string {
-  if (!/[A-Za-z]/.test(text[from] ?? '')) return '';
+  if (!isLetter(text.charCodeAt(from))) return '';
   let to = from;
-  while (to < text.length && !/[\s/>]/.test(text[to])) to += 1;
+  for (let c = text.charCodeAt(to); to < text.length && !isSpace(c) && c !== 0x2f && c !== 0x3e; c = text.charCodeAt(++to));
   return text.slice(from, to).toLowerCase();
 }
 
@@ -152,7 +173,7 @@ function tagEnd(text: string, from: number): number {
       continue;
     }
     if (c === '>') return i + 1;
-    const space = /\s/.test(c);
+    const space = isSpace(c.charCodeAt(0));
     if (state === 'tag') {
       if (c === '=') state = 'before-value';
     } else if (state === 'before-value') {
