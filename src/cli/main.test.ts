@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
 import { freePort, runCspr as cspr, startServe, startServer } from '../../test/support/cli.ts';
+import { PROJECT_ROOT } from '../../test/support/paths.ts';
 import { acquireDataDirLock } from '../platform/db/data-dir-lock.ts';
 import { commands, helpText, main } from './main.ts';
 
@@ -111,6 +113,29 @@ describe('cspr command line', () => {
     const fs = await import('node:fs');
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
+
+  it('stops cleanly on a SIGTERM that comes the moment it says it is ready, before its first start is done', async () => {
+    // The signal is sent from the data handler of the very line that says it is ready: the service
+    // is then still printing its welcome and starting the public repository's steps.
+    const dir = freshDir('cli-early-stop');
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, 'bin/cspr.js'), 'serve', '--seed-if-empty'], {
+      env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'silent', DATA_DIR: dir, PORT: String(await freePort()), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const collect = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes('is ready at') && child.exitCode === null && !child.killed) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('close', (c, s) => resolve([c, s])));
+    expect(signal, output).toBeNull();
+    expect(code, output).toBe(0);
+    expect(output).toContain('Received SIGTERM: finishing requests in flight, then stopping.');
+    expect(output).toContain('Stopped.');
+    expect((await import('node:fs')).existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
+  }, 120_000);
 
   it('starts on a new data folder with the demonstration data, its public repository added once it answers (npm start)', async () => {
     const dir = freshDir('cli-first-start');

@@ -77,6 +77,9 @@ export const serveCommand: Command = {
     // The demonstration's public repository, added once the service answers (see below).
     let repository: Promise<void> | undefined;
     let stoppingRepository = false;
+    let stopRequested: string | undefined;
+    let onStop: ((why: string) => void) | undefined;
+    const requestStop = (why: string) => (onStop ? onStop(why) : (stopRequested ??= why));
     const finishRepository = async () => {
       stoppingRepository = true;
       await repository;
@@ -107,6 +110,11 @@ export const serveCommand: Command = {
       app = await building;
       // Requests are counted (for the public repository's steps below) from the first one on.
       const quiet = values['seed-if-empty'] ? m.requestQuiet.watchRequests(app.server) : null;
+      // Signals are heard from before the service listens: one that comes before the graceful stop
+      // below is ready is kept and acted on there, rather than ending the process at once (the
+      // default) with the database open and the demonstration's repository part written.
+      process.once('SIGINT', () => requestStop('Received SIGINT'));
+      process.once('SIGTERM', () => requestStop('Received SIGTERM'));
       await app.listen({ port: config.port, host: config.host });
       const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
       const url = `http://${shownHost}:${config.port}/`;
@@ -203,8 +211,8 @@ export const serveCommand: Command = {
         io.out('Stopped.');
         resolve();
       };
-      process.once('SIGINT', () => void stop('Received SIGINT'));
-      process.once('SIGTERM', () => void stop('Received SIGTERM'));
+      onStop = (why) => void stop(why);
+      if (stopRequested) onStop(stopRequested);
       // Started through npm (`npm start`, `npm run cspr -- serve`), a container or process manager
       // signals npm, not this process, and npm may exit without passing the signal on: this process
       // would be left running on its own, holding the data folder. So it stops when npm does.
