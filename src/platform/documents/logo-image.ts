@@ -58,114 +58,62 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
 }
 
 /**
- * HTML elements that end SVG content where they start (the HTML standard's rules for parsing
- * foreign content): what follows them is parsed as HTML, where `/>` closes nothing.
- */
-const ENDS_SVG_CONTENT = new Set([
-  'b', 'big', 'blockquote', 'body', 'br', 'center', 'code', 'dd', 'div', 'dl', 'dt', 'em', 'embed', 'font', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6',
-  'head', 'hr', 'i', 'img', 'li', 'listing', 'menu', 'meta', 'nobr', 'ol', 'p', 'pre', 'ruby', 's', 'small', 'span', 'strong', 'strike',
-  'sub', 'sup', 'table', 'tt', 'u', 'ul', 'var',
-]);
-/** SVG elements whose content is parsed as HTML (the standard's HTML integration points). */
-const HOLDS_HTML = new Set(['foreignobject', 'desc', 'title']);
-
-/**
- * How deep the elements of an SVG nest, counted in one pass over the text as an HTML parser would
- * read it (DOMPurify parses logos as HTML), erring only towards counting deeper:
- * - an opening tag opens an element, unless it ends in `/>` inside SVG content; once anything is
- *   parsed as HTML (after an element that ends SVG content, or inside a title, desc or foreignObject)
- *   `/>` is not trusted, since HTML ignores it on elements it does not know;
- * - a closing tag closes the latest open element of its name, and those opened after it; one that
- *   matches no open element closes nothing, as the parser ignores it;
- * - a comment ends at the first `-->` or `--!>` (so `<!-->` is a whole comment); any other `<!…` or
- *   `<?…` ends at the first `>`; a `<` that no name follows is text;
- * - a `>` inside a quoted attribute value does not end its tag; a quote anywhere else is text.
+ * How deep the elements of an SVG nest, counted in one pass over the text as an XML parser reads
+ * it: DOMPurify, given the SVG namespace, parses the logo as XML (jsdom's XML parser), and that
+ * parser stops at the first thing XML does not allow, so only what comes before it can nest. The
+ * count errs only towards deeper:
+ * - `<` followed by anything but `!`, `?` or `/` opens an element (XML names may start with `_`
+ *   or any letter of any script), unless its tag ends in `/>`;
+ * - a closing tag closes the element opened last (one that names another element stops the parser);
+ * - a comment runs to `-->`, a CDATA section to `]]>`, a processing instruction to `?>`, and any
+ *   other `<!…` (a DOCTYPE) to the first `>`;
+ * - a `>` inside a quoted attribute value does not end its tag.
  * It stops counting once past `stopAbove`.
  */
 export function markupDepth(text: string, stopAbove = Infinity): number {
-  const open: string[] = [];
-  let htmlInside = 0;
-  let html = false;
+  let depth = 0;
   let deepest = 0;
-  const commentEnd = commentEnds(text);
+  const after = endsAfter(text);
   let at = text.indexOf('<');
   while (at !== -1 && deepest <= stopAbove) {
-    const next = text[at + 1] ?? '';
     let end: number;
-    if (text.startsWith('<!--', at)) end = commentEnd(at + 2);
-    else if (next === '!' || next === '?') end = closeOf(text, '>', at + 2);
-    else if (next === '/') {
-      end = closeOf(text, '>', at + 2);
-      const name = tagName(text, at + 2);
-      // `</br>` and `</p>` also end SVG content.
-      if (name === 'br' || name === 'p') html = true;
-      const found = name ? open.lastIndexOf(name) : -1;
-      if (found !== -1) for (const closed of open.splice(found)) if (HOLDS_HTML.has(closed)) htmlInside -= 1;
-    } else if (isLetter(text.charCodeAt(at + 1))) {
+    if (text.startsWith('<!--', at)) end = after('-->', at + 4);
+    else if (text.startsWith('<![CDATA[', at)) end = after(']]>', at + 9);
+    else if (text.startsWith('<?', at)) end = after('?>', at + 2);
+    else if (text.startsWith('<!', at)) end = after('>', at + 2);
+    else if (text.startsWith('</', at)) {
+      end = after('>', at + 2);
+      depth = Math.max(0, depth - 1);
+    } else {
       end = tagEnd(text, at + 1);
-      const name = tagName(text, at + 1);
-      if (ENDS_SVG_CONTENT.has(name)) html = true;
-      const closesItself = text[end - 2] === '/' && !html && htmlInside === 0;
-      if (!closesItself) {
-        open.push(name);
-        if (HOLDS_HTML.has(name)) htmlInside += 1;
-        deepest = Math.max(deepest, open.length);
-      }
-    } else end = at + 1;
+      if (text[end - 2] !== '/') deepest = Math.max(deepest, ++depth);
+    }
     at = text.indexOf('<', end);
   }
   return deepest;
 }
 
-/** Just past the next `close` from `from`, or the end of the text if there is none. */
-function closeOf(text: string, close: string, from: number): number {
-  const found = text.indexOf(close, from);
-  return found === -1 ? text.length : found + close.length;
-}
-
 /**
- * Just past the end of a comment whose text starts at `from`: its first `-->` or `--!>`. Where each
- * was last found is kept, so a text of many comments and only one kind of end is read once, not
- * once per comment.
+ * Just past the next `close` at or after `from` (the end of the text if there is none). Where each
+ * marker was last found is kept, so a text of many comments and no `-->` is searched once, not once
+ * per comment.
  */
-function commentEnds(text: string): (from: number) => number {
-  const found = { '-->': -2, '--!>': -2 };
-  const next = (end: '-->' | '--!>', from: number) => {
-    if (found[end] !== -1 && found[end] < from) found[end] = text.indexOf(end, from);
-    return found[end];
+function endsAfter(text: string): (close: string, from: number) => number {
+  const found = new Map<string, number>();
+  return (close, from) => {
+    let at = found.get(close);
+    if (at === undefined || (at !== -1 && at < from)) found.set(close, (at = text.indexOf(close, from)));
+    return at === -1 ? text.length : at + close.length;
   };
-  return (from) => {
-    const plain = next('-->', from);
-    const bang = next('--!>', from);
-    if (plain === -1 && bang === -1) return text.length;
-    return plain !== -1 && (bang === -1 || plain < bang) ? plain + 3 : bang + 4;
-  };
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
-/** The HTML tokenizer's white space: tab, line feed, form feed, carriage return, space. */
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0c || c === 0x0d;
-}
-
-/** The lower-case name of the tag whose name starts at `from` ('' if no letter starts it). */
-function tagName(text: string, from: number): string {
-  if (!isLetter(text.charCodeAt(from))) return '';
-  let to = from;
-  for (let c = text.charCodeAt(to); to < text.length && !isSpace(c) && c !== 0x2f && c !== 0x3e; c = text.charCodeAt(++to));
-  return text.slice(from, to).toLowerCase();
 }
 
 /**
- * Just past the `>` that ends a tag, read as the HTML tokenizer reads attributes: a value opened by
- * a quote right after `=` (spaces between allowed) runs to the same quote; an unquoted value runs
- * to a space or `>`; a quote anywhere else is an ordinary character.
+ * Just past the `>` that ends a tag: a value opened by a quote right after `=` (spaces between
+ * allowed) runs to the same quote. (XML allows quotes nowhere else in a tag, so anything else stops
+ * the parser and cannot nest.)
  */
 function tagEnd(text: string, from: number): number {
-  let state: 'tag' | 'before-value' | 'unquoted' | '"' | "'" = 'tag';
+  let state: 'tag' | 'before-value' | '"' | "'" = 'tag';
   for (let i = from; i < text.length; i++) {
     const c = text[i];
     if (state === '"' || state === "'") {
@@ -173,15 +121,43 @@ function tagEnd(text: string, from: number): number {
       continue;
     }
     if (c === '>') return i + 1;
-    const space = isSpace(c.charCodeAt(0));
     if (state === 'tag') {
       if (c === '=') state = 'before-value';
-    } else if (state === 'before-value') {
-      if (c === '"' || c === "'") state = c;
-      else if (!space) state = 'unquoted';
-    } else if (space) state = 'tag';
+    } else if (c === '"' || c === "'") state = c;
+    else if (c !== ' ' && c !== '\n' && c !== '\t' && c !== '\r') state = 'tag';
   }
   return text.length;
+}
+
+/**
+ * The SVG from its `<svg` on, when all before it is what a drawing program writes first: white
+ * space, the XML declaration, comments, and a DOCTYPE that declares nothing of its own. The cleaner
+ * parses the logo as a fragment of XML, where a declaration or a DOCTYPE is an error, so such files
+ * were refused though those say nothing about the drawing. A DOCTYPE that declares entities is
+ * kept (and the file refused), since the drawing may use them. One pass, no backtracking.
+ */
+export function withoutPreamble(source: string): string {
+  const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
+  let at = 0;
+  for (;;) {
+    while (at < text.length && /\s/.test(text[at])) at += 1;
+    let end = -1;
+    if (/^<\?xml\s/.test(text.slice(at, at + 6))) end = closeAfter(text, '?>', at);
+    else if (text.startsWith('<!--', at)) end = closeAfter(text, '-->', at + 4);
+    else if (/^<!DOCTYPE\s/i.test(text.slice(at, at + 10))) {
+      end = closeAfter(text, '>', at);
+      if (end !== -1 && text.slice(at, end).includes('[')) end = -1;
+    }
+    if (end === -1) break;
+    at = end;
+  }
+  return /^<svg[\s>]/i.test(text.slice(at, at + 5)) ? text.slice(at) : text;
+}
+
+/** Just past the next `close` from `from`, or -1 if there is none. */
+function closeAfter(text: string, close: string, from: number): number {
+  const found = text.indexOf(close, from);
+  return found === -1 ? -1 : found + close.length;
 }
 
 /**
@@ -192,7 +168,7 @@ export async function sanitiseSvg(source: string): Promise<string | null> {
   const dompurify = await svgCleaner();
   let clean: string;
   try {
-    clean = dompurify.sanitize(source, {
+    clean = dompurify.sanitize(withoutPreamble(source), {
       USE_PROFILES: { svg: true, svgFilters: true },
       // Links, reused and embedded images could reach other sites or other documents.
       FORBID_TAGS: ['a', 'use', 'image', 'foreignObject', 'script', 'style', 'feImage'],
