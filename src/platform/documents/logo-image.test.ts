@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DocumentError } from './document-error.ts';
-import { LOGO_MAX_BYTES, LOGO_MAX_NESTING, markupDepth, readLogo, sanitiseSvg, withoutPreamble } from './logo-image.ts';
+import { LOGO_MAX_ATTRIBUTES, LOGO_MAX_BYTES, LOGO_MAX_NESTING, markupShape, readLogo, sanitiseSvg, withoutPreamble } from './logo-image.ts';
+
+const markupDepth = (text: string, stopAbove = Infinity) => markupShape(text, { depth: stopAbove, attributes: Infinity }).depth;
 
 const svg = (inner: string, attrs = '') => `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"${attrs}>${inner}</svg>`;
 
@@ -46,7 +48,7 @@ describe('a partnership logo', () => {
   });
 });
 
-describe('how deep an SVG nests (markupDepth)', () => {
+describe('how deep an SVG nests (markupShape)', () => {
   const deep = (n: number, tag = 'g') => `<${tag}>`.repeat(n);
 
   it('counts opening tags that stay open, not those that close themselves', () => {
@@ -98,6 +100,26 @@ describe('how deep an SVG nests (markupDepth)', () => {
     expect(cleaned).toBe(0);
     const atLimit = await readLogo(nested(LOGO_MAX_NESTING - 1), counting);
     expect(atLimit).toMatchObject({ ok: true });
+    expect(cleaned).toBe(1);
+  });
+});
+
+describe('how many attributes an element of an SVG has (markupShape)', () => {
+  it('counts each attribute of the tag with the most, not "=" inside quoted values', () => {
+    expect(markupShape('<svg a="1" b=\'2\'><g c = "x=y" d="="/><rect/></svg>').attributes).toBe(2);
+    expect(markupShape('<svg>text = more</svg>').attributes).toBe(0);
+  });
+
+  it('refuses a logo with an element of more attributes than the limit before cleaning it, and keeps one at the limit', async () => {
+    const wide = (n: number) => Buffer.from(svg(`<rect ${Array.from({ length: n }, (_, i) => `data-a${i}="${i}"`).join(' ')} width="1" height="1"/>`));
+    let cleaned = 0;
+    const counting = (text: string) => ((cleaned += 1), sanitiseSvg(text));
+    expect(await readLogo(wide(LOGO_MAX_ATTRIBUTES - 1), counting)).toEqual({
+      ok: false,
+      problem: `An element of the SVG has more than ${LOGO_MAX_ATTRIBUTES} attributes: save it again as plain SVG, or use a PNG`,
+    });
+    expect(cleaned).toBe(0);
+    expect(await readLogo(wide(LOGO_MAX_ATTRIBUTES - 2), counting)).toMatchObject({ ok: true });
     expect(cleaned).toBe(1);
   });
 });

@@ -17,6 +17,13 @@ export const LOGO_MAX_BYTES = 200 * 1024;
  */
 export const LOGO_MAX_NESTING = 200;
 
+/**
+ * How many attributes one of a logo's elements may have. Drawing programs write tens at most; the
+ * parser and the cleaner look attributes up by scanning them, so their time grows with the square
+ * of the count (16,000 on one element, 127 KB, took the cleaner 4.6 s).
+ */
+export const LOGO_MAX_ATTRIBUTES = 200;
+
 export type LogoImage = { bytes: Buffer; type: 'image/svg+xml' | 'image/png' };
 export type LogoOutcome = { ok: true; logo: LogoImage } | { ok: false; problem: string };
 
@@ -43,8 +50,12 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
   if (bytes.subarray(0, 8).equals(PNG_SIGNATURE)) return { ok: true, logo: { bytes, type: 'image/png' } };
   const text = bytes.toString('utf8');
   if (!/<svg[\s>]/i.test(text.slice(0, 4096))) return { ok: false, problem: 'The logo must be an SVG or a PNG image' };
-  if (markupDepth(text, LOGO_MAX_NESTING) > LOGO_MAX_NESTING) {
+  const shape = markupShape(text, { depth: LOGO_MAX_NESTING, attributes: LOGO_MAX_ATTRIBUTES });
+  if (shape.depth > LOGO_MAX_NESTING) {
     return { ok: false, problem: `The SVG’s elements are nested more than ${LOGO_MAX_NESTING} deep: save it again as plain SVG, or use a PNG` };
+  }
+  if (shape.attributes > LOGO_MAX_ATTRIBUTES) {
+    return { ok: false, problem: `An element of the SVG has more than ${LOGO_MAX_ATTRIBUTES} attributes: save it again as plain SVG, or use a PNG` };
   }
   let cleaned: string | null;
   try {
@@ -68,14 +79,16 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
  * - a comment runs to `-->`, a CDATA section to `]]>`, a processing instruction to `?>`, and any
  *   other `<!…` (a DOCTYPE) to the first `>`;
  * - a `>` inside a quoted attribute value does not end its tag.
- * It stops counting once past `stopAbove`.
+ * In the same pass, the most attributes one tag has (each `=` outside a quoted value; XML gives
+ * every attribute one). It stops reading once either is past its limit in `stopAbove`.
  */
-export function markupDepth(text: string, stopAbove = Infinity): number {
+export function markupShape(text: string, stopAbove: { depth: number; attributes: number } = { depth: Infinity, attributes: Infinity }): { depth: number; attributes: number } {
   let depth = 0;
   let deepest = 0;
+  let most = 0;
   const after = endsAfter(text);
   let at = text.indexOf('<');
-  while (at !== -1 && deepest <= stopAbove) {
+  while (at !== -1 && deepest <= stopAbove.depth && most <= stopAbove.attributes) {
     let end: number;
     if (text.startsWith('<!--', at)) end = after('-->', at + 4);
     else if (text.startsWith('<![CDATA[', at)) end = after(']]>', at + 9);
@@ -85,12 +98,14 @@ export function markupDepth(text: string, stopAbove = Infinity): number {
       end = after('>', at + 2);
       depth = Math.max(0, depth - 1);
     } else {
-      end = tagEnd(text, at + 1);
+      const tag = tagEnd(text, at + 1);
+      end = tag.end;
+      most = Math.max(most, tag.attributes);
       if (text[end - 2] !== '/') deepest = Math.max(deepest, ++depth);
     }
     at = text.indexOf('<', end);
   }
-  return deepest;
+  return { depth: deepest, attributes: most };
 }
 
 /**
@@ -108,25 +123,29 @@ function endsAfter(text: string): (close: string, from: number) => number {
 }
 
 /**
- * Just past the `>` that ends a tag: a value opened by a quote right after `=` (spaces between
+ * Just past the `>` that ends a tag, and its attributes: a value opened by a quote right after `=` (spaces between
  * allowed) runs to the same quote. (XML allows quotes nowhere else in a tag, so anything else stops
  * the parser and cannot nest.)
  */
-function tagEnd(text: string, from: number): number {
+function tagEnd(text: string, from: number): { end: number; attributes: number } {
   let state: 'tag' | 'before-value' | '"' | "'" = 'tag';
+  let attributes = 0;
   for (let i = from; i < text.length; i++) {
     const c = text[i];
     if (state === '"' || state === "'") {
       if (c === state) state = 'tag';
       continue;
     }
-    if (c === '>') return i + 1;
+    if (c === '>') return { end: i + 1, attributes };
     if (state === 'tag') {
-      if (c === '=') state = 'before-value';
+      if (c === '=') {
+        state = 'before-value';
+        attributes += 1;
+      }
     } else if (c === '"' || c === "'") state = c;
     else if (c !== ' ' && c !== '\n' && c !== '\t' && c !== '\r') state = 'tag';
   }
-  return text.length;
+  return { end: text.length, attributes };
 }
 
 /**
