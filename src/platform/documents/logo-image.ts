@@ -6,7 +6,8 @@ import { DocumentError } from './document-error.ts';
  * LOGO_MAX_BYTES, and served with a CSP that forbids everything but inline styles. Small is not
  * quick, though: 200 KB of elements take a third of a second to clean, so the service cleans them
  * in a document worker (DocumentWorkers.svgLogo), with its time and memory limits, never on the
- * thread that answers requests; and nesting deeper than LOGO_MAX_NESTING is refused before that.
+ * thread that answers requests; and a file nested deeper than LOGO_MAX_NESTING, or with an element
+ * of more than LOGO_MAX_ATTRIBUTES attributes, is refused before that (markupShape).
  */
 export const LOGO_MAX_BYTES = 200 * 1024;
 
@@ -69,8 +70,9 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
 }
 
 /**
- * How deep the elements of an SVG nest, counted in one pass over the text as an XML parser reads
- * it: DOMPurify, given the SVG namespace, parses the logo as XML (jsdom's XML parser), and that
+ * What of an SVG's shape decides how long parsing it takes: how deep its elements nest, counted in
+ * one pass over the text as an XML parser reads it. DOMPurify, given the SVG namespace, parses the
+ * logo as XML (jsdom's XML parser), and that
  * parser stops at the first thing XML does not allow, so only what comes before it can nest. The
  * count errs only towards deeper:
  * - `<` followed by anything but `!`, `?` or `/` opens an element (XML names may start with `_`
