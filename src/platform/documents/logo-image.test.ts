@@ -26,6 +26,20 @@ describe('a partnership logo', () => {
     expect(clean).toContain('<rect');
   });
 
+  it('keeps references into the drawing and drops those to anywhere else', async () => {
+    const clean = (await sanitiseSvg(
+      svg(
+        '<defs><linearGradient id="g"><stop offset="0"/></linearGradient></defs>' +
+          '<rect width="5" height="5" fill="url(#g)"/><rect width="5" height="5" fill="url( \'#g\' )"/>' +
+          '<rect width="5" height="5" fill="url(https://evil.example/x.svg#g)" filter="URL( \'//evil.example/f\')" mask="url(data:image/svg+xml,x)"/>',
+      ),
+    ))!;
+    expect(clean).toContain('fill="url(#g)"');
+    expect(clean).toContain("fill=\"url( '#g' )\"");
+    for (const bad of ['evil.example', 'data:']) expect(clean).not.toContain(bad);
+    expect(clean.match(/<rect/g)).toHaveLength(3);
+  });
+
   it('accepts a PNG by its signature and refuses other files', async () => {
     const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(20)]);
     expect(await readLogo(png, sanitiseSvg)).toMatchObject({ ok: true, logo: { type: 'image/png' } });

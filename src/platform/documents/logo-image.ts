@@ -30,14 +30,32 @@ export type LogoOutcome = { ok: true; logo: LogoImage } | { ok: false; problem: 
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-type Purifier = { sanitize(source: string, config: Record<string, unknown>): string };
+type Purifier = {
+  sanitize(source: string, config: Record<string, unknown>): string;
+  addHook(hook: 'uponSanitizeAttribute', run: (node: unknown, data: { attrName: string; attrValue: string; keepAttr: boolean }) => void): void;
+};
 let purifier: Promise<Purifier> | undefined;
 
-/** DOMPurify on its own jsdom window, made once per thread (jsdom takes about a second to load). */
+/** Whether a value has a `url(…)` that points anywhere but into the drawing itself (`url(#gradient)`). */
+function pointsOutside(value: string): boolean {
+  // The first character after the parenthesis, spaces and an opening quote: '#' for a fragment.
+  for (const [, first] of value.matchAll(/url\(\s*['"]?\s*([\s\S])/gi)) if (first !== '#') return true;
+  return false;
+}
+
+/**
+ * DOMPurify on its own jsdom window, made once per thread (jsdom takes about a second to load). It
+ * also drops any attribute whose `url(…)` points outside the drawing (a fill or filter from another
+ * site): shown as an image, a logo loads nothing else anyway, but nothing in it need name a site.
+ */
 export async function svgCleaner(): Promise<Purifier> {
   purifier ??= (async () => {
     const [{ JSDOM }, { default: createDOMPurify }] = await Promise.all([import('jsdom'), import('dompurify')]);
-    return createDOMPurify(new JSDOM('').window as unknown as Window & typeof globalThis) as unknown as Purifier;
+    const cleaner = createDOMPurify(new JSDOM('').window as unknown as Window & typeof globalThis) as unknown as Purifier;
+    cleaner.addHook('uponSanitizeAttribute', (_node, data) => {
+      if (pointsOutside(data.attrValue)) data.keepAttr = false;
+    });
+    return cleaner;
   })();
   return purifier;
 }
