@@ -302,6 +302,7 @@ try {
         // after a build, 563 MB on the same corpus reopened).
         await embedded.close();
         embedded = await openDatabase({ dataDir });
+        console.log('  the embedded engine started afresh over the corpus, as after a restart, before measuring');
       }
       await run(embedded, dataDir, 'embedded');
     } finally {

@@ -90,9 +90,8 @@ export async function readLogo(bytes: Buffer, clean: SvgCleaning): Promise<LogoO
 /**
  * What of an SVG's shape decides how long parsing it takes: how deep its elements nest, counted in
  * one pass over the text as an XML parser reads it. DOMPurify, given the SVG namespace, parses the
- * logo as XML (jsdom's XML parser), and that
- * parser stops at the first thing XML does not allow, so only what comes before it can nest. The
- * count errs only towards deeper:
+ * logo as XML (jsdom's XML parser), and that parser stops at the first thing XML does not allow, so
+ * only what comes before it can nest. The count errs only towards deeper:
  * - `<` followed by anything but `!`, `?` or `/` opens an element (XML names may start with `_`
  *   or any letter of any script), unless its tag ends in `/>`;
  * - a closing tag closes the element opened last (one that names another element stops the parser);
@@ -143,9 +142,9 @@ function endsAfter(text: string): (close: string, from: number) => number {
 }
 
 /**
- * Just past the `>` that ends a tag, and its attributes: a value opened by a quote right after `=` (spaces between
- * allowed) runs to the same quote. (XML allows quotes nowhere else in a tag, so anything else stops
- * the parser and cannot nest.)
+ * Just past the `>` that ends a tag, and how many attributes it has: a value opened by a quote right
+ * after `=` (spaces between allowed) runs to the same quote. (XML allows quotes nowhere else in a
+ * tag, so anything else stops the parser and cannot nest.)
  */
 function tagEnd(text: string, from: number): { end: number; attributes: number } {
   let state: 'tag' | 'before-value' | '"' | "'" = 'tag';
