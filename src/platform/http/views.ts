@@ -7,6 +7,7 @@ import { formatDateForDisplay, isDateOnly } from '../../domain/calendar/date-onl
 import { paragraphsOf } from '../../domain/text/paragraphs.ts';
 import { escapeHtml } from '../search/text.ts';
 import { errorsInPageOrder } from './error-order.ts';
+import { withoutLayoutWhitespace } from './layout-whitespace.ts';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -106,7 +107,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
     });
     // A form shown again with its problems: the summary lists them in the order of the form's fields.
-    const html = this.statusCode >= 400 ? errorsInPageOrder(rendered) : rendered;
+    const html = withoutLayoutWhitespace(this.statusCode >= 400 ? errorsInPageOrder(rendered) : rendered);
     if (!cacheable) return this.type('text/html; charset=utf-8').send(html);
     // Rendered with the nonce's placeholder, which sendRendered fills; a page with a form carries this
     // visitor's CSRF token, so it is sent but never kept.
@@ -118,7 +119,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     return stableKey(baseContext(this));
   });
   app.decorateReply('renderForReuse', function renderForReuse(this: FastifyReply, template: string, context: Record<string, unknown> = {}): ReusablePage {
-    return reusableOf(env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER }));
+    return reusableOf(withoutLayoutWhitespace(env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER })));
   });
   app.decorateReply('sendRendered', function sendRendered(this: FastifyReply, page: ReusablePage) {
     const nonce = Buffer.from(this.cspNonce?.script ?? '');

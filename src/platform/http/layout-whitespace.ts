@@ -1,0 +1,21 @@
+/**
+ * Pages without their templates' indentation. A template's lines are indented for the people who
+ * edit it, and every run of a newline and spaces between two tags is sent with each page: a third of
+ * the dashboard's bytes (54.9 KB, 39.5 KB without them), and writing a page's bytes to its socket is a
+ * large part of what serving a kept page costs.
+ *
+ * Only whitespace that holds a line break and lies wholly between one tag's `>` and the next tag's
+ * `<` is touched, and it becomes one line break: between tags, a browser shows any run of spaces and
+ * line breaks as one space, or as nothing, so the page looks the same. Text people typed is never
+ * touched: it is shown escaped, so it holds no `<` or `>` of its own, and a run inside it always has
+ * a character of text on one side. A line break is kept rather than a space, so that text shown with
+ * `white-space: pre-line` still breaks where the template broke it.
+ *
+ * Left exactly as rendered: the content of `textarea` and `pre` (their whitespace is what they show,
+ * and a textarea's is what it sends back) and of `script` and `style`.
+ */
+const LAYOUT_WHITESPACE = /<(textarea|pre|script|style)\b[^]*?<\/\1\s*(?=>)|>[ \t\r\n]*\n[ \t\r\n]*(?=<)/gi;
+
+export function withoutLayoutWhitespace(html: string): string {
+  return html.replace(LAYOUT_WHITESPACE, (match) => (match[0] === '>' ? '>\n' : match));
+}
