@@ -21,6 +21,15 @@ describe.each(ENGINES)('web shell on %s', (engine) => {
     for (const href of ['/accessibility', '/privacy', '/cookies']) expect(res.body).toContain(`href="${href}"`);
   });
 
+  it('sends the page without its template’s indentation between tags, each time it is served', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await t.app.inject({ url: '/' });
+      expect(res.body).toContain('<main');
+      // Between two tags, at most one line break and nothing else (layout-whitespace.ts).
+      expect(res.body).not.toMatch(/>[ \t\r]*\n[ \t\r\n]*[ \t\n][ \t\r\n]*</);
+    }
+  });
+
   it('sends a strict CSP whose nonce is on the inline script, and no cookies', async () => {
     const res = await t.app.inject({ url: '/' });
     const csp = String(res.headers['content-security-policy']);
