@@ -44,4 +44,9 @@ describe('pages without their templates’ indentation', () => {
   it('does not mistake a tag whose name only starts like one of those for it', () => {
     expect(withoutLayoutWhitespace('<preview>\n  <b>x</b>\n</preview>')).toBe('<preview>\n<b>x</b>\n</preview>');
   });
+
+  it('reads a long run of typed line breaks after a tag once (a pattern that backtracked took minutes)', () => {
+    const typed = `<td class="cspr-pre-wrap">${'\n'.repeat(200_000)}note</td>\n  <td>${' \n'.repeat(100_000)}x</td>`;
+    expect(withoutLayoutWhitespace(typed)).toBe(`<td class="cspr-pre-wrap">${'\n'.repeat(200_000)}note</td>\n<td>${' \n'.repeat(100_000)}x</td>`);
+  });
 });

@@ -14,8 +14,11 @@
  * Left exactly as rendered: the content of `textarea` and `pre` (their whitespace is what they show,
  * and a textarea's is what it sends back) and of `script` and `style`.
  */
-const LAYOUT_WHITESPACE = /<(textarea|pre|script|style)\b[^]*?<\/\1\s*(?=>)|>[ \t\r\n]*\n[ \t\r\n]*(?=<)/gi;
+const LAYOUT_WHITESPACE = /<(textarea|pre|script|style)\b[^]*?<\/\1\s*(?=>)|>[ \t\r\n]+(?=<)/gi;
 
+// One run of whitespace is matched once, whatever is after it: typed text may put a long run of line
+// breaks just after a tag, and a pattern that looked for the line break inside the run would try every
+// place in it for every place it could end (time growing with the square of the run).
 export function withoutLayoutWhitespace(html: string): string {
-  return html.replace(LAYOUT_WHITESPACE, (match) => (match[0] === '>' ? '>\n' : match));
+  return html.replace(LAYOUT_WHITESPACE, (match) => (match[0] === '>' && match.includes('\n') ? '>\n' : match));
 }
