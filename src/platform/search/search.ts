@@ -526,7 +526,9 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
              case when c.missing = 0 then c.lo
                   else (select sum(t.score) from publication_terms t where t.publication_id = c.id and t.lexeme = any(query.words)) end as rank
       from cand2 c
-      join publication_search pp on pp.publication_id = c.id
+      -- Each candidate's date by its key ("limit 1" keeps this a lookup per candidate): as a join, the
+      -- planner expected hundreds of candidates and read every search row into a hash instead.
+      cross join lateral (select pp.published_on from publication_search pp where pp.publication_id = c.id limit 1) pp
       cross join query
       where c.lo + c.missing >= (select lo from floor2)
       order by rank desc, pp.published_on desc, c.id
