@@ -49,4 +49,15 @@ describe('pages without their templates’ indentation', () => {
     const typed = `<td class="cspr-pre-wrap">${'\n'.repeat(200_000)}note</td>\n  <td>${' \n'.repeat(100_000)}x</td>`;
     expect(withoutLayoutWhitespace(typed)).toBe(`<td class="cspr-pre-wrap">${'\n'.repeat(200_000)}note</td>\n<td>${' \n'.repeat(100_000)}x</td>`);
   });
+
+  it('leaves the rest of the page as it is after an opening of textarea, pre, script or style that is never closed, and reads it once', () => {
+    expect(withoutLayoutWhitespace('<p>a</p>\n  <pre>\n  <b>x</b>\n  <i>y</i>')).toBe('<p>a</p>\n<pre>\n  <b>x</b>\n  <i>y</i>');
+    const unclosed = '<pre>\n <textarea>\n '.repeat(30_000);
+    expect(withoutLayoutWhitespace(unclosed)).toBe(unclosed);
+  });
+
+  it('treats a tag whose name only begins with one of those names as any other tag, also when it is never closed', () => {
+    const custom = '<pre-x>\n <b>'.repeat(25_000);
+    expect(withoutLayoutWhitespace(custom)).toBe('<pre-x>\n<b>'.repeat(25_000));
+  });
 });

@@ -6,15 +6,18 @@
  *
  * Only whitespace that holds a line break and lies wholly between one tag's `>` and the next tag's
  * `<` is touched, and it becomes one line break: between tags, a browser shows any run of spaces and
- * line breaks as one space, or as nothing, so the page looks the same. Text people typed is never
- * touched: it is shown escaped, so it holds no `<` or `>` of its own, and a run inside it always has
- * a character of text on one side. A line break is kept rather than a space, so that text shown with
+ * line breaks as one space, or as nothing, so the page looks the same. Text people typed is shown
+ * escaped, so it holds no `<` or `>` of its own: a run inside it is touched only when the text is
+ * nothing but whitespace. A line break is kept rather than a space, so that text shown with
  * `white-space: pre-line` still breaks where the template broke it.
  *
  * Left exactly as rendered: the content of `textarea` and `pre` (their whitespace is what they show,
- * and a textarea's is what it sends back) and of `script` and `style`.
+ * and a textarea's is what it sends back) and of `script` and `style`; and, from an opening of one of
+ * them that is never closed, the rest of the page (a search to the end for each such opening would
+ * take time growing with the square of the page). Not provided for, as nothing here makes them: the
+ * obsolete `listing` and `xmp`, a script holding `<!--<script>`, and tags between SVG `tspan`s.
  */
-const LAYOUT_WHITESPACE = /<(textarea|pre|script|style)\b[^]*?<\/\1\s*(?=>)|>[ \t\r\n]+(?=<)/gi;
+const LAYOUT_WHITESPACE = /<(textarea|pre|script|style)(?=[\s/>])[^]*?(?:<\/\1\s*(?=>)|$)|>[ \t\r\n]+(?=<)/gi;
 
 // One run of whitespace is matched once, whatever is after it: typed text may put a long run of line
 // breaks just after a tag, and a pattern that looked for the line break inside the run would try every
