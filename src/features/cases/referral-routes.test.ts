@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
 import { addAgency, addPartnership, type AgencyView } from '../partnerships/service.ts';
-import { dateFields, errorSummary } from '../../../test/support/pages.ts';
+import { dateFields, errorSummary, layoutIndentation } from '../../../test/support/pages.ts';
 
 const DETAILS = 'Wilhelmina Madeup (fictional), aged 6, arrived with bruising to her face.';
 
@@ -74,10 +74,14 @@ describe.each(ENGINES)('referrals on %s', (engine) => {
     expect(empty.statusCode).toBe(422);
     const summary = errorSummary(empty.body);
     for (const m of ['Enter a short summary of the incident', 'Enter the details of the incident', 'Enter the date the referral was made']) expect(summary).toContain(m);
-    const impossible = await contributor.post('/referrals/new', referralFields({ 'received-day': '31', 'received-month': '4' }));
+    // Details typed with blank lines and indents: the form shown again holds them exactly as typed.
+    const typed = 'First visit.\n\n    Indented note.\n\n\nLast line.';
+    const impossible = await contributor.post('/referrals/new', referralFields({ 'received-day': '31', 'received-month': '4', details: typed }));
     expect(impossible.statusCode).toBe(422);
     expect(errorSummary(impossible.body)).toContain('The date the referral was made must be a real date');
     expect(impossible.body).toContain('Pupil with facial bruising, no explanation');
+    expect(impossible.body).toContain(`>${typed}</textarea>`);
+    expect(layoutIndentation(impossible.body)).toBeNull();
     const future = await contributor.post('/referrals/new', referralFields(dateFields('received', '2099-01-01')));
     expect(future.statusCode).toBe(422);
     expect(errorSummary(future.body)).toContain('The date the referral was made cannot be in the future');

@@ -6,6 +6,7 @@ import { createSession } from '../../platform/auth/sessions.ts';
 import { sha256 } from '../../platform/auth/secrets.ts';
 import { SESSION_COOKIE } from '../../platform/http/authentication.ts';
 import { ENGINES } from '../../../test/support/database.ts';
+import { layoutIndentation } from '../../../test/support/pages.ts';
 import { addDays, todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { loggablePath } from '../../platform/http/app.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
@@ -96,6 +97,10 @@ describe.each(ENGINES)('dashboard and calendar feed on %s', (engine) => {
     const mine = /<table class="govuk-table" id="mine-[^"]+">[\s\S]*?<\/table>/.exec(res.body)?.[0] ?? '';
     expect(mine).toContain(cases.soon.reference);
     expect(mine).not.toContain(cases.late.reference);
+    // Made afresh, then the kept page: neither carries the template's indentation.
+    const kept = await lead.client.get('/dashboard');
+    expect(kept.body).toContain(cases.soon.reference);
+    for (const page of [res, kept]) expect(layoutIndentation(page.body)).toBeNull();
   });
 
   it('tells people without case access what they can do, without case data', async () => {

@@ -87,6 +87,8 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     }));
     return { serviceName: options.serviceName ?? SERVICE_NAME, serviceUrl: '/', currentPath: req.url.split('?')[0], navigation, ...req.viewContext };
   };
+  /** A page's HTML: every page, sent at once or kept, is made here, so each goes out without its template's indentation. */
+  const pageHtml = (template: string, context: Record<string, unknown>): string => withoutLayoutWhitespace(env.render(template, context));
   app.decorateReply('render', function render(this: FastifyReply, template: string, context: Record<string, unknown> = {}) {
     const req = this.request;
     const nonce = this.cspNonce?.script ?? '';
@@ -99,7 +101,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     const hit = cacheable ? cache.get(key) : undefined;
     if (hit !== undefined) return this.sendRendered(hit);
     let csrf: string | undefined;
-    const rendered = env.render(template, {
+    const rendered = pageHtml(template, {
       ...base,
       cspNonce: cacheable ? NONCE_PLACEHOLDER : nonce,
       // Called by forms only, so pages without forms set no CSRF cookie; once per page, as
@@ -107,7 +109,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
       csrfToken: () => (csrf ??= (this as FastifyReply & { generateCsrf(): string }).generateCsrf()),
     });
     // A form shown again with its problems: the summary lists them in the order of the form's fields.
-    const html = withoutLayoutWhitespace(this.statusCode >= 400 ? errorsInPageOrder(rendered) : rendered);
+    const html = this.statusCode >= 400 ? errorsInPageOrder(rendered) : rendered;
     if (!cacheable) return this.type('text/html; charset=utf-8').send(html);
     // Rendered with the nonce's placeholder, which sendRendered fills; a page with a form carries this
     // visitor's CSRF token, so it is sent but never kept.
@@ -119,7 +121,7 @@ export function setUpViews(app: FastifyInstance, options: { navigation: (req: Fa
     return stableKey(baseContext(this));
   });
   app.decorateReply('renderForReuse', function renderForReuse(this: FastifyReply, template: string, context: Record<string, unknown> = {}): ReusablePage {
-    return reusableOf(withoutLayoutWhitespace(env.render(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER })));
+    return reusableOf(pageHtml(template, { ...baseContext(this), ...context, cspNonce: NONCE_PLACEHOLDER, csrfToken: () => CSRF_PLACEHOLDER }));
   });
   app.decorateReply('sendRendered', function sendRendered(this: FastifyReply, page: ReusablePage) {
     const nonce = Buffer.from(this.cspNonce?.script ?? '');
