@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyTemplate, freshDir } from '../../test/support/database.ts';
@@ -66,7 +67,6 @@ describe('cspr command line', () => {
 
   it('stops with a clear message when the embedded database cannot be opened, and lets go of its data folder', async () => {
     const dir = freshDir('damaged');
-    const fs = await import('node:fs');
     fs.mkdirSync(path.join(dir, 'pgdata'), { recursive: true });
     fs.writeFileSync(path.join(dir, 'pgdata', 'PG_VERSION'), 'not a version\n');
     const r = await cspr(['serve'], { DATA_DIR: dir, PORT: String(await freePort()) });
@@ -86,7 +86,6 @@ describe('cspr command line', () => {
       const r = await cspr(['migrate'], { DATA_DIR: dir });
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`The data folder ${dir} is in use by another process (pid ${process.pid})`);
-      const fs = await import('node:fs');
       expect(fs.readdirSync(dir)).toEqual(['cspr.lock']);
     } finally {
       lock.release();
@@ -95,7 +94,7 @@ describe('cspr command line', () => {
 
   it('says clearly when the data folder cannot be written', async () => {
     const file = path.join(freshDir('not-a-folder'), 'plain-file');
-    (await import('node:fs')).writeFileSync(file, 'x');
+    fs.writeFileSync(file, 'x');
     const r = await cspr(['migrate'], { DATA_DIR: path.join(file, 'data') });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`The data folder ${path.join(file, 'data')} cannot be written to`);
@@ -110,7 +109,6 @@ describe('cspr command line', () => {
     expect(await ready.json()).toEqual({ status: 'ok', database: 'embedded', files: 'database' });
     expect(await serve.stop()).toBe(0);
     expect(serve.output()).toContain('Stopped.');
-    const fs = await import('node:fs');
     expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 90_000);
 
@@ -134,7 +132,7 @@ describe('cspr command line', () => {
     expect(code, output).toBe(0);
     expect(output).toContain('Received SIGTERM: finishing requests in flight, then stopping.');
     expect(output).toContain('Stopped.');
-    expect((await import('node:fs')).existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, 'cspr.lock'))).toBe(false);
   }, 120_000);
 
   it('starts on a new data folder with the demonstration data, its public repository added once it answers (npm start)', async () => {
@@ -177,7 +175,6 @@ describe('cspr command line', () => {
     const refused = await cspr(['restore', file], { DATA_DIR: target });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/needs the encryption key of the deployment it came from \(fingerprint .*\), and none is configured: set DATA_ENCRYPTION_KEY \(or the key file .*data-encryption\.key\) to that key, then restore again\./);
-    const fs = await import('node:fs');
     expect(fs.existsSync(path.join(target, 'secrets'))).toBe(false);
     // With the key that travelled apart from the backup, everything arrives, files included.
     const key = fs.readFileSync(path.join(dir, 'secrets', 'data-encryption.key'), 'utf8');
