@@ -122,22 +122,23 @@ export function markupShape(text: string, stopAbove: { depth: number; attributes
       most = Math.max(most, tag.attributes);
       if (text[end - 2] !== '/') deepest = Math.max(deepest, ++depth);
     }
+    // Nothing ends what was opened last: the rest of the text is inside it.
+    if (end === -1) break;
     at = text.indexOf('<', end);
   }
   return { depth: deepest, attributes: most };
 }
 
 /**
- * Just past the next `close` at or after `from` (the end of the text if there is none). Where each
- * marker was last found is kept, so a text of many comments and no `-->` is searched once, not once
- * per comment.
+ * Just past the next `close` at or after `from`, or -1 if there is none. Where each marker was last
+ * found is kept, so a text of many comments and no `-->` is searched once, not once per comment.
  */
 function endsAfter(text: string): (close: string, from: number) => number {
   const found = new Map<string, number>();
   return (close, from) => {
     let at = found.get(close);
     if (at === undefined || (at !== -1 && at < from)) found.set(close, (at = text.indexOf(close, from)));
-    return at === -1 ? text.length : at + close.length;
+    return at === -1 ? -1 : at + close.length;
   };
 }
 
@@ -176,26 +177,21 @@ function tagEnd(text: string, from: number): { end: number; attributes: number }
  */
 export function withoutPreamble(source: string): string {
   const text = source.startsWith('\uFEFF') ? source.slice(1) : source;
+  const after = endsAfter(text);
   let at = 0;
   for (;;) {
     while (at < text.length && /\s/.test(text[at])) at += 1;
     let end = -1;
-    if (/^<\?xml\s/.test(text.slice(at, at + 6))) end = closeAfter(text, '?>', at);
-    else if (text.startsWith('<!--', at)) end = closeAfter(text, '-->', at + 4);
+    if (/^<\?xml\s/.test(text.slice(at, at + 6))) end = after('?>', at);
+    else if (text.startsWith('<!--', at)) end = after('-->', at + 4);
     else if (/^<!DOCTYPE\s/i.test(text.slice(at, at + 10))) {
-      end = closeAfter(text, '>', at);
+      end = after('>', at);
       if (end !== -1 && text.slice(at, end).includes('[')) end = -1;
     }
     if (end === -1) break;
     at = end;
   }
   return /^<svg[\s>]/i.test(text.slice(at, at + 5)) ? text.slice(at) : text;
-}
-
-/** Just past the next `close` from `from`, or -1 if there is none. */
-function closeAfter(text: string, close: string, from: number): number {
-  const found = text.indexOf(close, from);
-  return found === -1 ? -1 : found + close.length;
 }
 
 /**
