@@ -2,6 +2,7 @@ import { CompiledQuery, Kysely, PostgresDialect, PostgresDriver, type DatabaseCo
 import pg from 'pg';
 import { finishTemplateDatabase } from './data-template.ts';
 import { DatabaseOpenError, startEmbeddedEngine, stopStartedEngine, type StartedEngine } from './embedded-start.ts';
+import { preparePooledStatements } from './prepared-statements.ts';
 import { sendViewsThrough } from '../audit/view-recorder.ts';
 import { beginWithSettings, ChangesInTransactions, holdsTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
@@ -108,6 +109,7 @@ export function describeUrl(url: string): string {
 
 async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+  preparePooledStatements(pool);
   // An idle client that loses its server must not crash the process.
   pool.on('error', () => {});
   const location = describeUrl(url);
@@ -172,6 +174,7 @@ export async function embeddedDatabase(started: StartedEngine): Promise<{ databa
   // The adapter speaks the node-postgres protocol over the single PGlite connection (in its
   // own thread), so both engines share one code path from here on.
   const pool = new pg.Pool({ ...createPgConfig(engine as unknown as Parameters<typeof createPgConfig>[0]), max: 1 } as pg.PoolConfig);
+  preparePooledStatements(pool);
   // The service's queries wait for this: the engine answers none before it has started, and no query
   // may reach a database made from the template before finishTemplateDatabase has finished it.
   const ready = (async () => {

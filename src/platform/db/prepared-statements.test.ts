@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import type pg from 'pg';
+import { ENGINES, useTestDatabase } from '../../../test/support/database.ts';
+import { prepared, prepareStatementsOf } from './prepared-statements.ts';
+
+describe.each(ENGINES)('prepared statements on %s', (engine) => {
+  const t = useTestDatabase(engine);
+
+  /** The statements the connection holds (PostgreSQL's own view of them), by text. */
+  async function held(client: pg.PoolClient): Promise<string[]> {
+    const { rows } = await client.query<{ statement: string }>('select statement from pg_prepared_statements order by prepare_time');
+    return rows.map((r) => r.statement);
+  }
+
+  it('plans a marked statement once for the connection and runs it with any values', async () => {
+    const db = t().database.db;
+    const marked = (n: number) => prepared(sql<{ twice: number }>`select ${n}::int * 2 as twice, 'prepared-test-1' as mark`);
+    const answers = [];
+    for (const n of [1, 2, 3]) answers.push((await marked(n).execute(db)).rows[0].twice);
+    expect(answers).toEqual([2, 4, 6]);
+    await sql`select 'prepared-test-unmarked' as mark`.execute(db);
+    // (The embedded engine has one connection: it is taken only once the statements above have run.)
+    const client = await t().database.pool.connect();
+    try {
+      const statements = await held(client);
+      expect(statements.filter((s) => s.includes('prepared-test-1'))).toHaveLength(1);
+      // An unmarked statement is not kept.
+      expect(statements.filter((s) => s.includes('prepared-test-unmarked'))).toHaveLength(0);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('keeps no more statements than its limit, the least recently used going first, and runs one let go again', async () => {
+    const client = await t().database.pool.connect();
+    try {
+      prepareStatementsOf(client, 2);
+      const run = async (label: string, n: number) =>
+        (await client.query<{ n: number }>(`/* prepared */ select $1::int as n, '${label}' as mark`, [n])).rows[0].n;
+      const ours = async () => (await held(client)).filter((s) => s.includes('limit-test-')).map((s) => /limit-test-[a-z]/.exec(s)?.[0]);
+      expect(await run('limit-test-a', 1)).toBe(1);
+      expect(await run('limit-test-b', 2)).toBe(2);
+      expect(await run('limit-test-a', 3)).toBe(3);
+      expect(await run('limit-test-c', 4)).toBe(4);
+      expect((await ours()).sort()).toEqual(['limit-test-a', 'limit-test-c']);
+      // b was let go; asked again, it is prepared afresh (and the least recently used, a, goes).
+      expect(await run('limit-test-b', 5)).toBe(5);
+      expect((await ours()).sort()).toEqual(['limit-test-b', 'limit-test-c']);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('runs a marked statement again after it failed, whether in its parsing or its run', async () => {
+    const client = await t().database.pool.connect();
+    try {
+      prepareStatementsOf(client, 4);
+      await expect(client.query('/* prepared */ select 1 / $1::int as q', [0])).rejects.toThrow(/division by zero/);
+      expect((await client.query('/* prepared */ select 1 / $1::int as q', [1])).rows[0].q).toBe(1);
+      await expect(client.query('/* prepared */ select frm nowhere $1', [1])).rejects.toThrow();
+      await expect(client.query('/* prepared */ select frm nowhere $1', [1])).rejects.toThrow(/syntax/);
+      expect((await client.query('/* prepared */ select $1::int + 1 as q', [1])).rows[0].q).toBe(2);
+    } finally {
+      client.release();
+    }
+  });
+});
