@@ -488,56 +488,49 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
         order by t.score desc
         limit ${limit}
       ) t`;
-  const ranked =
-    mode === 'search' && sort === 'relevance'
-      ? sql`
-    heads as (${listHeads(depth)}),
-    bound as (
-      select coalesce(sum(last), 0) as tau from (select min(score) as last from heads group by word having count(*) = ${depth}) x
-    ),
-    top as (
-      select c.id, pp.published_on, r.rank
-      from (select distinct publication_id as id from heads) c
-      join publication_search pp on pp.publication_id = c.id
-      cross join query
-      cross join lateral (select sum(t.score) as rank from publication_terms t where t.publication_id = c.id and t.lexeme = any(query.words)) r
-      order by r.rank desc, pp.published_on desc, c.id
-      limit ${needed}
-    ),
-    exact as (
-      select count(*) = ${needed} and min(rank) > (select tau from bound) as ok from top
-    ),
-    -- When that cannot prove its rows (a flat spread of scores over several common words, or a deeper
-    -- page), the lists are read again, deeper, before every match is scored. Each publication read is
-    -- then known to score at least its entries read (lo), and at most that plus the last score of each
-    -- list read to the full depth where it was not read (missing). Only those whose most could reach the
-    -- rows needed (at least the needed-th best least) are scored exactly, from the primary key, and only
-    -- when something is missing; the rows are proven as before, against the deeper lists' bound.
-    heads2 as (${listHeads(deeper)}),
-    lasts2 as (select word, min(score) as last from heads2 group by word having count(*) = ${deeper}),
-    bound2 as (select coalesce(sum(last), 0) as tau from lasts2),
-    cand2 as (
-      select h.publication_id as id, sum(h.score) as lo, (select tau from bound2) - coalesce(sum(l.last), 0) as missing
-      from heads2 h left join lasts2 l on l.word = h.word
+  // One reading of the lists to `limit` entries each (ranking.md, steps 2 to 5). Each publication read
+  // scores at least its entries read (lo), and at most that plus the last score of each list read to
+  // the full depth where it was not read (missing). Only those whose most could reach the rows needed
+  // (at least the needed-th best least) are scored exactly: from their entries read when nothing is
+  // missing, from the primary key otherwise. The rows are proven (exact) when the needed-th scores
+  // more than any publication not read could (bound: the sum of the last scores of the lists read to
+  // the full depth). Its expressions' names end with `n`.
+  const reading = (n: '' | '2', limit: number) => {
+    const named = (name: string) => sql.raw(`${name}${n}`);
+    return sql`
+    ${named('heads')} as (${listHeads(limit)}),
+    ${named('lasts')} as (select word, min(score) as last from ${named('heads')} group by word having count(*) = ${limit}),
+    ${named('bound')} as (select coalesce(sum(last), 0) as tau from ${named('lasts')}),
+    ${named('cand')} as (
+      select h.publication_id as id, sum(h.score) as lo, (select tau from ${named('bound')}) - coalesce(sum(l.last), 0) as missing
+      from ${named('heads')} h left join ${named('lasts')} l on l.word = h.word
       group by h.publication_id
     ),
-    floor2 as (select coalesce(min(lo), 0) as lo from (select lo from cand2 order by lo desc limit ${needed}) x),
-    top2 as (
+    ${named('floor')} as (select coalesce(min(lo), 0) as lo from (select lo from ${named('cand')} order by lo desc limit ${needed}) x),
+    ${named('top')} as (
       select c.id, pp.published_on,
              case when c.missing = 0 then c.lo
                   else (select sum(t.score) from publication_terms t where t.publication_id = c.id and t.lexeme = any(query.words)) end as rank
-      from cand2 c
+      from ${named('cand')} c
       -- Each candidate's date by its key ("limit 1" keeps this a lookup per candidate): as a join, the
       -- planner expected hundreds of candidates and read every search row into a hash instead.
       cross join lateral (select pp.published_on from publication_search pp where pp.publication_id = c.id limit 1) pp
       cross join query
-      where c.lo + c.missing >= (select lo from floor2)
+      where c.lo + c.missing >= (select lo from ${named('floor')})
       order by rank desc, pp.published_on desc, c.id
       limit ${needed}
     ),
-    exact2 as (
-      select count(*) = ${needed} and min(rank) > (select tau from bound2) as ok from top2
-    ),
+    ${named('exact')} as (
+      select count(*) = ${needed} and min(rank) > (select tau from ${named('bound')}) as ok from ${named('top')}
+    )`;
+  };
+  const ranked =
+    mode === 'search' && sort === 'relevance'
+      ? sql`
+    ${reading('', depth)},
+    -- When that cannot prove its rows (a flat spread of scores over several common words, or a deeper
+    -- page), the lists are read again, deeper, before every match is scored.
+    ${reading('2', deeper)},
     everyone as (
       select f.id, f.published_on, coalesce(s.rank, 0) as rank
       from f left join (
