@@ -61,6 +61,44 @@ describe('counting facets over a search’s matches', () => {
     expect(facets.partnerships).toEqual([{ value: 'north', name: 'Northmoor SCP', count: 1 }]);
   });
 
+  it('counts many matches with every mix of failed filters as the rule says, value by value', () => {
+    let seed = 3;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor((seed / 2147483648) * n);
+    };
+    const themes = ['neglect', 'housing', 'online-harm', 'young-carers'];
+    const raw = Array.from({ length: 500 }, (_, i) => [
+      10 + i * 3,
+      2018 + next(5),
+      ['scr', 'local-cspr', 'thematic'][next(3)],
+      next(4) === 0 ? null : ['under-1', '1-4', '5-10'][next(3)],
+      next(2) === 0 ? P1 : P2,
+      themes.filter(() => next(3) === 0),
+    ]) as Parameters<typeof facetRowsOf>[1];
+    const big = facetRowsOf('1', raw);
+    const matches = raw.filter(() => next(4) !== 0);
+    const fails = matches.map(() => next(32));
+    const facets = countFacets(big, names, matches.map((r) => r[0]), fails)!;
+    // The rule, row by row: a match counts for a facet's value when it fails no filter but that facet's own.
+    const expected = (bit: number, valuesOf: (r: (typeof raw)[number]) => Array<string | number | null>) => {
+      const counts = new Map<string | number, number>();
+      matches.forEach((r, i) => {
+        if ((fails[i] & ~bit) !== 0) return;
+        for (const v of valuesOf(r)) if (v !== null) counts.set(v, (counts.get(v) ?? 0) + 1);
+      });
+      return counts;
+    };
+    const asMap = (list: Array<{ value: string | number; count: number }>) => new Map(list.map((x) => [x.value, x.count]));
+    expect(asMap(facets.years)).toEqual(expected(FAILS.year, (r) => [r[1]]));
+    expect(asMap(facets.types)).toEqual(expected(FAILS.type, (r) => [r[2]]));
+    expect(asMap(facets.ageBands)).toEqual(expected(FAILS.age, (r) => [r[3]]));
+    expect(asMap(facets.themes)).toEqual(expected(FAILS.theme, (r) => r[5]));
+    const slugs = expected(FAILS.partnership, (r) => [r[4] === P1 ? 'north' : 'east']);
+    expect(asMap(facets.partnerships)).toEqual(slugs);
+    expect(facets.themes.length).toBe(4);
+  });
+
   it('says when a match is not in the copy, rather than counting without it', () => {
     expect(countFacets(table, names, [1, 4], null)).toBeNull();
     // Nor a partnership it cannot name.

@@ -11,16 +11,30 @@ import type { Facets } from './search.ts';
  * The partnerships' slugs and names come with every search (a few rows), in the same snapshot too.
  */
 
-/** One publication's facet values. */
-export type FacetRow = { year: number; type: string; ageBand: string | null; partnershipId: string; themes: readonly string[] };
-
+/**
+ * The copy of every search row's facet values, as columns of small numbers, each standing for one of
+ * `values`' entries: counting a common word's 6,600 matches with a map per facet keyed by the values
+ * themselves took about 3 ms a search (profiled on PostgreSQL, where the statement itself took 8 ms);
+ * with one counter per code it is a tenth of that.
+ */
 export type FacetRows = {
   /** search_version.version when the rows were read. */
   version: string;
-  rows: ReadonlyMap<number, FacetRow>;
+  /** Each row's place in the columns below, by its number (publication_search.ord). */
+  places: ReadonlyMap<number, number>;
+  /** By place, the code of the row's year, type, age band (-1 for none) and partnership. */
+  year: Int32Array;
+  type: Int32Array;
+  age: Int32Array;
+  partnership: Int32Array;
+  /** By place, the codes of the row's themes: theme[themeFrom[place]] up to theme[themeFrom[place + 1]]. */
+  themeFrom: Int32Array;
+  theme: Int32Array;
+  /** What each code stands for. */
+  values: { years: number[]; types: string[]; ages: string[]; partnerships: string[]; themes: string[] };
 };
 
-/** Each partnership's slug and name, by id. */
+/** Partnerships' slugs and names, by id. */
 export type PartnershipNames = ReadonlyMap<string, { slug: string; name: string }>;
 
 /** The filters a match may fail, as bits of the number the statement returns for it. */
@@ -30,8 +44,56 @@ export type FilterName = keyof typeof FAILS;
 /** The rows as the statement returns them: [ord, year, type, age band, partnership id, themes]. */
 export type RawFacetRows = Array<[number, number, string, string | null, string, string[]]>;
 
+/** Codes for values, in the order they are first met. */
+function coder<T>(): { values: T[]; code(value: T): number } {
+  const codes = new Map<T, number>();
+  const values: T[] = [];
+  return {
+    values,
+    code(value) {
+      let c = codes.get(value);
+      if (c === undefined) {
+        c = values.length;
+        codes.set(value, c);
+        values.push(value);
+      }
+      return c;
+    },
+  };
+}
+
 export function facetRowsOf(version: string, raw: RawFacetRows): FacetRows {
-  return { version, rows: new Map(raw.map(([ord, year, type, ageBand, partnershipId, themes]) => [ord, { year, type, ageBand, partnershipId, themes }])) };
+  const n = raw.length;
+  const [years, types, ages, partnerships, themes] = [coder<number>(), coder<string>(), coder<string>(), coder<string>(), coder<string>()];
+  const places = new Map<number, number>();
+  const year = new Int32Array(n);
+  const type = new Int32Array(n);
+  const age = new Int32Array(n);
+  const partnership = new Int32Array(n);
+  const themeFrom = new Int32Array(n + 1);
+  const theme = new Int32Array(raw.reduce((sum, r) => sum + r[5].length, 0));
+  let t = 0;
+  raw.forEach(([ord, y, ty, ageBand, partnershipId, rowThemes], place) => {
+    places.set(ord, place);
+    year[place] = years.code(y);
+    type[place] = types.code(ty);
+    age[place] = ageBand === null ? -1 : ages.code(ageBand);
+    partnership[place] = partnerships.code(partnershipId);
+    themeFrom[place] = t;
+    for (const th of rowThemes) theme[t++] = themes.code(th);
+  });
+  themeFrom[n] = t;
+  return {
+    version,
+    places,
+    year,
+    type,
+    age,
+    partnership,
+    themeFrom,
+    theme,
+    values: { years: years.values, types: types.values, ages: ages.values, partnerships: partnerships.values, themes: themes.values },
+  };
 }
 
 /** The partnerships as the statement returns them: [id, slug, name]. */
@@ -74,37 +136,38 @@ export function wholeNumbers(text: string | null): number[] {
  * count, then value; partnerships by name.
  */
 export function countFacets(table: FacetRows, names: PartnershipNames, ords: readonly number[], fails: readonly number[] | null): Facets | null {
-  const years = new Map<number, number>();
-  const types = new Map<string, number>();
-  const themes = new Map<string, number>();
-  const ages = new Map<string, number>();
-  const partnerships = new Map<string, number>();
-  const add = <K>(map: Map<K, number>, key: K) => map.set(key, (map.get(key) ?? 0) + 1);
+  const { values } = table;
+  const years = new Int32Array(values.years.length);
+  const types = new Int32Array(values.types.length);
+  const themes = new Int32Array(values.themes.length);
+  const ages = new Int32Array(values.ages.length);
+  const partnerships = new Int32Array(values.partnerships.length);
   // A match counts in a facet when it fails no filter but (perhaps) that facet's own.
   const passes = (failed: number, own: number) => (failed & ~own) === 0;
   for (let i = 0; i < ords.length; i++) {
-    const row = table.rows.get(ords[i]);
-    if (!row) return null;
+    const place = table.places.get(ords[i]);
+    if (place === undefined) return null;
     const failed = fails ? fails[i] : 0;
-    if (passes(failed, FAILS.year)) add(years, row.year);
-    if (passes(failed, FAILS.type)) add(types, row.type);
-    if (passes(failed, FAILS.theme)) for (const t of row.themes) add(themes, t);
-    if (row.ageBand !== null && passes(failed, FAILS.age)) add(ages, row.ageBand);
-    if (passes(failed, FAILS.partnership)) add(partnerships, row.partnershipId);
+    if (passes(failed, FAILS.year)) years[table.year[place]]++;
+    if (passes(failed, FAILS.type)) types[table.type[place]]++;
+    if (passes(failed, FAILS.theme)) for (let t = table.themeFrom[place]; t < table.themeFrom[place + 1]; t++) themes[table.theme[t]]++;
+    if (table.age[place] >= 0 && passes(failed, FAILS.age)) ages[table.age[place]]++;
+    if (passes(failed, FAILS.partnership)) partnerships[table.partnership[place]]++;
   }
+  /** The values counted at least once, with their counts. */
+  const counted = <T>(counts: Int32Array, of: readonly T[]) => of.map((value, c) => ({ value, count: counts[c] })).filter((x) => x.count > 0);
   const byCount = (a: { value: string; count: number }, b: { value: string; count: number }) => b.count - a.count || a.value.localeCompare(b.value);
-  const list = (map: Map<string, number>) => [...map].map(([value, count]) => ({ value, count })).sort(byCount);
   const named: Facets['partnerships'] = [];
-  for (const [id, count] of partnerships) {
+  for (const { value: id, count } of counted(partnerships, values.partnerships)) {
     const p = names.get(id);
     if (!p) return null;
     named.push({ value: p.slug, name: p.name, count });
   }
   return {
-    years: [...years].map(([value, count]) => ({ value, count })).sort((a, b) => b.value - a.value),
-    types: list(types),
-    themes: list(themes),
-    ageBands: list(ages),
+    years: counted(years, values.years).sort((a, b) => b.value - a.value),
+    types: counted(types, values.types).sort(byCount),
+    themes: counted(themes, values.themes).sort(byCount),
+    ageBands: counted(ages, values.ages).sort(byCount),
     partnerships: named.sort((a, b) => a.name.localeCompare(b.name)),
   };
 }
