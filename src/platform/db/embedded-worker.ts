@@ -131,7 +131,8 @@ function inTurn<R>(work: () => Promise<R>): Promise<R> {
 
 /**
  * The views' statement, prepared once in the engine's session under a name node-postgres never uses
- * (it prepares unnamed statements only): parsed and planned once, not for every batch.
+ * (the service's own prepared statements are named cspr_prepared_…: prepared-statements.ts): parsed
+ * and planned once, not for every batch.
  */
 const RECORD_VIEWS = 'cspr_record_views';
 let prepared = false;

@@ -61,6 +61,56 @@ describe.each(ENGINES)('prepared statements on %s', (engine) => {
       await expect(client.query('/* prepared */ select frm nowhere $1', [1])).rejects.toThrow();
       await expect(client.query('/* prepared */ select frm nowhere $1', [1])).rejects.toThrow(/syntax/);
       expect((await client.query('/* prepared */ select $1::int + 1 as q', [1])).rows[0].q).toBe(2);
+      // A value that cannot be sent: node-postgres closes the statement on the server, and it is prepared
+      // afresh. (On the embedded engine's adapter no statement, named or not, runs after such a value on
+      // the same connection: the next gets "invalid message format", so this is tried on PostgreSQL.)
+      if (engine === 'postgres') {
+        const unsendable = {
+          toPostgres() {
+            throw new Error('not sendable');
+          },
+        };
+        await expect(client.query('/* prepared */ select $1::int + 1 as q', [unsendable])).rejects.toThrow(/not sendable/);
+        expect((await client.query('/* prepared */ select $1::int + 1 as q', [2])).rows[0].q).toBe(3);
+      }
+    } finally {
+      client.release();
+    }
+  });
+
+  it('lets go of a statement whose parsing failed without asking the server, so later ones still run inside a transaction', async () => {
+    const client = await t().database.pool.connect();
+    try {
+      prepareStatementsOf(client, 2);
+      await expect(client.query('/* prepared */ select * from no_such_table where 1 = $1', [1])).rejects.toThrow(/no_such_table/);
+      // Two more fill the room; the next one needs room made, first by letting go of the failed one
+      // (which the server never held: deallocating it would fail and abort the transaction).
+      expect((await client.query<{ n: number }>(`/* prepared */ select $1::int as n, 'fail-test-a' as mark`, [1])).rows[0].n).toBe(1);
+      expect((await client.query<{ n: number }>(`/* prepared */ select $1::int as n, 'fail-test-b' as mark`, [2])).rows[0].n).toBe(2);
+      await client.query('begin');
+      expect((await client.query<{ n: number }>(`/* prepared */ select $1::int as n, 'fail-test-c' as mark`, [3])).rows[0].n).toBe(3);
+      expect((await client.query<{ n: number }>(`/* prepared */ select $1::int as n, 'fail-test-d' as mark`, [4])).rows[0].n).toBe(4);
+      await client.query('commit');
+      const ours = (await held(client)).filter((s) => s.includes('fail-test-'));
+      expect(ours).toHaveLength(2);
+    } finally {
+      await client.query('rollback').catch(() => {});
+      client.release();
+    }
+  });
+
+  it('keeps its limit for the connection, whichever client over it sends the statements', async () => {
+    const client = await t().database.pool.connect();
+    try {
+      const run = (label: string) => client.query(`/* prepared */ select $1::int as n, '${label}' as mark`, [1]);
+      prepareStatementsOf(client, 3);
+      for (const label of ['wrap-test-a1', 'wrap-test-a2', 'wrap-test-a3']) await run(label);
+      // A second wrapper over the same connection, as when the pool makes a new client: on the embedded
+      // engine every client shares the one session, and the statements the first one kept are still there.
+      prepareStatementsOf(client, 3);
+      for (const label of ['wrap-test-b1', 'wrap-test-b2', 'wrap-test-b3']) await run(label);
+      const ours = (await held(client)).filter((s) => s.includes('wrap-test-')).map((s) => /wrap-test-[a-z0-9]+/.exec(s)?.[0]);
+      expect(ours.sort()).toEqual(['wrap-test-b1', 'wrap-test-b2', 'wrap-test-b3']);
     } finally {
       client.release();
     }
