@@ -11,8 +11,7 @@
 -- STORAGE MAIN keeps a column in the row unless nothing else will make the row fit: the text, still
 -- compressed, is what moves out now. It is read for the one passage quoted per result, and only the
 -- part around the words sought (ts_headline's window).
+--
+-- Rows stored before keep their layout until rewritten: migration 0049 does that, in a transaction of
+-- its own, so that the table's exclusive lock taken here is held only for this moment.
 alter table publication_chunks alter column tsv set storage main;
-
--- Rows stored before keep their layout until rewritten. Rewriting a row's text computes its vector
--- again (a generated column), stored as above; text and vectors are as they were.
-update publication_chunks set body = body;

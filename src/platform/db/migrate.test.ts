@@ -20,6 +20,14 @@ describe.each(ENGINES)('migrations on %s', (engine) => {
     expect(await migrate(t.database)).toEqual([]);
   });
 
+  it('on the embedded engine, which has no autovacuum, vacuums after applying migrations', async () => {
+    const dir = freshDir('migrations');
+    fs.writeFileSync(path.join(dir, '9101_rewrite.sql'), 'create table yy_rewritten (id int, v text);\ninsert into yy_rewritten select g, g::text from generate_series(1, 200) g;\nupdate yy_rewritten set v = v || \'!\';');
+    expect(await migrate(t.database, dir)).toEqual(['9101_rewrite']);
+    const { rows } = await t.database.pool.query<{ vacuumed: boolean }>(`select last_vacuum is not null as vacuumed from pg_stat_user_tables where relname = 'yy_rewritten'`);
+    expect(rows[0]?.vacuumed).toBe(engine === 'embedded');
+  });
+
   it('rolls a failing migration back whole and leaves earlier ones applied', async () => {
     const dir = freshDir('migrations');
     fs.writeFileSync(path.join(dir, '9001_good.sql'), 'create table zz_good (id int);');

@@ -50,6 +50,10 @@ export async function migrate(database: Database, dir = MIGRATIONS_DIR): Promise
         );
       }
     }
+    // The embedded engine has no autovacuum: rows a migration rewrote (0049 rewrites every page of the
+    // public repository) would stay behind as dead space for good, and its statistics would be stale.
+    // (VACUUM cannot run inside a transaction, so not in a migration.) A server's autovacuum does this.
+    if (applied.length > 0 && database.engine === 'embedded') await client.query('vacuum analyze');
   } finally {
     await client.query(`select pg_advisory_unlock(hashtext('cspr-hub:migrations'))`).catch(() => {});
     client.release();
