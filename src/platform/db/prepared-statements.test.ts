@@ -62,8 +62,8 @@ describe.each(ENGINES)('prepared statements on %s', (engine) => {
       await expect(client.query('/* prepared */ select frm nowhere $1', [1])).rejects.toThrow(/syntax/);
       expect((await client.query('/* prepared */ select $1::int + 1 as q', [1])).rows[0].q).toBe(2);
       // A value that cannot be sent: node-postgres closes the statement on the server, and it is prepared
-      // afresh. (On the embedded engine's adapter no statement, named or not, runs after such a value on
-      // the same connection: the next gets "invalid message format", so this is tried on PostgreSQL.)
+      // afresh. (On the embedded engine's adapter the next statement after such a value, named or not,
+      // fails with "invalid message format", the ones after it run: so this is tried on PostgreSQL.)
       if (engine === 'postgres') {
         const unsendable = {
           toPostgres() {
