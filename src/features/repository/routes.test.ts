@@ -211,6 +211,26 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(protocol).toContain('Page 5 of the report');
     });
 
+    it('quotes a word sought far into a long page, written there with a capital', async () => {
+      const db = t.app.deps.database.db;
+      // Over 2,000 characters before the word: the passage is read around the word, not from the page's start.
+      const filler = 'The panel met on a wet Tuesday and read the chronology of contacts from start to finish. '.repeat(24);
+      const added = await addPublication(db, {
+        source: 'import', partnershipId: south, title: 'A long page (fictional)', summary: 'A fictional review.',
+        reviewType: 'thematic', themes: [], publishedOn: '2024-01-05',
+        file: { sha256: 'c'.repeat(64), name: 'long.pdf', type: 'pdf', size: 1000, pages: [`${filler}Lamplighter visits were missed twice that winter.`] },
+      });
+      try {
+        forgetSearches();
+        const res = (await get('/search?q=lamplighter')).body;
+        expect(res).toContain('<mark>Lamplighter</mark> visits were missed');
+      } finally {
+        await db.deleteFrom('publication_chunks').where('publication_id', '=', added.id).execute();
+        await db.deleteFrom('publications').where('id', '=', added.id).execute();
+        forgetSearches();
+      }
+    });
+
     it('gives the review page a back link to the same search, and to nowhere else', async () => {
       const list = (await get('/search?q=bruising&type=thematic')).body;
       const href = /href="(\/reviews\/2024-bruising-in-non-mobile-babies\?from=[^"]+)"/.exec(list)![1];

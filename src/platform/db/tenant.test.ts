@@ -6,7 +6,7 @@ import { ENGINES, openTestDatabase, type TestDatabase } from '../../../test/supp
 import { recordAudit, verifyAuditChain } from '../audit/audit.ts';
 import { queryLayer } from './database.ts';
 import { tenantSetting, withTenant } from './tenant.ts';
-import { auditedScope } from './transaction.ts';
+import { auditedScope, inTransaction, TransactionMisuseError } from './transaction.ts';
 import type { DB } from './types.ts';
 
 const A = randomUUID();
@@ -38,22 +38,11 @@ describe.each(ENGINES)('withTenant on %s', (engine) => {
   });
 
   it('sends the scope, and whether the work is audited, with the BEGIN: one statement, not two', async () => {
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    const spy = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0];
-      sent.push(typeof first === 'string' ? first : ((first as { text?: string }).text ?? ''));
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    };
-    pg.Client.prototype.query = spy as typeof query;
-    let inside: { s: string; a: string };
-    try {
-      inside = await auditedScope(() =>
+    const { sent, result: inside } = await sending(() =>
+      auditedScope(() =>
         withTenant(t.database.db, [A, B], async (trx) => (await sql<{ s: string; a: string }>`select current_setting('cspr.partnerships', true) as s, current_setting('cspr.audit_required', true) as a`.execute(trx)).rows[0]),
-      );
-    } finally {
-      pg.Client.prototype.query = query;
-    }
+      ),
+    );
     expect(inside).toEqual({ s: `${A},${B}`, a: 'on' });
     expect(sent).toEqual([
       `begin; select set_config('cspr.partnerships', '${A},${B}', true), set_config('cspr.audit_required', 'on', true)`,
@@ -61,7 +50,54 @@ describe.each(ENGINES)('withTenant on %s', (engine) => {
       'commit',
     ]);
   });
+
+  it("sends a transaction's planner settings with its BEGIN too, for it alone", async () => {
+    const ask = (db: Kysely<DB>) => sql<{ seq: string; plans: string; a: string }>`select current_setting('enable_seqscan') as seq, current_setting('plan_cache_mode') as plans, coalesce(current_setting('cspr.audit_required', true), '') as a`.execute(db);
+    const { sent, result } = await sending(() =>
+      auditedScope(() => inTransaction(t.database.db, async (trx) => (await ask(trx)).rows[0], { enable_seqscan: 'off', plan_cache_mode: 'force_generic_plan' })),
+    );
+    expect(result).toEqual({ seq: 'off', plans: 'force_generic_plan', a: 'on' });
+    expect(sent).toEqual([
+      "begin; select set_config('cspr.partnerships', '', true), set_config('cspr.audit_required', 'on', true), set_config('enable_seqscan', 'off', true), set_config('plan_cache_mode', 'force_generic_plan', true)",
+      expect.stringMatching(/^select current_setting/),
+      'commit',
+    ]);
+    // Outside an audited scope: the planner's settings only.
+    expect((await sending(() => inTransaction(t.database.db, async () => null, { jit: 'off' }))).sent[0]).toBe("begin; select set_config('jit', 'off', true)");
+    // Gone with the transaction.
+    expect((await ask(t.database.db)).rows[0]).toEqual({ seq: 'on', plans: 'auto', a: '' });
+  });
+
+  it('sends a setting that is not a plain word as a parameter, after the BEGIN', async () => {
+    const { sent, result } = await sending(() =>
+      inTransaction(t.database.db, async (trx) => (await sql<{ w: string }>`select current_setting('work_mem') as w`.execute(trx)).rows[0].w, { work_mem: '5MB' }),
+    );
+    expect(result).toBe('5MB');
+    expect(sent.slice(0, 2)).toEqual(['begin', 'select set_config($1, $2, true)']);
+  });
+
+  it("refuses planner settings inside a caller's transaction, and the service's own settings", async () => {
+    await expect(inTransaction(t.database.db, (trx) => inTransaction(trx, async () => null, { jit: 'off' }))).rejects.toThrow(TransactionMisuseError);
+    expect(() => inTransaction(t.database.db, async () => null, { 'cspr.partnerships': '*' })).toThrow(TransactionMisuseError);
+  });
 });
+
+/** What `work` sends to the database, statement by statement, and what it gives back. */
+async function sending<T>(work: () => Promise<T>): Promise<{ sent: string[]; result: T }> {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  const spy = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0];
+    sent.push(typeof first === 'string' ? first : ((first as { text?: string }).text ?? ''));
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  pg.Client.prototype.query = spy as typeof query;
+  try {
+    return { sent, result: await work() };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}
 
 /**
  * On PostgreSQL the policy must hold against the application's own role: a role that

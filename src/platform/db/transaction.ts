@@ -44,8 +44,8 @@ type TransactionState = {
   tenant: string | null;
   switching: boolean;
   afterCommit: (() => void)[];
-  /** The settings a new transaction starts with (tenant, audit), null for none; `settled` once they are in force. */
-  opening: { tenant: string; auditRequired: boolean } | null;
+  /** The settings a new transaction starts with (tenant, audit, planner), in order, null for none; `settled` once they are in force. */
+  opening: ReadonlyArray<readonly [name: string, value: string]> | null;
   settled: boolean;
 };
 
@@ -79,16 +79,30 @@ export function beginWithSettings(): string | null {
   const state = transactions.getStore();
   if (!state || state.open || state.settled || !state.opening) return null;
   // Literals, as a message with more than one statement takes no parameters: the tenant setting is
-  // partnership ids and commas, or '*' (tenantSetting). Anything else is sent the ordinary way.
-  if (!/^[0-9a-f,*-]*$/.test(state.opening.tenant)) return null;
+  // partnership ids and commas, or '*' (tenantSetting), and the planner's are words the service
+  // writes (PlannerSettings). Anything else is sent the ordinary way, as parameters.
+  if (!state.opening.every(([name, value]) => /^[a-z_.]+$/.test(name) && /^[0-9a-z_,*-]*$/.test(value))) return null;
   state.settled = true;
-  return `select set_config('cspr.partnerships', '${state.opening.tenant}', true), set_config('cspr.audit_required', '${state.opening.auditRequired ? 'on' : ''}', true)`;
+  return `select ${state.opening.map(([name, value]) => `set_config('${name}', '${value}', true)`).join(', ')}`;
 }
 
-/** Opens a transaction (or joins `db`'s) and runs `work` in it. */
-export function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
-  if (db.isTransaction) return work(db as Transaction<DB>);
-  return open(db, null, work);
+/**
+ * Planner settings for one transaction of its own (`set_config(name, value, true)`), sent with its
+ * BEGIN: a statement's settings cost no round trip of their own. Names and values are written in the
+ * service's code, never taken from input.
+ */
+export type PlannerSettings = Readonly<Record<string, string>>;
+
+/**
+ * Opens a transaction (or joins `db`'s) and runs `work` in it. With `settings`, it must be a
+ * transaction of its own: they would otherwise hold for the rest of the caller's transaction.
+ */
+export function inTransaction<T>(db: Kysely<DB>, work: (trx: Transaction<DB>) => Promise<T>, settings?: PlannerSettings): Promise<T> {
+  if (db.isTransaction) {
+    if (settings) throw new TransactionMisuseError('Planner settings are for a transaction of its own: run this outside the caller’s transaction.');
+    return work(db as Transaction<DB>);
+  }
+  return open(db, null, work, settings);
 }
 
 /**
@@ -125,12 +139,18 @@ export async function withSetting<T>(db: Kysely<DB>, tenant: string, work: (trx:
   }
 }
 
-function open<T>(db: Kysely<DB>, tenant: string | null, work: (trx: Transaction<DB>) => Promise<T>): Promise<T> {
+function open<T>(db: Kysely<DB>, tenant: string | null, work: (trx: Transaction<DB>) => Promise<T>, settings: PlannerSettings = {}): Promise<T> {
   if (holdsTransaction()) {
     throw new TransactionMisuseError('A second transaction inside a transaction: pass the transaction (trx) down instead of db.');
   }
   const auditRequired = audited.getStore() === true;
-  const opening = tenant !== null || auditRequired ? { tenant: tenant ?? '', auditRequired } : null;
+  const pairs: Array<readonly [string, string]> = [];
+  if (tenant !== null || auditRequired) pairs.push(['cspr.partnerships', tenant ?? ''], ['cspr.audit_required', auditRequired ? 'on' : '']);
+  for (const [name, value] of Object.entries(settings)) {
+    if (name.startsWith('cspr.')) throw new TransactionMisuseError(`${name} is the service's own setting, set by the transaction itself.`);
+    pairs.push([name, value]);
+  }
+  const opening = pairs.length ? pairs : null;
   const state: TransactionState = { open: false, tenant, switching: false, afterCommit: [], opening, settled: opening === null };
   return transactions.run(state, async () => {
     const result = await db.transaction().execute(async (trx) => {
@@ -138,7 +158,7 @@ function open<T>(db: Kysely<DB>, tenant: string | null, work: (trx: Transaction<
       try {
         // Usually sent with the transaction's BEGIN already (beginWithSettings); here otherwise.
         if (opening && !state.settled) {
-          await sql`select set_config('cspr.partnerships', ${opening.tenant}, true), set_config('cspr.audit_required', ${opening.auditRequired ? 'on' : ''}, true)`.execute(trx);
+          await sql`select ${sql.join(opening.map(([name, value]) => sql`set_config(${name}, ${value}, true)`))}`.execute(trx);
           state.settled = true;
         }
         return await work(trx);
