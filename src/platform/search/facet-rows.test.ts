@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countFacets, FAILS, facetRowsOf, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers } from './facet-rows.ts';
+import { countFacets, FAILS, facetRowsOf, keepFacetRows, keptFacetRows, partnershipNamesOf, passingAll, wholeNumbers } from './facet-rows.ts';
 
 const P1 = '00000000-0000-4000-8000-000000000001';
 const P2 = '00000000-0000-4000-8000-000000000002';
@@ -103,6 +103,13 @@ describe('counting facets over a search’s matches', () => {
     expect(countFacets(table, names, [1, 4], null)).toBeNull();
     // Nor a partnership it cannot name.
     expect(countFacets(table, partnershipNamesOf([[P1, 'north', 'Northmoor SCP']]), [1, 2], null)).toBeNull();
+  });
+
+  it('totals the matches that fail no filter, or every match when no filter is given', () => {
+    expect(passingAll([1, 2, 3, 5], null)).toBe(4);
+    expect(passingAll([1, 2, 3, 5], [0, FAILS.year, 0, FAILS.year | FAILS.theme])).toBe(2);
+    expect(passingAll([1, 2], [FAILS.type, FAILS.age])).toBe(0);
+    expect(passingAll([], null)).toBe(0);
   });
 
   it('reads the statement’s lists of whole numbers', () => {

@@ -127,6 +127,14 @@ export function wholeNumbers(text: string | null): number[] {
   return text ? text.split(',').map(Number) : [];
 }
 
+/** The search's total: the matches that fail no filter (`fails` as for countFacets; none given, every match). */
+export function passingAll(ords: readonly number[], fails: readonly number[] | null): number {
+  if (!fails) return ords.length;
+  let n = 0;
+  for (const failed of fails) if (failed === 0) n++;
+  return n;
+}
+
 /**
  * The counts over the matches `ords`: each facet counts the matches that pass every filter but its
  * own (`fails[i]`, bits of FAILS, says which filters match i fails; none when no filter is given), so

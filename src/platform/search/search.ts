@@ -5,7 +5,7 @@ import { inTransaction, type PlannerSettings } from '../db/transaction.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
 import { maxDistanceFor, nearestWord } from './suggest.ts';
-import { countFacets, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
+import { countFacets, passingAll, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
 
 /**
  * Full-text search of the public learning repository. The engine (PostgreSQL text search over
@@ -140,7 +140,6 @@ function anyOf(column: RawBuilder<unknown>, values: readonly unknown[], cast: 't
 }
 
 type Row = {
-  total: number | string;
   results: unknown;
   ords: string | null;
   fails: string | null;
@@ -562,7 +561,7 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     ),
     -- Few matches (a rare word, or narrow filters): each is scored from its own list entries, found
     -- by the primary key. Reading a common word's list for them would pass over most of it.
-    few as (select n <= ${Math.trunc(ranking.fewMatches)} as yes from total),
+    few as (select count(*) <= ${Math.trunc(ranking.fewMatches)} as yes from (select from f limit ${Math.trunc(ranking.fewMatches) + 1}) x),
     each as (
       select f.id, f.published_on,
              coalesce((select sum(t.score) from publication_terms t where t.publication_id = f.id and t.lexeme = any(query.words)), 0) as rank
@@ -608,11 +607,8 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     -- matches that pass the filters, is read from it where needed rather than copied again.
     flagged as materialized (select m.*, ${fy} as fy, ${ft} as ft, ${fth} as fth, ${fa} as fa, ${fp} as fp from m),
     f as not materialized (select id, published_on from flagged${allPass.length > 0 ? sql.raw(` where ${allPass.join(' and ')}`) : sql``}),
-    -- The total: the matches that pass every filter.
-    total as (select count(*) as n from f),
     ${ranked}
     select
-      (select n from total) as total,
       (select coalesce(json_agg(r order by r.ord), '[]'::json) from (
         select row_number() over (order by ${sql.raw(sort === 'relevance' ? 's.rank desc, s.published_on desc, s.id' : sort === 'newest' ? 's.published_on desc, s.id' : 's.published_on asc, s.id')}) as ord,
                p.id, p.slug, p.title, left(p.summary, ${SUMMARY_PREVIEW_CHARS}) as summary, p.published_on, p.review_type, p.themes,
@@ -665,7 +661,9 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     if (!table || table.version !== row.version) throw new Error('The search’s facet rows are not those of its matches.');
     if (row.facet_rows && !db.isTransaction) keepFacetRows(db, table);
     const names = partnershipNamesOf(asJson<Array<[string, string, string]>>(row.partnerships));
-    return { row, facets: countFacets(table, names, wholeNumbers(row.ords), row.fails === null ? null : wholeNumbers(row.fails)) };
+    const ords = wholeNumbers(row.ords);
+    const fails = row.fails === null ? null : wholeNumbers(row.fails);
+    return { row, total: passingAll(ords, fails), facets: countFacets(table, names, ords, fails) };
   };
   // Inside a caller's transaction the counter has not moved for the transaction's own changes (it moves
   // at commit): a copy is neither used nor kept there, the rows come with the answer.
@@ -676,9 +674,8 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
     forgetFacetRows(db);
     answer = await ask(undefined);
   }
-  const { row, facets } = answer;
+  const { row, facets, total } = answer;
   if (!facets) throw new Error('The search’s matches are not all in its facet rows.');
-  const total = Number(row.total ?? 0);
   const rawHits = asJson<RawHit[]>(row.results ?? []);
 
   const results: SearchHit[] = rawHits.map((h) => ({
