@@ -1,11 +1,18 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_IMPACT_EVIDENCE } from '../learning/demo-assurance.ts';
+import { DEMO_COMPLETION_EVIDENCE } from '../learning/demo.ts';
+import { DEMO_EVIDENCE_DIR, demoDocumentFileName, renderDemoDocument, type DemoDocument } from './evidence-files.ts';
 import { DEMO_REPORTS_DIR, demoReportFileName, renderDemoReports } from './publications.ts';
 
+/** Every file of evidence the demo's actions carry (evidence-files.ts). */
+export const DEMO_EVIDENCE: readonly DemoDocument[] = [...DEMO_COMPLETION_EVIDENCE, DEMO_IMPACT_EVIDENCE];
+
 /**
- * Makes the demo reviews' PDFs kept in src/features/demo/reports (publications.ts), after a change to
- * their text or to the PDF generator (a test says when):
+ * Makes the demo reviews' PDFs kept in src/features/demo/reports (publications.ts), and its files of
+ * evidence kept in src/features/demo/evidence (evidence-files.ts), after a change to their text or to
+ * the PDF generator (tests say when):
  *
  *     npm run build:demo-reports
  */
@@ -19,7 +26,17 @@ export async function buildDemoReports(dir = DEMO_REPORTS_DIR): Promise<string[]
   return names;
 }
 
+export async function buildDemoEvidence(dir = DEMO_EVIDENCE_DIR): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  const names = DEMO_EVIDENCE.map(demoDocumentFileName);
+  for (const old of fs.readdirSync(dir)) if (old.endsWith('.pdf') && !names.includes(old)) fs.rmSync(path.join(dir, old));
+  for (const doc of DEMO_EVIDENCE) fs.writeFileSync(path.join(dir, demoDocumentFileName(doc)), await renderDemoDocument(doc));
+  return names;
+}
+
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const names = await buildDemoReports();
   console.log(`${names.length} demo reports made in ${path.relative(process.cwd(), DEMO_REPORTS_DIR) || '.'}.`);
+  const evidence = await buildDemoEvidence();
+  console.log(`${evidence.length} demo files of evidence made in ${path.relative(process.cwd(), DEMO_EVIDENCE_DIR) || '.'}.`);
 }

@@ -116,10 +116,10 @@ async function withAdvisoryLock<T>(database: Database, name: string, busy: 'wait
 export type DemoSummary = { partnership: string; created: boolean; publishedReviews?: number | null };
 
 /**
- * The demonstration data's work that needs no database, under way: reading its reports' PDFs, its
- * people's password hash, and loading the PDF library its actions' evidence files are made with.
+ * The demonstration data's work that needs no database, under way: reading its reports' PDFs and its
+ * people's password hash. (Its actions' files of evidence are made beforehand: evidence-files.ts.)
  */
-export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string>; pdfLibrary: Promise<unknown> };
+export type DemoPreparation = { reports: Promise<RenderedDemoReport[]> | null; passwordHash: Promise<string> };
 
 /**
  * Starts that work at once, so that seeding a database known to be empty can have it done
@@ -129,15 +129,10 @@ export function prepareDemo({ reports = true } = {}): DemoPreparation {
   const preparation = {
     reports: reports ? demoReports() : null,
     passwordHash: hashPassword(DEMO_PASSWORD),
-    // Imported again where the evidence is made (learning/demo.ts), which then finds it loaded: started
-    // here, while the engine makes the database, its tenth of a second of this thread is not spent in
-    // the seeding, which waits on each statement in turn.
-    pdfLibrary: import('../../platform/documents/generate-pdf.ts'),
   };
   // Each is awaited where it is used; one that fails before then must not be an unhandled rejection.
   preparation.reports?.catch(() => {});
   preparation.passwordHash.catch(() => {});
-  preparation.pdfLibrary.catch(() => {});
   return preparation;
 }
 

@@ -8,8 +8,15 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import type { Actor } from '../cases/service.ts';
 import { loadCheck, recordCheck, scheduleCheck } from './assurance-checks.ts';
+import { demoDocumentPdf, type DemoDocument } from '../demo/evidence-files.ts';
 import { addEvidenceFile } from './evidence.ts';
 import { addAction, findRecommendation, loadAction, recordStep } from './service.ts';
+
+/** The file of evidence of impact on the evaluated actions (made beforehand: demo/evidence-files.ts). */
+export const DEMO_IMPACT_EVIDENCE: DemoDocument = {
+  title: 'Audit of records (fictional)',
+  text: 'Audit of 50 records in the last quarter: 44 recorded every adult in the household (88%), up from 61% before the change.\n\nSurvey of 31 health visitors: 27 said the new prompt helps them ask. Invented for the demonstration.',
+};
 
 /**
  * Fictional assurance for the demo partnership (after seedDemoLearning): evidence of impact on the
@@ -39,9 +46,7 @@ export async function seedDemoAssurance(db: Kysely<DB>, cipher: FieldCipher, fil
     for (const a of actions.filter((x) => x.status === 'impact-evaluated')) {
       const action = await loadAction(db, cipher, [partnershipId], a.id, today);
       if (!action) continue;
-      // Loaded only when demonstration data is made: a running service need not hold the PDF library.
-      const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
-      const audit = await renderReportPdf({ title: 'Audit of records (fictional)', pages: ['Audit of 50 records in the last quarter: 44 recorded every adult in the household (88%), up from 61% before the change.\n\nSurvey of 31 health visitors: 27 said the new prompt helps them ask. Invented for the demonstration.'] });
+      const audit = await demoDocumentPdf(DEMO_IMPACT_EVIDENCE);
       must(await addEvidenceFile(db, cipher, files, action, admin, { stage: 'impact', bytes: audit, name: 'Audit of records, last quarter (fictional).pdf', type: 'pdf' }), 'impact evidence');
     }
   }

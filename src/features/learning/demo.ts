@@ -6,9 +6,26 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import type { Actor } from '../cases/service.ts';
+import { demoDocumentPdf, type DemoDocument } from '../demo/evidence-files.ts';
 import { addEvidenceFile } from './evidence.ts';
 import { addFinding } from './findings.ts';
 import { addAction, addRecommendation, findRecommendation, loadAction, recordStep } from './service.ts';
+
+/** What the owner of each completed action wrote on completing it, and the recommendation it answers. */
+const COMPLETIONS = {
+  closed: { recommendation: '1', note: 'New template live since the spring; 14 team briefings held, attendance lists kept (fictional).' },
+  evaluated: { recommendation: '1', note: 'Contact template changed; all health visitors trained (fictional).' },
+  sentBack: { recommendation: '2', note: 'All schools signed up to the notifications (fictional).' },
+  completed: { recommendation: '2', note: 'Notifications now sent by the overnight team; late notifications fell from 12 to 1 last month (fictional).' },
+} as const;
+
+/** A completed action's file of evidence: what was done for the recommendation, as the owner wrote it. */
+function completionEvidence(recommendation: string, note: string): DemoDocument {
+  return { title: 'Evidence of completion (fictional)', text: `Recommendation ${recommendation}: what was done.\n\n${note}\n\nEvery name and figure in this document is invented for the demonstration.` };
+}
+
+/** The files of evidence the completions below carry (made beforehand: demo/evidence-files.ts). */
+export const DEMO_COMPLETION_EVIDENCE: readonly DemoDocument[] = Object.values(COMPLETIONS).map((c) => completionEvidence(c.recommendation, c.note));
 
 /**
  * Fictional recommendations for the demo partnership's review, with actions at every status: one
@@ -87,9 +104,7 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
     if (!current) throw new Error('Demo learning: action not found');
     // Completion needs a file of evidence, as on the pages.
     if (name === 'complete') {
-      // Loaded only when demonstration data is made: a running service need not hold the PDF library.
-      const { renderReportPdf } = await import('../../platform/documents/generate-pdf.ts');
-      const pdf = await renderReportPdf({ title: 'Evidence of completion (fictional)', pages: [`Recommendation ${current.recommendation.number}: what was done.\n\n${text}\n\nEvery name and figure in this document is invented for the demonstration.`] });
+      const pdf = await demoDocumentPdf(completionEvidence(current.recommendation.number, text));
       must(await addEvidenceFile(db, cipher, files, current, by, { stage: 'completion', bytes: pdf, name: 'Completion evidence (fictional).pdf', type: 'pdf' }), 'completion evidence');
       current = (await loadAction(db, cipher, [partnershipId], id, today)) ?? current;
     }
@@ -99,13 +114,13 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
   // Recommendation 1: a closed action, one with its impact evaluated, one overdue.
   const closed = await action(0, council, 'Rachel Adams, Head of Service', addDays(today, -90), 'Assessments record every adult in or visiting the household.', 'Quarterly audit of 30 assessments: 90% record all adults.');
   await step(closed, admin, 'owner', 'start', 'Assessment template changed; briefings to all teams booked.');
-  await step(closed, admin, 'owner', 'complete', 'New template live since the spring; 14 team briefings held, attendance lists kept (fictional).');
+  await step(closed, admin, 'owner', 'complete', COMPLETIONS.closed.note);
   await step(closed, admin, 'owner', 'evaluate', 'Audit of 30 assessments in the last quarter: 28 recorded all adults (fictional).', 'Social workers now ask about new partners at every visit; two families said they were asked in a way that felt respectful.');
   await step(closed, people.lead, 'lead', 'close', 'The audit shows the change has held for two quarters.');
 
   const evaluated = await action(0, health, 'Dr Nia Roberts, Named Nurse', addDays(today, -30), 'Health visitors ask about new adults at every contact and share concerns with children’s social care.', 'Record audit and a survey of health visitors.');
   await step(evaluated, admin, 'owner', 'start');
-  await step(evaluated, admin, 'owner', 'complete', 'Contact template changed; all health visitors trained (fictional).');
+  await step(evaluated, admin, 'owner', 'complete', COMPLETIONS.evaluated.note);
   await step(evaluated, admin, 'owner', 'evaluate', 'Audit of 50 records: 44 record all adults; survey of 31 health visitors (fictional).', 'Referrals naming a new adult rose from 3 to 11 a quarter.');
 
   const overdue = await action(0, police, 'DI Sam Carter', addDays(today, -10), 'Police share the names of adults found at domestic abuse call-outs with children’s social care within one working day.', 'Monthly figures from the multi-agency safeguarding hub.');
@@ -114,12 +129,12 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
   // Recommendation 2: the school's own actions — one sent back by a partner lead, one not started.
   const sentBack = await action(1, school, 'Jo Patel, Designated Safeguarding Lead', addDays(today, 20), 'Every school is told the next morning when police attended a domestic abuse incident at a pupil’s home.', 'Termly check of notifications against police call-outs.');
   await step(sentBack, people.school, 'owner', 'start');
-  await step(sentBack, people.school, 'owner', 'complete', 'All schools signed up to the notifications (fictional).');
+  await step(sentBack, people.school, 'owner', 'complete', COMPLETIONS.sentBack.note);
   await step(sentBack, people.lead, 'lead', 'send-back', 'Signing up is not evidence that notifications arrive: send the termly check of notifications against call-outs.');
   await action(1, school, 'Jo Patel, Designated Safeguarding Lead', addDays(today, 60), 'Staff record how they supported the child on the day after a notification.', 'Sample of 20 notifications: support recorded in each.');
 
   // A completed action waiting for a lead to sign it off (or send it back).
   const completed = await action(1, police, 'Inspector Lee Hughes', addDays(today, 5), 'Police send Operation Encompass notifications before 9am on school days.', 'Monthly count of notifications sent late.');
   await step(completed, admin, 'owner', 'start');
-  await step(completed, admin, 'owner', 'complete', 'Notifications now sent by the overnight team; late notifications fell from 12 to 1 last month (fictional).');
+  await step(completed, admin, 'owner', 'complete', COMPLETIONS.completed.note);
 }
