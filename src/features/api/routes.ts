@@ -114,9 +114,10 @@ export async function apiRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/api/v1/openapi.json', PUBLIC, async (_req, reply) => reply.type('application/json; charset=utf-8').send(documentation().document));
 
-  app.get('/api/docs', PUBLIC, async (_req, reply) =>
-    reply.render('api/views/docs.njk', { pageTitle: 'API documentation', info: documentation().document.info, endpoints: documentation().endpoints }),
-  );
+  app.get('/api/docs', PUBLIC, async (_req, reply) => {
+    const { document, endpoints } = documentation();
+    return reply.render('api/views/docs.njk', { pageTitle: 'API documentation', info: document.info, endpoints });
+  });
 
   // ---- Incidents -------------------------------------------------------------------------------
 

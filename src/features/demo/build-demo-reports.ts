@@ -1,9 +1,9 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_IMPACT_EVIDENCE } from '../learning/demo-assurance.ts';
 import { DEMO_COMPLETION_EVIDENCE } from '../learning/demo.ts';
 import { DEMO_EVIDENCE_DIR, demoDocumentFileName, renderDemoDocument, type DemoDocument } from './evidence-files.ts';
+import { replaceKeptFiles } from './kept-files.ts';
 import { DEMO_REPORTS_DIR, demoReportFileName, renderDemoReports } from './publications.ts';
 
 /** Every file of evidence the demo's actions carry (evidence-files.ts). */
@@ -17,21 +17,11 @@ export const DEMO_EVIDENCE: readonly DemoDocument[] = [...DEMO_COMPLETION_EVIDEN
  *     npm run build:demo-reports
  */
 export async function buildDemoReports(dir = DEMO_REPORTS_DIR): Promise<string[]> {
-  fs.mkdirSync(dir, { recursive: true });
-  const rendered = await renderDemoReports();
-  const names = rendered.map(({ d }) => demoReportFileName(d));
-  // Only this script writes there: a review no longer in the demo leaves no file behind.
-  for (const old of fs.readdirSync(dir)) if (old.endsWith('.pdf') && !names.includes(old)) fs.rmSync(path.join(dir, old));
-  for (const { d, bytes } of rendered) fs.writeFileSync(path.join(dir, demoReportFileName(d)), bytes);
-  return names;
+  return replaceKeptFiles(dir, (await renderDemoReports()).map(({ d, bytes }) => ({ name: demoReportFileName(d), bytes })));
 }
 
 export async function buildDemoEvidence(dir = DEMO_EVIDENCE_DIR): Promise<string[]> {
-  fs.mkdirSync(dir, { recursive: true });
-  const names = DEMO_EVIDENCE.map(demoDocumentFileName);
-  for (const old of fs.readdirSync(dir)) if (old.endsWith('.pdf') && !names.includes(old)) fs.rmSync(path.join(dir, old));
-  for (const doc of DEMO_EVIDENCE) fs.writeFileSync(path.join(dir, demoDocumentFileName(doc)), await renderDemoDocument(doc));
-  return names;
+  return replaceKeptFiles(dir, await Promise.all(DEMO_EVIDENCE.map(async (doc) => ({ name: demoDocumentFileName(doc), bytes: await renderDemoDocument(doc) }))));
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readKeptFile } from './kept-files.ts';
 
 /**
  * The demonstration's files of evidence (an action's completion, its impact), made beforehand like its
@@ -32,9 +31,5 @@ export async function renderDemoDocument(doc: DemoDocument): Promise<Buffer> {
 
 /** The document's PDF as made beforehand, or made now when there is none. */
 export async function demoDocumentPdf(doc: DemoDocument, dir = DEMO_EVIDENCE_DIR): Promise<Buffer> {
-  const kept = await fs.promises.readFile(path.join(dir, demoDocumentFileName(doc))).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return null;
-    throw err;
-  });
-  return kept ?? renderDemoDocument(doc);
+  return (await readKeptFile(dir, demoDocumentFileName(doc))) ?? renderDemoDocument(doc);
 }

@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
@@ -8,6 +6,7 @@ import type { DB } from '../../platform/db/types.ts';
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, type LearningOnAPage, type SevenMinuteBriefing } from '../repository/catalogue.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
+import { readKeptFile } from './kept-files.ts';
 
 /**
  * A dozen fictional published reviews of the Northmoor partnership for the public repository:
@@ -237,10 +236,7 @@ export function renderDemoReports(): Promise<RenderedDemoReport[]> {
 export function demoReports(dir = DEMO_REPORTS_DIR): Promise<RenderedDemoReport[]> {
   return Promise.all(
     DEMO_PUBLICATIONS.map(async (d) => {
-      const bytes = await fs.promises.readFile(path.join(dir, demoReportFileName(d))).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return null;
-        throw err;
-      });
+      const bytes = await readKeptFile(dir, demoReportFileName(d));
       return bytes ? { d, bytes, pages: demoReportPages(d) } : { d, ...(await renderDemoReport(d)) };
     }),
   );

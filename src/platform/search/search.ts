@@ -597,9 +597,8 @@ async function runSearch(db: Db, request: SearchRequest, ranking: Required<RankO
           ), 1) - ${HEADLINE_WINDOW / 3}), ${HEADLINE_WINDOW}), query.anyq, ${HEADLINE_OPTIONS})`
       : sql`null::text`;
 
-  // Kept prepared only for queries of a few terms (nearly every search): a kept statement's plan holds
-  // the engine's memory while it is kept, 0.4 MB for one or two words but 0.8 MB for ten and 6.7 MB for
-  // 245 (embedded engine; more on PostgreSQL), and a longer query is planned afresh as before.
+  // Kept prepared only for queries of a few terms (nearly every search): what a kept statement holds
+  // grows with its text (prepared-statements.ts gives the sizes), and a longer query is planned afresh.
   const keepPlan = (statement: RawBuilder<Row>) => (!tree || termsOf(tree).length <= PREPARED_TERMS ? prepared(statement) : statement);
   const statementFor = (known: FacetRows | undefined) => keepPlan(sql<Row>`
     with ${matched},
