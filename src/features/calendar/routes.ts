@@ -19,7 +19,7 @@ export async function calendarRoutes(app: FastifyInstance): Promise<void> {
     const { file } = req.params as { file: string };
     const token = /^(.+)\.ics$/.exec(file)?.[1];
     const feed = token ? await feedByToken(db, token) : undefined;
-    const calendar = feed ? await feedCalendar(db, cipher, feed.userId, linkBase(req, config)) : undefined;
+    const calendar = feed ? await feedCalendar(db, cipher, feed, linkBase(req, config)) : undefined;
     if (!feed || !calendar) {
       return reply.code(404).type('text/plain; charset=utf-8').header('cache-control', 'no-store').send('There is no calendar at this address.');
     }

@@ -33,6 +33,7 @@ describe.each(ENGINES)('dashboard and calendar feed on %s', (engine) => {
   let contributor: { client: TestClient; userId: string };
   let southAdmin: { client: TestClient; userId: string };
   let north: { id: string };
+  let south: { id: string };
   const cases: Record<string, { id: string; reference: string }> = {};
   let today: DateOnly;
   /** Working days from today to the due-soon case's notification (due 5 working days after it was known). */
@@ -43,7 +44,7 @@ describe.each(ENGINES)('dashboard and calendar feed on %s', (engine) => {
     const db = t.app.deps.database.db;
     const cipher = t.app.deps.cipher;
     north = await addPartnership(db, { slug: 'northmoor', name: 'Northmoor SCP' });
-    const south = await addPartnership(db, { slug: 'southdale', name: 'Southdale SCP' });
+    south = await addPartnership(db, { slug: 'southdale', name: 'Southdale SCP' });
     admin = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: north.id }], { name: 'Alex Admin' });
     lead = await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: north.id }], { name: 'Pat Lead' });
     const school = await addAgency(db, { partnershipId: north.id, name: 'Northmoor Academy', kind: 'relevant-agency' });
@@ -223,6 +224,29 @@ describe.each(ENGINES)('dashboard and calendar feed on %s', (engine) => {
     expect((await admin.client.get('/dashboard')).body).toContain('You do not have a calendar link.');
     const actions = await t.app.deps.database.db.selectFrom('audit_events').select('action').where('actor_id', '=', admin.userId).where('record_type', '=', 'calendar-feed').orderBy('seq').execute();
     expect(actions.map((a) => a.action)).toEqual(expect.arrayContaining(['calendar-feed-created', 'calendar-feed-replaced', 'calendar-feed-revoked', 'calendar-feed-read']));
+  });
+
+  it('limits a feed made in a single sign-on session to that partnership, as the session is', async () => {
+    const db = t.app.deps.database.db;
+    const both = await signedInAs(t.app, [
+      { role: 'partnership-admin', partnershipId: north.id },
+      { role: 'partner-lead', partnershipId: south.id },
+    ], { name: 'Dana Both' });
+    // Signed in with password and second factor: the feed reaches both partnerships.
+    const whole = unfold((await new TestClient(t.app).get(feedPath((await both.client.post('/dashboard/calendar', {}, { from: '/dashboard' })).body))).body);
+    expect(whole).toContain(cases.late.reference);
+    expect(whole).toContain(cases.south.reference);
+    // Signed in through Northmoor's single sign-on: Northmoor's deadlines only, then and later.
+    const viaSso = new TestClient(t.app);
+    viaSso.cookies.set(SESSION_COOKIE, await createSession(db, both.userId, { twoFactor: true, limitedTo: north.id }));
+    const made = await viaSso.post('/dashboard/calendar', {}, { from: '/dashboard' });
+    expect(made.body).toContain('this link shows that partnership’s deadlines only');
+    const path = feedPath(made.body);
+    const limited = unfold((await new TestClient(t.app).get(path)).body);
+    expect(limited).toContain(cases.late.reference);
+    expect(limited).not.toContain(cases.south.reference);
+    const stored = await db.selectFrom('calendar_feeds').select('limited_to_partnership').where('user_id', '=', both.userId).where('revoked_at', 'is', null).executeTakeFirstOrThrow();
+    expect(stored.limited_to_partnership).toBe(north.id);
   });
 
   it('stops the feed of a person who is disabled', async () => {

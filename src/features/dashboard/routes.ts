@@ -82,7 +82,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
   app.post('/dashboard/calendar', access('case:read'), async (req, reply) => {
     const p = req.principal!;
     const { replaced, created } = await req.change(
-      async (trx) => ({ replaced: await activeFeed(trx, p.userId), created: await createFeed(trx, p.userId) }),
+      async (trx) => ({ replaced: await activeFeed(trx, p.userId), created: await createFeed(trx, p.userId, { limitedTo: p.limitedTo ?? null }) }),
       (r) => ({
         action: r.replaced ? 'calendar-feed-replaced' : 'calendar-feed-created',
         recordType: 'calendar-feed',
@@ -91,7 +91,7 @@ export async function dashboardRoutes(app: FastifyInstance): Promise<void> {
       }),
     );
     const url = `${linkBase(req, config)}/calendar/${created.token}.ics`;
-    return reply.render('dashboard/views/calendar-created.njk', { pageTitle: 'Your calendar link', url, replaced: Boolean(replaced) });
+    return reply.render('dashboard/views/calendar-created.njk', { pageTitle: 'Your calendar link', url, replaced: Boolean(replaced), limited: Boolean(p.limitedTo) });
   });
 
   app.post('/dashboard/calendar/revoke', access('case:read'), async (req, reply) => {

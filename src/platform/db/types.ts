@@ -209,6 +209,8 @@ export interface CalendarFeedsTable {
   token_hash: string;
   created_at: Generated<Date>;
   revoked_at: Date | null;
+  /** Made in a session single sign-on started: that partnership's deadlines only (migration 0050). */
+  limited_to_partnership: Generated<string | null>;
 }
 
 export type ReminderKind = 'before-due' | 'on-the-day' | 'overdue' | 'weekly-digest' | 'action-overdue' | 'action-escalated';
