@@ -7,7 +7,7 @@ import { sendProblem } from '../../platform/http/errors.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { actorOf } from '../cases/request-context.ts';
 import { AGENCY, READ, WRITE } from './routes.ts';
-import { addProduct, listProducts, loadProduct, productAccess, productPartnership, productScope, reachOf, type ProductSummary, type ProductView } from './service.ts';
+import { addProduct, asReadBy, listProducts, loadProduct, productAccess, productPartnership, productScope, reachOf, type ProductSummary, type ProductView } from './service.ts';
 import { jsonSchema, type JsonSchema } from '../../platform/http/json-schema.ts';
 
 /**
@@ -82,7 +82,8 @@ export async function learningProductApiRoutes(app: FastifyInstance): Promise<vo
   async function productFor(req: FastifyRequest, reply: FastifyReply): Promise<ProductView | null> {
     const { id } = req.params as { id: string };
     const product = await loadProduct(db, productScope(req.principal!), id);
-    if (product && productAccess(req.principal, product).read) return product;
+    const readable = product && asReadBy(req.principal, product);
+    if (readable) return readable;
     const from = product?.partnershipId ?? (await productPartnership(db, id));
     if (from) await req.audit({ action: 'access-refused', permission: READ, partnershipId: from, recordType: 'learning-product', recordId: id, outcome: 'refused' });
     sendProblem(reply, 404, 'Not found', 'There is no learning product with this id that you may see.');
@@ -93,7 +94,8 @@ export async function learningProductApiRoutes(app: FastifyInstance): Promise<vo
     const products = await listProducts(db, req.principal!);
     const full = await Promise.all(products.map((p) => loadProduct(db, [p.partnershipId], p.id)));
     await req.audit({ action: 'view', permission: READ, recordType: 'learning-products', changes: { via: 'api' } });
-    return { items: full.filter((p): p is ProductView => p !== null).map((p) => present({ ...p, sections: undefined })) };
+    const readable = full.map((p) => p && asReadBy(req.principal, p)).filter((p): p is ProductView => p !== null);
+    return { items: readable.map((p) => present({ ...p, sections: undefined })) };
   });
 
   app.post('/api/v1/learning-products', access(WRITE), async (req, reply) => {

@@ -10,6 +10,7 @@ import { withTenant } from '../../platform/db/tenant.ts';
 import { buildApp } from '../../platform/http/app.ts';
 import type { MailMessage } from '../../platform/mail/mailer.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
+import { recordTestIncident } from '../reminders/test-fixtures.ts';
 
 /**
  * Learning products and their reach through HTTP: written by the business unit, approved by a
@@ -29,6 +30,7 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
   const mail: MailMessage[] = [];
   const today = todayInLondon(new Date());
   let productId: string;
+  let adminId: string;
 
   beforeAll(async () => {
     t = await startTestApp(engine);
@@ -41,7 +43,9 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
     const elsewhere = await addPartnership(db, { slug: 'briefings-elsewhere', name: 'Elsewhere SCP' });
     const schoolId = (await addAgency(db, { partnershipId: p.id, name: 'Briefings Academy', kind: 'relevant-agency' })).id;
     await addAgency(db, { partnershipId: p.id, name: 'Briefings Police', kind: 'police' });
-    admin = (await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }], { name: 'Alex Admin' })).client;
+    const signedInAdmin = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }], { name: 'Alex Admin' });
+    admin = signedInAdmin.client;
+    adminId = signedInAdmin.userId;
     lead = (await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: p.id, agencyId: null }], { name: 'Priya Lead' })).client;
     school = (await signedInAs(t.app, [{ role: 'agency-contributor', partnershipId: p.id, agencyId: schoolId }])).client;
     outsider = (await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: elsewhere.id, agencyId: null }])).client;
@@ -121,6 +125,32 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
       const doc = await PDFDocument.load(res.rawPayload);
       expect(doc.getPageCount()).toBe(1);
       expect(doc.getTitle()).toBe('Fractures in infants: a thematic briefing');
+    }
+  });
+
+  it('names the case it also draws on to the partnership’s staff, never to an agency’s contributor', async () => {
+    const db = t.app.deps.database.db;
+    const unpublished = await recordTestIncident(db, t.app.deps.cipher, { partnershipId: p.id, userId: adminId, aware: addDays(today, -40), today });
+    await withTenant(db, [p.id], (trx) => trx.insertInto('learning_product_sources').values({ product_id: productId, partnership_id: p.id, incident_id: unpublished.id, publication_id: null }).execute());
+    try {
+      expect(textOf((await admin.get(`/learning-products/${productId}`)).body)).toContain(`Case ${unpublished.reference} (not published)`);
+      const page = await school.get(`/learning-products/${productId}`);
+      expect(page.statusCode).toBe(200);
+      expect(textOf(page.body)).toContain('2025 – Briefings – Child A');
+      const api = await school.get(`/api/v1/learning-products/${productId}`);
+      const list = await school.get('/api/v1/learning-products');
+      const pdf = await school.get(`/learning-products/${productId}/pdf`);
+      expect([page.statusCode, api.statusCode, list.statusCode, pdf.statusCode]).toEqual([200, 200, 200, 200]);
+      expect((api.json() as { sources: { incidentId: string | null }[] }).sources.map((s) => s.incidentId)).toEqual([null, null]);
+      const { extractText, getDocumentProxy } = await import('unpdf');
+      const pdfText = (await extractText(await getDocumentProxy(new Uint8Array(pdf.rawPayload)), { mergePages: true })).text;
+      expect(pdfText).toContain('2025 – Briefings – Child A');
+      for (const shown of [page.body, api.body, list.body, pdfText]) {
+        expect(shown).not.toContain(unpublished.reference);
+        expect(shown).not.toContain(unpublished.id);
+      }
+    } finally {
+      await withTenant(db, [p.id], (trx) => trx.deleteFrom('learning_product_sources').where('incident_id', '=', unpublished.id).execute());
     }
   });
 
@@ -290,5 +320,36 @@ describe.each(ENGINES)('learning products on %s', (engine) => {
     expect(ok.statusCode).toBe(303);
     const total = (await admin.get(`/api/v1/learning-products/${productId}/reach`)).json() as { total: { sent: number; opened: number; acknowledged: number } };
     expect(total.total).toMatchObject({ sent: 3, opened: 3, acknowledged: 2 });
+  });
+
+  it('shows nothing through its links while it is taken down and corrected, and the approved version once published again', async () => {
+    const from = `/learning-products/${productId}`;
+    const version = async () => Number((await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('learning_products').select('version').where('id', '=', productId).executeTakeFirstOrThrow())).version);
+    const samToken = tokens[mail.findIndex((m) => m.to === 'sam@school.example.org')];
+    const kimToken = tokens[mail.findIndex((m) => m.to === 'kim@example.org')];
+    // Kim has the acknowledgement form open when the product is taken down.
+    const visitor = new TestClient(t.app);
+    const kimForm = await visitor.csrfFrom(`/read/${kimToken}`);
+    expect((await admin.post(from + '/steps', { step: 'unpublish', version: String(await version()) }, { from })).statusCode).toBe(303);
+    const draft = 'Draft wording nobody has approved yet.';
+    expect((await admin.post(from + '/edit', { ...briefing, 'section-practice': draft, sources: [`publication:${pubA}`, `publication:${pubB}`], version: String(await version()) }, { from: from + '/edit' })).statusCode).toBe(303);
+    for (const token of [samToken, kimToken]) {
+      const page = await visitor.get(`/read/${token}`);
+      expect(page.statusCode).toBe(404);
+      expect(textOf(page.body)).toContain('This learning product is being corrected');
+      expect(page.body).not.toContain(draft);
+      expect(page.body).not.toContain('Fractures in infants');
+    }
+    // Nor does a link take an open or an answer meanwhile.
+    const acknowledged = async () => (await withTenant(t.app.deps.database.db, [p.id], (trx) => trx.selectFrom('learning_recipients').select('acknowledged_at').where('partnership_id', '=', p.id).where('acknowledged_at', 'is not', null).execute())).length;
+    const before = await acknowledged();
+    expect((await visitor.post(`/read/${kimToken}`, { confirmed: 'yes', reflection: '' }, { csrf: kimForm })).statusCode).toBe(404);
+    expect(await acknowledged()).toBe(before);
+    // Approved and published again: the links show the corrected version.
+    expect((await admin.post(from + '/steps', { step: 'submit', version: String(await version()) }, { from })).statusCode).toBe(303);
+    expect((await lead.post(from + '/steps', { step: 'approve', version: String(await version()) }, { from })).statusCode).toBe(303);
+    const again = await visitor.get(`/read/${samToken}`);
+    expect(again.statusCode).toBe(200);
+    expect(textOf(again.body)).toContain(draft);
   });
 });

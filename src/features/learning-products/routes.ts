@@ -23,6 +23,7 @@ import {
   loadProduct,
   loadPublicProduct,
   markEmailed,
+  asReadBy,
   productAccess,
   productPartnership,
   productScope,
@@ -114,7 +115,8 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
   async function productFor(req: FastifyRequest, reply: FastifyReply): Promise<ProductView | null> {
     const { id } = req.params as { id: string };
     const product = await loadProduct(db, productScope(req.principal!), id);
-    if (product && productAccess(req.principal, product).read) return product;
+    const readable = product && asReadBy(req.principal, product);
+    if (readable) return readable;
     const from = product?.partnershipId ?? (await productPartnership(db, id));
     if (from) await req.audit({ action: 'access-refused', permission: READ, partnershipId: from, recordType: 'learning-product', recordId: id, outcome: 'refused' });
     notFoundPage(reply);
@@ -228,6 +230,7 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
   app.get('/learning-products/:id/edit', access(WRITE), async (req, reply) => {
     const product = await productToWrite(req, reply);
     if (!product) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: product.partnershipId, recordType: 'learning-product', recordId: product.id, changes: { page: 'edit' } });
     if (product.status !== 'draft') return renderProduct(req, reply.code(409), product, { errors: [{ text: 'Only a draft can be changed. Ask for it to be sent back, or take it down first.', href: '#main-content' }] });
     return renderForm(reply, product.partnershipId, product, valuesOf(product));
   });
@@ -305,6 +308,7 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
   app.get('/learning-products/:id/send', access(WRITE), async (req, reply) => {
     const product = await productToWrite(req, reply);
     if (!product) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: product.partnershipId, recordType: 'learning-product', recordId: product.id, changes: { page: 'send' } });
     if (product.status !== 'published') return renderProduct(req, reply.code(409), product, { errors: [{ text: 'Only a published product can be sent', href: '#main-content' }] });
     return renderSend(reply, product, { followUpDays: String(FOLLOW_UP_DEFAULT_DAYS), listIds: [] });
   });
@@ -454,11 +458,15 @@ export async function learningProductRoutes(app: FastifyInstance): Promise<void>
 
   // ---- A recipient's own page, reached from their link ---------------------------------------------
 
-  function linkProblem(reply: FastifyReply, status: 'unknown' | 'expired') {
-    return noReferrer(reply)
-      .header('cache-control', 'no-store')
-      .code(status === 'expired' ? 410 : 404)
-      .render('learning-products/views/link-problem.njk', { pageTitle: status === 'expired' ? 'This link has expired' : 'This link is not valid', status });
+  const LINK_PROBLEMS = {
+    unknown: { code: 404, title: 'This link is not valid' },
+    expired: { code: 410, title: 'This link has expired' },
+    'taken-down': { code: 404, title: 'This learning product is being corrected' },
+  } as const;
+
+  function linkProblem(reply: FastifyReply, status: keyof typeof LINK_PROBLEMS) {
+    const { code, title } = LINK_PROBLEMS[status];
+    return noReferrer(reply).header('cache-control', 'no-store').code(code).render('learning-products/views/link-problem.njk', { pageTitle: title, status });
   }
 
   async function renderRead(reply: FastifyReply, recipient: RecipientView, token: string, extra: Record<string, unknown> = {}) {

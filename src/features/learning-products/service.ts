@@ -44,6 +44,17 @@ export function productAccess(principal: Principal | null | undefined, product: 
   return { read: staff || (agency && product.status === 'published'), readDrafts: staff, write, approve, reach: staff };
 }
 
+/**
+ * The product as the person may read it; null when they may not. An agency's contributor reads a
+ * published product, and of the reviews it draws on only the published ones: which of the
+ * partnership's cases it drew on is the partnership's staff's to know (need to know), not an agency's.
+ */
+export function asReadBy(principal: Principal | null | undefined, product: ProductView): ProductView | null {
+  const may = productAccess(principal, product);
+  if (!may.read) return null;
+  return may.readDrafts ? product : { ...product, sources: product.sources.filter((s) => s.publicHref) };
+}
+
 export type SourceView = { publicationId: string | null; incidentId: string | null; title: string; href: string | null; publicHref: string | null };
 
 export type ProductView = {
@@ -589,21 +600,28 @@ export type RecipientView = {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/;
 
-export type LinkCheck = { status: 'valid'; recipient: RecipientView } | { status: 'unknown' } | { status: 'expired' };
+export type LinkCheck = { status: 'valid'; recipient: RecipientView } | { status: 'unknown' } | { status: 'expired' } | { status: 'taken-down' };
 
-/** Whose link this is: the first link or the follow-up's, while it has not expired. */
+/**
+ * Whose link this is: the first link or the follow-up's, while it has not expired and its product is
+ * published. A product taken down to be corrected is a draft nobody has approved: its links show
+ * nothing of it (and take no answer) until it is approved and published again.
+ */
 export async function checkLink(db: Kysely<DB>, cipher: FieldCipher, token: string, now = new Date()): Promise<LinkCheck> {
   if (!TOKEN_SHAPE.test(token)) return { status: 'unknown' };
   const hash = sha256(token);
   const row = await withTenant(db, 'all', (trx) =>
     trx
-      .selectFrom('learning_recipients')
-      .selectAll()
-      .where((eb) => eb.or([eb('token_hash', '=', hash), eb('follow_up_token_hash', '=', hash)]))
+      .selectFrom('learning_recipients as r')
+      .innerJoin('learning_products as p', 'p.id', 'r.product_id')
+      .selectAll('r')
+      .select('p.status as product_status')
+      .where((eb) => eb.or([eb('r.token_hash', '=', hash), eb('r.follow_up_token_hash', '=', hash)]))
       .executeTakeFirst(),
   );
   if (!row) return { status: 'unknown' };
   if (new Date(row.expires_at) <= now) return { status: 'expired' };
+  if (row.product_status !== 'published') return { status: 'taken-down' };
   return {
     status: 'valid',
     recipient: {
@@ -696,6 +714,8 @@ export async function sendDueFollowUps(
       .where('r.follow_up_sent_at', 'is', null)
       .where('r.follow_up_due_at', '<=', now)
       .where('r.expires_at', '>', now)
+      // A product taken down to be corrected takes no answers: its follow-ups wait until it is published again.
+      .where('p.status', '=', 'published')
       .limit(500);
     if (options.partnershipId) q = q.where('r.partnership_id', '=', options.partnershipId);
     return q.execute();
