@@ -87,6 +87,19 @@ async function person(t: TestApp, grants: { role: RoleName; partnershipId: strin
   return user.id;
 }
 
+/**
+ * Pages with a partnership's record in their address that show nothing of a case: a staff account,
+ * the partnership's sign-in and brand settings, and the form to withdraw a published (public)
+ * review. Every other page and answer of a partnership's record shows case data, and each view of it
+ * is recorded in the audit trail (the test below).
+ */
+const NOT_CASE_DATA = new Set<string>([
+  'GET /admin/users/:id',
+  'GET /admin/partnerships/:slug/single-sign-on',
+  'GET /admin/partnerships/:slug/brand',
+  'GET /publications/:id/withdraw',
+]);
+
 const PUBLIC_URL = 'http://127.0.0.1:8123';
 /** Partnership A's organisation: its single sign-on, approved for this email domain. */
 const A_DOMAIN = 'policy-a.example';
@@ -329,6 +342,23 @@ describe.each(ENGINES)('the access policy on %s', (engine) => {
       expect(after, 'nothing of partnership B changed').toEqual(before);
       return problems;
     }
+
+    it("records in the audit trail each page and answer of partnership B's records that its own people see", async () => {
+      const db = t.app.deps.database.db;
+      const problems: string[] = [];
+      for (const target of targets.filter((x) => x.method === 'GET' && !NOT_CASE_DATA.has(x.route))) {
+        const owner = owners.get(target.owner) as Session;
+        for (const candidate of target.urls.slice(0, 400)) {
+          const res = await owner.client.get(candidate);
+          if (res.statusCode !== 200) continue;
+          const requestId = String(res.headers['x-request-id']);
+          const entries = await withTenant(db, 'all', (trx) => trx.selectFrom('audit_events').select('action').where('request_id', '=', requestId).execute());
+          if (entries.length === 0) problems.push(`${target.route} (${candidate}): no audit entry`);
+          break;
+        }
+      }
+      expect(problems).toEqual([]);
+    }, 300_000);
 
     it.each(PARTNERSHIP_ROLES)("someone who is %s in partnership A (and partner lead in another) reaches none of partnership B's records", async (role) => {
       const agency = role === 'agency-contributor' ? await addAgency(t.app.deps.database.db, { partnershipId: a.id, name: `A agency ${randomUUID().slice(0, 6)}`, kind: 'relevant-agency' }) : null;

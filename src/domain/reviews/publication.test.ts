@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, type DateOnly } from '../calendar/date-only.ts';
 import { scanForIdentifiers } from '../anonymisation/index.ts';
-import { advanceCopyProblem, caseIdentifiers, namesInList, overrideReasonProblem, publicDocuments, unresolvedFindings } from './publication.ts';
+import { advanceCopyProblem, caseIdentifiers, identifyingFindings, learningDocuments, namesInList, overrideReasonProblem, publicDocuments, unresolvedFindings } from './publication.ts';
 
 // Weekdays only, enough for the rule (bank holidays are the calendar's business).
 function addWeekdays(from: DateOnly, n: number): DateOnly {
@@ -34,6 +34,32 @@ describe('publishing a review', () => {
     const findings = scanForIdentifiers(docs, caseIdentifiers([{ name: 'Zeb Fictitious', dateOfBirth: null, nhsNumber: '', address: '', familyNames: 'Robin Fictitious' }], []));
     expect(findings.map((f) => [f.source, f.page, f.line])).toEqual([['learning-on-a-page', 1, 1], ['report.pdf', 2, 1]]);
     expect(unresolvedFindings(findings, [{ fingerprint: findings[1].fingerprint, reason: 'agreed' }])).toEqual([findings[0]]);
+  });
+
+  it('scans the case’s recommendations, the partnership’s responses and its findings, each named for what it is', () => {
+    const draft = { title: 'Child Z', summary: 'Nothing here.', learning: { livedExperience: 'a', keyLearning: 'b', learningIntoPractice: 'c' }, briefing: null };
+    const learning = {
+      recommendations: [
+        { number: '1', text: 'Health visitors should ask who lives in the home.', responseReasons: '' },
+        { number: '2', text: 'Schools should share attendance concerns.', responseReasons: 'Partly accepted: Robin Fictitious’s school has closed.' },
+      ],
+      findings: [{ number: '1', text: 'Zeb was not seen alone.' }, { number: '2', text: 'Zeb Fictitious was not seen alone.' }],
+    };
+    const docs = publicDocuments(draft, null, learning);
+    expect(docs.map((d) => d.source)).toEqual(['title', 'summary', 'learning-on-a-page', 'Recommendation 1', 'Recommendation 2', 'Response to recommendation 2', 'Finding 1', 'Finding 2']);
+    const findings = scanForIdentifiers(docs, caseIdentifiers([{ name: 'Zeb Fictitious', dateOfBirth: null, nhsNumber: '', address: '', familyNames: 'Robin Fictitious' }], []));
+    expect(findings.map((f) => f.source).sort()).toEqual(['Finding 1', 'Finding 2', 'Response to recommendation 2']);
+  });
+
+  it('refuses a change to a published review’s learning for a detail of the case, not for a general pattern or what was overridden', () => {
+    const ids = caseIdentifiers([{ name: 'Zeb Fictitious', dateOfBirth: null, nhsNumber: '', address: '', familyNames: '' }], []);
+    const text = (t: string) => learningDocuments({ recommendations: [{ number: '3', text: t, responseReasons: '' }], findings: [] });
+    // A date is a general pattern: a person judges it, nothing is refused.
+    expect(identifyingFindings(text('Every school should check its protocol by 31/03/2027.'), ids, [])).toEqual([]);
+    const named = identifyingFindings(text('Zeb Fictitious’s school should check its protocol.'), ids, []);
+    expect(named.map((f) => [f.source, f.match])).toEqual([['Recommendation 3', 'Zeb Fictitious']]);
+    // The same detail, overridden with a reason when the review was published, is let through.
+    expect(identifyingFindings(text('Zeb Fictitious’s school should check its protocol.'), ids, [{ fingerprint: named[0].fingerprint, reason: 'The family asked for the name to be used.' }])).toEqual([]);
   });
 
   it('asks for a real reason to override', () => {

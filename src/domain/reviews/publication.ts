@@ -5,6 +5,7 @@
 // Pure: the caller supplies the case's details, the report's text and the working-day calendar.
 
 import { compareDates, formatDateForDisplay, type DateOnly } from '../calendar/date-only.ts';
+import { scanForIdentifiers } from '../anonymisation/index.ts';
 import type { Finding, Identifiers, ScannedDocument } from '../anonymisation/types.ts';
 
 export type ChildIdentifyingDetails = { name: string; dateOfBirth: DateOnly | null; nhsNumber: string; address: string; familyNames: string };
@@ -51,8 +52,40 @@ export const SOURCE_LABELS: Readonly<Record<string, string>> = Object.freeze({
   'seven-minute-briefing': '7-minute briefing',
 });
 
-/** Everything that will be public, as documents for the scanner: each text one page; the report page by page. */
-export function publicDocuments(draft: DraftTexts, report: { name: string; pages: readonly string[] } | null): ScannedDocument[] {
+/**
+ * What a published review's page shows of the case's own recommendations (with the partnership's
+ * reasons for not accepting one in full) and findings, as they are on the record: public as soon as
+ * they are written, so scanned like every other public text.
+ */
+export type PublicLearning = {
+  recommendations: readonly { number: string; text: string; responseReasons: string }[];
+  findings: readonly { number: string; text: string }[];
+};
+
+/** Each recommendation, response and finding the review's page shows, as a document named for it. */
+export function learningDocuments(learning: PublicLearning): ScannedDocument[] {
+  return [
+    ...learning.recommendations.flatMap((r) => [
+      { source: `Recommendation ${r.number}`, pages: [r.text] },
+      ...(r.responseReasons.trim() ? [{ source: `Response to recommendation ${r.number}`, pages: [r.responseReasons] }] : []),
+    ]),
+    ...learning.findings.map((f) => ({ source: `Finding ${f.number}`, pages: [f.text] })),
+  ];
+}
+
+/**
+ * A change to a published review's recommendations or findings goes on its page at once, with no
+ * check in between: it is refused while it holds a detail of the case's children or families that
+ * was not overridden when the review was published. General patterns (a date, a postcode) are left
+ * to the writer, as a recommendation's dates are often its point; they were looked at when it was
+ * published.
+ */
+export function identifyingFindings(documents: ScannedDocument[], identifiers: Identifiers, overrides: readonly Override[]): Finding[] {
+  return unresolvedFindings(scanForIdentifiers(documents, identifiers), overrides).filter((f) => f.severity === 'identifying');
+}
+
+/** Everything that will be public, as documents for the scanner: each text one page; the report page by page; then the case's own learning. */
+export function publicDocuments(draft: DraftTexts, report: { name: string; pages: readonly string[] } | null, learning: PublicLearning = { recommendations: [], findings: [] }): ScannedDocument[] {
   const documents: ScannedDocument[] = [
     { source: 'title', pages: [draft.title] },
     { source: 'summary', pages: [draft.summary] },
@@ -63,7 +96,7 @@ export function publicDocuments(draft: DraftTexts, report: { name: string; pages
     documents.push({ source: 'seven-minute-briefing', pages: [[b.background, b.whyItMatters, ...b.keyInformation, b.thingsToRemember, b.whatToDo, b.reflectionQuestions].join('\n')] });
   }
   if (report) documents.push({ source: report.name, pages: [...report.pages] });
-  return documents;
+  return [...documents, ...learningDocuments(learning)];
 }
 
 export type Override = { fingerprint: string; reason: string };

@@ -92,6 +92,8 @@ export async function referralRoutes(app: FastifyInstance): Promise<void> {
 
   app.get('/referrals', access(WRITE), async (req, reply) => {
     const referrals = await listReferrals(db, partnershipsWith(req.principal!, WRITE));
+    // Each referral's summary is case data: the list's view is recorded, as the API's is.
+    await req.audit({ action: 'view', permission: WRITE, recordType: 'referral-list', changes: { page: 'referrals', referrals: referrals.map((r) => r.id) } });
     return reply.render('cases/views/referrals.njk', { pageTitle: 'Referrals', referrals, outcomeLabels: REFERRAL_OUTCOME_LABELS });
   });
 

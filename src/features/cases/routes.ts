@@ -110,6 +110,8 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     const clock = String((req.query as Record<string, unknown>).clock ?? '');
     const filter = Object.hasOwn(CLOCK_FILTERS, clock) ? clock : null;
     const incidents = filter ? all.filter((i) => i.clocks.some((c) => c.state === filter)) : all;
+    // The list shows each case's child pseudonyms and clocks: a view of case data, recorded as the API's list is.
+    await req.audit({ action: 'view', permission: READ, recordType: 'incident-list', changes: { page: 'cases', filters: { clock: filter }, incidents: incidents.map((i) => i.reference) } });
     return reply.render('cases/views/list.njk', { pageTitle: 'Cases', incidents, filter: filter ? CLOCK_FILTERS[filter] : null, total: all.length, mayRecord: can(req.principal, WRITE) });
   });
 
@@ -420,6 +422,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { incident, definition } = found;
     const may = mayIn(req)(incident.partnershipId);
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: incident.partnershipId, recordType: 'incident', recordId: incident.id, changes: { page: 'step', step: definition.key } });
     const facts = await fullWorkflowFacts(db, partnershipsWith(req.principal!, READ), incident);
     const check = definition.kind === 'transition'
       ? checkTransition(incident.state, definition.key, may, facts)
@@ -466,6 +469,7 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
       if (!found) return notFound(req, reply, id, WRITE);
       const check = checkStep(found.incident.state, CLOCK_CHANGES.key, mayIn(req)(found.incident.partnershipId), workflowFacts(found.incident));
       if (!check.ok && check.error.code === 'not-permitted') return refuse(req, reply, CLOCK_CHANGES.permission);
+      await req.audit({ action: 'view', permission: WRITE, partnershipId: found.incident.partnershipId, recordType: 'incident', recordId: found.incident.id, changes: { page: `clock-${action}`, clock: key } });
       const blocked = !check.ok ? check.error.message
         : action === 'pause' ? whyNotPausable(found.clock)
           : !found.clock.pausedSince ? 'This clock cannot be resumed: it is not paused.' : null;

@@ -232,7 +232,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
       if (!body) return reply;
       const input = { number: body.number, text: body.text, madeOn: body.madeOn as DateOnly, themes: body.themes ?? [], agencyIds: body.agencyIds, response: body.response ?? null, responseReasons: body.responseReasons ?? '' };
       const result = await req.change(
-        (trx) => addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (trx) => addRecommendation(trx, cipher, r.partnershipId, r.ref, actorOf(req), input),
         (x) => (x.ok ? { action: 'recommendation-added', permission: WRITE, partnershipId: r.partnershipId, recordType: 'recommendation', recordId: x.id, changes: { after: { ...refFields(r.ref), ...input }, via: 'api' } } : null),
       );
       if (!result.ok) return invalid(reply, result.problems);
@@ -254,7 +254,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
       if (!body) return reply;
       const input = findingInput(body);
       const result = await req.change(
-        (trx) => addFinding(trx, r.partnershipId, r.ref, actorOf(req), input),
+        (trx) => addFinding(trx, cipher, r.partnershipId, r.ref, actorOf(req), input),
         (x) => (x.ok ? { action: 'finding-added', permission: WRITE, partnershipId: r.partnershipId, recordType: 'finding', recordId: x.id, changes: { after: { ...refFields(r.ref), ...input }, via: 'api' } } : null),
       );
       if (!result.ok) return invalid(reply, result.problems);
@@ -275,7 +275,7 @@ export async function learningApiRoutes(app: FastifyInstance): Promise<void> {
     if (!body) return reply;
     const input = findingInput(body);
     const result = await req.change(
-      (trx) => updateFinding(trx, finding, actorOf(req), input, body.version),
+      (trx) => updateFinding(trx, cipher, finding, actorOf(req), input, body.version),
       (x) =>
         x.ok
           ? { action: 'finding-changed', permission: WRITE, partnershipId: finding.partnershipId, recordType: 'finding', recordId: finding.id, changes: { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input, via: 'api' } }

@@ -115,6 +115,7 @@ export async function assuranceRoutes(app: FastifyInstance): Promise<void> {
     const check = await checkFor(req, reply, WRITE);
     if (!check) return reply;
     if (check.status !== 'scheduled') return reply.redirect(`/actions/checks/${check.id}`, 303);
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: check.partnershipId, recordType: 'assurance-check', recordId: check.id, changes: { page: 'assurance-check-record' } });
     const t = today();
     return renderRecord(reply, check, { ...dateValues('checkedOn', t), ...dateValues('nextDueOn', nextCheckDate(t)), incidentIds: [], agencyIds: [] });
   });

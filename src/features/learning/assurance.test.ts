@@ -82,7 +82,7 @@ describe.each(ENGINES)('learning assurance on %s', (engine) => {
     await withTenant(db, [p.id], (trx) => trx.updateTable('incidents').set({ state: 'local-review', review_decision: 'local-review', notified_on: addDays(aware, 2), rapid_review_sent_on: addDays(aware, 20), decision_on: addDays(aware, 40) }).where('id', '=', caseId).execute());
     reference = (await withTenant(db, [p.id], (trx) => trx.selectFrom('incidents').select('reference').where('id', '=', caseId).executeTakeFirstOrThrow())).reference;
     const actor = { userId: a.userId, name: 'Alex Admin' };
-    const rec = await addRecommendation(db, p.id, caseId, actor, { number: '4', text: 'Schools should be told of call-outs.', madeOn: addDays(today, -200), themes: [], agencyIds: [schoolId, policeId], response: 'accepted', responseReasons: '' });
+    const rec = await addRecommendation(db, t.app.deps.cipher, p.id, caseId, actor, { number: '4', text: 'Schools should be told of call-outs.', madeOn: addDays(today, -200), themes: [], agencyIds: [schoolId, policeId], response: 'accepted', responseReasons: '' });
     if (!rec.ok) throw new Error(JSON.stringify(rec));
     const view = await findRecommendation(db, p.id, caseId, rec.id, today);
     if (!view) throw new Error('no recommendation');

@@ -81,7 +81,7 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
     },
   ];
   const ids: string[] = [];
-  for (const r of recs) ids.push(must(await addRecommendation(db, partnershipId, incident.id, admin, { ...r, madeOn }), `recommendation ${r.number}`).id);
+  for (const r of recs) ids.push(must(await addRecommendation(db, cipher, partnershipId, incident.id, admin, { ...r, madeOn }), `recommendation ${r.number}`).id);
   // What the review found, each finding leading to the recommendations above (and one to none).
   const findings = [
     { number: '1', text: 'A man who was the baby’s father was living in the household; no agency asked who lived there or recorded him, so no assessment included him.', themes: ['invisible-or-hidden-men'], recommendationIds: [ids[0]] },
@@ -89,7 +89,7 @@ export async function seedDemoLearning(db: Kysely<DB>, cipher: FieldCipher, file
     { number: '3', text: 'The school disagreed with the decision to close the case and said so by email, but did not use the escalation policy.', themes: ['escalation-and-challenge'], recommendationIds: [ids[2]] },
     { number: '4', text: 'The family’s housing moves meant the child changed GP three times in a year, and records did not follow promptly (fictional).', themes: [], recommendationIds: [] },
   ];
-  for (const f of findings) must(await addFinding(db, partnershipId, { incidentId: incident.id }, admin, { ...f, foundOn: madeOn }), `finding ${f.number}`);
+  for (const f of findings) must(await addFinding(db, cipher, partnershipId, { incidentId: incident.id }, admin, { ...f, foundOn: madeOn }), `finding ${f.number}`);
 
   const rec = async (i: number) => {
     const found = await findRecommendation(db, partnershipId, incident.id, ids[i], today);

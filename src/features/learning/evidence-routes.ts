@@ -76,6 +76,7 @@ export async function evidenceRoutes(app: FastifyInstance): Promise<void> {
   app.get('/actions/:actionId/evidence/new', access(OWNERS), async (req, reply) => {
     const action = await ownedAction(req, reply);
     if (!action) return reply;
+    await req.audit({ action: 'view', permission: actionAccess(req.principal, action).manage ? WRITE : OWN_AGENCY, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, changes: { page: 'evidence-new' } });
     return renderForm(reply, action, { stage: defaultStage(action) });
   });
 

@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { cleanFinding, findingProblems, type FindingDefinition } from '../../domain/learning/findings.ts';
+import { learningDocuments } from '../../domain/reviews/publication.ts';
+import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
+import { publishedLearningProblems, type PublicText } from './published-learning-guard.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
@@ -80,11 +83,17 @@ async function numberTaken(trx: Kysely<DB>, partnershipId: string, review: Revie
   return Boolean(await trx.selectFrom('review_findings').select('id').where('partnership_id', '=', partnershipId).where('number', '=', number).where(ofReview(review)).executeTakeFirst());
 }
 
+/** What a finding puts on its published review's page (learningDocuments). */
+function findingTexts(input: { number: string; text: string }): PublicText[] {
+  return learningDocuments({ recommendations: [], findings: [{ number: input.number, text: input.text }] }).map((document) => ({ field: 'text', document }));
+}
+
 /** Adds a finding to a case's review or to a published review. */
-export async function addFinding(trx: Kysely<DB>, partnershipId: string, review: ReviewRef, actor: Actor, definition: FindingDefinition): Promise<Outcome<{ id: string }>> {
+export async function addFinding(trx: Kysely<DB>, cipher: FieldCipher, partnershipId: string, review: ReviewRef, actor: Actor, definition: FindingDefinition): Promise<Outcome<{ id: string }>> {
   const problems = await checkFinding(trx, partnershipId, review, definition);
-  if (problems.length) return { ok: false, problems };
   const input = cleanFinding(definition);
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, partnershipId, 'incidentId' in review ? review.incidentId : null, findingTexts(input))));
+  if (problems.length) return { ok: false, problems };
   return withTenant(trx, [partnershipId], async (t) => {
     await lockReviewNumbers(t, 'review_findings', review);
     if (await numberTaken(t, partnershipId, review, input.number)) return { ok: false, problems: [DUPLICATE_NUMBER] };
@@ -114,11 +123,12 @@ export function reviewOfFinding(f: Pick<FindingView, 'incidentId' | 'publication
 }
 
 /** Changes a finding if nobody else has since `version`. */
-export async function updateFinding(trx: Kysely<DB>, finding: FindingView, actor: Actor, definition: FindingDefinition, version: number): Promise<Outcome> {
+export async function updateFinding(trx: Kysely<DB>, cipher: FieldCipher, finding: FindingView, actor: Actor, definition: FindingDefinition, version: number): Promise<Outcome> {
   const review = reviewOfFinding(finding);
   const problems = await checkFinding(trx, finding.partnershipId, review, definition);
-  if (problems.length) return { ok: false, problems };
   const input = cleanFinding(definition);
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, finding.partnershipId, finding.incidentId, findingTexts(input))));
+  if (problems.length) return { ok: false, problems };
   return withTenant(trx, [finding.partnershipId], async (t) => {
     if (input.number !== finding.number) {
       await lockReviewNumbers(t, 'review_findings', review);

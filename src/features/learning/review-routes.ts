@@ -175,6 +175,7 @@ async function saveForm<T, R extends { id: string; version: number }>(req: Fasti
 /** The pages of a review's findings, recommendations and actions, for reviews found by `finder`. */
 export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFinder): Promise<void> {
   const db = app.deps.database.db;
+  const cipher = app.deps.cipher;
   const P = finder.path;
   const recommendationsOf = (r: ReviewPlace) => recommendationsOfReview(db, r.partnershipId, r.ref, today());
   const entry = (r: ReviewPlace, recordType: string, recordId: string, action: string, changes: Record<string, unknown>): AuditFields => ({ action, permission: WRITE, partnershipId: r.partnershipId, recordType, recordId, changes });
@@ -240,6 +241,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
   app.get(`${P}/recommendations/new`, access(WRITE), async (req, reply) => {
     const r = await finder.find(req, reply, WRITE);
     if (!r) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: r.partnershipId, ...r.record, changes: { page: 'recommendation-new' } });
     return renderRecommendationForm(reply, r, null, { ...dateValues('madeOn', r.defaultDate), themes: [], agencyIds: [] });
   });
 
@@ -249,7 +251,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
       dateId: 'madeOn',
       read: readRecommendation,
       checkWithoutDate: (input) => checkRecommendation(db, r.partnershipId, { ...input, madeOn: today() }),
-      save: (trx, input) => (rec ? updateRecommendation(trx, rec, actorOf(req), input, formVersion(bodyOf(req))) : addRecommendation(trx, r.partnershipId, r.ref, actorOf(req), input)),
+      save: (trx, input) => (rec ? updateRecommendation(trx, cipher, rec, actorOf(req), input, formVersion(bodyOf(req))) : addRecommendation(trx, cipher, r.partnershipId, r.ref, actorOf(req), input)),
       audit: (id, input) =>
         rec
           ? entry(r, 'recommendation', id, 'recommendation-changed', {
@@ -368,6 +370,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
   app.get(`${P}/findings/new`, access(WRITE), async (req, reply) => {
     const r = await finder.find(req, reply, WRITE);
     if (!r) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: r.partnershipId, ...r.record, changes: { page: 'finding-new' } });
     return renderFindingForm(reply, r, null, { ...dateValues('foundOn', r.defaultDate), themes: [], recommendationIds: [] });
   });
 
@@ -377,7 +380,7 @@ export async function reviewLearningPages(app: FastifyInstance, finder: ReviewFi
       dateId: 'foundOn',
       read: readFinding,
       checkWithoutDate: (input) => checkFinding(db, r.partnershipId, r.ref, { ...input, foundOn: today() }),
-      save: (trx, input) => (finding ? updateFinding(trx, finding, actorOf(req), input, formVersion(bodyOf(req))) : addFinding(trx, r.partnershipId, r.ref, actorOf(req), input)),
+      save: (trx, input) => (finding ? updateFinding(trx, cipher, finding, actorOf(req), input, formVersion(bodyOf(req))) : addFinding(trx, cipher, r.partnershipId, r.ref, actorOf(req), input)),
       audit: (id, input) =>
         finding
           ? entry(r, 'finding', id, 'finding-changed', { before: { number: finding.number, text: finding.text, foundOn: finding.foundOn, themes: finding.themes, recommendationIds: finding.recommendationIds }, after: input })

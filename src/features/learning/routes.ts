@@ -262,6 +262,7 @@ export async function learningRoutes(app: FastifyInstance): Promise<void> {
   app.get('/actions/:actionId/edit', access(WRITE), async (req, reply) => {
     const action = await actionToManage(req, reply);
     if (!action) return reply;
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: action.partnershipId, recordType: 'recommendation-action', recordId: action.id, changes: { page: 'action-edit' } });
     return renderActionEdit(reply, action, { agencyId: action.agencyId, leadName: action.leadName, ...dateValues('dueOn', action.dueOn), intendedChange: action.intendedChange, measureOfSuccess: action.measureOfSuccess, version: String(action.version) });
   });
 

@@ -22,6 +22,8 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
+import { learningDocuments } from '../../domain/reviews/publication.ts';
+import { publishedLearningProblems, type PublicText } from './published-learning-guard.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
 import { actionAssigned, actionTakenUp } from '../tasks/service.ts';
 
@@ -262,11 +264,18 @@ function recommendationColumns(input: RecommendationDefinition) {
   };
 }
 
+/** What a recommendation puts on its published review's page: its text and the partnership's reasons (learningDocuments). */
+function recommendationTexts(input: RecommendationDefinition): PublicText[] {
+  const [doc, response] = learningDocuments({ recommendations: [{ number: input.number.trim(), text: input.text, responseReasons: input.response && input.response !== 'accepted' ? input.responseReasons : '' }], findings: [] });
+  return [{ field: 'text', document: doc }, ...(response ? [{ field: 'responseReasons', document: response }] : [])];
+}
+
 /** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */
-export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
-  const problems = await checkRecommendation(trx, partnershipId, input);
-  if (problems.length) return { ok: false, problems };
+export async function addRecommendation(trx: Kysely<DB>, cipher: FieldCipher, partnershipId: string, incidentId: string | ReviewRef, actor: Actor, input: RecommendationDefinition): Promise<Outcome<{ id: string }>> {
   const review: ReviewRef = typeof incidentId === 'string' ? { incidentId } : incidentId;
+  const problems = await checkRecommendation(trx, partnershipId, input);
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, partnershipId, 'incidentId' in review ? review.incidentId : null, recommendationTexts(input))));
+  if (problems.length) return { ok: false, problems };
   return withTenant(trx, [partnershipId], async (t) => {
     await lockReviewNumbers(t, 'recommendations', review);
     const taken = await t
@@ -294,9 +303,10 @@ export async function addRecommendation(trx: Kysely<DB>, partnershipId: string, 
 }
 
 /** Changes a recommendation if nobody else has since `version`; its actions' due dates must still follow its date. */
-export async function updateRecommendation(trx: Kysely<DB>, rec: RecommendationView, actor: Actor, input: RecommendationDefinition, version: number): Promise<Outcome> {
+export async function updateRecommendation(trx: Kysely<DB>, cipher: FieldCipher, rec: RecommendationView, actor: Actor, input: RecommendationDefinition, version: number): Promise<Outcome> {
   const problems = await checkRecommendation(trx, rec.partnershipId, input);
   if (input.madeOn && rec.actions.some((a) => a.dueOn < (input.madeOn as string))) problems.push({ field: 'madeOn', message: 'The date of the recommendation cannot be after the due date of one of its actions' });
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, rec.partnershipId, rec.incidentId, recommendationTexts(input))));
   if (problems.length) return { ok: false, problems };
   return withTenant(trx, [rec.partnershipId], async (t) => {
     // A number is used once in a review, a case's or a published review's own (migration 0032).

@@ -161,6 +161,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/rapid-review/requests', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
+    await audit(req, view, 'view', WRITE, { page: 'rapid-review-requests' });
     const blocked = view.incident.state !== 'rapid-review';
     return renderRequests(reply.code(blocked ? 422 : 200), view, {}, blocked ? { errors: [{ text: `Requests can be sent to agencies only while the incident is in rapid review: this incident is ${STATES[view.incident.state].now}.`, href: '#main-content' }], blocked } : {});
   });
@@ -246,6 +247,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/rapid-review/meetings/new', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
+    await audit(req, view, 'view', WRITE, { page: 'rapid-review-meeting-new' });
     return render(reply, 'meeting', 'Record a rapid review meeting', view, { values: dateValues('held', today()) });
   });
 
@@ -383,6 +385,7 @@ export async function rapidReviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/rapid-review/panel-response', access(WRITE), async (req, reply) => {
     const view = await reviewFor(req, reply, WRITE);
     if (!view) return reply;
+    await audit(req, view, 'view', WRITE, { page: 'rapid-review-panel-response' });
     const values = { response: view.panelResponse ?? '', ...dateValues('responded', view.panelResponseOn ?? today()) };
     if (!view.sentOn) {
       return render(reply.code(422), 'panel-response', 'Record the Panel’s response', view, { values, blocked: true, errors: [{ text: 'The Panel’s response can only be recorded once the rapid review has been sent to the Panel', href: '#main-content' }] });

@@ -90,6 +90,7 @@ export function publishRoutes(app: FastifyInstance, { reviewFor, render, audit, 
     const found = await publishable(req, reply);
     if (!found) return reply;
     const publishing = await loadPublishing(db, cipher, found.view);
+    await audit(req, found.view, 'view', { page: 'publication-draft' });
     const blocked = found.view.incident.state !== 'completed';
     return renderForm(reply.code(blocked ? 422 : 200), found.view, found.may, publishing, draftValues(publishing.draft, publishing.version), blocked ? { errors: [{ text: 'A review can be published once it is recorded as completed (and not yet published)', href: '#main-content' }], blocked } : {});
   });

@@ -31,6 +31,7 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
   let lead: TestClient;
   let caseId: string;
   let partnershipId: string;
+  let findingId: string;
   const today = todayInLondon(new Date());
 
   const setAdvanceCopy = (on: string) =>
@@ -63,6 +64,10 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
         .execute();
       await trx.insertInto('reviews').values({ incident_id: caseId, partnership_id: p.id, review_type: 'local-cspr', publication_decision: 'full-report' }).execute();
       await trx.insertInto('review_reports').values({ incident_id: caseId, partnership_id: p.id, kind: 'final', version: 1, file_sha256: await t.app.deps.files.put(trx, pdf, 'private'), file_name: 'child-p-final.pdf', file_type: 'pdf', file_size: pdf.length }).execute();
+      // The review's page shows the case's recommendations, responses and findings: a family name in a response, the child's in a finding.
+      const madeOn = calendar.addWorkingDays(today, -30);
+      await trx.insertInto('recommendations').values({ partnership_id: p.id, incident_id: caseId, number: '1', text: 'Schools should ask who lives in the home.', made_on: madeOn, themes: '[]', agency_ids: '[]', response: 'accepted-in-part', response_reasons: 'Robin Fictitious has since moved out of the area.' }).execute();
+      findingId = (await trx.insertInto('review_findings').values({ partnership_id: p.id, incident_id: caseId, number: '1', text: `${CHILD_NAME} was never seen alone.`, found_on: madeOn, themes: '[]', recommendation_ids: '[]' }).returning('id').executeTakeFirstOrThrow()).id;
     });
     await setAdvanceCopy(calendar.addWorkingDays(today, -10));
   });
@@ -95,18 +100,21 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     expect(text).toContain('Summary: page 1, line 1');
     expect(text).toContain('child-p-final.pdf: page 2, line 1');
     expect(text).toMatch(/Brookfield Primary/);
+    expect(text).toContain('Response to recommendation 1: page 1, line 1');
+    expect(text).toContain('Finding 1: page 1, line 1');
+    expect(text).not.toContain('Recommendation 1: page');
     expect(check.body).not.toContain('>Publish the review<');
     const early = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
     expect(early.statusCode).toBe(422);
     expect(errorSummary(early.body)).toMatch(/findings of the anonymisation check are not resolved/);
 
     // The report's finding: overridden with a reason (too short first).
-    const fingerprint = (page: string) => {
+    const fingerprint = (page: string, place: string) => {
       const cards = page.split('govuk-summary-card__title-wrapper');
-      const card = cards.find((c) => c.includes('child-p-final.pdf: page 2')) as string;
+      const card = cards.find((c) => c.includes(place)) as string;
       return /name="fingerprint" value="([^"]+)"/.exec(card)?.[1] as string;
     };
-    const fp = fingerprint(check.body);
+    const fp = fingerprint(check.body, 'child-p-final.pdf: page 2');
     const short = await admin.post(`/cases/${caseId}/review/publish/overrides`, { fingerprint: fp, [`reason-${fp}`]: 'ok' }, { from: `/cases/${caseId}/review/publish/check` });
     expect(short.statusCode).toBe(422);
     expect(errorSummary(short.body)).toContain('at least 10 characters');
@@ -116,11 +124,19 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     expect(JSON.stringify(audit.changes)).toContain('author’s pseudonym');
     expect(JSON.stringify(audit.changes)).not.toContain('Zebedee');
 
-    // The summary's findings are resolved by changing the text.
+    // The response's finding is overridden too.
+    const responseFp = fingerprint(check.body, 'Response to recommendation 1: page 1');
+    const responseOverride = await admin.post(`/cases/${caseId}/review/publish/overrides`, { fingerprint: responseFp, [`reason-${responseFp}`]: 'Robin Fictitious is also the name of the fictional service manager.' }, { from: `/cases/${caseId}/review/publish/check` });
+    expect(responseOverride.statusCode, errorSummary(responseOverride.body)).toBe(303);
+
+    // The summary's findings and the review's finding are resolved by changing the text.
     const edited = await admin.post(`/cases/${caseId}/review/publish`, { ...draft('Child P was seen at school; the review found that nobody asked who lived at home.'), version: '1' });
     expect(edited.statusCode, errorSummary(edited.body)).toBe(303);
+    const finding = await admin.post(`/cases/${caseId}/review/findings/${findingId}/edit`, { number: '1', text: 'Child P was never seen alone.', ...dateFields('foundOn', today), version: '1' });
+    expect(finding.statusCode, errorSummary(finding.body)).toBe(303);
     const again = textOf((await admin.get(`/cases/${caseId}/review/publish/check`)).body);
     expect(again).not.toContain('Summary: page 1');
+    expect(again).not.toContain('Finding 1: page 1');
     expect(again).toContain('Overridden');
   });
 
@@ -183,7 +199,25 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     expect(publication).toMatchObject({ source: 'review', review_type: 'local-cspr', published_on: today, withdrawable_on: addCalendarMonths(today, 12), age_band: '5-9', file_name: 'child-p-final.pdf' });
     const page = await admin.get(`/cases/${caseId}/review`);
     expect(page.body).toContain(`href="/reviews/${publication.slug}"`);
+    // Its finding is on its public page.
+    expect(textOf((await admin.get(`/reviews/${publication.slug}`)).body)).toContain('Child P was never seen alone.');
     // Once published, it cannot be published again.
     expect((await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { csrf: await admin.csrfFrom("/account/api-tokens") })).statusCode).toBe(422);
+  });
+
+  it('checks a change to the published review’s findings and recommendations as its publication was, since its page shows them at once', async () => {
+    const publication = await t.app.deps.database.db.selectFrom('publications').select('slug').where('incident_id', '=', caseId).executeTakeFirstOrThrow();
+    const edit = `/cases/${caseId}/review/findings/${findingId}/edit`;
+    const stored = () => withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.selectFrom('review_findings').select(['text', 'version']).where('id', '=', findingId).executeTakeFirstOrThrow());
+    const before = await stored();
+    const named = await admin.post(edit, { number: '1', text: 'Child P was never seen alone, and Robin Fictitious was not asked why.', ...dateFields('foundOn', today), version: String(before.version) });
+    expect(named.statusCode).toBe(422);
+    expect(errorSummary(named.body)).toContain('The review is published and its page would show this at once: take out “Robin Fictitious”');
+    expect(await stored()).toEqual(before);
+    expect(textOf((await admin.get(`/reviews/${publication.slug}`)).body)).not.toContain('Robin Fictitious was not asked');
+    // A date (a general pattern) is the writer's to judge: saved, and shown.
+    const dated = await admin.post(edit, { number: '1', text: 'Child P was never seen alone between 01/09/2025 and 31/03/2026.', ...dateFields('foundOn', today), version: String(before.version) });
+    expect(dated.statusCode, errorSummary(dated.body)).toBe(303);
+    expect(textOf((await admin.get(`/reviews/${publication.slug}`)).body)).toContain('Child P was never seen alone between 01/09/2025 and 31/03/2026.');
   });
 });

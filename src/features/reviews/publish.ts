@@ -25,6 +25,8 @@ import { addCaseEvent, recordWorkflowStep, type Actor } from '../cases/service.t
 import type { FileStore } from '../../platform/storage/file-store.ts';
 import { addPublication, CatalogueError, checkPublication, listThemes, type NewPublication, type Theme } from '../repository/catalogue.ts';
 import { currentCalendar } from '../rules/service.ts';
+import { recommendationsOfIncident } from '../learning/service.ts';
+import { findingsOfReview } from '../learning/findings.ts';
 import type { ReportView, ReviewView } from './service.ts';
 
 /**
@@ -201,7 +203,12 @@ export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: Re
     view.incident.children.map((c) => c.identifying),
     publishing.draft.otherNames.split(/\n+/),
   );
-  const findings = scanForIdentifiers(publicDocuments(publishing.draft, reportPages && publishing.report ? { name: publishing.report.fileName, pages: reportPages } : null), identifiers);
+  // The page shows the case's recommendations, responses and findings too, as they are on the record.
+  const learning = {
+    recommendations: await recommendationsOfIncident(db, view.incident.partnershipId, view.incident.id, today),
+    findings: await findingsOfReview(db, view.incident.partnershipId, { incidentId: view.incident.id }),
+  };
+  const findings = scanForIdentifiers(publicDocuments(publishing.draft, reportPages && publishing.report ? { name: publishing.report.fileName, pages: reportPages } : null, learning), identifiers);
   return {
     findings,
     unresolved: unresolvedFindings(findings, publishing.overrides),

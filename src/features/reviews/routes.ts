@@ -174,6 +174,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/review/reviewer', access(MANAGE), async (req, reply) => {
     const found = await reviewFor(req, reply, 'manage');
     if (!found) return reply;
+    await audit(req, found.view, 'view', { page: 'review-reviewer' });
     return renderReviewer(reply, found.view, found.may, { reviewer: found.view.leadReviewer?.id ?? '', version: String(found.view.version) });
   });
 
@@ -212,6 +213,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/review/terms', access(WORK), async (req, reply) => {
     const found = await reviewFor(req, reply, 'contribute');
     if (!found) return reply;
+    await audit(req, found.view, 'view', { page: 'review-terms' });
     return render(reply, 'terms', 'Terms of reference and method', found.view, found.may, { values: termsValues(found.view) });
   });
 
@@ -280,6 +282,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
     const kind = kindOf(req);
     if (!kind) return notFoundPage(reply);
     if (!mayAddEntry(kind, found.may)) return forbidden(reply, 'Only the partnership’s business unit records this.');
+    await audit(req, found.view, 'view', { page: 'review-log', kind });
     // Something that has happened (a contact, a check, a delay): today unless changed. Planned things (milestones, events) are asked.
     const values = ENTRY_DEFINITIONS[kind].date.future === 'refused' ? dateValues('onDate', today()) : {};
     return render(reply, 'entry', ENTRY_DEFINITIONS[kind].add, found.view, found.may, { definition: ENTRY_DEFINITIONS[kind], values });
@@ -340,6 +343,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/review/reports/new', access(WORK), async (req, reply) => {
     const found = await reviewFor(req, reply, 'contribute');
     if (!found) return reply;
+    await audit(req, found.view, 'view', { page: 'review-report-new' });
     return render(reply, 'report', 'Add a version of the report', found.view, found.may);
   });
 
@@ -398,6 +402,7 @@ export async function reviewRoutes(app: FastifyInstance): Promise<void> {
   app.get('/cases/:id/review/publication', access(MANAGE), async (req, reply) => {
     const found = await reviewFor(req, reply, 'manage');
     if (!found) return reply;
+    await audit(req, found.view, 'view', { page: 'review-publication' });
     return render(reply, 'publication', 'Publication decision', found.view, found.may, { values: publicationValues(found.view) });
   });
 
