@@ -49,7 +49,7 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     }
     // A workbook is read by a worker thread, with the limits the service reads uploads with.
     const documents = documentWorkersFor(config);
-    const checked = await checkTrackerFile(db, documents, scope, path.basename(full), bytes).finally(() => documents.close());
+    const checked = await checkTrackerFile(db, cipher, documents, scope, path.basename(full), bytes).finally(() => documents.close());
     if (!checked.ok) {
       io.err(`cspr import: nothing was imported: ${checked.problems.length === 1 ? 'a row has a problem' : `${checked.problems.length} rows have problems`}. Correct ${checked.problems.length === 1 ? 'it' : 'them'} and import the file again.`);
       for (const p of checked.problems) io.err(p.line > 0 ? `  line ${p.line}: ${p.message}` : `  ${p.message}`);

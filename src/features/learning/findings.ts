@@ -1,9 +1,8 @@
 import type { Kysely } from 'kysely';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { cleanFinding, findingProblems, type FindingDefinition } from '../../domain/learning/findings.ts';
-import { learningDocuments } from '../../domain/reviews/publication.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
-import { publishedLearningProblems, type PublicText } from './published-learning-guard.ts';
+import { findingTexts, publishedLearningProblems } from './published-learning-guard.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
@@ -81,11 +80,6 @@ const DUPLICATE_NUMBER: Problem = { field: 'number', message: 'This review alrea
 
 async function numberTaken(trx: Kysely<DB>, partnershipId: string, review: ReviewRef, number: string): Promise<boolean> {
   return Boolean(await trx.selectFrom('review_findings').select('id').where('partnership_id', '=', partnershipId).where('number', '=', number).where(ofReview(review)).executeTakeFirst());
-}
-
-/** What a finding puts on its published review's page (learningDocuments). */
-function findingTexts(input: { number: string; text: string }): PublicText[] {
-  return learningDocuments({ recommendations: [], findings: [{ number: input.number, text: input.text }] }).map((document) => ({ field: 'text', document }));
 }
 
 /** Adds a finding to a case's review or to a published review. */

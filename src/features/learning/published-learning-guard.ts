@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { ScannedDocument } from '../../domain/anonymisation/types.ts';
-import { caseIdentifiers, identifyingFindings, type Override } from '../../domain/reviews/publication.ts';
+import { caseIdentifiers, identifyingFindings, learningDocuments, type Override } from '../../domain/reviews/publication.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { openField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
@@ -8,6 +8,17 @@ import type { DB } from '../../platform/db/types.ts';
 
 /** A text a change would put on the review's page: the form field it came from and the document the scanner reads. */
 export type PublicText = { field: string; document: ScannedDocument };
+
+/** What a recommendation puts on its published review's page: its text and the partnership's reasons for not accepting it in full. */
+export function recommendationTexts(r: { number: string; text: string; response: string | null; responseReasons: string }): PublicText[] {
+  const [doc, response] = learningDocuments({ recommendations: [{ number: r.number.trim(), text: r.text, responseReasons: r.response && r.response !== 'accepted' ? r.responseReasons : '' }], findings: [] });
+  return [{ field: 'text', document: doc }, ...(response ? [{ field: 'responseReasons', document: response }] : [])];
+}
+
+/** What a finding puts on its published review's page. */
+export function findingTexts(f: { number: string; text: string }): PublicText[] {
+  return learningDocuments({ recommendations: [], findings: [{ number: f.number.trim(), text: f.text }] }).map((document) => ({ field: 'text', document }));
+}
 
 /**
  * Why a change to a case's recommendations or findings cannot be saved as it is: once the case's

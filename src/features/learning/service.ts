@@ -22,8 +22,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { learningDocuments } from '../../domain/reviews/publication.ts';
-import { publishedLearningProblems, type PublicText } from './published-learning-guard.ts';
+import { publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
 import { actionAssigned, actionTakenUp } from '../tasks/service.ts';
 
@@ -262,12 +261,6 @@ function recommendationColumns(input: RecommendationDefinition) {
     response: (input.response || null) as Response | null,
     response_reasons: input.response && input.response !== 'accepted' ? input.responseReasons.trim() : '',
   };
-}
-
-/** What a recommendation puts on its published review's page: its text and the partnership's reasons (learningDocuments). */
-function recommendationTexts(input: RecommendationDefinition): PublicText[] {
-  const [doc, response] = learningDocuments({ recommendations: [{ number: input.number.trim(), text: input.text, responseReasons: input.response && input.response !== 'accepted' ? input.responseReasons : '' }], findings: [] });
-  return [{ field: 'text', document: doc }, ...(response ? [{ field: 'responseReasons', document: response }] : [])];
 }
 
 /** Adds a recommendation to a case's review (by its id), or to a published review in the repository. */

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
-import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
+import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerProblem, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
 import type { AuditEntry } from '../../platform/audit/audit.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
@@ -13,6 +13,7 @@ import { actionAssigned } from '../tasks/service.ts';
 import { closestTheme } from '../publications/manifest.ts';
 import { readCsvFile, type CsvFile } from '../../platform/documents/csv.ts';
 import { CASE_REVIEW_STATES } from './case-reviews.ts';
+import { publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
 
 /**
  * Bringing a partnership's recommendation and action tracker in, from the command line
@@ -134,7 +135,7 @@ export type TrackerCounts = { rows: number; recommendationsAdded: number; recomm
  * Reads and checks a tracker file in `scope`: the recommendations to store, or every problem with its
  * line. `documents` reads workbooks; null only where the file is known to be CSV (the demonstration's).
  */
-export async function checkTrackerFile(db: Kysely<DB>, documents: DocumentWorkers | null, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
+export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, documents: DocumentWorkers | null, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
   let file: TrackerFile;
   try {
     file = await readTrackerFile(name, bytes, documents);
@@ -142,7 +143,15 @@ export async function checkTrackerFile(db: Kysely<DB>, documents: DocumentWorker
     if (err instanceof TrackerFileError) return { ok: false, problems: [{ line: 0, message: err.message }] };
     throw err;
   }
-  return checkTracker(file.header, file.records, await trackerContext(db, scope));
+  const checked = checkTracker(file.header, file.records, await trackerContext(db, scope));
+  if (!checked.ok) return checked;
+  // A case's review already published shows its recommendations at once: checked as the form checks them.
+  const problems: TrackerProblem[] = [];
+  for (const rec of checked.recommendations) {
+    const found = await publishedLearningProblems(db, cipher, rec.review.partnershipId, rec.review.incidentId, recommendationTexts(rec));
+    problems.push(...found.map((p) => ({ line: rec.line, message: p.message })));
+  }
+  return problems.length ? { ok: false, problems } : checked;
 }
 
 /**

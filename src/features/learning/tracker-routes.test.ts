@@ -9,6 +9,7 @@ import { dateFields, errorSummary as summaryOf, textOf } from '../../../test/sup
 const errorSummary = (body: string) => summaryOf(body).replaceAll('&#39;', "'");
 import { buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
+import { sealField } from '../../platform/crypto/field-encryption.ts';
 import { createApiToken } from '../account/service.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
@@ -58,6 +59,17 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
         .insertInto('publications')
         .values({ partnership_id: p.id, source: 'import', slug: '2015-upload-child-b', title: 'Child B: a serious case review', summary: 'A fictional review.', review_type: 'scr', themes: '[]', published_on: '2015-09-01', withdrawable_on: '2016-09-01' })
         .execute();
+      // A case whose review is published: its page shows the case's recommendations as they are imported.
+      const published = await trx
+        .insertInto('incidents')
+        .values({ partnership_id: p.id, reference: 'UN-2024-007', reference_year: 2024, reference_number: 7, state: 'published', outcome: 'died', abuse_or_neglect: 'known', location: 'in-area', aware_on: '2024-01-08', decision_on: '2024-02-01', clock_rules: '[]' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('incident_children').values({ incident_id: published.id, partnership_id: p.id, position: 1, pseudonym: 'Child K', name_enc: sealField(t.app.deps.cipher, 'Kit Fabricated'), date_of_birth_enc: null, nhs_number_enc: null, address_enc: null, family_names_enc: null, gender: null, age_at_incident: 3, age_band: '1-4' }).execute();
+      await trx
+        .insertInto('publications')
+        .values({ partnership_id: p.id, incident_id: published.id, source: 'review', slug: '2025-upload-child-k', title: 'Child K: a local review', summary: 'A fictional review.', review_type: 'local-cspr', themes: '[]', published_on: '2025-09-01', withdrawable_on: '2026-09-01' })
+        .execute();
     });
   }, 60_000);
   afterAll(() => t.close());
@@ -96,6 +108,15 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(summary).toContain("Line 3: there is no agency 'Nobody Agency' in the review's partnership");
     expect(summary).toContain("Line 4: the due date '31/02/2026' must be a real date");
     expect(res.body).toContain('id="problems"');
+    expect(await count()).toEqual({ recommendations: 0, actions: 0 });
+    // A row for a case whose review is published goes on its page at once: a child's name there is refused, by line.
+    const named = await upload(admin, csv('tracker.csv', [
+      HEADER,
+      'UN-2024-007,1,Health visitors should ask who lives in the home.,Upload Police,,accepted,,,,,,,',
+      'UN-2024-007,2,Kit Fabricated’s nursery should have been told.,Upload Police,,accepted,,,,,,,',
+    ]));
+    expect(named.statusCode).toBe(422);
+    expect(errorSummary(named.body)).toContain('Line 3: The review is published and its page would show this at once: take out “Kit Fabricated”');
     expect(await count()).toEqual({ recommendations: 0, actions: 0 });
     // Another partnership's business unit cannot name this partnership's reviews.
     const theirs = await upload(outsider, csv('tracker.csv', [HEADER, 'UN-2025-001,1,Text.,Upload Police,,,,,,,,,']));

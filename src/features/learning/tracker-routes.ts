@@ -67,7 +67,7 @@ export async function trackerRoutes(app: FastifyInstance): Promise<void> {
     if (file.truncated) return render(reply.code(422), { fileError: `The selected file must be smaller than ${TRACKER_MAX_BYTES / 1024 / 1024} MB` });
     if (file.bytes.length === 0) return render(reply.code(422), { fileError: 'The selected file is empty' });
     const scope = partnershipsWith(req.principal!, WRITE);
-    const checked = await checkTrackerFile(db, app.deps.documents, scope, file.name, file.bytes);
+    const checked = await checkTrackerFile(db, app.deps.cipher, app.deps.documents, scope, file.name, file.bytes);
     const single = scope !== 'all' && scope.length === 1 ? scope[0] : null;
     if (!checked.ok) {
       const whole = checked.problems.find((p) => p.line === 0);
