@@ -12,6 +12,6 @@ const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d{1,5})?$/
 export function linkBase(req: FastifyRequest, config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
   if (config.publicUrl) return config.publicUrl.replace(/\/+$/, '');
   const host = req.host;
-  if (host && LOOPBACK_HOST.test(host)) return `${req.protocol}://${host}`;
+  if (host && LOOPBACK_HOST.test(host)) return `${req.protocol === 'https' ? 'https' : 'http'}://${host}`;
   return `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${config.port}`;
 }

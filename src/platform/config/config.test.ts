@@ -18,7 +18,9 @@ describe('loadConfig', () => {
 
   it('reads the values given', () => {
     const c = loadConfig({ PORT: '8080', HOST: '0.0.0.0', DATABASE_URL: 'postgres://u@h/db', LOG_LEVEL: 'warn', TRUST_PROXY: 'true' });
-    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', logLevel: 'warn', trustProxy: true });
+    expect(c).toMatchObject({ port: 8080, host: '0.0.0.0', databaseUrl: 'postgres://u@h/db', logLevel: 'warn', trustProxy: 1 });
+    // Two proxies in front (a CDN and a load balancer): the two right-most forwarded addresses are theirs.
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
   });
 
   it('names every bad value in one error', () => {
@@ -35,7 +37,7 @@ describe('loadConfig', () => {
         'PORT must be a whole number between 1 and 65535',
         'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace or silent',
         'DATABASE_URL must start with postgres:// or postgresql://',
-        'TRUST_PROXY must be true or false',
+        'TRUST_PROXY must be false, true (one load balancer in front) or how many proxies are in front, from 1 to 9',
       ]),
     );
   });

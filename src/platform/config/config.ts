@@ -35,10 +35,14 @@ const schema = z.object({
     })
     .default('info'),
   PUBLIC_URL: z.url({ error: 'PUBLIC_URL must be a full address such as https://cspr.example.org' }).optional(),
+  // How many proxies stand in front of the service ('true': one). Only the addresses they add to
+  // X-Forwarded-For are believed: trusting every hop would let a client name its own address (the
+  // left-most entry, which it writes itself) and so escape the limits per address.
   TRUST_PROXY: z
-    .enum(['true', 'false'], { error: 'TRUST_PROXY must be true or false' })
+    .string()
+    .regex(/^(?:true|false|[1-9])$/, { error: 'TRUST_PROXY must be false, true (one load balancer in front) or how many proxies are in front, from 1 to 9' })
     .default('false')
-    .transform((v) => v === 'true'),
+    .transform((v): number | false => (v === 'false' ? false : v === 'true' ? 1 : Number(v))),
   DATA_ENCRYPTION_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'DATA_ENCRYPTION_KEY must be the base64 of exactly 32 random bytes (openssl rand -base64 32)')
@@ -145,7 +149,8 @@ export type Config = {
   migrationDatabaseUrl: string | undefined;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   publicUrl: string | undefined;
-  trustProxy: boolean;
+  /** How many proxies in front to believe (X-Forwarded-For, -Proto, -Host); false: none. */
+  trustProxy: number | false;
   shutdownGraceMs: number;
   dataEncryptionKey: string | undefined;
   /** Only for `cspr keys rotate`: the key to rotate to. */
@@ -237,7 +242,7 @@ export const CONFIG_DOC = [
   ['MIGRATION_DATABASE_URL', '(unset)', 'PostgreSQL connection string of the owner role that runs migrations (and grants the DATABASE_URL role its rights); when unset, migrations run as DATABASE_URL.'],
   ['LOG_LEVEL', 'info', 'fatal, error, warn, info, debug, trace or silent.'],
   ['PUBLIC_URL', '(unset)', 'The address users reach the service on, used in emails, feeds and the single sign-on redirect.'],
-  ['TRUST_PROXY', 'false', 'true when behind a load balancer that sets X-Forwarded-For/-Proto.'],
+  ['TRUST_PROXY', 'false', 'true when behind one load balancer that sets X-Forwarded-For/-Proto; the number of proxies when more than one stands in front (a CDN and a load balancer: 2). Only the addresses they add are believed.'],
   ['SHUTDOWN_GRACE_MS', '10000', 'How long requests in flight may take to finish on SIGTERM/SIGINT.'],
   ['DATA_ENCRYPTION_KEY', '(key file)', 'Base64 of 32 random bytes: the master key that encrypts identifying details and the keys of stored files; without it a key file is made in DATA_DIR/secrets. Set it (the same on every instance) for PostgreSQL. Keep it apart from backups.'],
   ['NEW_DATA_ENCRYPTION_KEY', '(unset)', 'Only for cspr keys rotate: the new master key to re-encrypt everything with.'],

@@ -67,6 +67,11 @@ declare module 'fastify' {
   }
 }
 
+/** Trusts the `hops` nearest addresses a request came through (the socket's, then X-Forwarded-For from the right). */
+export function proxyHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
+}
+
 /**
  * The path as logs may show it: no query string (single sign-on codes, searches) and no
  * single-use tokens in invitation and password-reset links, nor calendar feed tokens.
@@ -91,10 +96,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             redact: ['req.headers.cookie', 'req.headers.authorization', 'res.headers["set-cookie"]'],
             serializers: { req: (req) => ({ method: req.method, url: loggablePath(req.url), remoteAddress: req.ip }) },
           },
-    trustProxy: config.trustProxy,
+    // The proxies in front, by how many there are: the service is reached only through them, so the
+    // nearest hops are theirs (Fastify's own hop count trusts nothing since it cannot tell them apart).
+    trustProxy: config.trustProxy === false ? false : proxyHops(config.trustProxy),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
-      return config.trustProxy && typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
+      return config.trustProxy !== false && typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: 1_048_576,
     return503OnClosing: true,
