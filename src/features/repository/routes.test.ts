@@ -351,6 +351,8 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
 
     it('keeps the record when the report is withdrawn, and answers the download 410', async () => {
       const db = t.app.deps.database.db;
+      // "Three" is written only on a page of the report about to be withdrawn: a misspelling is offered it now.
+      expect(await suggestQuery(db, 'bruising OR threee')).toEqual({ q: 'bruising OR three', corrections: [{ from: 'threee', to: 'three' }] });
       await expect(withdrawPublicationFile(db, { id: ids.bruising.id, on: '2024-07-01' })).rejects.toThrow(/reason/);
       await withdrawPublicationFile(db, { id: ids.bruising.id, on: '2024-07-01', reason: 'At the family’s request.' });
       const page = await get(`/reviews/${ids.bruising.slug}`);
@@ -362,6 +364,10 @@ describe.each(ENGINES)('the public learning repository on %s', (engine) => {
       expect(file.body).toContain('withdrawn');
       const api = (await get(`/api/v1/public/reviews/${ids.bruising.slug}`)).json() as { report: { url: string | null; withdrawnOn: string } };
       expect(api.report).toMatchObject({ url: null, withdrawnOn: '2024-07-01' });
+      // No suggestion offers a word that went down with it (the word index keeps it, the texts do not).
+      expect(await db.selectFrom('search_words').select('word').where('word', '=', 'three').executeTakeFirst()).toBeDefined();
+      expect((await suggestQuery(db, 'bruising OR threee'))?.q).not.toBe('bruising OR three');
+      expect((await get('/search?q=bruising+OR+threee')).body).not.toContain('href="/search?q=bruising+OR+three"');
       // The report's words go down with it: its pages are neither searched nor quoted (the record's
       // own title, summary and themes still are).
       for (const q of ['protocol', '%22protocol+for+bruising%22']) {

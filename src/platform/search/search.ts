@@ -4,7 +4,7 @@ import { guardQuery, highlightToHtml, highlightToText, START_MARK, STOP_MARK } f
 import { inTransaction, type PlannerSettings } from '../db/transaction.ts';
 import { prepared } from '../db/prepared-statements.ts';
 import { parseQuery, plainWords, replaceWord, wordsOf, type QueryNode } from './query.ts';
-import { maxDistanceFor, nearestWord } from './suggest.ts';
+import { maxDistanceFor, nearWords } from './suggest.ts';
 import { countFacets, passingAll, facetRowsOf, FAILS, forgetFacetRows, keepFacetRows, keptFacetRows, partnershipNamesOf, wholeNumbers, type FacetRows, type RawFacetRows } from './facet-rows.ts';
 
 /**
@@ -388,7 +388,16 @@ async function suggestionFor(db: Db, q: string): Promise<Suggestion | null> {
       .where(sql<boolean>`length(word) between ${word.length - d} and ${word.length + d}`)
       .where(sql<boolean>`(left(word, 1) = ${word.slice(0, 1)} or right(word, 2) = ${word.slice(-2)})`)
       .execute();
-    const near = nearestWord(word, candidates);
+    // The word index keeps the words of a report withdrawn since (its counts only grow): offer only a
+    // word the published texts hold now, or a suggestion would show words taken down with a report.
+    let near: string | null = null;
+    for (const candidate of nearWords(word, candidates).slice(0, 5)) {
+      const held = await sql<{ held: boolean }>`select exists (select 1 from publication_search s where s.doc_tsv @@ plainto_tsquery('english', ${candidate})) as held`.execute(db);
+      if (held.rows[0]?.held) {
+        near = candidate;
+        break;
+      }
+    }
     if (near) {
       corrections.push({ from: word, to: near });
       corrected = replaceWord(corrected, word, near);

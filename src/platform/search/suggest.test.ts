@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { editDistance, nearestWord } from './suggest.ts';
+import { editDistance, nearestWord, nearWords } from './suggest.ts';
 
 describe('spelling suggestions', () => {
   it('counts edits, a swap of neighbours as one', () => {
@@ -22,6 +22,19 @@ describe('spelling suggestions', () => {
     expect(nearestWord('Neglekted', words)).toBe('neglected');
     expect(nearestWord('hausing', words)).toBe('housing');
     expect(nearestWord('truising', words)).toBe('bruising');
+  });
+
+  it('lists the words near enough, nearest first, then the commoner, then alphabetically', () => {
+    const words = [
+      { word: 'bruised', publications: 2 },
+      { word: 'bruising', publications: 9 },
+      { word: 'cruising', publications: 9 },
+      { word: 'bruisings', publications: 30 },
+      { word: 'housing', publications: 40 },
+    ];
+    // One edit: bruising. Two: housing, bruisings, cruising, the commoner first. Bruised is three away.
+    expect(nearWords('brusing', words)).toEqual(['bruising', 'housing', 'bruisings', 'cruising']);
+    expect(nearWords('bruising', words)).toEqual([]);
   });
 
   it('offers nothing for a word that is indexed, or when nothing is near', () => {

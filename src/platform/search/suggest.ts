@@ -36,21 +36,24 @@ export function maxDistanceFor(word: string): number {
 export type IndexedWord = { word: string; publications: number };
 
 /**
- * The nearest indexed word: fewest edits, then the word in most publications, then alphabetical.
- * Null when the word is itself indexed or nothing is near enough.
+ * The indexed words near enough to the one typed, nearest first: fewest edits, then the word in most
+ * publications, then alphabetical. None when the word is itself indexed.
  */
-export function nearestWord(typed: string, candidates: readonly IndexedWord[]): string | null {
+export function nearWords(typed: string, candidates: readonly IndexedWord[]): string[] {
   const word = typed.toLowerCase();
   const limit = maxDistanceFor(word);
-  let best: { word: string; distance: number; publications: number } | null = null;
+  const near: { word: string; distance: number; publications: number }[] = [];
   for (const c of candidates) {
-    if (c.word === word) return null;
+    if (c.word === word) return [];
     if (Math.abs(c.word.length - word.length) > limit) continue;
     const distance = editDistance(word, c.word);
-    if (distance > limit) continue;
-    if (!best || distance < best.distance || (distance === best.distance && (c.publications > best.publications || (c.publications === best.publications && c.word < best.word)))) {
-      best = { word: c.word, distance, publications: c.publications };
-    }
+    if (distance <= limit) near.push({ word: c.word, distance, publications: c.publications });
   }
-  return best?.word ?? null;
+  near.sort((a, b) => a.distance - b.distance || b.publications - a.publications || (a.word < b.word ? -1 : a.word > b.word ? 1 : 0));
+  return near.map((n) => n.word);
+}
+
+/** The nearest indexed word (`nearWords`); null when the word is itself indexed or nothing is near enough. */
+export function nearestWord(typed: string, candidates: readonly IndexedWord[]): string | null {
+  return nearWords(typed, candidates)[0] ?? null;
 }
