@@ -31,6 +31,10 @@ import { buildApp } from '../src/platform/http/app.ts';
 import { createFileStore, type FileStore } from '../src/platform/storage/file-store.ts';
 import { sampleRss } from './memory.ts';
 import { inTransaction } from '../src/platform/db/transaction.ts';
+import { sealKeyFrom } from '../src/platform/backup/seal.ts';
+
+/** The seal of the bench's backups: any key will do, as long as the restore checks with the same. */
+const BENCH_SEAL = sealKeyFrom(randomBytes(32));
 
 const MB = 1024 * 1024;
 const FILE_BYTES = 10 * MB;
@@ -196,7 +200,7 @@ async function backupAndRestore(label: string, database: Database, files: FileSt
   const before = process.memoryUsage().rss;
   const sampler = sampleRss();
   let started = performance.now();
-  const summary = await backup(database, files, file);
+  const summary = await backup(database, files, file, { seal: BENCH_SEAL });
   const backupMs = performance.now() - started;
   const peak = sampler.stop();
   const size = fs.statSync(file).size;
@@ -207,7 +211,7 @@ async function backupAndRestore(label: string, database: Database, files: FileSt
     await into.database.pool.query('delete from partnerships');
     const restoreSampler = sampleRss();
     started = performance.now();
-    const restored = await restore(into.database, createFileStore({ db: into.database.db, cipher, config: { backend: 'database' } }), file);
+    const restored = await restore(into.database, createFileStore({ db: into.database.db, cipher, config: { backend: 'database' } }), file, { sealKey: BENCH_SEAL });
     const restoreMs = performance.now() - started;
     const restorePeak = restoreSampler.stop();
     console.log(`  ${label}: restore of ${restored.rows} rows and ${restored.files} files in ${(restoreMs / 1000).toFixed(1)} s (peak memory ${mb(restorePeak)})`);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { checkRestoreKey, restore } from '../../platform/backup/restore.ts';
 import { verifyBackup } from '../../platform/backup/verify.ts';
 import { backup } from '../../platform/backup/write.ts';
+import { sealKeyFor, sealKeyFrom } from '../../platform/backup/seal.ts';
 import { createFieldCipher, loadDataKey } from '../../platform/crypto/field-encryption.ts';
 import { checkMasterKey, existingKey, showFingerprint } from '../../platform/crypto/master-key.ts';
 import { createFileStore } from '../../platform/storage/file-store.ts';
@@ -32,6 +33,13 @@ export const backupCommand: Command = {
         return 0;
       }
       const needs = header.keyFingerprint ? `the key with fingerprint ${showFingerprint(header.keyFingerprint)}` : 'no particular key';
+      io.out(
+        report.seal === 'holds'
+          ? 'Its seal holds: it is unchanged since it was written with the configured key.'
+          : report.seal === 'none'
+            ? 'It carries no seal (made before backups were sealed, or without a key): nothing shows it unchanged since it was written, and restoring it needs --unsealed.'
+            : 'Its seal could not be checked without the key it was written with.',
+      );
       if (report.key === 'matches') {
         io.out(`Every file's content matches its record (${report.opened} checked). Its data needs ${needs}, which is the configured key.`);
         return 0;
@@ -44,7 +52,7 @@ export const backupCommand: Command = {
       io.err(`Its data needs ${needs}, and the configured key is another one: restoring it here would be refused.`);
       return 1;
     }
-    const result = await withDatabase((database, config, _cipher, files) => backup(database, files, file, checkpointKeyFor(config)));
+    const result = await withDatabase((database, config, _cipher, files) => backup(database, files, file, { checkpoint: checkpointKeyFor(config), seal: sealKeyFor(config) }));
     io.out(`Wrote ${result.rows} rows from ${result.tables} tables and ${result.files} files (${mb(result.storedBytes)}) to ${file}.`);
     if (result.keyFingerprint) {
       io.out(`Its data needs the key with fingerprint ${showFingerprint(result.keyFingerprint)}: keep a copy of that key apart from the backup.`);
@@ -55,10 +63,10 @@ export const backupCommand: Command = {
 
 export const restoreCommand: Command = {
   name: 'restore',
-  summary: 'Load a backup FILE (rows and files) into an empty data folder or database.',
-  usage: 'cspr restore FILE',
+  summary: 'Load a backup FILE (rows and files) into an empty data folder or database; --unsealed also takes one whose seal cannot be checked (older, or made without a key).',
+  usage: 'cspr restore [--unsealed] FILE',
   async run(argv, io) {
-    const { positionals } = parseCommandArgs(argv, {}, { min: 1, max: 1, names: 'the backup FILE to read' });
+    const { values, positionals } = parseCommandArgs(argv, { unsealed: { type: 'boolean' } }, { min: 1, max: 1, names: 'the backup FILE to read' });
     const file = path.resolve(positionals[0]);
     const config = loadConfig();
     // Refused before the database is even opened: the configured key must be the backup's.
@@ -66,7 +74,7 @@ export const restoreCommand: Command = {
     const result = await withOpenDatabase(async (database) => {
       const key = loadDataKey({ envKey: config.dataEncryptionKey, dataDir: config.dataDir });
       const files = createFileStore({ db: database.db, cipher: createFieldCipher(key), config: config.fileStore });
-      const summary = await restore(database, files, file);
+      const summary = await restore(database, files, file, { sealKey: sealKeyFrom(key), unsealed: values.unsealed === true });
       await checkMasterKey(database.db, key, config.dataDir);
       return summary;
     });

@@ -40,11 +40,13 @@ describe('the master key on the command line', () => {
   it('verifies a backup without restoring it, saying what the key allowed it to check', async () => {
     const withKey = await cspr(['backup', '--verify', file], { DATA_DIR: dir });
     expect(withKey.code).toBe(0);
-    expect(withKey.stdout).toMatch(/is a whole backup \(format 2, made .* on the embedded engine, \d+ migrations\): \d+ rows in \d+ tables, 17 files/);
+    expect(withKey.stdout).toMatch(/is a whole backup \(format 3, made .* on the embedded engine, \d+ migrations\): \d+ rows in \d+ tables, 17 files/);
+    expect(withKey.stdout).toContain('Its seal holds: it is unchanged since it was written with the configured key.');
     expect(withKey.stdout).toContain("Every file's content matches its record (17 checked).");
     const noKey = await cspr(['backup', '--verify', file], { DATA_DIR: freshDir('no-key') });
     expect(noKey.code).toBe(0);
     expect(noKey.stdout).toContain('no key is configured here, so encrypted files could not be checked');
+    expect(noKey.stdout).toContain('Its seal could not be checked without the key it was written with.');
     const otherKey = await cspr(['backup', '--verify', file], { DATA_DIR: freshDir('other-key'), DATA_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
     expect(otherKey.code).toBe(1);
     expect(otherKey.stderr).toContain('the configured key is another one: restoring it here would be refused');

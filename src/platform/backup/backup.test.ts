@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -13,6 +13,7 @@ import { createFileStore, sha256Of, type FileStore } from '../storage/file-store
 import { checkRestoreKey, restore } from './restore.ts';
 import { verifyBackup } from './verify.ts';
 import { backup } from './write.ts';
+import { sealKeyFrom } from './seal.ts';
 
 /** Rows migrations seed into every database: clock rules and bank holidays (0004), themes (0009). */
 const SEEDED_THEMES = 29;
@@ -20,6 +21,7 @@ const SEEDED_ROWS = DEFAULT_CLOCK_RULES.length + ENGLAND_AND_WALES_BANK_HOLIDAYS
 
 const KEY = randomBytes(32);
 const OTHER_KEY = randomBytes(32);
+const SEAL = sealKeyFrom(KEY);
 /** A small chunk size, so files span several chunks. */
 const storeOn = (database: Database, key = KEY): FileStore => createFileStore({ db: database.db, cipher: createFieldCipher(key), config: { backend: 'database' }, chunkBytes: 4096 });
 
@@ -60,7 +62,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     await files.put(source.database.db, PUBLIC, 'public');
     dir = freshDir('backup');
     file = path.join(dir, 'all.cspr.gz');
-    await backup(source.database, files, file);
+    await backup(source.database, files, file, { seal: SEAL });
   });
   afterAll(async () => {
     await source.database.close();
@@ -71,7 +73,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
   const ROWS = 2 + SEEDED_ROWS + 1 + 2;
 
   it('writes every row and every file, and restores them into an empty database of each engine', async () => {
-    const written = await backup(source.database, storeOn(source.database), file);
+    const written = await backup(source.database, storeOn(source.database), file, { seal: SEAL });
     expect(written).toMatchObject({ rows: ROWS, files: 2, keyFingerprint: keyFingerprint(KEY) });
     // The private file travels sealed: the backup alone reveals nothing of it.
     expect(zlib.gunzipSync(fs.readFileSync(file)).includes(Buffer.from(PRIVATE.subarray(10, 60).toString('base64').slice(0, 40)))).toBe(false);
@@ -80,7 +82,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
       const empty = await emptyTarget(target);
       try {
         const files = storeOn(empty.database);
-        const restored = await restore(empty.database, files, file);
+        const restored = await restore(empty.database, files, file, { sealKey: SEAL });
         expect(restored).toEqual({ tables: expect.any(Number), rows: ROWS, files: 2 });
         const after = (await empty.database.pool.query('select * from partnerships order by slug')).rows;
         expect(after).toEqual(before);
@@ -103,7 +105,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
   });
 
   it('refuses to restore over existing data and changes nothing', async () => {
-    await expect(restore(source.database, storeOn(source.database), file)).rejects.toThrow(/only into an empty data folder or database/);
+    await expect(restore(source.database, storeOn(source.database), file, { sealKey: SEAL })).rejects.toThrow(/only into an empty data folder or database/);
     const { rows } = await source.database.pool.query('select count(*)::int as n from partnerships');
     expect(rows[0].n).toBe(2);
   });
@@ -118,8 +120,8 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
 
     const lines = readLines(file);
     const header = JSON.parse(lines[0]) as Record<string, unknown>;
-    writeLines(junk, [JSON.stringify({ ...header, version: 3 }), ...lines.slice(1)]);
-    await expect(checkRestoreKey(junk, KEY, dir)).rejects.toThrow(/newer version of CSPR Hub \(backup format 3/);
+    writeLines(junk, [JSON.stringify({ ...header, version: 4 }), ...lines.slice(1)]);
+    await expect(checkRestoreKey(junk, KEY, dir)).rejects.toThrow(/newer version of CSPR Hub \(backup format 4/);
     writeLines(junk, [JSON.stringify({ ...header, migrations: [...(header.migrations as string[]), '9999_future'] }), ...lines.slice(1)]);
     await expect(checkRestoreKey(junk, KEY, dir)).rejects.toThrow(/newer version of CSPR Hub \(it has migration 9999_future\)/);
 
@@ -143,7 +145,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     ] as const) {
       const empty = await emptyTarget(engine);
       try {
-        await expect(restore(empty.database, storeOn(empty.database), damaged)).rejects.toThrow(message);
+        await expect(restore(empty.database, storeOn(empty.database), damaged, { sealKey: SEAL })).rejects.toThrow(message);
         await expect(verifyBackup(damaged, KEY)).rejects.toThrow(message);
         // One transaction: nothing of it was kept.
         for (const table of ['partnerships', 'stored_files', 'stored_file_chunks']) {
@@ -157,17 +159,53 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     }
   });
 
+  it('refuses a backup changed by someone without the key, even with its manifest made to match, keeping nothing', async () => {
+    const lines = readLines(file);
+    // Someone who can write where backups are kept adds an administrator's role… and works the manifest out again.
+    const partnershipMarker = lines.findIndex((l) => l.startsWith('{"table":"partnerships"'));
+    const rows = (JSON.parse(lines[partnershipMarker]) as { rows: number }).rows;
+    const forged = lines.map((l, i) => (i > partnershipMarker && i <= partnershipMarker + rows ? l.replace('East Vale SCP', 'East Vale SCQ') : l));
+    const hash = createHash('sha256');
+    for (const l of forged.slice(partnershipMarker + 1, partnershipMarker + 1 + rows)) hash.update(l).update('\n');
+    const manifest = JSON.parse(forged.at(-1) as string) as { manifest: { tables: Record<string, { rows: number; sha256: string }>; seal?: string | null } };
+    manifest.manifest.tables.partnerships.sha256 = hash.digest('hex');
+    const rehashed = path.join(dir, 'rehashed.gz');
+    writeLines(rehashed, [...forged.slice(0, -1), JSON.stringify(manifest)]);
+    // …or takes the seal off, or writes an older format's header over it.
+    const unsealed = path.join(dir, 'unsealed.gz');
+    writeLines(unsealed, [...forged.slice(0, -1), JSON.stringify({ manifest: { ...manifest.manifest, seal: null } })]);
+    const downgraded = path.join(dir, 'downgraded.gz');
+    writeLines(downgraded, [JSON.stringify({ ...(JSON.parse(forged[0]) as object), version: 2 }), ...forged.slice(1, -1), JSON.stringify({ manifest: { ...manifest.manifest, seal: undefined } })]);
+    await expect(verifyBackup(rehashed, KEY)).rejects.toThrow(/was changed after it was written, or written with another data encryption key: its seal does not match/);
+    expect(await verifyBackup(unsealed, KEY)).toMatchObject({ seal: 'none' });
+    for (const [forgery, message] of [
+      [rehashed, /its seal does not match/],
+      [unsealed, /cannot be shown to be the one that was written: it carries no seal/],
+      [downgraded, /cannot be shown to be the one that was written: it carries no seal/],
+    ] as const) {
+      const empty = await emptyTarget(engine);
+      try {
+        await expect(restore(empty.database, storeOn(empty.database), forgery, { sealKey: SEAL })).rejects.toThrow(message);
+        const { rows: kept } = await empty.database.pool.query('select count(*)::int as n from partnerships');
+        expect(kept[0].n, path.basename(forgery)).toBe(0);
+      } finally {
+        await empty.database.close();
+        await empty.drop();
+      }
+    }
+  });
+
   it('checks the key before anything is written: the backup’s own, none, or another', async () => {
-    await expect(checkRestoreKey(file, KEY, dir)).resolves.toMatchObject({ version: 2, keyFingerprint: keyFingerprint(KEY) });
+    await expect(checkRestoreKey(file, KEY, dir)).resolves.toMatchObject({ version: 3, keyFingerprint: keyFingerprint(KEY) });
     await expect(checkRestoreKey(file, OTHER_KEY, dir)).rejects.toThrow(/made with another data encryption key .*: set DATA_ENCRYPTION_KEY \(or the key file .*data-encryption\.key\) to the key of the deployment the backup came from/);
     await expect(checkRestoreKey(file, null, dir)).rejects.toThrow(/needs the encryption key of the deployment it came from .* and none is configured: set DATA_ENCRYPTION_KEY/);
   });
 
   it('verifies a backup without restoring it, opening encrypted files only with the right key', async () => {
     const withKey = await verifyBackup(file, KEY);
-    expect(withKey).toMatchObject({ rows: ROWS, files: 2, opened: 2, key: 'matches' });
-    expect(await verifyBackup(file, null)).toMatchObject({ files: 2, opened: 1, key: 'none' });
-    expect(await verifyBackup(file, OTHER_KEY)).toMatchObject({ files: 2, opened: 1, key: 'other' });
+    expect(withKey).toMatchObject({ rows: ROWS, files: 2, opened: 2, key: 'matches', seal: 'holds' });
+    expect(await verifyBackup(file, null)).toMatchObject({ files: 2, opened: 1, key: 'none', seal: 'unchecked' });
+    expect(await verifyBackup(file, OTHER_KEY)).toMatchObject({ files: 2, opened: 1, key: 'other', seal: 'unchecked' });
   });
 
   it('still restores a backup of the earlier format (rows only), checking its key by an encrypted value', async () => {
@@ -185,7 +223,9 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     await checkRestoreKey(old, KEY, dir);
     const empty = await emptyTarget(engine);
     try {
-      expect(await restore(empty.database, storeOn(empty.database), old)).toEqual({ tables: 2, rows: 2, files: 0 });
+      // It carries no seal: restored only when asked for by name.
+      await expect(restore(empty.database, storeOn(empty.database), old, { sealKey: SEAL })).rejects.toThrow(/cannot be shown to be the one that was written: it carries no seal .* with cspr restore --unsealed/);
+      expect(await restore(empty.database, storeOn(empty.database), old, { sealKey: SEAL, unsealed: true })).toEqual({ tables: 2, rows: 2, files: 0 });
       const user = (await empty.database.pool.query(`select totp_secret_enc from users`)).rows[0] as { totp_secret_enc: string };
       expect(cipher.decrypt(user.totp_secret_enc)).toBe('JBSWY3DPEHPK3PXP');
     } finally {

@@ -11,15 +11,16 @@ import { listMigrations } from '../db/migrate.ts';
  *   {"table":"T","columns":[…],"rows":N}  then N lines, one row each    every table, referenced first
  *   {"file":"<sha256>","chunks":N,"storedBytes":B}  then N lines        every stored file, as stored
  *       (a JSON string of base64 each: sealed files stay sealed)
- *   {"manifest":{"tables":{T:{rows,sha256}},"files":{…},"auditCheckpoint":…}}   the last line
+ *   {"manifest":{"tables":{T:{rows,sha256}},"files":{…},"auditCheckpoint":…,"seal":…}}   the last line
  *
  * Every section says how many lines follow, so a value can never be mistaken for a section, and
  * the manifest's counts and hashes (of the lines as written, and of each file's stored bytes)
- * prove the file whole: a backup cut short or changed is refused before anything is kept.
- * Version 1 (rows only, no counts, no files, no manifest) is still read.
+ * prove the file whole: a backup cut short or damaged is refused before anything is kept. Version 3
+ * on, the seal (seal.ts, keyed by the data key) proves it unchanged since it was written.
+ * Versions 1 (rows only, no counts, no files, no manifest) and 2 (no seal) are still read.
  */
 export const BACKUP_FORMAT = 'cspr-hub-backup';
-export const BACKUP_VERSION = 2;
+export const BACKUP_VERSION = 3;
 
 export class BackupError extends Error {}
 
@@ -45,7 +46,12 @@ export type BackupManifest = {
    * backupAuditCheckpoint() in write.ts; null when the backup was made without the key).
    */
   auditCheckpoint: unknown;
+  /** HMAC of every line before the manifest (seal.ts). Version 3 on; absent when written without a key. */
+  seal?: string | null;
 };
+
+/** The manifest as read, with the SHA-256 of every line before it (what its seal covers). */
+export type ReadManifest = { manifest: BackupManifest; linesDigest: string };
 
 /** The table whose rows are not written as rows: the bytes of stored files travel in file sections. */
 export const FILE_BYTES_TABLE = 'stored_file_chunks';
@@ -64,6 +70,9 @@ export class BackupLines {
   private readonly iterator: AsyncIterator<string>;
   private readonly input: fs.ReadStream;
   private started = false;
+  /** Every line read but the last (seal.ts): the manifest, when it is the last, is not in it. */
+  private readonly digest = createHash('sha256');
+  private last: string | null = null;
   readonly file: string;
 
   constructor(file: string) {
@@ -76,8 +85,22 @@ export class BackupLines {
     this.iterator = jsonLines(this.input.pipe(gunzip))[Symbol.asyncIterator]();
   }
 
+  /** The SHA-256 (hex) of every line read before the last one read. */
+  digestBeforeLast(): string {
+    return this.digest.copy().digest('hex');
+  }
+
   /** The next line, or null at the end of the file. */
   async maybeNext(): Promise<string | null> {
+    const line = await this.read();
+    if (line !== null) {
+      if (this.last !== null) this.digest.update(this.last).update('\n');
+      this.last = line;
+    }
+    return line;
+  }
+
+  private async read(): Promise<string | null> {
     let result: IteratorResult<string>;
     try {
       result = await this.iterator.next();
@@ -161,7 +184,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
  * at the end: the generator returns the manifest once every count and hash has matched, and throws
  * a BackupError otherwise. Consume each section's items before asking for the next section.
  */
-export async function* readSections(lines: BackupLines): AsyncGenerator<Section, BackupManifest> {
+export async function* readSections(lines: BackupLines): AsyncGenerator<Section, ReadManifest> {
   const seenTables: BackupManifest['tables'] = {};
   const seenFiles: BackupManifest['files'] = { count: 0, storedBytes: 0, sha256: {} };
   const damaged = (what: string) => new BackupError(`The backup ${lines.file} is damaged: ${what}. Use another copy.`);
@@ -206,8 +229,9 @@ export async function* readSections(lines: BackupLines): AsyncGenerator<Section,
       for (const [sha256, hash] of Object.entries(seenFiles.sha256)) {
         if (manifest.files.sha256?.[sha256] !== hash) throw damaged(`the file ${sha256} does not match its manifest`);
       }
+      const linesDigest = lines.digestBeforeLast();
       if ((await lines.maybeNext()) !== null) throw damaged('something follows its manifest');
-      return manifest;
+      return { manifest, linesDigest };
     } else {
       throw damaged('a section does not start where it should');
     }

@@ -12,8 +12,10 @@ import { searchPublications } from '../search/search.ts';
 import { createFileStore } from '../storage/file-store.ts';
 import { restore } from './restore.ts';
 import { backup } from './write.ts';
+import { sealKeyFrom } from './seal.ts';
 
 const KEY = randomBytes(32);
+const SEAL = sealKeyFrom(KEY);
 const storeOn = (database: Database) => createFileStore({ db: database.db, cipher: createFieldCipher(KEY), config: { backend: 'database' } });
 
 /** The migrations up to and including `last`, in a folder of their own: a deployment of an earlier version. */
@@ -38,10 +40,10 @@ describe.each(ENGINES)('a backup made before the search table existed, restored 
         file: { sha256: 'a'.repeat(64), name: 'q.pdf', type: 'pdf', size: 10, pages: ['The health visitor saw the family at home in Aldbrook.'] },
       });
       const file = path.join(freshDir('backup'), 'old.cspr.gz');
-      await backup(old, storeOn(old), file);
+      await backup(old, storeOn(old), file, { seal: SEAL });
 
       await target.database.pool.query('delete from partnerships');
-      await restore(target.database, storeOn(target.database), file);
+      await restore(target.database, storeOn(target.database), file, { sealKey: SEAL });
       const words = await searchPublications(target.database.db, { q: 'aldbrook' }, { cache: false });
       expect(words.results.map((r) => r.title)).toEqual(['Child Q']);
       const phrase = await searchPublications(target.database.db, { q: '"health visitor"' }, { cache: false });
@@ -71,10 +73,10 @@ describe.each(ENGINES)('a backup with a publication missing its search row, rest
       // The first keeps its search row, numbered 1 in a new database; the second's is gone.
       await source.database.pool.query('delete from publication_search where publication_id = $1', [second.id]);
       const file = path.join(freshDir('backup'), 'gap.cspr.gz');
-      await backup(source.database, storeOn(source.database), file);
+      await backup(source.database, storeOn(source.database), file, { seal: SEAL });
 
       await target.database.pool.query('delete from partnerships');
-      await restore(target.database, storeOn(target.database), file);
+      await restore(target.database, storeOn(target.database), file, { sealKey: SEAL });
       const listed = await searchPublications(target.database.db, {}, { cache: false });
       expect(listed.results.map((r) => r.title).sort()).toEqual(['Child R', 'Child S']);
       const { rows: ords } = await target.database.pool.query<{ n: number; distinct_n: number }>('select count(*)::int as n, count(distinct ord)::int as distinct_n from publication_search');

@@ -6,6 +6,7 @@ import { migrate } from '../db/migrate.ts';
 import type { FileStore, StoredFileRow } from '../storage/file-store.ts';
 import { BackupError, BackupLines, FILE_BYTES_TABLE, readHeader, readSections, type BackupHeader } from './format.ts';
 import { ident, kyselyOn, userTables } from './tables.ts';
+import { checkSeal, unsealedRefusal } from './seal.ts';
 
 /** Rows inserted per statement. */
 const BATCH = 500;
@@ -85,17 +86,27 @@ export async function checkRestoreKey(file: string, key: Buffer | null, dataDir:
 
 export type RestoreSummary = { tables: number; rows: number; files: number };
 
+export type RestoreOptions = {
+  /** The deployment's seal key (seal.ts, from its data key); null: none configured. */
+  sealKey: Buffer | null;
+  /** Restore a backup whose seal cannot be checked (older, or made without a key): asked for by name. */
+  unsealed?: boolean;
+};
+
 /**
  * Loads a backup into an empty data folder or database, in one transaction: either all of it
- * arrives or nothing does (a backup found damaged at its manifest, at the very end, is rolled
- * back whole). File bytes go to the configured file store. Call checkRestoreKey first.
+ * arrives or nothing does (a backup found damaged at its manifest, or its seal not matching, at
+ * the very end, is rolled back whole). A backup whose seal does not hold with this key is restored
+ * only with `unsealed`. File bytes go to the configured file store. Call checkRestoreKey first.
  */
-export async function restore(database: Database, files: FileStore, file: string): Promise<RestoreSummary> {
+export async function restore(database: Database, files: FileStore, file: string, options: RestoreOptions): Promise<RestoreSummary> {
   const lines = new BackupLines(file);
   const summary: RestoreSummary = { tables: 0, rows: 0, files: 0 };
   let client: pg.PoolClient | null = null;
   try {
     const header = await readHeader(lines);
+    // Known from the header: before version 3, no backup carries a seal.
+    if (header.version < 3 && !options.unsealed) throw unsealedRefusal(file, 'none');
     await migrate(database);
     client = await database.pool.connect();
     const tx = client;
@@ -156,7 +167,8 @@ export async function restore(database: Database, files: FileStore, file: string
     if (header.version >= 2) {
       const inTransaction = kyselyOn(tx);
       const sections = readSections(lines);
-      for (let next = await sections.next(); !next.done; next = await sections.next()) {
+      let next = await sections.next();
+      for (; !next.done; next = await sections.next()) {
         const section = next.value;
         if (section.kind === 'table') {
           if (section.table === FILE_BYTES_TABLE) throw new BackupError(`The backup ${file} is damaged: it holds file bytes as rows. Use another copy.`);
@@ -168,6 +180,8 @@ export async function restore(database: Database, files: FileStore, file: string
           summary.files++;
         }
       }
+      const seal = checkSeal(file, next.value.manifest.seal, next.value.linesDigest, options.sealKey);
+      if (seal !== 'holds' && !options.unsealed) throw unsealedRefusal(file, seal);
       // The bytes are where this deployment keeps files now.
       await tx.query('update stored_files set backend = $1 where backend <> $1', [files.backend]);
     } else {

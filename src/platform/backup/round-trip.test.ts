@@ -13,6 +13,7 @@ import { createFileStore } from '../storage/file-store.ts';
 import { restore } from './restore.ts';
 import { backup } from './write.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { sealKeyFrom } from './seal.ts';
 
 /**
  * A backup and its restore change nothing: every column of every table comes back byte for byte,
@@ -29,6 +30,7 @@ const ODD_JSON = { '': 'empty key', '\u2028': HOSTILE, 'a"b\\c': ['\u2029', 1.5e
 const MICROSECONDS = '2026-02-03 04:05:06.123456+00';
 
 const KEY = randomBytes(32);
+const SEAL = sealKeyFrom(KEY);
 const cipher = createFieldCipher(KEY);
 const storeOn = (database: Database) => createFileStore({ db: database.db, cipher, config: { backend: 'database' } });
 
@@ -161,18 +163,18 @@ describe.each(ENGINES)('a backup of the %s engine restores byte for byte', (engi
   it.each(routes.map((r) => [r.join(' → '), r] as const))('through %s', async (_name, route) => {
     let from = source.database;
     let file = path.join(dir, `${engine}-0.gz`);
-    await backup(from, storeOn(from), file);
+    await backup(from, storeOn(from), file, { seal: SEAL });
     const opened: TestDatabase[] = [];
     try {
       for (const [i, target] of route.entries()) {
         const next = await emptyTarget(target);
         opened.push(next);
-        await restore(next.database, storeOn(next.database), file);
+        await restore(next.database, storeOn(next.database), file, { sealKey: SEAL });
         expect(await digests(next.database)).toEqual(before);
         expect(await verifyAuditChain(next.database.db)).toMatchObject({ ok: true });
         from = next.database;
         file = path.join(dir, `${engine}-${route.join('-')}-${i + 1}.gz`);
-        await backup(from, storeOn(from), file);
+        await backup(from, storeOn(from), file, { seal: SEAL });
       }
     } finally {
       for (const t of opened) {

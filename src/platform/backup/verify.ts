@@ -3,6 +3,7 @@ import { createFieldCipher } from '../crypto/field-encryption.ts';
 import { keyFingerprint } from '../crypto/master-key.ts';
 import { openChunk } from '../storage/envelope.ts';
 import { BackupError, BackupLines, readHeader, readSections, type BackupHeader } from './format.ts';
+import { checkSeal, sealKeyFrom, type SealStatus } from './seal.ts';
 
 export type VerifyReport = {
   header: BackupHeader;
@@ -14,6 +15,8 @@ export type VerifyReport = {
   opened: number;
   /** 'matches': the configured key is the backup's; 'other': it is not; 'none': no key is configured. */
   key: 'matches' | 'other' | 'none';
+  /** Whether the backup is shown unchanged since it was written (seal.ts); a seal that does not match throws. */
+  seal: SealStatus;
 };
 
 type FileRecord = { size: number; chunks: number; data_key_enc: string | null };
@@ -29,7 +32,7 @@ export async function verifyBackup(file: string, key: Buffer | null): Promise<Ve
   try {
     const header = await readHeader(lines);
     const keyStatus = !key ? 'none' : header.keyFingerprint === keyFingerprint(key) ? 'matches' : 'other';
-    const report: VerifyReport = { header, tables: 0, rows: 0, files: 0, storedBytes: 0, opened: 0, key: keyStatus };
+    const report: VerifyReport = { header, tables: 0, rows: 0, files: 0, storedBytes: 0, opened: 0, key: keyStatus, seal: 'none' };
     if (header.version < 2) {
       // No counts, files or manifest to check: count what is there.
       for (let line = await lines.maybeNext(); line !== null; line = await lines.maybeNext()) {
@@ -41,7 +44,8 @@ export async function verifyBackup(file: string, key: Buffer | null): Promise<Ve
     const cipher = key && keyStatus === 'matches' ? createFieldCipher(key) : null;
     const records = new Map<string, FileRecord>();
     const sections = readSections(lines);
-    for (let next = await sections.next(); !next.done; next = await sections.next()) {
+    let next = await sections.next();
+    for (; !next.done; next = await sections.next()) {
       const section = next.value;
       if (section.kind === 'table') {
         report.tables++;
@@ -77,6 +81,8 @@ export async function verifyBackup(file: string, key: Buffer | null): Promise<Ve
       if (size !== record.size || hash.digest('hex') !== section.sha256) throw new BackupError(`The backup ${file} is damaged: the content of the file ${section.sha256} is not what was stored. Use another copy.`);
       report.opened++;
     }
+    // Checked with the backup's own key only: with another, its seal cannot be told from a changed one.
+    report.seal = checkSeal(file, next.value.manifest.seal, next.value.linesDigest, key && keyStatus === 'matches' ? sealKeyFrom(key) : null);
     return report;
   } finally {
     lines.close();

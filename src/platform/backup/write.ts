@@ -9,6 +9,7 @@ import type { Database } from '../db/database.ts';
 import { layoutOf, type FileStore, type StoredFileRow } from '../storage/file-store.ts';
 import { BACKUP_FORMAT, BACKUP_VERSION, FILE_BYTES_TABLE, lineHasher, type BackupHeader, type BackupManifest, type FileMarker, type TableMarker } from './format.ts';
 import { ident, kyselyOn, userTables, writableColumns } from './tables.ts';
+import { sealOf } from './seal.ts';
 
 /** Rows fetched at a time from a table's cursor. */
 const BATCH = 500;
@@ -32,7 +33,7 @@ async function backupAuditCheckpoint(client: pg.PoolClient, key: CheckpointKey |
  * a time and files a chunk at a time, never the whole backup in memory. Written aside and renamed
  * into place when complete, so FILE is either the whole backup or absent.
  */
-export async function backup(database: Database, files: FileStore, file: string, checkpointKey?: CheckpointKey): Promise<BackupSummary> {
+export async function backup(database: Database, files: FileStore, file: string, keys: { checkpoint?: CheckpointKey; seal?: Buffer } = {}): Promise<BackupSummary> {
   const client = await database.pool.connect();
   const tmp = `${file}.partial`;
   const summary: BackupSummary = { tables: 0, rows: 0, files: 0, storedBytes: 0, keyFingerprint: null };
@@ -43,10 +44,12 @@ export async function backup(database: Database, files: FileStore, file: string,
     const migrations = (await client.query<{ name: string }>('select name from schema_migrations order by name')).rows.map((r) => r.name);
     summary.keyFingerprint = (await client.query<{ fingerprint: string }>(`select fingerprint from encryption_keys where state = 'current'`)).rows[0]?.fingerprint ?? null;
     const tables = (await userTables(client)).filter((t) => t !== FILE_BYTES_TABLE);
-    const manifest: BackupManifest = { tables: {}, files: { count: 0, storedBytes: 0, sha256: {} }, auditCheckpoint: await backupAuditCheckpoint(client, checkpointKey) };
+    const manifest: BackupManifest = { tables: {}, files: { count: 0, storedBytes: 0, sha256: {} }, auditCheckpoint: await backupAuditCheckpoint(client, keys.checkpoint) };
     const snapshot = kyselyOn(client);
 
-    async function* lines(): AsyncGenerator<string> {
+    // Every line before the manifest, as its seal covers them (seal.ts).
+    const digest = createHash('sha256');
+    async function* sections(): AsyncGenerator<string> {
       const header: BackupHeader = { format: BACKUP_FORMAT, version: BACKUP_VERSION, createdAt: new Date().toISOString(), engine: database.engine, migrations, keyFingerprint: summary.keyFingerprint };
       yield `${JSON.stringify(header)}\n`;
       for (const table of tables) {
@@ -91,6 +94,13 @@ export async function backup(database: Database, files: FileStore, file: string,
       }
       summary.files = manifest.files.count;
       summary.storedBytes = manifest.files.storedBytes;
+    }
+    async function* lines(): AsyncGenerator<string> {
+      for await (const line of sections()) {
+        digest.update(line);
+        yield line;
+      }
+      if (keys.seal) manifest.seal = sealOf(keys.seal, digest.digest('hex'));
       yield `${JSON.stringify({ manifest })}\n`;
     }
     await pipeline(Readable.from(lines()), zlib.createGzip(), fs.createWriteStream(tmp, { mode: 0o600 }));

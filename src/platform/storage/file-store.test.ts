@@ -14,8 +14,10 @@ import { FileStoreUnavailableError } from './backends.ts';
 import { StoredFileDamagedError } from './envelope.ts';
 import { createFileStore, sha256Of, type FileStore } from './file-store.ts';
 import { inTransaction } from '../db/transaction.ts';
+import { sealKeyFrom } from '../backup/seal.ts';
 
 const KEY = randomBytes(32);
+const SEAL = sealKeyFrom(KEY);
 const SECRET = Buffer.from('a chronology naming Zebedee Fictitious, born 1 April 2015');
 /** Several chunks of 64 KiB, the secret in the middle of the second. */
 const PRIVATE = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(100_000), SECRET, randomBytes(60_000)]);
@@ -146,7 +148,7 @@ describe.each(cases)('the file store on the %s engine, files in %s', (engine, ba
 
   it('backs up its files and restores them into either kind of store', async () => {
     const file = path.join(freshDir('store-backup'), 'with-files.gz');
-    await backup(t.database, files, file);
+    await backup(t.database, files, file, { seal: SEAL });
     const other = await startS3Server('cspr-restored');
     try {
       for (const target of [{ backend: 'database' } as const, other.config]) {
@@ -154,7 +156,7 @@ describe.each(cases)('the file store on the %s engine, files in %s', (engine, ba
         try {
           await empty.database.pool.query('delete from partnerships');
           const restoredFiles = storeWith(empty.database, target);
-          const summary = await restore(empty.database, restoredFiles, file);
+          const summary = await restore(empty.database, restoredFiles, file, { sealKey: SEAL });
           expect(summary.files).toBeGreaterThanOrEqual(2);
           expect((await restoredFiles.read(sha256Of(PRIVATE)))?.equals(PRIVATE)).toBe(true);
           expect((await restoredFiles.read(sha256Of(PUBLIC)))?.equals(PUBLIC)).toBe(true);
