@@ -37,7 +37,7 @@ export const backupCommand: Command = {
         report.seal === 'holds'
           ? 'Its seal holds: it is unchanged since it was written with the configured key.'
           : report.seal === 'none'
-            ? 'It carries no seal (made before backups were sealed, or without a key): nothing shows it unchanged since it was written, and restoring it needs --unsealed.'
+            ? `It carries no seal (it says it was made by an earlier version, format ${header.version}): nothing shows it unchanged since it was written, and restoring it needs --unsealed.`
             : 'Its seal could not be checked without the key it was written with.',
       );
       if (report.key === 'matches') {

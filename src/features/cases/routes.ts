@@ -422,12 +422,12 @@ export async function caseRoutes(app: FastifyInstance): Promise<void> {
     if (!found) return reply;
     const { incident, definition } = found;
     const may = mayIn(req)(incident.partnershipId);
-    await req.audit({ action: 'view', permission: WRITE, partnershipId: incident.partnershipId, recordType: 'incident', recordId: incident.id, changes: { page: 'step', step: definition.key } });
     const facts = await fullWorkflowFacts(db, partnershipsWith(req.principal!, READ), incident);
     const check = definition.kind === 'transition'
       ? checkTransition(incident.state, definition.key, may, facts)
       : checkStep(incident.state, definition.key, may, facts);
     if (!check.ok && check.error.code === 'not-permitted') return refuse(req, reply, definition.permission);
+    await req.audit({ action: 'view', permission: WRITE, partnershipId: incident.partnershipId, recordType: 'incident', recordId: incident.id, changes: { page: 'step', step: definition.key } });
     if (!check.ok) return renderStep(reply.code(422), incident, definition, {}, { blocked: check.error });
     const values: FormBody = definition.reference && incident.panelReference ? { reference: incident.panelReference } : {};
     return renderStep(reply, incident, definition, values);

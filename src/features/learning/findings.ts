@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { todayInLondon, type DateOnly } from '../../domain/calendar/date-only.ts';
 import { cleanFinding, findingProblems, type FindingDefinition } from '../../domain/learning/findings.ts';
 import type { FieldCipher } from '../../platform/crypto/field-encryption.ts';
-import { findingTexts, publishedLearningProblems } from './published-learning-guard.ts';
+import { changedTexts, findingTexts, publishedLearningProblems } from './published-learning-guard.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
@@ -121,7 +121,7 @@ export async function updateFinding(trx: Kysely<DB>, cipher: FieldCipher, findin
   const review = reviewOfFinding(finding);
   const problems = await checkFinding(trx, finding.partnershipId, review, definition);
   const input = cleanFinding(definition);
-  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, finding.partnershipId, finding.incidentId, findingTexts(input))));
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, finding.partnershipId, finding.incidentId, changedTexts(findingTexts(input), findingTexts(finding)))));
   if (problems.length) return { ok: false, problems };
   return withTenant(trx, [finding.partnershipId], async (t) => {
     if (input.number !== finding.number) {

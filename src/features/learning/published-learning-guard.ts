@@ -11,13 +11,24 @@ export type PublicText = { field: string; document: ScannedDocument };
 
 /** What a recommendation puts on its published review's page: its text and the partnership's reasons for not accepting it in full. */
 export function recommendationTexts(r: { number: string; text: string; response: string | null; responseReasons: string }): PublicText[] {
-  const [doc, response] = learningDocuments({ recommendations: [{ number: r.number.trim(), text: r.text, responseReasons: r.response && r.response !== 'accepted' ? r.responseReasons : '' }], findings: [] });
+  const [doc, response] = learningDocuments({ recommendations: [{ number: r.number.trim(), text: r.text.trim(), responseReasons: r.response && r.response !== 'accepted' ? r.responseReasons.trim() : '' }], findings: [] });
   return [{ field: 'text', document: doc }, ...(response ? [{ field: 'responseReasons', document: response }] : [])];
+}
+
+/**
+ * The texts a change writes anew. One left as it was is on the page already: refusing it would only
+ * stop the rest of the change (a theme, a date, a response), and a review published before its
+ * learning was checked would be locked.
+ */
+export function changedTexts(texts: readonly PublicText[], before: readonly PublicText[]): PublicText[] {
+  const key = (t: PublicText) => `${t.field}\n${t.document.pages.join('\f')}`;
+  const was = new Set(before.map(key));
+  return texts.filter((t) => !was.has(key(t)));
 }
 
 /** What a finding puts on its published review's page. */
 export function findingTexts(f: { number: string; text: string }): PublicText[] {
-  return learningDocuments({ recommendations: [], findings: [{ number: f.number.trim(), text: f.text }] }).map((document) => ({ field: 'text', document }));
+  return learningDocuments({ recommendations: [], findings: [{ number: f.number.trim(), text: f.text.trim() }] }).map((document) => ({ field: 'text', document }));
 }
 
 /**

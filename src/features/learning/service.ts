@@ -22,7 +22,7 @@ import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { formatDateTime } from '../audit/format.ts';
-import { publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
+import { changedTexts, publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
 import { isUuid, type Actor } from '../cases/service.ts';
 import { actionAssigned, actionTakenUp } from '../tasks/service.ts';
 
@@ -299,7 +299,7 @@ export async function addRecommendation(trx: Kysely<DB>, cipher: FieldCipher, pa
 export async function updateRecommendation(trx: Kysely<DB>, cipher: FieldCipher, rec: RecommendationView, actor: Actor, input: RecommendationDefinition, version: number): Promise<Outcome> {
   const problems = await checkRecommendation(trx, rec.partnershipId, input);
   if (input.madeOn && rec.actions.some((a) => a.dueOn < (input.madeOn as string))) problems.push({ field: 'madeOn', message: 'The date of the recommendation cannot be after the due date of one of its actions' });
-  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, rec.partnershipId, rec.incidentId, recommendationTexts(input))));
+  if (!problems.length) problems.push(...(await publishedLearningProblems(trx, cipher, rec.partnershipId, rec.incidentId, changedTexts(recommendationTexts(input), recommendationTexts(rec)))));
   if (problems.length) return { ok: false, problems };
   return withTenant(trx, [rec.partnershipId], async (t) => {
     // A number is used once in a review, a case's or a published review's own (migration 0032).

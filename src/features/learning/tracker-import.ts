@@ -145,10 +145,17 @@ export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, docu
   }
   const checked = checkTracker(file.header, file.records, await trackerContext(db, scope));
   if (!checked.ok) return checked;
-  // A case's review already published shows its recommendations at once: checked as the form checks them.
+  // A case's review already published shows its recommendations at once: each one the import would
+  // add is checked as the form checks it (one already there is left as it is: storeTracker).
   const problems: TrackerProblem[] = [];
   for (const rec of checked.recommendations) {
-    const found = await publishedLearningProblems(db, cipher, rec.review.partnershipId, rec.review.incidentId, recommendationTexts(rec));
+    const { incidentId, partnershipId } = rec.review;
+    if (!incidentId) continue;
+    const there = await withTenant(db, [partnershipId], (trx) =>
+      trx.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).where('number', '=', rec.number).executeTakeFirst(),
+    );
+    if (there) continue;
+    const found = await publishedLearningProblems(db, cipher, partnershipId, incidentId, recommendationTexts(rec));
     problems.push(...found.map((p) => ({ line: rec.line, message: p.message })));
   }
   return problems.length ? { ok: false, problems } : checked;

@@ -242,4 +242,17 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     });
     expect(action.statusCode, action.body).toBe(201);
   });
+
+  it('adds an action to a published case’s recommendation already there, leaving its text as the page shows it', async () => {
+    // Published before its learning was checked: the recommendation names the child.
+    await withTenant(db(), [pid], async (trx) => {
+      const incident = await trx.selectFrom('incidents').select('id').where('reference', '=', 'UN-2024-007').executeTakeFirstOrThrow();
+      await trx.insertInto('recommendations').values({ partnership_id: pid, incident_id: incident.id, number: '9', text: 'Kit Fabricated’s nursery should have been told.', made_on: '2024-06-01', themes: '[]', agency_ids: '[]', response: 'accepted' }).execute();
+    });
+    const before = await count();
+    const res = await upload(admin, csv('tracker.csv', [HEADER, 'UN-2024-007,9,Kit Fabricated’s nursery should have been told.,Upload Police,,accepted,,Tell nurseries of police call-outs,Upload Police,Pat Lead,2027-03-31,,']));
+    expect(res.statusCode, errorSummary(res.body)).toBe(200);
+    expect(textOf(res.body)).toContain('0 recommendations and 1 action added');
+    expect(await count()).toEqual({ recommendations: before.recommendations, actions: before.actions + 1 });
+  });
 });

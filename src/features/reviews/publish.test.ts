@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../../../test/support/app.ts';
 import { signedInAs, type TestClient } from '../../../test/support/client.ts';
 import { ENGINES } from '../../../test/support/database.ts';
-import { addCalendarMonths, todayInLondon } from '../../domain/calendar/date-only.ts';
+import { addCalendarMonths, addDays, todayInLondon } from '../../domain/calendar/date-only.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import { recordIncident } from '../cases/service.ts';
@@ -33,6 +33,7 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
   let partnershipId: string;
   let findingId: string;
   const today = todayInLondon(new Date());
+  const calendarDay = (days: number) => addDays(today, days);
 
   const setAdvanceCopy = (on: string) =>
     withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.updateTable('incidents').set({ advance_copy_sent_on: on }).where('id', '=', caseId).execute());
@@ -219,5 +220,16 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     const dated = await admin.post(edit, { number: '1', text: 'Child P was never seen alone between 01/09/2025 and 31/03/2026.', ...dateFields('foundOn', today), version: String(before.version) });
     expect(dated.statusCode, errorSummary(dated.body)).toBe(303);
     expect(textOf((await admin.get(`/reviews/${publication.slug}`)).body)).toContain('Child P was never seen alone between 01/09/2025 and 31/03/2026.');
+
+    // A text on the page from before this check (a review published earlier) does not lock the rest of the
+    // finding: changed in another way, it is saved; only a text written anew is checked.
+    const earlier = `${CHILD_NAME} was never seen alone.`;
+    await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.updateTable('review_findings').set({ text: earlier }).where('id', '=', findingId).execute());
+    const kept = await stored();
+    const redated = await admin.post(edit, { number: '2', text: earlier, ...dateFields('foundOn', calendarDay(-1)), version: String(kept.version) });
+    expect(redated.statusCode, errorSummary(redated.body)).toBe(303);
+    const rewritten = await admin.post(edit, { number: '2', text: `${earlier} Robin Fictitious was not asked why.`, ...dateFields('foundOn', today), version: String(kept.version + 1) });
+    expect(rewritten.statusCode).toBe(422);
+    expect(errorSummary(rewritten.body)).toContain('take out “Zebedee Fictitious”');
   });
 });

@@ -177,15 +177,18 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     const downgraded = path.join(dir, 'downgraded.gz');
     writeLines(downgraded, [JSON.stringify({ ...(JSON.parse(forged[0]) as object), version: 2 }), ...forged.slice(1, -1), JSON.stringify({ manifest: { ...manifest.manifest, seal: undefined } })]);
     await expect(verifyBackup(rehashed, KEY)).rejects.toThrow(/was changed after it was written, or written with another data encryption key: its seal does not match/);
-    expect(await verifyBackup(unsealed, KEY)).toMatchObject({ seal: 'none' });
-    for (const [forgery, message] of [
-      [rehashed, /its seal does not match/],
-      [unsealed, /cannot be shown to be the one that was written: it carries no seal/],
-      [downgraded, /cannot be shown to be the one that was written: it carries no seal/],
+    await expect(verifyBackup(unsealed, KEY)).rejects.toThrow(/was changed after it was written: it has no seal, and every backup of its format is written with one/);
+    expect(await verifyBackup(downgraded, KEY)).toMatchObject({ seal: 'none' });
+    for (const [forgery, message, evenUnsealed] of [
+      [rehashed, /its seal does not match/, true],
+      [unsealed, /it has no seal, and every backup of its format is written with one/, true],
+      // An older format's header: the operator is told what it claims to be, and it takes --unsealed.
+      [downgraded, /cannot be shown to be the one that was written: it carries no seal: it says it was made on .* by an earlier version of CSPR Hub \(backup format 2\)/, false],
     ] as const) {
       const empty = await emptyTarget(engine);
       try {
         await expect(restore(empty.database, storeOn(empty.database), forgery, { sealKey: SEAL })).rejects.toThrow(message);
+        if (evenUnsealed) await expect(restore(empty.database, storeOn(empty.database), forgery, { sealKey: SEAL, unsealed: true })).rejects.toThrow(message);
         const { rows: kept } = await empty.database.pool.query('select count(*)::int as n from partnerships');
         expect(kept[0].n, path.basename(forgery)).toBe(0);
       } finally {
@@ -224,7 +227,7 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     const empty = await emptyTarget(engine);
     try {
       // It carries no seal: restored only when asked for by name.
-      await expect(restore(empty.database, storeOn(empty.database), old, { sealKey: SEAL })).rejects.toThrow(/cannot be shown to be the one that was written: it carries no seal .* with cspr restore --unsealed/);
+      await expect(restore(empty.database, storeOn(empty.database), old, { sealKey: SEAL })).rejects.toThrow(/it carries no seal: it says it was made on 2026-01-01T00:00:00.000Z by an earlier version of CSPR Hub \(backup format 1\), before backups were sealed.* with cspr restore --unsealed/);
       expect(await restore(empty.database, storeOn(empty.database), old, { sealKey: SEAL, unsealed: true })).toEqual({ tables: 2, rows: 2, files: 0 });
       const user = (await empty.database.pool.query(`select totp_secret_enc from users`)).rows[0] as { totp_secret_enc: string };
       expect(cipher.decrypt(user.totp_secret_enc)).toBe('JBSWY3DPEHPK3PXP');

@@ -106,7 +106,7 @@ export async function restore(database: Database, files: FileStore, file: string
   try {
     const header = await readHeader(lines);
     // Known from the header: before version 3, no backup carries a seal.
-    if (header.version < 3 && !options.unsealed) throw unsealedRefusal(file, 'none');
+    if (header.version < 3 && !options.unsealed) throw unsealedRefusal(file, header, 'none');
     await migrate(database);
     client = await database.pool.connect();
     const tx = client;
@@ -180,8 +180,8 @@ export async function restore(database: Database, files: FileStore, file: string
           summary.files++;
         }
       }
-      const seal = checkSeal(file, next.value.manifest.seal, next.value.linesDigest, options.sealKey);
-      if (seal !== 'holds' && !options.unsealed) throw unsealedRefusal(file, seal);
+      const seal = checkSeal(file, header, next.value.manifest.seal, next.value.linesDigest, options.sealKey);
+      if (seal !== 'holds' && !options.unsealed) throw unsealedRefusal(file, header, seal);
       // The bytes are where this deployment keeps files now.
       await tx.query('update stored_files set backend = $1 where backend <> $1', [files.backend]);
     } else {

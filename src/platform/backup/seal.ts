@@ -1,6 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { loadDataKey } from '../crypto/field-encryption.ts';
-import { BackupError } from './format.ts';
+import { BackupError, type BackupHeader } from './format.ts';
 
 /**
  * A backup's seal: an HMAC of every line before its manifest, under a key derived from the
@@ -27,14 +27,19 @@ export function sealOf(key: Buffer, linesDigest: string): string {
 }
 
 /**
- * 'holds': the backup carries a seal made with this key; 'none': it carries no seal (made before
- * seals, or without a key); 'unchecked': no key to check it with here. A seal that does not match
- * is a BackupError: the backup was changed after it was written (or written with another key).
+ * 'holds': the backup carries a seal made with this key; 'none': it carries no seal, as no backup of
+ * an earlier format (before 3) does; 'unchecked': no key to check it with here. A seal that does not
+ * match is a BackupError: the backup was changed after it was written (or written with another key).
+ * So is a backup of format 3 or later without a seal, since every such backup is written with one:
+ * its seal was taken off.
  */
 export type SealStatus = 'holds' | 'none' | 'unchecked';
 
-export function checkSeal(file: string, seal: unknown, linesDigest: string, key: Buffer | null): SealStatus {
-  if (seal === undefined || seal === null) return 'none';
+export function checkSeal(file: string, header: BackupHeader, seal: unknown, linesDigest: string, key: Buffer | null): SealStatus {
+  if (seal === undefined || seal === null) {
+    if (header.version >= 3) throw new BackupError(`The backup ${file} was changed after it was written: it has no seal, and every backup of its format is written with one. Nothing was kept; use another copy.`);
+    return 'none';
+  }
   if (!key) return 'unchecked';
   const want = Buffer.from(sealOf(key, linesDigest), 'hex');
   const got = typeof seal === 'string' && /^[0-9a-f]{64}$/.test(seal) ? Buffer.from(seal, 'hex') : Buffer.alloc(0);
@@ -45,8 +50,11 @@ export function checkSeal(file: string, seal: unknown, linesDigest: string, key:
 }
 
 /** Why a backup without a seal that holds is restored only when asked for by name (`--unsealed`). */
-export function unsealedRefusal(file: string, status: Exclude<SealStatus, 'holds'>): BackupError {
-  const why = status === 'none' ? 'it carries no seal (it was made before backups were sealed, or without a data encryption key)' : 'no data encryption key is configured here to check its seal with';
+export function unsealedRefusal(file: string, header: BackupHeader, status: Exclude<SealStatus, 'holds'>): BackupError {
+  const why =
+    status === 'none'
+      ? `it carries no seal: it says it was made on ${header.createdAt} by an earlier version of CSPR Hub (backup format ${header.version}), before backups were sealed`
+      : 'no data encryption key is configured here to check its seal with';
   return new BackupError(
     `The backup ${file} cannot be shown to be the one that was written: ${why}, so it may have been changed since. Nothing was kept. Restore it only if you know where it has been, with cspr restore --unsealed.`,
   );

@@ -82,7 +82,7 @@ export async function verifyBackup(file: string, key: Buffer | null): Promise<Ve
       report.opened++;
     }
     // Checked with the backup's own key only: with another, its seal cannot be told from a changed one.
-    report.seal = checkSeal(file, next.value.manifest.seal, next.value.linesDigest, key && keyStatus === 'matches' ? sealKeyFrom(key) : null);
+    report.seal = checkSeal(file, header, next.value.manifest.seal, next.value.linesDigest, key && keyStatus === 'matches' ? sealKeyFrom(key) : null);
     return report;
   } finally {
     lines.close();

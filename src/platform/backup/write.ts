@@ -33,7 +33,7 @@ async function backupAuditCheckpoint(client: pg.PoolClient, key: CheckpointKey |
  * a time and files a chunk at a time, never the whole backup in memory. Written aside and renamed
  * into place when complete, so FILE is either the whole backup or absent.
  */
-export async function backup(database: Database, files: FileStore, file: string, keys: { checkpoint?: CheckpointKey; seal?: Buffer } = {}): Promise<BackupSummary> {
+export async function backup(database: Database, files: FileStore, file: string, keys: { checkpoint?: CheckpointKey; seal: Buffer }): Promise<BackupSummary> {
   const client = await database.pool.connect();
   const tmp = `${file}.partial`;
   const summary: BackupSummary = { tables: 0, rows: 0, files: 0, storedBytes: 0, keyFingerprint: null };
@@ -100,7 +100,7 @@ export async function backup(database: Database, files: FileStore, file: string,
         digest.update(line);
         yield line;
       }
-      if (keys.seal) manifest.seal = sealOf(keys.seal, digest.digest('hex'));
+      manifest.seal = sealOf(keys.seal, digest.digest('hex'));
       yield `${JSON.stringify({ manifest })}\n`;
     }
     await pipeline(Readable.from(lines()), zlib.createGzip(), fs.createWriteStream(tmp, { mode: 0o600 }));
