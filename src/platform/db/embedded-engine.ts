@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { Parser } from 'pg-protocol/dist/parser.js';
 import { DatabaseError, type BackendMessage } from 'pg-protocol/dist/messages.js';
-import type { EngineData, EngineReply, EngineRequest, EngineStart } from './embedded-worker.ts';
+import type { EngineData, EngineReply, EngineRequest, EngineStart, ViewReplies } from './embedded-worker.ts';
 
 const WORKER = new URL('./embedded-worker.ts', import.meta.url);
 
@@ -31,12 +31,16 @@ export class EmbeddedEngine {
       this.#worker.once('message', (start: EngineStart) => ('ready' in start ? resolve() : reject(new Error(start.failed))));
       this.#worker.once('error', reject);
     });
-    this.#worker.on('message', (reply: EngineReply | EngineStart) => {
-      if (!('id' in reply)) return;
+    const settle = (reply: EngineReply) => {
       const waiting = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
-      this.#idle();
       waiting?.resolve(reply);
+    };
+    this.#worker.on('message', (message: EngineReply | ViewReplies | EngineStart) => {
+      if ('replies' in message) message.replies.forEach(settle);
+      else if ('id' in message) settle(message);
+      else return;
+      this.#idle();
     });
     const stop = (err: Error) => {
       this.#stopped ??= err;

@@ -25,6 +25,8 @@ export type EngineReply =
   | { id: number; error: string; fields?: Record<string, string> }
   | { id: number; closed: true };
 export type EngineStart = { ready: true } | { failed: string };
+/** The answers to the views recorded by one statement, sent together (see `answerView`). */
+export type ViewReplies = { replies: EngineReply[] };
 
 /**
  * PostgreSQL's defaults size it for a server with many connections: 128 MB of shared buffers and
@@ -61,13 +63,31 @@ let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: EngineRequest) => {
   if ('views' in request) {
     views.add(request.views).then(
-      (version) => port.postMessage({ id: request.id, version } satisfies EngineReply),
-      (err: unknown) => port.postMessage({ id: request.id, error: err instanceof Error ? err.message : String(err), fields: fieldsOf(err) } satisfies EngineReply),
+      (version) => answerView({ id: request.id, version }),
+      (err: unknown) => answerView({ id: request.id, error: err instanceof Error ? err.message : String(err), fields: fieldsOf(err) }),
     );
     return;
   }
   queue = queue.then(() => answer(request));
 });
+
+/**
+ * The items of one batch are settled together, each by a reaction queued in the same turn: their
+ * answers go back in one message, sent once those reactions have run. A message between threads
+ * costs far more than the few bytes of an answer, and under many readers it was a sizeable part of
+ * this thread's time.
+ */
+let viewAnswers: EngineReply[] = [];
+function answerView(reply: EngineReply): void {
+  if (viewAnswers.length === 0) {
+    queueMicrotask(() => {
+      const replies = viewAnswers;
+      viewAnswers = [];
+      port.postMessage({ replies } satisfies ViewReplies);
+    });
+  }
+  viewAnswers.push(reply);
+}
 
 // ---- Views recorded here (src/platform/audit/view-recorder.ts) -------------------------------------
 // Each request's view entries come as one item; those that arrive while the engine is busy go together
