@@ -41,9 +41,10 @@ export function findingTexts(f: { number: string; text: string }): PublicText[] 
  */
 export async function publishedLearningProblems(db: Kysely<DB>, cipher: FieldCipher, partnershipId: string, incidentId: string | null, texts: readonly PublicText[]): Promise<Problem[]> {
   if (!incidentId || texts.length === 0) return [];
+  // Publications are public (no tenant scope to open): most changes stop at this one statement.
+  const published = await db.selectFrom('publications').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).executeTakeFirst();
+  if (!published) return [];
   const held = await withTenant(db, [partnershipId], async (trx) => {
-    const published = await trx.selectFrom('publications').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).executeTakeFirst();
-    if (!published) return null;
     const children = await trx
       .selectFrom('incident_children')
       .select(['name_enc', 'date_of_birth_enc', 'nhs_number_enc', 'address_enc', 'family_names_enc'])
@@ -53,7 +54,6 @@ export async function publishedLearningProblems(db: Kysely<DB>, cipher: FieldCip
     const draft = await trx.selectFrom('publication_drafts').select(['content_enc', 'overrides']).where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).executeTakeFirst();
     return { children, draft };
   });
-  if (!held) return [];
   const otherNames = held.draft ? String((JSON.parse(cipher.decrypt(held.draft.content_enc)) as { otherNames?: unknown }).otherNames ?? '') : '';
   const identifiers = caseIdentifiers(
     held.children.map((c) => ({
