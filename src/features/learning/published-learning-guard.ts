@@ -1,10 +1,19 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ScannedDocument } from '../../domain/anonymisation/types.ts';
 import { caseIdentifiers, identifyingFindings, learningDocuments, type Override } from '../../domain/reviews/publication.ts';
 import type { Problem } from '../../platform/http/form-body.ts';
 import { openField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import type { DB } from '../../platform/db/types.ts';
+
+/**
+ * Takes turns, for the rest of the caller's transaction, with publishing the case's review and with
+ * other changes to its learning: a change checked as unpublished cannot then commit after the
+ * publication, unchecked, and the publication reads the learning as it will go out (publishReview).
+ */
+export async function lockCaseLearning(db: Kysely<DB>, incidentId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`cspr-hub:case-learning:${incidentId}`}))`.execute(db);
+}
 
 /** A text a change would put on the review's page: the form field it came from and the document the scanner reads. */
 export type PublicText = { field: string; document: ScannedDocument };
@@ -41,6 +50,8 @@ export function findingTexts(f: { number: string; text: string }): PublicText[] 
  */
 export async function publishedLearningProblems(db: Kysely<DB>, cipher: FieldCipher, partnershipId: string, incidentId: string | null, texts: readonly PublicText[]): Promise<Problem[]> {
   if (!incidentId || texts.length === 0) return [];
+  // In the change's own transaction, held until it commits (outside one, a lock would end at once).
+  if (db.isTransaction) await lockCaseLearning(db, incidentId);
   // Publications are public (no tenant scope to open): most changes stop at this one statement.
   const published = await db.selectFrom('publications').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).executeTakeFirst();
   if (!published) return [];

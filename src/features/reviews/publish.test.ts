@@ -6,6 +6,8 @@ import { addCalendarMonths, addDays, todayInLondon } from '../../domain/calendar
 import { withTenant } from '../../platform/db/tenant.ts';
 import { renderReportPdf } from '../../platform/documents/generate-pdf.ts';
 import { recordIncident } from '../cases/service.ts';
+import { checkPublishing, loadPublishing, publishReview } from './publish.ts';
+import { loadReview } from './service.ts';
 import { addPartnership } from '../partnerships/service.ts';
 import { buildPdfWithOpenActionScript } from '../../platform/documents/test-fixtures.ts';
 import { currentCalendar } from '../rules/service.ts';
@@ -32,6 +34,7 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
   let caseId: string;
   let partnershipId: string;
   let findingId: string;
+  let publisherId: string;
   const today = todayInLondon(new Date());
   const calendarDay = (days: number) => addDays(today, days);
 
@@ -45,6 +48,7 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     partnershipId = p.id;
     const a = await signedInAs(t.app, [{ role: 'partnership-admin', partnershipId: p.id, agencyId: null }], { name: 'Pat Publisher' });
     admin = a.client;
+    publisherId = a.userId;
     lead = (await signedInAs(t.app, [{ role: 'partner-lead', partnershipId: p.id, agencyId: null }])).client;
     const calendar = await currentCalendar(db);
     const aware = calendar.addWorkingDays(today, -150);
@@ -192,6 +196,21 @@ describe.each(ENGINES)('publishing a review on %s', (engine) => {
     await setAdvanceCopy(calendar.addWorkingDays(lastWorkingDay, -7));
     const ready = await admin.get(`/cases/${caseId}/review/publish/check`);
     expect(ready.body).toContain('Publish the review');
+
+    // A finding changed between the check and the publication's commit (by someone else, at that moment)
+    // is read again as the publication commits: one naming the child stops it, and nothing is published.
+    const db = t.app.deps.database.db;
+    const view = (await loadReview(db, t.app.deps.cipher, [partnershipId], caseId, today))!;
+    const publishing = await loadPublishing(db, t.app.deps.cipher, view);
+    const check = await checkPublishing(db, t.app.deps.files, view, publishing, today, t.app.deps.documents);
+    expect(check.unresolved).toEqual([]);
+    const before = await withTenant(db, [partnershipId], (trx) => trx.selectFrom('review_findings').select('text').where('id', '=', findingId).executeTakeFirstOrThrow());
+    await withTenant(db, [partnershipId], (trx) => trx.updateTable('review_findings').set({ text: `${CHILD_NAME} was never seen alone.` }).where('id', '=', findingId).execute());
+    const raced = await publishReview(db, view, publishing, check, { userId: publisherId, name: 'Pat Publisher' }, () => () => true, today);
+    expect(raced).toEqual({ ok: false, problems: ['The review’s recommendations or findings changed while it was being published, and now hold a detail of the case: check the publication again'] });
+    expect(await db.selectFrom('publications').select('id').where('incident_id', '=', caseId).executeTakeFirst()).toBeUndefined();
+    await withTenant(db, [partnershipId], (trx) => trx.updateTable('review_findings').set({ text: before.text }).where('id', '=', findingId).execute());
+
     const published = await admin.post(`/cases/${caseId}/review/publish/confirm`, {}, { from: `/cases/${caseId}/review/publish/check` });
     expect(published.statusCode, errorSummary(published.body)).toBe(303);
     const incident = await withTenant(t.app.deps.database.db, [partnershipId], (trx) => trx.selectFrom('incidents').select(['state', 'published_on']).where('id', '=', caseId).executeTakeFirstOrThrow());

@@ -4,10 +4,12 @@ import type { DateOnly } from '../../domain/calendar/date-only.ts';
 import {
   advanceCopyProblem,
   caseIdentifiers,
+  learningDocuments,
   overrideReasonProblem,
   publicDocuments,
   unresolvedFindings,
   type DraftTexts,
+  type PublicLearning,
 } from '../../domain/reviews/publication.ts';
 import { AGE_BANDS, HARM_TYPES, type AgeBand, type HarmType } from '../../domain/reviews/review-types.ts';
 import type { May } from '../../domain/workflow/incident-workflow.ts';
@@ -27,6 +29,7 @@ import { addPublication, CatalogueError, checkPublication, listThemes, type NewP
 import { currentCalendar } from '../rules/service.ts';
 import { recommendationsOfIncident } from '../learning/service.ts';
 import { findingsOfReview } from '../learning/findings.ts';
+import { lockCaseLearning } from '../learning/published-learning-guard.ts';
 import type { ReportView, ReviewView } from './service.ts';
 
 /**
@@ -199,15 +202,9 @@ export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: Re
   } else if (view.publicationDecision !== 'improvements-only') {
     report = 'Add the final report to the review first';
   }
-  const identifiers = caseIdentifiers(
-    view.incident.children.map((c) => c.identifying),
-    publishing.draft.otherNames.split(/\n+/),
-  );
+  const identifiers = identifiersOf(view, publishing);
   // The page shows the case's recommendations, responses and findings too, as they are on the record.
-  const learning = {
-    recommendations: await recommendationsOfIncident(db, view.incident.partnershipId, view.incident.id, today),
-    findings: await findingsOfReview(db, view.incident.partnershipId, { incidentId: view.incident.id }),
-  };
+  const learning = await caseLearning(db, view, today);
   const findings = scanForIdentifiers(publicDocuments(publishing.draft, reportPages && publishing.report ? { name: publishing.report.fileName, pages: reportPages } : null, learning), identifiers);
   return {
     findings,
@@ -215,6 +212,21 @@ export async function checkPublishing(db: Kysely<DB>, files: FileStore, view: Re
     advanceCopy: advanceCopyProblem(view.incident.dates.advanceCopySent, today, (d, n) => calendar.addWorkingDays(d, n), advanceCopyDays(view, today)),
     report,
     reportPages,
+  };
+}
+
+function identifiersOf(view: ReviewView, publishing: Publishing) {
+  return caseIdentifiers(
+    view.incident.children.map((c) => c.identifying),
+    publishing.draft.otherNames.split(/\n+/),
+  );
+}
+
+/** The case's recommendations, responses and findings as the record holds them: its page shows them so. */
+async function caseLearning(db: Kysely<DB>, view: ReviewView, today: DateOnly): Promise<PublicLearning> {
+  return {
+    recommendations: await recommendationsOfIncident(db, view.incident.partnershipId, view.incident.id, today),
+    findings: await findingsOfReview(db, view.incident.partnershipId, { incidentId: view.incident.id }),
   };
 }
 
@@ -292,6 +304,11 @@ export async function publishReview(db: Kysely<DB>, view: ReviewView, publishing
     throw err;
   }
   return inTransaction(db, async (trx): Promise<PublishResult> => {
+    // The learning goes out as it is at this commit: read again in turn with any change to it (which,
+    // once this commits, is checked as published), and refused if a change since the check holds a detail.
+    await lockCaseLearning(trx, view.incident.id);
+    const changed = unresolvedFindings(scanForIdentifiers(learningDocuments(await caseLearning(trx, view, today)), identifiersOf(view, publishing)), publishing.overrides);
+    if (changed.length) return { ok: false, problems: ['The review’s recommendations or findings changed while it was being published, and now hold a detail of the case: check the publication again'] };
     // The one way to publish: the workflow's publish step is taken only from here, after every check above.
     const step = await recordWorkflowStep(trx, [view.incident.partnershipId], actor, view.incident.id, 'publish', { date: today, note: '', reference: '' }, may, today, { publicationChecked: true });
     if (!step.ok) return { ok: false, problems: ['error' in step && step.error ? step.error.message : 'The review could not be recorded as published'] };
