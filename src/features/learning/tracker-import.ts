@@ -147,10 +147,16 @@ export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, docu
   if (!checked.ok) return checked;
   // A case's review already published shows its recommendations at once: each one the import would
   // add is checked as the form checks it (one already there is left as it is: storeTracker).
+  // Which of the tracker's cases are published, asked once (publications are public): a tracker of
+  // cases under review, the usual one, asks nothing more.
+  const incidents = [...new Set(checked.recommendations.map((r) => r.review.incidentId).filter((id): id is string => id !== null))];
+  const published = new Set(
+    incidents.length === 0 ? [] : (await db.selectFrom('publications').select('incident_id').where('incident_id', 'in', incidents).execute()).map((p) => p.incident_id),
+  );
   const problems: TrackerProblem[] = [];
   for (const rec of checked.recommendations) {
     const { incidentId, partnershipId } = rec.review;
-    if (!incidentId) continue;
+    if (!incidentId || !published.has(incidentId)) continue;
     const there = await withTenant(db, [partnershipId], (trx) =>
       trx.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).where('number', '=', rec.number).executeTakeFirst(),
     );
