@@ -7,7 +7,8 @@
  *     listening: the sign-in page, a demo person's sign-in (password and security code) and their
  *     dashboard with the demo cases all answered (starts on the seeded database, until /readyz answers),
  *     and then until the service says its public repository, added after the case work, is in.
- *     BENCH_FIRST_STARTS=n times n first starts (each on an empty database), BENCH_FIRST_ONLY=1 stops
+ *     BENCH_FIRST_STARTS=n times n first starts (3 unless set, each on an empty database; the median is
+ *     the figure, as the first of a run reads files from a cold disk cache), BENCH_FIRST_ONLY=1 stops
  *     after them, BENCH_PORT moves the service's port (two benches side by side, under the same load), and
  *     BENCH_NODE_FLAGS replaces the service's Node flags (to measure another setting of V8's);
  *  2. start page throughput (autocannon, 10 connections) beside a bare Fastify route in the same run.
@@ -159,7 +160,7 @@ const target = await benchTarget('start');
 try {
   console.log(`on the ${target.engine} engine`);
   const firsts: Started[] = [];
-  for (let i = 0; i < Number(process.env.BENCH_FIRST_STARTS ?? 1); i += 1) {
+  for (let i = 0; i < Number(process.env.BENCH_FIRST_STARTS ?? 3); i += 1) {
     if (i > 0) await target.reset();
     const first = await startServer(target.env, { usable: true });
     await first.stop();

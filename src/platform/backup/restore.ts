@@ -95,9 +95,10 @@ export type RestoreOptions = {
 
 /**
  * Loads a backup into an empty data folder or database, in one transaction: either all of it
- * arrives or nothing does (a backup found damaged at its manifest, or its seal not matching, at
- * the very end, is rolled back whole). A backup whose seal does not hold with this key is restored
- * only with `unsealed`. File bytes go to the configured file store. Call checkRestoreKey first.
+ * arrives or nothing does. The backup is read whole first, and one found damaged against its
+ * manifest, or whose seal does not match, is refused before anything is written. A backup whose
+ * seal does not hold with this key is restored only with `unsealed`. File bytes go to the
+ * configured file store. Call checkRestoreKey first.
  */
 export async function restore(database: Database, files: FileStore, file: string, options: RestoreOptions): Promise<RestoreSummary> {
   const lines = new BackupLines(file);
@@ -107,6 +108,7 @@ export async function restore(database: Database, files: FileStore, file: string
     const header = await readHeader(lines);
     // Known from the header: before version 3, no backup carries a seal.
     if (header.version < 3 && !options.unsealed) throw unsealedRefusal(file, header, 'none');
+    if (header.version >= 2) await checkWhole(file, options);
     await migrate(database);
     client = await database.pool.connect();
     const tx = client;
@@ -213,6 +215,27 @@ export async function restore(database: Database, files: FileStore, file: string
     throw new BackupError(`The restore failed and nothing was kept (${(err as Error).message}).`);
   } finally {
     client?.release();
+    lines.close();
+  }
+}
+
+/**
+ * The whole backup read once before anything is written: its counts and hashes against its manifest,
+ * and its seal. A file's bytes may go to object storage, which the database's rollback does not
+ * reach, so a changed backup must be refused before the first of them is written, not at its end.
+ * The restore checks both again as it reads (the file could be replaced in between).
+ */
+async function checkWhole(file: string, options: RestoreOptions): Promise<void> {
+  const lines = new BackupLines(file);
+  try {
+    const header = await readHeader(lines);
+    // Each section's rows and bytes are read (and hashed) by readSections itself when left unread here.
+    const sections = readSections(lines);
+    let next = await sections.next();
+    while (!next.done) next = await sections.next();
+    const seal = checkSeal(file, header, next.value.manifest.seal, next.value.linesDigest, options.sealKey);
+    if (seal !== 'holds' && !options.unsealed) throw unsealedRefusal(file, header, seal);
+  } finally {
     lines.close();
   }
 }
