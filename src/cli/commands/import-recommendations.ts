@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
-import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, type TrackerCounts } from '../../features/learning/tracker-import.ts';
+import type { TrackerProblem } from '../../domain/learning/tracker.ts';
+import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, type TrackerCounts } from '../../features/learning/tracker-import.ts';
 import type { Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 import { documentWorkersFor } from '../../platform/documents/document-workers.ts';
@@ -50,12 +51,20 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     // A workbook is read by a worker thread, with the limits the service reads uploads with.
     const documents = documentWorkersFor(config);
     const checked = await checkTrackerFile(db, cipher, documents, scope, path.basename(full), bytes).finally(() => documents.close());
-    if (!checked.ok) {
-      io.err(`cspr import: nothing was imported: ${checked.problems.length === 1 ? 'a row has a problem' : `${checked.problems.length} rows have problems`}. Correct ${checked.problems.length === 1 ? 'it' : 'them'} and import the file again.`);
-      for (const p of checked.problems) io.err(p.line > 0 ? `  line ${p.line}: ${p.message}` : `  ${p.message}`);
+    const refuse = (problems: TrackerProblem[]) => {
+      io.err(`cspr import: nothing was imported: ${problems.length === 1 ? 'a row has a problem' : `${problems.length} rows have problems`}. Correct ${problems.length === 1 ? 'it' : 'them'} and import the file again.`);
+      for (const p of problems) io.err(p.line > 0 ? `  line ${p.line}: ${p.message}` : `  ${p.message}`);
       return 1;
+    };
+    if (!checked.ok) return refuse(checked.problems);
+    let counts: TrackerCounts;
+    try {
+      counts = await inTransaction(db, (trx) => storeTracker(trx, cipher, checked, null, 'a tracker (cspr import)', (t, entry) => recordAudit(t, { ...entry, actor: null })));
+    } catch (err) {
+      // A case's review published since the file was checked: its new rows were checked again, and one failed.
+      if (err instanceof TrackerRefused) return refuse(err.problems);
+      throw err;
     }
-    const counts = await inTransaction(db, (trx) => storeTracker(trx, cipher, checked, null, 'a tracker (cspr import)', (t, entry) => recordAudit(t, { ...entry, actor: null })));
     io.out(trackerSummary(counts));
     return 0;
   });

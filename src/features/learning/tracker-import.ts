@@ -13,7 +13,7 @@ import { actionAssigned } from '../tasks/service.ts';
 import { closestTheme } from '../publications/manifest.ts';
 import { readCsvFile, type CsvFile } from '../../platform/documents/csv.ts';
 import { CASE_REVIEW_STATES } from './case-reviews.ts';
-import { publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
+import { lockCaseLearning, publishedLearningProblems, recommendationTexts } from './published-learning-guard.ts';
 
 /**
  * Bringing a partnership's recommendation and action tracker in, from the command line
@@ -33,6 +33,18 @@ export const TRACKER_MAX_ROWS = 20_000;
 const WORKBOOK_LIMITS: WorkbookLimits = Object.freeze({ maxEntries: 1_000, maxUncompressedBytes: 50 * 1024 * 1024, maxRows: TRACKER_MAX_ROWS });
 
 export class TrackerFileError extends Error {}
+
+/**
+ * A tracker refused as it was being stored: a case's review was published after the file was checked,
+ * and a row the import would add to it names a detail of the case (storeTracker). Nothing was stored.
+ */
+export class TrackerRefused extends Error {
+  readonly problems: TrackerProblem[];
+  constructor(problems: TrackerProblem[]) {
+    super(`The tracker was refused: ${problems.length} rows have problems.`);
+    this.problems = problems;
+  }
+}
 
 export type TrackerFile = { header: TrackerCell[]; records: TrackerRecord[] };
 
@@ -171,6 +183,9 @@ export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, docu
  * Stores a checked tracker in the caller's transaction: the recommendations and actions not
  * already there, each with its audit entry (`audit`), and the first line of each new action's
  * history. Imports of one partnership's trackers take turns, so two at once cannot both add a row.
+ * Each case's learning is taken in turn with publishing its review (lockCaseLearning): a review
+ * published after the file was checked does not read rows added after it, so those rows are checked
+ * again here, and a row naming a detail of the case refuses the whole import (TrackerRefused).
  */
 export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked: Extract<TrackerCheck, { ok: true }>, actor: Actor | null, source: string, audit: (trx: Kysely<DB>, entry: AuditEntry) => Promise<void>): Promise<TrackerCounts> {
   const counts: TrackerCounts = { rows: checked.rows, recommendationsAdded: 0, recommendationsAlready: 0, actionsAdded: 0, actionsAlready: 0 };
@@ -179,6 +194,13 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
   const entries: AuditEntry[] = [];
   await withTenant(trx, partnerships, async (t) => {
     for (const p of partnerships) await sql`select pg_advisory_xact_lock(hashtext(${`recommendation-tracker:${p}`}))`.execute(t);
+    // In one order, so two imports naming the same cases cannot wait on each other.
+    const incidents = [...new Set(checked.recommendations.map((r) => r.review.incidentId).filter((id): id is string => id !== null))].sort();
+    for (const id of incidents) await lockCaseLearning(t, id);
+    const publishedNow = new Set(
+      incidents.length === 0 ? [] : (await t.selectFrom('publications').select('incident_id').where('incident_id', 'in', incidents).execute()).map((p) => p.incident_id),
+    );
+    const refused: TrackerProblem[] = [];
     for (const rec of checked.recommendations) {
       const pid = rec.review.partnershipId;
       const existing = await t
@@ -194,6 +216,10 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
         recommendationId = existing.id;
         counts.recommendationsAlready++;
       } else {
+        if (rec.review.incidentId && publishedNow.has(rec.review.incidentId)) {
+          const found = await publishedLearningProblems(t, cipher, pid, rec.review.incidentId, recommendationTexts(rec));
+          refused.push(...found.map((p) => ({ line: rec.line, message: p.message })));
+        }
         const row = await t
           .insertInto('recommendations')
           .values({
@@ -278,6 +304,7 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
         });
       }
     }
+    if (refused.length > 0) throw new TrackerRefused(refused);
   });
   for (const entry of entries) await audit(trx, entry);
   return counts;

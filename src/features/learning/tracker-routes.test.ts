@@ -11,6 +11,9 @@ import { buildZipBombDocx } from '../../platform/documents/test-fixtures.ts';
 import { withTenant } from '../../platform/db/tenant.ts';
 import { sealField } from '../../platform/crypto/field-encryption.ts';
 import { createApiToken } from '../account/service.ts';
+import { recordAudit } from '../../platform/audit/audit.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
+import { checkTrackerFile, storeTracker, TrackerRefused } from './tracker-import.ts';
 import { addAgency, addPartnership } from '../partnerships/service.ts';
 import { createUser } from '../users/service.ts';
 
@@ -121,6 +124,35 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     // Another partnership's business unit cannot name this partnership's reviews.
     const theirs = await upload(outsider, csv('tracker.csv', [HEADER, 'UN-2025-001,1,Text.,Upload Police,,,,,,,,,']));
     expect(errorSummary(theirs.body)).toContain("Line 2: there is no review 'UN-2025-001'");
+  });
+
+  it('checks again, as it stores them, the rows of a case whose review was published after the file was checked', async () => {
+    const cipher = t.app.deps.cipher;
+    const incidentId = await withTenant(db(), 'all', async (trx) => {
+      const row = await trx
+        .insertInto('incidents')
+        .values({ partnership_id: pid, reference: 'UN-2024-009', reference_year: 2024, reference_number: 9, state: 'completed', outcome: 'died', abuse_or_neglect: 'known', location: 'in-area', aware_on: '2024-03-04', decision_on: '2024-04-01', clock_rules: '[]' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await trx.insertInto('incident_children').values({ incident_id: row.id, partnership_id: pid, position: 1, pseudonym: 'Child L', name_enc: sealField(cipher, 'Lia Invented'), date_of_birth_enc: null, nhs_number_enc: null, address_enc: null, family_names_enc: null, gender: null, age_at_incident: 2, age_band: '1-4' }).execute();
+      return row.id;
+    });
+    const file = Buffer.from([HEADER, 'UN-2024-009,1,Share records sooner.,Upload Police,,accepted,,,,,,,', 'UN-2024-009,2,Lia Invented’s childminder should have been asked.,Upload Police,,accepted,,,,,,,'].join('\r\n'));
+    // Checked while the case's review is not yet published: nothing to check its texts against.
+    const checked = await checkTrackerFile(db(), cipher, null, [pid], 'tracker.csv', file);
+    expect(checked.ok).toBe(true);
+    if (!checked.ok) return;
+    // …then the review is published, before the import stores the rows.
+    await withTenant(db(), 'all', (trx) =>
+      trx.insertInto('publications').values({ partnership_id: pid, incident_id: incidentId, source: 'review', slug: '2026-upload-child-l', title: 'Child L: a local review', summary: 'A fictional review.', review_type: 'local-cspr', themes: '[]', published_on: '2026-09-01', withdrawable_on: '2027-09-01' }).execute(),
+    );
+    const before = await count();
+    const stored = inTransaction(db(), (trx) => storeTracker(trx, cipher, checked, null, 'a tracker (test)', (x, entry) => recordAudit(x, entry)));
+    await expect(stored).rejects.toThrow(TrackerRefused);
+    const refused = (await stored.catch((err: unknown) => err)) as TrackerRefused;
+    expect(refused.problems).toEqual([{ line: 3, message: expect.stringContaining('The review is published and its page would show this at once: take out “Lia Invented”') }]);
+    // Nothing of the file was kept: not even its first row, which was fine.
+    expect(await count()).toEqual(before);
   });
 
   it('refuses a missing, empty or wrong file with a specific message, never a 500', async () => {

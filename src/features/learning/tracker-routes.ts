@@ -6,7 +6,7 @@ import { access } from '../../platform/http/access.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { actorOf } from '../cases/request-context.ts';
 import { WRITE } from './permissions.ts';
-import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, type TrackerCounts } from './tracker-import.ts';
+import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, type TrackerCounts } from './tracker-import.ts';
 
 /**
  * The upload page for a partnership's recommendation and action tracker (CSV or XLSX), beside
@@ -69,21 +69,29 @@ export async function trackerRoutes(app: FastifyInstance): Promise<void> {
     const scope = partnershipsWith(req.principal!, WRITE);
     const checked = await checkTrackerFile(db, app.deps.cipher, app.deps.documents, scope, file.name, file.bytes);
     const single = scope !== 'all' && scope.length === 1 ? scope[0] : null;
-    if (!checked.ok) {
-      const whole = checked.problems.find((p) => p.line === 0);
-      await req.audit({ action: 'recommendations-import-refused', permission: WRITE, partnershipId: single, recordType: 'recommendations', outcome: 'failed', changes: { problems: checked.problems.length } });
+    const refuse = async (problems: TrackerProblem[]) => {
+      const whole = problems.find((p) => p.line === 0);
+      await req.audit({ action: 'recommendations-import-refused', permission: WRITE, partnershipId: single, recordType: 'recommendations', outcome: 'failed', changes: { problems: problems.length } });
       const fileError = whole
         ? `The selected file cannot be imported: ${whole.message}`
-        : `Nothing was imported: ${checked.problems.length === 1 ? '1 row has a problem' : `${checked.problems.length} rows have problems`}. Correct the file and upload it again`;
-      return render(reply.code(422), { fileError, problems: whole ? [] : checked.problems });
+        : `Nothing was imported: ${problems.length === 1 ? '1 row has a problem' : `${problems.length} rows have problems`}. Correct the file and upload it again`;
+      return render(reply.code(422), { fileError, problems: whole ? [] : problems });
+    };
+    if (!checked.ok) return refuse(checked.problems);
+    let counts: TrackerCounts;
+    try {
+      counts = await req.change(
+        (trx) =>
+          storeTracker(trx, cipher, checked, actorOf(req), 'a tracker (upload)', (t, e) =>
+            req.audit({ action: e.action, permission: WRITE, partnershipId: e.partnershipId ?? null, recordType: e.recordType ?? undefined, recordId: e.recordId ?? undefined, changes: (e.changes ?? null) as Record<string, unknown> | null }, t),
+          ),
+        (c) => ({ action: 'recommendations-imported', permission: WRITE, partnershipId: single, recordType: 'recommendations', changes: { ...c } }),
+      );
+    } catch (err) {
+      // A case's review published since the file was checked: its new rows were checked again, and one failed.
+      if (err instanceof TrackerRefused) return refuse(err.problems);
+      throw err;
     }
-    const counts = await req.change(
-      (trx) =>
-        storeTracker(trx, cipher, checked, actorOf(req), 'a tracker (upload)', (t, e) =>
-          req.audit({ action: e.action, permission: WRITE, partnershipId: e.partnershipId ?? null, recordType: e.recordType ?? undefined, recordId: e.recordId ?? undefined, changes: (e.changes ?? null) as Record<string, unknown> | null }, t),
-        ),
-      (c) => ({ action: 'recommendations-imported', permission: WRITE, partnershipId: single, recordType: 'recommendations', changes: { ...c } }),
-    );
     return render(reply, { counts, fileName: file.name });
   });
 }
