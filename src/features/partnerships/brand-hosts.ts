@@ -95,4 +95,15 @@ export function setUpPartnershipHosts(app: FastifyInstance): void {
       throw Object.assign(new Error(`This address shows the published reviews of ${brand.name}. Other pages of the service are at its own address.`), { statusCode: 404 });
     }
   });
+  // Behind proxies the host is read from X-Forwarded-Host (Fastify's req.host), which a shared cache
+  // does not key on by itself: a proxy that passed a client's header through would let a cache keep one
+  // partnership's feed or page under another's address. What may be kept says what it was made for.
+  if (app.deps.config.trustProxy !== false) {
+    app.addHook('onSend', async (_req, reply, payload) => {
+      if (!/\bpublic\b/i.test(String(reply.getHeader('cache-control') ?? ''))) return payload;
+      const vary = String(reply.getHeader('vary') ?? '');
+      if (!/(^|,)\s*(x-forwarded-host|\*)\s*(,|$)/i.test(vary)) reply.header('vary', vary ? `${vary}, X-Forwarded-Host` : 'X-Forwarded-Host');
+      return payload;
+    });
+  }
 }

@@ -40,4 +40,30 @@ describe('the client address behind a load balancer', () => {
     const ips = await t.app.deps.database.db.selectFrom('audit_events').select('ip').where('action', '=', 'password-reset-requested').execute();
     expect(new Set(ips.map((r) => r.ip))).toEqual(new Set(['203.0.113.7']));
   });
+
+  it('marks what a shared cache may keep as made for the forwarded host too, as the partnership is chosen by it', async () => {
+    for (const url of ['/reviews.atom', '/sitemap.xml']) {
+      const res = await t.app.inject({ method: 'GET', url, headers: { 'x-forwarded-host': 'reviews.example.org' } });
+      expect(res.statusCode, url).toBe(200);
+      expect(res.headers['cache-control'], url).toContain('public');
+      expect(String(res.headers.vary).split(/,\s*/), url).toContain('X-Forwarded-Host');
+    }
+    // A page no shared cache keeps says nothing of it.
+    const page = await t.app.inject({ method: 'GET', url: '/sign-in' });
+    expect(String(page.headers.vary ?? '')).not.toContain('X-Forwarded-Host');
+  });
+});
+
+describe('a service not behind a proxy', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp('embedded', { TRUST_PROXY: 'false' });
+  });
+  afterAll(async () => t.close());
+
+  it('reads the host from Host alone, which every cache keys on: nothing to add', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/reviews.atom', headers: { 'x-forwarded-host': 'reviews.example.org' } });
+    expect(res.statusCode).toBe(200);
+    expect(String(res.headers.vary ?? '')).not.toContain('X-Forwarded-Host');
+  });
 });
