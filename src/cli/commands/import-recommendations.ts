@@ -3,7 +3,7 @@ import path from 'node:path';
 import { recordAudit } from '../../platform/audit/audit.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { TrackerProblem } from '../../domain/learning/tracker.ts';
-import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, type TrackerCounts } from '../../features/learning/tracker-import.ts';
+import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, rowsWithProblems, type TrackerCounts } from '../../features/learning/tracker-import.ts';
 import type { Output } from '../command.ts';
 import { withDatabase } from '../runtime.ts';
 import { documentWorkersFor } from '../../platform/documents/document-workers.ts';
@@ -52,7 +52,8 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     const documents = documentWorkersFor(config);
     const checked = await checkTrackerFile(db, cipher, documents, scope, path.basename(full), bytes).finally(() => documents.close());
     const refuse = (problems: TrackerProblem[]) => {
-      io.err(`cspr import: nothing was imported: ${problems.length === 1 ? 'a row has a problem' : `${problems.length} rows have problems`}. Correct ${problems.length === 1 ? 'it' : 'them'} and import the file again.`);
+      const rows = rowsWithProblems(problems);
+      io.err(`cspr import: nothing was imported: ${rows === 1 ? 'a row has a problem' : `${rows} rows have problems`}. Correct ${rows === 1 ? 'it' : 'them'} and import the file again.`);
       for (const p of problems) io.err(p.line > 0 ? `  line ${p.line}: ${p.message}` : `  ${p.message}`);
       return 1;
     };

@@ -1,12 +1,13 @@
 import { sql, type Kysely } from 'kysely';
 import type { DateOnly } from '../../domain/calendar/date-only.ts';
-import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerProblem, type TrackerRecord, type TrackerReview } from '../../domain/learning/tracker.ts';
+import { actionIdentity, checkTracker, type TrackerCell, type TrackerCheck, type TrackerContext, type TrackerProblem, type TrackerRecord, type TrackerRecommendation, type TrackerReview } from '../../domain/learning/tracker.ts';
 import type { AuditEntry } from '../../platform/audit/audit.ts';
 import { DocumentError } from '../../platform/documents/document-error.ts';
 import type { DocumentWorkers } from '../../platform/documents/document-workers.ts';
 import { WORKBOOK_DAMAGED_OR_TOO_LARGE, type WorkbookLimits, type WorkbookSheet } from '../../platform/documents/workbook.ts';
 import { sealField, type FieldCipher } from '../../platform/crypto/field-encryption.ts';
 import { withTenant, type TenantScope } from '../../platform/db/tenant.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import type { DB } from '../../platform/db/types.ts';
 import type { Actor } from '../cases/service.ts';
 import { actionAssigned } from '../tasks/service.ts';
@@ -38,10 +39,15 @@ export class TrackerFileError extends Error {}
  * A tracker refused as it was being stored: a case's review was published after the file was checked,
  * and a row the import would add to it names a detail of the case (storeTracker). Nothing was stored.
  */
+/** How many rows have problems: a row may have more than one (its text and its reasons, say). */
+export function rowsWithProblems(problems: readonly TrackerProblem[]): number {
+  return new Set(problems.map((p) => p.line)).size;
+}
+
 export class TrackerRefused extends Error {
   readonly problems: TrackerProblem[];
   constructor(problems: TrackerProblem[]) {
-    super(`The tracker was refused: ${problems.length} rows have problems.`);
+    super(`The tracker was refused: ${rowsWithProblems(problems) === 1 ? 'a row has a problem' : `${rowsWithProblems(problems)} rows have problems`}.`);
     this.problems = problems;
   }
 }
@@ -187,11 +193,18 @@ export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, docu
  * published after the file was checked does not read rows added after it, so those rows are checked
  * again here, and a row naming a detail of the case refuses the whole import (TrackerRefused).
  */
-export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked: Extract<TrackerCheck, { ok: true }>, actor: Actor | null, source: string, audit: (trx: Kysely<DB>, entry: AuditEntry) => Promise<void>): Promise<TrackerCounts> {
+export function storeTracker(db: Kysely<DB>, cipher: FieldCipher, checked: Extract<TrackerCheck, { ok: true }>, actor: Actor | null, source: string, audit: (trx: Kysely<DB>, entry: AuditEntry) => Promise<void>): Promise<TrackerCounts> {
+  // One transaction (the caller's, or its own): a refusal found after the rows went in takes them back out.
+  return inTransaction(db, (trx) => storeInTransaction(trx, cipher, checked, actor, source, audit));
+}
+
+async function storeInTransaction(trx: Kysely<DB>, cipher: FieldCipher, checked: Extract<TrackerCheck, { ok: true }>, actor: Actor | null, source: string, audit: (trx: Kysely<DB>, entry: AuditEntry) => Promise<void>): Promise<TrackerCounts> {
   const counts: TrackerCounts = { rows: checked.rows, recommendationsAdded: 0, recommendationsAlready: 0, actionsAdded: 0, actionsAlready: 0 };
   const partnerships = [...new Set(checked.recommendations.map((r) => r.review.partnershipId))].sort();
   // The audit entries are written after the rows, in the same transaction (an entry is written in its own tenant scope).
   const entries: AuditEntry[] = [];
+  // New rows of cases published since the file was checked, checked once the rows are in (below).
+  const toCheck: TrackerRecommendation[] = [];
   await withTenant(trx, partnerships, async (t) => {
     for (const p of partnerships) await sql`select pg_advisory_xact_lock(hashtext(${`recommendation-tracker:${p}`}))`.execute(t);
     // In one order, so two imports naming the same cases cannot wait on each other.
@@ -200,7 +213,6 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
     const publishedNow = new Set(
       incidents.length === 0 ? [] : (await t.selectFrom('publications').select('incident_id').where('incident_id', 'in', incidents).execute()).map((p) => p.incident_id),
     );
-    const refused: TrackerProblem[] = [];
     for (const rec of checked.recommendations) {
       const pid = rec.review.partnershipId;
       const existing = await t
@@ -216,10 +228,7 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
         recommendationId = existing.id;
         counts.recommendationsAlready++;
       } else {
-        if (rec.review.incidentId && publishedNow.has(rec.review.incidentId)) {
-          const found = await publishedLearningProblems(t, cipher, pid, rec.review.incidentId, recommendationTexts(rec));
-          refused.push(...found.map((p) => ({ line: rec.line, message: p.message })));
-        }
+        if (rec.review.incidentId && publishedNow.has(rec.review.incidentId)) toCheck.push(rec);
         const row = await t
           .insertInto('recommendations')
           .values({
@@ -304,8 +313,15 @@ export async function storeTracker(trx: Kysely<DB>, cipher: FieldCipher, checked
         });
       }
     }
-    if (refused.length > 0) throw new TrackerRefused(refused);
   });
+  // Outside the tenant scope above: each check reads its own partnership's case (publishedLearningProblems);
+  // the cases' locks are held until the transaction ends.
+  const refused: TrackerProblem[] = [];
+  for (const rec of toCheck) {
+    const found = await publishedLearningProblems(trx, cipher, rec.review.partnershipId, rec.review.incidentId, recommendationTexts(rec));
+    refused.push(...found.map((p) => ({ line: rec.line, message: p.message })));
+  }
+  if (refused.length > 0) throw new TrackerRefused(refused);
   for (const entry of entries) await audit(trx, entry);
   return counts;
 }

@@ -287,4 +287,30 @@ describe.each(ENGINES)('importing a recommendation tracker through the page on %
     expect(textOf(res.body)).toContain('0 recommendations and 1 action added');
     expect(await count()).toEqual({ recommendations: before.recommendations, actions: before.actions + 1 });
   });
+
+  it('imports one file naming two partnerships’ reviews, checking the published case’s new row in its own partnership', async () => {
+    const south = await db().selectFrom('partnerships').select('id').where('slug', '=', 'upload-south').executeTakeFirstOrThrow();
+    await addAgency(db(), { partnershipId: south.id, name: 'South Police', kind: 'police' });
+    await withTenant(db(), 'all', (trx) =>
+      trx
+        .insertInto('incidents')
+        .values({ partnership_id: south.id, reference: 'US-2025-001', reference_year: 2025, reference_number: 1, state: 'national-review', outcome: 'died', abuse_or_neglect: 'suspected', location: 'in-area', aware_on: '2025-01-06', decision_on: '2025-02-01', clock_rules: '[]' })
+        .execute(),
+    );
+    // A business unit serving both partnerships.
+    const both = (
+      await signedInAs(t.app, [
+        { role: 'partnership-admin', partnershipId: pid, agencyId: null },
+        { role: 'partnership-admin', partnershipId: south.id, agencyId: null },
+      ])
+    ).client;
+    const before = await count();
+    const named = await upload(both, csv('tracker.csv', [HEADER, 'US-2025-001,1,Share records sooner.,South Police,,accepted,,,,,,,', 'UN-2024-007,7,Kit Fabricated’s nursery should have been told.,Upload Police,,accepted,,,,,,,']));
+    expect(named.statusCode).toBe(422);
+    expect(errorSummary(named.body)).toContain('Line 3: The review is published and its page would show this at once: take out “Kit Fabricated”');
+    const res = await upload(both, csv('tracker.csv', [HEADER, 'US-2025-001,1,Share records sooner.,South Police,,accepted,,,,,,,', 'UN-2024-007,7,Health visitors should see where the child sleeps.,Upload Police,,accepted,,,,,,,']));
+    expect(res.statusCode, errorSummary(res.body)).toBe(200);
+    expect(textOf(res.body)).toContain('2 recommendations and 0 actions added');
+    expect(await count()).toEqual({ recommendations: before.recommendations + 1, actions: before.actions });
+  });
 });

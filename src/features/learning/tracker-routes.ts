@@ -6,7 +6,7 @@ import { access } from '../../platform/http/access.ts';
 import { readMultipart } from '../../platform/http/multipart-form.ts';
 import { actorOf } from '../cases/request-context.ts';
 import { WRITE } from './permissions.ts';
-import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, type TrackerCounts } from './tracker-import.ts';
+import { checkTrackerFile, storeTracker, TRACKER_MAX_BYTES, TrackerRefused, rowsWithProblems, type TrackerCounts } from './tracker-import.ts';
 
 /**
  * The upload page for a partnership's recommendation and action tracker (CSV or XLSX), beside
@@ -71,10 +71,11 @@ export async function trackerRoutes(app: FastifyInstance): Promise<void> {
     const single = scope !== 'all' && scope.length === 1 ? scope[0] : null;
     const refuse = async (problems: TrackerProblem[]) => {
       const whole = problems.find((p) => p.line === 0);
+      const rows = rowsWithProblems(problems);
       await req.audit({ action: 'recommendations-import-refused', permission: WRITE, partnershipId: single, recordType: 'recommendations', outcome: 'failed', changes: { problems: problems.length } });
       const fileError = whole
         ? `The selected file cannot be imported: ${whole.message}`
-        : `Nothing was imported: ${problems.length === 1 ? '1 row has a problem' : `${problems.length} rows have problems`}. Correct the file and upload it again`;
+        : `Nothing was imported: ${rows === 1 ? '1 row has a problem' : `${rows} rows have problems`}. Correct the file and upload it again`;
       return render(reply.code(422), { fileError, problems: whole ? [] : problems });
     };
     if (!checked.ok) return refuse(checked.problems);

@@ -75,6 +75,9 @@ declare module 'fastify' {
   }
 }
 
+/** The headers a response kept by shared caches varies with, behind proxies. */
+const FORWARDED = ['X-Forwarded-Host', 'X-Forwarded-Proto'];
+
 /**
  * Finds the brand of each request's host. On a partnership's host, only public pages are
  * served (its repository); the signed-in workspace stays at the deployment's own address.
@@ -95,14 +98,18 @@ export function setUpPartnershipHosts(app: FastifyInstance): void {
       throw Object.assign(new Error(`This address shows the published reviews of ${brand.name}. Other pages of the service are at its own address.`), { statusCode: 404 });
     }
   });
-  // Behind proxies the host is read from X-Forwarded-Host (Fastify's req.host), which a shared cache
-  // does not key on by itself: a proxy that passed a client's header through would let a cache keep one
-  // partnership's feed or page under another's address. What may be kept says what it was made for.
+  // Behind proxies the host and the scheme are read from X-Forwarded-Host and -Proto (Fastify's req.host
+  // and req.protocol), which a shared cache does not key on by itself: a proxy that passed a client's
+  // headers through would let a cache keep one partnership's feed under another's address, or a feed
+  // whose links are http. What may be kept says what it was made for.
   if (app.deps.config.trustProxy !== false) {
     app.addHook('onSend', async (_req, reply, payload) => {
       if (!/\bpublic\b/i.test(String(reply.getHeader('cache-control') ?? ''))) return payload;
       const vary = String(reply.getHeader('vary') ?? '');
-      if (!/(^|,)\s*(x-forwarded-host|\*)\s*(,|$)/i.test(vary)) reply.header('vary', vary ? `${vary}, X-Forwarded-Host` : 'X-Forwarded-Host');
+      const named = new Set(vary.split(',').map((v) => v.trim().toLowerCase()));
+      if (named.has('*')) return payload;
+      const missing = FORWARDED.filter((h) => !named.has(h.toLowerCase()));
+      if (missing.length > 0) reply.header('vary', [vary, ...missing].filter(Boolean).join(', '));
       return payload;
     });
   }

@@ -104,6 +104,40 @@ describe.each(ENGINES)('backup and restore on %s', (engine) => {
     }
   });
 
+  it('restores what it checked: the backup changed on its shelf while it is restored changes nothing', async () => {
+    // A backup whose files outlast what a reader holds ahead (so the file is still being read when the first is stored).
+    const big = randomBytes(600_000);
+    const origin = await emptyTarget(engine);
+    const shelf = path.join(dir, 'on-the-shelf.cspr.gz');
+    try {
+      await storeOn(origin.database).put(origin.database.db, big, 'public');
+      await backup(origin.database, storeOn(origin.database), shelf, { seal: SEAL });
+    } finally {
+      await origin.database.close();
+      await origin.drop();
+    }
+    const empty = await emptyTarget(engine);
+    try {
+      const store = storeOn(empty.database);
+      // Once the first file goes to the store (the backup already checked whole), someone rewrites the backup.
+      let rewritten = false;
+      const watched: FileStore = {
+        ...store,
+        writeStoredChunks: (db, row, chunks) => {
+          if (!rewritten) fs.writeFileSync(shelf, zlib.gzipSync('{"rewritten": true}\n'.repeat(100_000)));
+          rewritten = true;
+          return store.writeStoredChunks(db, row, chunks);
+        },
+      };
+      expect(await restore(empty.database, watched, shelf, { sealKey: SEAL })).toMatchObject({ files: 1 });
+      expect(rewritten).toBe(true);
+      expect((await store.read(sha256Of(big)))?.equals(big)).toBe(true);
+    } finally {
+      await empty.database.close();
+      await empty.drop();
+    }
+  });
+
   it('refuses to restore over existing data and changes nothing', async () => {
     await expect(restore(source.database, storeOn(source.database), file, { sealKey: SEAL })).rejects.toThrow(/only into an empty data folder or database/);
     const { rows } = await source.database.pool.query('select count(*)::int as n from partnerships');

@@ -75,10 +75,11 @@ export class BackupLines {
   private last: string | null = null;
   readonly file: string;
 
-  constructor(file: string) {
-    if (!fs.existsSync(file)) throw new BackupError(`There is no backup file at ${file}.`);
+  /** `file` names the backup in what is said of it; its bytes are read from `from` (a private copy of it, say). */
+  constructor(file: string, from = file) {
+    if (!fs.existsSync(from)) throw new BackupError(`There is no backup file at ${file}.`);
     this.file = file;
-    this.input = fs.createReadStream(file);
+    this.input = fs.createReadStream(from);
     const gunzip = zlib.createGunzip();
     // pipe() does not pass on a read error: without this, an unreadable file would never end.
     this.input.on('error', (err) => gunzip.destroy(err));

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type pg from 'pg';
 import { createFieldCipher } from '../crypto/field-encryption.ts';
 import { ENCRYPTED_VALUE, keyFingerprint, showFingerprint, whereTheKeyGoes } from '../crypto/master-key.ts';
@@ -101,14 +104,27 @@ export type RestoreOptions = {
  * configured file store. Call checkRestoreKey first.
  */
 export async function restore(database: Database, files: FileStore, file: string, options: RestoreOptions): Promise<RestoreSummary> {
-  const lines = new BackupLines(file);
+  if (!fs.existsSync(file)) throw new BackupError(`There is no backup file at ${file}.`);
+  // Both readings (checkWhole's and the restore's) are of one private copy: whoever can write where
+  // backups are kept could otherwise change the file between them, after it was checked.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cspr-restore-'));
+  const copy = path.join(dir, 'backup.gz');
+  try {
+    await fs.promises.copyFile(file, copy);
+    return await restoreFrom(database, files, file, copy, options);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function restoreFrom(database: Database, files: FileStore, file: string, copy: string, options: RestoreOptions): Promise<RestoreSummary> {
+  const lines = new BackupLines(file, copy);
   const summary: RestoreSummary = { tables: 0, rows: 0, files: 0 };
   let client: pg.PoolClient | null = null;
   try {
     const header = await readHeader(lines);
     // Known from the header: before version 3, no backup carries a seal.
     if (header.version < 3 && !options.unsealed) throw unsealedRefusal(file, header, 'none');
-    if (header.version >= 2) await checkWhole(file, options);
     await migrate(database);
     client = await database.pool.connect();
     const tx = client;
@@ -136,6 +152,9 @@ export async function restore(database: Database, files: FileStore, file: string
         );
       }
     }
+
+    // Before anything is written: the whole backup against its manifest and seal.
+    if (header.version >= 2) await checkWhole(file, copy, options);
 
     const dropped = new Set(
       Object.entries(DROPPED_COLUMNS)
@@ -223,10 +242,10 @@ export async function restore(database: Database, files: FileStore, file: string
  * The whole backup read once before anything is written: its counts and hashes against its manifest,
  * and its seal. A file's bytes may go to object storage, which the database's rollback does not
  * reach, so a changed backup must be refused before the first of them is written, not at its end.
- * The restore checks both again as it reads (the file could be replaced in between).
+ * The restore then reads the same private copy (and checks both again as it goes).
  */
-async function checkWhole(file: string, options: RestoreOptions): Promise<void> {
-  const lines = new BackupLines(file);
+async function checkWhole(file: string, copy: string, options: RestoreOptions): Promise<void> {
+  const lines = new BackupLines(file, copy);
   try {
     const header = await readHeader(lines);
     // Each section's rows and bytes are read (and hashed) by readSections itself when left unread here.
