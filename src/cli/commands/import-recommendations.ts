@@ -50,7 +50,7 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     }
     // A workbook is read by a worker thread, with the limits the service reads uploads with.
     const documents = documentWorkersFor(config);
-    const checked = await checkTrackerFile(db, cipher, documents, scope, path.basename(full), bytes).finally(() => documents.close());
+    const checked = await checkTrackerFile(db, documents, scope, path.basename(full), bytes).finally(() => documents.close());
     const refuse = (problems: TrackerProblem[]) => {
       const rows = rowsWithProblems(problems);
       io.err(`cspr import: nothing was imported: ${rows === 1 ? 'a row has a problem' : `${rows} rows have problems`}. Correct ${rows === 1 ? 'it' : 'them'} and import the file again.`);
@@ -62,7 +62,7 @@ export async function importRecommendations(file: string, partnershipSlug: strin
     try {
       counts = await inTransaction(db, (trx) => storeTracker(trx, cipher, checked, null, 'a tracker (cspr import)', (t, entry) => recordAudit(t, { ...entry, actor: null })));
     } catch (err) {
-      // A case's review published since the file was checked: its new rows were checked again, and one failed.
+      // A new row for a case whose review is published names a detail of the case: nothing was stored.
       if (err instanceof TrackerRefused) return refuse(err.problems);
       throw err;
     }

@@ -36,7 +36,7 @@ export async function seedDemoTracker(db: Kysely<DB>, cipher: FieldCipher, partn
     );
   }
   if (rows.length === 1) return 0;
-  const checked = await checkTrackerFile(db, cipher, null, [partnershipId], 'demo-tracker.csv', Buffer.from(rows.join('\n')));
+  const checked = await checkTrackerFile(db, null, [partnershipId], 'demo-tracker.csv', Buffer.from(rows.join('\n')));
   if (!checked.ok) throw new Error(`Demo tracker: ${checked.problems.map((p) => `line ${p.line}: ${p.message}`).join('; ')}`);
   const counts = await storeTracker(db, cipher, checked, null, 'the demonstration tracker', (trx, entry) => recordAudit(trx, { ...entry, actor: null }));
   return counts.recommendationsAdded;

@@ -35,15 +35,15 @@ const WORKBOOK_LIMITS: WorkbookLimits = Object.freeze({ maxEntries: 1_000, maxUn
 
 export class TrackerFileError extends Error {}
 
-/**
- * A tracker refused as it was being stored: a case's review was published after the file was checked,
- * and a row the import would add to it names a detail of the case (storeTracker). Nothing was stored.
- */
 /** How many rows have problems: a row may have more than one (its text and its reasons, say). */
 export function rowsWithProblems(problems: readonly TrackerProblem[]): number {
   return new Set(problems.map((p) => p.line)).size;
 }
 
+/**
+ * A tracker refused as it was being stored: a row the import would add to a case whose review is
+ * published names a detail of the case (storeTracker). Nothing was stored.
+ */
 export class TrackerRefused extends Error {
   readonly problems: TrackerProblem[];
   constructor(problems: TrackerProblem[]) {
@@ -153,7 +153,7 @@ export type TrackerCounts = { rows: number; recommendationsAdded: number; recomm
  * Reads and checks a tracker file in `scope`: the recommendations to store, or every problem with its
  * line. `documents` reads workbooks; null only where the file is known to be CSV (the demonstration's).
  */
-export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, documents: DocumentWorkers | null, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
+export async function checkTrackerFile(db: Kysely<DB>, documents: DocumentWorkers | null, scope: TenantScope, name: string, bytes: Buffer): Promise<TrackerCheck> {
   let file: TrackerFile;
   try {
     file = await readTrackerFile(name, bytes, documents);
@@ -161,37 +161,19 @@ export async function checkTrackerFile(db: Kysely<DB>, cipher: FieldCipher, docu
     if (err instanceof TrackerFileError) return { ok: false, problems: [{ line: 0, message: err.message }] };
     throw err;
   }
-  const checked = checkTracker(file.header, file.records, await trackerContext(db, scope));
-  if (!checked.ok) return checked;
-  // A case's review already published shows its recommendations at once: each one the import would
-  // add is checked as the form checks it (one already there is left as it is: storeTracker).
-  // Which of the tracker's cases are published, asked once (publications are public): a tracker of
-  // cases under review, the usual one, asks nothing more.
-  const incidents = [...new Set(checked.recommendations.map((r) => r.review.incidentId).filter((id): id is string => id !== null))];
-  const published = new Set(
-    incidents.length === 0 ? [] : (await db.selectFrom('publications').select('incident_id').where('incident_id', 'in', incidents).execute()).map((p) => p.incident_id),
-  );
-  const problems: TrackerProblem[] = [];
-  for (const rec of checked.recommendations) {
-    const { incidentId, partnershipId } = rec.review;
-    if (!incidentId || !published.has(incidentId)) continue;
-    const there = await withTenant(db, [partnershipId], (trx) =>
-      trx.selectFrom('recommendations').select('id').where('partnership_id', '=', partnershipId).where('incident_id', '=', incidentId).where('number', '=', rec.number).executeTakeFirst(),
-    );
-    if (there) continue;
-    const found = await publishedLearningProblems(db, cipher, partnershipId, incidentId, recommendationTexts(rec));
-    problems.push(...found.map((p) => ({ line: rec.line, message: p.message })));
-  }
-  return problems.length ? { ok: false, problems } : checked;
+  // A row for a case whose review is published goes on its page at once: it is checked as the form
+  // checks it, once, as it is stored (storeTracker), where the case's publication takes turns with it.
+  return checkTracker(file.header, file.records, await trackerContext(db, scope));
 }
 
 /**
  * Stores a checked tracker in the caller's transaction: the recommendations and actions not
  * already there, each with its audit entry (`audit`), and the first line of each new action's
  * history. Imports of one partnership's trackers take turns, so two at once cannot both add a row.
- * Each case's learning is taken in turn with publishing its review (lockCaseLearning): a review
- * published after the file was checked does not read rows added after it, so those rows are checked
- * again here, and a row naming a detail of the case refuses the whole import (TrackerRefused).
+ * A case whose review is published shows its recommendations at once, so each new row of such a
+ * case is checked as the form checks it, and a row naming a detail of the case refuses the whole
+ * import (TrackerRefused). Each case's learning is taken in turn with publishing its review
+ * (lockCaseLearning): a review published while the import runs either sees its rows or is seen.
  */
 export function storeTracker(db: Kysely<DB>, cipher: FieldCipher, checked: Extract<TrackerCheck, { ok: true }>, actor: Actor | null, source: string, audit: (trx: Kysely<DB>, entry: AuditEntry) => Promise<void>): Promise<TrackerCounts> {
   // One transaction (the caller's, or its own): a refusal found after the rows went in takes them back out.
@@ -203,7 +185,7 @@ async function storeInTransaction(trx: Kysely<DB>, cipher: FieldCipher, checked:
   const partnerships = [...new Set(checked.recommendations.map((r) => r.review.partnershipId))].sort();
   // The audit entries are written after the rows, in the same transaction (an entry is written in its own tenant scope).
   const entries: AuditEntry[] = [];
-  // New rows of cases published since the file was checked, checked once the rows are in (below).
+  // New rows of cases whose review is published, checked once the rows are in (below).
   const toCheck: TrackerRecommendation[] = [];
   await withTenant(trx, partnerships, async (t) => {
     for (const p of partnerships) await sql`select pg_advisory_xact_lock(hashtext(${`recommendation-tracker:${p}`}))`.execute(t);

@@ -67,7 +67,7 @@ export async function trackerRoutes(app: FastifyInstance): Promise<void> {
     if (file.truncated) return render(reply.code(422), { fileError: `The selected file must be smaller than ${TRACKER_MAX_BYTES / 1024 / 1024} MB` });
     if (file.bytes.length === 0) return render(reply.code(422), { fileError: 'The selected file is empty' });
     const scope = partnershipsWith(req.principal!, WRITE);
-    const checked = await checkTrackerFile(db, app.deps.cipher, app.deps.documents, scope, file.name, file.bytes);
+    const checked = await checkTrackerFile(db, app.deps.documents, scope, file.name, file.bytes);
     const single = scope !== 'all' && scope.length === 1 ? scope[0] : null;
     const refuse = async (problems: TrackerProblem[]) => {
       const whole = problems.find((p) => p.line === 0);
@@ -89,7 +89,7 @@ export async function trackerRoutes(app: FastifyInstance): Promise<void> {
         (c) => ({ action: 'recommendations-imported', permission: WRITE, partnershipId: single, recordType: 'recommendations', changes: { ...c } }),
       );
     } catch (err) {
-      // A case's review published since the file was checked: its new rows were checked again, and one failed.
+      // A new row for a case whose review is published names a detail of the case: nothing was stored.
       if (err instanceof TrackerRefused) return refuse(err.problems);
       throw err;
     }
